@@ -1,0 +1,36 @@
+/** The publisher's face toward the pipeline: no AMQP types here. */
+
+export interface PublishResult {
+  readonly topic: string;
+  /** HTTP status of the request that accepted it. */
+  readonly status: number;
+}
+
+/**
+ * A permanent failure for one message: the pipeline dead-letters the delivery with `code`.
+ * Retryable failures are never surfaced: the publisher keeps retrying (with backoff) until
+ * the message is accepted, is refused permanently, expires (publish.maxRetryMs), or the
+ * publisher is closed (then it rejects with PublisherClosedError and the delivery is requeued).
+ */
+export class PermanentPublishError extends Error {
+  constructor(
+    readonly code: 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED',
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PermanentPublishError';
+  }
+}
+
+export class PublisherClosedError extends Error {
+  constructor() {
+    super('publisher closed before the message was accepted');
+    this.name = 'PublisherClosedError';
+  }
+}
+
+export interface MessagePublisher {
+  /** Resolves when DMaaP accepted `json` (one serialised message object) on `topic`. */
+  publish(topic: string, json: string): Promise<PublishResult>;
+}

@@ -1,0 +1,19 @@
+/** Transport tuning shared by both transports (config section `transport`). */
+export interface TransportOptions {
+  /** Max unsettled deliveries per VIM (0-9-1 prefetch, 1.0 credit). */
+  readonly prefetch: number;
+  readonly reconnectInitialMs: number;
+  readonly reconnectMaxMs: number;
+  /** Heartbeat (0-9-1) / idle timeout (1.0) in seconds, unless the URL's heartbeat_timeout_threshold says otherwise. */
+  readonly heartbeatSeconds: number;
+  /** A body larger than this is dead-lettered as BODY_TOO_LARGE without being parsed. */
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
+  prefetch: 500,
+  reconnectInitialMs: 1000,
+  reconnectMaxMs: 30000,
+  heartbeatSeconds: 60,
+  maxBodyBytes: 1048576,
+};

@@ -1,0 +1,103 @@
+/**
+ * oslo.messaging transport_url, as pasted from nova.conf:
+ *   rabbit://user:pass@h1:5672,user2:pass2@h2:5672/vhost?ssl=1&heartbeat_timeout_threshold=60
+ * Several hosts mean failover (tried round robin, as oslo does). `amqp://` and `amqps://`
+ * select AMQP 1.0. Pure: no I/O.
+ */
+export type TransportKind = 'amqp091' | 'amqp10';
+
+export interface TransportHost {
+  readonly hostname: string;
+  readonly port: number;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export interface TransportUrl {
+  readonly scheme: string;
+  readonly kind: TransportKind;
+  readonly hosts: readonly TransportHost[];
+  /** AMQP 0-9-1 virtual host ("/" when the URL names none). */
+  readonly vhost: string;
+  readonly tls: boolean;
+  /** oslo query options, e.g. ssl_ca_file, ssl_cert_file, ssl_key_file, heartbeat_timeout_threshold. */
+  readonly query: Readonly<Record<string, string>>;
+}
+
+const SCHEMES: Record<string, { kind: TransportKind; tls: boolean; port: number }> = {
+  rabbit: { kind: 'amqp091', tls: false, port: 5672 },
+  kombu: { kind: 'amqp091', tls: false, port: 5672 },
+  amqp: { kind: 'amqp10', tls: false, port: 5672 },
+  amqps: { kind: 'amqp10', tls: true, port: 5671 },
+};
+
+const TRUE_VALUES = new Set(['1', 'true', 'yes', 'on']);
+
+export class TransportUrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransportUrlError';
+  }
+}
+
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new TransportUrlError(`the ${what} is not valid percent-encoding; encode special characters (e.g. "@" as %40)`);
+  }
+}
+
+function parseHost(spec: string, defaultPort: number): TransportHost {
+  const at = spec.lastIndexOf('@');
+  const creds = at >= 0 ? spec.slice(0, at) : undefined;
+  const hostPort = at >= 0 ? spec.slice(at + 1) : spec;
+  let hostname: string;
+  let portText: string | undefined;
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']');
+    if (close < 0) throw new TransportUrlError(`host "${hostPort}" has an unclosed IPv6 bracket`);
+    hostname = hostPort.slice(1, close);
+    portText = hostPort.slice(close + 1).replace(/^:/, '') || undefined;
+  } else {
+    const colon = hostPort.lastIndexOf(':');
+    hostname = colon >= 0 ? hostPort.slice(0, colon) : hostPort;
+    portText = colon >= 0 ? hostPort.slice(colon + 1) : undefined;
+  }
+  if (!hostname) throw new TransportUrlError('a host is empty; write user:pass@host:port for each host, comma-separated');
+  const port = portText === undefined || portText === '' ? defaultPort : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TransportUrlError(`port "${portText}" of host ${hostname} is not a number from 1 to 65535`);
+  }
+  if (creds === undefined) return { hostname, port };
+  const colon = creds.indexOf(':');
+  const username = decode(colon >= 0 ? creds.slice(0, colon) : creds, 'user name');
+  const password = colon >= 0 ? decode(creds.slice(colon + 1), 'password') : undefined;
+  return { hostname, port, username, password };
+}
+
+export function parseTransportUrl(url: string): TransportUrl {
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/.exec(url.trim());
+  if (!m) throw new TransportUrlError('expected scheme://[user:pass@]host[:port][,...]/[vhost][?options], e.g. rabbit://guest:guest@127.0.0.1:5672/');
+  const scheme = m[1]!.toLowerCase();
+  const known = SCHEMES[scheme];
+  if (!known) throw new TransportUrlError(`scheme "${scheme}" is not supported; use rabbit:// (AMQP 0-9-1) or amqp:// / amqps:// (AMQP 1.0)`);
+  const netloc = m[2] ?? '';
+  if (!netloc) throw new TransportUrlError('no host given; e.g. rabbit://guest:guest@127.0.0.1:5672/');
+  const query: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams((m[4] ?? '').slice(1))) query[k] = v;
+  const tls = known.tls || TRUE_VALUES.has((query.ssl ?? '').toLowerCase());
+  const defaultPort = tls && known.kind === 'amqp091' ? 5671 : known.port;
+  const parsed = netloc.split(',').map((h) => parseHost(h, defaultPort));
+  // oslo gives each host its own credentials; a host written without them uses the first given.
+  const first = parsed.find((h) => h.username !== undefined);
+  const hosts = parsed.map((h) => (h.username === undefined && first ? { ...h, username: first.username, password: first.password } : h));
+  const path = (m[3] ?? '/').slice(1);
+  const vhost = path === '' ? '/' : decode(path, 'virtual host');
+  return { scheme, kind: known.kind, hosts, vhost, tls, query };
+}
+
+/** The URL with every password replaced by ***, for logs and API answers. Never throws. */
+export function redactTransportUrl(url: string): string {
+  return url.replace(/(\/\/|,)([^:@/,]*):([^@/,]*)@/g, (_all, lead: string, user: string) => `${lead}${user}:***@`);
+}

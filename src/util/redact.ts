@@ -1,0 +1,32 @@
+/**
+ * Secrets never reach a log line or an API answer. Two tools: redactUrl-style rewriting of any
+ * `scheme://user:pass@` in free text, and a deep copy that masks keys named like secrets.
+ */
+const URL_CREDS = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|,)([^:@/\s,"']*):([^@/\s,"']*)@/g;
+const SECRET_KEY = /pass(word)?|secret|token|authorization|credential/i;
+
+export const REDACTED = '***';
+
+export function redactText(text: string, extraSecrets: readonly string[] = []): string {
+  let out = text.replace(URL_CREDS, (_all, lead: string, user: string) => `${lead}${user}:${REDACTED}@`);
+  for (const s of extraSecrets) if (s && s.length >= 3) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/** A deep copy with secret-named keys masked and credentials in URL strings redacted. */
+export function redactDeep<T>(value: T, extraSecrets: readonly string[] = []): T {
+  const walk = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'string') {
+      if (key && SECRET_KEY.test(key) && v !== '') return REDACTED;
+      return redactText(v, extraSecrets);
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x));
+    if (v && typeof v === 'object' && !(v instanceof Date) && !Buffer.isBuffer(v)) {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) o[k] = walk(x, k);
+      return o;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

@@ -1,0 +1,54 @@
+/**
+ * What the admin HTTP port may ask of the running daemon. The admin room speaks only this
+ * interface; the daemon implements it. Every VimView is already redacted (no passwords).
+ */
+import type { Registry } from 'prom-client';
+import type { VimSpec } from '../config/vim.js';
+import type { Subscription } from '../filter/types.js';
+import type { ListenerStatus } from '../transport/types.js';
+
+/** A VIM as the API shows it: transportUrl redacted, defaults applied. */
+export interface VimView extends Required<Omit<VimSpec, 'addresses'>> {
+  readonly addresses: readonly string[];
+}
+
+export interface VimStatusView extends VimView {
+  readonly status: ListenerStatus;
+  /** ISO 8601. */
+  readonly statusSince: string;
+  readonly statusReason?: string;
+}
+
+/** One entry of the check_vim_status window (CONTRACT section 6). */
+export interface StateChange {
+  readonly state_description: string | null;
+  readonly launched_at: string | null;
+  readonly instance_id: string | null;
+  readonly display_name: string | null;
+  readonly state: string | null;
+  readonly event: string;
+  readonly timestamp: string;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface RelayControl {
+  listVims(): VimView[];
+  getVim(id: string): VimStatusView | undefined;
+  /** Creates or replaces; (re)starts the listener when the transport changed. Throws RelayError(VALIDATION_FAILED) on a bad transportUrl. */
+  putVim(id: string, spec: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimView }>;
+  /** Stops its listener (in-flight settled) and removes its subscriptions. false when unknown. */
+  deleteVim(id: string): Promise<boolean>;
+  listSubscriptions(vimId?: string): Subscription[];
+  getSubscription(id: string): Subscription | undefined;
+  /** Throws RelayError(CONFLICT) when the VIM is unknown. */
+  putSubscription(id: string, spec: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }>;
+  deleteSubscription(id: string): Promise<boolean>;
+  /** Newest first; undefined when the VIM is unknown. `states` upper-case or "*". */
+  recentStateChanges(vimId: string, states: readonly string[]): StateChange[] | undefined;
+  readiness(): Readiness;
+  readonly metrics: Registry;
+}

@@ -34,3 +34,15 @@ export interface MessagePublisher {
   /** Resolves when DMaaP accepted `json` (one serialised message object) on `topic`. */
   publish(topic: string, json: string): Promise<PublishResult>;
 }
+
+/**
+ * The publisher holds more unsettled messages than publish.maxPending. The caller's own bound
+ * (the AMQP prefetch) should make this unreachable; seeing it means that bound is missing or
+ * too large. The delivery is requeued, like PublisherClosedError.
+ */
+export class PublisherOverloadedError extends Error {
+  constructor(readonly maxPending: number) {
+    super(`publisher holds ${maxPending} unsettled messages (publish.maxPending); refusing more`);
+    this.name = 'PublisherOverloadedError';
+  }
+}

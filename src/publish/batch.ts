@@ -1,0 +1,88 @@
+/**
+ * Per-topic batch assembly (pure: no timers, no I/O). A batch is sealed when it reaches
+ * `maxMessages`, or when the next message would push the request body, `[a,b,...]`, past
+ * `maxBytes`; the publisher seals the rest on linger. A message that alone exceeds
+ * `maxBytes` is sent in a batch of its own: Message Router is the judge of its size.
+ */
+
+export interface Sized {
+  /** UTF-8 length of the serialised message. */
+  readonly bytes: number;
+}
+
+export interface BatchLimits {
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+}
+
+interface OpenBatch<T> {
+  items: T[];
+  /** Body size of `[` + items joined by `,` + `]`. */
+  bytes: number;
+}
+
+const EMPTY_BODY_BYTES = 2;
+
+/** The request body size, in bytes, of a batch of messages of these sizes. */
+export function batchBodyBytes(items: readonly Sized[]): number {
+  if (items.length === 0) return EMPTY_BODY_BYTES;
+  let sum = EMPTY_BODY_BYTES + items.length - 1;
+  for (const it of items) sum += it.bytes;
+  return sum;
+}
+
+export class BatchAssembler<T extends Sized> {
+  private readonly open = new Map<string, OpenBatch<T>>();
+
+  constructor(private readonly limits: BatchLimits) {
+    if (limits.maxMessages < 1) throw new RangeError('batch maxMessages must be at least 1');
+  }
+
+  /**
+   * Adds `item` to the topic's open batch and returns the batches this sealed, oldest first
+   * (none, the previous batch, the full one, or the oversized item alone).
+   */
+  add(topic: string, item: T): T[][] {
+    const sealed: T[][] = [];
+    if (EMPTY_BODY_BYTES + item.bytes > this.limits.maxBytes) {
+      const previous = this.take(topic);
+      if (previous) sealed.push(previous);
+      sealed.push([item]);
+      return sealed;
+    }
+    let batch = this.open.get(topic);
+    if (batch && batch.bytes + 1 + item.bytes > this.limits.maxBytes) {
+      sealed.push(batch.items);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { items: [item], bytes: EMPTY_BODY_BYTES + item.bytes };
+      this.open.set(topic, batch);
+    } else {
+      batch.items.push(item);
+      batch.bytes += 1 + item.bytes;
+    }
+    if (batch.items.length >= this.limits.maxMessages) {
+      this.open.delete(topic);
+      sealed.push(batch.items);
+    }
+    return sealed;
+  }
+
+  /** Seals and returns the topic's open batch, if it has one. */
+  take(topic: string): T[] | undefined {
+    const batch = this.open.get(topic);
+    this.open.delete(topic);
+    return batch?.items;
+  }
+
+  /** Whether the topic has an open (unsealed) batch. */
+  has(topic: string): boolean {
+    return this.open.has(topic);
+  }
+
+  /** Topics that have an open batch. */
+  topics(): string[] {
+    return [...this.open.keys()];
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * What to do with a batch's messages after one request (pure): which are accepted, which are
+ * refused for good, and what is sent again after how long.
+ */
+import { retryDelay } from './backoff.js';
+import type { Outcome } from './classify.js';
+import { PermanentPublishError } from './types.js';
+
+export interface BatchState<T> {
+  readonly items: readonly T[];
+  /** Retries already made; drives the backoff. */
+  readonly attempt: number;
+  /** When these messages first failed (epoch ms); the retry window counts from here. */
+  readonly failingSince?: number;
+}
+
+export interface Resend<T> extends BatchState<T> {
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+export interface Plan<T> {
+  readonly accepted: readonly T[];
+  readonly refused?: { readonly items: readonly T[]; readonly error: PermanentPublishError };
+  readonly resend: readonly Resend<T>[];
+}
+
+export interface PlanOptions {
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly maxRetryMs: number;
+  readonly random?: () => number;
+}
+
+const PAYLOAD_TOO_LARGE = 413;
+
+export function planAfter<T>(outcome: Outcome, batch: BatchState<T>, status: number | undefined, now: number, opts: PlanOptions): Plan<T> {
+  switch (outcome.kind) {
+    case 'success':
+      return { accepted: batch.items, resend: [] };
+    case 'permanent':
+      return planRefusal(batch, outcome.reason, status);
+    case 'partial': {
+      const rest = { ...batch, items: batch.items.slice(outcome.published) };
+      return { ...planRetry(rest, outcome.reason, undefined, status, now, opts), accepted: batch.items.slice(0, outcome.published) };
+    }
+    case 'retry':
+      return planRetry(batch, outcome.reason, outcome.retryAfterMs, status, now, opts);
+  }
+}
+
+/*
+ * A 413 says the body is too big, not that its messages are bad: halves are tried at once
+ * (no backoff, it is not an outage) until a message alone is refused, which is then permanent.
+ */
+function planRefusal<T>(batch: BatchState<T>, reason: string, status: number | undefined): Plan<T> {
+  if (status === PAYLOAD_TOO_LARGE && batch.items.length > 1) {
+    const mid = Math.ceil(batch.items.length / 2);
+    const halves = [batch.items.slice(0, mid), batch.items.slice(mid)];
+    return { accepted: [], resend: halves.map((items) => ({ ...batch, items, delayMs: 0, reason: `split after ${reason}` })) };
+  }
+  return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError('DMAAP_REJECTED', reason, status) }, resend: [] };
+}
+
+function planRetry<T>(
+  batch: BatchState<T>,
+  reason: string,
+  retryAfterMs: number | undefined,
+  status: number | undefined,
+  now: number,
+  opts: PlanOptions,
+): Plan<T> {
+  if (batch.items.length === 0) return { accepted: [], resend: [] };
+  const failingSince = batch.failingSince ?? now;
+  const elapsed = now - failingSince;
+  if (opts.maxRetryMs > 0 && elapsed >= opts.maxRetryMs) {
+    const msg = `DMaaP kept failing for ${elapsed} ms (maxRetryMs ${opts.maxRetryMs}); last: ${reason}`;
+    return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError('DMAAP_RETRY_EXPIRED', msg, status) }, resend: [] };
+  }
+  let delayMs = retryDelay(batch.attempt, retryAfterMs, { initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs, random: opts.random });
+  // The last try lands on the expiry instant rather than after it, so the window is used in full.
+  if (opts.maxRetryMs > 0) delayMs = Math.min(delayMs, opts.maxRetryMs - elapsed);
+  return { accepted: [], resend: [{ items: batch.items, attempt: batch.attempt + 1, failingSince, delayMs, reason }] };
+}

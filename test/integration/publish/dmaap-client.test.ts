@@ -1,0 +1,129 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DmaapClient } from '../../../src/publish/dmaap-client.js';
+import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
+
+let fault: FaultServer;
+const clients: DmaapClient[] = [];
+const client = (opts: Partial<ConstructorParameters<typeof DmaapClient>[0]> = {}): DmaapClient => {
+  const c = new DmaapClient({ url: fault.url, timeoutMs: 2000, ...opts });
+  clients.push(c);
+  return c;
+};
+
+beforeEach(async () => {
+  fault = await startFaultServer();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await fault.close();
+});
+
+describe('DmaapClient.postBatch', () => {
+  it('posts the messages verbatim as one JSON array with exactly Content-Type: application/json', async () => {
+    const jsons = ['{"b":1,  "a":2}', '{"x":"é\\u00e9"}'];
+    const res = await client().postBatch('VIM_VM_EVENTS', jsons);
+    expect(res.status).toBe(200);
+    const req = fault.requests[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe('/events/VIM_VM_EVENTS');
+    expect(req.body).toBe('[{"b":1,  "a":2},{"x":"é\\u00e9"}]');
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers.authorization).toBeUndefined();
+  });
+
+  it('encodes the topic into the path and tolerates a trailing slash in the URL', async () => {
+    await client({ url: `${fault.url}/` }).postBatch('odd topic/x', ['{}']);
+    expect(fault.requests[0]!.path).toBe('/events/odd%20topic%2Fx');
+  });
+
+  it('sends Basic auth when a username is set', async () => {
+    await client({ username: 'relay@onap.org', password: 's3cr:et' }).postBatch('T', ['{}']);
+    const expected = `Basic ${Buffer.from('relay@onap.org:s3cr:et').toString('base64')}`;
+    expect(fault.requests[0]!.headers.authorization).toBe(expected);
+  });
+
+  it('returns any status with lower-case headers and the raw body', async () => {
+    fault.script({ kind: 'respond', status: 503, headers: { 'Retry-After': '5', 'Content-Type': 'text/html' }, body: '<h1>down</h1>' });
+    const res = await client().postBatch('T', ['{}']);
+    expect(res).toMatchObject({ status: 503, body: '<h1>down</h1>' });
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps a JSON answer as text', async () => {
+    const res = await client().postBatch('T', ['{}', '{}']);
+    expect(res.body).toBe('{"count":2,"serverTimeMs":0}');
+  });
+
+  it('throws when the connection is reset', async () => {
+    fault.script({ kind: 'reset' });
+    await expect(client().postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('throws ETIMEDOUT when no answer comes within timeoutMs', async () => {
+    fault.script({ kind: 'hang' });
+    await expect(client({ timeoutMs: 150 }).postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'ETIMEDOUT', message: expect.stringContaining('150 ms') });
+  });
+
+  it('throws when the caller aborts', async () => {
+    fault.script({ kind: 'hang' });
+    const ctrl = new AbortController();
+    const p = client().postBatch('T', ['{}'], ctrl.signal);
+    await fault.waitForRequests(1);
+    ctrl.abort();
+    await expect(p).rejects.toBeDefined();
+  });
+
+  it('throws when nothing listens', async () => {
+    const url = fault.url;
+    await fault.close();
+    fault = await startFaultServer();
+    await expect(client({ url, timeoutMs: 1000 }).postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('names dmaap.caFile when the CA file cannot be read', () => {
+    expect(() => new DmaapClient({ url: 'https://127.0.0.1:3905', timeoutMs: 1000, caFile: '/nonexistent/ca.pem' })).toThrow(/dmaap\.caFile.*\/nonexistent\/ca\.pem/);
+  });
+});
+
+describe('DmaapClient over HTTPS', () => {
+  let dir: string;
+  let server: https.Server;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dmaap-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"count":1,"serverTimeMs":0}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trusts the server through dmaap.caFile', async () => {
+    const c = new DmaapClient({ url, timeoutMs: 2000, caFile: join(dir, 'cert.pem') });
+    clients.push(c);
+    expect((await c.postBatch('T', ['{}'])).status).toBe(200);
+  });
+
+  it('refuses the same server without the CA', async () => {
+    const c = new DmaapClient({ url, timeoutMs: 2000 });
+    clients.push(c);
+    await expect(c.postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  });
+});

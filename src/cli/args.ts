@@ -1,0 +1,40 @@
+/** Command-line parsing: a subcommand, then its flags. Unknown flags are an error. */
+import { parseArgs } from 'node:util';
+
+export type Command = 'run' | 'check-config' | 'replay' | 'dmaap-dev' | 'help' | 'version';
+
+export interface CliArgs {
+  command: Command;
+  config?: string;
+  withDmaapDev: boolean;
+  vim?: string;
+  port: number;
+  host: string;
+  files: string[];
+}
+
+const COMMANDS = new Set(['run', 'check-config', 'replay', 'dmaap-dev']);
+
+export function parseCli(argv: readonly string[]): CliArgs {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      'with-dmaap-dev': { type: 'boolean', default: false },
+      vim: { type: 'string' },
+      port: { type: 'string', default: '3904' },
+      host: { type: 'string', default: '127.0.0.1' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  });
+  const [first, ...rest] = positionals;
+  if (first !== undefined && !COMMANDS.has(first)) throw new Error(`unknown command "${first}"; see --help`);
+  const command: Command = values.help ? 'help' : values.version ? 'version' : ((first ?? 'run') as Command);
+  if (command !== 'replay' && rest.length) throw new Error(`unexpected argument "${rest[0]}"; see --help`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port "${values.port}" is not a port number`);
+  return { command, config: values.config, withDmaapDev: values['with-dmaap-dev'] ?? false, vim: values.vim, port, host: values.host ?? '127.0.0.1', files: rest };
+}

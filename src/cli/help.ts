@@ -1,0 +1,28 @@
+/** The --help text. README's "Commands" section is checked against it (test/unit/cli/help.test.ts). */
+export const HELP = `vim-event-relay: relay OpenStack/VIO nova notifications to ONAP DMaaP Message Router.
+
+Usage:
+  vim-event-relay [run] [--config FILE] [--with-dmaap-dev]
+  vim-event-relay check-config [--config FILE]
+  vim-event-relay replay --vim ID [--config FILE] FILE...
+  vim-event-relay dmaap-dev [--port 3904] [--host 127.0.0.1]
+  vim-event-relay --help | --version
+
+Commands:
+  run            the daemon (the default when no command is given)
+  check-config   validate the config; print it with secrets redacted; exit 0 valid, 1 invalid
+  replay         print, one JSON line each, the messages FILE(s) would publish and to which topics
+                 (no broker, no DMaaP); FILE is a wire body, an oslo envelope or a bare message
+  dmaap-dev      a DMaaP Message Router-compatible development server, in memory
+
+Options:
+  --config FILE       config file (default: $VIM_EVENT_RELAY_CONFIG, then config/default.json)
+  --with-dmaap-dev    run: also serve dmaap-dev in-process on dmaap.url's port (demos)
+  --vim ID            replay: the VIM whose subscriptions apply
+  --port N            dmaap-dev: port (default 3904)
+  --host ADDR         dmaap-dev: address (default 127.0.0.1)
+  -h, --help          this text
+  -v, --version       the version
+
+Every config key can also be set by an environment variable; see the README.
+`;

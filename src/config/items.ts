@@ -1,0 +1,55 @@
+/**
+ * Validation of the `vims` and `subscriptions` lists in a config file. The per-item shape is
+ * the admin API's body schema (schemas/vim.schema.json, schemas/subscription.schema.json), so
+ * config and API accept exactly the same VIMs and subscriptions; this adds what a schema cannot
+ * say: ids present and unique, a transport_url that parses, states from the vocabulary.
+ */
+import { describeErrors, validatorFor } from '../util/schemas.js';
+import { parseTransportUrl } from '../transport/transport-url.js';
+import { normalizeStates } from '../filter/match.js';
+import { redactText } from '../util/redact.js';
+
+type Item = Record<string, unknown>;
+
+function checkList(v: unknown, key: string, schema: string, extra: (item: Item, at: string) => string[]): string[] {
+  if (!Array.isArray(v)) return [`${key}: must be a JSON array`];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const validate = validatorFor(schema);
+  v.forEach((item: unknown, i) => {
+    const at = `${key}[${i}]`;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      problems.push(`${at}: must be an object`);
+      return;
+    }
+    const id = (item as Item).id;
+    if (id === undefined) problems.push(`${at}: missing required key "id"`);
+    else if (typeof id === 'string' && seen.has(id)) problems.push(`${at}.id: "${id}" appears twice; ids must be unique`);
+    else if (typeof id === 'string') seen.add(id);
+    if (!validate(item)) problems.push(...describeErrors(validate.errors, at));
+    else problems.push(...extra(item as Item, at));
+  });
+  return problems;
+}
+
+function fail(problems: string[]): void {
+  if (problems.length) throw new Error(redactText(problems.join('\n')));
+}
+
+export function validateVimItems(v: unknown): void {
+  fail(checkList(v, 'vims', 'vim.schema.json', (vim, at) => {
+    try {
+      parseTransportUrl(vim.transportUrl as string);
+      return [];
+    } catch (e) {
+      return [`${at}.transportUrl: ${(e as Error).message}`];
+    }
+  }));
+}
+
+export function validateSubscriptionItems(v: unknown): void {
+  fail(checkList(v, 'subscriptions', 'subscription.schema.json', (sub, at) => {
+    const { unknown } = normalizeStates(sub.states as string[]);
+    return unknown.length ? [`${at}.states: unknown state(s) ${unknown.map((s) => `"${s}"`).join(', ')}; see README "States"`] : [];
+  }));
+}

@@ -1,0 +1,142 @@
+/**
+ * delivery -> parse -> filter -> normalise -> publish -> settle.
+ *
+ * A delivery is acked only after every topic it is bound for accepted it; dead-lettered (with
+ * the catalogue code as reason) when it cannot ever be published; requeued when the publisher
+ * is closing. Retryable DMaaP failures never reach here: the publisher keeps the message and
+ * retries, so the delivery stays unacked and the broker's prefetch is the backpressure.
+ */
+import { parseNotification } from '../notifications/parse.js';
+import { matchSubscriptions } from '../filter/match.js';
+import { toVmMessage } from '../normalize/vm-message.js';
+import { renderMessages, type ComputeNodeRenderer } from './render.js';
+import { isRelayError, RelayError, type ErrorCode } from '../errors.js';
+import { PermanentPublishError, type MessagePublisher } from '../publish/types.js';
+import type { Delivery } from '../transport/types.js';
+import type { Subscription, Match } from '../filter/types.js';
+import type { Notification } from '../notifications/types.js';
+import type { Logger } from '../util/logger.js';
+import { RecentIds, RecentStateChanges } from './windows.js';
+
+/** What the pipeline reports; the daemon turns it into metrics. */
+export interface PipelineObserver {
+  consumed(vimId: string): void;
+  filtered(vimId: string): void;
+  published(vimId: string, topic: string, seconds: number): void;
+  deadLettered(vimId: string, code: string): void;
+  duplicate(vimId: string): void;
+  inFlight(vimId: string, delta: 1 | -1): void;
+}
+
+export interface VimPipelineState {
+  readonly vimId: string;
+  readonly dedupe: RecentIds;
+  readonly recent: RecentStateChanges;
+  /** Promises of deliveries being processed: what shutdown and VIM removal wait for. */
+  readonly inFlight: Set<Promise<void>>;
+}
+
+export interface PipelineDeps {
+  readonly publisher: MessagePublisher;
+  readonly subscriptions: () => readonly Subscription[];
+  readonly observer: PipelineObserver;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  /** Compute-node events (with their per-node memory); absent = such events are dead-lettered UNMAPPABLE. */
+  readonly computeNode?: ComputeNodeRenderer;
+}
+
+/** The window behind check_vim_status sees every completed or failed instance operation. */
+const WINDOW_SUBSCRIPTION = (vimId: string): Subscription => ({ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] });
+
+export class Pipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** Takes a delivery; the returned promise settles when the delivery is settled (never rejects). */
+  accept(state: VimPipelineState, d: Delivery): Promise<void> {
+    const started = process.hrtime.bigint();
+    this.deps.observer.consumed(state.vimId);
+    this.deps.observer.inFlight(state.vimId, 1);
+    const p = this.process(state, d, started)
+      .catch((e: unknown) => {
+        this.deps.logger.error('delivery left unsettled; the broker will redeliver it', { vim: state.vimId, error: (e as Error).message });
+      })
+      .finally(() => {
+        state.inFlight.delete(p);
+        this.deps.observer.inFlight(state.vimId, -1);
+      });
+    state.inFlight.add(p);
+    return p;
+  }
+
+  private async process(state: VimPipelineState, d: Delivery, started: bigint): Promise<void> {
+    if (d.body.length > this.deps.maxBodyBytes) {
+      return this.deadLetter(state, d, new RelayError('BODY_TOO_LARGE', `body of ${d.body.length} bytes exceeds transport.maxBodyBytes (${this.deps.maxBodyBytes})`));
+    }
+    const parsed = parseNotification(d.body);
+    if (!parsed.ok) return this.deadLetter(state, d, parsed.error);
+    const n = parsed.notification;
+    if (state.dedupe.has(n.messageId)) {
+      this.deps.observer.duplicate(state.vimId);
+      d.ack();
+      return;
+    }
+    this.remember(state, n);
+    const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions());
+    if (matches.length === 0) {
+      this.deps.observer.filtered(state.vimId);
+      d.ack();
+      return;
+    }
+    let messages: Map<Match, string | null>;
+    try {
+      messages = await renderMessages(state.vimId, n, matches, this.deps.computeNode);
+    } catch (e) {
+      return this.deadLetter(state, d, isRelayError(e) ? e : new RelayError('UNMAPPABLE', (e as Error).message));
+    }
+    await this.publishAll(state, d, n, messages, started);
+  }
+
+  private async publishAll(state: VimPipelineState, d: Delivery, n: Notification, messages: Map<Match, string | null>, started: bigint): Promise<void> {
+    const sends = [...messages].filter(([, json]) => json !== null).map(([m, json]) =>
+      this.deps.publisher.publish(m.subscription.topic, json!).then(() => {
+        this.deps.observer.published(state.vimId, m.subscription.topic, Number(process.hrtime.bigint() - started) / 1e9);
+      }),
+    );
+    const results = await Promise.allSettled(sends);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failed) {
+      d.ack();
+      state.dedupe.add(n.messageId);
+      return;
+    }
+    const err: unknown = failed.reason;
+    if (err instanceof PermanentPublishError) {
+      return this.deadLetter(state, d, new RelayError(err.code, err.message));
+    }
+    // Publisher closing (shutdown, VIM removal) or overloaded: hand it back to the broker.
+    this.deps.logger.debug('requeueing notification', { vim: state.vimId, messageId: n.messageId, reason: (err as Error).message });
+    d.requeue();
+  }
+
+  /** Feed the check_vim_status window with every completed or failed instance operation. */
+  private remember(state: VimPipelineState, n: Notification): void {
+    const [m] = matchSubscriptions(state.vimId, n, [WINDOW_SUBSCRIPTION(state.vimId)]);
+    if (!m || m.event.startsWith('COMPUTE_NODE_')) return;
+    try {
+      const v = toVmMessage(state.vimId, n, m);
+      state.recent.push({
+        state_description: v.state_description, launched_at: v.launched_at, instance_id: v.instance_id,
+        display_name: v.display_name, state: v.state, event: m.event, timestamp: v.timestamp,
+      });
+    } catch {
+      // Unmappable here means unmappable for subscribers too; that path dead-letters with the reason.
+    }
+  }
+
+  private async deadLetter(state: VimPipelineState, d: Delivery, e: RelayError): Promise<void> {
+    this.deps.logger.warn('dead-lettering notification', { vim: state.vimId, code: e.code, reason: e.message, source: d.source });
+    await d.deadLetter({ code: e.code as ErrorCode, message: e.message });
+    this.deps.observer.deadLettered(state.vimId, e.code);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * One VIM at run time: its listener (0-9-1 or 1.0, chosen by the transport_url scheme) and its
+ * pipeline state. Stopping drains: stop taking, let what is in hand finish within a deadline,
+ * then requeue the rest and close.
+ */
+import { EventEmitter } from 'node:events';
+import { parseTransportUrl, redactTransportUrl } from '../transport/transport-url.js';
+import type { TransportOptions } from '../transport/options.js';
+import type { ListenerStatusChange, VimListener } from '../transport/types.js';
+import type { VimConfig } from '../config/vim.js';
+import type { Logger } from '../util/logger.js';
+import { Amqp091Listener } from '../transport/amqp091/listener.js';
+import { Amqp10Listener } from '../transport/amqp10/listener.js';
+import { RecentIds, RecentStateChanges } from './windows.js';
+import type { Pipeline, VimPipelineState } from './pipeline.js';
+
+export function createListener(vim: VimConfig, opts: TransportOptions, logger: Logger): VimListener {
+  return parseTransportUrl(vim.transportUrl).kind === 'amqp10'
+    ? new Amqp10Listener(vim, opts, logger)
+    : new Amqp091Listener(vim, opts, logger);
+}
+
+export interface VimRunnerOptions {
+  readonly transport: TransportOptions;
+  readonly dedupeWindow: number;
+  readonly recentWindow: number;
+}
+
+/** Emits 'status' (ListenerStatusChange) from its listener. */
+export class VimRunner extends EventEmitter {
+  readonly state: VimPipelineState;
+  private readonly listener: VimListener;
+  private readonly log: Logger;
+
+  constructor(readonly vim: VimConfig, private readonly pipeline: Pipeline, opts: VimRunnerOptions, logger: Logger) {
+    super();
+    this.log = logger.child({ vim: vim.id });
+    this.state = { vimId: vim.id, dedupe: new RecentIds(opts.dedupeWindow), recent: new RecentStateChanges(opts.recentWindow), inFlight: new Set() };
+    this.listener = createListener(vim, opts.transport, this.log);
+    this.listener.on('status', (s: ListenerStatusChange) => this.emit('status', s));
+  }
+
+  get status(): ListenerStatusChange {
+    return this.listener.status;
+  }
+
+  async start(): Promise<void> {
+    this.log.info('starting VIM listener', { transportUrl: redactTransportUrl(this.vim.transportUrl), queue: this.vim.queue, exchange: this.vim.exchange });
+    await this.listener.start((d) => void this.pipeline.accept(this.state, d));
+  }
+
+  /** Stop taking deliveries; wait for those in hand up to `deadline` (epoch ms). Returns how many are still unsettled. */
+  async drain(deadline: number): Promise<number> {
+    await this.listener.stopConsuming();
+    const remaining = Math.max(0, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.state.inFlight]),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, remaining))),
+    ]);
+    clearTimeout(timer);
+    return this.state.inFlight.size;
+  }
+
+  /** Requeue whatever is unsettled and close the connection. */
+  async close(): Promise<void> {
+    await this.listener.close();
+  }
+
+  /** drain() then close(): what a VIM removal or replacement does. */
+  async stop(deadline: number): Promise<void> {
+    const left = await this.drain(deadline);
+    if (left > 0) this.log.warn('VIM stopped with notifications in flight; they are requeued and will be redelivered', { inFlight: left });
+    await this.close();
+  }
+}

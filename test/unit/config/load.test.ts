@@ -1,0 +1,93 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, redactedConfig, resolveConfigPath } from '../../../src/config/load.js';
+import { isRelayError } from '../../../src/errors.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ver-config-'));
+function file(content: unknown): string {
+  const f = path.join(dir, `${Math.random().toString(16).slice(2)}.json`);
+  writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
+  return f;
+}
+function problems(content: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig(file(content), env);
+  } catch (e) {
+    expect(isRelayError(e) && e.code).toBe('CONFIG_INVALID');
+    return (e as Error).message.split('\n');
+  }
+  throw new Error('expected the config to be refused');
+}
+
+const vim = { id: 'vio-1', transportUrl: 'rabbit://guest:s3cret@127.0.0.1:5672/' };
+
+describe('loadConfig', () => {
+  it('gives every key a working default', () => {
+    const c = loadConfig(undefined, {});
+    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8080, authToken: '', bodyLimitBytes: 1048576 });
+    expect(c.dmaap.url).toBe('http://127.0.0.1:3904');
+    expect(c.transport.prefetch).toBeGreaterThan(0);
+    expect(c.vims).toEqual([]);
+  });
+
+  it('loads the shipped config/default.json', () => {
+    const c = loadConfig('config/default.json', {});
+    expect(c.vims.map((v) => v.id)).toEqual(['vio-1']);
+    expect(c.subscriptions.every((s) => s.vimId === 'vio-1')).toBe(true);
+  });
+
+  it.each([
+    [{ admin: { prot: 1 } }, 'admin.prot: unknown key'],
+    [{ bogus: true }, 'bogus: unknown key'],
+    [{ admin: { port: 'eighty' } }, 'admin.port'],
+    [{ log: { level: 'loud' } }, 'log.level'],
+    [{ vims: [{ id: 'bad id!', transportUrl: 'rabbit://h/' }] }, 'vims[0].id'],
+    [{ vims: [{ id: 'a', transportUrl: 'http://h/' }] }, 'vims[0].transportUrl'],
+    [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', colour: 'red' }] }, 'vims[0]: unknown key "colour"'],
+    [{ vims: [vim, vim] }, 'appears twice'],
+    [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['PWR_OFF'], topic: 'T' }] }, 'subscriptions[0].states: unknown state(s) "PWR_OFF"'],
+    [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-2', states: ['DELETE'], topic: 'T' }] }, 'subscriptions[0].vimId: "vio-2" is not among vims'],
+    [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['DELETE'] }] }, 'missing required key "topic"'],
+  ])('refuses %j naming the key (%s)', (content, expected) => {
+    expect(problems(content).join('\n')).toContain(expected);
+  });
+
+  it('puts each problem on its own line', () => {
+    expect(problems({ admin: { port: -1, bogus: 1 }, log: { level: 'x' } }).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('never echoes a password from a refused transportUrl', () => {
+    const msg = problems({ vims: [{ id: 'a', transportUrl: 'rabbit://u:hunter2@h:99999/' }] }).join('\n');
+    expect(msg).toContain('vims[0].transportUrl');
+    expect(msg).not.toContain('hunter2');
+  });
+
+  it('refuses a file that is not JSON, naming the file', () => {
+    expect(problems('{ nope').join('\n')).toMatch(/is not valid JSON/);
+  });
+
+  it('lets env vars override the file (JSON for vims)', () => {
+    const c = loadConfig(file({ admin: { port: 9000 } }), {
+      VIM_EVENT_RELAY_ADMIN_PORT: '9100',
+      VIM_EVENT_RELAY_VIMS: JSON.stringify([vim]),
+      VIM_EVENT_RELAY_DMAAP_PASSWORD: 'pw-from-env',
+    });
+    expect(c.admin.port).toBe(9100);
+    expect(c.vims[0]!.id).toBe('vio-1');
+    expect(c.dmaap.password).toBe('pw-from-env');
+  });
+
+  it('redacts every secret in the effective config', () => {
+    const c = loadConfig(file({ vims: [vim], dmaap: { password: 'dm-pass' }, admin: { authToken: 'tok-123' } }), {});
+    const text = JSON.stringify(redactedConfig(c));
+    for (const secret of ['s3cret', 'dm-pass', 'tok-123']) expect(text).not.toContain(secret);
+    expect(text).toContain('guest:***@127.0.0.1');
+  });
+
+  it('resolves --config, then $VIM_EVENT_RELAY_CONFIG, then config/default.json', () => {
+    expect(resolveConfigPath('a.json', { VIM_EVENT_RELAY_CONFIG: 'b.json' })).toBe('a.json');
+    expect(resolveConfigPath(undefined, { VIM_EVENT_RELAY_CONFIG: 'b.json' })).toBe('b.json');
+    expect(resolveConfigPath(undefined, {})).toBe('config/default.json');
+  });
+});

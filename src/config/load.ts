@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import convict from 'convict';
 import { configSchema } from './schema.js';
-import { redactDeep } from '../util/redact.js';
+import { redactDeep, redactText } from '../util/redact.js';
 import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
 import type { Subscription } from '../filter/types.js';
@@ -56,8 +56,11 @@ function explain(message: string): string {
     .map((l) => {
       const undeclared = /^configuration param '([^']+)' not declared in the schema$/.exec(l);
       if (undeclared) return `${undeclared[1]}: unknown key; remove it (see README "Configuration" for the keys)`;
-      return l.replace(/^([\w.]+): (.*?)(?:: value was .*)?$/s, '$1: $2');
+      // Our list validators already name the item (vims[0].id: ...); convict prefixes the key again.
+      // convict appends the raw value (": value was ..."), which may hold a password: drop it.
+      return l.replace(/^(vims|subscriptions): (?=\1\[)/, '').replace(/: value was .*$/s, '');
     })
+    .map((l) => redactText(l))
     .join('\n');
 }
 

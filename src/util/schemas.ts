@@ -52,6 +52,7 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
   return (errors ?? []).map((e) => {
     const field = [prefix, ...e.instancePath.split('/').filter(Boolean)].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
     if (e.keyword === 'additionalProperties') return `${field}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"; remove it`;
+    if (e.keyword === 'unevaluatedProperties') return `${field}: unknown key "${(e.params as { unevaluatedProperty: string }).unevaluatedProperty}"; remove it`;
     if (e.keyword === 'required') return `${field}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
     return `${field}: ${e.message ?? 'is invalid'}`;
   });

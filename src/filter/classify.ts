@@ -1,0 +1,70 @@
+/** What a notification is, in the vocabulary of CONTRACT section 4, before any subscription is consulted. */
+import type { Notification } from '../notifications/types.js';
+import {
+  buildIndex, COMPUTE_NODE_EVENTS, INSTANCE_EVENT_TABLE, LEGACY_PREFIX, PHASE_SUFFIXES, VERSIONED_PREFIX,
+} from './table.js';
+import type { Phase, State } from './types.js';
+
+export type EventKind = 'instance' | 'compute_node';
+
+export interface Classification {
+  readonly kind: EventKind;
+  /** The operation's state from the table; null when the event type is not in it (e.g. `instance.lock`) or an update changed nothing. */
+  readonly state: State | null;
+  /** `.start`, `.end`, `.error`; a bare event (no phase suffix) is `end`. */
+  readonly phase: Phase;
+  /** An instance failure: any `*.error`, or a legacy instance notification sent with priority ERROR. */
+  readonly error: boolean;
+}
+
+const INDEX = buildIndex(INSTANCE_EVENT_TABLE);
+
+type Json = Record<string, unknown>;
+
+const asObject = (v: unknown): Json | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+
+/** Absent and null task states are the same thing to nova (None). */
+const differs = (a: unknown, b: unknown): boolean => (a ?? null) !== (b ?? null);
+
+/**
+ * nova sends `compute.instance.update` / `instance.update` for every save of the instance when
+ * notify_on_state_change is set, most of them not a state change; only those showing a vm or
+ * task state transition count. A payload without the old_* fields shows no transition.
+ */
+function updateChangedSomething(n: Notification): boolean {
+  if (n.format === 'versioned') {
+    const data = asObject(n.payload['nova_object.data']);
+    const su = asObject(asObject(data?.state_update)?.['nova_object.data']);
+    if (!su) return false;
+    return differs(su.old_state, su.state) || differs(su.old_task_state, su.new_task_state);
+  }
+  const p = n.payload;
+  const stateChanged = 'old_state' in p && differs(p.old_state, p.state);
+  const taskChanged = ('old_task_state' in p || 'new_task_state' in p) && differs(p.old_task_state, p.new_task_state);
+  return stateChanged || taskChanged;
+}
+
+function splitPhase(eventType: string): { base: string; phase: Phase | null } {
+  for (const [suffix, phase] of PHASE_SUFFIXES) {
+    if (eventType.endsWith(suffix)) return { base: eventType.slice(0, -suffix.length), phase };
+  }
+  return { base: eventType, phase: null };
+}
+
+function classifyInstance(n: Notification, legacy: boolean): Classification {
+  const { base, phase } = splitPhase(n.eventType);
+  let state: State | null = phase === null ? (INDEX.bare.get(n.eventType) ?? null) : (INDEX.phased.get(base) ?? null);
+  if (state === 'UPDATE' && !updateChangedSomething(n)) state = null;
+  const error = phase === 'error' || (legacy && n.priority === 'ERROR');
+  return { kind: 'instance', state, phase: phase ?? 'end', error };
+}
+
+/** Null for notifications that are neither about an instance nor a compute node (aggregates, keypairs, ...). */
+export function classify(n: Notification): Classification | null {
+  const nodeState = COMPUTE_NODE_EVENTS.get(n.eventType);
+  if (nodeState) return { kind: 'compute_node', state: nodeState, phase: 'end', error: false };
+  if (n.eventType.startsWith(LEGACY_PREFIX)) return classifyInstance(n, true);
+  if (n.eventType.startsWith(VERSIONED_PREFIX)) return classifyInstance(n, false);
+  return null;
+}

@@ -1,0 +1,54 @@
+/** Notification x subscriptions -> the subscriptions it goes to, and as which state. Pure. */
+import type { Notification } from '../notifications/types.js';
+import { classify, type Classification } from './classify.js';
+import { STATES, type Match, type Phase, type State, type Subscription } from './types.js';
+
+const ALL = '*';
+const KNOWN = new Set<string>(STATES);
+const DEFAULT_PHASES: readonly Phase[] = ['end'];
+
+function wantsState(sub: Subscription, state: State): boolean {
+  return sub.states.some((s) => {
+    const up = s.trim().toUpperCase();
+    return up === ALL || up === state;
+  });
+}
+
+/**
+ * ERROR wins when the subscription asks for it: "this instance failed" is what such a
+ * subscriber is waiting for, whatever operation failed and whatever phases it listed.
+ */
+function eventFor(sub: Subscription, c: Classification): State | null {
+  if (c.error && wantsState(sub, 'ERROR')) return 'ERROR';
+  if (c.state === null || !wantsState(sub, c.state)) return null;
+  const phases = sub.phases && sub.phases.length > 0 ? sub.phases : DEFAULT_PHASES;
+  return phases.includes(c.phase) ? c.state : null;
+}
+
+/** One Match per subscription of this VIM that wants the notification; a notification can go to several topics. */
+export function matchSubscriptions(vimId: string, n: Notification, subs: readonly Subscription[]): Match[] {
+  const c = classify(n);
+  if (!c) return [];
+  const matches: Match[] = [];
+  for (const subscription of subs) {
+    if (subscription.vimId !== vimId) continue;
+    const event = eventFor(subscription, c);
+    if (event) matches.push({ subscription, event, phase: c.phase });
+  }
+  return matches;
+}
+
+/**
+ * Subscription input -> the stored form: upper case, de-duplicated, `["*"]` when "*" is
+ * among them; `unknown` lists the inputs that are no state, as given, so the admin API can name them.
+ */
+export function normalizeStates(input: readonly unknown[]): { states: string[]; unknown: string[] } {
+  const states = new Set<string>();
+  const unknown: string[] = [];
+  for (const item of input) {
+    const up = typeof item === 'string' ? item.trim().toUpperCase() : '';
+    if (up === ALL || KNOWN.has(up)) states.add(up);
+    else unknown.push(typeof item === 'string' ? item : JSON.stringify(item) ?? String(item));
+  }
+  return { states: states.has(ALL) ? [ALL] : [...states], unknown };
+}

@@ -1,0 +1,78 @@
+/**
+ * CONTRACT section 4 as data: which nova event types complete which operation. Each entry
+ * is written as the contract writes it: `<op>.end` for a phased operation (its `.start` and
+ * `.error` then belong to the same state) or a bare name for events nova sends without
+ * phases (`evacuate`, `update`). ERROR is not listed: it is a rule (any `*.error`), not a row.
+ */
+import type { InstanceState, Phase, State } from './types.js';
+
+export interface StateRow {
+  readonly state: InstanceState;
+  /** After `compute.instance.`. */
+  readonly legacy: readonly string[];
+  /** After `instance.`. */
+  readonly versioned: readonly string[];
+}
+
+const same = (state: InstanceState, ...suffixes: string[]): StateRow => ({ state, legacy: suffixes, versioned: suffixes });
+
+export const INSTANCE_EVENT_TABLE: readonly StateRow[] = [
+  same('CREATE', 'create.end'),
+  same('DELETE', 'delete.end'),
+  same('SOFT_DELETE', 'soft_delete.end'),
+  same('RESTORE', 'restore.end'),
+  same('POWER_OFF', 'power_off.end'),
+  same('POWER_ON', 'power_on.end'),
+  same('SHUT_DOWN', 'shutdown.end'),
+  same('PAUSE', 'pause.end'),
+  same('UNPAUSE', 'unpause.end'),
+  same('SUSPEND', 'suspend.end'),
+  same('RESUME', 'resume.end'),
+  same('REBOOT', 'reboot.end'),
+  same('REBUILD', 'rebuild.end'),
+  // Legacy nova reports a resize twice (source host, then destination); versioned once.
+  { state: 'RESIZE', legacy: ['resize.end', 'finish_resize.end'], versioned: ['resize_finish.end'] },
+  same('SHELVE', 'shelve.end', 'shelve_offload.end'),
+  same('UNSHELVE', 'unshelve.end'),
+  same('RESCUE', 'rescue.end'),
+  same('UNRESCUE', 'unrescue.end'),
+  { state: 'LIVE_MIGRATE', legacy: ['live_migration.post.dest.end'], versioned: ['live_migration_post_dest.end'] },
+  same('EVACUATE', 'evacuate'),
+  same('UPDATE', 'update'),
+];
+
+export const LEGACY_PREFIX = 'compute.instance.';
+export const VERSIONED_PREFIX = 'instance.';
+
+/**
+ * nova never shipped these (the hypervisor-notification spec was approved, not implemented);
+ * they are accepted in the spec's form from sources that emit them. Deriving them from
+ * service.* / metrics.update is the compute-node module's job.
+ */
+export const COMPUTE_NODE_EVENTS: ReadonlyMap<string, State> = new Map<string, State>([
+  ['compute_node.create', 'COMPUTE_NODE_CREATE'],
+  ['compute_node.update', 'COMPUTE_NODE_UPDATE'],
+  ['compute_node.delete', 'COMPUTE_NODE_DELETE'],
+]);
+
+export const PHASE_SUFFIXES: ReadonlyArray<readonly [string, Phase]> = [['.start', 'start'], ['.end', 'end'], ['.error', 'error']];
+
+/** Full event type -> state, for phased operations (keyed by the type without its phase) and bare events. */
+export interface EventIndex {
+  readonly phased: ReadonlyMap<string, InstanceState>;
+  readonly bare: ReadonlyMap<string, InstanceState>;
+}
+
+export function buildIndex(table: readonly StateRow[]): EventIndex {
+  const phased = new Map<string, InstanceState>();
+  const bare = new Map<string, InstanceState>();
+  const add = (prefix: string, suffix: string, state: InstanceState): void => {
+    if (suffix.endsWith('.end')) phased.set(prefix + suffix.slice(0, -'.end'.length), state);
+    else bare.set(prefix + suffix, state);
+  };
+  for (const row of table) {
+    for (const s of row.legacy) add(LEGACY_PREFIX, s, row.state);
+    for (const s of row.versioned) add(VERSIONED_PREFIX, s, row.state);
+  }
+  return { phased, bare };
+}

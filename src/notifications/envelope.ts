@@ -1,0 +1,78 @@
+/**
+ * The wrappers oslo.messaging puts around a notification, peeled down to the flat message:
+ * - rabbit driver `messaging` (1.0): the flat dict itself;
+ * - rabbit driver `messagingv2` (nova's default): `{"oslo.version": "2.0", "oslo.message": "<JSON text>"}`;
+ * - AMQP 1.0 driver (impl_amqp1 `marshal_request`): `{"request": <either of the above>, "context": {...}}`.
+ */
+import { RelayError } from '../errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export type Unwrapped = { ok: true; message: JsonObject } | { ok: false; error: RelayError };
+
+const VERSION_KEY = 'oslo.version';
+const MESSAGE_KEY = 'oslo.message';
+
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Body bytes or text -> the parsed JSON value; invalid UTF-8 or JSON is NOT_JSON. */
+export function decodeJson(body: Uint8Array | string): { ok: true; value: unknown } | { ok: false; error: RelayError } {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : utf8.decode(body);
+  } catch (cause) {
+    return { ok: false, error: new RelayError('NOT_JSON', 'The body is not valid UTF-8.', { cause }) };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return { ok: false, error: new RelayError('NOT_JSON', `The body is not JSON: ${why}`, { cause }) };
+  }
+}
+
+function isEnvelope(o: JsonObject): boolean {
+  return VERSION_KEY in o || MESSAGE_KEY in o;
+}
+
+/** Only oslo's own amqp1 body has `request` next to `context` and no `event_type` of its own. */
+function isAmqp1Body(o: JsonObject): boolean {
+  return 'request' in o && 'context' in o && !('event_type' in o);
+}
+
+function openEnvelope(o: JsonObject): Unwrapped {
+  const version = o[VERSION_KEY];
+  if (version !== '2.0') {
+    const got = version === undefined ? 'missing' : JSON.stringify(version);
+    return badEnvelope(`oslo.version must be "2.0" (the only version oslo.messaging writes); got ${got}.`);
+  }
+  const text = o[MESSAGE_KEY];
+  if (typeof text !== 'string') return badEnvelope('oslo.message must be a string holding the JSON-encoded message.');
+  let inner: unknown;
+  try {
+    inner = JSON.parse(text);
+  } catch (cause) {
+    return badEnvelope('oslo.message is not valid JSON text.', cause);
+  }
+  if (!isJsonObject(inner)) return badEnvelope('oslo.message must encode a JSON object.');
+  return { ok: true, message: inner };
+}
+
+function badEnvelope(message: string, cause?: unknown): Unwrapped {
+  return { ok: false, error: new RelayError('BAD_ENVELOPE', message, cause === undefined ? undefined : { cause }) };
+}
+
+/** Peels at most one amqp1 body and then at most one 2.0 envelope, the only nesting oslo produces. */
+export function unwrap(body: JsonObject): Unwrapped {
+  let current = body;
+  if (isAmqp1Body(current)) {
+    const request = current.request;
+    if (!isJsonObject(request)) return badEnvelope('The AMQP 1.0 body\'s "request" must be a JSON object.');
+    current = request;
+  }
+  return isEnvelope(current) ? openEnvelope(current) : { ok: true, message: current };
+}

@@ -4,6 +4,8 @@
  * Several hosts mean failover (tried round robin, as oslo does). `amqp://` and `amqps://`
  * select AMQP 1.0. Pure: no I/O.
  */
+import { redactText } from '../util/redact.js';
+
 export type TransportKind = 'amqp091' | 'amqp10';
 
 export interface TransportHost {
@@ -99,5 +101,5 @@ export function parseTransportUrl(url: string): TransportUrl {
 
 /** The URL with every password replaced by ***, for logs and API answers. Never throws. */
 export function redactTransportUrl(url: string): string {
-  return url.replace(/(\/\/|,)([^:@/,]*):([^@/,]*)@/g, (_all, lead: string, user: string) => `${lead}${user}:***@`);
+  return redactText(url);
 }

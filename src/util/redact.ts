@@ -2,7 +2,9 @@
  * Secrets never reach a log line or an API answer. Two tools: redactUrl-style rewriting of any
  * `scheme://user:pass@` in free text, and a deep copy that masks keys named like secrets.
  */
-const URL_CREDS = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|,)([^:@/\s,"']*):([^@/\s,"']*)@/g;
+// The password runs to the host's last "@" (as the transport_url parser reads it), so an
+// unencoded "@" inside it is masked whole.
+const URL_CREDS = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|,)([^:@/\s,"']*):([^/\s,"']*)@/g;
 const SECRET_KEY = /pass(word)?|secret|token|authorization|credential/i;
 
 export const REDACTED = '***';

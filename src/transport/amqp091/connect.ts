@@ -1,0 +1,126 @@
+/**
+ * Opening an AMQP 0-9-1 connection to one of a transport_url's hosts. A "round" tries every
+ * host once, starting where the last connection was lost, as kombu does for oslo: it only
+ * sleeps once a full cycle over the alternates has failed, so failover to a healthy host is
+ * immediate while an all-down cluster is retried with backoff (the caller's job).
+ */
+import { readFileSync } from 'node:fs';
+import { connect, type Channel, type ChannelModel, type Options, type SocketOptions } from 'amqplib';
+import { RelayError } from '../../errors.js';
+import { redactText } from '../../util/redact.js';
+import type { TransportOptions } from '../options.js';
+import type { TransportHost, TransportUrl } from '../transport-url.js';
+
+/** Bounds TCP connect plus the AMQP handshake, so a black-holed host cannot stall a round. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** oslo's rabbit driver TLS query options and the Node TLS option each file feeds. */
+const TLS_FILES = [
+  ['ssl_ca_file', 'ca'],
+  ['ssl_cert_file', 'cert'],
+  ['ssl_key_file', 'key'],
+] as const;
+
+export interface ConnectionTarget {
+  readonly target: Options.Connect;
+  readonly socket: SocketOptions;
+}
+
+export interface Connected {
+  readonly model: ChannelModel;
+  readonly hostIndex: number;
+}
+
+export function hostLabel(h: TransportHost): string {
+  return h.hostname.includes(':') ? `[${h.hostname}]:${h.port}` : `${h.hostname}:${h.port}`;
+}
+
+/** An error's message, safe for a log line or a status reason. */
+export function errorText(err: unknown): string {
+  return redactText(err instanceof Error ? err.message : String(err));
+}
+
+/** Closes a channel or connection that may already be closed (then amqplib throws). */
+export async function closeQuietly(c: Channel | ChannelModel): Promise<void> {
+  try {
+    await c.close();
+  } catch {
+    // Already closed by the broker or by a dropped socket: nothing left to release.
+  }
+}
+
+/** oslo's heartbeat_timeout_threshold (seconds; 0 disables) wins over the configured default. */
+export function heartbeatSeconds(url: TransportUrl, opts: TransportOptions): number {
+  const raw = url.query.heartbeat_timeout_threshold;
+  if (raw === undefined || raw === '') return opts.heartbeatSeconds;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RelayError('CONFIG_INVALID', `heartbeat_timeout_threshold "${raw}" in the transport_url is not a whole number of seconds`);
+  }
+  return n;
+}
+
+/** Reads the TLS files named in the URL's query; a missing or unreadable file is an error naming it. */
+export function tlsSocketOptions(query: Readonly<Record<string, string>>): Pick<SocketOptions, 'ca' | 'cert' | 'key'> {
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  for (const [param, option] of TLS_FILES) {
+    const path = query[param];
+    if (!path) continue;
+    try {
+      out[option] = readFileSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? errorText(err);
+      throw new RelayError('CONFIG_INVALID', `${param} "${path}" from the transport_url cannot be read (${code}); fix the path or the file's permissions`);
+    }
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) {
+    throw new RelayError('CONFIG_INVALID', 'ssl_cert_file and ssl_key_file must be given together in the transport_url (client certificate and its key)');
+  }
+  return out;
+}
+
+/** amqplib options for one host. Throws on a bad heartbeat or an unreadable TLS file. */
+export function connectionTarget(url: TransportUrl, host: TransportHost, opts: TransportOptions, vimId: string): ConnectionTarget {
+  const target: Options.Connect = {
+    protocol: url.tls ? 'amqps' : 'amqp',
+    hostname: host.hostname,
+    port: host.port,
+    username: host.username,
+    password: host.password,
+    // amqplib percent-decodes the vhost once more (querystring.unescape), so hand it re-encoded:
+    // a vhost with a literal "%" would otherwise be mangled.
+    vhost: encodeURIComponent(url.vhost),
+    heartbeat: heartbeatSeconds(url, opts),
+  };
+  const socket: SocketOptions = {
+    timeout: CONNECT_TIMEOUT_MS,
+    // Shown by rabbitmqctl list_connections / the management UI, so operators can tell us apart.
+    clientProperties: { connection_name: `vim-event-relay ${vimId}` },
+    ...(url.tls ? tlsSocketOptions(url.query) : {}),
+  };
+  return { target, socket };
+}
+
+/** What a handshake refusal usually means, for the status reason. */
+function hint(message: string): string {
+  if (/ACCESS[-_]REFUSED|\b403\b/.test(message)) return '; check the user name and password in the transport_url';
+  if (/NOT[-_]ALLOWED|\b530\b/.test(message)) return '; check the virtual host in the transport_url and the user\'s permissions on it';
+  return '';
+}
+
+/** Tries each host once, round robin from `start`; resolves with the first that accepts. */
+export async function connectRound(url: TransportUrl, opts: TransportOptions, start: number, vimId: string): Promise<Connected> {
+  const failures: string[] = [];
+  for (let i = 0; i < url.hosts.length; i++) {
+    const hostIndex = (start + i) % url.hosts.length;
+    const host = url.hosts[hostIndex]!;
+    const { target, socket } = connectionTarget(url, host, opts, vimId);
+    try {
+      return { model: await connect(target, socket), hostIndex };
+    } catch (err) {
+      const text = errorText(err);
+      failures.push(`${hostLabel(host)}: ${text}${hint(text)}`);
+    }
+  }
+  throw new RelayError('BROKER_UNREACHABLE', `no broker host accepted the connection (${failures.join('; ')})`);
+}

@@ -1,0 +1,94 @@
+/**
+ * Copies a notification into the VIM's dead-letter queue and waits for the broker's publisher
+ * confirm, so the original is acked only once the copy is safe. Published through the default
+ * exchange with `mandatory`: were the DLQ deleted, an unroutable copy would otherwise be
+ * confirmed and silently dropped; with `mandatory` the broker returns it (before the confirm)
+ * and the caller sees a failure instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
+import type { VimConfig } from '../../config/vim.js';
+import { RelayError } from '../../errors.js';
+import type { DeadLetterReason } from '../types.js';
+import { closeQuietly } from './connect.js';
+
+export const RELAY_HEADERS = {
+  reasonCode: 'x-relay-reason-code',
+  reason: 'x-relay-reason',
+  vimId: 'x-relay-vim-id',
+  routingKey: 'x-relay-routing-key',
+  deadLetteredAt: 'x-relay-dead-lettered-at',
+  /** Correlates a basic.return with the publish it answers. */
+  id: 'x-relay-dead-letter-id',
+} as const;
+
+/**
+ * The copy's properties: the original's, persistent, plus the reason headers. `expiration`
+ * is dropped (the copy must not expire in the DLQ), `userId` too (RabbitMQ checks it against
+ * the publishing user and closes the channel on a mismatch), and CC/BCC headers (they would
+ * route extra copies through the default exchange).
+ */
+export function deadLetterProperties(msg: Message, reason: DeadLetterReason, vimId: string, id: string, now: Date = new Date()): Options.Publish {
+  const p = msg.properties;
+  const { CC: _cc, BCC: _bcc, ...headers } = (p.headers ?? {}) as Record<string, unknown>;
+  return {
+    contentType: p.contentType,
+    contentEncoding: p.contentEncoding,
+    priority: p.priority,
+    correlationId: p.correlationId,
+    replyTo: p.replyTo,
+    messageId: p.messageId,
+    timestamp: p.timestamp,
+    type: p.type,
+    appId: p.appId,
+    persistent: true,
+    mandatory: true,
+    headers: {
+      ...headers,
+      [RELAY_HEADERS.reasonCode]: reason.code,
+      [RELAY_HEADERS.reason]: reason.message,
+      [RELAY_HEADERS.vimId]: vimId,
+      [RELAY_HEADERS.routingKey]: msg.fields.routingKey,
+      [RELAY_HEADERS.deadLetteredAt]: now.toISOString(),
+      [RELAY_HEADERS.id]: id,
+    },
+  };
+}
+
+export class DeadLetterPublisher {
+  private readonly returned = new Set<string>();
+
+  constructor(private readonly channel: ConfirmChannel, private readonly vim: VimConfig) {
+    channel.on('return', (m: Message) => {
+      const id = m.properties.headers?.[RELAY_HEADERS.id];
+      if (typeof id === 'string') this.returned.add(id);
+    });
+  }
+
+  /** Closes the confirm channel (waits for the broker's close-ok). */
+  close(): Promise<void> {
+    return closeQuietly(this.channel);
+  }
+
+  /** Resolves once the broker confirmed the copy; rejects on a nack, a return or a dead channel. */
+  async publish(msg: Message, reason: DeadLetterReason): Promise<void> {
+    const id = randomUUID();
+    const queue = this.vim.deadLetterQueue;
+    const unconfirmed = (cause: unknown) =>
+      new RelayError('BROKER_UNREACHABLE', `the broker did not confirm the copy to dead-letter queue "${queue}"; the original stays unacked`, { cause });
+    await new Promise<void>((resolve, reject) => {
+      try {
+        this.channel.sendToQueue(queue, msg.content, deadLetterProperties(msg, reason, this.vim.id, id), (err: unknown) =>
+          err ? reject(unconfirmed(err)) : resolve());
+      } catch (err) {
+        // amqplib throws synchronously once the channel is closed.
+        reject(unconfirmed(err));
+      }
+    });
+    if (this.returned.delete(id)) {
+      // Someone deleted the DLQ under us; put it back so the caller's retry lands.
+      await this.channel.assertQueue(queue, { durable: true });
+      throw new RelayError('BROKER_REFUSED', `dead-letter queue "${queue}" did not exist (the copy was returned); it has been re-declared, retry`);
+    }
+  }
+}

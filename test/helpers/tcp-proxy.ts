@@ -1,0 +1,77 @@
+/**
+ * A TCP proxy on 127.0.0.1 in front of a target (the local RabbitMQ), for fault tests: cut
+ * every live connection at once (what a network partition or a broker crash looks like to
+ * the client), or turn new connections away while "the broker is down".
+ */
+import net from 'node:net';
+
+export interface TcpProxy {
+  readonly port: number;
+  /** Connections accepted so far, including those turned away while paused. */
+  readonly attempts: number;
+  /** Connections currently piped through. */
+  readonly live: number;
+  /** Destroys every live connection, both sides. */
+  cutAll(): void;
+  /** Turns new connections away (closed on accept) until resume(). */
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  let paused = false;
+  let attempts = 0;
+  const server = net.createServer((client) => {
+    attempts++;
+    if (paused) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, targetHost);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const cutAll = () => {
+    for (const [a, b] of [...pairs]) {
+      a.destroy();
+      b.destroy();
+    }
+    pairs.clear();
+  };
+  return {
+    port,
+    get attempts() {
+      return attempts;
+    },
+    get live() {
+      return pairs.size;
+    },
+    cutAll,
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+    },
+    close: () => {
+      cutAll();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

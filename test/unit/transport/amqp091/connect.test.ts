@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONNECT_TIMEOUT_MS, connectionTarget, heartbeatSeconds, hostLabel, tlsSocketOptions } from '../../../../src/transport/amqp091/connect.js';
+import { DEFAULT_TRANSPORT_OPTIONS } from '../../../../src/transport/options.js';
+import { parseTransportUrl } from '../../../../src/transport/transport-url.js';
+
+const opts = { ...DEFAULT_TRANSPORT_OPTIONS, heartbeatSeconds: 42 };
+
+describe('connectionTarget', () => {
+  it('maps one host of the transport_url to amqplib options', () => {
+    const url = parseTransportUrl('rabbit://a:pa@h1:5672,b:p%40b@h2:5673/nova');
+    const { target, socket } = connectionTarget(url, url.hosts[1]!, opts, 'vio-1');
+    expect(target).toEqual({ protocol: 'amqp', hostname: 'h2', port: 5673, username: 'b', password: 'p@b', vhost: 'nova', heartbeat: 42 });
+    expect(socket).toEqual({ timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: 'vim-event-relay vio-1' } });
+  });
+
+  it.each([
+    ['rabbit://h/', '%2F'],
+    ['rabbit://h/a%25b', 'a%25b'],
+    ['rabbit://h/%2Fopenstack', '%2Fopenstack'],
+  ])('hands amqplib the vhost of %s encoded once more (it unescapes it): %s', (raw, vhost) => {
+    const url = parseTransportUrl(raw);
+    expect(connectionTarget(url, url.hosts[0]!, opts, 'v').target.vhost).toBe(vhost);
+    expect(decodeURIComponent(vhost)).toBe(url.vhost);
+  });
+
+  it('selects amqps for ssl=1', () => {
+    const url = parseTransportUrl('rabbit://h/?ssl=1');
+    expect(connectionTarget(url, url.hosts[0]!, opts, 'v').target).toMatchObject({ protocol: 'amqps', port: 5671 });
+  });
+});
+
+describe('heartbeatSeconds', () => {
+  it.each([
+    ['rabbit://h/', 42],
+    ['rabbit://h/?heartbeat_timeout_threshold=', 42],
+    ['rabbit://h/?heartbeat_timeout_threshold=15', 15],
+    ['rabbit://h/?heartbeat_timeout_threshold=0', 0],
+  ])('%s -> %i s', (raw, seconds) => {
+    expect(heartbeatSeconds(parseTransportUrl(raw), opts)).toBe(seconds);
+  });
+
+  it.each(['abc', '-1', '1.5'])('rejects heartbeat_timeout_threshold=%s, naming it', (v) => {
+    expect(() => heartbeatSeconds(parseTransportUrl(`rabbit://h/?heartbeat_timeout_threshold=${v}`), opts)).toThrow(/heartbeat_timeout_threshold .* not a whole number of seconds/);
+  });
+});
+
+describe('tlsSocketOptions', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'relay-tls-'));
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(dir, f), `-- ${f} --`);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads oslo ssl_ca_file, ssl_cert_file and ssl_key_file', () => {
+    const t = tlsSocketOptions({ ssl_ca_file: join(dir, 'ca.pem'), ssl_cert_file: join(dir, 'cert.pem'), ssl_key_file: join(dir, 'key.pem') });
+    expect(t.ca?.toString()).toBe('-- ca.pem --');
+    expect(t.cert?.toString()).toBe('-- cert.pem --');
+    expect(t.key?.toString()).toBe('-- key.pem --');
+  });
+
+  it('needs no file at all (system CAs)', () => {
+    expect(tlsSocketOptions({ ssl: '1' })).toEqual({});
+  });
+
+  it('names the missing file and the query option', () => {
+    const missing = join(dir, 'nope.pem');
+    expect(() => tlsSocketOptions({ ssl_ca_file: missing })).toThrow(`ssl_ca_file "${missing}" from the transport_url cannot be read (ENOENT)`);
+  });
+
+  it('wants a client certificate together with its key', () => {
+    expect(() => tlsSocketOptions({ ssl_cert_file: join(dir, 'cert.pem') })).toThrow(/ssl_cert_file and ssl_key_file must be given together/);
+  });
+
+  it('is applied only when the URL asks for TLS', () => {
+    const plain = parseTransportUrl(`rabbit://h/?ssl_ca_file=${join(dir, 'nope.pem')}`);
+    expect(() => connectionTarget(plain, plain.hosts[0]!, opts, 'v')).not.toThrow();
+    const tls = parseTransportUrl(`rabbit://h/?ssl=1&ssl_ca_file=${join(dir, 'ca.pem')}`);
+    expect(connectionTarget(tls, tls.hosts[0]!, opts, 'v').socket.ca?.toString()).toBe('-- ca.pem --');
+  });
+});
+
+describe('hostLabel', () => {
+  it.each([
+    [{ hostname: 'h', port: 5672 }, 'h:5672'],
+    [{ hostname: '::1', port: 5671 }, '[::1]:5671'],
+  ])('%j -> %s, without credentials', (host, label) => {
+    expect(hostLabel({ ...host, username: 'u', password: 'secret' })).toBe(label);
+  });
+});

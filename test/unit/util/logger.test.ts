@@ -1,0 +1,50 @@
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../../src/util/logger.js';
+import { redactDeep, redactText } from '../../../src/util/redact.js';
+
+function capture(format: 'json' | 'pretty', secrets: string[] = []) {
+  const stream = new PassThrough();
+  let out = '';
+  stream.on('data', (b: Buffer) => (out += b.toString()));
+  return { log: createLogger({ level: 'debug', format, secrets, stream }), text: () => out };
+}
+
+describe('logger', () => {
+  it('writes one JSON object per line with level, message, timestamp and fields', async () => {
+    const { log, text } = capture('json');
+    log.child({ vim: 'vio-1' }).info('consuming', { queue: 'q' });
+    await new Promise((r) => setImmediate(r));
+    const line = JSON.parse(text().trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'info', message: 'consuming', vim: 'vio-1', queue: 'q' });
+    expect(typeof line.timestamp).toBe('string');
+  });
+
+  it.each(['json', 'pretty'] as const)('never writes a password or a configured secret (%s)', async (format) => {
+    const { log, text } = capture(format, ['tok-abcdef']);
+    log.warn('connect to rabbit://nova:s3cr3t@h1:5672,nova:0th3r@h2:5672/ failed', {
+      url: 'amqps://u:p%40ss@host/', nested: { password: 'plain-pw', list: ['rabbit://a:b@c/'] },
+      error: new Error('auth tok-abcdef refused'),
+    });
+    await new Promise((r) => setImmediate(r));
+    const out = text();
+    for (const s of ['s3cr3t', '0th3r', 'p%40ss', 'plain-pw', 'tok-abcdef', ':b@']) expect(out).not.toContain(s);
+    expect(out).toContain('nova:***@h1');
+  });
+});
+
+describe('redaction', () => {
+  it.each([
+    ['rabbit://guest:guest@127.0.0.1:5672/', 'rabbit://guest:***@127.0.0.1:5672/'],
+    ['rabbit://u:p@ss@h:5672/v', 'rabbit://u:***@h:5672/v'],
+    ['x rabbit://a:1@h1,b:2@h2/ y', 'x rabbit://a:***@h1,b:***@h2/ y'],
+    ['http://127.0.0.1:3904/events/T', 'http://127.0.0.1:3904/events/T'],
+  ])('redactText(%s)', (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  it('masks secret-named keys at any depth and leaves others', () => {
+    expect(redactDeep({ a: { password: 'x', authToken: 't', user: 'u' }, b: [{ secret: 's' }] })).toEqual({
+      a: { password: '***', authToken: '***', user: 'u' }, b: [{ secret: '***' }],
+    });
+  });
+});

@@ -4,18 +4,18 @@
  * config and API accept exactly the same VIMs and subscriptions; this adds what a schema cannot
  * say: ids present and unique, a transport_url that parses, states from the vocabulary.
  */
-import { describeErrors, validatorFor } from '../util/schemas.js';
+import { describeSchemaErrors, schemaValidator, type SchemaFile } from '../util/schemas.js';
 import { parseTransportUrl } from '../transport/transport-url.js';
 import { normalizeStates } from '../filter/match.js';
 import { redactText } from '../util/redact.js';
 
 type Item = Record<string, unknown>;
 
-function checkList(v: unknown, key: string, schema: string, extra: (item: Item, at: string) => string[]): string[] {
+function checkList(v: unknown, key: string, schema: SchemaFile, extra: (item: Item, at: string) => string[]): string[] {
   if (!Array.isArray(v)) return [`${key}: must be a JSON array`];
   const problems: string[] = [];
   const seen = new Set<string>();
-  const validate = validatorFor(schema);
+  const validate = schemaValidator(schema);
   v.forEach((item: unknown, i) => {
     const at = `${key}[${i}]`;
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
@@ -26,7 +26,7 @@ function checkList(v: unknown, key: string, schema: string, extra: (item: Item, 
     if (id === undefined) problems.push(`${at}: missing required key "id"`);
     else if (typeof id === 'string' && seen.has(id)) problems.push(`${at}.id: "${id}" appears twice; ids must be unique`);
     else if (typeof id === 'string') seen.add(id);
-    if (!validate(item)) problems.push(...describeErrors(validate.errors, at));
+    if (!validate(item)) problems.push(...describeSchemaErrors(validate.errors, at).split('; '));
     else problems.push(...extra(item as Item, at));
   });
   return problems;

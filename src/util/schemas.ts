@@ -1,59 +1,90 @@
 /**
- * The JSON Schemas in schemas/ are the one source of truth for message shapes and API/config
- * bodies. They ship beside dist/ (package root), so resolve them from this file's location.
+ * The JSON Schema files in schemas/ are the one source of truth for the shapes of VIMs,
+ * subscriptions and the admin API's bodies: the store validates what it loads against them,
+ * the admin port validates requests against them and openapi.json references them.
+ * This module finds, loads and compiles them (draft 2020-12) and words Ajv's errors for people.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import addFormatsImport from 'ajv-formats';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { redactText } from './redact.js';
 
-// ajv-formats is CommonJS with a default export; under NodeNext its type is the module object.
-const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020;
+/** src/util/ and dist/util/ are both two levels below the package root, beside schemas/. */
+export const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
-export const SCHEMAS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schemas');
+export const SCHEMA_FILES = [
+  'vim.schema.json',
+  'subscription.schema.json',
+  'check-vim-status.schema.json',
+  'error.schema.json',
+] as const;
+export type SchemaFile = (typeof SCHEMA_FILES)[number];
 
-const cache = new Map<string, ValidateFunction>();
-let ajv: Ajv2020 | undefined;
+export type JsonObject = Record<string, unknown>;
 
-export function loadSchema(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(SCHEMAS_DIR, file), 'utf8')) as Record<string, unknown>;
+export function loadSchemaFile(name: string): JsonObject {
+  return JSON.parse(readFileSync(`${SCHEMA_DIR}${name}`, 'utf8')) as JsonObject;
 }
 
-/** One Ajv holding every schema in schemas/, so that they can $ref each other by $id. */
-function sharedAjv(): Ajv2020 {
-  if (!ajv) {
-    ajv = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajv);
-    for (const f of readdirSync(SCHEMAS_DIR).filter((n) => n.endsWith('.schema.json'))) {
-      const schema = loadSchema(f);
-      ajv.addSchema(schema, (schema.$id as string | undefined) ?? f);
-    }
-  }
+// ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv2020) => Ajv2020;
+
+/** An Ajv with every schema file added under its $id, so `{"$ref": "vim.schema.json#/$defs/vimId"}` resolves. */
+// strictRequired is off because the files name required properties defined in a $ref'd "fields" block (the 2020-12 way to share them between a body and an answer).
+export function createSchemaAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  for (const name of SCHEMA_FILES) ajv.addSchema(loadSchemaFile(name));
   return ajv;
 }
 
-/** A compiled validator for schemas/<file>; schemas may $ref each other by file name. */
-export function validatorFor(file: string): ValidateFunction {
-  let v = cache.get(file);
-  if (!v) {
-    const schemas = sharedAjv();
-    const id = (loadSchema(file).$id as string | undefined) ?? file;
-    v = schemas.getSchema(id);
-    if (!v) throw new Error(`schemas/${file} has no $id "${id}" loaded`);
-    cache.set(file, v);
-  }
-  return v;
+const ARTICLE: Record<string, string> = {
+  string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean',
+  array: 'an array', object: 'an object', null: 'null',
+};
+
+/** A value as it may be quoted back: credentials redacted before it is shortened, never after. */
+export function quoteValue(value: unknown): string {
+  const text = redactText(JSON.stringify(value) ?? String(value));
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-/** "field must ..." lines, with the instance path as a dotted field name under `prefix`. */
-export function describeErrors(errors: readonly ErrorObject[] | null | undefined, prefix: string): string[] {
-  return (errors ?? []).map((e) => {
-    const field = [prefix, ...e.instancePath.split('/').filter(Boolean)].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
-    if (e.keyword === 'additionalProperties') return `${field}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"; remove it`;
-    if (e.keyword === 'unevaluatedProperties') return `${field}: unknown key "${(e.params as { unevaluatedProperty: string }).unevaluatedProperty}"; remove it`;
-    if (e.keyword === 'required') return `${field}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
-    return `${field}: ${e.message ?? 'is invalid'}`;
-  });
+function describeOne(e: ErrorObject, root: string): string {
+  const at = `${root}${e.instancePath}`;
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `${at}/${String(p.missingProperty)} is required`;
+    case 'unevaluatedProperties':
+      return `${at}/${String(p.unevaluatedProperty)} is not a known property`;
+    case 'additionalProperties':
+      return `${at}/${String(p.additionalProperty)} is not a known property`;
+    case 'type': {
+      const types = String(p.type).split(',').map((t) => ARTICLE[t] ?? t).join(' or ');
+      return `${at} must be ${types} (got ${quoteValue(e.data)})`;
+    }
+    case 'pattern':
+      return `${at} ${quoteValue(e.data)} does not match ${String(p.pattern)}`;
+    case 'enum':
+      return `${at} ${quoteValue(e.data)} must be one of ${(p.allowedValues as unknown[]).map((v) => String(v)).join(', ')}`;
+    default:
+      return `${at} ${e.message ?? 'is not valid'}`;
+  }
+}
+
+/** "body/transportUrl must be a string (got 42); body/topic is required" */
+export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined, root: string): string {
+  const lines = (errors ?? []).map((e) => describeOne(e, root));
+  return [...new Set(lines)].join('; ') || `${root} is not valid`;
+}
+
+let shared: Ajv2020 | undefined;
+
+/** The compiled validator of one schema file, from one Ajv shared by the whole process. */
+export function schemaValidator(file: SchemaFile): ValidateFunction {
+  shared ??= createSchemaAjv();
+  const v = shared.getSchema(file);
+  if (!v) throw new Error(`schemas/${file} is not loaded`);
+  return v;
 }

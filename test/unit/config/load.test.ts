@@ -42,13 +42,13 @@ describe('loadConfig', () => {
     [{ bogus: true }, 'bogus: unknown key'],
     [{ admin: { port: 'eighty' } }, 'admin.port'],
     [{ log: { level: 'loud' } }, 'log.level'],
-    [{ vims: [{ id: 'bad id!', transportUrl: 'rabbit://h/' }] }, 'vims[0].id'],
-    [{ vims: [{ id: 'a', transportUrl: 'http://h/' }] }, 'vims[0].transportUrl'],
-    [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', colour: 'red' }] }, 'vims[0]: unknown key "colour"'],
+    [{ vims: [{ id: 'bad id!', transportUrl: 'rabbit://h/' }] }, 'vims[0]/id'],
+    [{ vims: [{ id: 'a', transportUrl: 'http://h/' }] }, 'vims[0]/transportUrl'],
+    [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', colour: 'red' }] }, 'vims[0]/colour is not a known property'],
     [{ vims: [vim, vim] }, 'appears twice'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['PWR_OFF'], topic: 'T' }] }, 'subscriptions[0].states: unknown state(s) "PWR_OFF"'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-2', states: ['DELETE'], topic: 'T' }] }, 'subscriptions[0].vimId: "vio-2" is not among vims'],
-    [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['DELETE'] }] }, 'missing required key "topic"'],
+    [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['DELETE'] }] }, 'subscriptions[0]/topic is required'],
   ])('refuses %j naming the key (%s)', (content, expected) => {
     expect(problems(content).join('\n')).toContain(expected);
   });

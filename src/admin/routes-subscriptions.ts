@@ -1,0 +1,62 @@
+/**
+ * /api/v1/subscriptions and MultiCloud's check_vim_status: both speak in states, which are
+ * case-insensitive on input and upper-case from here on.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { RelayControl } from '../daemon/control.js';
+import { RelayError } from '../errors.js';
+import type { Subscription } from '../filter/types.js';
+import { checkVimStatusBody, subscriptionBody, subscriptionIdParams, subscriptionListQuery, vimIdParams } from './route-schemas.js';
+import { normaliseStates } from './states.js';
+
+type SubscriptionBody = Omit<Subscription, 'id'> & { readonly id?: string };
+interface IdParams {
+  id: string;
+}
+
+function notFound(id: string): RelayError {
+  return new RelayError('NOT_FOUND', `subscription "${id}" does not exist; GET /api/v1/subscriptions lists those that do`);
+}
+
+export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayControl): void {
+  app.get<{ Querystring: { vimId?: string } }>('/api/v1/subscriptions', { schema: { querystring: subscriptionListQuery } }, async (req) =>
+    control.listSubscriptions(req.query.vimId),
+  );
+
+  app.get<{ Params: IdParams }>('/api/v1/subscriptions/:id', { schema: { params: subscriptionIdParams } }, async (req) => {
+    const sub = control.getSubscription(req.params.id);
+    if (!sub) throw notFound(req.params.id);
+    return sub;
+  });
+
+  app.put<{ Params: IdParams; Body: SubscriptionBody }>(
+    '/api/v1/subscriptions/:id',
+    { schema: { params: subscriptionIdParams, body: subscriptionBody } },
+    async (req, reply) => {
+      const { id: pathId } = req.params;
+      const { id, ...spec } = req.body;
+      if (id !== undefined && id !== pathId) {
+        throw new RelayError('VALIDATION_FAILED', `body/id "${id}" differs from the id "${pathId}" in the path; leave it out or make them equal`);
+      }
+      const states = normaliseStates(spec.states, 'body/states');
+      const { created, subscription } = await control.putSubscription(pathId, { ...spec, states });
+      if (created) void reply.header('location', `/api/v1/subscriptions/${pathId}`);
+      return reply.code(created ? 201 : 200).send(subscription);
+    },
+  );
+
+  app.delete<{ Params: IdParams }>('/api/v1/subscriptions/:id', { schema: { params: subscriptionIdParams } }, async (req, reply) => {
+    if (!(await control.deleteSubscription(req.params.id))) throw notFound(req.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { vimId: string }; Body: { states: string[] } }>(
+    '/api/multicloud-vio/v0/:vimId/check_vim_status',
+    { schema: { params: vimIdParams, body: checkVimStatusBody } },
+    async (req) => {
+      const changes = control.recentStateChanges(req.params.vimId, normaliseStates(req.body.states, 'body/states'));
+      if (!changes) throw new RelayError('NOT_FOUND', `VIM "${req.params.vimId}" is not registered; GET /api/v1/vims lists those that are`);
+      return changes;
+    },
+  );
+}

@@ -1,0 +1,221 @@
+/**
+ * The relay's durable state: VIMs, subscriptions and the per-compute-node memory that keeps
+ * COMPUTE_NODE_UPDATE from repeating itself across restarts. One JSON file, replaced
+ * atomically (write a temp file, fsync, rename, fsync the directory), so a crash at any moment
+ * leaves either the old or the new state, never a torn one. A file that cannot be read as a
+ * store stops the start-up: replacing it with the config's seed would silently undo every
+ * change made through the admin API.
+ */
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import type { VimSpec } from '../config/vim.js';
+import { RelayError } from '../errors.js';
+import type { Subscription } from '../filter/types.js';
+import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
+
+export const STORE_VERSION = 1;
+
+/** Tracked fields of one compute node as last published, by VIM id then node key. */
+export type ComputeNodeMemory = Record<string, Record<string, Record<string, unknown>>>;
+
+export interface StoreState {
+  version: typeof STORE_VERSION;
+  vims: VimSpec[];
+  subscriptions: Subscription[];
+  computeNodes: ComputeNodeMemory;
+}
+
+export interface StoreSeed {
+  readonly vims: readonly VimSpec[];
+  readonly subscriptions: readonly Subscription[];
+}
+
+export type StateMutator = (draft: StoreState) => void;
+
+let validator: ValidateFunction | undefined;
+
+/** The whole file's shape; VIMs and subscriptions by the same schema files the admin API uses. */
+function stateValidator(): ValidateFunction {
+  validator ??= createSchemaAjv().compile({
+    type: 'object',
+    required: ['version', 'vims', 'subscriptions', 'computeNodes'],
+    additionalProperties: false,
+    properties: {
+      version: { const: STORE_VERSION },
+      vims: { type: 'array', items: { type: 'object', $ref: 'vim.schema.json', required: ['id'] } },
+      subscriptions: { type: 'array', items: { $ref: 'subscription.schema.json#/$defs/view' } },
+      computeNodes: {
+        type: 'object',
+        additionalProperties: { type: 'object', additionalProperties: { type: 'object' } },
+      },
+    },
+  });
+  return validator;
+}
+
+/** What is wrong with a parsed state, or undefined when it is a valid store. */
+export function checkState(value: unknown): string | undefined {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const version = (value as { version?: unknown }).version;
+    if (version === undefined) return `it has no "version"; this relay reads version ${STORE_VERSION}`;
+    if (version !== STORE_VERSION) return `it has version ${JSON.stringify(version)}; this relay reads version ${STORE_VERSION}`;
+  }
+  const validate = stateValidator();
+  if (!validate(value)) return describeSchemaErrors(validate.errors, 'state');
+  const s = value as StoreState;
+  const dupVim = firstDuplicate(s.vims.map((v) => v.id));
+  if (dupVim !== undefined) return `VIM id "${dupVim}" appears twice`;
+  const dupSub = firstDuplicate(s.subscriptions.map((x) => x.id));
+  if (dupSub !== undefined) return `subscription id "${dupSub}" appears twice`;
+  return undefined;
+}
+
+function firstDuplicate(ids: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function corrupt(path: string, what: string, cause?: unknown): RelayError {
+  return new RelayError(
+    'STORE_CORRUPT',
+    `store file ${path} cannot be used: ${what}. It is left untouched. Restore it from a backup, ` +
+      'or move it away to start again from the vims and subscriptions in the config (changes made through the admin API since are then lost).',
+    { cause },
+  );
+}
+
+function isNotFound(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+export class StateStore {
+  private state: StoreState;
+  private tail: Promise<void> = Promise.resolve();
+  private tmpCounter = 0;
+
+  private constructor(
+    readonly path: string,
+    initial: StoreState,
+  ) {
+    this.state = deepFreeze(initial);
+  }
+
+  /**
+   * Opens the store at `path`. No file: seeds it from the config and writes it (seeded=true).
+   * A valid file: used as is, the seed is ignored (seeded=false; the caller says so in the log).
+   * Anything else: RelayError STORE_CORRUPT, the file untouched.
+   */
+  static async open(path: string, seed: StoreSeed): Promise<{ store: StateStore; seeded: boolean }> {
+    await mkdir(dirname(path), { recursive: true });
+    await removeLeftoverTempFiles(path);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      if (!isNotFound(e)) throw corrupt(path, `it cannot be read (${(e as Error).message})`, e);
+      return { store: await StateStore.seed(path, seed), seeded: true };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      const kind = text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(e as Error).message})`;
+      throw corrupt(path, kind, e);
+    }
+    const problem = checkState(parsed);
+    if (problem) throw corrupt(path, problem);
+    return { store: new StateStore(path, parsed as StoreState), seeded: false };
+  }
+
+  private static async seed(path: string, seed: StoreSeed): Promise<StateStore> {
+    const initial: StoreState = {
+      version: STORE_VERSION,
+      vims: structuredClone([...seed.vims]),
+      // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
+      subscriptions: seed.subscriptions.map((x) => ({ ...structuredClone(x), states: x.states.map((st) => st.trim().toUpperCase()) })),
+      computeNodes: {},
+    };
+    const problem = checkState(initial);
+    if (problem) throw new RelayError('CONFIG_INVALID', `the vims and subscriptions in the config cannot seed the store: ${problem}`);
+    const store = new StateStore(path, initial);
+    await store.write(initial);
+    return store;
+  }
+
+  /** The last state written. Frozen: change it only through update(). */
+  get(): Readonly<StoreState> {
+    return this.state;
+  }
+
+  /**
+   * Applies `mutator` to a copy of the current state and writes it. Updates run one after
+   * another in call order, each on the result of the one before; get() shows a change only
+   * once it is on disk. A mutator that throws, or leaves a state the store could not load
+   * again (RelayError VALIDATION_FAILED), changes nothing.
+   */
+  update(mutator: StateMutator): Promise<void> {
+    const run = this.tail.then(() => this.apply(mutator));
+    // A failed update must not block the ones queued behind it; its caller gets the error.
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when every update queued so far has settled. */
+  async flush(): Promise<void> {
+    await this.tail;
+  }
+
+  private async apply(mutator: StateMutator): Promise<void> {
+    const draft = structuredClone(this.state) as StoreState;
+    mutator(draft);
+    const problem = checkState(draft);
+    if (problem) throw new RelayError('VALIDATION_FAILED', `store update refused: ${problem}`);
+    await this.write(draft);
+    this.state = deepFreeze(draft);
+  }
+
+  private async write(state: StoreState): Promise<void> {
+    const tmp = `${this.path}.tmp-${process.pid}-${++this.tmpCounter}`;
+    try {
+      // 0600: transport URLs in the store carry broker passwords.
+      const file = await open(tmp, 'w', 0o600);
+      try {
+        await file.writeFile(`${JSON.stringify(state, null, 2)}\n`, 'utf8');
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(tmp, this.path);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    // The rename itself is durable only once the directory entry is flushed.
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}
+
+/** A crash between writing a temp file and renaming it leaves the temp file behind. */
+async function removeLeftoverTempFiles(path: string): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  const names = await readdir(dirname(path));
+  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => unlink(join(dirname(path), n)).catch(() => undefined)));
+}

@@ -1,0 +1,31 @@
+import { normaliseStates } from '../../../src/admin/states.js';
+import { STATES } from '../../../src/filter/types.js';
+
+describe('normaliseStates', () => {
+  it.each<[string[], string[]]>([
+    [['power_off'], ['POWER_OFF']],
+    [['Power_Off', 'POWER_OFF', ' delete '], ['POWER_OFF', 'DELETE']],
+    [['*'], ['*']],
+    [['create', '*'], ['*']],
+    [[...STATES].map((s) => s.toLowerCase()), [...STATES]],
+  ])('%j -> %j', (input, expected) => {
+    expect(normaliseStates(input, 'body/states')).toEqual(expected);
+  });
+
+  it('names every unknown state, once each, and the vocabulary', () => {
+    let error: unknown;
+    try {
+      normaliseStates(['create', 'explode', 'EXPLODE', 'melt'], 'body/states');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const message = (error as Error).message;
+    expect(message).toMatch(/^body\/states has unknown state\(s\) "EXPLODE", "MELT"; use "\*" or any of CREATE, DELETE/);
+    expect(message).toContain('COMPUTE_NODE_DELETE');
+  });
+
+  it('redacts a quoted unknown state that carries credentials', () => {
+    expect(() => normaliseStates(['amqp://u:topsecret@h/'], 'body/states')).toThrow(/AMQP:\/\/U:\*\*\*@H\//);
+  });
+});

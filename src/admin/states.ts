@@ -12,7 +12,9 @@ import { quoteValue } from '../util/schemas.js';
 export function normaliseStates(states: readonly string[], field: string): string[] {
   const { states: known, unknown } = normalizeStates(states);
   if (unknown.length > 0) {
-    const names = [...new Set(unknown)].map((s) => quoteValue(s)).join(', ');
+    // Named as the user wrote them, once each whatever the case.
+    const once = [...new Map(unknown.map((s) => [s.trim().toUpperCase(), s.trim()])).values()];
+    const names = once.map((s) => quoteValue(s)).join(', ');
     throw new RelayError('VALIDATION_FAILED', `${field} has unknown state(s) ${names}; use "*" or any of ${STATES.join(', ')}`);
   }
   return known;

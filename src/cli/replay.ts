@@ -1,27 +1,36 @@
 /**
  * `replay --vim ID FILE...`: what the daemon would publish for each file, one JSON line per
  * message `{"file","topic","subscription","message"}`; no broker, no DMaaP. Subscriptions come
- * from the store when it exists (the source of truth), else from the config file.
+ * from the store when it exists (the source of truth), else from the config file. Compute-node
+ * events are decided against an in-memory copy of the store's node memory (empty without a
+ * store), which the files then change in order as if each were published; the store file is
+ * never written.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
 import { renderMessages } from '../daemon/render.js';
+import { ComputeNodeTracker, InMemoryNodeMemory } from '../daemon/compute-nodes.js';
 import type { Subscription } from '../filter/types.js';
+import type { ComputeNodeMemory } from '../store/state-store.js';
+import { silentLogger } from '../util/logger.js';
 import type { CliArgs } from './args.js';
 
-function subscriptionsFor(storePath: string, fromConfig: Subscription[]): Subscription[] {
-  if (!existsSync(storePath)) return fromConfig;
-  const state = JSON.parse(readFileSync(storePath, 'utf8')) as { subscriptions?: Subscription[] };
-  return state.subscriptions ?? [];
+function stateFor(storePath: string, fromConfig: Subscription[]): { subscriptions: Subscription[]; computeNodes: ComputeNodeMemory } {
+  if (!existsSync(storePath)) return { subscriptions: fromConfig, computeNodes: {} };
+  const state = JSON.parse(readFileSync(storePath, 'utf8')) as { subscriptions?: Subscription[]; computeNodes?: ComputeNodeMemory };
+  return { subscriptions: state.subscriptions ?? [], computeNodes: state.computeNodes ?? {} };
 }
 
 export async function replay(args: CliArgs, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   if (!args.vim) throw new Error('replay needs --vim ID');
   if (args.files.length === 0) throw new Error('replay needs at least one FILE');
   const cfg = loadConfig(resolveConfigPath(args.config));
-  const subs = subscriptionsFor(cfg.store.path, cfg.subscriptions);
+  const { subscriptions: subs, computeNodes } = stateFor(cfg.store.path, cfg.subscriptions);
+  const memory = new InMemoryNodeMemory(computeNodes);
+  // Nothing here can fail to publish, so every rendered notification counts as published.
+  const nodes = new ComputeNodeTracker(() => memory, silentLogger());
   let failures = 0;
   for (const file of args.files) {
     const report = (code: string, message: string) => {
@@ -43,9 +52,15 @@ export async function replay(args: CliArgs, out: NodeJS.WritableStream, err: Nod
     const matches = matchSubscriptions(args.vim, parsed.notification, subs);
     if (matches.length === 0) err.write(`${JSON.stringify({ file, matched: 0, event_type: parsed.notification.eventType })}\n`);
     try {
-      for (const [m, json] of await renderMessages(args.vim, parsed.notification, matches)) {
+      const rendered = await renderMessages(args.vim, parsed.notification, matches, nodes.render);
+      for (const [m, json] of rendered) {
         if (json !== null) out.write(`${JSON.stringify({ file, topic: m.subscription.topic, subscription: m.subscription.id, message: JSON.parse(json) as unknown })}\n`);
       }
+      // A compute-node update that changed no tracked field: say so, or the silence looks like a fault.
+      if (rendered.size > 0 && [...rendered.values()].every((json) => json === null)) {
+        err.write(`${JSON.stringify({ file, suppressed: rendered.size, event_type: parsed.notification.eventType })}\n`);
+      }
+      await nodes.published(args.vim, parsed.notification);
     } catch (e) {
       report((e as { code?: string }).code ?? 'UNMAPPABLE', (e as Error).message);
     }

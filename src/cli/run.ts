@@ -1,34 +1,51 @@
-/** `run`: the daemon. First SIGTERM/SIGINT drains and exits 0; a second exits at once. */
+/**
+ * `run`: the daemon. The first SIGTERM/SIGINT drains (readiness 503 at once, in-flight finished
+ * within shutdown.timeoutMs, the rest requeued) and exits 0; a second exits at once with
+ * 128 + the signal number, leaving what is unacked to the broker's redelivery.
+ */
+import { constants } from 'node:os';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, type Logger } from '../util/logger.js';
 import { Relay } from '../daemon/relay.js';
 import { createDmaapDevServer } from '../dmaap-dev/server.js';
 import type { CliArgs } from './args.js';
 
+type DevServer = ReturnType<typeof createDmaapDevServer>;
+
+/** Resolves with the exit code once the first signal's shutdown has finished. */
+function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (++signals > 1) {
+        log.warn('second signal: exiting at once; unacked notifications will be redelivered by the broker', { signal: sig });
+        process.exit(128 + (constants.signals[sig] ?? 15));
+      }
+      log.info('signal received; shutting down (a second signal exits at once)', { signal: sig });
+      relay.stop()
+        .then(() => dev()?.close())
+        .then(() => resolve(0), (err: unknown) => {
+          log.error('shutdown failed; exiting: unacked notifications will be redelivered by the broker', { code: 'INTERNAL', reason: (err as Error).message });
+          resolve(1);
+        });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
 export async function runDaemon(args: CliArgs): Promise<number> {
   const cfg = loadConfig(resolveConfigPath(args.config));
   const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken] });
-  let dev: ReturnType<typeof createDmaapDevServer> | undefined;
+  const relay = new Relay(cfg, log);
+  let dev: DevServer | undefined;
+  // Before anything starts: a signal during start-up still shuts down in order.
+  const stopped = onSignals(relay, log, () => dev);
   if (args.withDmaapDev) {
     const u = new URL(cfg.dmaap.url);
     dev = createDmaapDevServer({ host: u.hostname, port: Number(u.port || 3904) });
     log.info('dmaap-dev serving in-process', { url: (await dev.listen()).url });
   }
-  const relay = new Relay(cfg, log);
-  const stopped = new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (++signals > 1) {
-        log.warn('second signal: exiting at once; unacked notifications will be redelivered', { signal: sig });
-        process.exit(130);
-      }
-      log.info('signal received', { signal: sig });
-      void relay.stop().then(() => dev?.close()).then(resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
   await relay.start();
-  await stopped;
-  return 0;
+  return stopped;
 }

@@ -8,7 +8,8 @@
  */
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
-import { toVmMessage } from '../normalize/vm-message.js';
+import { toVmFields, toVmMessage } from '../normalize/vm-message.js';
+import type { VmFields } from '../normalize/vm-fields.js';
 import { renderMessages, type ComputeNodeRenderer } from './render.js';
 import { isRelayError, RelayError, type ErrorCode } from '../errors.js';
 import { PermanentPublishError, type MessagePublisher } from '../publish/types.js';
@@ -44,12 +45,24 @@ export interface PipelineDeps {
   readonly maxBodyBytes: number;
   /** Compute-node events (with their per-node memory); absent = such events are dead-lettered UNMAPPABLE. */
   readonly computeNode?: ComputeNodeRenderer;
+  /** Told how every rendered notification ended (the compute-node memory follows only what DMaaP accepted). */
+  readonly settle?: SettleListener;
+}
+
+/** How a rendered notification ended. Both may be called for one that is not the listener's; it ignores those. */
+export interface SettleListener {
+  /** Every topic accepted its message, or it had none to send (suppressed); awaited before the ack. Must not reject. */
+  published(vimId: string, n: Notification): Promise<void>;
+  /** Requeued or dead-lettered instead, or its handling failed; may follow published() when the ack itself fails. */
+  abandoned(vimId: string, n: Notification): void;
 }
 
 /** The window behind check_vim_status sees every completed or failed instance operation. */
 const WINDOW_SUBSCRIPTION = (vimId: string): Subscription => ({ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] });
 
 export class Pipeline {
+  private readonly handlingIds = new WeakMap<VimPipelineState, Map<string, Promise<void>>>();
+
   constructor(private readonly deps: PipelineDeps) {}
 
   /** Takes a delivery; the returned promise settles when the delivery is settled (never rejects). */
@@ -76,12 +89,38 @@ export class Pipeline {
     const parsed = parseNotification(d.body);
     if (!parsed.ok) return this.deadLetter(state, d, parsed.error);
     const n = parsed.notification;
+    // A broker redelivers what was unacked on a lost channel while our first copy may still be
+    // waiting for DMaaP: let that copy finish, so that once it is published the redelivery is
+    // recognised below instead of being published a second time.
+    const ids = this.handling(state);
+    for (let earlier = ids.get(n.messageId); earlier; earlier = ids.get(n.messageId)) await earlier;
+    let done!: () => void;
+    ids.set(n.messageId, new Promise<void>((resolve) => (done = resolve)));
+    try {
+      await this.handle(state, d, n, started);
+    } finally {
+      ids.delete(n.messageId);
+      done();
+    }
+  }
+
+  /** message_id -> settles when the delivery carrying it is settled, per VIM. */
+  private handling(state: VimPipelineState): Map<string, Promise<void>> {
+    let ids = this.handlingIds.get(state);
+    if (!ids) this.handlingIds.set(state, (ids = new Map()));
+    return ids;
+  }
+
+  private async handle(state: VimPipelineState, d: Delivery, n: Notification, started: bigint): Promise<void> {
     if (state.dedupe.has(n.messageId)) {
       this.deps.observer.duplicate(state.vimId);
       d.ack();
       return;
     }
-    this.remember(state, n);
+    // The payload is mapped once, for the window and for every topic alike.
+    let mapped: VmFields | undefined;
+    const fields = (): VmFields => (mapped ??= toVmFields(n));
+    this.remember(state, n, fields);
     const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions());
     if (matches.length === 0) {
       this.deps.observer.filtered(state.vimId);
@@ -90,11 +129,16 @@ export class Pipeline {
     }
     let messages: Map<Match, string | null>;
     try {
-      messages = await renderMessages(state.vimId, n, matches, this.deps.computeNode);
+      messages = await renderMessages(state.vimId, n, matches, this.deps.computeNode, fields);
     } catch (e) {
       return this.deadLetter(state, d, isRelayError(e) ? e : new RelayError('UNMAPPABLE', (e as Error).message));
     }
-    await this.publishAll(state, d, n, messages, started);
+    try {
+      await this.publishAll(state, d, n, messages, started);
+    } catch (e) {
+      this.deps.settle?.abandoned(state.vimId, n);
+      throw e;
+    }
   }
 
   private async publishAll(state: VimPipelineState, d: Delivery, n: Notification, messages: Map<Match, string | null>, started: bigint): Promise<void> {
@@ -106,11 +150,13 @@ export class Pipeline {
     const results = await Promise.allSettled(sends);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failed) {
+      await this.deps.settle?.published(state.vimId, n);
       d.ack();
       state.dedupe.add(n.messageId);
       return;
     }
     const err: unknown = failed.reason;
+    this.deps.settle?.abandoned(state.vimId, n);
     if (err instanceof PermanentPublishError) {
       return this.deadLetter(state, d, new RelayError(err.code, err.message));
     }
@@ -120,11 +166,11 @@ export class Pipeline {
   }
 
   /** Feed the check_vim_status window with every completed or failed instance operation. */
-  private remember(state: VimPipelineState, n: Notification): void {
+  private remember(state: VimPipelineState, n: Notification, fields: () => VmFields): void {
     const [m] = matchSubscriptions(state.vimId, n, [WINDOW_SUBSCRIPTION(state.vimId)]);
     if (!m || m.event.startsWith('COMPUTE_NODE_')) return;
     try {
-      const v = toVmMessage(state.vimId, n, m);
+      const v = toVmMessage(state.vimId, n, m, fields());
       state.recent.push({
         state_description: v.state_description, launched_at: v.launched_at, instance_id: v.instance_id,
         display_name: v.display_name, state: v.state, event: m.event, timestamp: v.timestamp,

@@ -15,8 +15,10 @@ import { redactTransportUrl } from '../transport/transport-url.js';
 import type { Logger } from '../util/logger.js';
 import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import { Pipeline } from './pipeline.js';
+import { ComputeNodeTracker } from './compute-nodes.js';
 import { VimRunner } from './vim-runner.js';
 import { MetricsObserver } from './observer.js';
+import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 
 type AdminServer = ReturnType<typeof createAdminServer>;
 
@@ -34,12 +36,15 @@ export class Relay implements RelayControl {
   constructor(private readonly cfg: RelayConfig, private readonly log: Logger) {
     this.observer = new MetricsObserver();
     this.publisher = new DmaapPublisher({ ...cfg.dmaap, ...cfg.publish, hooks: this.observer.publisherHooks() });
+    const computeNodes = new ComputeNodeTracker(() => this.requireStore(), log);
     this.pipeline = new Pipeline({
       publisher: this.publisher,
       subscriptions: () => this.store?.get().subscriptions ?? [],
       observer: this.observer,
       logger: log,
       maxBodyBytes: cfg.transport.maxBodyBytes,
+      computeNode: computeNodes.render,
+      settle: computeNodes,
     });
   }
 
@@ -55,28 +60,38 @@ export class Relay implements RelayControl {
     this.log.info(seeded ? 'store seeded from the config file' : "store loaded; the config file's vims and subscriptions are ignored (the store is the source of truth)", {
       path: this.cfg.store.path, vims: state.vims.length, subscriptions: state.subscriptions.length,
     });
+    if (this.stopping) return;
     this.admin = createAdminServer(this, { ...this.cfg.admin, logger: this.log });
     this.adminUrl = (await this.admin.listen()).url;
     this.log.info('admin port listening', { url: this.adminUrl });
     for (const spec of state.vims) await this.startRunner(applyVimDefaults(spec));
   }
 
-  /** SIGTERM: readiness 503, stop taking, finish in flight within shutdown.timeoutMs, requeue the rest, close. */
+  /**
+   * SIGTERM: readiness 503 at once (the admin port keeps answering until the very end), stop
+   * taking, finish in flight within shutdown.timeoutMs, requeue the rest, close the brokers
+   * (bounded by CLOSE_GRACE_MS), then close the admin port.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const deadline = Date.now() + this.cfg.shutdown.timeoutMs;
-    this.log.info('shutting down: no new notifications taken; finishing those in flight', { timeoutMs: this.cfg.shutdown.timeoutMs });
-    const left = (await Promise.all([...this.runners.values()].map((r) => r.drain(deadline)))).reduce((a, b) => a + b, 0);
+    const runners = [...this.runners.values()];
+    this.log.info('shutting down: no new notifications taken; finishing those in flight', { timeoutMs: this.cfg.shutdown.timeoutMs, awaitingDmaap: this.publisher.pending() });
+    const left = (await Promise.all(runners.map((r) => r.drain(deadline)))).reduce((a, b) => a + b, 0);
     // Whatever is still waiting for DMaaP is rejected and requeued by the pipeline.
     await this.publisher.close(Math.max(0, deadline - Date.now()));
-    await Promise.all([...this.runners.values()].map((r) => r.close()));
     if (left > 0) this.log.warn('shutdown deadline reached; unsettled notifications were requeued and will be redelivered (duplicates possible)', { requeued: left });
+    if (!(await settlesWithin(Promise.all(runners.map((r) => r.close())), CLOSE_GRACE_MS))) {
+      this.log.warn('a broker connection did not close in time; exiting anyway: the broker redelivers what was not acked (duplicates possible)', { graceMs: CLOSE_GRACE_MS });
+    }
     await this.admin?.close();
-    this.log.info('stopped');
+    this.log.info('stopped', { requeued: left });
   }
 
   private async startRunner(vim: VimConfig): Promise<void> {
+    // A signal during start(): stop() has already drained the runners that existed.
+    if (this.stopping) return;
     const runner = new VimRunner(vim, this.pipeline, {
       transport: this.cfg.transport, dedupeWindow: this.cfg.dedupe.windowSize, recentWindow: this.cfg.recent.windowSize,
     }, this.log);

@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import { Amqp091Listener } from '../transport/amqp091/listener.js';
 import { Amqp10Listener } from '../transport/amqp10/listener.js';
 import { RecentIds, RecentStateChanges } from './windows.js';
+import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 import type { Pipeline, VimPipelineState } from './pipeline.js';
 
 export function createListener(vim: VimConfig, opts: TransportOptions, logger: Logger): VimListener {
@@ -49,16 +50,16 @@ export class VimRunner extends EventEmitter {
     await this.listener.start((d) => void this.pipeline.accept(this.state, d));
   }
 
-  /** Stop taking deliveries; wait for those in hand up to `deadline` (epoch ms). Returns how many are still unsettled. */
+  /**
+   * Stop taking deliveries; wait for those in hand up to `deadline` (epoch ms). Returns how many
+   * are still unsettled. The cancel itself is bounded too: a blocked or half-open broker
+   * connection never answers it.
+   */
   async drain(deadline: number): Promise<number> {
-    await this.listener.stopConsuming();
-    const remaining = Math.max(0, deadline - Date.now());
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.state.inFlight]),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, remaining))),
-    ]);
-    clearTimeout(timer);
+    if (!(await settlesWithin(this.listener.stopConsuming(), deadline - Date.now()))) {
+      this.log.warn('the broker did not confirm the consumer cancel before the shutdown deadline');
+    }
+    await settlesWithin(Promise.allSettled([...this.state.inFlight]), deadline - Date.now());
     return this.state.inFlight.size;
   }
 
@@ -71,6 +72,8 @@ export class VimRunner extends EventEmitter {
   async stop(deadline: number): Promise<void> {
     const left = await this.drain(deadline);
     if (left > 0) this.log.warn('VIM stopped with notifications in flight; they are requeued and will be redelivered', { inFlight: left });
-    await this.close();
+    if (!(await settlesWithin(this.close(), CLOSE_GRACE_MS))) {
+      this.log.warn('the broker connection did not close in time; the broker will redeliver what was not acked', { graceMs: CLOSE_GRACE_MS });
+    }
   }
 }

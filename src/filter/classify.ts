@@ -60,10 +60,18 @@ function classifyInstance(n: Notification, legacy: boolean): Classification {
   return { kind: 'instance', state, phase: phase ?? 'end', error };
 }
 
-/** Null for notifications that are neither about an instance nor a compute node (aggregates, keypairs, ...). */
+/** The versioned payload's data, or a legacy payload as it is. */
+const payloadData = (n: Notification): Json => asObject(n.payload['nova_object.data']) ?? n.payload;
+
+function classifyComputeNode(n: Notification): Classification | null {
+  const row = COMPUTE_NODE_EVENTS.get(n.eventType);
+  if (!row || (row.binary !== undefined && payloadData(n).binary !== row.binary)) return null;
+  return { kind: 'compute_node', state: row.state, phase: 'end', error: false };
+}
+
+/** Null for notifications that are neither about an instance nor a compute node (aggregates, keypairs, other services, ...). */
 export function classify(n: Notification): Classification | null {
-  const nodeState = COMPUTE_NODE_EVENTS.get(n.eventType);
-  if (nodeState) return { kind: 'compute_node', state: nodeState, phase: 'end', error: false };
+  if (COMPUTE_NODE_EVENTS.has(n.eventType)) return classifyComputeNode(n);
   if (n.eventType.startsWith(LEGACY_PREFIX)) return classifyInstance(n, true);
   if (n.eventType.startsWith(VERSIONED_PREFIX)) return classifyInstance(n, false);
   return null;

@@ -4,7 +4,7 @@
  * `.error` then belong to the same state) or a bare name for events nova sends without
  * phases (`evacuate`, `update`). ERROR is not listed: it is a rule (any `*.error`), not a row.
  */
-import type { InstanceState, Phase, State } from './types.js';
+import type { ComputeNodeState, InstanceState, Phase } from './types.js';
 
 export interface StateRow {
   readonly state: InstanceState;
@@ -44,15 +44,28 @@ export const INSTANCE_EVENT_TABLE: readonly StateRow[] = [
 export const LEGACY_PREFIX = 'compute.instance.';
 export const VERSIONED_PREFIX = 'instance.';
 
+/** How a notification becomes a compute-node event (CONTRACT section 4). */
+export interface ComputeNodeRow {
+  readonly state: ComputeNodeState;
+  /** Only when the payload's `binary` is this: service.* speaks of every nova service, and only nova-compute runs hypervisors. */
+  readonly binary?: string;
+}
+
 /**
- * nova never shipped these (the hypervisor-notification spec was approved, not implemented);
- * they are accepted in the spec's form from sources that emit them. Deriving them from
- * service.* / metrics.update is the compute-node module's job.
+ * Event type -> compute-node state. nova never shipped compute_node.* (the
+ * hypervisor-notification spec was approved, not implemented): they are accepted in the
+ * spec's form from sources that emit them, and derived from what nova does send. Whether a
+ * derived UPDATE is worth publishing is the compute-node memory's decision, not the filter's.
  */
-export const COMPUTE_NODE_EVENTS: ReadonlyMap<string, State> = new Map<string, State>([
-  ['compute_node.create', 'COMPUTE_NODE_CREATE'],
-  ['compute_node.update', 'COMPUTE_NODE_UPDATE'],
-  ['compute_node.delete', 'COMPUTE_NODE_DELETE'],
+export const COMPUTE_NODE_EVENTS: ReadonlyMap<string, ComputeNodeRow> = new Map<string, ComputeNodeRow>([
+  ['compute_node.create', { state: 'COMPUTE_NODE_CREATE' }],
+  ['compute_node.update', { state: 'COMPUTE_NODE_UPDATE' }],
+  ['compute_node.delete', { state: 'COMPUTE_NODE_DELETE' }],
+  ['service.create', { state: 'COMPUTE_NODE_CREATE', binary: 'nova-compute' }],
+  ['service.delete', { state: 'COMPUTE_NODE_DELETE', binary: 'nova-compute' }],
+  // Sent only when [DEFAULT] compute_monitors is set; the legacy one first, then the versioned one.
+  ['compute.metrics.update', { state: 'COMPUTE_NODE_UPDATE' }],
+  ['metrics.update', { state: 'COMPUTE_NODE_UPDATE' }],
 ]);
 
 export const PHASE_SUFFIXES: ReadonlyArray<readonly [string, Phase]> = [['.start', 'start'], ['.end', 'end'], ['.error', 'error']];

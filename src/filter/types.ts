@@ -8,6 +8,7 @@ export const COMPUTE_NODE_STATES = ['COMPUTE_NODE_CREATE', 'COMPUTE_NODE_UPDATE'
 export const STATES = [...INSTANCE_STATES, ...COMPUTE_NODE_STATES] as const;
 export type State = (typeof STATES)[number];
 export type InstanceState = (typeof INSTANCE_STATES)[number];
+export type ComputeNodeState = (typeof COMPUTE_NODE_STATES)[number];
 
 /** Which phase of a nova operation: `.start`, `.end` (or a bare event with no phases), `.error`. */
 export const PHASES = ['start', 'end', 'error'] as const;

@@ -3,7 +3,7 @@
  * convention for its type, so that a key a trimmed or older payload lacks gets what
  * `info_from_instance` would have sent ("" for its null-safe strings and dates, null otherwise).
  */
-import { CONVERTERS, VM_KEYS, type ConverterName, type JsonDict, type VmFields, type VmKey } from './vm-fields.js';
+import { blankFields, CONVERTERS, VM_KEYS, type ConverterName, type JsonDict, type VmFields, type VmKey } from './vm-fields.js';
 
 export const LEGACY_RULES: Readonly<Record<VmKey, ConverterName>> = {
   state_description: 'text', // null_safe_str(task_state)
@@ -42,8 +42,11 @@ export const LEGACY_RULES: Readonly<Record<VmKey, ConverterName>> = {
   instance_flavor_id: 'text', // flavor.get('flavorid', '')
 };
 
+/** The table resolved once: key, converter, and the name an error gives. */
+const STEPS = VM_KEYS.map((key) => ({ key, convert: CONVERTERS[LEGACY_RULES[key]], label: `payload.${key}` }));
+
 export function fromLegacy(payload: JsonDict): VmFields {
-  const out: Partial<Record<VmKey, unknown>> = {};
-  for (const key of VM_KEYS) out[key] = CONVERTERS[LEGACY_RULES[key]](payload[key], `payload.${key}`);
+  const out = blankFields();
+  for (const { key, convert, label } of STEPS) out[key] = convert(payload[key], label);
   return out as VmFields;
 }

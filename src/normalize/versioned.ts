@@ -5,7 +5,7 @@
  * versioned payload has no counterpart, as the value legacy nova would have had for "unknown".
  */
 import { RelayError } from '../errors.js';
-import { CONVERTERS, isDict, VM_KEYS, type ConverterName, type JsonDict, type VmFields, type VmKey } from './vm-fields.js';
+import { blankFields, CONVERTERS, isDict, VM_KEYS, type ConverterName, type JsonDict, type VmFields, type VmKey } from './vm-fields.js';
 
 export type VersionedRule =
   | { readonly from: string; readonly as: ConverterName }
@@ -52,8 +52,12 @@ export const VERSIONED_RULES: Readonly<Record<VmKey, VersionedRule>> = {
 const dataOf = (v: unknown): unknown => (isDict(v) && isDict(v['nova_object.data']) ? v['nova_object.data'] : v);
 
 export function valueAt(data: JsonDict, path: string): unknown {
+  return valueAtPath(data, path.split('.'));
+}
+
+function valueAtPath(data: JsonDict, segments: readonly string[]): unknown {
   let current: unknown = data;
-  for (const segment of path.split('.')) {
+  for (const segment of segments) {
     const obj = dataOf(current);
     if (!isDict(obj) || !Object.hasOwn(obj, segment)) return undefined;
     current = obj[segment];
@@ -61,23 +65,41 @@ export function valueAt(data: JsonDict, path: string): unknown {
   return current;
 }
 
-function apply(rule: VersionedRule, data: JsonDict): VmFields[VmKey] {
-  if ('value' in rule) return rule.value;
+type Getter = (data: JsonDict) => VmFields[VmKey];
+
+/** A rule resolved once (paths split, converter looked up, error names built), not per message. */
+function compile(rule: VersionedRule): Getter {
+  if ('value' in rule) return () => rule.value;
   if ('sum' in rule) {
-    const parts = rule.sum.map((p) => CONVERTERS.optionalInteger(valueAt(data, p), `payload.${p}`));
-    return parts.every((n): n is number => typeof n === 'number') ? parts.reduce((a, b) => a + b, 0) : null;
+    const parts = rule.sum.map((p) => ({ segments: p.split('.'), label: `payload.${p}` }));
+    return (data) => {
+      let total: number | null = 0;
+      // Every part is converted (a bad one is UNMAPPABLE) before the sum is known.
+      for (const { segments, label } of parts) {
+        const n = CONVERTERS.optionalInteger(valueAtPath(data, segments), label);
+        total = typeof n === 'number' && total !== null ? total + n : null;
+      }
+      return total;
+    };
   }
-  return CONVERTERS[rule.as](valueAt(data, rule.from), `payload.${rule.from}`);
+  const convert = CONVERTERS[rule.as];
+  const segments = rule.from.split('.');
+  const label = `payload.${rule.from}`;
+  return (data) => convert(valueAtPath(data, segments), label);
 }
+
+const STEPS = VM_KEYS.map((key) => ({ key, get: compile(VERSIONED_RULES[key]) }));
+
+const INSTANCE_PAYLOAD = /^Instance\w*Payload$/;
 
 /** Instance*Payload is every versioned payload that describes one instance (action, update, create, exists, ...). */
 export function fromVersioned(payload: JsonDict): VmFields {
   const name = payload['nova_object.name'];
   const data = payload['nova_object.data'];
-  if (typeof name !== 'string' || !/^Instance\w*Payload$/.test(name) || !isDict(data)) {
+  if (typeof name !== 'string' || !INSTANCE_PAYLOAD.test(name) || !isDict(data)) {
     throw new RelayError('UNMAPPABLE', `payload ${JSON.stringify(name ?? null)} is not an instance payload (Instance*Payload).`);
   }
-  const out: Partial<Record<VmKey, unknown>> = {};
-  for (const key of VM_KEYS) out[key] = apply(VERSIONED_RULES[key], data);
+  const out = blankFields();
+  for (const { key, get } of STEPS) out[key] = get(data);
   return out as VmFields;
 }

@@ -56,6 +56,18 @@ export const VM_KEYS: readonly VmKey[] = [
   'instance_id', 'instance_type', 'vcpus', 'image_meta', 'architecture', 'os_type', 'instance_flavor_id',
 ];
 
+/*
+ * An object gets its keys in one go by cloning this (a literal-like object with every key in
+ * contract order); one built by adding 34 keys one by one falls into V8's slow dictionary mode,
+ * which made building and serialising each message several times slower.
+ */
+const FIELDS_TEMPLATE: Readonly<Record<VmKey, null>> = { ...Object.fromEntries(VM_KEYS.map((k) => [k, null])) } as Record<VmKey, null>;
+
+/** A VmFields with every key present (null) in contract order, for the mappings to fill in. */
+export function blankFields(): Record<VmKey, unknown> {
+  return { ...FIELDS_TEMPLATE };
+}
+
 export const isDict = (v: unknown): v is JsonDict => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);

@@ -5,7 +5,7 @@ import { INSTANCE_STATES } from '../filter/types.js';
 import type { Notification } from '../notifications/types.js';
 import { fromLegacy } from './legacy.js';
 import { fromVersioned } from './versioned.js';
-import type { VmFields } from './vm-fields.js';
+import { VM_KEYS, type VmFields } from './vm-fields.js';
 
 export interface VmEnvelope {
   vim_id: string;
@@ -28,29 +28,44 @@ function isInstanceState(s: string): s is InstanceState {
 }
 
 /**
- * Throws RelayError('UNMAPPABLE') when the payload is not an instance payload or a field
- * has a type nova never sends; the message names the field and the event type.
+ * The instance keys of a notification's VM message: everything but the envelope, and the same
+ * whatever event or subscription it is published as, so a caller that needs the message for
+ * several events (or for the check_vim_status window) maps the payload once.
+ * Throws RelayError('UNMAPPABLE') when the payload is not an instance payload or a field has a
+ * type nova never sends; the message names the field and the event type.
  */
-export function toVmMessage(vimId: string, n: Notification, m: Match): VmMessage {
-  if (!isInstanceState(m.event)) {
-    throw new RelayError('UNMAPPABLE', `${n.eventType}: ${m.event} is a compute-node event; it is published as the compute-node message, not the VM message.`);
-  }
-  let fields: VmFields;
+export function toVmFields(n: Notification): VmFields {
   try {
-    fields = n.format === 'versioned' ? fromVersioned(n.payload) : fromLegacy(n.payload);
+    return n.format === 'versioned' ? fromVersioned(n.payload) : fromLegacy(n.payload);
   } catch (e) {
     if (isRelayError(e)) throw new RelayError(e.code, `${n.eventType}: ${e.message}`, { cause: e });
     throw e;
   }
-  return {
-    vim_id: vimId,
-    event: m.event,
-    event_type: n.eventType,
-    message_id: n.messageId,
-    timestamp: n.timestamp,
-    publisher_id: n.publisherId,
-    ...fields,
-  };
+}
+
+/* Every key in contract order, to clone (see blankFields in vm-fields.ts for why). */
+const MESSAGE_TEMPLATE: Readonly<Record<keyof VmMessage, null>> = {
+  ...Object.fromEntries([...ENVELOPE_KEYS, ...VM_KEYS].map((k) => [k, null])),
+} as Record<keyof VmMessage, null>;
+
+/**
+ * Throws RelayError('UNMAPPABLE') as toVmFields does, or for a compute-node event. `fields`,
+ * when given, must be toVmFields(n).
+ */
+export function toVmMessage(vimId: string, n: Notification, m: Match, fields?: VmFields): VmMessage {
+  if (!isInstanceState(m.event)) {
+    throw new RelayError('UNMAPPABLE', `${n.eventType}: ${m.event} is a compute-node event; it is published as the compute-node message, not the VM message.`);
+  }
+  const f = fields ?? toVmFields(n);
+  const msg: Record<keyof VmMessage, unknown> = { ...MESSAGE_TEMPLATE };
+  msg.vim_id = vimId;
+  msg.event = m.event;
+  msg.event_type = n.eventType;
+  msg.message_id = n.messageId;
+  msg.timestamp = n.timestamp;
+  msg.publisher_id = n.publisherId;
+  for (const key of VM_KEYS) msg[key] = f[key];
+  return msg as VmMessage;
 }
 
 /** The exact text published; the publisher sends it without re-serialising. */

@@ -9,17 +9,24 @@
 const NOVA_DATE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
+/** A date-time already shifted to UTC, as numbers (no Date: this runs for every date of every message). */
 interface UtcInstant {
-  /** Whole seconds, already shifted to UTC. */
-  readonly date: Date;
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
   /** The fractional-second digits as written ("" when none). */
   readonly fraction: string;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Proleptic Gregorian, as Date and Python count. */
 function daysInMonth(year: number, month: number): number {
-  const d = new Date(0);
-  d.setUTCFullYear(year, month, 0);
-  return d.getUTCDate();
+  if (month !== 2) return DAYS_IN_MONTH[month - 1]!;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 function offsetMinutes(zone: string | undefined): number | null {
@@ -34,26 +41,37 @@ function offsetMinutes(zone: string | undefined): number | null {
 function parseInstant(text: string): UtcInstant | null {
   const m = NOVA_DATE.exec(text.trim());
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  const fraction = m[7] ?? '';
   const offset = offsetMinutes(m[8]);
   if (offset === null || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
+  if (offset === 0) return { year, month, day, hour, minute, second, fraction };
+  // setUTCFullYear, not Date.UTC: the latter reads years 0-99 as 1900-1999.
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute - offset, second, 0);
   const y = date.getUTCFullYear();
   if (Number.isNaN(date.getTime()) || y < 0 || y > 9999) return null;
-  return { date, fraction: m[7] ?? '' };
+  return {
+    year: y, month: date.getUTCMonth() + 1, day: date.getUTCDate(),
+    hour: date.getUTCHours(), minute: date.getUTCMinutes(), second: date.getUTCSeconds(), fraction,
+  };
 }
 
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 
-function datePart(d: Date): string {
-  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+function datePart(t: UtcInstant): string {
+  return `${String(t.year).padStart(4, '0')}-${pad2(t.month)}-${pad2(t.day)}`;
 }
 
-function timePart(d: Date): string {
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+function timePart(t: UtcInstant): string {
+  return `${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
 }
 
 /** Python datetimes carry microseconds: six digits, padded or cut. */
@@ -69,7 +87,7 @@ export function toIsoUtc(text: string): string | null {
   const t = parseInstant(text);
   if (!t) return null;
   const fraction = t.fraction ? `.${t.fraction}` : '';
-  return `${datePart(t.date)}T${timePart(t.date)}${fraction}Z`;
+  return `${datePart(t)}T${timePart(t)}${fraction}Z`;
 }
 
 /**
@@ -90,7 +108,7 @@ export function toLegacyDate(value: unknown, form: LegacyDateForm): string | nul
   const t = parseInstant(value);
   if (!t) return null;
   const us = micros(t.fraction);
-  if (form === 'strtime') return `${datePart(t.date)}T${timePart(t.date)}.${us}`;
+  if (form === 'strtime') return `${datePart(t)}T${timePart(t)}.${us}`;
   const fraction = Number(us) === 0 ? '' : `.${us}`;
-  return `${datePart(t.date)} ${timePart(t.date)}${fraction}+00:00`;
+  return `${datePart(t)} ${timePart(t)}${fraction}+00:00`;
 }

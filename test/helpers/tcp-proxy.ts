@@ -13,6 +13,12 @@ export interface TcpProxy {
   readonly live: number;
   /** Destroys every live connection, both sides. */
   cutAll(): void;
+  /**
+   * Stops forwarding on every live connection, both ways, without closing anything: a
+   * half-open connection or a peer that stopped reading, as only heartbeats or timeouts detect.
+   * New connections are piped as usual.
+   */
+  freezeAll(): void;
   /** Turns new connections away (closed on accept) until resume(). */
   pause(): void;
   resume(): void;
@@ -54,6 +60,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     }
     pairs.clear();
   };
+  const freezeAll = () => {
+    for (const [a, b] of pairs) {
+      a.unpipe(b);
+      b.unpipe(a);
+      a.pause();
+      b.pause();
+    }
+  };
   return {
     port,
     get attempts() {
@@ -63,6 +77,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return pairs.size;
     },
     cutAll,
+    freezeAll,
     pause: () => {
       paused = true;
     },

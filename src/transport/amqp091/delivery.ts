@@ -3,25 +3,29 @@
  * on the channel that delivered it: acking it on a later channel is a 406 that kills that
  * channel. So each consumer channel is a ConsumeSession with a generation number, and a
  * delivery whose session has ended settles as a no-op (the broker requeued it when the
- * channel died and will deliver it again).
+ * channel died and will deliver it again). Acks are coalesced per channel (acks.ts).
  */
 import { IllegalOperationError, type Channel, type ConsumeMessage } from 'amqplib';
 import type { DeadLetterReason, Delivery } from '../types.js';
 import type { DeadLetterPublisher } from './dead-letter.js';
 import { closeQuietly } from './connect.js';
+import { AckWindow, type AckSlot } from './acks.js';
 
 export class ConsumeSession {
   private isAlive = true;
   private cancelled = false;
   private consumerTag: string | undefined;
-  private readonly inHand = new Set<Amqp091Delivery>();
+  /** Deliveries in tag order and their coalesced acks. */
+  readonly acks: AckWindow<Amqp091Delivery>;
 
   constructor(
     readonly generation: number,
     readonly channel: Channel,
     readonly deadLetters: DeadLetterPublisher,
     readonly vimId: string,
-  ) {}
+  ) {
+    this.acks = new AckWindow((d, multiple) => this.send((ch) => ch.ack(d.msg, multiple)));
+  }
 
   get alive(): boolean {
     return this.isAlive;
@@ -33,7 +37,7 @@ export class ConsumeSession {
   }
 
   get unsettled(): number {
-    return this.inHand.size;
+    return this.acks.unsettled;
   }
 
   /** Starts (or, after a broker-side cancel, restarts) the consumer on this channel. */
@@ -64,18 +68,23 @@ export class ConsumeSession {
   }
 
   track(msg: ConsumeMessage): Amqp091Delivery {
-    const d = new Amqp091Delivery(this, msg);
-    this.inHand.add(d);
-    return d;
-  }
-
-  release(d: Amqp091Delivery): void {
-    this.inHand.delete(d);
+    return new Amqp091Delivery(this, msg);
   }
 
   /** Hands every unsettled delivery back to the broker (shutdown). */
   requeueAll(): void {
-    for (const d of [...this.inHand]) d.requeue();
+    for (const d of this.acks.unsettledItems()) d.requeue();
+  }
+
+  /** Runs a settle operation on the live channel; on a dead or closing one it is moot (the broker redelivers). */
+  send(op: (ch: Channel) => void): void {
+    if (!this.isAlive) return;
+    try {
+      op(this.channel);
+    } catch (err) {
+      // The channel is closing in this very tick: same as dead, the broker redelivers.
+      if (!(err instanceof IllegalOperationError)) throw err;
+    }
   }
 
   /**
@@ -84,13 +93,15 @@ export class ConsumeSession {
    * (the broker would then requeue acked messages); a channel close is queued behind them.
    */
   async close(): Promise<void> {
+    // Acks still coalescing go first: the channel close is queued behind them.
+    this.acks.flushAll();
     await Promise.all([closeQuietly(this.channel), this.deadLetters.close()]);
   }
 
   /** The channel is gone: the broker has requeued everything unacked on it. */
   end(): void {
     this.isAlive = false;
-    this.inHand.clear();
+    this.acks.end();
   }
 }
 
@@ -99,14 +110,16 @@ export class Amqp091Delivery implements Delivery {
   readonly body: Buffer;
   readonly source: string;
   readonly redelivered: boolean;
+  private readonly slot: AckSlot<Amqp091Delivery>;
   private settled = false;
   private deadLettering: Promise<void> | undefined;
 
-  constructor(private readonly session: ConsumeSession, private readonly msg: ConsumeMessage) {
+  constructor(private readonly session: ConsumeSession, readonly msg: ConsumeMessage) {
     this.vimId = session.vimId;
     this.body = msg.content;
     this.source = msg.fields.routingKey;
     this.redelivered = msg.fields.redelivered;
+    this.slot = session.acks.track(this);
   }
 
   /** The consumer channel generation it came from (for logs). */
@@ -114,12 +127,16 @@ export class Amqp091Delivery implements Delivery {
     return this.session.generation;
   }
 
+  /** Coalesced: sent with `multiple` once every earlier delivery is settled (within the event-loop turn, usually). */
   ack(): void {
-    this.settle((ch) => ch.ack(this.msg));
+    if (this.settle()) this.session.acks.ack(this.slot);
   }
 
   requeue(): void {
-    this.settle((ch) => ch.nack(this.msg, false, true));
+    if (!this.settle()) return;
+    // The nack first: a coalesced multiple ack sent before it would cover this tag.
+    this.session.send((ch) => ch.nack(this.msg, false, true));
+    this.session.acks.release(this.slot);
   }
 
   deadLetter(reason: DeadLetterReason): Promise<void> {
@@ -135,23 +152,17 @@ export class Amqp091Delivery implements Delivery {
     if (this.settled) return;
     if (!this.session.alive) {
       // The broker redelivers it; a copy now would be a duplicate in the DLQ.
-      this.settle(() => undefined);
+      this.settle();
       return;
     }
     await this.session.deadLetters.publish(this.msg, reason);
     this.ack();
   }
 
-  private settle(op: (ch: Channel) => void): void {
-    if (this.settled) return;
+  /** Marks it settled; false when it already was or its channel is gone (nothing to send). */
+  private settle(): boolean {
+    if (this.settled) return false;
     this.settled = true;
-    this.session.release(this);
-    if (!this.session.alive) return;
-    try {
-      op(this.session.channel);
-    } catch (err) {
-      // The channel is closing in this very tick: same as dead, the broker redelivers.
-      if (!(err instanceof IllegalOperationError)) throw err;
-    }
+    return this.session.alive;
   }
 }

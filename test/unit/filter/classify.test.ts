@@ -11,7 +11,7 @@ function notificationOf(sample: Sample): Notification {
   return r.notification;
 }
 
-/** `STATE phase` or `STATE phase !` (error) or `- phase` (instance event with no state) ; absent = not classified. */
+/** `STATE phase` or `STATE phase !` (error) or `- phase` (instance event with no state) ; absent = not classified. COMPUTE_NODE_* are kind compute_node. */
 const VERSIONED: Record<string, string> = {
   'instance-create-end.json': 'CREATE end', 'instance-create-error.json': 'CREATE error !', 'instance-create-start.json': 'CREATE start',
   'instance-delete-end.json': 'DELETE end', 'instance-delete-end_compute_down.json': 'DELETE end',
@@ -62,6 +62,9 @@ const VERSIONED: Record<string, string> = {
   'instance-volume_attach-end.json': '- end', 'instance-volume_attach-error.json': '- error !', 'instance-volume_attach-start.json': '- start',
   'instance-volume_detach-end.json': '- end', 'instance-volume_detach-start.json': '- start',
   'instance-volume_swap-end.json': '- end', 'instance-volume_swap-error.json': '- error !', 'instance-volume_swap-start.json': '- start',
+  // derived compute-node events; service.update is not one (it changes no node)
+  'metrics-update.json': 'COMPUTE_NODE_UPDATE end',
+  'service-create.json': 'COMPUTE_NODE_CREATE end', 'service-delete.json': 'COMPUTE_NODE_DELETE end',
 };
 
 const LEGACY: Record<string, string> = {
@@ -92,7 +95,8 @@ const LEGACY: Record<string, string> = {
 function expected(spec: string | undefined): unknown {
   if (spec === undefined) return null;
   const [state, phase, bang] = spec.split(' ');
-  return { kind: 'instance', state: state === '-' ? null : state, phase, error: bang === '!' };
+  const kind = state!.startsWith('COMPUTE_NODE_') ? 'compute_node' : 'instance';
+  return { kind, state: state === '-' ? null : state, phase, error: bang === '!' };
 }
 
 describe('classify: every real fixture', () => {
@@ -104,18 +108,19 @@ describe('classify: every real fixture', () => {
     expect(classify(notificationOf(legacySample(rel)))).toEqual(expected(LEGACY[rel]));
   });
 
-  it('knows every instance fixture the tables above name', () => {
+  it('knows every fixture the tables above name', () => {
     expect(Object.keys(VERSIONED).filter((f) => !listVersionedSamples().includes(f))).toEqual([]);
     expect(Object.keys(LEGACY).filter((f) => !listLegacySamples().includes(f))).toEqual([]);
   });
 
+  // These used to be left unclassified; they are now derived COMPUTE_NODE_UPDATEs.
   it.each([
     ['compute-node/ceilometer-compute.metrics.update.wire.json'],
     ['compute-node/ceilometer-compute.metrics.update.listener.json'],
     ['compute-node/nova-versioned-metrics.update.json'],
-  ])('leaves %s to the compute-node module', (rel) => {
+  ])('classifies %s as COMPUTE_NODE_UPDATE', (rel) => {
     const r = parseNotification(loadJson(rel));
-    expect(r.ok && classify(r.notification)).toBeNull();
+    expect(r.ok && classify(r.notification)).toEqual({ kind: 'compute_node', state: 'COMPUTE_NODE_UPDATE', phase: 'end', error: false });
   });
 });
 
@@ -165,10 +170,23 @@ describe('classify: every row of CONTRACT section 4', () => {
       expect(c).toEqual({ kind: 'compute_node', state, phase: 'end', error: false });
     });
 
-  it.each(['compute_node.create.end', 'compute.metrics.update', 'metrics.update', 'service.create', 'constructor', '__proto__', 'toString'])(
+  // compute.metrics.update and metrics.update left this list: they are derived COMPUTE_NODE_UPDATEs now.
+  it.each(['compute_node.create.end', 'service.create', 'service.delete', 'service.update', 'constructor', '__proto__', 'toString'])(
     'does not classify %s', (eventType) => {
       expect(classify(notificationOf({ event_type: eventType, publisher_id: 'p', payload: {} }))).toBeNull();
     });
+
+  it.each([
+    ['service.create', 'nova-compute', 'COMPUTE_NODE_CREATE'], ['service.delete', 'nova-compute', 'COMPUTE_NODE_DELETE'],
+    ['service.create', 'nova-scheduler', null], ['service.delete', 'nova-conductor', null], ['service.update', 'nova-compute', null],
+    ['compute.metrics.update', undefined, 'COMPUTE_NODE_UPDATE'], ['metrics.update', undefined, 'COMPUTE_NODE_UPDATE'],
+  ])('%s of binary %s -> %s', (eventType, binary, state) => {
+    const s = expandVersioned('service-create.json');
+    if (binary === undefined) delete s.payload['nova_object.data'].binary;
+    else s.payload['nova_object.data'].binary = binary;
+    const c = classify(notificationOf({ ...s, event_type: eventType }));
+    expect(c).toEqual(state === null ? null : { kind: 'compute_node', state, phase: 'end', error: false });
+  });
 
   it('treats a legacy instance notification sent with priority ERROR as an error', () => {
     const c = classify(notificationOf({ event_type: 'compute.instance.create.start', publisher_id: 'compute.h', priority: 'error', payload: legacyPayload() }));

@@ -61,7 +61,10 @@ const MATRIX: Array<[string, () => Sample, string[], Phase[] | undefined, string
   ['v update (building -> active)', changedUpdate, ['UPDATE'], undefined, 'UPDATE'],
   ['v lock', () => V('instance-lock.json'), ['*'], ['start', 'end', 'error'], ''],
   ['v aggregate.create.end', () => V('aggregate-create-end.json'), ['*'], undefined, ''],
-  ['v service.create', () => V('service-create.json'), ['*'], undefined, ''],
+  // service.create of nova-compute used to match nothing; it is now a derived COMPUTE_NODE_CREATE
+  ['v service.create', () => V('service-create.json'), ['*'], undefined, 'COMPUTE_NODE_CREATE'],
+  ['v service.create', () => V('service-create.json'), ['CREATE'], undefined, ''],
+  ['v service.update', () => V('service-update.json'), ['*'], undefined, ''],
   ['l create.end', () => L('designate/compute.instance.create.end.json'), ['CREATE'], undefined, 'CREATE'],
   ['l create.start', () => L('designate/compute.instance.create.start.json'), ['CREATE'], undefined, ''],
   ['l create.start', () => L('designate/compute.instance.create.start.json'), ['CREATE'], ['start'], 'CREATE'],

@@ -30,7 +30,8 @@ const all = [
 const MATCHED = all
   .map(([name, s]) => ({ name, sample: s, n: notificationOf(s) }))
   .map((c) => ({ ...c, match: matchSubscriptions(VIM, c.n, [EVERYTHING])[0] }))
-  .filter((c): c is typeof c & { match: Match } => c.match !== undefined);
+  // service.* and metrics.update match "*" as compute-node events: not instance notifications
+  .filter((c): c is typeof c & { match: Match } => c.match !== undefined && !c.match.event.startsWith('COMPUTE_NODE_'));
 
 const EMPTY_STRING_WHEN_ABSENT = new Set(['state_description', 'terminated_at', 'deleted_at', 'launched_at', 'created_at', 'cell_name', 'instance_type', 'instance_flavor_id', 'progress']);
 

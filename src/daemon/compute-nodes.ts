@@ -1,0 +1,139 @@
+/**
+ * The compute-node renderer and its per-node memory (CONTRACT sections 4 and 5).
+ *
+ * The memory must follow only what DMaaP accepted: were it written while rendering, a DMaaP
+ * failure followed by a redelivery would find the new values already remembered and suppress
+ * the very update that never got out. So render() only decides, and keeps the decision
+ * pending; the pipeline then reports the outcome: published() writes the decision to the
+ * store (before the delivery is acked), abandoned() (requeued, dead-lettered) drops it.
+ *
+ * Compute-node notifications of one VIM are decided one at a time, each after the previous
+ * one's outcome is known, so that each is compared with what was really published last:
+ * with prefetch, a backlog of identical updates would otherwise all be compared with the same
+ * old memory and all be published. Instance notifications never wait on this.
+ */
+import { RelayError } from '../errors.js';
+import { COMPUTE_NODE_STATES, type ComputeNodeState, type Match } from '../filter/types.js';
+import type { Notification } from '../notifications/types.js';
+import { nodeFacts, toComputeNodeMessage } from '../normalize/compute-node.js';
+import { applyDecision, changesMemory, decide, type NodeDecision } from '../normalize/compute-node-rule.js';
+import type { ComputeNodeMemory } from '../store/state-store.js';
+import type { Logger } from '../util/logger.js';
+import type { SettleListener } from './pipeline.js';
+import type { ComputeNodeRenderer } from './render.js';
+
+/** Where the memory lives: the StateStore in the daemon, InMemoryNodeMemory in `replay`. */
+export interface NodeMemoryStore {
+  get(): Readonly<{ computeNodes: ComputeNodeMemory }>;
+  update(mutator: (draft: { computeNodes: ComputeNodeMemory }) => void): Promise<void>;
+}
+
+export class InMemoryNodeMemory implements NodeMemoryStore {
+  private state: { computeNodes: ComputeNodeMemory };
+  constructor(initial: ComputeNodeMemory = {}) {
+    this.state = { computeNodes: structuredClone(initial) };
+  }
+  get(): Readonly<{ computeNodes: ComputeNodeMemory }> {
+    return this.state;
+  }
+  async update(mutator: (draft: { computeNodes: ComputeNodeMemory }) => void): Promise<void> {
+    const draft = structuredClone(this.state);
+    mutator(draft);
+    this.state = draft;
+  }
+}
+
+interface Pending {
+  readonly messageId: string;
+  readonly decision: NodeDecision;
+  readonly release: () => void;
+}
+
+const NODE_STATES = new Set<string>(COMPUTE_NODE_STATES);
+const isNodeState = (s: string): s is ComputeNodeState => NODE_STATES.has(s);
+
+function remember(draft: { computeNodes: ComputeNodeMemory }, vimId: string, d: NodeDecision): void {
+  const nodes = applyDecision(draft.computeNodes[vimId] ?? {}, d);
+  if (Object.keys(nodes).length > 0) draft.computeNodes[vimId] = nodes;
+  else delete draft.computeNodes[vimId];
+}
+
+export class ComputeNodeTracker implements SettleListener {
+  /** Per VIM: resolves when the last decision taken so far has its outcome. */
+  private readonly turns = new Map<string, Promise<void>>();
+  /** Per VIM: the decision waiting for its outcome (one at most: the turns see to it). */
+  private readonly pending = new Map<string, Pending>();
+
+  /** `memory` is a getter because the daemon opens its store after building the pipeline. */
+  constructor(private readonly memory: () => NodeMemoryStore, private readonly log: Logger) {}
+
+  /** For renderMessages: one message for every match, or null for all (suppressed). Throws RelayError(UNMAPPABLE). */
+  readonly render: ComputeNodeRenderer = async (vimId, n, matches) => {
+    const event = this.eventOf(n, matches);
+    const facts = nodeFacts(n);
+    const release = await this.takeTurn(vimId);
+    try {
+      const decision = decide(n.eventType, event, facts, this.memory().get().computeNodes[vimId] ?? {});
+      this.pending.set(vimId, { messageId: n.messageId, decision, release });
+      const json = decision.publish && JSON.stringify(toComputeNodeMessage(vimId, n, event, decision.publish));
+      return new Map<Match, string | null>(matches.map((m) => [m, json]));
+    } catch (e) {
+      release();
+      throw e;
+    }
+  };
+
+  /** Every topic accepted the message (or it was suppressed): remember the decision. Never rejects. */
+  readonly published = async (vimId: string, n: Notification): Promise<void> => {
+    const p = this.takePending(vimId, n);
+    if (!p) return;
+    try {
+      if (changesMemory(p.decision)) await this.memory().update((draft) => remember(draft, vimId, p.decision));
+    } catch (e) {
+      // The message is out; acking it is right. The cost of the lost write is one later update published again.
+      this.log.warn('compute-node memory not saved; the next update of this node may be published although unchanged', {
+        vim: vimId, messageId: n.messageId, error: (e as Error).message,
+      });
+    } finally {
+      p.release();
+    }
+  };
+
+  /** Requeued or dead-lettered: forget the decision; a redelivery decides again. */
+  readonly abandoned = (vimId: string, n: Notification): void => {
+    this.takePending(vimId, n)?.release();
+  };
+
+  private eventOf(n: Notification, matches: readonly Match[]): ComputeNodeState {
+    const events = new Set(matches.map((m) => m.event));
+    const [event] = events;
+    if (events.size !== 1 || event === undefined || !isNodeState(event)) {
+      throw new RelayError('UNMAPPABLE', `${n.eventType}: expected one compute-node state, got ${[...events].join(', ') || 'none'}.`);
+    }
+    return event;
+  }
+
+  private takePending(vimId: string, n: Notification): Pending | undefined {
+    const p = this.pending.get(vimId);
+    if (!p || p.messageId !== n.messageId) return undefined;
+    this.pending.delete(vimId);
+    return p;
+  }
+
+  /** Waits for the VIM's previous decision to have its outcome; the returned function ends this one's turn. */
+  private async takeTurn(vimId: string): Promise<() => void> {
+    const previous = this.turns.get(vimId) ?? Promise.resolve();
+    let end!: () => void;
+    const mine = new Promise<void>((resolve) => (end = resolve));
+    const tail = previous.then(() => mine);
+    this.turns.set(vimId, tail);
+    await previous;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      end();
+      if (this.turns.get(vimId) === tail) this.turns.delete(vimId);
+    };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * rhea connection options for one host of an AMQP 1.0 transport_url. Reads the TLS files
+ * named by oslo's query options (ssl_ca_file, ssl_cert_file, ssl_key_file) on every
+ * attempt, so a rotated certificate is picked up by the next reconnect.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import rhea from 'rhea';
+import type { ConnectionOptions } from 'rhea';
+import type { TransportHost, TransportUrl } from '../transport-url.js';
+import type { TransportOptions } from '../options.js';
+
+export interface ConnectPlan {
+  readonly options: ConnectionOptions;
+  /** host:port, for logs and status reasons (never credentials). */
+  readonly label: string;
+}
+
+export type FileReader = (path: string) => Buffer;
+
+/** rhea reads `sasl_mechanisms` although its typings omit it. */
+type RheaConnectOptions = ConnectionOptions & { sasl_mechanisms?: unknown };
+
+export function hostLabel(host: TransportHost): string {
+  return host.hostname.includes(':') ? `[${host.hostname}]:${host.port}` : `${host.hostname}:${host.port}`;
+}
+
+/**
+ * The idle timeout we announce, in ms. rhea closes the connection after twice the announced
+ * value without a frame, so announcing half the threshold makes the threshold the real limit.
+ */
+export function idleTimeoutMs(url: TransportUrl, opts: TransportOptions): number {
+  const fromUrl = url.query.heartbeat_timeout_threshold;
+  const seconds = fromUrl !== undefined && fromUrl !== '' && Number.isFinite(Number(fromUrl)) ? Number(fromUrl) : opts.heartbeatSeconds;
+  return seconds > 0 ? Math.round((seconds * 1000) / 2) : 0;
+}
+
+function readTlsFile(what: string, path: string, read: FileReader): Buffer {
+  try {
+    return read(path);
+  } catch (e) {
+    throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+function tlsOptions(url: TransportUrl, host: TransportHost, read: FileReader): Record<string, unknown> {
+  const q = url.query;
+  // rhea sends the host as SNI server name; for an IP address that is not allowed (RFC 6066)
+  // and Node warns. An empty name sends no SNI; the certificate is still checked against the IP.
+  const out: Record<string, unknown> = { transport: 'tls', ...(isIP(host.hostname) ? { servername: '' } : {}) };
+  if (q.ssl_ca_file) out.ca = readTlsFile('ssl_ca_file', q.ssl_ca_file, read);
+  if (q.ssl_cert_file) out.cert = readTlsFile('ssl_cert_file', q.ssl_cert_file, read);
+  if (q.ssl_key_file) out.key = readTlsFile('ssl_key_file', q.ssl_key_file, read);
+  if (q.ssl_key_password) out.passphrase = q.ssl_key_password;
+  return out;
+}
+
+function saslOptions(host: TransportHost): Partial<RheaConnectOptions> {
+  if (host.username !== undefined && host.username !== '') {
+    // PLAIN; rhea falls back to ANONYMOUS-with-a-name when the password is empty.
+    return { username: host.username, password: host.password ?? '' };
+  }
+  // Without credentials rhea would skip SASL altogether; brokers expect ANONYMOUS.
+  const mechanisms = rhea.sasl.client_mechanisms();
+  mechanisms.enable_anonymous('anonymous');
+  return { sasl_mechanisms: mechanisms };
+}
+
+/**
+ * Options for attempt number `attempt`: hosts are taken round robin (oslo's failover order).
+ * rhea's own reconnect is off: the listener reconnects itself so that every attempt is
+ * reported as a status change.
+ */
+export function connectPlan(url: TransportUrl, attempt: number, opts: TransportOptions, vimId: string, read: FileReader = readFileSync): ConnectPlan {
+  const host = url.hosts[attempt % url.hosts.length]!;
+  const idle = idleTimeoutMs(url, opts);
+  const options: RheaConnectOptions = {
+    host: host.hostname,
+    port: host.port,
+    reconnect: false,
+    container_id: `vim-event-relay-${vimId}`,
+    // RabbitMQ selects a non-default virtual host from the open frame's hostname "vhost:<name>".
+    ...(url.vhost !== '/' ? { hostname: `vhost:${url.vhost}` } : {}),
+    ...(idle > 0 ? { idle_time_out: idle } : {}),
+    ...saslOptions(host),
+    ...(url.tls ? tlsOptions(url, host, read) : {}),
+  } as RheaConnectOptions;
+  return { options, label: hostLabel(host) };
+}

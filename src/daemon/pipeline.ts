@@ -8,7 +8,7 @@
  */
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
-import { toVmFields, toVmMessage } from '../normalize/vm-message.js';
+import { toVmFields } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import { renderMessages, type ComputeNodeRenderer } from './render.js';
 import { isRelayError, RelayError, type ErrorCode } from '../errors.js';
@@ -56,6 +56,9 @@ export interface SettleListener {
   /** Requeued or dead-lettered instead, or its handling failed; may follow published() when the ack itself fails. */
   abandoned(vimId: string, n: Notification): void;
 }
+
+/** Pause before a delivery whose dead-letter copy failed goes back to the broker. */
+const DEAD_LETTER_RETRY_PAUSE_MS = 1000;
 
 /** The window behind check_vim_status sees every completed or failed instance operation. */
 const WINDOW_SUBSCRIPTION = (vimId: string): Subscription => ({ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] });
@@ -142,13 +145,25 @@ export class Pipeline {
   }
 
   private async publishAll(state: VimPipelineState, d: Delivery, n: Notification, messages: Map<Match, string | null>, started: bigint): Promise<void> {
-    const sends = [...messages].filter(([, json]) => json !== null).map(([m, json]) =>
-      this.deps.publisher.publish(m.subscription.topic, json!).then(() => {
-        this.deps.observer.published(state.vimId, m.subscription.topic, Number(process.hrtime.bigint() - started) / 1e9);
-      }),
-    );
-    const results = await Promise.allSettled(sends);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // As Promise.allSettled, then the first failure in topic order, without its per-message arrays.
+    let failures: { reason: unknown }[] | undefined;
+    const sends: Promise<void>[] = [];
+    for (const [m, json] of messages) {
+      if (json === null) continue;
+      const i = sends.length;
+      const topic = m.subscription.topic;
+      const fail = (reason: unknown): void => void ((failures ??= [])[i] = { reason });
+      sends.push(this.deps.publisher.publish(topic, json).then(() => {
+        try {
+          this.deps.observer.published(state.vimId, topic, Number(process.hrtime.bigint() - started) / 1e9);
+        } catch (reason) {
+          fail(reason);
+        }
+      }, fail));
+    }
+    if (sends.length === 1) await sends[0];
+    else await Promise.all(sends);
+    const failed = failures?.find((f) => f !== undefined);
     if (!failed) {
       await this.deps.settle?.published(state.vimId, n);
       d.ack();
@@ -170,10 +185,10 @@ export class Pipeline {
     const [m] = matchSubscriptions(state.vimId, n, [WINDOW_SUBSCRIPTION(state.vimId)]);
     if (!m || m.event.startsWith('COMPUTE_NODE_')) return;
     try {
-      const v = toVmMessage(state.vimId, n, m, fields());
+      const v = fields();
       state.recent.push({
         state_description: v.state_description, launched_at: v.launched_at, instance_id: v.instance_id,
-        display_name: v.display_name, state: v.state, event: m.event, timestamp: v.timestamp,
+        display_name: v.display_name, state: v.state, event: m.event, timestamp: n.timestamp,
       });
     } catch {
       // Unmappable here means unmappable for subscribers too; that path dead-letters with the reason.
@@ -182,7 +197,19 @@ export class Pipeline {
 
   private async deadLetter(state: VimPipelineState, d: Delivery, e: RelayError): Promise<void> {
     this.deps.logger.warn('dead-lettering notification', { vim: state.vimId, code: e.code, reason: e.message, source: d.source });
-    await d.deadLetter({ code: e.code as ErrorCode, message: e.message });
+    try {
+      await d.deadLetter({ code: e.code as ErrorCode, message: e.message });
+    } catch (err) {
+      // The copy was not confirmed (DLQ deleted meanwhile and re-declared, broker nack): the
+      // original is still ours and unacked. Kept, it would hold a prefetch slot until the
+      // connection drops; handed back after a pause, it is tried again without a hot loop.
+      this.deps.logger.warn('dead-letter copy not confirmed; the notification goes back to the broker and is tried again', {
+        vim: state.vimId, code: e.code, reason: (err as Error).message, retryInMs: DEAD_LETTER_RETRY_PAUSE_MS,
+      });
+      await new Promise((resolve) => setTimeout(resolve, DEAD_LETTER_RETRY_PAUSE_MS));
+      d.requeue();
+      return;
+    }
     this.deps.observer.deadLettered(state.vimId, e.code);
   }
 }

@@ -2,7 +2,7 @@
  * Matches -> serialised messages, shared by the daemon's pipeline and the `replay` command so
  * that replay prints exactly what the daemon would publish.
  */
-import { toVmFields, toVmMessage, serializeMessage } from '../normalize/vm-message.js';
+import { serializeFields, toVmFields, vmMessageJson } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import { RelayError } from '../errors.js';
 import type { Match } from '../filter/types.js';
@@ -24,10 +24,12 @@ export async function renderMessages(
   }
   const byEvent = new Map<string, string>();
   const out = new Map<Match, string | null>();
+  let fieldsJson: string | undefined;
   for (const m of matches) {
     let json = byEvent.get(m.event);
     if (json === undefined) {
-      json = serializeMessage(toVmMessage(vimId, n, m, fields()));
+      // The instance keys are serialised once; each event only puts its envelope in front.
+      json = vmMessageJson(vimId, n, m, (fieldsJson ??= serializeFields(fields())));
       byEvent.set(m.event, json);
     }
     out.set(m, json);

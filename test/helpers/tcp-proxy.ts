@@ -53,19 +53,31 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
+  /** Sockets of frozen pairs: destroyed by cutAll() and close(). */
+  const frozen = new Set<net.Socket>();
   const cutAll = () => {
     for (const [a, b] of [...pairs]) {
       a.destroy();
       b.destroy();
     }
     pairs.clear();
+    for (const s of [...frozen]) s.destroy();
+    frozen.clear();
   };
   const freezeAll = () => {
-    for (const [a, b] of pairs) {
-      a.unpipe(b);
-      b.unpipe(a);
-      a.pause();
-      b.pause();
+    for (const pair of [...pairs]) {
+      const [client, upstream] = pair;
+      pairs.delete(pair);
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+      // Not even the broker's own close (its heartbeat timeout) may reach the client.
+      for (const s of pair) {
+        s.removeAllListeners('close').removeAllListeners('error');
+        s.on('error', () => undefined).on('close', () => frozen.delete(s));
+        frozen.add(s);
+      }
     }
   };
   return {

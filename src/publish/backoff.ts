@@ -1,32 +1,5 @@
-/**
- * Capped exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff
- * And Jitter"): the delay is uniform in [0, min(max, initial * 2^attempt)]. Full jitter keeps
- * several relays that failed together from hammering a recovering Message Router in step.
- */
-
-export interface BackoffOptions {
-  /** Upper bound of the first delay, ms. */
-  readonly initialMs: number;
-  /** No delay exceeds this, ms. */
-  readonly maxMs: number;
-  /** A source in [0, 1); injectable so tests are deterministic. */
-  readonly random?: () => number;
-}
-
-/** The delay before retry number `attempt` (0 = the first retry). */
-export function backoffDelay(attempt: number, opts: BackoffOptions): number {
-  const random = opts.random ?? Math.random;
-  return Math.floor(random() * backoffCeiling(attempt, opts));
-}
-
-/** The largest delay `backoffDelay` can return for `attempt`. */
-export function backoffCeiling(attempt: number, opts: BackoffOptions): number {
-  const initial = Math.max(0, opts.initialMs);
-  const max = Math.max(initial, opts.maxMs);
-  // 2^attempt overflows to Infinity long before it matters; min() then clamps it to max.
-  const exp = initial * 2 ** Math.max(0, attempt);
-  return Math.min(max, exp);
-}
+/** DMaaP retry delays: the shared full-jitter backoff, with Retry-After taking precedence. */
+import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 
 /**
  * The delay to use after a retryable failure: the server's Retry-After wins over backoff,

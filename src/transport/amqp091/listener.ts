@@ -8,7 +8,7 @@ import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { VimConfig } from '../../config/vim.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
-import { backoffDelay } from '../backoff.js';
+import { backoffDelay } from '../../util/backoff.js';
 import type { TransportOptions } from '../options.js';
 import { parseTransportUrl, redactTransportUrl, type TransportUrl } from '../transport-url.js';
 import type { Delivery, ListenerStatus, ListenerStatusChange, VimListener } from '../types.js';

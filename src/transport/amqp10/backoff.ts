@@ -1,19 +1,5 @@
-/**
- * Reconnect delays: capped exponential backoff with full jitter (AWS architecture blog,
- * "Exponential Backoff and Jitter"): many relays losing one broker do not return in step.
- * Pure: the random source is a parameter.
- */
-export interface BackoffOptions {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
-
-/** Delay before retry number `round` (0-based): uniform in [0, min(max, initial * 2^round)]. */
-export function backoffDelay(round: number, opts: BackoffOptions, random: () => number = Math.random): number {
-  // 2^30 already exceeds any sane cap; bounding the exponent keeps the product finite.
-  const ceiling = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(Math.max(round, 0), 30));
-  return Math.floor(random() * (Math.max(ceiling, 0) + 1));
-}
+/** AMQP 1.0 reconnect pacing over several hosts, on the shared full-jitter backoff. */
+import { backoffDelay, type BackoffOptions } from '../../util/backoff.js';
 
 /**
  * Failover over several hosts: the next host is tried at once while a round of all hosts is

@@ -1,4 +1,4 @@
-import { backoffDelay } from '../../../src/transport/backoff.js';
+import { backoffCeiling, backoffDelay } from '../../../src/util/backoff.js';
 
 const opts = { initialMs: 100, maxMs: 1000 };
 const almostOne = () => 0.999999;
@@ -50,5 +50,23 @@ describe('backoffDelay', () => {
     expect(Math.min(...delays)).toBeLessThan(100);
     expect(Math.max(...delays)).toBeGreaterThan(900);
     expect(delays.every((d) => d >= 0 && d < 1000)).toBe(true);
+  });
+});
+
+describe('backoffCeiling', () => {
+  it.each([
+    [0, 100],
+    [1, 200],
+    [2, 400],
+    [3, 800],
+    [4, 1000],
+    [60, 1000],
+    [5000, 1000],
+  ])('attempt %i has ceiling %i', (attempt, ceiling) => {
+    expect(backoffCeiling(attempt, opts)).toBe(ceiling);
+  });
+
+  it('takes the random source from the options too', () => {
+    expect(backoffDelay(3, { ...opts, random: () => 0.5 })).toBe(400);
   });
 });

@@ -72,3 +72,22 @@ export function toVmMessage(vimId: string, n: Notification, m: Match, fields?: V
 export function serializeMessage(msg: VmMessage): string {
   return JSON.stringify(msg);
 }
+
+/** JSON.stringify(fields): the part of the text every event of a notification shares. */
+export function serializeFields(fields: VmFields): string {
+  return JSON.stringify(fields);
+}
+
+/**
+ * Exactly serializeMessage(toVmMessage(vimId, n, m, fields)), given `fieldsJson` =
+ * serializeFields(fields), without building the message object: JSON.stringify writes an
+ * object as its members in key order, so the envelope's members go in front of the fields'.
+ */
+export function vmMessageJson(vimId: string, n: Notification, m: Match, fieldsJson: string): string {
+  if (!isInstanceState(m.event)) {
+    throw new RelayError('UNMAPPABLE', `${n.eventType}: ${m.event} is a compute-node event; it is published as the compute-node message, not the VM message.`);
+  }
+  const q = JSON.stringify;
+  return `{"vim_id":${q(vimId)},"event":${q(m.event)},"event_type":${q(n.eventType)},"message_id":${q(n.messageId)},`
+    + `"timestamp":${q(n.timestamp)},"publisher_id":${q(n.publisherId)},${fieldsJson.slice(1)}`;
+}

@@ -3,12 +3,14 @@
  * both sides; `basic.ack` with `multiple` acks every outstanding delivery up to a tag in one.
  * Deliveries here complete out of order (several DMaaP topics, batches in flight together), so
  * a multiple ack may only cover a contiguous prefix of settled tags: an ack waits until every
- * lower tag is settled, then the highest one goes with `multiple`. Flushed once per event-loop
- * turn, so a burst of completions costs one frame.
+ * lower tag is settled, then the highest one goes with `multiple`. Flushed `flushMs` after the
+ * first ack waiting (or at once when `flushAt` wait), so a burst of completions costs one frame
+ * and a steady trickle one frame per `flushMs`; the broker only learns a little later that the
+ * prefetch slots are free.
  *
- * Requeues (and anything else settled by its own frame) are sent at once by the caller and
- * only release their slot: a later multiple ack never covers them, because RabbitMQ's
- * `multiple` acks only what is still outstanding. The tag a multiple ack names is always one
+ * Requeues (and anything else settled by its own frame) are sent at once by the caller, which
+ * then releases their slot: a later multiple ack never covers them, because RabbitMQ's
+ * `multiple` acks only what is still outstanding (the nack must go first for that). The tag a multiple ack names is always one
  * still outstanding (RabbitMQ refuses an unknown tag with 406).
  *
  * An ack held behind a delivery that stays unsettled (e.g. one retried against a failing
@@ -28,6 +30,15 @@ export interface AckSlot<T> {
 /** Sends `basic.ack` for `item` (with `multiple`); the caller owns the channel and its errors. */
 export type SendAck<T> = (item: T, multiple: boolean) => void;
 
+export interface AckWindowOptions {
+  /** How long a settled ack may wait for company, ms; 0 = until the end of the event-loop turn. Default 2. */
+  readonly flushMs?: number;
+  /** Flush at once when this many acks wait. Default 256. */
+  readonly flushAt?: number;
+  /** Acks held behind an unsettled delivery longer than this go one by one, ms. Default 20. */
+  readonly stragglerMs?: number;
+}
+
 export class AckWindow<T> {
   /** Slots in delivery-tag order; those before `head` are done. */
   private slots: AckSlot<T>[] = [];
@@ -35,10 +46,19 @@ export class AckWindow<T> {
   private inHand = 0;
   private pending = 0;
   private ended = false;
-  private flushing: NodeJS.Immediate | undefined;
+  /** The next flush: at the end of this turn, or after flushMs. */
+  private flushSoon: NodeJS.Immediate | undefined;
+  private flushLater: NodeJS.Timeout | undefined;
   private straggling: NodeJS.Timeout | undefined;
+  private readonly flushMs: number;
+  private readonly flushAt: number;
+  private readonly stragglerMs: number;
 
-  constructor(private readonly send: SendAck<T>, private readonly stragglerMs = 20) {}
+  constructor(private readonly send: SendAck<T>, opts: AckWindowOptions = {}) {
+    this.flushMs = opts.flushMs ?? 2;
+    this.flushAt = opts.flushAt ?? 256;
+    this.stragglerMs = opts.stragglerMs ?? 20;
+  }
 
   /** Deliveries tracked and neither acked nor released. */
   get unsettled(): number {
@@ -95,20 +115,32 @@ export class AckWindow<T> {
   /** The channel is gone (the broker requeued everything unacked): forget all. */
   end(): void {
     this.ended = true;
-    clearImmediate(this.flushing);
+    this.cancelFlush();
     clearTimeout(this.straggling);
-    this.flushing = this.straggling = undefined;
+    this.straggling = undefined;
     for (const s of this.slots) s.state = DONE;
     this.slots = [];
     this.head = this.inHand = this.pending = 0;
   }
 
   private scheduleFlush(): void {
-    this.flushing ??= setImmediate(() => {
-      this.flushing = undefined;
-      this.flushPrefix();
-      this.watchStragglers();
-    });
+    const now = this.flushMs === 0 || this.pending >= this.flushAt;
+    if (this.flushSoon || (this.flushLater && !now)) return;
+    this.cancelFlush();
+    if (now) this.flushSoon = setImmediate(this.runFlush);
+    else this.flushLater = setTimeout(this.runFlush, this.flushMs).unref();
+  }
+
+  private readonly runFlush = (): void => {
+    this.cancelFlush();
+    this.flushPrefix();
+    this.watchStragglers();
+  };
+
+  private cancelFlush(): void {
+    clearImmediate(this.flushSoon);
+    clearTimeout(this.flushLater);
+    this.flushSoon = this.flushLater = undefined;
   }
 
   /** Acks (multiple) the highest pending tag whose lower tags are all settled. */

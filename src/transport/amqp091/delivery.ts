@@ -127,7 +127,7 @@ export class Amqp091Delivery implements Delivery {
     return this.session.generation;
   }
 
-  /** Coalesced: sent with `multiple` once every earlier delivery is settled (within the event-loop turn, usually). */
+  /** Coalesced (acks.ts): sent with `multiple` once every earlier delivery is settled, within ~2 ms usually. */
   ack(): void {
     if (this.settle()) this.session.acks.ack(this.slot);
   }

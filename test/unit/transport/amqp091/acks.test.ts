@@ -30,9 +30,9 @@ class BrokerModel {
   }
 }
 
-function setup(stragglerMs = 20) {
+function setup(stragglerMs = 20, flushMs = 0) {
   const broker = new BrokerModel();
-  const w = new AckWindow<number>((tag, multiple) => broker.ack(tag, multiple), stragglerMs);
+  const w = new AckWindow<number>((tag, multiple) => broker.ack(tag, multiple), { stragglerMs, flushMs, flushAt: 8 });
   const slots = new Map<number, AckSlot<number>>();
   const deliver = (...tags: number[]) => {
     for (const t of tags) {
@@ -101,7 +101,21 @@ describe('AckWindow', () => {
     ack(1);
     requeue(2);
     await turn();
-    expect(broker.frames).toEqual(['ack-multiple 1', 'nack 2']);
+    expect(broker.frames).toEqual(['nack 2', 'ack-multiple 1']);
+    expect(broker.outstanding.size).toBe(0);
+  });
+
+  it('waits flushMs for more acks, or flushes at once when flushAt are waiting', async () => {
+    const { broker, deliver, ack } = setup(20, 15);
+    deliver(...Array.from({ length: 12 }, (_, i) => i + 1));
+    ack(1, 2);
+    await turn();
+    expect(broker.frames).toEqual([]);
+    await sleep(30);
+    expect(broker.frames).toEqual(['ack-multiple 2']);
+    ack(3, 4, 5, 6, 7, 8, 9, 10);
+    await turn();
+    expect(broker.frames).toEqual(['ack-multiple 2', 'ack-multiple 10']);
   });
 
   it('acks held behind a straggler for stragglerMs go one by one, so they free their prefetch slots', async () => {
@@ -148,7 +162,7 @@ describe('AckWindow', () => {
         fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
       )),
       async ([n, order, requeues, pauses]) => {
-        const { broker, deliver, ack, requeue, w } = setup(1);
+        const { broker, deliver, ack, requeue, w } = setup(1, pauses[0] ?? 0);
         deliver(...Array.from({ length: n }, (_, i) => i + 1));
         for (const [i, tag] of order.entries()) {
           if (requeues[i]) requeue(tag);

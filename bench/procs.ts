@@ -1,0 +1,124 @@
+/**
+ * Child processes of the bench: the sink, dmaap-dev and the relay itself (the built
+ * dist/main.js, spawned as test/helpers/daemon.ts does), plus what /proc says about them.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root (this file runs from dist/bench/bench/). */
+export const ROOT = path.resolve(HERE, '../../..');
+/** The relay under test: this checkout's build, or another build's main.js to compare (BENCH_RELAY_MAIN). */
+export const MAIN = process.env.BENCH_RELAY_MAIN ? path.resolve(process.env.BENCH_RELAY_MAIN) : path.join(ROOT, 'dist/main.js');
+
+export interface Sink {
+  readonly url: string;
+  ask<T>(msg: object): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startSink(): Promise<Sink> {
+  const proc = fork(path.join(HERE, 'sink.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('message', (m: { port: number }) => resolve(m.port));
+    proc.once('exit', (c) => reject(new Error(`sink exited (${c}) before listening`)));
+  });
+  // One question at a time, answered in order.
+  let chain: Promise<unknown> = Promise.resolve();
+  const ask = <T>(msg: object): Promise<T> => {
+    const next = chain.then(() => new Promise<T>((resolve) => {
+      proc.once('message', (m: T) => resolve(m));
+      proc.send(msg);
+    }));
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  return { url: `http://127.0.0.1:${port}`, ask, stop: () => stopChild(proc) };
+}
+
+export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill(signal);
+  const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(t);
+}
+
+export async function startDmaapDev(port: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js'), 'dmaap-dev', '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const take = (b: Buffer): void => {
+      out += b.toString();
+      if (out.includes('listening')) resolve();
+    };
+    proc.stdout!.on('data', take);
+    proc.stderr!.on('data', take);
+    proc.once('exit', (c) => reject(new Error(`dmaap-dev exited (${c}): ${out}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(proc) };
+}
+
+export interface Relay {
+  readonly proc: ChildProcess;
+  /** Epoch ms of the relay's own "consuming" log line. */
+  readonly consumingAt: number;
+  readonly spawnedAt: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+
+/** Spawns dist/main.js with `config`; resolves once its listener logs "consuming". */
+export async function startRelay(config: Record<string, unknown>, cpuProfDir?: string): Promise<Relay> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ver-bench-'));
+  const cfg = { admin: { host: '127.0.0.1', port: 0 }, store: { path: path.join(dir, 'state.json') }, log: { level: 'info', format: 'json' }, ...config };
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(cfg));
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  // Node flags for the relay only (e.g. --max-semi-space-size=64), for tuning experiments.
+  const flags = (process.env.BENCH_RELAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const spawnedAt = Date.now();
+  const proc = spawn(process.execPath, [...flags, ...prof, MAIN, 'run', '--config', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let raw = '';
+  const consumingAt = await new Promise<number>((resolve, reject) => {
+    const take = (b: Buffer): void => {
+      raw += b.toString();
+      const line = raw.split('\n').find((l) => l.includes('"message":"consuming"'));
+      if (line) resolve(Date.parse((JSON.parse(line) as { timestamp: string }).timestamp));
+    };
+    proc.stdout!.on('data', take);
+    proc.stderr!.on('data', take);
+    proc.once('exit', (c) => reject(new Error(`relay exited (${c}) before consuming:\n${raw}`)));
+    setTimeout(() => reject(new Error(`relay not consuming after 30 s:\n${raw}`)), 30_000).unref();
+  });
+  return {
+    proc, consumingAt, spawnedAt,
+    output: () => raw,
+    stop: async () => {
+      await stopChild(proc);
+      rmSync(dir, { recursive: true, force: true });
+      // For debugging a run: everything the relay wrote, appended here.
+      if (process.env.BENCH_RELAY_LOG) appendFileSync(process.env.BENCH_RELAY_LOG, raw);
+    },
+  };
+}
+
+const CLK_TCK = 100;
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Peak resident set size (VmHWM) of a process so far, MB. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}

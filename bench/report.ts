@@ -1,0 +1,112 @@
+/** The table `npm run bench` prints, and the JSON it writes under bench/results/. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DrainResult, LatencyResult, LimitsResult } from './scenarios.js';
+import { median } from './stats.js';
+
+export interface Collected {
+  drain: DrainResult[];
+  baseline: DrainResult[];
+  latency: LatencyResult[][];
+  limits: LimitsResult[];
+}
+
+type Row = [string, number, number[], string];
+
+const fmt = (v: number, unit: string): string => {
+  if (!Number.isFinite(v)) return '-';
+  if (unit === 'ms' || unit === 's') return v < 10 ? v.toFixed(2) : v.toFixed(1);
+  if (unit === 'MB' || unit === 'x' || unit === '%') return v.toFixed(1);
+  return Math.round(v).toLocaleString('en-US');
+};
+
+function row(label: string, values: number[], unit: string): Row {
+  return [label, median(values), values, unit];
+}
+
+export function rows(c: Collected): Row[] {
+  const out: Row[] = [];
+  const pick = <T>(list: T[], f: (x: T) => number): number[] => list.map(f);
+  if (c.drain.length) {
+    const n = c.drain[0]!.notifications;
+    out.push(row(`drain ${n.toLocaleString('en-US')} notifications, msg/s`, pick(c.drain, (d) => d.rate), 'msg/s'));
+    out.push(row('drain: DMaaP messages published/s', pick(c.drain, (d) => d.published / d.seconds), 'msg/s'));
+    out.push(row('drain: relay CPU seconds per 10,000', pick(c.drain, (d) => d.cpuPer10k), 's'));
+    out.push(row('drain: relay peak RSS', pick(c.drain, (d) => d.peakRssMb), 'MB'));
+    out.push(row('drain: relay start-up (spawn to consuming)', pick(c.drain, (d) => d.startupSeconds), 's'));
+    out.push(row('drain: DMaaP requests (messages/request)', pick(c.drain, (d) => d.published / d.requests), 'x'));
+  }
+  const rates = c.latency[0]?.map((l) => l.rate) ?? [];
+  rates.forEach((rate, i) => {
+    const at = c.latency.map((runs) => runs[i]!);
+    out.push(row(`latency @ ${rate}/s: p50`, pick(at, (l) => l.p50), 'ms'));
+    out.push(row(`latency @ ${rate}/s: p99`, pick(at, (l) => l.p99), 'ms'));
+    out.push(row(`latency @ ${rate}/s: p99.9`, pick(at, (l) => l.p999), 'ms'));
+    out.push(row(`latency @ ${rate}/s: relay CPU (% of a core)`, pick(at, (l) => l.relayCpu * 100), '%'));
+  });
+  if (c.limits.length) {
+    out.push(row('limit: amqplib consume + ack each, msg/s', pick(c.limits, (l) => l.consumeAck), 'msg/s'));
+    out.push(row('limit: amqplib consume + ack multiple/50, msg/s', pick(c.limits, (l) => l.consumeAckMultiple), 'msg/s'));
+    out.push(row('limit: bench sink, msg/s', pick(c.limits, (l) => l.sink.messagesPerSecond), 'msg/s'));
+    out.push(row('limit: bench sink, requests/s', pick(c.limits, (l) => l.sink.requestsPerSecond), 'req/s'));
+    out.push(row('limit: dmaap-dev, msg/s', pick(c.limits, (l) => l.dmaapDev.messagesPerSecond), 'msg/s'));
+    out.push(row('limit: dmaap-dev, requests/s', pick(c.limits, (l) => l.dmaapDev.requestsPerSecond), 'req/s'));
+  }
+  if (c.baseline.length) {
+    const n = c.baseline[0]!.notifications;
+    out.push(row(`baseline (batch 1, 1 in flight) drain ${n.toLocaleString('en-US')}, msg/s`, pick(c.baseline, (d) => d.rate), 'msg/s'));
+    out.push(row('baseline: relay CPU seconds per 10,000', pick(c.baseline, (d) => d.cpuPer10k), 's'));
+  }
+  return out;
+}
+
+export function ratios(c: Collected): string[] {
+  const drain = median(c.drain.map((d) => d.rate));
+  const lines: string[] = [];
+  if (c.limits.length && c.drain.length) {
+    const each = median(c.limits.map((l) => l.consumeAck));
+    const multi = median(c.limits.map((l) => l.consumeAckMultiple));
+    lines.push(`drain / consume+ack-each limit     = ${((drain / each) * 100).toFixed(0)}%`);
+    lines.push(`drain / consume+ack-multiple limit = ${((drain / multi) * 100).toFixed(0)}%`);
+  }
+  if (c.baseline.length && c.drain.length) lines.push(`drain / ONAP-like baseline         = ${(drain / median(c.baseline.map((d) => d.rate))).toFixed(1)}x`);
+  return lines;
+}
+
+export function targets(c: Collected): string[] {
+  const out: string[] = [];
+  const check = (name: string, ok: boolean, got: string): void => void out.push(`${ok ? 'MET    ' : 'NOT MET'}  ${name} (measured ${got})`);
+  if (c.drain.length) {
+    const rate = median(c.drain.map((d) => d.rate));
+    check('drain >= 20,000 msg/s', rate >= 20_000, `${fmt(rate, 'msg/s')} msg/s`);
+    const rss = median(c.drain.map((d) => d.peakRssMb));
+    check('peak RSS < 250 MB during the drain', rss < 250, `${rss.toFixed(0)} MB`);
+    if (c.limits.length) {
+      const limit = median(c.limits.map((l) => l.consumeAck));
+      check('drain >= 60% of the consume-and-ack-only limit', rate >= 0.6 * limit, `${((rate / limit) * 100).toFixed(0)}%`);
+    }
+  }
+  const i5000 = c.latency[0]?.findIndex((l) => l.rate === 5000) ?? -1;
+  if (i5000 >= 0) {
+    const p99 = median(c.latency.map((r) => r[i5000]!.p99));
+    check('p99 < 25 ms at 5,000 msg/s', p99 < 25, `${p99.toFixed(1)} ms`);
+  }
+  return out;
+}
+
+export function table(c: Collected): string {
+  const r = rows(c);
+  const w = Math.max(...r.map((x) => x[0].length), 10);
+  const lines = [`${'figure'.padEnd(w)}  ${'median'.padStart(10)}  unit    runs`];
+  for (const [label, med, values, unit] of r) {
+    lines.push(`${label.padEnd(w)}  ${fmt(med, unit).padStart(10)}  ${unit.padEnd(6)}  ${values.map((v) => fmt(v, unit)).join(' | ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function writeJson(dir: string, data: object): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}

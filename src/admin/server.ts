@@ -17,6 +17,13 @@ import { registerSubscriptionRoutes } from './routes-subscriptions.js';
 import { registerVimRoutes } from './routes-vims.js';
 import { RouteTable, type RouteEntry } from './route-table.js';
 
+/**
+ * Node's default accept backlog is 511: a burst of 1,000 new connections (a monitoring fleet, a
+ * load balancer's pool) overflows it and the rest retry their SYN a second later, which is what
+ * a p99 of seconds at 1,000 connections was. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AdminServerOptions {
@@ -148,7 +155,7 @@ export function createAdminServer(control: RelayControl, opts: AdminServerOption
   return {
     routes: table.list(),
     async listen() {
-      await app.listen({ host: opts.host, port: opts.port });
+      await app.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;

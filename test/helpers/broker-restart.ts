@@ -134,3 +134,13 @@ async function startApp(): Promise<void> {
     }
   }
 }
+
+/** Runs `fn` holding the cross-process broker lock (for anything that disturbs the whole broker). */
+export async function withBrokerLock<T>(fn: () => Promise<T>): Promise<T> {
+  const release = await lock();
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}

@@ -5,6 +5,8 @@
  */
 import convict from 'convict';
 import { validateSubscriptionItems, validateVimItems } from './items.js';
+import { PUBLISHER_DEFAULTS } from '../publish/options.js';
+import { DEFAULT_TRANSPORT_OPTIONS } from '../transport/options.js';
 
 convict.addFormat({
   name: 'vim-list',
@@ -43,23 +45,23 @@ export const configSchema = {
     username: { doc: 'Basic-auth user (AAF identity); empty = no auth.', format: String, default: '', env: 'VIM_EVENT_RELAY_DMAAP_USERNAME' },
     password: { doc: 'Basic-auth password.', format: String, default: '', env: 'VIM_EVENT_RELAY_DMAAP_PASSWORD', sensitive: true },
     caFile: { doc: 'PEM CA bundle to verify an HTTPS Message Router; empty = system CAs.', format: String, default: '', env: 'VIM_EVENT_RELAY_DMAAP_CA_FILE' },
-    timeoutMs: { doc: 'Per-request timeout; a request past it is retried.', format: positiveInt(1), default: 5000, env: 'VIM_EVENT_RELAY_DMAAP_TIMEOUT_MS' },
+    timeoutMs: { doc: 'Per-request timeout; a request past it is retried.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.timeoutMs, env: 'VIM_EVENT_RELAY_DMAAP_TIMEOUT_MS' },
   },
   publish: {
-    batchMaxMessages: { doc: 'Most messages in one POST to a topic.', format: positiveInt(1), default: 100, env: 'VIM_EVENT_RELAY_PUBLISH_BATCH_MAX_MESSAGES' },
-    batchMaxBytes: { doc: 'Most bytes in one POST (a larger single message goes alone).', format: positiveInt(1024), default: 1000000, env: 'VIM_EVENT_RELAY_PUBLISH_BATCH_MAX_BYTES' },
-    lingerMs: { doc: 'How long a batch waits to fill before it is sent.', format: positiveInt(0), default: 5, env: 'VIM_EVENT_RELAY_PUBLISH_LINGER_MS' },
-    maxInFlightRequests: { doc: 'Most DMaaP requests in flight at once (all topics).', format: positiveInt(1), default: 4, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_IN_FLIGHT_REQUESTS' },
-    retryInitialMs: { doc: 'First retry delay; doubles per failure (full jitter).', format: positiveInt(1), default: 250, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_INITIAL_MS' },
-    retryMaxMs: { doc: 'Cap of the retry delay.', format: positiveInt(1), default: 30000, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_MAX_MS' },
-    maxRetryMs: { doc: 'Dead-letter a message that has kept failing this long (DMAAP_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: 0, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_RETRY_MS' },
+    batchMaxMessages: { doc: 'Most messages in one POST to a topic.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.batchMaxMessages, env: 'VIM_EVENT_RELAY_PUBLISH_BATCH_MAX_MESSAGES' },
+    batchMaxBytes: { doc: 'Most bytes in one POST (a larger single message goes alone).', format: positiveInt(1024), default: PUBLISHER_DEFAULTS.batchMaxBytes, env: 'VIM_EVENT_RELAY_PUBLISH_BATCH_MAX_BYTES' },
+    lingerMs: { doc: 'How long a batch waits to fill before it is sent.', format: positiveInt(0), default: PUBLISHER_DEFAULTS.lingerMs, env: 'VIM_EVENT_RELAY_PUBLISH_LINGER_MS' },
+    maxInFlightRequests: { doc: 'Most DMaaP requests in flight at once (all topics).', format: positiveInt(1), default: PUBLISHER_DEFAULTS.maxInFlightRequests, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_IN_FLIGHT_REQUESTS' },
+    retryInitialMs: { doc: 'First retry delay; doubles per failure (full jitter).', format: positiveInt(1), default: PUBLISHER_DEFAULTS.retryInitialMs, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_INITIAL_MS' },
+    retryMaxMs: { doc: 'Cap of the retry delay.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.retryMaxMs, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_MAX_MS' },
+    maxRetryMs: { doc: 'Dead-letter a message that has kept failing this long (DMAAP_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: PUBLISHER_DEFAULTS.maxRetryMs, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_RETRY_MS' },
   },
   transport: {
-    prefetch: { doc: 'Most unsettled notifications per VIM (0-9-1 prefetch, 1.0 credit): the in-flight and duplicate bound.', format: positiveInt(1), default: 500, env: 'VIM_EVENT_RELAY_TRANSPORT_PREFETCH' },
-    reconnectInitialMs: { doc: 'First broker reconnect delay; doubles per failed round (full jitter).', format: positiveInt(1), default: 1000, env: 'VIM_EVENT_RELAY_TRANSPORT_RECONNECT_INITIAL_MS' },
-    reconnectMaxMs: { doc: 'Cap of the broker reconnect delay.', format: positiveInt(1), default: 30000, env: 'VIM_EVENT_RELAY_TRANSPORT_RECONNECT_MAX_MS' },
-    heartbeatSeconds: { doc: "Broker heartbeat / idle timeout (oslo's default 60); a URL's ?heartbeat_timeout_threshold= wins.", format: positiveInt(0), default: 60, env: 'VIM_EVENT_RELAY_TRANSPORT_HEARTBEAT_SECONDS' },
-    maxBodyBytes: { doc: 'A notification body larger than this is dead-lettered (BODY_TOO_LARGE) unparsed.', format: positiveInt(1024), default: 1048576, env: 'VIM_EVENT_RELAY_TRANSPORT_MAX_BODY_BYTES' },
+    prefetch: { doc: 'Most unsettled notifications per VIM (0-9-1 prefetch, 1.0 credit): the in-flight and duplicate bound.', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.prefetch, env: 'VIM_EVENT_RELAY_TRANSPORT_PREFETCH' },
+    reconnectInitialMs: { doc: 'First broker reconnect delay; doubles per failed round (full jitter).', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.reconnectInitialMs, env: 'VIM_EVENT_RELAY_TRANSPORT_RECONNECT_INITIAL_MS' },
+    reconnectMaxMs: { doc: 'Cap of the broker reconnect delay.', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.reconnectMaxMs, env: 'VIM_EVENT_RELAY_TRANSPORT_RECONNECT_MAX_MS' },
+    heartbeatSeconds: { doc: "Broker heartbeat / idle timeout (oslo's default 60); a URL's ?heartbeat_timeout_threshold= wins.", format: positiveInt(0), default: DEFAULT_TRANSPORT_OPTIONS.heartbeatSeconds, env: 'VIM_EVENT_RELAY_TRANSPORT_HEARTBEAT_SECONDS' },
+    maxBodyBytes: { doc: 'A notification body larger than this is dead-lettered (BODY_TOO_LARGE) unparsed.', format: positiveInt(1024), default: DEFAULT_TRANSPORT_OPTIONS.maxBodyBytes, env: 'VIM_EVENT_RELAY_TRANSPORT_MAX_BODY_BYTES' },
   },
   store: {
     path: { doc: 'JSON file holding VIMs, subscriptions and compute-node memory (atomic writes).', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },

@@ -85,8 +85,9 @@ function installAuth(app: FastifyInstance, authToken: string): void {
 
 /** Objects are redacted key by key; every text answer (errors included) once more as text. */
 function installRedaction(app: FastifyInstance, secrets: readonly string[]): void {
-  app.addHook('preSerialization', async (_req, _reply, payload: unknown) => redactDeep(payload, secrets));
-  app.addHook('onSend', async (_req, _reply, payload: unknown) => (typeof payload === 'string' ? redactText(payload, secrets) : payload));
+  // /healthz answers a constant: the one route a fleet of probes hammers skips the copy.
+  app.addHook('preSerialization', async (req, _reply, payload: unknown) => (req.url === '/healthz' ? payload : redactDeep(payload, secrets)));
+  app.addHook('onSend', async (req, _reply, payload: unknown) => (typeof payload === 'string' && req.url !== '/healthz' ? redactText(payload, secrets) : payload));
 }
 
 /** JSON only: any other body is refused with 415 rather than handed to a route as a string. */
@@ -140,9 +141,12 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   installAuth(app, opts.authToken);
   installRedaction(app, opts.authToken ? [opts.authToken] : []);
   installErrorHandling(app, table, bodyLimit, opts.logger);
-  app.addHook('onResponse', async (req, reply) => {
-    opts.logger.debug('admin request', { method: req.method, url: readable(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
-  });
+  // The level is fixed at start: without debug, no per-request hook (and no log object) at all.
+  if (opts.logger.isDebugEnabled()) {
+    app.addHook('onResponse', async (req, reply) => {
+      opts.logger.debug('admin request', { method: req.method, url: readable(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+    });
+  }
   registerOpenRoutes(app, control, loadBundledOpenApi());
   registerVimRoutes(app, control);
   registerSubscriptionRoutes(app, control);

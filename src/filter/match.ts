@@ -7,11 +7,19 @@ const ALL = '*';
 const KNOWN = new Set<string>(STATES);
 const DEFAULT_PHASES: readonly Phase[] = ['end'];
 
+/**
+ * Subscriptions may come in any case (a config file read by `replay`); they are immutable
+ * objects, so each one's upper-cased states are worked out once, not per notification.
+ */
+const wantedStates = new WeakMap<Subscription, ReadonlySet<string>>();
+
 function wantsState(sub: Subscription, state: State): boolean {
-  return sub.states.some((s) => {
-    const up = s.trim().toUpperCase();
-    return up === ALL || up === state;
-  });
+  let wanted = wantedStates.get(sub);
+  if (!wanted) {
+    wanted = new Set(sub.states.map((s) => s.trim().toUpperCase()));
+    wantedStates.set(sub, wanted);
+  }
+  return wanted.has(ALL) || wanted.has(state);
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
+import { classify, type Classification } from '../filter/classify.js';
 import { toVmFields } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import { renderMessages, type ComputeNodeRenderer } from './render.js';
@@ -61,10 +62,12 @@ export interface SettleListener {
 const DEAD_LETTER_RETRY_PAUSE_MS = 1000;
 
 /** The window behind check_vim_status sees every completed or failed instance operation. */
-const WINDOW_SUBSCRIPTION = (vimId: string): Subscription => ({ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] });
+const windowSubscription = (vimId: string): Subscription => ({ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] });
 
 export class Pipeline {
   private readonly handlingIds = new WeakMap<VimPipelineState, Map<string, Promise<void>>>();
+  /** The check_vim_status window's subscription, one per VIM (not one object per notification). */
+  private readonly windowSubs = new Map<string, readonly Subscription[]>();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -123,8 +126,9 @@ export class Pipeline {
     // The payload is mapped once, for the window and for every topic alike.
     let mapped: VmFields | undefined;
     const fields = (): VmFields => (mapped ??= toVmFields(n));
-    this.remember(state, n, fields);
-    const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions());
+    const c = classify(n);
+    this.remember(state, n, c, fields);
+    const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions(), c);
     if (matches.length === 0) {
       this.deps.observer.filtered(state.vimId);
       d.ack();
@@ -181,8 +185,10 @@ export class Pipeline {
   }
 
   /** Feed the check_vim_status window with every completed or failed instance operation. */
-  private remember(state: VimPipelineState, n: Notification, fields: () => VmFields): void {
-    const [m] = matchSubscriptions(state.vimId, n, [WINDOW_SUBSCRIPTION(state.vimId)]);
+  private remember(state: VimPipelineState, n: Notification, c: Classification | null, fields: () => VmFields): void {
+    let window = this.windowSubs.get(state.vimId);
+    if (!window) this.windowSubs.set(state.vimId, (window = [windowSubscription(state.vimId)]));
+    const [m] = matchSubscriptions(state.vimId, n, window, c);
     if (!m || m.event.startsWith('COMPUTE_NODE_')) return;
     try {
       const v = fields();

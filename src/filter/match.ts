@@ -33,9 +33,12 @@ function eventFor(sub: Subscription, c: Classification): State | null {
   return phases.includes(c.phase) ? c.state : null;
 }
 
-/** One Match per subscription of this VIM that wants the notification; a notification can go to several topics. */
-export function matchSubscriptions(vimId: string, n: Notification, subs: readonly Subscription[]): Match[] {
-  const c = classify(n);
+/**
+ * One Match per subscription of this VIM that wants the notification; a notification can go to
+ * several topics. A caller matching one notification against several lists passes its
+ * classification, so it is worked out once.
+ */
+export function matchSubscriptions(vimId: string, n: Notification, subs: readonly Subscription[], c: Classification | null = classify(n)): Match[] {
   if (!c) return [];
   const matches: Match[] = [];
   for (const subscription of subs) {

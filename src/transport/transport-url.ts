@@ -99,6 +99,11 @@ export function parseTransportUrl(url: string): TransportUrl {
   return { scheme, kind: known.kind, hosts, vhost, tls, query };
 }
 
+/** host:port for logs and status reasons (IPv6 in brackets); never credentials. */
+export function hostLabel(h: TransportHost): string {
+  return h.hostname.includes(':') ? `[${h.hostname}]:${h.port}` : `${h.hostname}:${h.port}`;
+}
+
 /** The URL with every password replaced by ***, for logs and API answers. Never throws. */
 export function redactTransportUrl(url: string): string {
   return redactText(url);

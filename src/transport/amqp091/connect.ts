@@ -9,7 +9,7 @@ import { connect, type Channel, type ChannelModel, type Options, type SocketOpti
 import { RelayError } from '../../errors.js';
 import { redactText } from '../../util/redact.js';
 import type { TransportOptions } from '../options.js';
-import type { TransportHost, TransportUrl } from '../transport-url.js';
+import { hostLabel, type TransportHost, type TransportUrl } from '../transport-url.js';
 
 /** Bounds TCP connect plus the AMQP handshake, so a black-holed host cannot stall a round. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -29,10 +29,6 @@ export interface ConnectionTarget {
 export interface Connected {
   readonly model: ChannelModel;
   readonly hostIndex: number;
-}
-
-export function hostLabel(h: TransportHost): string {
-  return h.hostname.includes(':') ? `[${h.hostname}]:${h.port}` : `${h.hostname}:${h.port}`;
 }
 
 /** An error's message, safe for a log line or a status reason. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import rhea from 'rhea';
 import type { ConnectionOptions } from 'rhea';
-import type { TransportHost, TransportUrl } from '../transport-url.js';
+import { hostLabel, type TransportHost, type TransportUrl } from '../transport-url.js';
 import type { TransportOptions } from '../options.js';
 
 export interface ConnectPlan {
@@ -20,10 +20,6 @@ export type FileReader = (path: string) => Buffer;
 
 /** rhea reads `sasl_mechanisms` although its typings omit it. */
 type RheaConnectOptions = ConnectionOptions & { sasl_mechanisms?: unknown };
-
-export function hostLabel(host: TransportHost): string {
-  return host.hostname.includes(':') ? `[${host.hostname}]:${host.port}` : `${host.hostname}:${host.port}`;
-}
 
 /**
  * The idle timeout we announce, in ms. rhea closes the connection after twice the announced

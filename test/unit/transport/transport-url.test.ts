@@ -1,4 +1,4 @@
-import { parseTransportUrl, redactTransportUrl, TransportUrlError } from '../../../src/transport/transport-url.js';
+import { hostLabel, parseTransportUrl, redactTransportUrl, TransportUrlError } from '../../../src/transport/transport-url.js';
 
 describe('parseTransportUrl', () => {
   it('reads several hosts, each with its own credentials, for failover', () => {
@@ -107,5 +107,15 @@ describe('redactTransportUrl', () => {
 
   it('does not throw on garbage', () => {
     expect(redactTransportUrl('::::@@@,,//')).toEqual(expect.any(String));
+  });
+});
+
+describe('hostLabel', () => {
+  it.each([
+    [{ hostname: 'h', port: 5672 }, 'h:5672'],
+    [{ hostname: 'h', port: 1 }, 'h:1'],
+    [{ hostname: '::1', port: 5671 }, '[::1]:5671'],
+  ])('%j -> %s, without credentials', (host, label) => {
+    expect(hostLabel({ ...host, username: 'u', password: 'secret' })).toBe(label);
   });
 });

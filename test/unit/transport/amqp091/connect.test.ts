@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONNECT_TIMEOUT_MS, connectionTarget, heartbeatSeconds, hostLabel, tlsSocketOptions } from '../../../../src/transport/amqp091/connect.js';
+import { CONNECT_TIMEOUT_MS, connectionTarget, heartbeatSeconds, tlsSocketOptions } from '../../../../src/transport/amqp091/connect.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../../src/transport/options.js';
 import { parseTransportUrl } from '../../../../src/transport/transport-url.js';
 
@@ -79,14 +79,5 @@ describe('tlsSocketOptions', () => {
     expect(() => connectionTarget(plain, plain.hosts[0]!, opts, 'v')).not.toThrow();
     const tls = parseTransportUrl(`rabbit://h/?ssl=1&ssl_ca_file=${join(dir, 'ca.pem')}`);
     expect(connectionTarget(tls, tls.hosts[0]!, opts, 'v').socket.ca?.toString()).toBe('-- ca.pem --');
-  });
-});
-
-describe('hostLabel', () => {
-  it.each([
-    [{ hostname: 'h', port: 5672 }, 'h:5672'],
-    [{ hostname: '::1', port: 5671 }, '[::1]:5671'],
-  ])('%j -> %s, without credentials', (host, label) => {
-    expect(hostLabel({ ...host, username: 'u', password: 'secret' })).toBe(label);
   });
 });

@@ -1,6 +1,6 @@
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../../src/transport/options.js';
 import { parseTransportUrl } from '../../../../src/transport/transport-url.js';
-import { connectPlan, hostLabel, idleTimeoutMs } from '../../../../src/transport/amqp10/connect-options.js';
+import { connectPlan, idleTimeoutMs } from '../../../../src/transport/amqp10/connect-options.js';
 
 const opts = { ...DEFAULT_TRANSPORT_OPTIONS, heartbeatSeconds: 60 };
 type Loose = Record<string, unknown>;
@@ -78,12 +78,5 @@ describe('idleTimeoutMs', () => {
   it('is set on the connection options only when enabled', () => {
     expect(loose(connectPlan(parseTransportUrl('amqp://h/?heartbeat_timeout_threshold=4'), 0, opts, 'v').options).idle_time_out).toBe(2000);
     expect(loose(connectPlan(parseTransportUrl('amqp://h/'), 0, { ...opts, heartbeatSeconds: 0 }, 'v').options).idle_time_out).toBeUndefined();
-  });
-});
-
-describe('hostLabel', () => {
-  it('brackets IPv6 hosts', () => {
-    expect(hostLabel({ hostname: '::1', port: 5672 })).toBe('[::1]:5672');
-    expect(hostLabel({ hostname: 'h', port: 1 })).toBe('h:1');
   });
 });

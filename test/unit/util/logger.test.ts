@@ -42,6 +42,16 @@ describe('redaction', () => {
     expect(redactText(input)).toBe(expected);
   });
 
+  it.each([
+    ['token the-admin-token-1 quoted, no URL', 'token *** quoted, no URL'],
+    ['the-admin-token-1 twice: the-admin-token-1', '*** twice: ***'],
+    ['amqp://u:the-admin-token-1@h/', 'amqp://u:***@h/'],
+    ['mail ops@example.org about it', 'mail ops@example.org about it'],
+    ['nothing secret here', 'nothing secret here'],
+  ])('redactText(%s) with a configured secret', (input, expected) => {
+    expect(redactText(input, ['the-admin-token-1'])).toBe(expected);
+  });
+
   it('masks secret-named keys at any depth and leaves others', () => {
     expect(redactDeep({ a: { password: 'x', authToken: 't', user: 'u' }, b: [{ secret: 's' }] })).toEqual({
       a: { password: '***', authToken: '***', user: 'u' }, b: [{ secret: '***' }],

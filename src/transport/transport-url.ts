@@ -24,6 +24,8 @@ export interface TransportUrl {
   readonly tls: boolean;
   /** oslo query options, e.g. ssl_ca_file, ssl_cert_file, ssl_key_file, heartbeat_timeout_threshold. */
   readonly query: Readonly<Record<string, string>>;
+  /** heartbeat_timeout_threshold, checked (whole seconds, 0 disables); absent when not given. */
+  readonly heartbeatSeconds?: number;
 }
 
 const SCHEMES: Record<string, { kind: TransportKind; tls: boolean; port: number }> = {
@@ -96,7 +98,18 @@ export function parseTransportUrl(url: string): TransportUrl {
   const hosts = parsed.map((h) => (h.username === undefined && first ? { ...h, username: first.username, password: first.password } : h));
   const path = (m[3] ?? '/').slice(1);
   const vhost = path === '' ? '/' : decode(path, 'virtual host');
-  return { scheme, kind: known.kind, hosts, vhost, tls, query };
+  const heartbeatSeconds = parseHeartbeat(query.heartbeat_timeout_threshold);
+  return { scheme, kind: known.kind, hosts, vhost, tls, query, ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }) };
+}
+
+/** oslo's heartbeat_timeout_threshold: whole seconds, 0 disables; empty means not given. */
+function parseHeartbeat(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
+    throw new TransportUrlError(`heartbeat_timeout_threshold "${raw}" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60 (0 disables heartbeats)`);
+  }
+  return n;
 }
 
 /** host:port for logs and status reasons (IPv6 in brackets); never credentials. */

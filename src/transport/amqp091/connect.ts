@@ -4,22 +4,15 @@
  * sleeps once a full cycle over the alternates has failed, so failover to a healthy host is
  * immediate while an all-down cluster is retried with backoff (the caller's job).
  */
-import { readFileSync } from 'node:fs';
 import { connect, type Channel, type ChannelModel, type Options, type SocketOptions } from 'amqplib';
 import { RelayError } from '../../errors.js';
 import { redactText } from '../../util/redact.js';
 import type { TransportOptions } from '../options.js';
 import { hostLabel, type TransportHost, type TransportUrl } from '../transport-url.js';
+import { heartbeatSeconds, tlsFiles } from '../url-options.js';
 
 /** Bounds TCP connect plus the AMQP handshake, so a black-holed host cannot stall a round. */
 export const CONNECT_TIMEOUT_MS = 10_000;
-
-/** oslo's rabbit driver TLS query options and the Node TLS option each file feeds. */
-const TLS_FILES = [
-  ['ssl_ca_file', 'ca'],
-  ['ssl_cert_file', 'cert'],
-  ['ssl_key_file', 'key'],
-] as const;
 
 export interface ConnectionTarget {
   readonly target: Options.Connect;
@@ -45,37 +38,7 @@ export async function closeQuietly(c: Channel | ChannelModel): Promise<void> {
   }
 }
 
-/** oslo's heartbeat_timeout_threshold (seconds; 0 disables) wins over the configured default. */
-export function heartbeatSeconds(url: TransportUrl, opts: TransportOptions): number {
-  const raw = url.query.heartbeat_timeout_threshold;
-  if (raw === undefined || raw === '') return opts.heartbeatSeconds;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RelayError('CONFIG_INVALID', `heartbeat_timeout_threshold "${raw}" in the transport_url is not a whole number of seconds`);
-  }
-  return n;
-}
-
-/** Reads the TLS files named in the URL's query; a missing or unreadable file is an error naming it. */
-export function tlsSocketOptions(query: Readonly<Record<string, string>>): Pick<SocketOptions, 'ca' | 'cert' | 'key'> {
-  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
-  for (const [param, option] of TLS_FILES) {
-    const path = query[param];
-    if (!path) continue;
-    try {
-      out[option] = readFileSync(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? errorText(err);
-      throw new RelayError('CONFIG_INVALID', `${param} "${path}" from the transport_url cannot be read (${code}); fix the path or the file's permissions`);
-    }
-  }
-  if ((out.cert === undefined) !== (out.key === undefined)) {
-    throw new RelayError('CONFIG_INVALID', 'ssl_cert_file and ssl_key_file must be given together in the transport_url (client certificate and its key)');
-  }
-  return out;
-}
-
-/** amqplib options for one host. Throws on a bad heartbeat or an unreadable TLS file. */
+/** amqplib options for one host. Throws on an unreadable TLS file. */
 export function connectionTarget(url: TransportUrl, host: TransportHost, opts: TransportOptions, vimId: string): ConnectionTarget {
   const target: Options.Connect = {
     protocol: url.tls ? 'amqps' : 'amqp',
@@ -92,7 +55,7 @@ export function connectionTarget(url: TransportUrl, host: TransportHost, opts: T
     timeout: CONNECT_TIMEOUT_MS,
     // Shown by rabbitmqctl list_connections / the management UI, so operators can tell us apart.
     clientProperties: { connection_name: `vim-event-relay ${vimId}` },
-    ...(url.tls ? tlsSocketOptions(url.query) : {}),
+    ...(url.tls ? tlsFiles(url.query) : {}),
   };
   return { target, socket };
 }

@@ -1,7 +1,6 @@
 /**
- * rhea connection options for one host of an AMQP 1.0 transport_url. Reads the TLS files
- * named by oslo's query options (ssl_ca_file, ssl_cert_file, ssl_key_file) on every
- * attempt, so a rotated certificate is picked up by the next reconnect.
+ * rhea connection options for one host of an AMQP 1.0 transport_url. The heartbeat and the TLS
+ * files are read from oslo's query options as the 0-9-1 transport reads them (url-options.ts).
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -9,14 +8,13 @@ import rhea from 'rhea';
 import type { ConnectionOptions } from 'rhea';
 import { hostLabel, type TransportHost, type TransportUrl } from '../transport-url.js';
 import type { TransportOptions } from '../options.js';
+import { heartbeatSeconds, tlsFiles, type FileReader } from '../url-options.js';
 
 export interface ConnectPlan {
   readonly options: ConnectionOptions;
   /** host:port, for logs and status reasons (never credentials). */
   readonly label: string;
 }
-
-export type FileReader = (path: string) => Buffer;
 
 /** rhea reads `sasl_mechanisms` although its typings omit it. */
 type RheaConnectOptions = ConnectionOptions & { sasl_mechanisms?: unknown };
@@ -26,29 +24,14 @@ type RheaConnectOptions = ConnectionOptions & { sasl_mechanisms?: unknown };
  * value without a frame, so announcing half the threshold makes the threshold the real limit.
  */
 export function idleTimeoutMs(url: TransportUrl, opts: TransportOptions): number {
-  const fromUrl = url.query.heartbeat_timeout_threshold;
-  const seconds = fromUrl !== undefined && fromUrl !== '' && Number.isFinite(Number(fromUrl)) ? Number(fromUrl) : opts.heartbeatSeconds;
+  const seconds = heartbeatSeconds(url, opts);
   return seconds > 0 ? Math.round((seconds * 1000) / 2) : 0;
 }
 
-function readTlsFile(what: string, path: string, read: FileReader): Buffer {
-  try {
-    return read(path);
-  } catch (e) {
-    throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
-}
-
 function tlsOptions(url: TransportUrl, host: TransportHost, read: FileReader): Record<string, unknown> {
-  const q = url.query;
   // rhea sends the host as SNI server name; for an IP address that is not allowed (RFC 6066)
   // and Node warns. An empty name sends no SNI; the certificate is still checked against the IP.
-  const out: Record<string, unknown> = { transport: 'tls', ...(isIP(host.hostname) ? { servername: '' } : {}) };
-  if (q.ssl_ca_file) out.ca = readTlsFile('ssl_ca_file', q.ssl_ca_file, read);
-  if (q.ssl_cert_file) out.cert = readTlsFile('ssl_cert_file', q.ssl_cert_file, read);
-  if (q.ssl_key_file) out.key = readTlsFile('ssl_key_file', q.ssl_key_file, read);
-  if (q.ssl_key_password) out.passphrase = q.ssl_key_password;
-  return out;
+  return { transport: 'tls', ...(isIP(host.hostname) ? { servername: '' } : {}), ...tlsFiles(url.query, read) };
 }
 
 function saslOptions(host: TransportHost): Partial<RheaConnectOptions> {

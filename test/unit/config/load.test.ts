@@ -45,6 +45,7 @@ describe('loadConfig', () => {
     [{ vims: [{ id: 'bad id!', transportUrl: 'rabbit://h/' }] }, 'vims[0]/id'],
     [{ vims: [{ id: 'a', transportUrl: 'http://h/' }] }, 'vims[0]/transportUrl'],
     [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', colour: 'red' }] }, 'vims[0]/colour is not a known property'],
+    [{ vims: [{ id: 'a', transportUrl: 'amqp://h/?heartbeat_timeout_threshold=1m' }] }, 'vims[0].transportUrl: heartbeat_timeout_threshold "1m" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60'],
     [{ vims: [vim, vim] }, 'appears twice'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['PWR_OFF'], topic: 'T' }] }, 'subscriptions[0].states: unknown state(s) "PWR_OFF"'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-2', states: ['DELETE'], topic: 'T' }] }, 'subscriptions[0].vimId: "vio-2" is not among vims'],

@@ -57,6 +57,25 @@ describe('parseTransportUrl', () => {
   });
 
   it.each([
+    ['rabbit://h/', undefined],
+    ['rabbit://h/?heartbeat_timeout_threshold=', undefined],
+    ['rabbit://h/?heartbeat_timeout_threshold=15', 15],
+    ['amqp://h/?heartbeat_timeout_threshold=0', 0],
+  ])('%s: heartbeat %s s', (url, seconds) => {
+    expect(parseTransportUrl(url).heartbeatSeconds).toBe(seconds);
+  });
+
+  // The same check for both transports, when the URL is parsed: check-config and the admin API
+  // refuse it, rather than one transport failing at connect time and the other ignoring it.
+  it.each(['rabbit', 'amqp'])('%s://: a heartbeat_timeout_threshold that is not whole seconds is refused, naming it', (scheme) => {
+    for (const v of ['abc', '-1', '1.5', '1e3', ' ']) {
+      expect(() => parseTransportUrl(`${scheme}://h/?heartbeat_timeout_threshold=${encodeURIComponent(v)}`)).toThrow(
+        `heartbeat_timeout_threshold "${v}" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60 (0 disables heartbeats)`,
+      );
+    }
+  });
+
+  it.each([
     ['rabbit://h/', 'amqp091'],
     ['kombu://h/', 'amqp091'],
     ['RABBIT://h/', 'amqp091'],

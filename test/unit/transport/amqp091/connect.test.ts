@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONNECT_TIMEOUT_MS, connectionTarget, heartbeatSeconds, tlsSocketOptions } from '../../../../src/transport/amqp091/connect.js';
+import { CONNECT_TIMEOUT_MS, connectionTarget } from '../../../../src/transport/amqp091/connect.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../../src/transport/options.js';
 import { parseTransportUrl } from '../../../../src/transport/transport-url.js';
 
@@ -31,22 +31,7 @@ describe('connectionTarget', () => {
   });
 });
 
-describe('heartbeatSeconds', () => {
-  it.each([
-    ['rabbit://h/', 42],
-    ['rabbit://h/?heartbeat_timeout_threshold=', 42],
-    ['rabbit://h/?heartbeat_timeout_threshold=15', 15],
-    ['rabbit://h/?heartbeat_timeout_threshold=0', 0],
-  ])('%s -> %i s', (raw, seconds) => {
-    expect(heartbeatSeconds(parseTransportUrl(raw), opts)).toBe(seconds);
-  });
-
-  it.each(['abc', '-1', '1.5'])('rejects heartbeat_timeout_threshold=%s, naming it', (v) => {
-    expect(() => heartbeatSeconds(parseTransportUrl(`rabbit://h/?heartbeat_timeout_threshold=${v}`), opts)).toThrow(/heartbeat_timeout_threshold .* not a whole number of seconds/);
-  });
-});
-
-describe('tlsSocketOptions', () => {
+describe('TLS and heartbeat from the URL (read by url-options.ts, as for AMQP 1.0)', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'relay-tls-'));
@@ -54,30 +39,25 @@ describe('tlsSocketOptions', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads oslo ssl_ca_file, ssl_cert_file and ssl_key_file', () => {
-    const t = tlsSocketOptions({ ssl_ca_file: join(dir, 'ca.pem'), ssl_cert_file: join(dir, 'cert.pem'), ssl_key_file: join(dir, 'key.pem') });
-    expect(t.ca?.toString()).toBe('-- ca.pem --');
-    expect(t.cert?.toString()).toBe('-- cert.pem --');
-    expect(t.key?.toString()).toBe('-- key.pem --');
-  });
-
-  it('needs no file at all (system CAs)', () => {
-    expect(tlsSocketOptions({ ssl: '1' })).toEqual({});
-  });
-
-  it('names the missing file and the query option', () => {
-    const missing = join(dir, 'nope.pem');
-    expect(() => tlsSocketOptions({ ssl_ca_file: missing })).toThrow(`ssl_ca_file "${missing}" from the transport_url cannot be read (ENOENT)`);
-  });
-
-  it('wants a client certificate together with its key', () => {
-    expect(() => tlsSocketOptions({ ssl_cert_file: join(dir, 'cert.pem') })).toThrow(/ssl_cert_file and ssl_key_file must be given together/);
-  });
-
   it('is applied only when the URL asks for TLS', () => {
     const plain = parseTransportUrl(`rabbit://h/?ssl_ca_file=${join(dir, 'nope.pem')}`);
     expect(() => connectionTarget(plain, plain.hosts[0]!, opts, 'v')).not.toThrow();
     const tls = parseTransportUrl(`rabbit://h/?ssl=1&ssl_ca_file=${join(dir, 'ca.pem')}`);
     expect(connectionTarget(tls, tls.hosts[0]!, opts, 'v').socket.ca?.toString()).toBe('-- ca.pem --');
+  });
+
+  it('hands amqplib the client certificate, its key and ssl_key_password', () => {
+    const url = parseTransportUrl(`rabbit://h/?ssl=1&ssl_cert_file=${join(dir, 'cert.pem')}&ssl_key_file=${join(dir, 'key.pem')}&ssl_key_password=kp`);
+    const { socket } = connectionTarget(url, url.hosts[0]!, opts, 'v');
+    expect(socket.cert?.toString()).toBe('-- cert.pem --');
+    expect(socket.key?.toString()).toBe('-- key.pem --');
+    expect(socket.passphrase).toBe('kp');
+  });
+
+  it("takes the URL's heartbeat_timeout_threshold over the configured default", () => {
+    const url = parseTransportUrl('rabbit://h/?heartbeat_timeout_threshold=15');
+    expect(connectionTarget(url, url.hosts[0]!, opts, 'v').target.heartbeat).toBe(15);
+    const off = parseTransportUrl('rabbit://h/?heartbeat_timeout_threshold=0');
+    expect(connectionTarget(off, off.hosts[0]!, opts, 'v').target.heartbeat).toBe(0);
   });
 });

@@ -1,11 +1,14 @@
 /**
- * Secrets never reach a log line or an API answer. Two tools: redactUrl-style rewriting of any
- * `scheme://user:pass@` in free text, and a deep copy that masks keys named like secrets.
+ * Secrets never reach a log line or an API answer. Two tools: rewriting of any
+ * `scheme://user:pass@` and of secret-named query options (`?ssl_key_password=`) in free text,
+ * and a deep copy that masks keys named like secrets.
  */
 // The password runs to the host's last "@" (as the transport_url parser reads it), so an
 // unencoded "@" inside it is masked whole.
 const URL_CREDS = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|,)([^:@/\s,"']*):([^/\s,"']*)@/g;
 const SECRET_KEY = /pass(word)?|secret|token|authorization|credential/i;
+// A URL's query option named like a secret (oslo's ssl_key_password): its value is masked.
+const QUERY_SECRET = /([?&;][^=&#\s"'?]*(?:pass(?:word)?|secret|token|credential)[^=&#\s"'?]*=)([^&#\s"']+)/gi;
 
 export const REDACTED = '***';
 
@@ -13,6 +16,7 @@ export function redactText(text: string, extraSecrets: readonly string[] = []): 
   // Credentials in a URL need an "@": most texts have none and skip the regex (it tries a match at
   // every letter and comma, which made it the admin port's largest cost).
   let out = text.includes('@') ? text.replace(URL_CREDS, (_all, lead: string, user: string) => `${lead}${user}:${REDACTED}@`) : text;
+  if (out.includes('=')) out = out.replace(QUERY_SECRET, `$1${REDACTED}`);
   for (const s of extraSecrets) if (s && s.length >= 3 && out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
 }

@@ -47,6 +47,21 @@ it('no answer to any route contains the password', async () => {
   for (const a of answers) expect(a).not.toContain('the-admin-token-1');
 });
 
+it("nor the key password of a TLS transport_url (oslo's ssl_key_password)", async () => {
+  const keyPassword = 'K3yPassw0rdXyz';
+  const url = `rabbit://nova@10.0.0.5:5671/?ssl=1&ssl_cert_file=/etc/c.pem&ssl_key_file=/etc/k.pem&ssl_key_password=${keyPassword}`;
+  const put = await record('PUT', '/api/v1/vims/vio-tls', { body: { transportUrl: url } });
+  expect(put.status).toBe(201);
+  expect(put.json).toMatchObject({ transportUrl: 'rabbit://nova@10.0.0.5:5671/?ssl=1&ssl_cert_file=/etc/c.pem&ssl_key_file=/etc/k.pem&ssl_key_password=***' });
+  const bad = await record('PUT', '/api/v1/vims/vio-tls', { body: { transportUrl: `${url}&heartbeat_timeout_threshold=x` } });
+  expect(bad.status).toBe(400);
+  expect(bad.json).toMatchObject({ error: { message: expect.stringContaining('heartbeat_timeout_threshold "x" is not a whole number of seconds') } });
+  await record('GET', '/api/v1/vims/vio-tls');
+  await record('GET', '/api/v1/vims');
+  for (const a of answers) expect(a).not.toContain(keyPassword);
+  for (const line of h.logLines()) expect(line).not.toContain(keyPassword);
+});
+
 it('nor does any log line', () => {
   expect(h.logLines().length).toBeGreaterThan(5);
   for (const line of h.logLines()) expect(line).not.toContain(PASSWORD);

@@ -38,6 +38,11 @@ describe('redaction', () => {
     ['rabbit://u:p@ss@h:5672/v', 'rabbit://u:***@h:5672/v'],
     ['x rabbit://a:1@h1,b:2@h2/ y', 'x rabbit://a:***@h1,b:***@h2/ y'],
     ['http://127.0.0.1:3904/events/T', 'http://127.0.0.1:3904/events/T'],
+    ['amqps://u:p@h/?ssl_key_file=/k.pem&ssl_key_password=kp-s3cret', 'amqps://u:***@h/?ssl_key_file=/k.pem&ssl_key_password=***'],
+    ['rabbit://h/?ssl_key_password=kp-s3cret&ssl=1', 'rabbit://h/?ssl_key_password=***&ssl=1'],
+    ['"rabbit://h/?password=x%20y&token=abc"', '"rabbit://h/?password=***&token=***"'],
+    ['rabbit://h/?heartbeat_timeout_threshold=30&ssl=1', 'rabbit://h/?heartbeat_timeout_threshold=30&ssl=1'],
+    ['a=b, passes=3', 'a=b, passes=3'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });

@@ -2,6 +2,8 @@
  * The admin API against the built daemon, the real broker and dmaap-dev: VIMs and subscriptions
  * changed live take effect without a restart, persist across one, and no secret ever shows.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { jest } from '@jest/globals';
 import { cleanup, publishOslo, rabbitUrl, uniqueName, withChannel } from '../helpers/amqp.js';
 import { expandVersioned, toWireV2 } from '../helpers/fixtures.js';
@@ -111,6 +113,24 @@ test('what the API changed survives a restart of the daemon; the config does not
   expect((await api('GET', '/api/v1/vims')).body.map((v: { id: string }) => v.id)).toEqual([vimA]);
   expect((await api('GET', `/api/v1/subscriptions/${vimA}-all`)).body).toEqual({ id: `${vimA}-all`, vimId: vimA, states: ['*'], topic: `T_${vimA}` });
   expect(daemon.lines.some((l) => /store loaded/.test(l.message))).toBe(true);
+});
+
+test('a stored VIM whose transport_url no longer parses is UNREACHABLE with the reason; the daemon and the other VIMs run on', async () => {
+  expect(await stopDaemon(daemon)).toBe(0);
+  all += daemon.output();
+  // As an older version that checked less could have stored it.
+  const storePath = path.join(dir, 'state.json');
+  const state = JSON.parse(readFileSync(storePath, 'utf8'));
+  state.vims.push({ id: 'stale', transportUrl: 'amqp://nova:hunter2-secret@127.0.0.1:1/?heartbeat_timeout_threshold=abc' });
+  writeFileSync(storePath, JSON.stringify(state));
+  daemon = await start();
+  await waitFor(async () => (await api('GET', `/api/v1/vims/${vimA}`)).body.status === 'REACHABLE', 'the other VIM consumes');
+  const stale = (await api('GET', '/api/v1/vims/stale')).body;
+  expect(stale).toMatchObject({
+    status: 'UNREACHABLE',
+    statusReason: 'transportUrl: heartbeat_timeout_threshold "abc" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60 (0 disables heartbeats); correct it with PUT /api/v1/vims/stale',
+  });
+  expect((await api('DELETE', '/api/v1/vims/stale')).status).toBe(204);
 });
 
 test('no log line and no answer of this whole run shows a password or the token', async () => {

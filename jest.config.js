@@ -8,5 +8,6 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }] },
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/preflight.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

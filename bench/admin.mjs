@@ -7,72 +7,34 @@
 //
 // Load generators (BENCH_ADMIN_GENERATOR): `ab` (ApacheBench, C, from Debian's apache2-utils) and
 // `autocannon` (JavaScript, in this process). The generator shares the machine's 2 cores with the
-// daemon, RabbitMQ and dmaap-dev, and autocannon spends more CPU per request than the server it
-// loads, so its figure is bounded by itself; both are printed, with the daemon's own CPU per
-// request (read from /proc), which does not depend on the generator. Default: both when `ab` is
-// on the PATH, otherwise autocannon alone (with a note).
+// daemon, RabbitMQ and dmaap-dev, and autocannon spends about three times ab's CPU per request;
+// both are printed, with the daemon's own CPU per request (read from /proc), which does not
+// depend on the generator. Default: both when `ab` is on the PATH, otherwise autocannon alone
+// (with a note). The processes are started and measured
+// by bench/procs.ts, as for `npm run bench` (compiled by the npm script first).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import autocannon from 'autocannon';
+import { cpuSeconds, freePort, ROOT, startDmaapDev, startRelay } from '../dist/bench/bench/procs.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'dist/main.js');
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REQUESTS = Number(process.env.BENCH_ADMIN_REQUESTS ?? 20000);
 const RELAY_RATE = Number(process.env.BENCH_ADMIN_RELAY_RATE ?? 500); // notifications/s fed meanwhile
 const TOKEN = 'bench-token';
 const id = `bench-admin-${process.pid}`;
 
-function start(args, onLine) {
-  const proc = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  const take = (b) => {
-    buf += b.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop();
-    lines.forEach(onLine);
-  };
-  proc.stdout.on('data', take);
-  proc.stderr.on('data', take);
-  return proc;
-}
-
-function waitLine(args, match) {
-  return new Promise((resolve, reject) => {
-    const proc = start(args, (l) => {
-      const m = match(l);
-      if (m) resolve({ proc, value: m });
-    });
-    proc.on('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
-  });
-}
-
-const dmaap = await waitLine(['dmaap-dev', '--port', '0'], (l) => /listening on (\S+)/.exec(l)?.[1]);
-const dir = mkdtempSync(path.join(tmpdir(), 'bench-admin-'));
-const config = path.join(dir, 'config.json');
-writeFileSync(config, JSON.stringify({
+const dmaap = await startDmaapDev(await freePort());
+// startRelay resolves once the VIM consumes: its exchange and queue are declared.
+const daemon = await startRelay({
   admin: { host: '127.0.0.1', port: 0, authToken: TOKEN },
-  dmaap: { url: dmaap.value },
-  store: { path: path.join(dir, 'state.json') },
-  log: { format: 'json', level: 'info' },
+  dmaap: { url: dmaap.url },
   vims: [{ id, transportUrl: AMQP_URL.replace(/^amqp:/, 'rabbit:') + '/', exchange: id }],
   subscriptions: [{ id: `${id}-all`, vimId: id, states: ['*'], topic: 'BENCH_ADMIN' }],
-}));
-// Ready once the admin port listens and the VIM consumes (its exchange and queue are declared).
-let admin;
-const daemon = await waitLine(['run', '--config', config], (l) => {
-  try {
-    const j = JSON.parse(l);
-    if (j.message === 'admin port listening') admin = j.url;
-    return j.message === 'consuming' && admin;
-  } catch {
-    return undefined;
-  }
 });
+const admin = daemon.adminUrl;
 
 const conn = await amqp.connect(AMQP_URL);
 const ch = await conn.createChannel();
@@ -90,14 +52,6 @@ const GENERATORS = (process.env.BENCH_ADMIN_GENERATOR ?? (HAS_AB ? 'ab,autocanno
 if (GENERATORS.includes('ab') && !HAS_AB) {
   console.error('BENCH_ADMIN_GENERATOR asks for ab, which is not on the PATH (apt-get install apache2-utils)');
   process.exit(2);
-}
-
-// The daemon's CPU time (user + system) in seconds, from /proc/<pid>/stat (clock ticks of 1/100 s).
-const TICKS = 100;
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS; // fields 14 and 15 (utime, stime), 0-based after the name
 }
 
 async function viaAutocannon(url, connections, headers) {
@@ -170,10 +124,8 @@ clearInterval(feeder);
 // The relay kept up if the queue is (nearly) empty: at most what arrived in the last moments.
 await new Promise((r) => setTimeout(r, 1000));
 const { messageCount: leftInQueue } = await ch.checkQueue(`vim-event-relay.${id}`);
-const exited = new Promise((r) => daemon.proc.once('exit', r));
-daemon.proc.kill('SIGTERM');
-await exited;
-dmaap.proc.kill('SIGTERM');
+await daemon.stop();
+await dmaap.stop();
 await ch.deleteQueue(`vim-event-relay.${id}`);
 await ch.deleteQueue(`vim-event-relay.${id}.dead`);
 await ch.deleteExchange(id);
@@ -185,7 +137,7 @@ console.log('| generator | route | connections | requests | req/s | errors | tim
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) console.log(`| ${r.generator} | ${r.title} | ${r.connections} | ${r.requests} | ${r.rps} | ${r.errors} | ${r.timeouts} | ${r.non2xx} | ${r.p50ms} | ${r.p99ms} | ${r.daemonCpuUsPerRequest} | ${r.generatorCpuUsPerRequest} |`);
 console.log('(daemon CPU includes relaying the feed meanwhile; autocannon\'s includes the feeder, which shares its process; all share the same 2 cores with RabbitMQ)');
-if (!HAS_AB) console.log('note: ab (apt-get install apache2-utils) is not on the PATH; autocannon alone spends more CPU per request than the daemon, on the same cores');
+if (!HAS_AB) console.log("note: ab (apt-get install apache2-utils) is not on the PATH; autocannon spends about three times ab's CPU per request, on the same cores as the daemon");
 mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
 const out = path.join(ROOT, `bench/results/admin-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(out, JSON.stringify({ machine, relayRate: RELAY_RATE, fed, leftInQueue, results }, null, 2));

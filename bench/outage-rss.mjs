@@ -10,16 +10,13 @@
  *   npm run bench:outage            (builds first; RATE, OUTAGE, WARMUP, RECOVERY env overrides)
  *   AMQP_URL=amqp://guest:guest@127.0.0.1:5672 node bench/outage-rss.mjs
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
+import { ROOT, startRelay } from '../dist/bench/bench/procs.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RATE = Number(process.env.RATE ?? 1000);
 const OUTAGE_S = Number(process.env.OUTAGE ?? 60);
 const WARMUP_S = Number(process.env.WARMUP ?? 10);
@@ -55,54 +52,23 @@ function startDmaap() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ state, server, url: `http://127.0.0.1:${server.address().port}` })));
 }
 
-function startDaemon(dmaapUrl, dir) {
-  const config = {
-    admin: { host: '127.0.0.1', port: 0 },
-    store: { path: path.join(dir, 'state.json') },
-    log: { level: 'info', format: 'json' },
-    dmaap: { url: dmaapUrl },
-    vims: [{ id: vimId, transportUrl: AMQP_URL.replace(/^amqp:/, 'rabbit:'), exchange, exchangeDurable: true }],
-    subscriptions: [{ id: `${vimId}-all`, vimId, states: ['*'], topic }],
-  };
-  const file = path.join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(config));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js'), 'run', '--config', file], { cwd: ROOT });
-  proc.stderr.resume();
-  let out = '';
-  const admin = new Promise((resolve, reject) => {
-    proc.stdout.on('data', (b) => {
-      out += b.toString();
-      const m = /"message":"admin port listening".*?"url":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
-      if (out.length > 1e6) out = out.slice(-1e5);
-    });
-    proc.on('exit', (c) => reject(new Error(`daemon exited (${c}):\n${out}`)));
-  });
-  return { proc, admin };
-}
-
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
 }
 
-async function vimStatus(adminUrl) {
-  const res = await fetch(`${adminUrl}/api/v1/vims/${vimId}`);
-  return (await res.json()).status;
-}
-
 async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ver-bench-'));
   const dmaap = await startDmaap();
   const model = await connect(AMQP_URL);
   const ch = await model.createConfirmChannel();
   await ch.assertExchange(exchange, 'topic', { durable: true });
-  const daemon = startDaemon(dmaap.url, dir);
-  const adminUrl = await daemon.admin;
-  for (let i = 0; (await vimStatus(adminUrl)) !== 'REACHABLE'; i++) {
-    if (i > 200) throw new Error('the VIM did not become REACHABLE');
-    await sleep(100);
-  }
+  // Resolves once the VIM consumes (REACHABLE).
+  const daemon = await startRelay({
+    dmaap: { url: dmaap.url },
+    vims: [{ id: vimId, transportUrl: AMQP_URL.replace(/^amqp:/, 'rabbit:'), exchange, exchangeDurable: true }],
+    subscriptions: [{ id: `${vimId}-all`, vimId, states: ['*'], topic }],
+  });
+  const { adminUrl } = daemon;
   const sample = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/oslo-wire/sample-wire-legacy-messagingv2.json'), 'utf8')).body;
   const inner = JSON.parse(sample['oslo.message']);
   const body = (id) => Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ ...inner, message_id: id }) }));
@@ -153,13 +119,11 @@ async function main() {
   if (outageSnapshot) console.log(`at the end of the outage: ${outageSnapshot.inFlight} in flight in the daemon, ${outageSnapshot.queued} waiting in the broker, ${outageSnapshot.refused} requests refused with 503`);
   console.log(`sent ${sent.length} (broker-confirmed ${confirmed}, nacked ${nacked}) in ${publishedIn.toFixed(1)} s; delivered ${dmaap.state.delivered.size} distinct (${dmaap.state.accepted} accepted in all), missing ${missing}; backlog drained in ${drainS.toFixed(1)} s after publishing stopped`);
 
-  daemon.proc.kill('SIGTERM');
-  await new Promise((r) => daemon.proc.on('exit', r));
+  await daemon.stop();
   for (const q of [queue, `${queue}.dead`]) await ch.deleteQueue(q);
   await ch.deleteExchange(exchange);
   await model.close();
   dmaap.server.close();
-  rmSync(dir, { recursive: true, force: true });
   process.exitCode = missing === 0 ? 0 : 1;
 }
 

@@ -4,6 +4,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +49,18 @@ export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals = 'SI
   clearTimeout(t);
 }
 
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startDmaapDev(port: number): Promise<{ url: string; stop(): Promise<void> }> {
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js'), 'dmaap-dev', '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -67,6 +80,8 @@ export interface Relay {
   readonly proc: ChildProcess;
   /** Epoch ms of the relay's own "consuming" log line. */
   readonly consumingAt: number;
+  /** Its admin port (logged before any listener consumes). */
+  readonly adminUrl: string;
   readonly spawnedAt: number;
   output(): string;
   stop(): Promise<void>;
@@ -85,19 +100,25 @@ export async function startRelay(config: Record<string, unknown>, cpuProfDir?: s
   const spawnedAt = Date.now();
   const proc = spawn(process.execPath, [...flags, ...prof, MAIN, 'run', '--config', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let raw = '';
+  let consuming = false;
   const consumingAt = await new Promise<number>((resolve, reject) => {
     const take = (b: Buffer): void => {
       raw += b.toString();
+      // Searched only until found: a long run (the outage bench) keeps writing.
+      if (consuming) return;
       const line = raw.split('\n').find((l) => l.includes('"message":"consuming"'));
-      if (line) resolve(Date.parse((JSON.parse(line) as { timestamp: string }).timestamp));
+      if (!line) return;
+      consuming = true;
+      resolve(Date.parse((JSON.parse(line) as { timestamp: string }).timestamp));
     };
     proc.stdout!.on('data', take);
     proc.stderr!.on('data', take);
     proc.once('exit', (c) => reject(new Error(`relay exited (${c}) before consuming:\n${raw}`)));
     setTimeout(() => reject(new Error(`relay not consuming after 30 s:\n${raw}`)), 30_000).unref();
   });
+  const adminUrl = /"message":"admin port listening".*?"url":"([^"]+)"/.exec(raw)?.[1] ?? '';
   return {
-    proc, consumingAt, spawnedAt,
+    proc, consumingAt, spawnedAt, adminUrl,
     output: () => raw,
     stop: async () => {
       await stopChild(proc);

@@ -4,10 +4,9 @@ import type { Corpus } from './corpus.js';
 import { benchSubscriptions } from './corpus.js';
 import { consumeAndAck, declareQueue, deleteQueues, open, prefill, publishAtRate } from './broker.js';
 import { endpointRate, type EndpointRate } from './endpoint.js';
-import { cpuSeconds, peakRssMb, startDmaapDev, startRelay, type Relay, type Sink } from './procs.js';
+import { cpuSeconds, freePort, peakRssMb, startDmaapDev, startRelay, type Relay, type Sink } from './procs.js';
 import type { BenchSettings } from './settings.js';
 import { percentiles, type Percentiles } from './stats.js';
-import { createServer } from 'node:net';
 
 export interface Ctx {
   readonly s: BenchSettings;
@@ -132,17 +131,6 @@ export async function latency(ctx: Ctx): Promise<LatencyResult[]> {
     await deleteQueues(ctx.s.amqpUrl, [queue, `${queue}.dead`]);
   }
   return results;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function consumeLimit(ctx: Ctx, n: number, prefetch: number, everyN: number): Promise<number> {

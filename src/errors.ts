@@ -7,6 +7,7 @@
 export type Disposition =
   | 'dead-letter' // the notification goes to the VIM's dead-letter queue with this code as reason
   | 'retry' // kept unacked and retried; nothing is lost
+  | 'requeue' // handed back to the broker unacked (shutdown, VIM removal, overload); redelivered later
   | 'reject-request' // an admin API request is refused; nothing changes
   | 'exit' // the process cannot start or continue
   | 'ignore'; // a notification that matches no subscription: acked, counted as filtered
@@ -27,6 +28,14 @@ export const ERRORS = {
   DMAAP_REJECTED: { status: 502, disposition: 'dead-letter', meaning: 'DMaaP refused the batch permanently (a 4xx other than 404-partial, 408, 429).' },
   DMAAP_RETRY_EXPIRED: { status: 504, disposition: 'dead-letter', meaning: 'DMaaP kept failing for longer than publish.maxRetryMs.' },
   DMAAP_UNAVAILABLE: { status: 503, disposition: 'retry', meaning: 'DMaaP answered 408, 429, 5xx, a partial publish, or not at all; the batch is retried with backoff.' },
+  KAFKA_REJECTED: { status: 502, disposition: 'dead-letter', meaning: 'Kafka refused the record for good (topic authorization, record too large, invalid record); the reason names the topic and the Kafka error.' },
+  KAFKA_RETRY_EXPIRED: { status: 504, disposition: 'dead-letter', meaning: 'Kafka kept failing for longer than kafka.maxRetryMs.' },
+  KAFKA_UNAVAILABLE: { status: 503, disposition: 'retry', meaning: 'No Kafka broker answered, or it answered a retriable error (no leader, not enough replicas, timeout); the record is retried with backoff.' },
+  VES_REJECTED: { status: 502, disposition: 'dead-letter', meaning: "The VES collector refused the event for good (a 4xx other than 408 and 429); the reason holds the collector's answer." },
+  VES_RETRY_EXPIRED: { status: 504, disposition: 'dead-letter', meaning: 'The VES collector kept failing for longer than ves.maxRetryMs.' },
+  VES_UNAVAILABLE: { status: 503, disposition: 'retry', meaning: 'The VES collector answered 408, 429, 5xx or not at all; the batch is retried with backoff.' },
+  PUBLISHER_CLOSED: { status: 503, disposition: 'requeue', meaning: 'A destination closed (shutdown, VIM removal) before accepting the message; the notification is requeued and redelivered.' },
+  PUBLISHER_OVERLOADED: { status: 503, disposition: 'requeue', meaning: 'A destination holds more unsettled messages than its sanity cap; the notification is requeued (a missing prefetch bound).' },
   // configuration and start-up
   CONFIG_INVALID: { status: 400, disposition: 'exit', meaning: 'The configuration has an unknown key or a bad value; the message names the key and the fix.' },
   STORE_CORRUPT: { status: 500, disposition: 'exit', meaning: 'The store file exists but cannot be read as a store; it is never replaced silently.' },
@@ -40,6 +49,7 @@ export const ERRORS = {
   CONFLICT: { status: 409, disposition: 'reject-request', meaning: 'The change conflicts with the current state (e.g. a subscription for an unknown VIM).' },
   PAYLOAD_TOO_LARGE: { status: 413, disposition: 'reject-request', meaning: 'The request body exceeds admin.bodyLimitBytes.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, disposition: 'reject-request', meaning: 'The request body is not application/json.' },
+  STORE_UNAVAILABLE: { status: 503, disposition: 'reject-request', meaning: 'The shared store (PostgreSQL) cannot be reached; relaying goes on, admin writes are refused until it returns.' },
   INTERNAL: { status: 500, disposition: 'reject-request', meaning: 'An unexpected error; the log has the details.' },
 } as const satisfies Record<string, ErrorSpec>;
 

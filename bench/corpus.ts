@@ -7,7 +7,7 @@
  */
 import { parseNotification } from '../src/notifications/parse.js';
 import { matchSubscriptions } from '../src/filter/match.js';
-import { renderMessages } from '../src/daemon/render.js';
+import { renderVmMessages } from '../src/daemon/render.js';
 import type { Subscription } from '../src/filter/types.js';
 import { expandVersioned, legacySample, loadJson, routingKeyFor, toWireV1, toWireV2, type Sample } from '../test/helpers/fixtures.js';
 
@@ -84,8 +84,8 @@ async function renderedFor(name: string, body: string, vimId: string): Promise<s
   if (!parsed.ok) throw new Error(`bench template ${name} does not parse: ${parsed.error.message}`);
   const matches = matchSubscriptions(vimId, parsed.notification, benchSubscriptions(vimId));
   if (matches.length === 0) return [];
-  const rendered = await renderMessages(vimId, parsed.notification, matches);
-  return [...rendered.values()].filter((v): v is string => v !== null);
+  const rendered = renderVmMessages(vimId, parsed.notification, matches);
+  return [...rendered.values()].flatMap((v) => (v === null ? [] : [v.json]));
 }
 
 export async function buildCorpus(): Promise<Corpus> {

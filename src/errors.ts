@@ -34,6 +34,7 @@ export const ERRORS = {
   VES_REJECTED: { status: 502, disposition: 'dead-letter', meaning: "The VES collector refused the event for good (a 4xx other than 408 and 429); the reason holds the collector's answer." },
   VES_RETRY_EXPIRED: { status: 504, disposition: 'dead-letter', meaning: 'The VES collector kept failing for longer than ves.maxRetryMs.' },
   VES_UNAVAILABLE: { status: 503, disposition: 'retry', meaning: 'The VES collector answered 408, 429, 5xx or not at all; the batch is retried with backoff.' },
+  SINK_NOT_CONFIGURED: { status: 409, disposition: 'dead-letter', meaning: "A subscription names a sink (kafka) that the configuration does not set up (kafka.brokers is empty)." },
   PUBLISHER_CLOSED: { status: 503, disposition: 'requeue', meaning: 'A destination closed (shutdown, VIM removal) before accepting the message; the notification is requeued and redelivered.' },
   PUBLISHER_OVERLOADED: { status: 503, disposition: 'requeue', meaning: 'A destination holds more unsettled messages than its sanity cap; the notification is requeued (a missing prefetch bound).' },
   // configuration and start-up

@@ -16,21 +16,29 @@ export interface RelayMetrics {
   readonly notificationsConsumed: Counter<'vim'>;
   /** Notifications that matched no subscription (acked, not published). */
   readonly notificationsFiltered: Counter<'vim'>;
-  /** Messages accepted by DMaaP. */
-  readonly notificationsPublished: Counter<'vim' | 'topic'>;
+  /** Messages accepted by a destination. */
+  readonly notificationsPublished: Counter<'vim' | 'destination' | 'topic'>;
   /** Notifications sent to the VIM's dead-letter queue, by error code. */
   readonly notificationsDeadLettered: Counter<'vim' | 'code'>;
-  readonly publishRetries: Counter<'topic'>;
+  readonly publishRetries: Counter<'destination' | 'topic'>;
   /** Redeliveries recognised by oslo message_id and not published again. */
   readonly duplicatesSuppressed: Counter<'vim'>;
   readonly vimStatusChanges: Counter<'vim' | 'status'>;
+  /** Kept for existing dashboards: destinationRequests with destination="dmaap". */
   readonly dmaapRequests: Counter<'topic' | 'class'>;
-  /** From consuming a notification to DMaaP accepting its message. */
-  readonly publishLatency: Histogram<'topic'>;
+  readonly destinationRequests: Counter<'destination' | 'topic' | 'class'>;
+  /** 1 while the destination is reachable (no streak of retryable failures), else 0. */
+  readonly destinationUp: Gauge<'destination'>;
+  /** Messages handed to a destination and not yet accepted or refused. */
+  readonly destinationPending: Gauge<'destination'>;
+  /** From consuming a notification to a destination accepting its message. */
+  readonly publishLatency: Histogram<'destination' | 'topic'>;
   /** Notifications consumed and not yet settled. */
   readonly inFlight: Gauge<'vim'>;
   /** 1 while the VIM's listener is connected, else 0. */
   readonly vimConnected: Gauge<'vim'>;
+  /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
+  onScrape(fn: () => void): void;
 }
 
 // Publishing normally takes milliseconds; the upper buckets show time spent in retry/backoff.
@@ -43,26 +51,33 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
     new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> =>
-    new Gauge({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
+  let scrape = (): void => {};
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], collect?: () => void): Gauge<L> =>
+    new Gauge({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? { collect } : {}) });
   return {
     registry,
     notificationsConsumed: counter('notifications_consumed_total', 'Notifications received from a VIM broker.', ['vim']),
     notificationsFiltered: counter('notifications_filtered_total', 'Notifications that matched no subscription (acked, not published).', ['vim']),
-    notificationsPublished: counter('notifications_published_total', 'Messages accepted by DMaaP.', ['vim', 'topic']),
+    notificationsPublished: counter('notifications_published_total', 'Messages accepted by a destination (dmaap, kafka, ves).', ['vim', 'destination', 'topic']),
     notificationsDeadLettered: counter('notifications_dead_lettered_total', "Notifications sent to the VIM's dead-letter queue, by error code.", ['vim', 'code']),
-    publishRetries: counter('publish_retries_total', 'DMaaP publish attempts retried after a retryable failure.', ['topic']),
+    publishRetries: counter('publish_retries_total', 'Messages sent again after a retryable failure, by destination.', ['destination', 'topic']),
     duplicatesSuppressed: counter('duplicates_suppressed_total', 'Redelivered notifications recognised by message_id and not published again.', ['vim']),
     vimStatusChanges: counter('vim_status_changes_total', "Changes of a VIM listener's status, by the new status.", ['vim', 'status']),
-    dmaapRequests: counter('dmaap_requests_total', 'DMaaP requests by outcome class (2xx, 4xx, 5xx, error = no answer).', ['topic', 'class']),
+    dmaapRequests: counter('dmaap_requests_total', 'DMaaP requests by outcome class (2xx, 4xx, 5xx, error = no answer); the same as destination_requests_total{destination="dmaap"}.', ['topic', 'class']),
+    destinationRequests: counter('destination_requests_total', 'Requests to a destination by outcome class (2xx, 4xx, 5xx, error = no answer; Kafka: 2xx accepted, 4xx refused, 5xx retriable).', ['destination', 'topic', 'class']),
+    destinationUp: gauge('destination_up', '1 while the destination is reachable (no streak of retryable failures), else 0.', ['destination'], () => scrape()),
+    destinationPending: gauge('destination_pending', 'Messages handed to a destination and not yet accepted or refused.', ['destination']),
     publishLatency: new Histogram({
       name: `${METRIC_PREFIX}publish_latency_seconds`,
-      help: 'Seconds from consuming a notification to DMaaP accepting its message.',
-      labelNames: ['topic'],
+      help: 'Seconds from consuming a notification to a destination accepting its message.',
+      labelNames: ['destination', 'topic'],
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     inFlight: gauge('in_flight', 'Notifications consumed and not yet settled (acked, requeued or dead-lettered).', ['vim']),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
+    onScrape: (fn) => {
+      scrape = fn;
+    },
   };
 }

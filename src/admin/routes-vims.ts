@@ -10,6 +10,13 @@ interface VimParams {
   vimId: string;
 }
 
+/** ?purge=true also deletes the VIM's queue and dead-letter queue on its broker (default: only unbind it). */
+const purgeQuery = {
+  type: 'object',
+  properties: { purge: { type: 'boolean', default: false } },
+  additionalProperties: false,
+} as const;
+
 function notFound(vimId: string): RelayError {
   return new RelayError('NOT_FOUND', `VIM "${vimId}" is not registered; GET /api/v1/vims lists those that are`);
 }
@@ -38,8 +45,12 @@ export function registerVimRoutes(app: FastifyInstance, control: RelayControl): 
     },
   );
 
-  app.delete<{ Params: VimParams }>('/api/v1/vims/:vimId', { schema: { params: vimIdParams } }, async (req, reply) => {
-    if (!(await control.deleteVim(req.params.vimId))) throw notFound(req.params.vimId);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: VimParams; Querystring: { purge?: boolean } }>(
+    '/api/v1/vims/:vimId',
+    { schema: { params: vimIdParams, querystring: purgeQuery } },
+    async (req, reply) => {
+      if (!(await control.deleteVim(req.params.vimId, { purge: req.query.purge === true }))) throw notFound(req.params.vimId);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * `replay --vim ID FILE...`: what the daemon would publish for each file, one JSON line per
- * message `{"file","topic","subscription","message"}`; no broker, no DMaaP. Subscriptions come
+ * message `{"file","sink","topic","subscription","message"}`; no broker, no DMaaP. Subscriptions come
  * from the store when it exists (the source of truth), else from the config file. Compute-node
  * events are decided against an in-memory copy of the store's node memory (empty without a
  * store), which the files then change in order as if each were published; the store file is
@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
-import { renderMessages } from '../daemon/render.js';
+import { renderMatches } from '../daemon/render.js';
 import { ComputeNodeTracker, InMemoryNodeMemory } from '../daemon/compute-nodes.js';
 import type { Subscription } from '../filter/types.js';
 import type { ComputeNodeMemory } from '../store/state-store.js';
@@ -52,15 +52,22 @@ export async function replay(args: CliArgs, out: NodeJS.WritableStream, err: Nod
     const matches = matchSubscriptions(args.vim, parsed.notification, subs);
     if (matches.length === 0) err.write(`${JSON.stringify({ file, matched: 0, event_type: parsed.notification.eventType })}\n`);
     try {
-      const rendered = await renderMessages(args.vim, parsed.notification, matches, nodes.render);
-      for (const [m, json] of rendered) {
-        if (json !== null) out.write(`${JSON.stringify({ file, topic: m.subscription.topic, subscription: m.subscription.id, message: JSON.parse(json) as unknown })}\n`);
+      const step = await renderMatches(args.vim, parsed.notification, matches, nodes);
+      try {
+        const rendered = step.value;
+        for (const [m, r] of rendered) {
+          if (r === null) continue;
+          const sink = m.subscription.sink ?? cfg.sinks.default;
+          out.write(`${JSON.stringify({ file, sink, topic: m.subscription.topic, subscription: m.subscription.id, message: JSON.parse(r.json) as unknown })}\n`);
+        }
+        // A compute-node update that changed no tracked field: say so, or the silence looks like a fault.
+        if (rendered.size > 0 && [...rendered.values()].every((r) => r === null)) {
+          err.write(`${JSON.stringify({ file, suppressed: rendered.size, event_type: parsed.notification.eventType })}\n`);
+        }
+        await step.commit();
+      } finally {
+        step.release();
       }
-      // A compute-node update that changed no tracked field: say so, or the silence looks like a fault.
-      if (rendered.size > 0 && [...rendered.values()].every((json) => json === null)) {
-        err.write(`${JSON.stringify({ file, suppressed: rendered.size, event_type: parsed.notification.eventType })}\n`);
-      }
-      await nodes.published(args.vim, parsed.notification);
     } catch (e) {
       report((e as { code?: string }).code ?? 'UNMAPPABLE', (e as Error).message);
     }

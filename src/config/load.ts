@@ -14,6 +14,7 @@ import type { Subscription } from '../filter/types.js';
 export interface RelayConfig {
   admin: { host: string; port: number; authToken: string; bodyLimitBytes: number };
   dmaap: { url: string; username: string; password: string; caFile: string; timeoutMs: number };
+  sinks: { default: 'dmaap' | 'kafka' };
   publish: {
     batchMaxMessages: number; batchMaxBytes: number; lingerMs: number; maxInFlightRequests: number;
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;

@@ -47,6 +47,9 @@ export const configSchema = {
     caFile: { doc: 'PEM CA bundle to verify an HTTPS Message Router; empty = system CAs.', format: String, default: '', env: 'VIM_EVENT_RELAY_DMAAP_CA_FILE' },
     timeoutMs: { doc: 'Per-request timeout; a request past it is retried.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.timeoutMs, env: 'VIM_EVENT_RELAY_DMAAP_TIMEOUT_MS' },
   },
+  sinks: {
+    default: { doc: 'Where a subscription that names no sink publishes: dmaap (Message Router) or kafka.', format: ['dmaap', 'kafka'], default: 'dmaap', env: 'VIM_EVENT_RELAY_SINKS_DEFAULT' },
+  },
   publish: {
     batchMaxMessages: { doc: 'Most messages in one POST to a topic.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.batchMaxMessages, env: 'VIM_EVENT_RELAY_PUBLISH_BATCH_MAX_MESSAGES' },
     batchMaxBytes: { doc: 'Most bytes in one POST (a larger single message goes alone).', format: positiveInt(1024), default: PUBLISHER_DEFAULTS.batchMaxBytes, env: 'VIM_EVENT_RELAY_PUBLISH_BATCH_MAX_BYTES' },

@@ -19,8 +19,7 @@ import { nodeFacts, toComputeNodeMessage } from '../normalize/compute-node.js';
 import { applyDecision, changesMemory, decide, type NodeDecision } from '../normalize/compute-node-rule.js';
 import type { ComputeNodeMemory } from '../store/state-store.js';
 import type { Logger } from '../util/logger.js';
-import type { SettleListener } from './pipeline.js';
-import type { ComputeNodeRenderer } from './render.js';
+import type { ComputeNodeStep, PreparedStep, Rendered, RenderedMatches } from './render.js';
 
 /** Where the memory lives: the StateStore in the daemon, InMemoryNodeMemory in `replay`. */
 export interface NodeMemoryStore {
@@ -43,12 +42,6 @@ export class InMemoryNodeMemory implements NodeMemoryStore {
   }
 }
 
-interface Pending {
-  readonly messageId: string;
-  readonly decision: NodeDecision;
-  readonly release: () => void;
-}
-
 const NODE_STATES = new Set<string>(COMPUTE_NODE_STATES);
 const isNodeState = (s: string): s is ComputeNodeState => NODE_STATES.has(s);
 
@@ -58,51 +51,53 @@ function remember(draft: { computeNodes: ComputeNodeMemory }, vimId: string, d: 
   else delete draft.computeNodes[vimId];
 }
 
-export class ComputeNodeTracker implements SettleListener {
+export class ComputeNodeTracker implements ComputeNodeStep {
   /** Per VIM: resolves when the last decision taken so far has its outcome. */
   private readonly turns = new Map<string, Promise<void>>();
-  /** Per VIM: the decision waiting for its outcome (one at most: the turns see to it). */
-  private readonly pending = new Map<string, Pending>();
 
   /** `memory` is a getter because the daemon opens its store after building the pipeline. */
   constructor(private readonly memory: () => NodeMemoryStore, private readonly log: Logger) {}
 
-  /** For renderMessages: one message for every match, or null for all (suppressed). Throws RelayError(UNMAPPABLE). */
-  readonly render: ComputeNodeRenderer = async (vimId, n, matches) => {
+  /**
+   * Decides, in the VIM's turn, what the notification publishes: one message for every match,
+   * or null for all (suppressed). commit() remembers the decision (every destination accepted,
+   * or nothing was sent); release() ends the turn, so a requeued or dead-lettered notification
+   * leaves the memory as it was and a redelivery decides again. Throws RelayError(UNMAPPABLE).
+   */
+  async prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>> {
     const event = this.eventOf(n, matches);
     const facts = nodeFacts(n);
     const release = await this.takeTurn(vimId);
     try {
       const decision = decide(n.eventType, event, facts, this.memory().get().computeNodes[vimId] ?? {});
-      this.pending.set(vimId, { messageId: n.messageId, decision, release });
-      const json = decision.publish && JSON.stringify(toComputeNodeMessage(vimId, n, event, decision.publish));
-      return new Map<Match, string | null>(matches.map((m) => [m, json]));
+      let rendered: Rendered | null = null;
+      if (decision.publish) {
+        const msg = toComputeNodeMessage(vimId, n, event, decision.publish);
+        rendered = { json: JSON.stringify(msg), key: String(msg.uuid ?? msg.host ?? '') };
+      }
+      return {
+        value: new Map(matches.map((m) => [m, rendered])),
+        commit: () => this.remember(vimId, n, decision),
+        release,
+      };
     } catch (e) {
       release();
       throw e;
     }
-  };
+  }
 
-  /** Every topic accepted the message (or it was suppressed): remember the decision. Never rejects. */
-  readonly published = async (vimId: string, n: Notification): Promise<void> => {
-    const p = this.takePending(vimId, n);
-    if (!p) return;
+  /** Never rejects: the message is out, and acking it is right. */
+  private async remember(vimId: string, n: Notification, decision: NodeDecision): Promise<void> {
+    if (!changesMemory(decision)) return;
     try {
-      if (changesMemory(p.decision)) await this.memory().update((draft) => remember(draft, vimId, p.decision));
+      await this.memory().update((draft) => remember(draft, vimId, decision));
     } catch (e) {
-      // The message is out; acking it is right. The cost of the lost write is one later update published again.
+      // The cost of the lost write is one later update published again.
       this.log.warn('compute-node memory not saved; the next update of this node may be published although unchanged', {
         vim: vimId, messageId: n.messageId, error: (e as Error).message,
       });
-    } finally {
-      p.release();
     }
-  };
-
-  /** Requeued or dead-lettered: forget the decision; a redelivery decides again. */
-  readonly abandoned = (vimId: string, n: Notification): void => {
-    this.takePending(vimId, n)?.release();
-  };
+  }
 
   private eventOf(n: Notification, matches: readonly Match[]): ComputeNodeState {
     const events = new Set(matches.map((m) => m.event));
@@ -111,13 +106,6 @@ export class ComputeNodeTracker implements SettleListener {
       throw new RelayError('UNMAPPABLE', `${n.eventType}: expected one compute-node state, got ${[...events].join(', ') || 'none'}.`);
     }
     return event;
-  }
-
-  private takePending(vimId: string, n: Notification): Pending | undefined {
-    const p = this.pending.get(vimId);
-    if (!p || p.messageId !== n.messageId) return undefined;
-    this.pending.delete(vimId);
-    return p;
   }
 
   /** Waits for the VIM's previous decision to have its outcome; the returned function ends this one's turn. */

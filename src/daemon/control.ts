@@ -40,8 +40,12 @@ export interface RelayControl {
   getVim(id: string): VimStatusView | undefined;
   /** Creates or replaces; (re)starts the listener when the transport changed. Throws RelayError(VALIDATION_FAILED) on a bad transportUrl. */
   putVim(id: string, spec: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimView }>;
-  /** Stops its listener (in-flight settled) and removes its subscriptions. false when unknown. */
-  deleteVim(id: string): Promise<boolean>;
+  /**
+   * Stops its listener (in-flight settled), removes its subscriptions and unbinds its queue
+   * (messages kept; re-adding the VIM resumes them), or with purge deletes the queue and its
+   * dead-letter queue. false when unknown.
+   */
+  deleteVim(id: string, opts?: { purge?: boolean }): Promise<boolean>;
   listSubscriptions(vimId?: string): Subscription[];
   getSubscription(id: string): Subscription | undefined;
   /** Throws RelayError(CONFLICT) when the VIM is unknown. */

@@ -1,21 +1,42 @@
 /**
- * Turns what the pipeline, the publisher and the listeners report into the Prometheus metrics
- * of src/admin/metrics.ts. Publisher hooks run on its hot path and must never throw.
+ * Turns what the pipeline, the destinations and the listeners report into the Prometheus
+ * metrics of src/admin/metrics.ts. Destination hooks run on their hot path and must never throw.
  */
 import type { Registry } from 'prom-client';
 import { createRelayMetrics, type DmaapRequestClass, type RelayMetrics } from '../admin/metrics.js';
-import type { PublisherHooks, RequestEvent } from '../publish/options.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
+import type { Destination, DestinationHooks, DestinationName, RequestEvent } from '../publish/destination.js';
 import type { ListenerStatus } from '../transport/types.js';
 import type { PipelineObserver } from './pipeline.js';
 
+const STATUSES: readonly ListenerStatus[] = ['PENDING', 'REACHABLE', 'UNREACHABLE'];
+const DEAD_LETTER_CODES = (Object.keys(ERRORS) as ErrorCode[]).filter((c) => ERRORS[c].disposition === 'dead-letter');
+const CLASSES: readonly DmaapRequestClass[] = ['2xx', '4xx', '5xx', 'error'];
+
+/** HTTP destinations by status family; Kafka (whose codes are not HTTP) by outcome. */
 function requestClass(e: RequestEvent): DmaapRequestClass {
+  if (e.destination === 'kafka') {
+    if (e.outcome === 'success') return '2xx';
+    if (e.status === undefined) return 'error';
+    return e.outcome === 'permanent' ? '4xx' : '5xx';
+  }
   if (e.status === undefined) return 'error';
   if (e.status >= 200 && e.status < 300) return '2xx';
   return e.status >= 500 ? '5xx' : '4xx';
 }
 
+/** A metric must never fail a publish. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // see above
+  }
+}
+
 export class MetricsObserver implements PipelineObserver {
   readonly m: RelayMetrics = createRelayMetrics();
+  private destinations: readonly Destination[] = [];
 
   get registry(): Registry {
     return this.m.registry;
@@ -27,9 +48,9 @@ export class MetricsObserver implements PipelineObserver {
   filtered(vim: string): void {
     this.m.notificationsFiltered.inc({ vim });
   }
-  published(vim: string, topic: string, seconds: number): void {
-    this.m.notificationsPublished.inc({ vim, topic });
-    this.m.publishLatency.observe({ topic }, seconds);
+  published(vim: string, destination: DestinationName, topic: string, seconds: number): void {
+    this.m.notificationsPublished.inc({ vim, destination, topic });
+    this.m.publishLatency.observe({ destination, topic }, seconds);
   }
   deadLettered(vim: string, code: string): void {
     this.m.notificationsDeadLettered.inc({ vim, code });
@@ -46,27 +67,55 @@ export class MetricsObserver implements PipelineObserver {
     this.m.vimConnected.set({ vim }, status === 'REACHABLE' ? 1 : 0);
   }
 
+  /**
+   * A VIM's labelled series start at zero, so that rate() and increase() alerts see its first
+   * dead letter, its first status change and its first notification.
+   */
+  knowVim(vim: string): void {
+    for (const c of [this.m.notificationsConsumed, this.m.notificationsFiltered, this.m.duplicatesSuppressed]) c.inc({ vim }, 0);
+    for (const code of DEAD_LETTER_CODES) this.m.notificationsDeadLettered.inc({ vim, code }, 0);
+    for (const status of STATUSES) this.m.vimStatusChanges.inc({ vim, status }, 0);
+    this.m.inFlight.inc({ vim }, 0);
+  }
+
+  /** A subscription's series start at zero too (topic and destination are known once it exists). */
+  knowRoute(vim: string, destination: DestinationName, topic: string): void {
+    this.m.notificationsPublished.inc({ vim, destination, topic }, 0);
+    this.m.publishRetries.inc({ destination, topic }, 0);
+    for (const cls of CLASSES) {
+      this.m.destinationRequests.inc({ destination, topic, class: cls }, 0);
+      if (destination === 'dmaap') this.m.dmaapRequests.inc({ topic, class: cls }, 0);
+    }
+  }
+
   /** A deleted VIM's series go, so dashboards do not show a ghost. */
   forgetVim(vim: string): void {
     for (const g of [this.m.inFlight, this.m.vimConnected]) g.remove({ vim });
   }
 
-  publisherHooks(): PublisherHooks {
+  /** The destinations whose reachability and backlog the gauges show, read at scrape time. */
+  watchDestinations(destinations: readonly Destination[]): void {
+    this.destinations = destinations;
+    this.m.onScrape(() => this.readDestinations());
+    this.readDestinations();
+  }
+
+  private readDestinations(): void {
+    for (const d of this.destinations) {
+      this.m.destinationUp.set({ destination: d.name }, d.health().ok ? 1 : 0);
+      this.m.destinationPending.set({ destination: d.name }, d.pending());
+    }
+  }
+
+  hooks(): DestinationHooks {
     return {
-      onRequest: (e) => {
-        try {
-          this.m.dmaapRequests.inc({ topic: e.topic, class: requestClass(e) });
-        } catch {
-          // a metric must never fail a publish
-        }
-      },
-      onRetry: (e) => {
-        try {
-          this.m.publishRetries.inc({ topic: e.topic }, e.count);
-        } catch {
-          // as above
-        }
-      },
+      onRequest: (e) =>
+        safely(() => {
+          const cls = requestClass(e);
+          this.m.destinationRequests.inc({ destination: e.destination, topic: e.topic, class: cls });
+          if (e.destination === 'dmaap') this.m.dmaapRequests.inc({ topic: e.topic, class: cls });
+        }),
+      onRetry: (e) => safely(() => this.m.publishRetries.inc({ destination: e.destination, topic: e.topic }, e.count)),
     };
   }
 }

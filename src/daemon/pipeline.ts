@@ -1,78 +1,63 @@
 /**
- * delivery -> parse -> filter -> normalise -> publish -> settle.
+ * delivery -> parse -> filter -> normalise -> route -> send -> settle.
  *
- * A delivery is acked only after every topic it is bound for accepted it; dead-lettered (with
- * the catalogue code as reason) when it cannot ever be published; requeued when the publisher
- * is closing. Retryable DMaaP failures never reach here: the publisher keeps the message and
- * retries, so the delivery stays unacked and the broker's prefetch is the backpressure.
+ * A delivery is acked only after every destination it is bound for accepted what it produced.
+ * Every failure carries a catalogue code, and the delivery is settled in one place by that
+ * code's disposition (src/errors.ts): dead-letter (with the code as reason) or requeue.
+ * Retryable destination failures never reach here: a destination keeps the record and retries,
+ * so the delivery stays unacked and the broker's prefetch is the backpressure.
  */
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
 import { classify, type Classification } from '../filter/classify.js';
 import { toVmFields } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
-import { renderMessages, type ComputeNodeRenderer } from './render.js';
-import { isRelayError, RelayError, type ErrorCode } from '../errors.js';
-import { PermanentPublishError, type MessagePublisher } from '../publish/types.js';
+import { ERRORS, isRelayError, RelayError } from '../errors.js';
+import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
 import type { Delivery } from '../transport/types.js';
 import type { Subscription, Match } from '../filter/types.js';
 import type { Notification } from '../notifications/types.js';
 import type { Logger } from '../util/logger.js';
-import { RecentIds, RecentStateChanges } from './windows.js';
+import { renderMatches, type ComputeNodeStep, type PreparedStep, type RenderedMatches } from './render.js';
+import { routeMessages, sinkNotConfigured, type Routed } from './routes.js';
+import type { VimState } from './vim-state.js';
 
 /** What the pipeline reports; the daemon turns it into metrics. */
 export interface PipelineObserver {
   consumed(vimId: string): void;
   filtered(vimId: string): void;
-  published(vimId: string, topic: string, seconds: number): void;
+  published(vimId: string, destination: DestinationName, topic: string, seconds: number): void;
   deadLettered(vimId: string, code: string): void;
   duplicate(vimId: string): void;
   inFlight(vimId: string, delta: 1 | -1): void;
 }
 
-export interface VimPipelineState {
-  readonly vimId: string;
-  readonly dedupe: RecentIds;
-  readonly recent: RecentStateChanges;
-  /** Promises of deliveries being processed: what shutdown and VIM removal wait for. */
-  readonly inFlight: Set<Promise<void>>;
+/** Records a notification produces beside its subscribed messages (VES fault events); undefined = none. */
+export interface SideStep {
+  prepare(vimId: string, n: Notification, fields: () => VmFields): Promise<PreparedStep<readonly Routed[]> | undefined>;
 }
 
 export interface PipelineDeps {
-  readonly publisher: MessagePublisher;
+  readonly destinations: Readonly<Partial<Record<DestinationName, Destination>>>;
+  /** The sink of a subscription that names none (config sinks.default). */
+  readonly defaultSink: SinkName;
   readonly subscriptions: () => readonly Subscription[];
   readonly observer: PipelineObserver;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   /** Compute-node events (with their per-node memory); absent = such events are dead-lettered UNMAPPABLE. */
-  readonly computeNode?: ComputeNodeRenderer;
-  /** Told how every rendered notification ended (the compute-node memory follows only what DMaaP accepted). */
-  readonly settle?: SettleListener;
-}
-
-/** How a rendered notification ended. Both may be called for one that is not the listener's; it ignores those. */
-export interface SettleListener {
-  /** Every topic accepted its message, or it had none to send (suppressed); awaited before the ack. Must not reject. */
-  published(vimId: string, n: Notification): Promise<void>;
-  /** Requeued or dead-lettered instead, or its handling failed; may follow published() when the ack itself fails. */
-  abandoned(vimId: string, n: Notification): void;
+  readonly computeNode?: ComputeNodeStep;
+  readonly sideSteps?: readonly SideStep[];
 }
 
 /** Pause before a delivery whose dead-letter copy failed goes back to the broker. */
 const DEAD_LETTER_RETRY_PAUSE_MS = 1000;
 
-/** The window behind check_vim_status sees every completed or failed instance operation. */
-const windowSubscription = (vimId: string): Subscription => ({ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] });
-
 export class Pipeline {
-  private readonly handlingIds = new WeakMap<VimPipelineState, Map<string, Promise<void>>>();
-  /** The check_vim_status window's subscription, one per VIM (not one object per notification). */
-  private readonly windowSubs = new Map<string, readonly Subscription[]>();
-
   constructor(private readonly deps: PipelineDeps) {}
 
   /** Takes a delivery; the returned promise settles when the delivery is settled (never rejects). */
-  accept(state: VimPipelineState, d: Delivery): Promise<void> {
+  accept(state: VimState, d: Delivery): Promise<void> {
     const started = process.hrtime.bigint();
     this.deps.observer.consumed(state.vimId);
     this.deps.observer.inFlight(state.vimId, 1);
@@ -88,7 +73,7 @@ export class Pipeline {
     return p;
   }
 
-  private async process(state: VimPipelineState, d: Delivery, started: bigint): Promise<void> {
+  private async process(state: VimState, d: Delivery, started: bigint): Promise<void> {
     if (d.body.length > this.deps.maxBodyBytes) {
       return this.deadLetter(state, d, new RelayError('BODY_TOO_LARGE', `body of ${d.body.length} bytes exceeds transport.maxBodyBytes (${this.deps.maxBodyBytes})`));
     }
@@ -96,99 +81,110 @@ export class Pipeline {
     if (!parsed.ok) return this.deadLetter(state, d, parsed.error);
     const n = parsed.notification;
     // A broker redelivers what was unacked on a lost channel while our first copy may still be
-    // waiting for DMaaP: let that copy finish, so that once it is published the redelivery is
-    // recognised below instead of being published a second time.
-    const ids = this.handling(state);
+    // waiting for a destination: let that copy finish, so that once it is published the
+    // redelivery is recognised below instead of being published a second time.
+    const ids = state.handling;
     for (let earlier = ids.get(n.messageId); earlier; earlier = ids.get(n.messageId)) await earlier;
     let done!: () => void;
     ids.set(n.messageId, new Promise<void>((resolve) => (done = resolve)));
     try {
       await this.handle(state, d, n, started);
+    } catch (e) {
+      await this.settleFailure(state, d, e);
     } finally {
       ids.delete(n.messageId);
       done();
     }
   }
 
-  /** message_id -> settles when the delivery carrying it is settled, per VIM. */
-  private handling(state: VimPipelineState): Map<string, Promise<void>> {
-    let ids = this.handlingIds.get(state);
-    if (!ids) this.handlingIds.set(state, (ids = new Map()));
-    return ids;
-  }
-
-  private async handle(state: VimPipelineState, d: Delivery, n: Notification, started: bigint): Promise<void> {
+  private async handle(state: VimState, d: Delivery, n: Notification, started: bigint): Promise<void> {
     if (state.dedupe.has(n.messageId)) {
       this.deps.observer.duplicate(state.vimId);
       d.ack();
       return;
     }
-    // The payload is mapped once, for the window and for every topic alike.
+    // The payload is mapped once, for the window, every topic and every step alike.
     let mapped: VmFields | undefined;
     const fields = (): VmFields => (mapped ??= toVmFields(n));
     const c = classify(n);
     this.remember(state, n, c, fields);
     const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions(), c);
-    if (matches.length === 0) {
-      this.deps.observer.filtered(state.vimId);
+    const steps: PreparedStep<unknown>[] = [];
+    try {
+      const routed = await this.prepare(state.vimId, n, matches, fields, steps);
+      if (routed === undefined) {
+        this.deps.observer.filtered(state.vimId);
+        d.ack();
+        return;
+      }
+      await this.sendAll(state.vimId, routed, started);
+      for (const s of steps) await s.commit();
       d.ack();
-      return;
-    }
-    let messages: Map<Match, string | null>;
-    try {
-      messages = await renderMessages(state.vimId, n, matches, this.deps.computeNode, fields);
-    } catch (e) {
-      return this.deadLetter(state, d, isRelayError(e) ? e : new RelayError('UNMAPPABLE', (e as Error).message));
-    }
-    try {
-      await this.publishAll(state, d, n, messages, started);
-    } catch (e) {
-      this.deps.settle?.abandoned(state.vimId, n);
-      throw e;
+      state.dedupe.add(n.messageId);
+    } finally {
+      for (const s of steps) s.release();
     }
   }
 
-  private async publishAll(state: VimPipelineState, d: Delivery, n: Notification, messages: Map<Match, string | null>, started: bigint): Promise<void> {
-    // As Promise.allSettled, then the first failure in topic order, without its per-message arrays.
-    let failures: { reason: unknown }[] | undefined;
+  /** Every record the notification produces; undefined when nothing wants it (filtered). */
+  private async prepare(vimId: string, n: Notification, matches: readonly Match[], fields: () => VmFields, steps: PreparedStep<unknown>[]): Promise<Routed[] | undefined> {
+    const routed: Routed[] = [];
+    let wanted = matches.length > 0;
+    if (wanted) {
+      let step: PreparedStep<RenderedMatches>;
+      try {
+        step = await renderMatches(vimId, n, matches, this.deps.computeNode, fields);
+      } catch (e) {
+        throw isRelayError(e) ? e : new RelayError('UNMAPPABLE', (e as Error).message);
+      }
+      steps.push(step);
+      routed.push(...routeMessages(vimId, n.messageId, step.value, this.deps.defaultSink));
+    }
+    for (const side of this.deps.sideSteps ?? []) {
+      const step = await side.prepare(vimId, n, fields);
+      if (!step) continue;
+      steps.push(step);
+      wanted = true;
+      routed.push(...step.value);
+    }
+    return wanted ? routed : undefined;
+  }
+
+  /** As Promise.allSettled, then throws the first failure in record order. */
+  private async sendAll(vimId: string, routed: readonly Routed[], started: bigint): Promise<void> {
+    let failures: unknown[] | undefined;
     const sends: Promise<void>[] = [];
-    for (const [m, json] of messages) {
-      if (json === null) continue;
+    for (const r of routed) {
       const i = sends.length;
-      const topic = m.subscription.topic;
-      const fail = (reason: unknown): void => void ((failures ??= [])[i] = { reason });
-      sends.push(this.deps.publisher.publish(topic, json).then(() => {
-        try {
-          this.deps.observer.published(state.vimId, topic, Number(process.hrtime.bigint() - started) / 1e9);
-        } catch (reason) {
-          fail(reason);
-        }
+      const fail = (reason: unknown): void => void ((failures ??= [])[i] = reason ?? new Error('destination failed'));
+      const dest = this.deps.destinations[r.destination];
+      if (!dest) {
+        fail(sinkNotConfigured(r));
+        continue;
+      }
+      sends.push(dest.send(r.record).then(() => {
+        this.deps.observer.published(vimId, r.destination, r.record.topic, Number(process.hrtime.bigint() - started) / 1e9);
       }, fail));
     }
     if (sends.length === 1) await sends[0];
     else await Promise.all(sends);
     const failed = failures?.find((f) => f !== undefined);
-    if (!failed) {
-      await this.deps.settle?.published(state.vimId, n);
-      d.ack();
-      state.dedupe.add(n.messageId);
-      return;
-    }
-    const err: unknown = failed.reason;
-    this.deps.settle?.abandoned(state.vimId, n);
-    if (err instanceof PermanentPublishError) {
-      return this.deadLetter(state, d, new RelayError(err.code, err.message));
-    }
-    // Publisher closing (shutdown, VIM removal) or overloaded: hand it back to the broker.
-    this.deps.logger.debug('requeueing notification', { vim: state.vimId, messageId: n.messageId, reason: (err as Error).message });
+    if (failed !== undefined) throw failed;
+  }
+
+  /** The one place a failure settles a delivery: by its code's disposition. */
+  private async settleFailure(state: VimState, d: Delivery, e: unknown): Promise<void> {
+    const err = isRelayError(e) ? e : new RelayError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
+    if (ERRORS[err.code].disposition === 'dead-letter') return this.deadLetter(state, d, err);
+    // requeue (a destination closing or overloaded) and anything unforeseen: hand it back to the broker.
+    if (err.code === 'INTERNAL') this.deps.logger.error('notification requeued after an unexpected error', { vim: state.vimId, error: err.message });
+    else this.deps.logger.debug('requeueing notification', { vim: state.vimId, code: err.code, reason: err.message });
     d.requeue();
   }
 
   /** Feed the check_vim_status window with every completed or failed instance operation. */
-  private remember(state: VimPipelineState, n: Notification, c: Classification | null, fields: () => VmFields): void {
-    let window = this.windowSubs.get(state.vimId);
-    if (!window) this.windowSubs.set(state.vimId, (window = [windowSubscription(state.vimId)]));
-    const [m] = matchSubscriptions(state.vimId, n, window, c);
+  private remember(state: VimState, n: Notification, c: Classification | null, fields: () => VmFields): void {
+    const [m] = matchSubscriptions(state.vimId, n, state.windowSubscriptions, c);
     if (!m || m.event.startsWith('COMPUTE_NODE_')) return;
     try {
       const v = fields();
@@ -201,10 +197,10 @@ export class Pipeline {
     }
   }
 
-  private async deadLetter(state: VimPipelineState, d: Delivery, e: RelayError): Promise<void> {
+  private async deadLetter(state: VimState, d: Delivery, e: RelayError): Promise<void> {
     this.deps.logger.warn('dead-lettering notification', { vim: state.vimId, code: e.code, reason: e.message, source: d.source });
     try {
-      await d.deadLetter({ code: e.code as ErrorCode, message: e.message });
+      await d.deadLetter({ code: e.code, message: e.message });
     } catch (err) {
       // The copy was not confirmed (DLQ deleted meanwhile and re-declared, broker nack): the
       // original is still ours and unacked. Kept, it would hold a prefetch slot until the

@@ -8,31 +8,65 @@ import { RelayError } from '../errors.js';
 import type { Match } from '../filter/types.js';
 import type { Notification } from '../notifications/types.js';
 
-/** Compute-node rendering (with its per-node memory); null for a match = suppressed, no change. */
-export type ComputeNodeRenderer = (vimId: string, n: Notification, matches: readonly Match[]) => Promise<Map<Match, string | null>>;
+/** One serialised message and the key that keeps one VM's (or node's) events in order on Kafka. */
+export interface Rendered {
+  readonly json: string;
+  readonly key: string;
+}
+
+/** A match's message, or null when the match publishes nothing (a compute-node update with no change). */
+export type RenderedMatches = Map<Match, Rendered | null>;
 
 /**
- * One serialised message per distinct event; a Map entry per match. Throws RelayError(UNMAPPABLE).
- * `fields` gives toVmFields(n), for a caller that already mapped the payload (or will).
+ * A decision taken before publishing whose memory must follow only what every destination
+ * accepted (compute-node memory, VES alarm state): commit() once all accepted (never rejects),
+ * release() always, whatever happened (idempotent; after commit too).
  */
-export async function renderMessages(
-  vimId: string, n: Notification, matches: readonly Match[], computeNode?: ComputeNodeRenderer, fields: () => VmFields = () => toVmFields(n),
-): Promise<Map<Match, string | null>> {
-  if (matches.length && matches[0]!.event.startsWith('COMPUTE_NODE_')) {
-    if (!computeNode) throw new RelayError('UNMAPPABLE', `${n.eventType}: compute-node events are not enabled`);
-    return computeNode(vimId, n, matches);
-  }
-  const byEvent = new Map<string, string>();
-  const out = new Map<Match, string | null>();
+export interface PreparedStep<T> {
+  readonly value: T;
+  commit(): Promise<void>;
+  release(): void;
+}
+
+/** Compute-node rendering with its per-node memory. Throws RelayError(UNMAPPABLE). */
+export interface ComputeNodeStep {
+  prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>>;
+}
+
+export const isComputeNodeMatch = (matches: readonly Match[]): boolean => matches.length > 0 && matches[0]!.event.startsWith('COMPUTE_NODE_');
+
+/**
+ * Instance events: one serialised message per distinct event; a Map entry per match. Throws
+ * RelayError(UNMAPPABLE). `fields` gives toVmFields(n), for a caller that already mapped the
+ * payload (or will).
+ */
+export function renderVmMessages(vimId: string, n: Notification, matches: readonly Match[], fields: () => VmFields = () => toVmFields(n)): RenderedMatches {
+  const byEvent = new Map<string, Rendered>();
+  const out: RenderedMatches = new Map();
   let fieldsJson: string | undefined;
   for (const m of matches) {
-    let json = byEvent.get(m.event);
-    if (json === undefined) {
+    let r = byEvent.get(m.event);
+    if (r === undefined) {
       // The instance keys are serialised once; each event only puts its envelope in front.
-      json = vmMessageJson(vimId, n, m, (fieldsJson ??= serializeFields(fields())));
-      byEvent.set(m.event, json);
+      const f = fields();
+      r = { json: vmMessageJson(vimId, n, m, (fieldsJson ??= serializeFields(f))), key: f.instance_id ?? '' };
+      byEvent.set(m.event, r);
     }
-    out.set(m, json);
+    out.set(m, r);
   }
   return out;
+}
+
+const NOTHING_TO_KEEP = { commit: async (): Promise<void> => {}, release: (): void => {} };
+
+/**
+ * What the matches publish, as the daemon and `replay` both decide it. Throws
+ * RelayError(UNMAPPABLE), also when compute-node events arrive and no step handles them.
+ */
+export async function renderMatches(
+  vimId: string, n: Notification, matches: readonly Match[], computeNode?: ComputeNodeStep, fields: () => VmFields = () => toVmFields(n),
+): Promise<PreparedStep<RenderedMatches>> {
+  if (!isComputeNodeMatch(matches)) return { value: renderVmMessages(vimId, n, matches, fields), ...NOTHING_TO_KEEP };
+  if (!computeNode) throw new RelayError('UNMAPPABLE', `${n.eventType}: compute-node events are not enabled`);
+  return computeNode.prepare(vimId, n, matches);
 }

@@ -11,9 +11,9 @@ import type { VimConfig } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
 import { Amqp091Listener } from '../transport/amqp091/listener.js';
 import { Amqp10Listener } from '../transport/amqp10/listener.js';
-import { RecentIds, RecentStateChanges } from './windows.js';
+import { VimState, type VimStateOptions } from './vim-state.js';
 import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
-import type { Pipeline, VimPipelineState } from './pipeline.js';
+import type { Pipeline } from './pipeline.js';
 
 /**
  * Stands in for the listener of a VIM whose stored transport_url no longer parses (written by an
@@ -48,22 +48,20 @@ export function createListener(vim: VimConfig, opts: TransportOptions, logger: L
   return kind === 'amqp10' ? new Amqp10Listener(vim, opts, logger) : new Amqp091Listener(vim, opts, logger);
 }
 
-export interface VimRunnerOptions {
+export interface VimRunnerOptions extends VimStateOptions {
   readonly transport: TransportOptions;
-  readonly dedupeWindow: number;
-  readonly recentWindow: number;
 }
 
 /** Emits 'status' (ListenerStatusChange) from its listener. */
 export class VimRunner extends EventEmitter {
-  readonly state: VimPipelineState;
+  readonly state: VimState;
   private readonly listener: VimListener;
   private readonly log: Logger;
 
   constructor(readonly vim: VimConfig, private readonly pipeline: Pipeline, opts: VimRunnerOptions, logger: Logger) {
     super();
     this.log = logger.child({ vim: vim.id });
-    this.state = { vimId: vim.id, dedupe: new RecentIds(opts.dedupeWindow), recent: new RecentStateChanges(opts.recentWindow), inFlight: new Set() };
+    this.state = new VimState(vim.id, opts);
     this.listener = createListener(vim, opts.transport, this.log);
     this.listener.on('status', (s: ListenerStatusChange) => this.emit('status', s));
   }

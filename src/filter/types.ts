@@ -22,6 +22,8 @@ export interface Subscription {
   readonly topic: string;
   /** Default ["end"]. */
   readonly phases?: readonly Phase[];
+  /** Where its messages go: Message Router or Kafka; absent = the config's sinks.default. */
+  readonly sink?: 'dmaap' | 'kafka';
 }
 
 /** One subscription that a notification matched, and the state it matched as. */

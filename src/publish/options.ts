@@ -1,5 +1,5 @@
 /** Every publisher option and its default, in one place. */
-import type { OutcomeKind } from './classify.js';
+import type { DestinationHooks } from './destination.js';
 
 export interface DmaapPublisherOptions {
   /** Message Router base URL (dmaap.url). */
@@ -32,31 +32,9 @@ export interface DmaapPublisherOptions {
    */
   readonly maxPending?: number;
   /** Metric hooks; they run synchronously on the publishing path and must not throw. */
-  readonly hooks?: PublisherHooks;
+  readonly hooks?: DestinationHooks;
   /** Backoff jitter source in [0, 1); for tests. */
   readonly random?: () => number;
-}
-
-export interface RequestEvent {
-  readonly topic: string;
-  readonly count: number;
-  readonly status?: number;
-  readonly error?: string;
-  readonly durationMs: number;
-  readonly outcome: OutcomeKind;
-}
-
-export interface RetryEvent {
-  readonly topic: string;
-  /** Messages that will be sent again. */
-  readonly count: number;
-  readonly reason: string;
-  readonly delayMs: number;
-}
-
-export interface PublisherHooks {
-  onRequest?(event: RequestEvent): void;
-  onRetry?(event: RetryEvent): void;
 }
 
 export type ResolvedPublisherOptions = Required<Omit<DmaapPublisherOptions, 'hooks' | 'username' | 'password' | 'caFile'>> &

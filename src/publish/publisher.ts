@@ -16,12 +16,10 @@ import { classifyError, classifyResponse, describeError, type Outcome } from './
 import { DmaapClient } from './dmaap-client.js';
 import { resolvePublisherOptions, type DmaapPublisherOptions, type ResolvedPublisherOptions } from './options.js';
 import { planAfter, type Plan } from './plan.js';
-import {
-  PublisherClosedError,
-  PublisherOverloadedError,
-  type MessagePublisher,
-  type PublishResult,
-} from './types.js';
+import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError, type PublishResult } from './types.js';
+import type { Destination, DestinationHealth, OutboundRecord } from './destination.js';
+import { OutageTracker } from './outage.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 
 export interface PublisherHealth {
   /** The last request got a 2xx (also true before the first request). */
@@ -44,8 +42,10 @@ interface Batch {
   readonly failingSince?: number;
 }
 
-export class DmaapPublisher implements MessagePublisher {
+export class DmaapPublisher implements Destination {
+  readonly name = 'dmaap';
   private readonly o: ResolvedPublisherOptions;
+  private readonly outage: OutageTracker;
   private readonly client: DmaapClient;
   private readonly queue: PQueue;
   private readonly assembler: BatchAssembler<Entry>;
@@ -55,22 +55,28 @@ export class DmaapPublisher implements MessagePublisher {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly unsettled = new Set<Entry>();
   private readonly abort = new AbortController();
-  private health: PublisherHealth = { ok: true };
+  private last: PublisherHealth = { ok: true };
   private closed = false;
   private finished = false;
   private closing?: Promise<void>;
   private onDrained?: () => void;
 
-  constructor(options: DmaapPublisherOptions) {
+  constructor(options: DmaapPublisherOptions, logger: Logger = silentLogger()) {
     this.o = resolvePublisherOptions(options);
+    this.outage = new OutageTracker('dmaap', logger);
     this.client = new DmaapClient({ ...this.o, maxSockets: this.o.maxInFlightRequests });
     this.queue = new PQueue({ concurrency: this.o.maxInFlightRequests });
     this.assembler = new BatchAssembler({ maxMessages: this.o.batchMaxMessages, maxBytes: this.o.batchMaxBytes });
     this.queue.on('next', () => this.flushDeferred());
   }
 
+  /** The Destination face: resolves once Message Router accepted the record's JSON on its topic. */
+  async send(record: OutboundRecord): Promise<void> {
+    await this.publish(record.topic, record.json);
+  }
+
   publish(topic: string, json: string): Promise<PublishResult> {
-    if (this.closed) return Promise.reject(new PublisherClosedError());
+    if (this.closed) return Promise.reject(new PublisherClosedError('DMaaP publisher'));
     if (this.unsettled.size >= this.o.maxPending) return Promise.reject(new PublisherOverloadedError(this.o.maxPending));
     return new Promise<PublishResult>((resolve, reject) => {
       const entry: Entry = { json, bytes: Buffer.byteLength(json), resolve, reject, settled: false };
@@ -86,8 +92,14 @@ export class DmaapPublisher implements MessagePublisher {
     });
   }
 
+  /** How the last request ended (for tests and diagnosis; readiness uses health()). */
   healthy(): PublisherHealth {
-    return this.health;
+    return this.last;
+  }
+
+  /** Reachability: down during a streak of retryable failures, not after one refused batch. */
+  health(): DestinationHealth {
+    return this.outage.health();
   }
 
   /** Messages handed to publish() and not yet settled. */
@@ -122,7 +134,7 @@ export class DmaapPublisher implements MessagePublisher {
     this.queue.clear();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    for (const entry of [...this.unsettled]) this.settle(entry, () => entry.reject(new PublisherClosedError()));
+    for (const entry of [...this.unsettled]) this.settle(entry, () => entry.reject(new PublisherClosedError('DMaaP publisher')));
     this.client.close();
   }
 
@@ -156,14 +168,14 @@ export class DmaapPublisher implements MessagePublisher {
 
   private dispatch(batch: Batch): void {
     if (this.finished) return;
-    this.queue.add(() => this.send(batch)).catch((err: unknown) => {
+    this.queue.add(() => this.post(batch)).catch((err: unknown) => {
       // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
       const error = err instanceof Error ? err : new Error(String(err));
       for (const entry of batch.items) this.settle(entry, () => entry.reject(error));
     });
   }
 
-  private async send(batch: Batch): Promise<void> {
+  private async post(batch: Batch): Promise<void> {
     const items = batch.items.filter((e) => !e.settled);
     if (items.length === 0 || this.finished) return;
     const started = performance.now();
@@ -181,18 +193,27 @@ export class DmaapPublisher implements MessagePublisher {
     // Past the close deadline every entry was already rejected; this answer changes nothing.
     if (this.finished) return;
     const durationMs = performance.now() - started;
-    this.health = outcome.kind === 'success' ? { ok: true, lastStatus: status } : { ok: false, lastStatus: status, lastError: error ?? outcome.reason };
-    this.o.hooks?.onRequest?.({ topic: batch.topic, count: items.length, status, error, durationMs, outcome: outcome.kind });
-    this.apply(batch.topic, status, planAfter(outcome, { ...batch, items }, status, Date.now(), this.o));
+    this.last = outcome.kind === 'success' ? { ok: true, lastStatus: status } : { ok: false, lastStatus: status, lastError: error ?? outcome.reason };
+    this.o.hooks?.onRequest?.({ destination: 'dmaap', topic: batch.topic, count: items.length, status, error, durationMs, outcome: outcome.kind });
+    const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), this.o);
+    // A refusal of one batch says nothing of reachability; an answer that needs a resend does.
+    if (outcome.kind === 'success' || outcome.kind === 'permanent') this.outage.success();
+    else this.outage.failure(batch.topic, error ?? outcome.reason, plan.resend[0]?.delayMs ?? 0, this.unsettled.size);
+    this.apply(batch.topic, status, plan);
   }
 
   private apply(topic: string, status: number | undefined, plan: Plan<Entry>): void {
     const result: PublishResult = { topic, status: status ?? 0 };
     for (const entry of plan.accepted) this.settle(entry, () => entry.resolve(result));
     const refused = plan.refused;
-    if (refused) for (const entry of refused.items) this.settle(entry, () => entry.reject(refused.error));
+    if (refused) {
+      // The reason names the topic: with several topics, "HTTP 403" alone does not say which refused.
+      const { code, message, status: refusedStatus } = refused.error;
+      const error = new PermanentPublishError(code as 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED', `DMaaP topic ${topic}: ${message}`, refusedStatus);
+      for (const entry of refused.items) this.settle(entry, () => entry.reject(error));
+    }
     for (const next of plan.resend) {
-      this.o.hooks?.onRetry?.({ topic, count: next.items.length, reason: next.reason, delayMs: next.delayMs });
+      this.o.hooks?.onRetry?.({ destination: 'dmaap', topic, count: next.items.length, reason: next.reason, delayMs: next.delayMs });
       const batch: Batch = { topic, items: next.items, attempt: next.attempt, failingSince: next.failingSince };
       if (next.delayMs <= 0) {
         this.dispatch(batch);

@@ -1,4 +1,5 @@
-/** The publisher's face toward the pipeline: no AMQP types here. */
+/** The DMaaP publisher's face toward its callers: no AMQP types here. */
+import { RelayError } from '../errors.js';
 
 export interface PublishResult {
   readonly topic: string;
@@ -7,42 +8,38 @@ export interface PublishResult {
 }
 
 /**
- * A permanent failure for one message: the pipeline dead-letters the delivery with `code`.
- * Retryable failures are never surfaced: the publisher keeps retrying (with backoff) until
- * the message is accepted, is refused permanently, expires (publish.maxRetryMs), or the
- * publisher is closed (then it rejects with PublisherClosedError and the delivery is requeued).
+ * A permanent failure for one message (disposition dead-letter): refused for good, or failing
+ * past the retry window. Retryable failures are never surfaced: the publisher keeps retrying
+ * (with backoff) until the message is accepted, is refused permanently, expires, or the
+ * publisher closes.
  */
-export class PermanentPublishError extends Error {
+export class PermanentPublishError extends RelayError {
   constructor(
-    readonly code: 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED',
+    code: 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED',
     message: string,
     readonly status?: number,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'PermanentPublishError';
   }
 }
 
-export class PublisherClosedError extends Error {
-  constructor() {
-    super('publisher closed before the message was accepted');
+/** The publisher closed (shutdown, VIM removal) before the message was accepted: requeue. */
+export class PublisherClosedError extends RelayError {
+  constructor(destination = 'publisher') {
+    super('PUBLISHER_CLOSED', `${destination} closed before the message was accepted`);
     this.name = 'PublisherClosedError';
   }
 }
 
-export interface MessagePublisher {
-  /** Resolves when DMaaP accepted `json` (one serialised message object) on `topic`. */
-  publish(topic: string, json: string): Promise<PublishResult>;
-}
-
 /**
- * The publisher holds more unsettled messages than publish.maxPending. The caller's own bound
+ * The publisher holds more unsettled messages than its sanity cap. The caller's own bound
  * (the AMQP prefetch) should make this unreachable; seeing it means that bound is missing or
  * too large. The delivery is requeued, like PublisherClosedError.
  */
-export class PublisherOverloadedError extends Error {
-  constructor(readonly maxPending: number) {
-    super(`publisher holds ${maxPending} unsettled messages (publish.maxPending); refusing more`);
+export class PublisherOverloadedError extends RelayError {
+  constructor(readonly maxPending: number, key = 'publish.maxPending') {
+    super('PUBLISHER_OVERLOADED', `publisher holds ${maxPending} unsettled messages (${key}); refusing more`);
     this.name = 'PublisherOverloadedError';
   }
 }

@@ -1,5 +1,5 @@
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
-import type { RequestEvent } from '../../../src/publish/options.js';
+import type { RequestEvent } from '../../../src/publish/destination.js';
 import { DmaapPublisher } from '../../../src/publish/publisher.js';
 
 let dev: DmaapDevServer;

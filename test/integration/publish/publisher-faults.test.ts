@@ -1,4 +1,5 @@
-import type { DmaapPublisherOptions, RequestEvent, RetryEvent } from '../../../src/publish/options.js';
+import type { DmaapPublisherOptions } from '../../../src/publish/options.js';
+import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
 import { DmaapPublisher } from '../../../src/publish/publisher.js';
 import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError, type PublishResult } from '../../../src/publish/types.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';

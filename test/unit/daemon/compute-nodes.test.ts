@@ -8,13 +8,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComputeNodeTracker, InMemoryNodeMemory, type NodeMemoryStore } from '../../../src/daemon/compute-nodes.js';
-import { Pipeline, type PipelineObserver, type VimPipelineState } from '../../../src/daemon/pipeline.js';
-import { RecentIds, RecentStateChanges } from '../../../src/daemon/windows.js';
+import { Pipeline, type PipelineObserver } from '../../../src/daemon/pipeline.js';
+import { VimState } from '../../../src/daemon/vim-state.js';
+import type { PreparedStep, RenderedMatches } from '../../../src/daemon/render.js';
 import { matchSubscriptions } from '../../../src/filter/match.js';
 import type { Subscription } from '../../../src/filter/types.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import type { Notification } from '../../../src/notifications/types.js';
-import { PermanentPublishError, PublisherClosedError, type MessagePublisher, type PublishResult } from '../../../src/publish/types.js';
+import { PermanentPublishError, PublisherClosedError } from '../../../src/publish/types.js';
+import type { OutboundRecord } from '../../../src/publish/destination.js';
+import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { StateStore } from '../../../src/store/state-store.js';
 import type { Delivery } from '../../../src/transport/types.js';
 import { createLogger, silentLogger } from '../../../src/util/logger.js';
@@ -41,25 +44,23 @@ function delivery(s: Sample, id: string, vimId = VIM): Delivery & { settled: Set
   };
 }
 
-class ScriptedPublisher implements MessagePublisher {
-  calls: { topic: string; message: Record<string, unknown> }[] = [];
-  constructor(public answer: (topic: string) => Promise<PublishResult> = ok) {}
-  publish(topic: string, json: string): Promise<PublishResult> {
-    this.calls.push({ topic, message: JSON.parse(json) as Record<string, unknown> });
-    return this.answer(topic);
+/** Records each message parsed, beside the record it came in. */
+class ScriptedPublisher extends ScriptedDestination {
+  get messages(): { topic: string; message: Record<string, unknown> }[] {
+    return this.calls.map((r: OutboundRecord) => ({ topic: r.topic, message: JSON.parse(r.json) as Record<string, unknown> }));
   }
 }
-const ok = (topic: string): Promise<PublishResult> => Promise.resolve({ topic, status: 200 });
+const ok = (_topic: string): Promise<void> => Promise.resolve();
 
 const observer: PipelineObserver = { consumed() {}, filtered() {}, published() {}, deadLettered() {}, duplicate() {}, inFlight() {} };
-const vimState = (vimId = VIM): VimPipelineState => ({ vimId, dedupe: new RecentIds(100), recent: new RecentStateChanges(10), inFlight: new Set() });
+const vimState = (vimId = VIM): VimState => new VimState(vimId, { dedupeWindow: 100, recentWindow: 10 });
 
 function setup(memory: NodeMemoryStore = new InMemoryNodeMemory(), logger = silentLogger()) {
   const tracker = new ComputeNodeTracker(() => memory, logger);
   const pub = new ScriptedPublisher();
   const pipeline = new Pipeline({
-    publisher: pub, subscriptions: () => SUBS, observer, logger: silentLogger(), maxBodyBytes: 1 << 20,
-    computeNode: tracker.render, settle: tracker,
+    destinations: { dmaap: pub }, defaultSink: 'dmaap', subscriptions: () => SUBS, observer, logger: silentLogger(), maxBodyBytes: 1 << 20,
+    computeNode: tracker,
   });
   const st = vimState();
   const send = async (s: Sample, id: string) => {
@@ -78,7 +79,7 @@ describe('ComputeNodeTracker in the pipeline', () => {
     expect(await send(serviceSample('service-create.json', 'compute'), 'c')).toEqual(['ack']);
     expect(await send(versionedMetrics(), 'u1')).toEqual(['ack']);
     expect(await send(versionedMetrics(), 'u2')).toEqual(['ack']); // unchanged: nothing sent, still acked
-    expect(pub.calls.map((c) => [c.topic, c.message.event, c.message.message_id])).toEqual([
+    expect(pub.messages.map((c) => [c.topic, c.message.event, c.message.message_id])).toEqual([
       ['NODES', 'COMPUTE_NODE_CREATE', 'c'], ['ALL', 'COMPUTE_NODE_CREATE', 'c'],
       ['NODES', 'COMPUTE_NODE_UPDATE', 'u1'], ['ALL', 'COMPUTE_NODE_UPDATE', 'u1'],
     ]);
@@ -92,7 +93,7 @@ describe('ComputeNodeTracker in the pipeline', () => {
     expect(memory.get().computeNodes).toEqual({});
     pub.answer = ok;
     expect(await send(versionedMetrics(), 'u1')).toEqual(['ack']);
-    expect(pub.calls.filter((c) => c.topic === 'NODES').map((c) => c.message.message_id)).toEqual(['u1', 'u1']);
+    expect(pub.messages.filter((c) => c.topic === 'NODES').map((c) => c.message.message_id)).toEqual(['u1', 'u1']);
     expect(await send(versionedMetrics(), 'u2')).toEqual(['ack']);
     expect(pub.calls).toHaveLength(4); // u2 suppressed once u1 was accepted
   });
@@ -114,12 +115,12 @@ describe('ComputeNodeTracker in the pipeline', () => {
   it('decides one notification of a VIM at a time: a backlog of the same update is published once', async () => {
     const { pub, pipeline, st } = setup();
     const held: (() => void)[] = [];
-    pub.answer = (t) => new Promise((r) => held.push(() => r({ topic: t, status: 200 })));
+    pub.answer = (t) => new Promise((r) => held.push(() => r()));
     const first = delivery(versionedMetrics(), 'u1');
     const second = delivery(versionedMetrics(), 'u2');
     const done = [pipeline.accept(st, first), pipeline.accept(st, second)];
     await tick();
-    expect(pub.calls.map((c) => c.message.message_id)).toEqual(['u1', 'u1']);
+    expect(pub.messages.map((c) => c.message.message_id)).toEqual(['u1', 'u1']);
     expect(second.settled).toEqual([]); // waiting for u1's outcome, not compared with the old memory
     pub.answer = ok;
     for (const release of held) release();
@@ -163,9 +164,9 @@ describe('ComputeNodeTracker over the StateStore', () => {
     expect(await after.send(specSample('compute_node.update', { ...SPEC_NODE, running_vms: 3, free_ram_mb: 1 }), 'u2')).toEqual(['ack']);
     expect(after.pub.calls).toHaveLength(0);
     await after.send(specSample('compute_node.update', { ...SPEC_NODE, running_vms: 4 }), 'u3');
-    expect(after.pub.calls.map((c) => [c.topic, c.message.running_vms, c.message.free_ram_mb])).toEqual([['NODES', 4, SPEC_NODE.free_ram_mb], ['ALL', 4, SPEC_NODE.free_ram_mb]]);
+    expect(after.pub.messages.map((c) => [c.topic, c.message.running_vms, c.message.free_ram_mb])).toEqual([['NODES', 4, SPEC_NODE.free_ram_mb], ['ALL', 4, SPEC_NODE.free_ram_mb]]);
     await after.send(specSample('compute_node.delete', { id: SPEC_NODE.id, uuid: SPEC_NODE.uuid }), 'd');
-    expect(after.pub.calls.at(-1)!.message).toMatchObject({ event: 'COMPUTE_NODE_DELETE', hypervisor_hostname: 'fake-mini', running_vms: 4 });
+    expect(after.pub.messages.at(-1)!.message).toMatchObject({ event: 'COMPUTE_NODE_DELETE', hypervisor_hostname: 'fake-mini', running_vms: 4 });
     expect((await open()).get().computeNodes).toEqual({});
   });
 
@@ -189,31 +190,38 @@ describe('ComputeNodeTracker outcomes', () => {
     if (!r.ok) throw r.error;
     return r.notification;
   };
-  const render = (t: ComputeNodeTracker, n: Notification) => t.render(VIM, n, matchSubscriptions(VIM, n, SUBS));
+  const prepare = (t: ComputeNodeTracker, n: Notification): Promise<PreparedStep<RenderedMatches>> => t.prepare(VIM, n, matchSubscriptions(VIM, n, SUBS));
 
-  it('ignores outcomes of notifications it is not waiting for; its own outcome ends the turn', async () => {
+  it('takes one decision of a VIM at a time: the next waits until the previous is released, committed or not', async () => {
     const t = new ComputeNodeTracker(() => new InMemoryNodeMemory(), silentLogger());
-    const a = note(versionedMetrics(), 'a');
-    await render(t, a);
+    const a = await prepare(t, note(versionedMetrics(), 'a'));
     let second = false;
-    const b = render(t, note(versionedMetrics(), 'b')).then(() => (second = true));
-    await t.published(VIM, note(expandVersioned('instance-power_off-end.json'), 'x'));
-    t.abandoned(VIM, note(versionedMetrics(), 'not-a'));
+    const b = prepare(t, note(versionedMetrics(), 'b')).then((step) => {
+      second = true;
+      return step;
+    });
     await tick();
     expect(second).toBe(false);
-    t.abandoned(VIM, a);
-    await b;
+    a.release();
+    a.release(); // idempotent
+    (await b).release();
     expect(second).toBe(true);
   });
 
-  it('renders the same message for every match, or null for all', async () => {
-    const t = new ComputeNodeTracker(() => new InMemoryNodeMemory({ [VIM]: { 'fake-mini': { host: 'compute', host_ip: '10.0.2.15', hypervisor_hostname: 'fake-mini' } } }), silentLogger());
-    const suppressed = await render(t, note(versionedMetrics(), 's'));
-    expect([...suppressed.values()]).toEqual([null, null]);
-    t.abandoned(VIM, note(versionedMetrics(), 's'));
-    const changed = await render(t, note(versionedMetrics({ nodename: 'other' }), 'c'));
-    const [a, b] = [...changed.values()];
+  it('renders the same message for every match, or null for all, and remembers only on commit', async () => {
+    const memory = new InMemoryNodeMemory({ [VIM]: { 'fake-mini': { host: 'compute', host_ip: '10.0.2.15', hypervisor_hostname: 'fake-mini' } } });
+    const t = new ComputeNodeTracker(() => memory, silentLogger());
+    const suppressed = await prepare(t, note(versionedMetrics(), 's'));
+    expect([...suppressed.value.values()]).toEqual([null, null]);
+    suppressed.release();
+    const changed = await prepare(t, note(versionedMetrics({ nodename: 'other' }), 'c'));
+    const [a, b] = [...changed.value.values()];
     expect(a).toBe(b);
-    expect(JSON.parse(a!)).toMatchObject({ event: 'COMPUTE_NODE_UPDATE', hypervisor_hostname: 'other' });
+    expect(JSON.parse(a!.json)).toMatchObject({ event: 'COMPUTE_NODE_UPDATE', hypervisor_hostname: 'other' });
+    expect(a!.key).toBe(JSON.parse(a!.json).uuid ?? JSON.parse(a!.json).host);
+    expect(Object.keys(memory.get().computeNodes[VIM]!)).toEqual(['fake-mini']);
+    await changed.commit();
+    changed.release();
+    expect(Object.keys(memory.get().computeNodes[VIM]!)).toContain('other');
   });
 });

@@ -2,9 +2,10 @@
  * The settle rules, with a recording Delivery and a scripted publisher (fakes are right here:
  * the point is the decision ack / requeue / dead-letter, and faults on demand).
  */
-import { Pipeline, type PipelineObserver, type VimPipelineState } from '../../../src/daemon/pipeline.js';
-import { RecentIds, RecentStateChanges } from '../../../src/daemon/windows.js';
-import { PermanentPublishError, PublisherClosedError, type MessagePublisher, type PublishResult } from '../../../src/publish/types.js';
+import { Pipeline, type PipelineObserver } from '../../../src/daemon/pipeline.js';
+import { VimState } from '../../../src/daemon/vim-state.js';
+import { PermanentPublishError, PublisherClosedError } from '../../../src/publish/types.js';
+import { ScriptedDestination, type Answer } from '../../helpers/scripted-destination.js';
 import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
 import type { Subscription } from '../../../src/filter/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -22,12 +23,9 @@ function delivery(body: Buffer | string): Delivery & { settled: Settled[] } {
   };
 }
 
-class ScriptedPublisher implements MessagePublisher {
-  calls: { topic: string; json: string }[] = [];
-  constructor(private readonly answer: (topic: string) => Promise<PublishResult>) {}
-  publish(topic: string, json: string): Promise<PublishResult> {
-    this.calls.push({ topic, json });
-    return this.answer(topic);
+class ScriptedPublisher extends ScriptedDestination {
+  constructor(answer: Answer) {
+    super(answer);
   }
 }
 
@@ -46,17 +44,17 @@ const subs: Subscription[] = [
   { id: 's2', vimId: 'v1', states: ['*'], topic: 'B' },
 ];
 const powerOff = (id = 'm-1') => JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
-const state = (): VimPipelineState => ({ vimId: 'v1', dedupe: new RecentIds(100), recent: new RecentStateChanges(10), inFlight: new Set() });
-const ok = (topic: string) => Promise.resolve({ topic, status: 200 });
+const state = (): VimState => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
+const ok = (_topic: string) => Promise.resolve();
 
-function pipeline(pub: MessagePublisher, obs = counters(), maxBodyBytes = 1 << 20) {
-  return new Pipeline({ publisher: pub, subscriptions: () => subs, observer: obs, logger: silentLogger(), maxBodyBytes });
+function pipeline(pub: ScriptedDestination, obs = counters(), maxBodyBytes = 1 << 20) {
+  return new Pipeline({ destinations: { dmaap: pub }, defaultSink: 'dmaap', subscriptions: () => subs, observer: obs, logger: silentLogger(), maxBodyBytes });
 }
 
 describe('Pipeline settle rules', () => {
   it('acks only after every topic accepted', async () => {
     let releaseB!: () => void;
-    const pub = new ScriptedPublisher((t) => (t === 'B' ? new Promise((r) => (releaseB = () => r({ topic: t, status: 200 }))) : ok(t)));
+    const pub = new ScriptedPublisher((t) => (t === 'B' ? new Promise((r) => (releaseB = () => r())) : ok(t)));
     const d = delivery(powerOff());
     const done = pipeline(pub).accept(state(), d);
     await new Promise((r) => setTimeout(r, 20));
@@ -137,7 +135,7 @@ describe('Pipeline settle rules', () => {
 
   it('tracks in-flight deliveries until settled', async () => {
     let release!: () => void;
-    const pub = new ScriptedPublisher((t) => new Promise((r) => (release = () => r({ topic: t, status: 200 }))));
+    const pub = new ScriptedPublisher((t) => new Promise((r) => (release = () => r())));
     const st = state();
     const done = pipeline(pub).accept(st, delivery(JSON.stringify(toWireV2(expandVersioned('instance-create-end.json')))));
     expect(st.inFlight.size).toBe(1);

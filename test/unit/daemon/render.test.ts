@@ -1,9 +1,9 @@
 /**
- * renderMessages splices each event's envelope in front of the instance keys serialised once:
+ * renderVmMessages splices each event's envelope in front of the instance keys serialised once:
  * the text must be exactly what serializeMessage(toVmMessage(...)) writes, for every instance
  * notification in the fixtures, whatever characters their values hold.
  */
-import { renderMessages } from '../../../src/daemon/render.js';
+import { renderMatches, renderVmMessages } from '../../../src/daemon/render.js';
 import { matchSubscriptions } from '../../../src/filter/match.js';
 import type { Subscription } from '../../../src/filter/types.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
@@ -35,20 +35,22 @@ const cases = samples.flatMap(([name, sample]) => {
   return [[name, parsed.notification, matches] as const];
 });
 
-describe('renderMessages', () => {
+describe('renderVmMessages', () => {
   it('covers a good share of the fixtures', () => {
     expect(cases.length).toBeGreaterThan(40);
   });
 
   it.each(cases)('%s: each message is exactly serializeMessage(toVmMessage())', async (_name, n, matches) => {
-    const rendered = await renderMessages(VIM, n, matches);
-    for (const m of matches) expect(rendered.get(m)).toBe(serializeMessage(toVmMessage(VIM, n, m)));
+    const rendered = renderVmMessages(VIM, n, matches);
+    for (const m of matches) expect(rendered.get(m)).toEqual({ json: serializeMessage(toVmMessage(VIM, n, m)), key: toVmFields(n).instance_id ?? '' });
+    // renderMatches, as the pipeline and replay call it, gives the same for instance events.
+    expect((await renderMatches(VIM, n, matches)).value).toEqual(rendered);
   });
 
   it('maps the payload once per notification, whatever the number of topics', async () => {
     const [, n, matches] = cases.find(([, , ms]) => ms.length > 1)!;
     let calls = 0;
-    await renderMessages(VIM, n, matches, undefined, () => (calls++, toVmFields(n)));
+    renderVmMessages(VIM, n, matches, () => (calls++, toVmFields(n)));
     expect(calls).toBe(1);
   });
 });

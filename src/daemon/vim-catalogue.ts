@@ -1,0 +1,212 @@
+/**
+ * The VIM catalogue: the registered VIMs and subscriptions (in the store) and one running
+ * VimRunner per VIM. Every change goes through one validation pass and is applied here, so the
+ * admin API, the config seed and (with a shared store) other replicas all change VIMs the same
+ * way. Changes of one VIM are serialised: a listener is stopped before its replacement starts,
+ * and nothing is consumed for a VIM that is not registered.
+ */
+import { applyVimDefaults, type VimConfig, type VimSpec } from '../config/vim.js';
+import { validateSubscriptionItems, validateVimItems } from '../config/items.js';
+import { RelayError } from '../errors.js';
+import type { Subscription } from '../filter/types.js';
+import type { StoreState } from '../store/state-store.js';
+import type { ListenerStatusChange } from '../transport/types.js';
+import type { Logger } from '../util/logger.js';
+import type { Pipeline } from './pipeline.js';
+import { VimRunner, type VimRunnerOptions } from './vim-runner.js';
+import type { MetricsObserver } from './observer.js';
+import type { SinkName } from '../publish/destination.js';
+
+/** What the catalogue needs of a store: the file store and the PostgreSQL store both give it. */
+export interface CatalogueStore {
+  get(): Readonly<StoreState>;
+  update(mutator: (draft: StoreState) => void): Promise<void>;
+}
+
+export interface CatalogueOptions extends VimRunnerOptions {
+  /** How long a VIM removal or replacement waits for its in-flight notifications, ms. */
+  readonly drainTimeoutMs: number;
+  readonly defaultSink: SinkName;
+  /** Sinks the configuration sets up (a subscription naming another is refused). */
+  readonly sinks: ReadonlySet<SinkName>;
+  /** Called after a VIM is removed (its queue unbound, or deleted when purge). */
+  readonly retire?: (vim: VimConfig, purge: boolean) => Promise<void>;
+}
+
+export class VimCatalogue {
+  private readonly runners = new Map<string, VimRunner>();
+  /** Per VIM: the tail of its queued changes. */
+  private readonly turns = new Map<string, Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly store: () => CatalogueStore,
+    private readonly pipeline: Pipeline,
+    private readonly opts: CatalogueOptions,
+    private readonly observer: MetricsObserver,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts every stored VIM's listener, all at once (the transport bounds the connection attempts). */
+  async startAll(): Promise<void> {
+    const state = this.store().get();
+    for (const s of state.subscriptions) this.knowRoute(s);
+    await Promise.all(state.vims.map((spec) => this.serial(spec.id, () => this.startRunner(applyVimDefaults(spec)))));
+  }
+
+  get running(): ReadonlyMap<string, VimRunner> {
+    return this.runners;
+  }
+
+  vims(): VimConfig[] {
+    return this.store().get().vims.map((s) => applyVimDefaults(s));
+  }
+
+  vim(id: string): { vim: VimConfig; status?: ListenerStatusChange } | undefined {
+    const spec = this.store().get().vims.find((v) => v.id === id);
+    return spec && { vim: applyVimDefaults(spec), status: this.runners.get(id)?.status };
+  }
+
+  /** Creates or replaces; the listener restarts only when the VIM's settings changed. */
+  putVim(id: string, body: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimConfig }> {
+    const spec: VimSpec = { ...body, id };
+    validated(() => validateVimItems([spec]), /^vims\[0\]/gm);
+    return this.serial(id, async () => {
+      const old = this.store().get().vims.find((v) => v.id === id);
+      const next = applyVimDefaults(spec);
+      const changed = !old || JSON.stringify(applyVimDefaults(old)) !== JSON.stringify(next);
+      if (changed) await this.stopRunner(id);
+      await this.store().update((s) => {
+        s.vims = [...s.vims.filter((v) => v.id !== id), spec];
+      });
+      if (changed) await this.startRunner(next);
+      this.log.info(old ? 'VIM replaced' : 'VIM created', { vim: id, restarted: changed });
+      return { created: !old, vim: next };
+    });
+  }
+
+  /** Stops its listener (in-flight settled), unbinds (or with purge deletes) its queue, removes it and its subscriptions. */
+  deleteVim(id: string, purge = false): Promise<boolean> {
+    return this.serial(id, async () => {
+      const spec = this.store().get().vims.find((v) => v.id === id);
+      if (!spec) return false;
+      await this.stopRunner(id);
+      await this.store().update((s) => {
+        s.vims = s.vims.filter((v) => v.id !== id);
+        s.subscriptions = s.subscriptions.filter((x) => x.vimId !== id);
+        delete s.computeNodes[id];
+      });
+      this.log.info('VIM deleted with its subscriptions', { vim: id, purge });
+      await this.retire(applyVimDefaults(spec), purge);
+      return true;
+    });
+  }
+
+  subscriptions(vimId?: string): Subscription[] {
+    return this.store().get().subscriptions.filter((s) => vimId === undefined || s.vimId === vimId);
+  }
+
+  subscription(id: string): Subscription | undefined {
+    return this.store().get().subscriptions.find((s) => s.id === id);
+  }
+
+  putSubscription(id: string, body: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }> {
+    const sub: Subscription = { ...body, id, states: body.states.map((s) => s.toUpperCase()) };
+    validated(() => validateSubscriptionItems([sub]), /^subscriptions\[0\]/gm);
+    const sink = sub.sink ?? this.opts.defaultSink;
+    if (!this.opts.sinks.has(sink)) {
+      throw new RelayError('CONFLICT', `sink "${sink}" is not configured; set kafka.brokers first, or use sink "dmaap"`);
+    }
+    // Serialised with its VIM's changes: a subscription never lands on a VIM being deleted.
+    return this.serial(sub.vimId, async () => {
+      if (!this.store().get().vims.some((v) => v.id === sub.vimId)) {
+        throw new RelayError('CONFLICT', `vimId "${sub.vimId}" is not a registered VIM; PUT /api/v1/vims/${sub.vimId} first`);
+      }
+      const created = !this.store().get().subscriptions.some((s) => s.id === id);
+      await this.store().update((s) => {
+        s.subscriptions = [...s.subscriptions.filter((x) => x.id !== id), sub];
+      });
+      this.knowRoute(sub);
+      return { created, subscription: sub };
+    });
+  }
+
+  async deleteSubscription(id: string): Promise<boolean> {
+    if (!this.subscription(id)) return false;
+    await this.store().update((s) => {
+      s.subscriptions = s.subscriptions.filter((x) => x.id !== id);
+    });
+    return true;
+  }
+
+  /** Stop taking deliveries on every VIM; wait for those in hand up to `deadline`. Returns how many are left. */
+  async drainAll(deadline: number): Promise<number> {
+    this.closed = true;
+    const left = await Promise.all([...this.runners.values()].map((r) => r.drain(deadline)));
+    return left.reduce((a, b) => a + b, 0);
+  }
+
+  /** Requeue whatever is unsettled and close every connection. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((r) => r.close()));
+  }
+
+  private knowRoute(s: Subscription): void {
+    this.observer.knowRoute(s.vimId, s.sink ?? this.opts.defaultSink, s.topic);
+  }
+
+  private async startRunner(vim: VimConfig): Promise<void> {
+    // A signal during start-up or a change: stop() has already drained the runners that existed.
+    if (this.closed) return;
+    const runner = new VimRunner(vim, this.pipeline, this.opts, this.log);
+    runner.on('status', (s: ListenerStatusChange) => {
+      this.observer.vimStatus(vim.id, s.status);
+      this.log.info('VIM status changed', { vim: vim.id, status: s.status, reason: s.reason });
+    });
+    this.runners.set(vim.id, runner);
+    this.observer.knowVim(vim.id);
+    this.observer.vimStatus(vim.id, runner.status.status);
+    await runner.start();
+  }
+
+  private async stopRunner(id: string): Promise<void> {
+    const runner = this.runners.get(id);
+    if (!runner) return;
+    this.runners.delete(id);
+    await runner.stop(Date.now() + this.opts.drainTimeoutMs);
+    this.observer.forgetVim(id);
+  }
+
+  private async retire(vim: VimConfig, purge: boolean): Promise<void> {
+    if (!this.opts.retire) return;
+    try {
+      await this.opts.retire(vim, purge);
+    } catch (e) {
+      // The VIM is gone either way; its queue stays bound, which the operator must hear of.
+      this.log.warn(purge ? 'could not delete the removed VIM\'s queues' : 'could not unbind the removed VIM\'s queue; it keeps filling', {
+        vim: vim.id, queue: vim.queue, error: (e as Error).message,
+      });
+    }
+  }
+
+  /** Runs `fn` after every change of VIM `id` queued before it. */
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.turns.get(id) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.turns.set(id, tail);
+    void tail.then(() => {
+      if (this.turns.get(id) === tail) this.turns.delete(id);
+    });
+    return run;
+  }
+}
+
+/** One validation pass for the API and the config alike; the item's path becomes "body". */
+function validated(check: () => void, itemPath: RegExp): void {
+  try {
+    check();
+  } catch (e) {
+    throw new RelayError('VALIDATION_FAILED', (e as Error).message.replace(itemPath, 'body'));
+  }
+}

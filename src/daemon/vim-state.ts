@@ -1,0 +1,31 @@
+/**
+ * Everything the pipeline keeps for one VIM, in one object that goes when the VIM goes:
+ * recently published message_ids, the check_vim_status window and its subscription, the
+ * deliveries in flight, and the message_ids being handled (so a redelivery waits for its twin).
+ */
+import type { Subscription } from '../filter/types.js';
+import { RecentIds, RecentStateChanges } from './windows.js';
+
+export interface VimStateOptions {
+  /** Recently published message_ids remembered (0 = off). */
+  readonly dedupeWindow: number;
+  /** State changes kept for check_vim_status. */
+  readonly recentWindow: number;
+}
+
+export class VimState {
+  readonly dedupe: RecentIds;
+  readonly recent: RecentStateChanges;
+  /** Promises of deliveries being processed: what shutdown and VIM removal wait for. */
+  readonly inFlight = new Set<Promise<void>>();
+  /** message_id -> settles when the delivery carrying it is settled. */
+  readonly handling = new Map<string, Promise<void>>();
+  /** The window behind check_vim_status sees every completed or failed instance operation. */
+  readonly windowSubscriptions: readonly Subscription[];
+
+  constructor(readonly vimId: string, opts: VimStateOptions) {
+    this.dedupe = new RecentIds(opts.dedupeWindow);
+    this.recent = new RecentStateChanges(opts.recentWindow);
+    this.windowSubscriptions = [{ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] }];
+  }
+}

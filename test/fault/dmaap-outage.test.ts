@@ -67,6 +67,15 @@ test('a 10-second 503 outage under steady traffic: deliveries stay unacked up to
   expect(t.foreign).toEqual([]);
   await relay.untilDrained();
   await waitFor(async () => (await relay.get('/readyz')).status === 200, 'readyz 200 once DMaaP accepts again');
+  // The log tells the outage: its start at warn (with the status), summaries while it lasts, its end with its length.
+  const logged = relay.daemon.lines.filter((l) => l.destination === 'dmaap');
+  const first = logged.find((l) => l.message === 'dmaap failing; records are kept and retried');
+  expect(first).toMatchObject({ level: 'warn', reason: expect.stringContaining('HTTP 503'), retryInMs: expect.any(Number) });
+  expect(logged.filter((l) => l.message === 'dmaap still failing').length).toBeGreaterThanOrEqual(1);
+  const recovered = logged.find((l) => l.message === 'dmaap recovered');
+  expect(recovered).toMatchObject({ level: 'info', outageMs: expect.any(Number), peakWaiting: expect.any(Number) });
+  expect(recovered!.outageMs as number).toBeGreaterThanOrEqual(9000);
+  expect(recovered!.peakWaiting as number).toBeGreaterThan(0);
 });
 
 test('429 with Retry-After: the batch waits as long as told, then everything arrives', async () => {

@@ -79,10 +79,15 @@ describe('DmaapPublisher under faults', () => {
       expect(err).toBeInstanceOf(PermanentPublishError);
       expect(err).toMatchObject({ code: 'DMAAP_REJECTED', status: 400 });
       expect(err.message).toContain('Expecting an array or an object.');
+      // Several topics: the reason names the one that refused.
+      expect(err.message).toMatch(/^DMaaP topic T: HTTP 400/);
+      expect(err.message).not.toMatch(/HTTP 400: HTTP 400/);
     }
     expect(fault.requests).toHaveLength(1);
     expect(publisher.pending()).toBe(0);
     expect(publisher.healthy()).toMatchObject({ ok: false, lastStatus: 400 });
+    // One refused batch is not an outage: reachability (readiness) stays up, without further traffic.
+    expect(publisher.health().ok).toBe(true);
   });
 
   it('retries a request left hanging past timeoutMs', async () => {
@@ -175,8 +180,10 @@ describe('DmaapPublisher under faults', () => {
     const p = publisher.publish('T', '{"a":1}');
     await until(() => requests.length === 1);
     expect(publisher.healthy()).toMatchObject({ ok: false, lastStatus: 503 });
+    expect(publisher.health()).toMatchObject({ ok: false, reason: 'T: HTTP 503' });
     await p;
     expect(publisher.healthy()).toMatchObject({ ok: true, lastStatus: 200 });
+    expect(publisher.health().ok).toBe(true);
   });
 });
 

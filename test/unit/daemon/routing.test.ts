@@ -1,0 +1,160 @@
+/**
+ * Routing and the one settlement place: each message goes to the destination its subscription
+ * names, a notification is acked only when every destination accepted, and every failure
+ * settles by its catalogue code's disposition.
+ */
+import { Pipeline, type PipelineObserver, type SideStep } from '../../../src/daemon/pipeline.js';
+import { VimState } from '../../../src/daemon/vim-state.js';
+import { RelayError } from '../../../src/errors.js';
+import type { Subscription } from '../../../src/filter/types.js';
+import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
+import { ScriptedDestination } from '../../helpers/scripted-destination.js';
+
+type Settled = 'ack' | 'requeue' | `dead:${string}`;
+function delivery(id = 'm-1'): Delivery & { settled: Settled[]; reasons: DeadLetterReason[] } {
+  const settled: Settled[] = [];
+  const reasons: DeadLetterReason[] = [];
+  const body = Buffer.from(JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id })));
+  return {
+    vimId: 'v1', body, source: 'versioned_notifications.info', redelivered: false, settled, reasons,
+    ack: () => void settled.push('ack'),
+    requeue: () => void settled.push('requeue'),
+    deadLetter: async (r) => void (settled.push(`dead:${r.code}`), reasons.push(r)),
+  };
+}
+const observer: PipelineObserver = { consumed() {}, filtered() {}, published() {}, deadLettered() {}, duplicate() {}, inFlight() {} };
+const state = () => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
+
+function setup(subs: Subscription[], opts: { kafka?: boolean; sideSteps?: SideStep[] } = {}) {
+  const dmaap = new ScriptedDestination(undefined, 'dmaap');
+  const kafka = new ScriptedDestination(undefined, 'kafka');
+  const pipeline = new Pipeline({
+    destinations: opts.kafka === false ? { dmaap } : { dmaap, kafka },
+    defaultSink: 'dmaap', subscriptions: () => subs, observer, logger: silentLogger(), maxBodyBytes: 1 << 20, sideSteps: opts.sideSteps,
+  });
+  return { dmaap, kafka, pipeline };
+}
+
+const sub = (id: string, topic: string, sink?: 'dmaap' | 'kafka'): Subscription => ({ id, vimId: 'v1', states: ['POWER_OFF'], topic, ...(sink ? { sink } : {}) });
+
+describe('routing by sink', () => {
+  it('sends each message to its subscription sink; Kafka records carry the VM key and the headers', async () => {
+    const { dmaap, kafka, pipeline } = setup([sub('a', 'MR_TOPIC'), sub('b', 'kafka.topic', 'kafka')]);
+    const d = delivery('mid-7');
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['ack']);
+    expect(dmaap.calls.map((r) => r.topic)).toEqual(['MR_TOPIC']);
+    expect(kafka.calls).toHaveLength(1);
+    const [rec] = kafka.calls;
+    const msg = JSON.parse(rec!.json);
+    expect(rec!.json).toBe(dmaap.calls[0]!.json); // byte for byte what DMaaP gets
+    expect(rec!.key).toBe(msg.instance_id);
+    expect(rec!.headers).toEqual({ message_id: 'mid-7', vim_id: 'v1', event: 'POWER_OFF', 'content-type': 'application/json' });
+  });
+
+  it('acks only when both destinations accepted', async () => {
+    const { dmaap, kafka, pipeline } = setup([sub('a', 'MR'), sub('b', 'K', 'kafka')]);
+    let releaseKafka!: () => void;
+    kafka.answer = () => new Promise((r) => (releaseKafka = r));
+    const d = delivery();
+    const done = pipeline.accept(state(), d);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(dmaap.calls).toHaveLength(1);
+    expect(d.settled).toEqual([]);
+    releaseKafka();
+    await done;
+    expect(d.settled).toEqual(['ack']);
+  });
+
+  it('dead-letters with the refusing destination named when one refuses for good, though the other accepted', async () => {
+    const { kafka, pipeline } = setup([sub('a', 'MR'), sub('b', 'K', 'kafka')]);
+    kafka.answer = (t) => Promise.reject(new RelayError('KAFKA_REJECTED', `Kafka topic ${t}: TOPIC_AUTHORIZATION_FAILED`));
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['dead:KAFKA_REJECTED']);
+    expect(d.reasons[0]!.message).toContain('Kafka topic K');
+  });
+
+  it('dead-letters SINK_NOT_CONFIGURED when a subscription names a sink the config does not set up', async () => {
+    const { dmaap, pipeline } = setup([sub('a', 'MR'), sub('b', 'K', 'kafka')], { kafka: false });
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['dead:SINK_NOT_CONFIGURED']);
+    expect(d.reasons[0]!.message).toMatch(/subscription b routes topic K to kafka, which is not configured/);
+    expect(dmaap.calls).toHaveLength(1);
+  });
+});
+
+describe('settling by disposition', () => {
+  it.each([
+    ['PUBLISHER_CLOSED', 'requeue'],
+    ['PUBLISHER_OVERLOADED', 'requeue'],
+    ['DMAAP_RETRY_EXPIRED', 'dead:DMAAP_RETRY_EXPIRED'],
+    ['VES_REJECTED', 'dead:VES_REJECTED'],
+  ] as const)('%s -> %s', async (code, expected) => {
+    const { dmaap, pipeline } = setup([sub('a', 'MR')]);
+    dmaap.answer = () => Promise.reject(new RelayError(code, 'scripted'));
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual([expected]);
+  });
+
+  it('requeues after an error outside the catalogue (a bug), and the next notification goes through', async () => {
+    const { dmaap, pipeline } = setup([sub('a', 'MR')]);
+    dmaap.answer = () => Promise.reject(new TypeError('boom'));
+    const st = state();
+    const d = delivery('x');
+    await pipeline.accept(st, d);
+    expect(d.settled).toEqual(['requeue']);
+    dmaap.answer = () => Promise.resolve();
+    const next = delivery('x');
+    await pipeline.accept(st, next);
+    expect(next.settled).toEqual(['ack']);
+  });
+});
+
+describe('side steps (records no subscription asked for)', () => {
+  const events: string[] = [];
+  const ves = new ScriptedDestination(undefined, 'ves');
+  const step: SideStep = {
+    prepare: async (vimId) => ({
+      value: [{ destination: 'ves', record: { topic: vimId, json: '{"event":{}}' }, subscription: '' }],
+      commit: async () => void events.push('commit'),
+      release: () => void events.push('release'),
+    }),
+  };
+
+  beforeEach(() => {
+    events.length = 0;
+    ves.calls.length = 0;
+    ves.answer = () => Promise.resolve();
+  });
+
+  function withVes(subs: Subscription[]) {
+    const dmaap = new ScriptedDestination();
+    const pipeline = new Pipeline({
+      destinations: { dmaap, ves }, defaultSink: 'dmaap', subscriptions: () => subs, observer, logger: silentLogger(), maxBodyBytes: 1 << 20, sideSteps: [step],
+    });
+    return { dmaap, pipeline };
+  }
+
+  it('sends a step record although no subscription matched, commits after acceptance, releases always', async () => {
+    const { pipeline } = withVes([]);
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['ack']);
+    expect(ves.calls.map((r) => r.topic)).toEqual(['v1']);
+    expect(events).toEqual(['commit', 'release']);
+  });
+
+  it('does not commit when the step destination is down at close: requeued, released', async () => {
+    const { pipeline } = withVes([sub('a', 'MR')]);
+    ves.answer = () => Promise.reject(new RelayError('PUBLISHER_CLOSED', 'closing'));
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['requeue']);
+    expect(events).toEqual(['release']);
+  });
+});

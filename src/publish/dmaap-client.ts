@@ -35,7 +35,13 @@ export interface DmaapResponse {
  */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-export class DmaapClient {
+/** What the publisher needs of a client: one POST of a batch, and freeing its sockets. */
+export interface BatchPoster {
+  postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse>;
+  close(): void;
+}
+
+export class DmaapClient implements BatchPoster {
   private readonly http: AxiosInstance;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;

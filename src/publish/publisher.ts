@@ -13,7 +13,7 @@
 import PQueue from 'p-queue';
 import { BatchAssembler, type Sized } from './batch.js';
 import { classifyError, classifyResponse, describeError, type Outcome } from './classify.js';
-import { DmaapClient } from './dmaap-client.js';
+import { DmaapClient, type BatchPoster } from './dmaap-client.js';
 import { resolvePublisherOptions, type DmaapPublisherOptions, type ResolvedPublisherOptions } from './options.js';
 import { planAfter, type Plan } from './plan.js';
 import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError, type PublishResult } from './types.js';
@@ -46,7 +46,7 @@ export class DmaapPublisher implements Destination {
   readonly name = 'dmaap';
   private readonly o: ResolvedPublisherOptions;
   private readonly outage: OutageTracker;
-  private readonly client: DmaapClient;
+  private readonly client: BatchPoster;
   private readonly queue: PQueue;
   private readonly assembler: BatchAssembler<Entry>;
   private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
@@ -61,10 +61,11 @@ export class DmaapPublisher implements Destination {
   private closing?: Promise<void>;
   private onDrained?: () => void;
 
-  constructor(options: DmaapPublisherOptions, logger: Logger = silentLogger()) {
+  /** `client` replaces the HTTP client (unit tests drive the publisher with a scripted one). */
+  constructor(options: DmaapPublisherOptions, logger: Logger = silentLogger(), client?: BatchPoster) {
     this.o = resolvePublisherOptions(options);
     this.outage = new OutageTracker('dmaap', logger);
-    this.client = new DmaapClient({ ...this.o, maxSockets: this.o.maxInFlightRequests });
+    this.client = client ?? new DmaapClient({ ...this.o, maxSockets: this.o.maxInFlightRequests });
     this.queue = new PQueue({ concurrency: this.o.maxInFlightRequests });
     this.assembler = new BatchAssembler({ maxMessages: this.o.batchMaxMessages, maxBytes: this.o.batchMaxBytes });
     this.queue.on('next', () => this.flushDeferred());

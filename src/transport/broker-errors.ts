@@ -92,7 +92,9 @@ function explain091(ctx: AttemptContext, said: string): string | undefined {
 }
 
 function explain10(ctx: AttemptContext, e: unknown, said: string): string | undefined {
-  const { condition, description = '' } = amqp10Parts(e);
+  // The listener wraps rhea's error (as `cause`) in a text that says where it happened.
+  const own = amqp10Parts(e);
+  const { condition, description = '' } = own.condition ? own : amqp10Parts((e as { cause?: unknown } | null)?.cause);
   if (condition === 'amqp:unauthorized-access') {
     // SASL outcome 1 ("auth") vs. RabbitMQ's close after open for a vhost the user cannot use.
     if (/Failed to authenticate/i.test(description)) return loginRefused(ctx, said);

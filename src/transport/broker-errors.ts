@@ -53,8 +53,9 @@ function messageOf(e: unknown): string {
 
 const user = (ctx: AttemptContext): string => (ctx.username ? `user "${ctx.username}"` : "the broker's default user (the URL names none)");
 
-function loginRefused(ctx: AttemptContext, said: string): string {
-  return `login refused for ${user(ctx)} (ACCESS_REFUSED): check the user name and password in the transport_url (the password is not shown) (broker said: ${said})`;
+/** `tag`: the refusal in the protocol's own terms (0-9-1 ACCESS_REFUSED, 1.0 amqp:unauthorized-access). */
+function loginRefused(ctx: AttemptContext, said: string, tag: string): string {
+  return `login refused for ${user(ctx)} (${tag}): check the user name and password in the transport_url (the password is not shown) (broker said: ${said})`;
 }
 
 function vhostRefused(ctx: AttemptContext, said: string): string {
@@ -84,7 +85,7 @@ function socketText(code: string, said: string): string | undefined {
 }
 
 function explain091(ctx: AttemptContext, said: string): string | undefined {
-  if (/ACCESS[-_]REFUSED|\b403\b/.test(said) && /Handshake terminated|Login was refused/.test(said)) return loginRefused(ctx, said);
+  if (/ACCESS[-_]REFUSED|\b403\b/.test(said) && /Handshake terminated|Login was refused/.test(said)) return loginRefused(ctx, said, 'ACCESS_REFUSED');
   // RabbitMQ refuses connection.open (unknown vhost, or no permission on it) with a bare
   // connection.close that amqplib reports without its text.
   if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(said) || /NOT[-_]ALLOWED|\b530\b/.test(said)) return vhostRefused(ctx, said);
@@ -97,7 +98,7 @@ function explain10(ctx: AttemptContext, e: unknown, said: string): string | unde
   const { condition, description = '' } = own.condition ? own : amqp10Parts((e as { cause?: unknown } | null)?.cause);
   if (condition === 'amqp:unauthorized-access') {
     // SASL outcome 1 ("auth") vs. RabbitMQ's close after open for a vhost the user cannot use.
-    if (/Failed to authenticate/i.test(description)) return loginRefused(ctx, said);
+    if (/Failed to authenticate/i.test(description)) return loginRefused(ctx, said, condition);
     if (/insufficient permissions|vhost/i.test(description)) return vhostRefused(ctx, said);
   }
   if (/Unsupported AMQP version: 0-9-1/.test(said)) {
@@ -106,9 +107,15 @@ function explain10(ctx: AttemptContext, e: unknown, said: string): string | unde
   return undefined;
 }
 
+function errnoCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** The readable text of one failed attempt on one host (without the host, which the caller adds). */
 export function explainConnectFailure(e: unknown, ctx: AttemptContext): ExplainedFailure {
-  const secrets = ctx.password ? [ctx.password] : [];
+  // A password equal to the user name is not masked: the user name is shown everywhere anyway.
+  const secrets = ctx.password && ctx.password !== ctx.username ? [ctx.password] : [];
   const clean = (t: string): string => redactText(t, secrets);
   // Our own errors (a refused declaration, an unreadable TLS file) already say what to fix.
   if (e instanceof RelayError) return { text: clean(e.message), hostIndependent: e.code === 'CONFIG_INVALID' };
@@ -116,9 +123,9 @@ export function explainConnectFailure(e: unknown, ctx: AttemptContext): Explaine
   const said = messageOf(e);
   // amqplib's own socket timeout (set to the same transport.connectTimeoutMs).
   if (said === 'connect ETIMEDOUT') return { text: timeoutText(ctx.connectTimeoutMs), hostIndependent: false };
-  const code = (e as { code?: unknown } | null)?.code;
+  const code = errnoCode(e) ?? errnoCode((e as { cause?: unknown } | null)?.cause);
   const explained =
-    (typeof code === 'string' ? socketText(code, said) : undefined) ??
+    (code ? socketText(code, said) : undefined) ??
     (ctx.kind === 'amqp091' ? explain091(ctx, said) : explain10(ctx, e, said));
   return { text: clean(explained ?? said), hostIndependent: false };
 }

@@ -59,7 +59,7 @@ describe('explainConnectFailure', () => {
     const sasl = new rheaErrors.ConnectionError('Failed to authenticate: 1', 'amqp:unauthorized-access');
     const err = new Amqp10AttemptError('the broker closed the connection (amqp:unauthorized-access: Failed to authenticate: 1)', sasl);
     const { text } = explainConnectFailure(err, ctx10);
-    expect(text).toMatch(/^login refused for user "relay" \(ACCESS_REFUSED\): check the user name and password in the transport_url/);
+    expect(text).toMatch(/^login refused for user "relay" \(amqp:unauthorized-access\): check the user name and password in the transport_url \(the password is not shown\)/);
     expect(text).toContain('Failed to authenticate');
     expect(explainConnectFailure(sasl, { ...ctx10, username: undefined }).text).toContain("the broker's default user (the URL names none)");
   });

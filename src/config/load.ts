@@ -19,7 +19,10 @@ export interface RelayConfig {
     batchMaxMessages: number; batchMaxBytes: number; lingerMs: number; maxInFlightRequests: number;
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
   };
-  transport: { prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number };
+  transport: {
+    prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number;
+    connectTimeoutMs: number; maxConcurrentConnects: number;
+  };
   store: { path: string };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   shutdown: { timeoutMs: number };

@@ -65,6 +65,8 @@ export const configSchema = {
     reconnectMaxMs: { doc: 'Cap of the broker reconnect delay.', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.reconnectMaxMs, env: 'VIM_EVENT_RELAY_TRANSPORT_RECONNECT_MAX_MS' },
     heartbeatSeconds: { doc: "Broker heartbeat / idle timeout (oslo's default 60); a URL's ?heartbeat_timeout_threshold= wins.", format: positiveInt(0), default: DEFAULT_TRANSPORT_OPTIONS.heartbeatSeconds, env: 'VIM_EVENT_RELAY_TRANSPORT_HEARTBEAT_SECONDS' },
     maxBodyBytes: { doc: 'A notification body larger than this is dead-lettered (BODY_TOO_LARGE) unparsed.', format: positiveInt(1024), default: DEFAULT_TRANSPORT_OPTIONS.maxBodyBytes, env: 'VIM_EVENT_RELAY_TRANSPORT_MAX_BODY_BYTES' },
+    connectTimeoutMs: { doc: 'One connection attempt to one broker host (TCP, TLS, login, declarations, consumers) must finish within this, else the next host is tried.', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.connectTimeoutMs, env: 'VIM_EVENT_RELAY_TRANSPORT_CONNECT_TIMEOUT_MS' },
+    maxConcurrentConnects: { doc: 'Broker TCP connects in progress at once, across all VIMs; the rest wait their turn (a connect holds its slot until TCP is up, at most transport.connectTimeoutMs).', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.maxConcurrentConnects, env: 'VIM_EVENT_RELAY_TRANSPORT_MAX_CONCURRENT_CONNECTS' },
   },
   store: {
     path: { doc: 'JSON file holding VIMs, subscriptions and compute-node memory (atomic writes).', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },

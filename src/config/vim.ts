@@ -44,12 +44,5 @@ export function applyVimDefaults(v: VimSpec): VimConfig {
   };
 }
 
-/** `<topic>.<priority>` for every pair: the routing keys (0-9-1) nova's notifier uses. */
-export function routingKeys(v: VimConfig): string[] {
-  return v.topics.flatMap((t) => v.priorities.map((p) => `${t}.${p.toLowerCase()}`));
-}
-
-/** oslo's routable AMQP 1.0 notification addresses (amqp1 driver, "routable" addressing). */
-export function defaultAmqp10Addresses(v: VimConfig): string[] {
-  return routingKeys(v).map((k) => `openstack.org/om/notify/anycast/${v.exchange}/${k}`);
-}
+// Defined by the transport (which must not import config); re-exported for config's callers.
+export { routingKeys, defaultAmqp10Addresses } from '../transport/routing.js';

@@ -4,49 +4,15 @@
  * then requeue the rest and close.
  */
 import { EventEmitter } from 'node:events';
-import { parseTransportUrl, redactTransportUrl, TransportUrlError, type TransportKind } from '../transport/transport-url.js';
+import { redactTransportUrl } from '../transport/transport-url.js';
+import { createListener } from '../transport/create-listener.js';
 import type { TransportOptions } from '../transport/options.js';
 import type { ListenerStatusChange, VimListener } from '../transport/types.js';
 import type { VimConfig } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
-import { Amqp091Listener } from '../transport/amqp091/listener.js';
-import { Amqp10Listener } from '../transport/amqp10/listener.js';
 import { VimState, type VimStateOptions } from './vim-state.js';
 import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 import type { Pipeline } from './pipeline.js';
-
-/**
- * Stands in for the listener of a VIM whose stored transport_url no longer parses (written by an
- * older version that checked less): that VIM is UNREACHABLE with the reason, and the daemon and
- * every other VIM run on. A PUT of a corrected URL replaces it.
- */
-class UnusableUrlListener extends EventEmitter implements VimListener {
-  readonly status: ListenerStatusChange;
-
-  constructor(readonly vimId: string, problem: string) {
-    super();
-    this.status = { status: 'UNREACHABLE', since: new Date(), reason: `transportUrl: ${problem}; correct it with PUT /api/v1/vims/${vimId}` };
-  }
-
-  async start(): Promise<void> {
-    this.emit('status', this.status);
-  }
-
-  async stopConsuming(): Promise<void> {}
-
-  async close(): Promise<void> {}
-}
-
-export function createListener(vim: VimConfig, opts: TransportOptions, logger: Logger): VimListener {
-  let kind: TransportKind;
-  try {
-    kind = parseTransportUrl(vim.transportUrl).kind;
-  } catch (e) {
-    if (!(e instanceof TransportUrlError)) throw e;
-    return new UnusableUrlListener(vim.id, e.message);
-  }
-  return kind === 'amqp10' ? new Amqp10Listener(vim, opts, logger) : new Amqp091Listener(vim, opts, logger);
-}
 
 export interface VimRunnerOptions extends VimStateOptions {
   readonly transport: TransportOptions;

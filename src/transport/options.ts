@@ -8,6 +8,14 @@ export interface TransportOptions {
   readonly heartbeatSeconds: number;
   /** A body larger than this is dead-lettered as BODY_TOO_LARGE without being parsed. */
   readonly maxBodyBytes: number;
+  /**
+   * One attempt on one host (TCP, TLS, login, declarations, consumers attached) must be done
+   * within this, or that host has failed. Bounds how long a broker that accepts TCP and then
+   * says nothing holds a connect slot.
+   */
+  readonly connectTimeoutMs: number;
+  /** Connection attempts in progress at once across every VIM of the process. */
+  readonly maxConcurrentConnects: number;
 }
 
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
@@ -16,4 +24,6 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   reconnectMaxMs: 30000,
   heartbeatSeconds: 60,
   maxBodyBytes: 1048576,
+  connectTimeoutMs: 10000,
+  maxConcurrentConnects: 32,
 };

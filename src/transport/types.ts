@@ -37,9 +37,30 @@ export interface ListenerStatusChange {
 }
 
 /**
- * One VIM's consumer. Events: 'status' (ListenerStatusChange).
- * start() resolves once the first connection attempt is made (it does not throw on an
- * unreachable broker: it keeps reconnecting and reports UNREACHABLE).
+ * What a listener needs to know about its VIM. config/vim.ts's VimConfig (the VIM with its
+ * defaults applied) is assignable to it; transport/ defines its own so that it never imports
+ * the config layer.
+ */
+export interface ListenerSpec {
+  readonly id: string;
+  readonly transportUrl: string;
+  /** The control exchange nova publishes to (0-9-1; the default 1.0 addresses name it too). */
+  readonly exchange: string;
+  readonly exchangeDurable: boolean;
+  readonly topics: readonly string[];
+  readonly priorities: readonly string[];
+  readonly queue: string;
+  readonly deadLetterQueue: string;
+  /** AMQP 1.0 only; empty = oslo's routable notification addresses. */
+  readonly addresses: readonly string[];
+}
+
+/**
+ * One VIM's consumer. Events: 'status' (ListenerStatusChange), once per change of `status`
+ * (a newer reason for the same status updates `status.reason` without an event).
+ * start() returns at once: connecting happens in the background (it waits its turn for a
+ * process-wide connect slot), never throws on an unreachable broker, keeps reconnecting and
+ * reports UNREACHABLE. A listener starts once: a second start() rejects.
  */
 export interface VimListener extends EventEmitter {
   readonly vimId: string;

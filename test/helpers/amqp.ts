@@ -86,6 +86,8 @@ export const FAST_TRANSPORT: TransportOptions = {
   reconnectMaxMs: 400,
   heartbeatSeconds: 5,
   maxBodyBytes: 1048576,
+  connectTimeoutMs: 10000,
+  maxConcurrentConnects: 32,
 };
 
 /** A VIM with its own exchange, queue and DLQ names, plus what cleanup() needs to remove them. */

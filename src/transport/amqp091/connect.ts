@@ -1,27 +1,18 @@
 /**
- * Opening an AMQP 0-9-1 connection to one of a transport_url's hosts. A "round" tries every
- * host once, starting where the last connection was lost, as kombu does for oslo: it only
- * sleeps once a full cycle over the alternates has failed, so failover to a healthy host is
- * immediate while an all-down cluster is retried with backoff (the caller's job).
+ * Opening an AMQP 0-9-1 connection to one host of a transport_url. Which host, how often and
+ * how long to wait is the supervisor's business (../supervisor.ts); this connects once.
  */
+import diagnostics from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { connect, type Channel, type ChannelModel, type Options, type SocketOptions } from 'amqplib';
-import { RelayError } from '../../errors.js';
 import { redactText } from '../../util/redact.js';
 import type { TransportOptions } from '../options.js';
-import { hostLabel, type TransportHost, type TransportUrl } from '../transport-url.js';
+import type { TransportHost, TransportUrl } from '../transport-url.js';
 import { heartbeatSeconds, tlsFiles } from '../url-options.js';
-
-/** Bounds TCP connect plus the AMQP handshake, so a black-holed host cannot stall a round. */
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface ConnectionTarget {
   readonly target: Options.Connect;
   readonly socket: SocketOptions;
-}
-
-export interface Connected {
-  readonly model: ChannelModel;
-  readonly hostIndex: number;
 }
 
 /** An error's message, safe for a log line or a status reason. */
@@ -52,7 +43,9 @@ export function connectionTarget(url: TransportUrl, host: TransportHost, opts: T
     heartbeat: heartbeatSeconds(url, opts),
   };
   const socket: SocketOptions = {
-    timeout: CONNECT_TIMEOUT_MS,
+    // The supervisor bounds the whole attempt with the same value; this idle timeout also
+    // frees the socket of an attempt the supervisor has already given up on.
+    timeout: opts.connectTimeoutMs,
     // Shown by rabbitmqctl list_connections / the management UI, so operators can tell us apart.
     clientProperties: { connection_name: `vim-event-relay ${vimId}` },
     ...(url.tls ? tlsFiles(url.query) : {}),
@@ -60,26 +53,47 @@ export function connectionTarget(url: TransportUrl, host: TransportHost, opts: T
   return { target, socket };
 }
 
-/** What a handshake refusal usually means, for the status reason. */
-function hint(message: string): string {
-  if (/ACCESS[-_]REFUSED|\b403\b/.test(message)) return '; check the user name and password in the transport_url';
-  if (/NOT[-_]ALLOWED|\b530\b/.test(message)) return '; check the virtual host in the transport_url and the user\'s permissions on it';
-  return '';
-}
+/** Node publishes every socket net.connect() creates here, synchronously within the call. */
+const clientSockets = diagnostics.channel('net.client.socket');
+let capture: ((socket: Socket) => void) | undefined;
+clientSockets.subscribe((message) => capture?.((message as { socket: Socket }).socket));
 
-/** Tries each host once, round robin from `start`; resolves with the first that accepts. */
-export async function connectRound(url: TransportUrl, opts: TransportOptions, start: number, vimId: string): Promise<Connected> {
-  const failures: string[] = [];
-  for (let i = 0; i < url.hosts.length; i++) {
-    const hostIndex = (start + i) % url.hosts.length;
-    const host = url.hosts[hostIndex]!;
-    const { target, socket } = connectionTarget(url, host, opts, vimId);
-    try {
-      return { model: await connect(target, socket), hostIndex };
-    } catch (err) {
-      const text = errorText(err);
-      failures.push(`${hostLabel(host)}: ${text}${hint(text)}`);
-    }
+/**
+ * Connects to one host. `connected` is called once TCP is up (the process-wide connect slot is
+ * held for the TCP connect only, so a broker that accepts and then stays silent does not block
+ * other VIMs' attempts). amqplib does not hand out its socket, so it is picked up from Node's
+ * net.client.socket diagnostics channel, published synchronously inside connect(); for TLS
+ * (tls.connect publishes nothing there) the slot is held until the handshake is done. On
+ * `signal` the socket is destroyed and the promise rejects.
+ */
+export async function connectHost(url: TransportUrl, host: TransportHost, opts: TransportOptions, vimId: string, signal: AbortSignal, connected: () => void): Promise<ChannelModel> {
+  const { target, socket } = connectionTarget(url, host, opts, vimId);
+  let sock: Socket | undefined;
+  capture = (s) => (sock ??= s);
+  let pending: Promise<ChannelModel>;
+  try {
+    pending = connect(target, socket);
+  } finally {
+    capture = undefined;
   }
-  throw new RelayError('BROKER_UNREACHABLE', `no broker host accepted the connection (${failures.join('; ')})`);
+  const tcp: Socket | undefined = sock;
+  if (tcp) {
+    if (tcp.connecting) tcp.once('connect', connected);
+    else connected();
+  }
+  const abort = (): void => {
+    tcp?.destroy();
+  };
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    const model = await pending;
+    connected();
+    if (signal.aborted) {
+      await closeQuietly(model);
+      throw signal.reason;
+    }
+    return model;
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
 }

@@ -7,9 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import type { VimConfig } from '../../config/vim.js';
 import { RelayError } from '../../errors.js';
-import type { DeadLetterReason } from '../types.js';
+import type { DeadLetterReason, ListenerSpec } from '../types.js';
 import { closeQuietly } from './connect.js';
 
 export const RELAY_HEADERS = {
@@ -58,7 +57,7 @@ export function deadLetterProperties(msg: Message, reason: DeadLetterReason, vim
 export class DeadLetterPublisher {
   private readonly returned = new Set<string>();
 
-  constructor(private readonly channel: ConfirmChannel, private readonly vim: VimConfig) {
+  constructor(private readonly channel: ConfirmChannel, private readonly vim: Pick<ListenerSpec, 'id' | 'deadLetterQueue'>) {
     channel.on('return', (m: Message) => {
       const id = m.properties.headers?.[RELAY_HEADERS.id];
       if (typeof id === 'string') this.returned.add(id);

@@ -2,5 +2,5 @@
 export { Amqp091Listener } from './listener.js';
 export { Amqp091Delivery, ConsumeSession } from './delivery.js';
 export { DeadLetterPublisher, RELAY_HEADERS, deadLetterProperties } from './dead-letter.js';
-export { connectRound, connectionTarget, CONNECT_TIMEOUT_MS } from './connect.js';
+export { connectHost, connectionTarget } from './connect.js';
 export { declareTopology } from './topology.js';

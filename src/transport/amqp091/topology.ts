@@ -5,7 +5,8 @@
  * by closing the channel: a refusal must not take the consumer down with it.
  */
 import type { Channel, ChannelModel } from 'amqplib';
-import { routingKeys, type VimConfig } from '../../config/vim.js';
+import { routingKeys } from '../routing.js';
+import type { ListenerSpec as VimConfig } from '../types.js';
 import { RelayError } from '../../errors.js';
 import { closeQuietly, errorText } from './connect.js';
 

@@ -5,7 +5,8 @@
  * `/queues/<q>`); anything else is a routable address for qpid-dispatch-router and friends
  * (oslo's `openstack.org/om/notify/anycast/<exchange>/<topic>.<priority>`).
  */
-import { defaultAmqp10Addresses, type VimConfig } from '../../config/vim.js';
+import { defaultAmqp10Addresses } from '../routing.js';
+import type { ListenerSpec } from '../types.js';
 
 export type AddressStyle = 'rabbitmq-v1' | 'rabbitmq-v2' | 'routable';
 
@@ -19,7 +20,7 @@ export function addressStyle(address: string): AddressStyle {
 }
 
 /** The VIM's configured addresses, or oslo's routable notification addresses when none. */
-export function sourceAddresses(vim: VimConfig): string[] {
+export function sourceAddresses(vim: Pick<ListenerSpec, 'addresses' | 'topics' | 'priorities' | 'exchange'>): string[] {
   const configured = vim.addresses.filter((a) => a.trim() !== '');
   const addresses = configured.length > 0 ? configured : defaultAmqp10Addresses(vim);
   return [...new Set(addresses)];

@@ -1,10 +1,12 @@
 /**
  * One connection to one broker host: the rhea connection, one receiver per source address
  * (all in one session) and the dead-letter senders. It lives until it fails once; the
- * listener then builds a new one, so nothing here reconnects or retries.
+ * supervisor then has a new one built, so nothing here reconnects, retries or times out (the
+ * supervisor aborts an attempt that takes too long).
  *
  * Events: 'receiver_open' (index), 'ready' (every receiver attached), 'message' (index,
- * EventContext), 'failed' (reason, secret-free).
+ * EventContext), 'failed' (reason: secret-free text without the host; cause: the rhea error
+ * object when there is one, for ../broker-errors.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, Container, EventContext, Receiver, Session } from 'rhea';
@@ -16,8 +18,6 @@ import { SettleGate } from './settle-gate.js';
 export interface BrokerSessionOptions {
   readonly vimId: string;
   readonly addresses: readonly string[];
-  /** A host that has not opened the connection and attached every receiver by then has failed. */
-  readonly connectTimeoutMs: number;
   /** How long a dead-letter copy may wait for the broker's answer. */
   readonly deadLetterTimeoutMs: number;
 }
@@ -29,8 +29,8 @@ export class BrokerSession extends EventEmitter {
   private readonly deadLetters = new Map<string, DeadLetterSender>();
   private readonly gate = new SettleGate();
   private attached = 0;
-  private connectTimer?: NodeJS.Timeout;
   private connectionError?: string;
+  private connectionErrorCause?: unknown;
   private over = false;
 
   constructor(private readonly container: Container, readonly plan: ConnectPlan, private readonly opts: BrokerSessionOptions) {
@@ -41,24 +41,33 @@ export class BrokerSession extends EventEmitter {
     return !this.over;
   }
 
-  open(): void {
-    this.connectTimer = setTimeout(() => this.fail(`${this.plan.label}: no AMQP 1.0 session within ${this.opts.connectTimeoutMs} ms`), this.opts.connectTimeoutMs);
+  /** Connects; `connected` is called once TCP is up (the supervisor's connect slot passes on). */
+  open(connected: () => void = () => undefined): void {
     let conn: Connection;
     try {
       conn = this.container.connect(this.plan.options);
     } catch (e) {
-      this.fail(`${this.plan.label}: ${describeAmqpError(e, 'cannot connect')}`);
+      this.fail(describeAmqpError(e, 'cannot connect'), e);
       return;
     }
     this.connection = conn;
+    const socket = conn.socket as { once?: (event: string, fn: () => void) => void; connecting?: boolean } | undefined;
+    if (socket?.once && socket.connecting !== false) socket.once('connect', connected);
+    else connected();
     conn.on('connection_open', () => this.attachReceivers(conn));
     conn.on('connection_error', (ctx: EventContext) => {
-      this.connectionError = describeAmqpError(ctx.connection.error ?? ctx.error, 'connection error');
+      this.connectionErrorCause = ctx.connection.error ?? ctx.error;
+      this.connectionError = describeAmqpError(this.connectionErrorCause, 'connection error');
     });
-    conn.on('connection_close', () => this.fail(`${this.plan.label}: the broker closed the connection${this.connectionError ? ` (${this.connectionError})` : ''}`));
-    conn.on('disconnected', (ctx: EventContext) => this.fail(`${this.plan.label}: ${describeAmqpError(ctx.error ?? this.connectionError, 'disconnected')}`));
-    conn.on('protocol_error', (e: unknown) => this.fail(`${this.plan.label}: protocol error: ${describeAmqpError(e, 'unknown')}`));
-    conn.on('error', (e: unknown) => this.fail(`${this.plan.label}: ${describeAmqpError(e, 'error')}`));
+    conn.on('connection_close', () => this.fail(`the broker closed the connection${this.connectionError ? ` (${this.connectionError})` : ''}`, this.connectionErrorCause));
+    conn.on('disconnected', (ctx: EventContext) => this.fail(describeAmqpError(ctx.error ?? this.connectionError, 'disconnected'), this.connectionErrorCause ?? ctx.error));
+    conn.on('protocol_error', (e: unknown) => this.fail(`protocol error: ${describeAmqpError(e, 'unknown')}`, e));
+    conn.on('error', (e: unknown) => this.fail(describeAmqpError(e, 'error'), e));
+  }
+
+  /** Gives up on this connection (the supervisor's timeout or stop): emits 'failed' and drops the socket. */
+  abort(reason: string): void {
+    this.fail(reason);
   }
 
   addCredit(index: number, credit: number): void {
@@ -110,8 +119,8 @@ export class BrokerSession extends EventEmitter {
     if (this.over) return;
     const session = conn.create_session();
     this.session = session;
-    session.on('session_error', (ctx: EventContext) => this.fail(`${this.plan.label}: session refused: ${describeAmqpError(ctx.session?.error, 'session error')}`));
-    session.on('session_close', () => this.fail(`${this.plan.label}: the broker ended the session`));
+    session.on('session_error', (ctx: EventContext) => this.fail(`session refused: ${describeAmqpError(ctx.session?.error, 'session error')}`, ctx.session?.error));
+    session.on('session_close', () => this.fail('the broker ended the session'));
     session.begin();
     this.receivers = this.opts.addresses.map((address, index) => this.attachReceiver(session, address, index));
   }
@@ -129,21 +138,18 @@ export class BrokerSession extends EventEmitter {
       if (this.over) return;
       this.emit('receiver_open', index);
       this.attached += 1;
-      if (this.attached === this.opts.addresses.length) {
-        clearTimeout(this.connectTimer);
-        this.emit('ready');
-      }
+      if (this.attached === this.opts.addresses.length) this.emit('ready');
     });
     r.on('message', (ctx: EventContext) => this.emit('message', index, ctx));
-    r.on('receiver_error', (ctx: EventContext) => this.fail(`${this.plan.label}: receiver for "${address}" refused: ${describeAmqpError(ctx.receiver?.error, 'detached')}`));
-    r.on('receiver_close', () => this.fail(`${this.plan.label}: the broker detached the receiver for "${address}"`));
+    r.on('receiver_error', (ctx: EventContext) => this.fail(`receiver for "${address}" refused: ${describeAmqpError(ctx.receiver?.error, 'detached')}`, ctx.receiver?.error));
+    r.on('receiver_close', () => this.fail(`the broker detached the receiver for "${address}"`));
     return r;
   }
 
-  private fail(reason: string): void {
+  private fail(reason: string, cause?: unknown): void {
     if (this.over) return;
     this.end(reason);
-    this.emit('failed', reason);
+    this.emit('failed', reason, cause);
     const conn = this.connection;
     if (conn && !conn.is_closed()) conn.close();
     // The socket may be half-open (e.g. a connect that never completes): do not wait for it.
@@ -152,7 +158,6 @@ export class BrokerSession extends EventEmitter {
 
   private end(reason: string): void {
     this.over = true;
-    clearTimeout(this.connectTimer);
     for (const s of this.deadLetters.values()) s.close(reason);
     this.deadLetters.clear();
   }

@@ -11,11 +11,13 @@ import type { TransportOptions } from '../../../../src/transport/options.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import { FAST_TRANSPORT, cleanup, testVim, uniqueName, withChannel } from '../../../helpers/amqp.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 export const BROKER = '127.0.0.1:5672';
 export const AMQP10_URL = `amqp://guest:guest@${BROKER}/`;
 // RabbitMQ answers a failed login only after about 3 s, so connecting may take longer than that.
-export const TEST_TIMEOUTS: Amqp10Timeouts = { connectMs: 8000, deadLetterMs: 5000, closeMs: 2000 };
+export const TEST_TIMEOUTS: Amqp10Timeouts = { deadLetterMs: 5000, closeMs: 2000 };
+const TEST_CONNECT_TIMEOUT_MS = 8000;
 
 export interface Topology {
   readonly vim: VimConfig;
@@ -48,7 +50,7 @@ export class Harness {
   private readonly topologies: Topology[] = [];
 
   listener(vim: VimConfig, opts: Partial<TransportOptions> = {}): Amqp10Listener {
-    const l = new Amqp10Listener(vim, { ...FAST_TRANSPORT, ...opts }, silentLogger(), TEST_TIMEOUTS);
+    const l = new Amqp10Listener(vim, { ...FAST_TRANSPORT, connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS, ...opts }, silentLogger(), TEST_TIMEOUTS);
     this.listeners.push(l);
     return l;
   }
@@ -65,10 +67,14 @@ export class Harness {
   }
 }
 
-/** Starts the listener, collecting what it hands out. */
+/**
+ * Starts the listener, collecting what it hands out, and waits for the first connection
+ * attempt's outcome (start() itself returns at once).
+ */
 export async function collect(listener: Amqp10Listener): Promise<Delivery[]> {
   const got: Delivery[] = [];
   await listener.start((d) => got.push(d));
+  await waitFor(() => listener.status.status !== 'PENDING', 'the first connection attempt to succeed or fail', TEST_CONNECT_TIMEOUT_MS * 2);
   return got;
 }
 

@@ -1,18 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONNECT_TIMEOUT_MS, connectionTarget } from '../../../../src/transport/amqp091/connect.js';
+import { connectionTarget } from '../../../../src/transport/amqp091/connect.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../../src/transport/options.js';
 import { parseTransportUrl } from '../../../../src/transport/transport-url.js';
 
-const opts = { ...DEFAULT_TRANSPORT_OPTIONS, heartbeatSeconds: 42 };
+const opts = { ...DEFAULT_TRANSPORT_OPTIONS, heartbeatSeconds: 42, connectTimeoutMs: 4321 };
 
 describe('connectionTarget', () => {
   it('maps one host of the transport_url to amqplib options', () => {
     const url = parseTransportUrl('rabbit://a:pa@h1:5672,b:p%40b@h2:5673/nova');
     const { target, socket } = connectionTarget(url, url.hosts[1]!, opts, 'vio-1');
     expect(target).toEqual({ protocol: 'amqp', hostname: 'h2', port: 5673, username: 'b', password: 'p@b', vhost: 'nova', heartbeat: 42 });
-    expect(socket).toEqual({ timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: 'vim-event-relay vio-1' } });
+    // transport.connectTimeoutMs, also amqplib's socket timeout.
+    expect(socket).toEqual({ timeout: 4321, clientProperties: { connection_name: 'vim-event-relay vio-1' } });
   });
 
   it.each([

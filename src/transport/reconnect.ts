@@ -1,5 +1,5 @@
-/** AMQP 1.0 reconnect pacing over several hosts, on the shared full-jitter backoff. */
-import { backoffDelay, type BackoffOptions } from '../../util/backoff.js';
+/** Reconnect pacing (both transports) over several hosts, on the shared full-jitter backoff. */
+import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 
 /**
  * Failover over several hosts: the next host is tried at once while a round of all hosts is

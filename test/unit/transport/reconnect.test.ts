@@ -1,4 +1,4 @@
-import { nextAttemptDelay } from '../../../../src/transport/amqp10/backoff.js';
+import { nextAttemptDelay } from '../../../src/transport/reconnect.js';
 
 const opts = { initialMs: 100, maxMs: 1000 };
 

@@ -6,8 +6,10 @@
  * tick (every 5 s), so they lag: measured on 3.10, 5 deliveries held showed 0 unacked for ~4 s
  * and 5 for ~4 s after they were acked. For those the counts are read where they are exact:
  * ready and consumers from a passive declare, unacked from the channels consuming the queue
- * (list_channels asks each channel process). A channel that cancelled its consumer but still
- * holds deliveries is not seen that way: close the channel (or the process) before asserting 0.
+ * (list_channels asks each channel process), consumers from list_consumers: a quorum queue's own
+ * consumer count keeps counting a cancelled consumer until its deliveries are settled. A channel
+ * that cancelled its consumer but still holds deliveries is therefore not counted in unacked:
+ * close the channel (or the process) before asserting 0.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -22,12 +24,13 @@ async function ctl(...args: string[]): Promise<string[][]> {
   return stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => l.split(/\t/));
 }
 
-/** Unacked deliveries of `queue` held by its consumers' channels (exact, unlike quorum queue metrics). */
-async function unackedByChannels(queue: string, vhost: string): Promise<number> {
-  const channels = new Set((await ctl('list_consumers', '-p', vhost, 'queue_name', 'channel_pid')).filter(([q]) => q === queue).map(([, pid]) => pid));
-  if (channels.size === 0) return 0;
-  const rows = await ctl('list_channels', 'pid', 'messages_unacknowledged');
-  return rows.filter(([pid]) => channels.has(pid)).reduce((sum, [, n]) => sum + Number(n), 0);
+/** Consumers of `queue` and the unacked deliveries their channels hold (exact, unlike quorum queue metrics). */
+async function byConsumers(queue: string, vhost: string): Promise<{ unacked: number; consumers: number }> {
+  const rows = (await ctl('list_consumers', '-p', vhost, 'queue_name', 'channel_pid')).filter(([q]) => q === queue);
+  const channels = new Set(rows.map(([, pid]) => pid));
+  if (channels.size === 0) return { unacked: 0, consumers: 0 };
+  const held = await ctl('list_channels', 'pid', 'messages_unacknowledged');
+  return { unacked: held.filter(([pid]) => channels.has(pid)).reduce((sum, [, n]) => sum + Number(n), 0), consumers: rows.length };
 }
 
 export async function queueCounts(queue: string, vhost = '/'): Promise<QueueCounts | undefined> {
@@ -35,7 +38,7 @@ export async function queueCounts(queue: string, vhost = '/'): Promise<QueueCoun
     if (name !== queue) continue;
     if (type !== 'quorum' || vhost !== '/') return { ready: Number(ready), unacked: Number(unacked), consumers: Number(consumers) };
     const q = await withChannel((ch) => ch.checkQueue(queue));
-    return { ready: q.messageCount, unacked: await unackedByChannels(queue, vhost), consumers: q.consumerCount };
+    return { ready: q.messageCount, ...(await byConsumers(queue, vhost)) };
   }
   return undefined;
 }

@@ -1,4 +1,6 @@
 /** A VIM as configured (CONTRACT section 3), with defaults applied by applyVimDefaults. */
+export type QueueType = 'quorum' | 'classic';
+
 export interface VimSpec {
   readonly id: string;
   readonly transportUrl: string;
@@ -8,6 +10,10 @@ export interface VimSpec {
   readonly priorities?: readonly string[];
   readonly queue?: string;
   readonly deadLetterQueue?: string;
+  readonly queueType?: QueueType;
+  readonly deliveryLimit?: number;
+  readonly singleActiveConsumer?: boolean;
+  readonly maxLength?: number;
   readonly addresses?: readonly string[];
 }
 
@@ -20,11 +26,21 @@ export interface VimConfig {
   readonly priorities: readonly string[];
   readonly queue: string;
   readonly deadLetterQueue: string;
+  /** The type of the queues the relay creates; an existing queue keeps its own. */
+  readonly queueType: QueueType;
+  /** Quorum queues only: x-delivery-limit; 0 = the broker's default. */
+  readonly deliveryLimit: number;
+  readonly singleActiveConsumer: boolean;
+  /** x-max-length with overflow drop-head on the relay's queue (and its dead-letter queue); 0 = unbounded. */
+  readonly maxLength: number;
   /** AMQP 1.0 only; empty = oslo's routable notification addresses. */
   readonly addresses: readonly string[];
 }
 
 export const VIM_ID_PATTERN = /^[0-9a-zA-Z_-]{1,64}$/;
+
+/** 20 is RabbitMQ 4's own default, and what oslo's rabbit_quorum_delivery_limit is usually set to. */
+export const DEFAULT_DELIVERY_LIMIT = 20;
 
 export function applyVimDefaults(v: VimSpec): VimConfig {
   const exchange = v.exchange ?? 'nova';
@@ -40,6 +56,10 @@ export function applyVimDefaults(v: VimSpec): VimConfig {
     priorities,
     queue,
     deadLetterQueue: v.deadLetterQueue ?? `${queue}.dead`,
+    queueType: v.queueType ?? 'quorum',
+    deliveryLimit: v.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+    singleActiveConsumer: v.singleActiveConsumer ?? false,
+    maxLength: v.maxLength ?? 0,
     addresses: v.addresses ?? [],
   };
 }

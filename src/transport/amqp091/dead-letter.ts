@@ -10,6 +10,7 @@ import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { RelayError } from '../../errors.js';
 import type { DeadLetterReason, ListenerSpec } from '../types.js';
 import { closeQuietly } from './connect.js';
+import { deadLetterQueueArguments } from './queue-args.js';
 
 export const RELAY_HEADERS = {
   reasonCode: 'x-relay-reason-code',
@@ -86,7 +87,8 @@ export class DeadLetterPublisher {
     });
     if (this.returned.delete(id)) {
       // Someone deleted the DLQ under us; put it back so the caller's retry lands.
-      await this.channel.assertQueue(queue, { durable: true });
+      // With the same type and arguments as declareTopology gives it, or the next declare is a 406.
+      await this.channel.assertQueue(queue, { durable: true, arguments: deadLetterQueueArguments(this.vim) });
       throw new RelayError('BROKER_REFUSED', `dead-letter queue "${queue}" did not exist (the copy was returned); it has been re-declared, retry`);
     }
   }

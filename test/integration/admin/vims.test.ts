@@ -30,6 +30,10 @@ describe('/api/v1/vims', () => {
       priorities: ['info', 'error'],
       queue: 'vim-event-relay.vio-1',
       deadLetterQueue: 'vim-event-relay.vio-1.dead',
+      queueType: 'quorum',
+      deliveryLimit: 20,
+      singleActiveConsumer: false,
+      maxLength: 0,
       addresses: [],
     });
     const replaced = await put('vio-1', { ...VIM, exchange: 'nova2', topics: ['versioned_notifications'] });

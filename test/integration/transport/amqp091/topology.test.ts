@@ -1,5 +1,6 @@
 /** What the listener declares on a real RabbitMQ, and what it leaves alone. */
 import { Amqp091Listener } from '../../../../src/transport/amqp091/listener.js';
+import { deadLetterQueueArguments, queueArguments } from '../../../../src/transport/amqp091/queue-args.js';
 import type { VimConfig } from '../../../../src/config/vim.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
@@ -31,11 +32,11 @@ afterEach(async () => {
   for (const names of garbage.splice(0)) await cleanup(names);
 });
 
-/** A passive-ish check: re-declaring with the given durability succeeds only if it matches. */
-function declaresAs(kind: 'queue' | 'exchange', name: string, durable: boolean): Promise<boolean> {
+/** A passive-ish check: re-declaring with the given durability (and queue arguments) succeeds only if it matches. */
+function declaresAs(kind: 'queue' | 'exchange', name: string, durable: boolean, args?: Record<string, unknown>): Promise<boolean> {
   return withChannel(async (ch) => {
     try {
-      if (kind === 'queue') await ch.assertQueue(name, { durable });
+      if (kind === 'queue') await ch.assertQueue(name, { durable, arguments: args });
       else await ch.assertExchange(name, 'topic', { durable });
       return true;
     } catch {
@@ -45,15 +46,15 @@ function declaresAs(kind: 'queue' | 'exchange', name: string, durable: boolean):
 }
 
 describe('Amqp091Listener topology', () => {
-  it('declares its own durable queue and DLQ, binds <topic>.<priority> for the defaults, declares an absent exchange topic non-durable', async () => {
+  it('declares its own durable quorum queue and DLQ, binds <topic>.<priority> for the defaults, declares an absent exchange topic non-durable', async () => {
     const vim = vimFor();
     const { listener, got } = listen(vim);
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE');
 
-    expect(await declaresAs('queue', vim.queue, true)).toBe(true);
-    expect(await declaresAs('queue', vim.queue, false)).toBe(false);
-    expect(await declaresAs('queue', vim.deadLetterQueue, true)).toBe(true);
-    expect(await declaresAs('queue', vim.deadLetterQueue, false)).toBe(false);
+    expect(await declaresAs('queue', vim.queue, true, queueArguments(vim))).toBe(true);
+    expect(await declaresAs('queue', vim.queue, true, { ...queueArguments(vim), 'x-queue-type': 'classic' })).toBe(false);
+    expect(await declaresAs('queue', vim.deadLetterQueue, true, deadLetterQueueArguments(vim))).toBe(true);
+    expect(await declaresAs('queue', vim.deadLetterQueue, true)).toBe(false);
     expect(await declaresAs('exchange', vim.exchange, false)).toBe(true);
     expect(await declaresAs('exchange', vim.exchange, true)).toBe(false);
 
@@ -109,6 +110,18 @@ describe('Amqp091Listener topology', () => {
     expect(await declaresAs('exchange', vim.exchange, true)).toBe(true);
   });
 
+  it('uses an existing non-durable exchange although exchangeDurable is set: never redeclared with other durability', async () => {
+    const vim = vimFor({ exchangeDurable: true });
+    await withChannel((ch) => ch.assertExchange(vim.exchange, 'topic', { durable: false }));
+    const { listener, got } = listen(vim);
+    const seen = statusLog(listener);
+    await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE');
+    await withChannel(async (ch) => void publishOslo(ch, vim.exchange, 'notifications.info', osloBody(1)));
+    await waitFor(() => got.length === 1, 'a delivery');
+    expect(seen).toEqual(['PENDING', 'REACHABLE']);
+    expect(await declaresAs('exchange', vim.exchange, false)).toBe(true);
+  });
+
   it('reports a 406 on its queue as UNREACHABLE naming the fix, and recovers once the queue is fixed', async () => {
     const vim = vimFor();
     await withChannel((ch) => ch.assertQueue(vim.queue, { durable: false }));
@@ -117,6 +130,6 @@ describe('Amqp091Listener topology', () => {
     expect(listener.status.reason).toMatch(new RegExp(`refused to declare queue "${vim.queue}".*delete it .*or configure another queue name.*PRECONDITION`));
     await withChannel((ch) => ch.deleteQueue(vim.queue));
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE after the fix');
-    expect(await declaresAs('queue', vim.queue, true)).toBe(true);
+    expect(await declaresAs('queue', vim.queue, true, queueArguments(vim))).toBe(true);
   });
 });

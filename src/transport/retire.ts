@@ -1,0 +1,127 @@
+/**
+ * Retiring a deleted VIM's queue on its broker. Removing a VIM stops the relay consuming, but
+ * its queue stays bound to nova's exchange and keeps filling, forever, on the OpenStack
+ * broker. retireQueue opens its own short connection (the VIM's listener is gone by then) and
+ *  - unbinds the queue from every routing key the VIM binds: nothing new arrives, the
+ *    messages already there stay, and re-adding the VIM binds it again and resumes them;
+ *  - with purge, also deletes the queue and its dead-letter queue, messages and all.
+ *
+ * AMQP 1.0 against RabbitMQ: the plugin speaks 1.0 on the same port as 0-9-1, and 1.0 cannot
+ * unbind or delete, so the queues named by the VIM's RabbitMQ addresses (`/amq/queue/<q>`,
+ * `/queue/<q>`, `/queues/<q>`) are retired over 0-9-1 on the same hosts. Routable addresses
+ * (qpid-dispatch-router) are links, not queues of ours: there is nothing to retire.
+ */
+import type { Channel, ChannelModel } from 'amqplib';
+import { applyVimDefaults, routingKeys, type VimConfig, type VimSpec } from '../config/vim.js';
+import { RelayError } from '../errors.js';
+import type { Logger } from '../util/logger.js';
+import { closeQuietly, connectRound, errorText } from './amqp091/connect.js';
+import { replyCode } from './amqp091/topology.js';
+import { addressStyle } from './amqp10/addresses.js';
+import { DEFAULT_TRANSPORT_OPTIONS, type TransportOptions } from './options.js';
+import { parseTransportUrl, redactTransportUrl, type TransportUrl } from './transport-url.js';
+
+export interface RetireOptions {
+  /** Delete the queue and its dead-letter queue instead of only unbinding. */
+  readonly purge?: boolean;
+  /** Heartbeat and TLS as for the listener; reconnect settings are not used (one round of hosts). */
+  readonly transport?: TransportOptions;
+}
+
+export interface RetiredQueue {
+  readonly queue: string;
+  /** Routing keys unbound from the exchange (all of the VIM's, whether bound or not). */
+  readonly unbound: readonly string[];
+  /** Messages left in it (unbind) or deleted with it (purge); undefined when it did not exist. */
+  readonly messages: number | undefined;
+}
+
+export interface RetireResult {
+  readonly vimId: string;
+  readonly purged: boolean;
+  readonly queues: readonly RetiredQueue[];
+  /** With purge: messages deleted with the dead-letter queue; undefined when it did not exist. */
+  readonly deadLetterMessages?: number | undefined;
+}
+
+/** The queues a VIM reads: its own (0-9-1), or those its RabbitMQ 1.0 addresses name. */
+export function retirableQueues(vim: VimConfig, url: TransportUrl): string[] {
+  if (url.kind === 'amqp091') return [vim.queue];
+  const names = vim.addresses.flatMap((a) => {
+    switch (addressStyle(a)) {
+      case 'rabbitmq-v1':
+        return a.startsWith('/amq/queue/') ? [a.slice('/amq/queue/'.length)] : a.startsWith('/queue/') ? [a.slice('/queue/'.length)] : [];
+      case 'rabbitmq-v2':
+        return a.startsWith('/queues/') ? [decodeURIComponent(a.slice('/queues/'.length))] : [];
+      case 'routable':
+        return [];
+    }
+  });
+  return [...new Set(names.filter((n) => n !== ''))];
+}
+
+/** One operation on a throwaway channel (a 404 closes the channel); 404 answers undefined. */
+async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>): Promise<T | undefined> {
+  const ch = await model.createChannel();
+  ch.on('error', () => undefined);
+  try {
+    return await fn(ch);
+  } catch (err) {
+    if (replyCode(err) === 404) return undefined;
+    throw new RelayError('BROKER_REFUSED', `the broker refused to retire the queue: ${errorText(err)}${replyCode(err) === 403 ? '; the broker user needs configure permission on the queue and write on the exchange' : ''}`, { cause: err });
+  } finally {
+    await closeQuietly(ch);
+  }
+}
+
+async function retireOne(model: ChannelModel, vim: VimConfig, queue: string, purge: boolean): Promise<RetiredQueue> {
+  const keys = routingKeys(vim);
+  // Unbind first even when purging: no notification is routed to a queue that is going away.
+  for (const key of keys) await onChannel(model, (ch) => ch.unbindQueue(queue, vim.exchange, key));
+  if (purge) {
+    const deleted = await onChannel(model, async (ch) => {
+      await ch.checkQueue(queue);
+      return (await ch.deleteQueue(queue)).messageCount;
+    });
+    return { queue, unbound: keys, messages: deleted };
+  }
+  const left = await onChannel(model, async (ch) => (await ch.checkQueue(queue)).messageCount);
+  return { queue, unbound: keys, messages: left };
+}
+
+/** Unbinds (or with purge deletes) a VIM's queue on its broker; see the file comment. */
+export async function retireQueue(spec: VimSpec | VimConfig, opts: RetireOptions, logger: Logger): Promise<RetireResult> {
+  const vim = applyVimDefaults(spec);
+  const parsed = parseTransportUrl(vim.transportUrl);
+  const queues = retirableQueues(vim, parsed);
+  const log = logger.child({ vimId: vim.id, url: redactTransportUrl(vim.transportUrl) });
+  if (queues.length === 0) {
+    log.info('nothing to retire: the VIM reads routable AMQP 1.0 addresses, no queue of its own');
+    return { vimId: vim.id, purged: false, queues: [] };
+  }
+  // RabbitMQ serves 0-9-1 and 1.0 on one port, so a 1.0 VIM's hosts take a 0-9-1 connection.
+  const url: TransportUrl = parsed.kind === 'amqp091' ? parsed : { ...parsed, kind: 'amqp091' };
+  const purge = opts.purge === true;
+  const { model } = await connectRound(url, opts.transport ?? DEFAULT_TRANSPORT_OPTIONS, 0, vim.id);
+  model.on('error', (err: Error) => log.warn('connection error while retiring the queue', { reason: errorText(err) }));
+  try {
+    const retired: RetiredQueue[] = [];
+    for (const queue of queues) retired.push(await retireOne(model, vim, queue, purge));
+    let deadLetterMessages: number | undefined;
+    if (purge) {
+      deadLetterMessages = await onChannel(model, async (ch) => {
+        await ch.checkQueue(vim.deadLetterQueue);
+        return (await ch.deleteQueue(vim.deadLetterQueue)).messageCount;
+      });
+    }
+    for (const r of retired) {
+      log.info(purge ? 'queue retired: unbound and deleted' : 'queue retired: unbound, messages kept until the VIM is added again or the queue is purged', {
+        queue: r.queue, exchange: vim.exchange, routingKeys: r.unbound, messages: r.messages,
+        ...(purge ? { deadLetterQueue: vim.deadLetterQueue, deadLetterMessages } : {}),
+      });
+    }
+    return { vimId: vim.id, purged: purge, queues: retired, ...(purge ? { deadLetterMessages } : {}) };
+  } finally {
+    await closeQuietly(model);
+  }
+}

@@ -57,6 +57,11 @@ describe('deploy/systemd/vim-event-relay.service', () => {
     const { stdout } = await analyze(text, ['security', '--offline=yes', '--no-pager']);
     const score = Number(/Overall exposure level for vim-event-relay\.service: ([\d.]+)/.exec(stdout)?.[1]);
     expect(score).toBeLessThanOrEqual(2.0);
+    // The README and docs/production.md quote the score.
+    for (const doc of ['README.md', 'docs/production.md']) {
+      const quoted = /`systemd-analyze security[^`]*`[^\d]{0,20}([\d.]+)/.exec(readFileSync(path.join(ROOT, doc), 'utf8'))?.[1];
+      expect({ doc, score: Number(quoted) }).toEqual({ doc, score });
+    }
     for (const key of ['NoNewPrivileges', 'ProtectSystem', 'ProtectHome', 'PrivateTmp', 'RestrictAddressFamilies', 'SystemCallFilter', 'CapabilityBoundingSet']) {
       expect(service.has(key)).toBe(true);
     }
@@ -87,6 +92,8 @@ describe('deploy/systemd/vim-event-relay.service', () => {
     const secretKeys = new Set(sensitiveKeys().map((k) => k.key));
     expect(creds.filter((c) => c !== 'config.json' && !secretKeys.has(c!))).toEqual([]);
     expect(creds).toEqual(expect.arrayContaining([...secretKeys]));
+    // A connection per VIM: far above systemd's default soft limit of 1024.
+    expect(Number(one('LimitNOFILE'))).toBeGreaterThanOrEqual(65536);
   });
 
   it("stops with SIGTERM and waits longer than the relay's drain and broker close", () => {

@@ -2,7 +2,7 @@
  * No Docker engine runs here, so the compose file is checked for structure and for agreeing with
  * the Dockerfile and the config it mounts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
@@ -88,6 +88,14 @@ describe('docker-compose.yml', () => {
     expect(ops(runStage, 'COPY')).toContain('--from=build /app/dist ./dist');
     expect(ops(runStage, 'COPY').some((c) => c.includes('node_modules'))).toBe(false);
     expect(ops(runStage, 'USER')).toEqual(['node']);
+  });
+
+  it("sends the build every file the Dockerfile copies (.dockerignore leaves them in)", () => {
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const sources = [buildStage, runStage].flatMap((st) => ops(st, 'COPY')).filter((c) => !c.startsWith('--from')).flatMap((c) => c.split(' ').slice(0, -1));
+    expect(sources).toContain('src');
+    expect(sources.filter((src) => ignored.some((i) => src === i || src.startsWith(`${i}/`)))).toEqual([]);
+    for (const src of sources) expect(existsSync(path.join(ROOT, src))).toBe(true);
   });
 
   it('agrees with the Dockerfile: entrypoint, exposed admin port, shipped schemas', () => {

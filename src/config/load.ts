@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import convict from 'convict';
 import { configSchema } from './schema.js';
+import { withSecretFiles } from './secret-files.js';
 import { redactDeep, redactText } from '../util/redact.js';
 import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
@@ -69,7 +70,8 @@ function explain(message: string): string {
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): RelayConfig {
-  const c = convict(configSchema, { env, args: [] });
+  // <VAR>_FILE and systemd credentials become <VAR> (src/config/secret-files.ts).
+  const c = convict(configSchema, { env: withSecretFiles(env), args: [] });
   if (file !== undefined) c.load(readConfigFile(file));
   try {
     c.validate({ allowed: 'strict' });

@@ -6,6 +6,7 @@
 import { configSchema } from '../config/schema.js';
 import { ERRORS } from '../errors.js';
 import { createRelayMetrics, METRIC_PREFIX } from '../admin/metrics.js';
+import { FILE_SUFFIX } from '../config/secret-files.js';
 
 interface Leaf { doc: string; default: unknown; env?: string; sensitive?: boolean }
 
@@ -23,9 +24,13 @@ export function configKeys(): string[] {
   return leaves(configSchema).map(([k]) => k);
 }
 
+/** How a secret may also be given: docs/production.md "Secrets as files" (src/config/secret-files.ts). */
+const secretNote = (key: string, l: Leaf) =>
+  ` (secret: redacted everywhere; also from a file: \`${l.env ?? ''}${FILE_SUFFIX}\` or the systemd credential \`${key}\`)`;
+
 export function configTable(): string {
   const rows = leaves(configSchema).map(([key, l]) =>
-    `| \`${key}\` | \`${l.env ?? ''}\` | \`${JSON.stringify(l.default)}\` | ${cell(l.doc)}${l.sensitive ? ' (secret: redacted everywhere)' : ''} |`);
+    `| \`${key}\` | \`${l.env ?? ''}\` | \`${JSON.stringify(l.default)}\` | ${cell(l.doc)}${l.sensitive ? secretNote(key, l) : ''} |`);
   return ['| key | env | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { configKeys, renderReadme } from '../../../src/docs/tables.js';
 import { configSchema } from '../../../src/config/schema.js';
+import { secretFileVariables } from '../../../src/config/secret-files.js';
 import { ERRORS } from '../../../src/errors.js';
 import { HELP } from '../../../src/cli/help.js';
 import { ROOT } from '../../helpers/daemon.js';
@@ -31,7 +32,7 @@ describe('README stays true', () => {
   });
 
   it('names only env vars that exist', () => {
-    const known = new Set([...envVars(configSchema), 'VIM_EVENT_RELAY_CONFIG']);
+    const known = new Set([...envVars(configSchema), ...secretFileVariables(), 'VIM_EVENT_RELAY_CONFIG']);
     const named = new Set(readme.match(/VIM_EVENT_RELAY_[A-Z0-9_]+/g) ?? []);
     expect([...named].filter((v) => !known.has(v))).toEqual([]);
   });

@@ -1,5 +1,7 @@
-/** A VIM as configured (CONTRACT section 3), with defaults applied by applyVimDefaults. */
-export type QueueType = 'quorum' | 'classic';
+/** A VIM as configured, with defaults applied by applyVimDefaults. */
+import type { QueueType } from '../transport/types.js';
+
+export type { QueueType };
 
 export interface VimSpec {
   readonly id: string;

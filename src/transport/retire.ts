@@ -12,10 +12,12 @@
  * (qpid-dispatch-router) are links, not queues of ours: there is nothing to retire.
  */
 import type { Channel, ChannelModel } from 'amqplib';
-import { applyVimDefaults, routingKeys, type VimConfig, type VimSpec } from '../config/vim.js';
+import { routingKeys } from './routing.js';
+import type { ListenerSpec as VimConfig } from './types.js';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
-import { closeQuietly, connectRound, errorText } from './amqp091/connect.js';
+import { closeQuietly, connectHost, errorText } from './amqp091/connect.js';
+import { hostLabel } from './transport-url.js';
 import { replyCode } from './amqp091/topology.js';
 import { addressStyle } from './amqp10/addresses.js';
 import { DEFAULT_TRANSPORT_OPTIONS, type TransportOptions } from './options.js';
@@ -89,12 +91,25 @@ async function retireOne(model: ChannelModel, vim: VimConfig, queue: string, pur
   return { queue, unbound: keys, messages: left };
 }
 
+/** One round over the URL's hosts, each bounded by the connect timeout; the first that opens wins. */
+async function connectOnce(url: TransportUrl, opts: TransportOptions, vimId: string): Promise<ChannelModel> {
+  const failures: string[] = [];
+  for (const host of url.hosts) {
+    const timeout = AbortSignal.timeout(opts.connectTimeoutMs);
+    try {
+      return await connectHost(url, host, opts, vimId, timeout, () => undefined);
+    } catch (err) {
+      failures.push(`${hostLabel(host)}: ${errorText(err)}`);
+    }
+  }
+  throw new RelayError('BROKER_UNREACHABLE', `no broker host accepted the connection to retire the queue (${failures.join('; ')})`);
+}
+
 /** Unbinds (or with purge deletes) a VIM's queue on its broker; see the file comment. */
-export async function retireQueue(spec: VimSpec | VimConfig, opts: RetireOptions, logger: Logger): Promise<RetireResult> {
-  const vim = applyVimDefaults(spec);
+export async function retireQueue(vim: VimConfig, opts: RetireOptions, logger: Logger): Promise<RetireResult> {
   const parsed = parseTransportUrl(vim.transportUrl);
   const queues = retirableQueues(vim, parsed);
-  const log = logger.child({ vimId: vim.id, url: redactTransportUrl(vim.transportUrl) });
+  const log = logger.child({ vim: vim.id, url: redactTransportUrl(vim.transportUrl) });
   if (queues.length === 0) {
     log.info('nothing to retire: the VIM reads routable AMQP 1.0 addresses, no queue of its own');
     return { vimId: vim.id, purged: false, queues: [] };
@@ -102,7 +117,7 @@ export async function retireQueue(spec: VimSpec | VimConfig, opts: RetireOptions
   // RabbitMQ serves 0-9-1 and 1.0 on one port, so a 1.0 VIM's hosts take a 0-9-1 connection.
   const url: TransportUrl = parsed.kind === 'amqp091' ? parsed : { ...parsed, kind: 'amqp091' };
   const purge = opts.purge === true;
-  const { model } = await connectRound(url, opts.transport ?? DEFAULT_TRANSPORT_OPTIONS, 0, vim.id);
+  const model = await connectOnce(url, opts.transport ?? DEFAULT_TRANSPORT_OPTIONS, vim.id);
   model.on('error', (err: Error) => log.warn('connection error while retiring the queue', { reason: errorText(err) }));
   try {
     const retired: RetiredQueue[] = [];

@@ -41,6 +41,9 @@ export interface ListenerStatusChange {
  * defaults applied) is assignable to it; transport/ defines its own so that it never imports
  * the config layer.
  */
+/** The type of a queue the relay creates; a queue that exists keeps its own. */
+export type QueueType = 'quorum' | 'classic';
+
 export interface ListenerSpec {
   readonly id: string;
   readonly transportUrl: string;
@@ -51,6 +54,12 @@ export interface ListenerSpec {
   readonly priorities: readonly string[];
   readonly queue: string;
   readonly deadLetterQueue: string;
+  readonly queueType: QueueType;
+  /** Quorum queues only: x-delivery-limit; 0 = the broker's default. */
+  readonly deliveryLimit: number;
+  readonly singleActiveConsumer: boolean;
+  /** x-max-length with overflow drop-head; 0 = unbounded. */
+  readonly maxLength: number;
   /** AMQP 1.0 only; empty = oslo's routable notification addresses. */
   readonly addresses: readonly string[];
 }

@@ -58,7 +58,7 @@ export function deadLetterProperties(msg: Message, reason: DeadLetterReason, vim
 export class DeadLetterPublisher {
   private readonly returned = new Set<string>();
 
-  constructor(private readonly channel: ConfirmChannel, private readonly vim: Pick<ListenerSpec, 'id' | 'deadLetterQueue'>) {
+  constructor(private readonly channel: ConfirmChannel, private readonly vim: Pick<ListenerSpec, 'id' | 'deadLetterQueue' | 'queueType' | 'maxLength'>) {
     channel.on('return', (m: Message) => {
       const id = m.properties.headers?.[RELAY_HEADERS.id];
       if (typeof id === 'string') this.returned.add(id);

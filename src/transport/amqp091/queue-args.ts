@@ -8,7 +8,7 @@
  * current is none", one argument per answer (RabbitMQ checks them in its own order, so the type
  * is not always the first one named).
  */
-import type { VimConfig } from '../../config/vim.js';
+import type { ListenerSpec as VimConfig } from '../types.js';
 
 export type QueueArgs = Record<string, string | number | boolean>;
 
@@ -42,7 +42,7 @@ export function queueArguments(vim: VimConfig): QueueArgs {
  * The dead-letter queue: same type, no dead-lettering of its own. With maxLength it is bounded
  * alike, or the oldest notifications dropped from the main queue would pile up here instead.
  */
-export function deadLetterQueueArguments(vim: VimConfig): QueueArgs {
+export function deadLetterQueueArguments(vim: Pick<VimConfig, 'queueType' | 'maxLength'>): QueueArgs {
   const args: QueueArgs = { 'x-queue-type': vim.queueType };
   if (vim.maxLength > 0) {
     args['x-max-length'] = vim.maxLength;

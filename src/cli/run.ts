@@ -4,7 +4,7 @@
  * 128 + the signal number, leaving what is unacked to the broker's redelivery.
  */
 import { constants } from 'node:os';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { configWarnings, loadConfig, resolveConfigPath } from '../config/load.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { Relay } from '../daemon/relay.js';
 import { createDmaapDevServer } from '../dmaap-dev/server.js';
@@ -37,6 +37,7 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
 export async function runDaemon(args: CliArgs): Promise<number> {
   const cfg = loadConfig(resolveConfigPath(args.config));
   const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken] });
+  for (const warning of configWarnings()) log.warn(warning);
   const relay = new Relay(cfg, log);
   let dev: DevServer | undefined;
   // Before anything starts: a signal during start-up still shuts down in order.

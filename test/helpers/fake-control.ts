@@ -78,7 +78,7 @@ export class FakeControl implements RelayControl {
       parseTransportUrl(spec.transportUrl);
     } catch (e) {
       // Like the daemon, the message may quote the URL; the admin port must redact it.
-      throw new RelayError('VALIDATION_FAILED', `body/transportUrl ${JSON.stringify(spec.transportUrl)}: ${(e as Error).message}`);
+      throw new RelayError('VALIDATION_FAILED', `body.transportUrl ${JSON.stringify(spec.transportUrl)}: ${(e as Error).message}`);
     }
     const created = !this.vims.has(id);
     const full: VimSpec = { ...spec, id };

@@ -1,4 +1,4 @@
-/** A VIM as configured (CONTRACT section 3), with defaults applied by applyVimDefaults. */
+/** A VIM as configured (README "VIMs"), with defaults applied by applyVimDefaults. */
 export interface VimSpec {
   readonly id: string;
   readonly transportUrl: string;

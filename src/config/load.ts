@@ -76,9 +76,14 @@ function attribute(line: string, sources: Map<string, string>): string {
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|0:0:0:0:0:0:0:1)$/i;
 
+/** Whether an admin.host is reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
+}
+
 /** An admin port reachable from other machines needs a token, or the operator's explicit word. */
 function exposureProblem(admin: Partial<RelayConfig['admin']> | undefined): string[] {
-  if (!admin || typeof admin.host !== 'string' || LOOPBACK.test(admin.host.replace(/^\[|\]$/g, ''))) return [];
+  if (!admin || typeof admin.host !== 'string' || isLoopbackHost(admin.host)) return [];
   if (admin.authToken || admin.allowUnauthenticated === true) return [];
   return [
     `admin.host (VIM_EVENT_RELAY_ADMIN_HOST) is "${admin.host}", reachable from other machines, and admin.authToken (VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN) is empty: ` +

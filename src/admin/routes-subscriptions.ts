@@ -36,9 +36,9 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
       const { id: pathId } = req.params;
       const { id, ...spec } = req.body;
       if (id !== undefined && id !== pathId) {
-        throw new RelayError('VALIDATION_FAILED', `body/id "${id}" differs from the id "${pathId}" in the path; leave it out or make them equal`);
+        throw new RelayError('VALIDATION_FAILED', `body.id "${id}" differs from the id "${pathId}" in the path; leave it out or make them equal`);
       }
-      const states = normaliseStates(spec.states, 'body/states');
+      const states = normaliseStates(spec.states, 'body.states');
       const { created, subscription } = await control.putSubscription(pathId, { ...spec, states });
       if (created) void reply.header('location', `/api/v1/subscriptions/${pathId}`);
       return reply.code(created ? 201 : 200).send(subscription);
@@ -54,7 +54,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
     '/api/multicloud-vio/v0/:vimId/check_vim_status',
     { schema: { params: vimIdParams, body: checkVimStatusBody } },
     async (req) => {
-      const changes = control.recentStateChanges(req.params.vimId, normaliseStates(req.body.states, 'body/states'));
+      const changes = control.recentStateChanges(req.params.vimId, normaliseStates(req.body.states, 'body.states'));
       if (!changes) throw new RelayError('NOT_FOUND', `VIM "${req.params.vimId}" is not registered; GET /api/v1/vims lists those that are`);
       return changes;
     },

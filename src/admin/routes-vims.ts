@@ -37,7 +37,7 @@ export function registerVimRoutes(app: FastifyInstance, control: RelayControl): 
       const { vimId } = req.params;
       const { id, ...spec } = req.body;
       if (id !== undefined && id !== vimId) {
-        throw new RelayError('VALIDATION_FAILED', `body/id "${id}" differs from the vimId "${vimId}" in the path; leave it out or make them equal`);
+        throw new RelayError('VALIDATION_FAILED', `body.id "${id}" differs from the vimId "${vimId}" in the path; leave it out or make them equal`);
       }
       const { created, vim } = await control.putVim(vimId, spec);
       if (created) void reply.header('location', `/api/v1/vims/${vimId}`);

@@ -1,5 +1,5 @@
 /**
- * The admin HTTP port (CONTRACT section 6): VIMs, subscriptions, MultiCloud's check_vim_status,
+ * The admin HTTP port (docs/admin-api.md): VIMs, subscriptions, MultiCloud's check_vim_status,
  * health, readiness and metrics. It speaks to the daemon only through RelayControl. Every answer
  * is redacted on the way out, and every failure is a catalogue error body.
  */
@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import { redactDeep, redactText } from '../util/redact.js';
 import { createBearerCheck } from './auth.js';
 import { failure, toFailure, type ApiFailure } from './errors.js';
+import { parseJsonBody } from './json-body.js';
 import { loadBundledOpenApi } from './openapi.js';
 import { OPEN_PATHS, registerOpenRoutes } from './routes-open.js';
 import { registerSubscriptionRoutes } from './routes-subscriptions.js';
@@ -103,12 +104,15 @@ function installRedaction(app: FastifyInstance, secrets: readonly string[]): voi
 /** JSON only: any other body is refused with 415 rather than handed to a route as a string. */
 function installJsonOnly(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     // DELETE takes no body; a client that sends its usual JSON Content-Type anyway is not refused.
     if (req.method === 'DELETE' && body === '') return done(null, undefined);
-    return parseJson(req, body as string, done);
+    try {
+      return done(null, parseJsonBody(body as string));
+    } catch (e) {
+      return done(e as Error, undefined);
+    }
   });
 }
 

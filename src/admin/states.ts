@@ -1,6 +1,6 @@
 /**
  * Subscription and check_vim_status states: case-insensitive on input, upper-case on output,
- * "*" for all (CONTRACT section 4). The schema can only say "a string"; the vocabulary is the
+ * "*" for all (README "Subscriptions and states"). The schema can only say "a string"; the vocabulary is the
  * filter's (normalizeStates), and an unknown state is named in a VALIDATION_FAILED error.
  */
 import { RelayError } from '../errors.js';

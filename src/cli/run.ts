@@ -4,7 +4,7 @@
  * 128 + the signal number, leaving what is unacked to the broker's redelivery.
  */
 import { constants } from 'node:os';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { configWarnings, isLoopbackHost, loadConfig, resolveConfigPath } from '../config/load.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { Relay } from '../daemon/relay.js';
 import { createDmaapDevServer } from '../dmaap-dev/server.js';
@@ -37,6 +37,10 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
 export async function runDaemon(args: CliArgs): Promise<number> {
   const cfg = loadConfig(resolveConfigPath(args.config));
   const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken] });
+  for (const warning of configWarnings()) log.warn(warning);
+  if (!cfg.admin.authToken && !isLoopbackHost(cfg.admin.host)) {
+    log.warn('the admin API takes requests without a token on a non-loopback admin.host (admin.allowUnauthenticated): anyone reaching the port can change the VIMs', { host: cfg.admin.host });
+  }
   const relay = new Relay(cfg, log);
   let dev: DevServer | undefined;
   // Before anything starts: a signal during start-up still shuts down in order.

@@ -26,8 +26,10 @@ function checkList(v: unknown, key: string, schema: SchemaFile, extra: (item: It
     if (id === undefined) problems.push(`${at}: missing required key "id"`);
     else if (typeof id === 'string' && seen.has(id)) problems.push(`${at}.id: "${id}" appears twice; ids must be unique`);
     else if (typeof id === 'string') seen.add(id);
-    if (!validate(item)) problems.push(...describeSchemaErrors(validate.errors, at).split('; '));
-    else problems.push(...extra(item as Item, at));
+    const shape = validate(item) ? [] : describeSchemaErrors(validate.errors, at).split('; ');
+    // What the schema cannot say is checked too, for the fields it found no fault with: every problem in one run.
+    const more = extra(item as Item, at).filter((p) => !shape.some((s) => s.startsWith(p.slice(0, p.indexOf(':')))));
+    problems.push(...shape, ...more);
   });
   return problems;
 }
@@ -38,6 +40,7 @@ function fail(problems: string[]): void {
 
 export function validateVimItems(v: unknown): void {
   fail(checkList(v, 'vims', 'vim.schema.json', (vim, at) => {
+    if (typeof vim.transportUrl !== 'string') return [];
     try {
       parseTransportUrl(vim.transportUrl as string);
       return [];
@@ -49,6 +52,7 @@ export function validateVimItems(v: unknown): void {
 
 export function validateSubscriptionItems(v: unknown): void {
   fail(checkList(v, 'subscriptions', 'subscription.schema.json', (sub, at) => {
+    if (!Array.isArray(sub.states) || !sub.states.every((x) => typeof x === 'string')) return [];
     const { unknown } = normalizeStates(sub.states as string[]);
     return unknown.length ? [`${at}.states: unknown state(s) ${unknown.map((s) => `"${s}"`).join(', ')}; see README "States"`] : [];
   }));

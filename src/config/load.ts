@@ -11,9 +11,10 @@ import { redactDeep, redactText } from '../util/redact.js';
 import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
 import type { Subscription } from '../filter/types.js';
+import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 
 export interface RelayConfig {
-  admin: { host: string; port: number; authToken: string; bodyLimitBytes: number };
+  admin: { host: string; port: number; authToken: string; allowUnauthenticated: boolean; bodyLimitBytes: number };
   dmaap: { url: string; username: string; password: string; caFile: string; timeoutMs: number };
   sinks: { default: 'dmaap' | 'kafka' };
   publish: {
@@ -53,7 +54,7 @@ function readConfigFile(file: string): Record<string, unknown> {
 }
 
 /** convict's messages, one per line, each naming the key and saying what to do. */
-function explain(message: string): string {
+function explain(message: string): string[] {
   return message
     .split('\n')
     .map((l) => l.trim())
@@ -64,27 +65,75 @@ function explain(message: string): string {
       // Our list validators already name the item (vims[0].id: ...); convict prefixes the key again.
       // convict appends the raw value (": value was ..."), which may hold a password: drop it.
       return l.replace(/^(vims|subscriptions): (?=\1\[)/, '').replace(/: value was .*$/s, '');
-    })
-    .map((l) => redactText(l))
-    .join('\n');
+    });
 }
 
+/** "vims[0].id must be ..." becomes "vims[0].id (from VIM_EVENT_RELAY_VIMS) must be ..." when the env gave vims. */
+function attribute(line: string, sources: Map<string, string>): string {
+  for (const [key, env] of sources) {
+    if (!line.startsWith(key) || !/^[.[: ]/.test(line.slice(key.length))) continue;
+    if (line.includes(`(from ${env})`)) return line;
+    const end = line.search(/[ :]/);
+    return end < 0 ? `${line} (from ${env})` : `${line.slice(0, end)} (from ${env})${line.slice(end)}`;
+  }
+  return line;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|0:0:0:0:0:0:0:1)$/i;
+
+/** Whether an admin.host is reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
+}
+
+/** An admin port reachable from other machines needs a token, or the operator's explicit word. */
+function exposureProblem(admin: Partial<RelayConfig['admin']> | undefined): string[] {
+  if (!admin || typeof admin.host !== 'string' || isLoopbackHost(admin.host)) return [];
+  if (admin.authToken || admin.allowUnauthenticated === true) return [];
+  return [
+    `admin.host (VIM_EVENT_RELAY_ADMIN_HOST) is "${admin.host}", reachable from other machines, and admin.authToken (VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN) is empty: ` +
+      'anyone reaching the port could register or delete VIMs. Set admin.authToken, or bind admin.host to 127.0.0.1, or, to run without a token ' +
+      'on purpose, set admin.allowUnauthenticated (VIM_EVENT_RELAY_ADMIN_ALLOW_UNAUTHENTICATED) to true',
+  ];
+}
+
+/** Cross-references, checked even when other keys are wrong so that one run reports everything. */
+function orphanProblems(vims: unknown, subscriptions: unknown): string[] {
+  if (!Array.isArray(vims) || !Array.isArray(subscriptions)) return [];
+  const vimIds = new Set(vims.map((v) => (v && typeof v === 'object' ? (v as { id?: unknown }).id : undefined)));
+  return subscriptions.flatMap((s: unknown, i) => {
+    const vimId = s && typeof s === 'object' ? (s as { vimId?: unknown }).vimId : undefined;
+    return typeof vimId === 'string' && !vimIds.has(vimId) ? [`subscriptions[${i}].vimId: "${vimId}" is not among vims; add that VIM or fix the id`] : [];
+  });
+}
+
+/**
+ * The configuration, or RelayError CONFIG_INVALID listing every problem at once (one a line,
+ * secrets redacted, an env-given value naming its variable).
+ */
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): RelayConfig {
   // <VAR>_FILE and systemd credentials become <VAR> (src/config/secret-files.ts).
-  const c = convict(configSchema, { env: withSecretFiles(env), args: [] });
-  if (file !== undefined) c.load(readConfigFile(file));
+  const withSecrets = withSecretFiles(env);
+  const fromFile = file === undefined ? undefined : readConfigFile(file);
+  const sources = envSources(withSecrets);
+  const checked = checkSources(fromFile, withSecrets);
+  const problems = [...checked.problems];
+  const c = convict(configSchema, { env: checked.env, args: [] });
+  if (fromFile) c.load(fromFile);
   try {
     c.validate({ allowed: 'strict' });
   } catch (e) {
-    throw new RelayError('CONFIG_INVALID', explain((e as Error).message));
+    problems.push(...explain((e as Error).message).map((l) => attribute(l, sources)));
   }
   const cfg = c.getProperties() as unknown as RelayConfig;
-  const vimIds = new Set(cfg.vims.map((v) => v.id));
-  const orphans = cfg.subscriptions
-    .map((s, i) => (vimIds.has(s.vimId) ? '' : `subscriptions[${i}].vimId: "${s.vimId}" is not among vims; add that VIM or fix the id`))
-    .filter(Boolean);
-  if (orphans.length) throw new RelayError('CONFIG_INVALID', orphans.join('\n'));
+  problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin));
+  if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(l)).join('\n'));
   return cfg;
+}
+
+/** Warnings that do not stop the daemon (an unknown VIM_EVENT_RELAY_* variable): for stderr or the log. */
+export function configWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+  return unknownEnvWarnings(env);
 }
 
 /** The effective config with every secret masked: for check-config and the start-up log. */

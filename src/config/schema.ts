@@ -38,6 +38,7 @@ export const configSchema = {
     host: { doc: 'Address the admin HTTP port binds to.', format: String, default: '127.0.0.1', env: 'VIM_EVENT_RELAY_ADMIN_HOST' },
     port: { doc: 'Admin HTTP port (0 = pick a free one, logged at start).', format: 'port', default: 8080, env: 'VIM_EVENT_RELAY_ADMIN_PORT' },
     authToken: { doc: 'When set, /api/* needs "Authorization: Bearer <token>".', format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN', sensitive: true },
+    allowUnauthenticated: { doc: 'Serve /api/* without a token on a non-loopback admin.host (refused unless true).', format: Boolean, default: false, env: 'VIM_EVENT_RELAY_ADMIN_ALLOW_UNAUTHENTICATED' },
     bodyLimitBytes: { doc: 'Largest admin request body accepted (413 beyond).', format: positiveInt(1), default: 1048576, env: 'VIM_EVENT_RELAY_ADMIN_BODY_LIMIT_BYTES' },
   },
   dmaap: {
@@ -84,6 +85,6 @@ export const configSchema = {
   recent: {
     windowSize: { doc: 'State changes kept per VIM for check_vim_status.', format: positiveInt(1), default: 1000, env: 'VIM_EVENT_RELAY_RECENT_WINDOW_SIZE' },
   },
-  vims: { doc: 'VIMs seeding an empty store (CONTRACT section 3); JSON in the env var.', format: 'vim-list', default: [] as unknown[], env: 'VIM_EVENT_RELAY_VIMS' },
+  vims: { doc: 'VIMs seeding an empty store (see "VIMs"); JSON in the env var.', format: 'vim-list', default: [] as unknown[], env: 'VIM_EVENT_RELAY_VIMS' },
   subscriptions: { doc: 'Subscriptions seeding an empty store; JSON in the env var.', format: 'subscription-list', default: [] as unknown[], env: 'VIM_EVENT_RELAY_SUBSCRIPTIONS' },
 };

@@ -1,4 +1,4 @@
-/** A VIM as configured, with defaults applied by applyVimDefaults. */
+/** A VIM as configured (README "VIMs"), with defaults applied by applyVimDefaults. */
 import type { QueueType } from '../transport/types.js';
 
 export type { QueueType };

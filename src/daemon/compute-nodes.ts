@@ -1,5 +1,5 @@
 /**
- * The compute-node renderer and its per-node memory (CONTRACT sections 4 and 5).
+ * The compute-node renderer and its per-node memory (docs/compute-node.md).
  *
  * The memory must follow only what DMaaP accepted: were it written while rendering, a DMaaP
  * failure followed by a redelivery would find the new values already remembered and suppress

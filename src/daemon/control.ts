@@ -19,7 +19,7 @@ export interface VimStatusView extends VimView {
   readonly statusReason?: string;
 }
 
-/** One entry of the check_vim_status window (CONTRACT section 6). */
+/** One entry of the check_vim_status window (docs/admin-api.md). */
 export interface StateChange {
   readonly state_description: string | null;
   readonly launched_at: string | null;

@@ -1,6 +1,6 @@
 /**
- * dmaap-dev: an in-memory Message Router for demos and tests (CONTRACT.md section 7,
- * DMAAP.md). Publish, long-poll consume with consumer groups, and topic listing/creation,
+ * dmaap-dev: an in-memory Message Router for demos and tests (docs/message-router.md
+ * says how the real one behaves). Publish, long-poll consume with consumer groups, and topic listing/creation,
  * with MR's status codes and error bodies. Memory is bounded per topic (see topic-log.ts);
  * there is no auth, no partitioning and no persistence.
  */

@@ -1,4 +1,4 @@
-/** What a notification is, in the vocabulary of CONTRACT section 4, before any subscription is consulted. */
+/** What a notification is, in the vocabulary of the README's states, before any subscription is consulted. */
 import type { Notification } from '../notifications/types.js';
 import {
   buildIndex, COMPUTE_NODE_EVENTS, INSTANCE_EVENT_TABLE, LEGACY_PREFIX, PHASE_SUFFIXES, VERSIONED_PREFIX,

@@ -1,6 +1,6 @@
 /**
- * CONTRACT section 4 as data: which nova event types complete which operation. Each entry
- * is written as the contract writes it: `<op>.end` for a phased operation (its `.start` and
+ * The README's state table ("Subscriptions and states") as data: which nova event types complete which operation. Each entry
+ * is written as that table writes it: `<op>.end` for a phased operation (its `.start` and
  * `.error` then belong to the same state) or a bare name for events nova sends without
  * phases (`evacuate`, `update`). ERROR is not listed: it is a rule (any `*.error`), not a row.
  */
@@ -44,7 +44,7 @@ export const INSTANCE_EVENT_TABLE: readonly StateRow[] = [
 export const LEGACY_PREFIX = 'compute.instance.';
 export const VERSIONED_PREFIX = 'instance.';
 
-/** How a notification becomes a compute-node event (CONTRACT section 4). */
+/** How a notification becomes a compute-node event (docs/compute-node.md). */
 export interface ComputeNodeRow {
   readonly state: ComputeNodeState;
   /** Only when the payload's `binary` is this: service.* speaks of every nova service, and only nova-compute runs hypervisors. */

@@ -1,4 +1,4 @@
-/** The state vocabulary of CONTRACT section 4 and the subscription shape. Pure data. */
+/** The state vocabulary (README "Subscriptions and states") and the subscription shape. Pure data. */
 export const INSTANCE_STATES = [
   'CREATE', 'DELETE', 'SOFT_DELETE', 'RESTORE', 'POWER_OFF', 'POWER_ON', 'SHUT_DOWN',
   'PAUSE', 'UNPAUSE', 'SUSPEND', 'RESUME', 'REBOOT', 'REBUILD', 'RESIZE', 'SHELVE',

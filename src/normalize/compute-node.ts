@@ -1,5 +1,5 @@
 /**
- * The compute-node message (CONTRACT section 5): the hypervisor-notification spec's
+ * The compute-node message (docs/compute-node.md): the hypervisor-notification spec's
  * ComputeNodePayload keys plus the envelope, and what each source form says about a node.
  * Pure. nova never shipped compute_node.*, so besides the spec's own form this reads the
  * notifications nova does send about a compute host (service.*, metrics.update); each form

@@ -1,5 +1,5 @@
 /**
- * The 34 instance keys of the VM message (CONTRACT section 5), with the type each has in
+ * The 34 instance keys of the VM message (README "Published messages"), with the type each has in
  * nova's legacy payload (`nova/notifications/base.py` `info_from_instance`), and the value
  * converters shared by the legacy and the versioned mapping tables.
  */

@@ -1,4 +1,4 @@
-/** Notification + match -> the VM message of CONTRACT section 5. Pure. */
+/** Notification + match -> the VM message (README "Published messages"). Pure. */
 import { RelayError, isRelayError } from '../errors.js';
 import type { InstanceState, Match } from '../filter/types.js';
 import { INSTANCE_STATES } from '../filter/types.js';

@@ -6,7 +6,8 @@
  * store stops the start-up: replacing it with the config's seed would silently undo every
  * change made through the admin API.
  */
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import type { VimSpec } from '../config/vim.js';
@@ -119,7 +120,7 @@ export class StateStore {
    * Anything else: RelayError STORE_CORRUPT, the file untouched.
    */
   static async open(path: string, seed: StoreSeed): Promise<{ store: StateStore; seeded: boolean }> {
-    await mkdir(dirname(path), { recursive: true });
+    await ensureWritableDir(path);
     await removeLeftoverTempFiles(path);
     let text: string;
     try {
@@ -214,6 +215,26 @@ export class StateStore {
 }
 
 /** A crash between writing a temp file and renaming it leaves the temp file behind. */
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
+
+/** The store's directory, created if missing and writable, or an error naming store.path: else the first write would fail much later. */
+async function ensureWritableDir(path: string): Promise<void> {
+  const dir = dirname(path);
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (!NOT_WRITABLE.has(code)) throw e;
+    const uid = process.getuid?.();
+    throw new RelayError(
+      'CONFIG_INVALID',
+      `store.path (VIM_EVENT_RELAY_STORE_PATH) is ${path}, but its directory ${dir} cannot be created or written${uid === undefined ? '' : ` by uid ${uid}`} (${code}); ` +
+        'point store.path at a writable directory, or make that one writable by this user',
+    );
+  }
+}
+
 async function removeLeftoverTempFiles(path: string): Promise<void> {
   const prefix = `${basename(path)}.tmp-`;
   const names = await readdir(dirname(path));

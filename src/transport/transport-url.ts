@@ -4,7 +4,8 @@
  * Several hosts mean failover (tried round robin, as oslo does). `amqp://` and `amqps://`
  * select AMQP 1.0. Pure: no I/O.
  */
-import { redactText } from '../util/redact.js';
+import { isIP } from 'node:net';
+import { redactText, redactValue } from '../util/redact.js';
 
 export type TransportKind = 'amqp091' | 'amqp10';
 
@@ -52,25 +53,48 @@ function decode(part: string, what: string): string {
   }
 }
 
+// A DNS name (letters, digits, "-" and "_" in dot-separated labels) or an IPv4 address; an IPv6
+// address comes in brackets. Anything else (":::", "a b", "h@x") would be handed to the socket
+// layer, which reads some of it as "any address" and connects to [::].
+const HOST_NAME = /^(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
+
+function checkHostname(hostname: string, bracketed: boolean): void {
+  if (bracketed) {
+    if (isIP(hostname) !== 6) throw new TransportUrlError(`host "[${hostname}]" is not an IPv6 address; write e.g. [2001:db8::7]`);
+    return;
+  }
+  if (hostname.includes(':')) throw new TransportUrlError(`host "${hostname}" is not a host name; an IPv6 address goes in brackets, e.g. [2001:db8::7]:5672`);
+  if (!HOST_NAME.test(hostname)) {
+    throw new TransportUrlError(`host "${hostname}" is not a host name or address; write e.g. rabbit.example.org or 10.0.0.5 (percent-encode an "@" or ":" in the password)`);
+  }
+  if (/^[\d.]+$/.test(hostname) && isIP(hostname) !== 4) throw new TransportUrlError(`host "${hostname}" is not an IPv4 address`);
+}
+
 function parseHost(spec: string, defaultPort: number): TransportHost {
   const at = spec.lastIndexOf('@');
   const creds = at >= 0 ? spec.slice(0, at) : undefined;
   const hostPort = at >= 0 ? spec.slice(at + 1) : spec;
   let hostname: string;
   let portText: string | undefined;
-  if (hostPort.startsWith('[')) {
+  const bracketed = hostPort.startsWith('[');
+  if (bracketed) {
     const close = hostPort.indexOf(']');
     if (close < 0) throw new TransportUrlError(`host "${hostPort}" has an unclosed IPv6 bracket`);
     hostname = hostPort.slice(1, close);
-    portText = hostPort.slice(close + 1).replace(/^:/, '') || undefined;
+    const rest = hostPort.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) throw new TransportUrlError(`host "${hostPort}" has "${rest}" after its "]"; write [address]:port`);
+    portText = rest === '' ? undefined : rest.slice(1);
   } else {
-    const colon = hostPort.lastIndexOf(':');
+    if (hostPort.split(':').length > 2) throw new TransportUrlError(`host "${hostPort}" is not a host name; an IPv6 address goes in brackets, e.g. [2001:db8::7]:5672`);
+    const colon = hostPort.indexOf(':');
     hostname = colon >= 0 ? hostPort.slice(0, colon) : hostPort;
     portText = colon >= 0 ? hostPort.slice(colon + 1) : undefined;
   }
   if (!hostname) throw new TransportUrlError('a host is empty; write user:pass@host:port for each host, comma-separated');
-  const port = portText === undefined || portText === '' ? defaultPort : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  checkHostname(hostname, bracketed);
+  if (portText === '') throw new TransportUrlError(`host ${hostname} has a ":" but no port; write ${hostname}:5672, or leave out the ":"`);
+  const port = portText === undefined ? defaultPort : Number(portText);
+  if (!/^\d{1,5}$/.test(portText ?? '1') || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TransportUrlError(`port "${portText}" of host ${hostname} is not a number from 1 to 65535`);
   }
   if (creds === undefined) return { hostname, port };
@@ -119,5 +143,5 @@ export function hostLabel(h: TransportHost): string {
 
 /** The URL with every password replaced by ***, for logs and API answers. Never throws. */
 export function redactTransportUrl(url: string): string {
-  return redactText(url);
+  return redactText(redactValue(url));
 }

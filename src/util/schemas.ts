@@ -50,16 +50,30 @@ export function quoteValue(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
+/** A property name after a path: `.name`, or `["odd name"]` when it is not a plain word. */
+function member(name: string): string {
+  return /^[A-Za-z_$][\w$-]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
+
+/** A JSON pointer (`/topics/1`) in the one notation messages use: `.topics[1]`. */
+export function pointerToPath(pointer: string): string {
+  if (!pointer) return '';
+  return pointer.slice(1).split('/').map((raw) => {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(seg) ? `[${seg}]` : member(seg);
+  }).join('');
+}
+
 function describeOne(e: ErrorObject, root: string): string {
-  const at = `${root}${e.instancePath}`;
+  const at = `${root}${pointerToPath(e.instancePath)}`;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return `${at}/${String(p.missingProperty)} is required`;
+      return `${at}${member(String(p.missingProperty))} is required`;
     case 'unevaluatedProperties':
-      return `${at}/${String(p.unevaluatedProperty)} is not a known property`;
+      return `${at}${member(String(p.unevaluatedProperty))} is not a known property`;
     case 'additionalProperties':
-      return `${at}/${String(p.additionalProperty)} is not a known property`;
+      return `${at}${member(String(p.additionalProperty))} is not a known property`;
     case 'type': {
       const types = String(p.type).split(',').map((t) => ARTICLE[t] ?? t).join(' or ');
       return `${at} must be ${types} (got ${quoteValue(e.data)})`;
@@ -73,7 +87,7 @@ function describeOne(e: ErrorObject, root: string): string {
   }
 }
 
-/** "body/transportUrl must be a string (got 42); body/topic is required" */
+/** "body.transportUrl must be a string (got 42); body.topic is required" */
 export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined, root: string): string {
   const lines = (errors ?? []).map((e) => describeOne(e, root));
   return [...new Set(lines)].join('; ') || `${root} is not valid`;

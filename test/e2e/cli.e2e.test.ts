@@ -89,4 +89,20 @@ describe('vim-event-relay CLI', () => {
     expect(JSON.parse(r.stderr.trim().split('\n')[0]!)).toMatchObject({ file: bad, error: { code: 'NOT_JSON' } });
     expect(r.stdout.trim().split('\n')).toHaveLength(1); // DELETE only goes to the "*" subscription's topic
   });
+
+  it('replay --vim with an unknown VIM exits 1, naming the VIMs it knows', async () => {
+    const good = write('known.json', toWireV2(expandVersioned('instance-delete-end.json')));
+    const r = await runCli(['replay', '--vim', 'no-such-vim', '--config', config, good]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`replay --vim "no-such-vim": no such VIM in the config (${config}); it knows "vio-1"`);
+  });
+
+  it('replay ends stderr with a summary line', async () => {
+    const good = write('summary.json', toWireV2(expandVersioned('instance-delete-end.json')));
+    const r = await runCli(['replay', '--vim', 'vio-1', '--config', config, good]);
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.stderr.trim().split('\n').pop()!) as unknown;
+    expect(last).toEqual({ summary: { vim: 'vio-1', files: 1, messages: 1, unmatched: 0, suppressed: 0, failed: 0 } });
+  });
 });

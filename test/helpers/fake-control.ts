@@ -1,6 +1,6 @@
 /**
  * An in-memory RelayControl for the admin room's tests, behaving as src/daemon/control.ts and
- * CONTRACT section 6 say (redacted views, CONFLICT for a subscription of an unknown VIM, a VIM's
+ * docs/admin-api.md say (redacted views, CONFLICT for a subscription of an unknown VIM, a VIM's
  * subscriptions going with it), without brokers or DMaaP. It records every call it gets, so a
  * test can see exactly what the admin port handed the daemon.
  */
@@ -78,7 +78,7 @@ export class FakeControl implements RelayControl {
       parseTransportUrl(spec.transportUrl);
     } catch (e) {
       // Like the daemon, the message may quote the URL; the admin port must redact it.
-      throw new RelayError('VALIDATION_FAILED', `body/transportUrl ${JSON.stringify(spec.transportUrl)}: ${(e as Error).message}`);
+      throw new RelayError('VALIDATION_FAILED', `body.transportUrl ${JSON.stringify(spec.transportUrl)}: ${(e as Error).message}`);
     }
     const created = !this.vims.has(id);
     const full: VimSpec = { ...spec, id };

@@ -1,6 +1,6 @@
 /**
  * Test fixtures: loading, nova's `$ref` expansion, and wrapping samples the way
- * oslo.messaging puts them on the wire. Tests read only test/fixtures, never /work/shared.
+ * oslo.messaging puts them on the wire. Tests read only test/fixtures.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';

@@ -34,7 +34,7 @@ it('no answer to any route contains the password', async () => {
   expect(badPort.status).toBe(400);
   expect(badPort.json).toMatchObject({ error: { message: expect.stringContaining('rabbit://nova:***@h:70000/') } });
   const wrongType = await record('PUT', '/api/v1/vims/vio-2', { body: { transportUrl: URL_WITH_PASSWORD, topics: URL_WITH_PASSWORD } });
-  expect(wrongType.json).toMatchObject({ error: { message: 'body/topics must be an array (got "rabbit://nova:***@10.0.0.5:5672/")' } });
+  expect(wrongType.json).toMatchObject({ error: { message: 'body.topics must be an array (got "rabbit://nova:***@10.0.0.5:5672/")' } });
   await record('PUT', '/api/v1/vims/vio-2', { raw: `{"transportUrl": "${URL_WITH_PASSWORD}"` });
   await record('PUT', '/api/v1/vims/vio-2', { raw: URL_WITH_PASSWORD, contentType: 'text/plain' });
   await record('PUT', '/api/v1/subscriptions/s', { body: { vimId: 'vio-1', states: [URL_WITH_PASSWORD], topic: 'T' } });

@@ -42,9 +42,9 @@ describe('/api/v1/subscriptions', () => {
     expect((one.json as { id: string }[]).map((s) => s.id)).toEqual(['b']);
     const bad = await call(h.url, 'GET', '/api/v1/subscriptions?vimId=no%20such');
     expect(bad.status).toBe(400);
-    expect(bad.json).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('query/vimId "no such"') } });
+    expect(bad.json).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('query.vimId "no such"') } });
     const unknownParam = await call(h.url, 'GET', '/api/v1/subscriptions?vim=vio-2');
-    expect(unknownParam.json).toMatchObject({ error: { message: 'query/vim is not a known property' } });
+    expect(unknownParam.json).toMatchObject({ error: { message: 'query.vim is not a known property' } });
   });
 
   it('DELETE answers 204, then 404', async () => {
@@ -63,14 +63,14 @@ describe('/api/v1/subscriptions', () => {
   });
 
   const invalid: [string, unknown, string][] = [
-    ['unknown states, all named', { ...SUB, states: ['POWER_OFF', 'reboot_hard', 'melt'] }, 'body/states has unknown state(s) "reboot_hard", "melt"; use "*" or any of CREATE, DELETE'],
-    ['an empty states list', { ...SUB, states: [] }, 'body/states must NOT have fewer than 1 items'],
-    ['a state that is not a string', { ...SUB, states: [1] }, 'body/states/0 must be a string (got 1)'],
-    ['an unknown phase', { ...SUB, phases: ['middle'] }, 'body/phases/0 "middle" must be one of start, end, error'],
-    ['no topic', { vimId: 'vio-1', states: ['CREATE'] }, 'body/topic is required'],
-    ['a topic with a slash', { ...SUB, topic: 'a/b' }, 'body/topic "a/b" does not match'],
-    ['a bad vimId', { ...SUB, vimId: 'vio 1' }, 'body/vimId "vio 1" does not match'],
-    ['a body id that differs from the path', { ...SUB, id: 'other' }, 'body/id "other" differs from the id "s1" in the path'],
+    ['unknown states, all named', { ...SUB, states: ['POWER_OFF', 'reboot_hard', 'melt'] }, 'body.states has unknown state(s) "reboot_hard", "melt"; use "*" or any of CREATE, DELETE'],
+    ['an empty states list', { ...SUB, states: [] }, 'body.states must NOT have fewer than 1 items'],
+    ['a state that is not a string', { ...SUB, states: [1] }, 'body.states[0] must be a string (got 1)'],
+    ['an unknown phase', { ...SUB, phases: ['middle'] }, 'body.phases[0] "middle" must be one of start, end, error'],
+    ['no topic', { vimId: 'vio-1', states: ['CREATE'] }, 'body.topic is required'],
+    ['a topic with a slash', { ...SUB, topic: 'a/b' }, 'body.topic "a/b" does not match'],
+    ['a bad vimId', { ...SUB, vimId: 'vio 1' }, 'body.vimId "vio 1" does not match'],
+    ['a body id that differs from the path', { ...SUB, id: 'other' }, 'body.id "other" differs from the id "s1" in the path'],
   ];
   it.each(invalid)('refuses %s with 400 VALIDATION_FAILED naming the field', async (_n, body, message) => {
     const a = await put('s1', body);
@@ -82,7 +82,7 @@ describe('/api/v1/subscriptions', () => {
   it('refuses a subscription id outside the id pattern', async () => {
     const a = await put('s$1', SUB);
     expect(a.status).toBe(400);
-    expect(a.json).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('params/id "s$1"') } });
+    expect(a.json).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('params.id "s$1"') } });
   });
 });
 
@@ -121,10 +121,10 @@ describe('POST /api/multicloud-vio/v0/{vimId}/check_vim_status', () => {
   });
 
   it.each([
-    ['no states', {}, 'body/states is required'],
-    ['an unknown state', { states: ['SLEEP'] }, 'body/states has unknown state(s) "SLEEP"'],
-    ['states not an array', { states: 'CREATE' }, 'body/states must be an array (got "CREATE")'],
-    ['an extra key', { states: ['*'], vimid: 'x' }, 'body/vimid is not a known property'],
+    ['no states', {}, 'body.states is required'],
+    ['an unknown state', { states: ['SLEEP'] }, 'body.states has unknown state(s) "SLEEP"'],
+    ['states not an array', { states: 'CREATE' }, 'body.states must be an array (got "CREATE")'],
+    ['an extra key', { states: ['*'], vimid: 'x' }, 'body.vimid is not a known property'],
   ])('refuses %s with 400', async (_n, body, message) => {
     const a = await call(h.url, 'POST', path, { body });
     expect(a.status).toBe(400);

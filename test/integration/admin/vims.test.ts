@@ -87,16 +87,16 @@ describe('/api/v1/vims', () => {
   });
 
   const invalid: [string, string, unknown, string][] = [
-    ['a number transportUrl', 'vio-1', { transportUrl: 42 }, 'body/transportUrl must be a string (got 42)'],
-    ['no transportUrl', 'vio-1', { exchange: 'nova' }, 'body/transportUrl is required'],
-    ['an unknown key', 'vio-1', { ...VIM, prefetch: 10 }, 'body/prefetch is not a known property'],
-    ['an empty topics list', 'vio-1', { ...VIM, topics: [] }, 'body/topics must NOT have fewer than 1 items'],
-    ['a boolean as string', 'vio-1', { ...VIM, exchangeDurable: 'yes' }, 'body/exchangeDurable must be a boolean (got "yes")'],
-    ['an unsupported scheme', 'vio-1', { transportUrl: 'http://h/' }, 'body/transportUrl "http://h/" does not match'],
+    ['a number transportUrl', 'vio-1', { transportUrl: 42 }, 'body.transportUrl must be a string (got 42)'],
+    ['no transportUrl', 'vio-1', { exchange: 'nova' }, 'body.transportUrl is required'],
+    ['an unknown key', 'vio-1', { ...VIM, prefetch: 10 }, 'body.prefetch is not a known property'],
+    ['an empty topics list', 'vio-1', { ...VIM, topics: [] }, 'body.topics must NOT have fewer than 1 items'],
+    ['a boolean as string', 'vio-1', { ...VIM, exchangeDurable: 'yes' }, 'body.exchangeDurable must be a boolean (got "yes")'],
+    ['an unsupported scheme', 'vio-1', { transportUrl: 'http://h/' }, 'body.transportUrl "http://h/" does not match'],
     ['an array body', 'vio-1', [VIM], 'body must be an object'],
-    ['a vimId with a space', 'bad%20id', VIM, 'params/vimId "bad id" does not match ^[0-9a-zA-Z_-]{1,64}$'],
-    ['a vimId of 65 characters', 'a'.repeat(65), VIM, 'params/vimId'],
-    ['a body id that differs from the path', 'vio-1', { ...VIM, id: 'vio-2' }, 'body/id "vio-2" differs from the vimId "vio-1" in the path'],
+    ['a vimId with a space', 'bad%20id', VIM, 'params.vimId "bad id" does not match ^[0-9a-zA-Z_-]{1,64}$'],
+    ['a vimId of 65 characters', 'a'.repeat(65), VIM, 'params.vimId'],
+    ['a body id that differs from the path', 'vio-1', { ...VIM, id: 'vio-2' }, 'body.id "vio-2" differs from the vimId "vio-1" in the path'],
     ['a transportUrl the daemon cannot parse', 'vio-1', { transportUrl: 'rabbit://u:p@h:99999/' }, 'port "99999" of host h is not a number'],
   ];
   it.each(invalid)('refuses %s with 400 VALIDATION_FAILED naming the field', async (_n, id, body, message) => {

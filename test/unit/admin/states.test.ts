@@ -9,23 +9,23 @@ describe('normaliseStates', () => {
     [['create', '*'], ['*']],
     [[...STATES].map((s) => s.toLowerCase()), [...STATES]],
   ])('%j -> %j', (input, expected) => {
-    expect(normaliseStates(input, 'body/states')).toEqual(expected);
+    expect(normaliseStates(input, 'body.states')).toEqual(expected);
   });
 
   it('names every unknown state as written, once each whatever the case, and the vocabulary', () => {
     let error: unknown;
     try {
-      normaliseStates(['create', 'explode', 'EXPLODE', 'melt'], 'body/states');
+      normaliseStates(['create', 'explode', 'EXPLODE', 'melt'], 'body.states');
     } catch (e) {
       error = e;
     }
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
     const message = (error as Error).message;
-    expect(message).toMatch(/^body\/states has unknown state\(s\) "explode", "melt"; use "\*" or any of CREATE, DELETE/);
+    expect(message).toMatch(/^body\.states has unknown state\(s\) "explode", "melt"; use "\*" or any of CREATE, DELETE/);
     expect(message).toContain('COMPUTE_NODE_DELETE');
   });
 
   it('redacts a quoted unknown state that carries credentials', () => {
-    expect(() => normaliseStates(['amqp://u:topsecret@h/'], 'body/states')).toThrow(/"amqp:\/\/u:\*\*\*@h\/"/);
+    expect(() => normaliseStates(['amqp://u:topsecret@h/'], 'body.states')).toThrow(/"amqp:\/\/u:\*\*\*@h\/"/);
   });
 });

@@ -25,7 +25,7 @@ const vim = { id: 'vio-1', transportUrl: 'rabbit://guest:s3cret@127.0.0.1:5672/'
 describe('loadConfig', () => {
   it('gives every key a working default', () => {
     const c = loadConfig(undefined, {});
-    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8080, authToken: '', bodyLimitBytes: 1048576 });
+    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8080, authToken: '', allowUnauthenticated: false, bodyLimitBytes: 1048576 });
     expect(c.dmaap.url).toBe('http://127.0.0.1:3904');
     expect(c.transport.prefetch).toBeGreaterThan(0);
     expect(c.vims).toEqual([]);
@@ -42,14 +42,14 @@ describe('loadConfig', () => {
     [{ bogus: true }, 'bogus: unknown key'],
     [{ admin: { port: 'eighty' } }, 'admin.port'],
     [{ log: { level: 'loud' } }, 'log.level'],
-    [{ vims: [{ id: 'bad id!', transportUrl: 'rabbit://h/' }] }, 'vims[0]/id'],
-    [{ vims: [{ id: 'a', transportUrl: 'http://h/' }] }, 'vims[0]/transportUrl'],
-    [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', colour: 'red' }] }, 'vims[0]/colour is not a known property'],
+    [{ vims: [{ id: 'bad id!', transportUrl: 'rabbit://h/' }] }, 'vims[0].id'],
+    [{ vims: [{ id: 'a', transportUrl: 'http://h/' }] }, 'vims[0].transportUrl'],
+    [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', colour: 'red' }] }, 'vims[0].colour is not a known property'],
     [{ vims: [{ id: 'a', transportUrl: 'amqp://h/?heartbeat_timeout_threshold=1m' }] }, 'vims[0].transportUrl: heartbeat_timeout_threshold "1m" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60'],
     [{ vims: [vim, vim] }, 'appears twice'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['PWR_OFF'], topic: 'T' }] }, 'subscriptions[0].states: unknown state(s) "PWR_OFF"'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-2', states: ['DELETE'], topic: 'T' }] }, 'subscriptions[0].vimId: "vio-2" is not among vims'],
-    [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['DELETE'] }] }, 'subscriptions[0]/topic is required'],
+    [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['DELETE'] }] }, 'subscriptions[0].topic is required'],
   ])('refuses %j naming the key (%s)', (content, expected) => {
     expect(problems(content).join('\n')).toContain(expected);
   });

@@ -28,7 +28,21 @@ const [buildStage, runStage] = stages(dockerfile);
 const ops = (stage: Instruction[] | undefined, op: string) => (stage ?? []).filter((i) => i.op === op).map((i) => i.args);
 const { rabbitmq, dmaap, relay } = compose.services;
 
+/** The relay's environment as compose passes it, with the operator's token exported. */
+function composeEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(relay!.environment ?? {})) env[k] = String(v).replace(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/, 'an-exported-token');
+  return env;
+}
+
 describe('docker-compose.yml', () => {
+  it('passes the admin token from the environment, refusing to start without it', () => {
+    expect(relay!.environment?.VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN).toMatch(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/);
+    // The published admin port of config/docker.json without a token: refused, naming the keys.
+    expect(() => loadConfig(path.join(ROOT, 'config/docker.json'), {})).toThrow(/admin\.host .*admin\.authToken \(VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN\) is empty/);
+    expect(loadConfig(path.join(ROOT, 'config/docker.json'), composeEnv()).admin.authToken).toBe('an-exported-token');
+  });
+
   it('has RabbitMQ, a DMaaP and the relay built from the Dockerfile', () => {
     expect(rabbitmq?.image).toMatch(/^rabbitmq:/);
     expect(relay?.build).toBe('.');
@@ -39,7 +53,7 @@ describe('docker-compose.yml', () => {
     const mount = relay!.volumes!.find((v) => v.includes('config'))!;
     const [hostPath, containerPath] = mount.split(':');
     expect(relay!.command).toEqual(['run', '--config', containerPath]);
-    const cfg = loadConfig(path.join(ROOT, hostPath!), {});
+    const cfg = loadConfig(path.join(ROOT, hostPath!), composeEnv());
     expect(new URL(cfg.dmaap.url).hostname).toBe('dmaap');
     expect(cfg.vims[0]!.transportUrl).toContain('@rabbitmq:5672');
     expect(cfg.admin.host).toBe('0.0.0.0');
@@ -52,7 +66,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps the store on a named volume at store.path', () => {
-    const cfg = loadConfig(path.join(ROOT, 'config/docker.json'), {});
+    const cfg = loadConfig(path.join(ROOT, 'config/docker.json'), composeEnv());
     const data = relay!.volumes!.find((v) => v.startsWith('relay-data:'))!;
     expect(path.dirname(cfg.store.path)).toBe(data.split(':')[1]);
     expect(compose.volumes).toHaveProperty('relay-data');

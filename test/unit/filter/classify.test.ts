@@ -128,7 +128,7 @@ const vio = (): Record<string, unknown> => loadJson('vio/vio-compute.instance-pa
 const versionedPayload = () => expandVersioned('instance-power_off-end.json').payload;
 const legacyPayload = () => legacySample('designate/compute.instance.shutdown.end.json').payload;
 
-describe('classify: every row of CONTRACT section 4', () => {
+describe('classify: every row of the README state table', () => {
   const rows: Array<[string, string, string]> = [
     ['CREATE', 'create.end', 'create.end'], ['DELETE', 'delete.end', 'delete.end'],
     ['SOFT_DELETE', 'soft_delete.end', 'soft_delete.end'], ['RESTORE', 'restore.end', 'restore.end'],

@@ -72,10 +72,10 @@ describe('StateStore.open', () => {
     ['a wrong version', JSON.stringify({ version: 2, vims: [], subscriptions: [], computeNodes: {} }), /version 2; this relay reads version 1/],
     ['no version', JSON.stringify({ vims: [], subscriptions: [], computeNodes: {} }), /no "version"/],
     ['an array', '[]', /state must be an object/],
-    ['a VIM without a transportUrl', JSON.stringify({ version: 1, vims: [{ id: 'a' }], subscriptions: [], computeNodes: {} }), /state\/vims\/0\/transportUrl is required/],
-    ['a lower-case stored state', JSON.stringify({ version: 1, vims: [], subscriptions: [{ id: 's', vimId: 'a', states: ['create'], topic: 'T' }], computeNodes: {} }), /state\/subscriptions\/0\/states\/0 "create" must be one of/],
+    ['a VIM without a transportUrl', JSON.stringify({ version: 1, vims: [{ id: 'a' }], subscriptions: [], computeNodes: {} }), /state\.vims\[0\]\.transportUrl is required/],
+    ['a lower-case stored state', JSON.stringify({ version: 1, vims: [], subscriptions: [{ id: 's', vimId: 'a', states: ['create'], topic: 'T' }], computeNodes: {} }), /state\.subscriptions\[0\]\.states\[0\] "create" must be one of/],
     ['a duplicate VIM id', JSON.stringify({ version: 1, vims: [{ id: 'a', transportUrl: 'rabbit://h/' }, { id: 'a', transportUrl: 'rabbit://h/' }], subscriptions: [], computeNodes: {} }), /VIM id "a" appears twice/],
-    ['an unknown top-level key', JSON.stringify({ version: 1, vims: [], subscriptions: [], computeNodes: {}, extra: 1 }), /state\/extra is not a known property/],
+    ['an unknown top-level key', JSON.stringify({ version: 1, vims: [], subscriptions: [], computeNodes: {}, extra: 1 }), /state\.extra is not a known property/],
   ];
 
   it.each(corruptCases)('refuses %s and leaves the file untouched', async (_name, content, why) => {

@@ -1,6 +1,6 @@
 /**
  * What a DMaaP answer means for the batch that caused it (Benthos-style: a pure classifier,
- * no I/O). CONTRACT.md section 7 is the source: 2xx success; network errors, timeouts, 408,
+ * no I/O). docs/message-router.md says how Message Router answers: 2xx success; network errors, timeouts, 408,
  * 429 and 5xx retryable; MR's partial-publish 404 retries the unpublished tail; other 4xx
  * permanent for that batch.
  */

@@ -22,11 +22,11 @@ describe('VIM queue keys', () => {
   });
 
   it.each([
-    [{ queueType: 'stream' }, /vims\[0\]\/queueType "stream" must be one of quorum, classic/],
-    [{ deliveryLimit: -1 }, /vims\[0\]\/deliveryLimit must be >= 0/],
-    [{ deliveryLimit: 2.5 }, /vims\[0\]\/deliveryLimit must be an integer/],
-    [{ singleActiveConsumer: 'yes' }, /vims\[0\]\/singleActiveConsumer must be a boolean/],
-    [{ maxLength: -5 }, /vims\[0\]\/maxLength must be >= 0/],
+    [{ queueType: 'stream' }, /vims\[0\]\.queueType "stream" must be one of quorum, classic/],
+    [{ deliveryLimit: -1 }, /vims\[0\]\.deliveryLimit must be >= 0/],
+    [{ deliveryLimit: 2.5 }, /vims\[0\]\.deliveryLimit must be an integer/],
+    [{ singleActiveConsumer: 'yes' }, /vims\[0\]\.singleActiveConsumer must be a boolean/],
+    [{ maxLength: -5 }, /vims\[0\]\.maxLength must be >= 0/],
   ])('refuse %j naming the field', (extra, message) => {
     expect(problems(extra)).toMatch(message);
   });

@@ -88,7 +88,7 @@ describe('docker-compose.yml', () => {
     const [hc] = ops(runStage, 'HEALTHCHECK');
     expect(hc).toMatch(/CMD \["node", "\/app\/healthcheck\.mjs"\]$/);
     expect(ops(runStage, 'COPY')).toContain('deploy/docker/healthcheck.mjs ./healthcheck.mjs');
-    const dmaapPort = new URL(loadConfig(path.join(ROOT, 'config/docker.json'), {}).dmaap.url).port;
+    const dmaapPort = new URL(loadConfig(path.join(ROOT, 'config/docker.json'), { VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN: 'given-by-compose' }).dmaap.url).port;
     const dmaapHc = (dmaap as { healthcheck?: { test?: string[] } }).healthcheck?.test;
     expect(dmaapHc).toEqual(['CMD', 'node', '/app/healthcheck.mjs', `http://127.0.0.1:${dmaapPort}/topics`]);
   });

@@ -12,13 +12,6 @@ const CITATION = new RegExp(['CONT' + 'RACT', 'DMAAP' + '\\.md', '\\.\\./' + 'sh
 const SHARED_DIR = ['', 'work', 'shared'].join('/');
 const SHIPPED = ['README.md', 'docs', 'src', 'schemas', 'config', 'scripts'];
 
-/**
- * Files another branch is rewriting, whose citation it removes (src/publish/ belongs to the
- * publisher's rework: its classify.ts header is to cite docs/message-router.md). The last test
- * fails once the citation is gone, so that the entry is removed with it.
- */
-const PENDING = new Set(['src/publish/classify.ts']);
-
 function files(rel: string): string[] {
   const abs = path.join(ROOT, rel);
   if (statSync(abs).isFile()) return [rel];
@@ -34,7 +27,7 @@ describe('the project stands alone', () => {
 
   it('no shipped file cites the team papers', () => {
     expect(shipped.length).toBeGreaterThan(100);
-    expect(citing(shipped.filter((f) => !PENDING.has(f)), CITATION)).toEqual([]);
+    expect(citing(shipped, CITATION)).toEqual([]);
   });
 
   it('no test reads the shared folder at run time', () => {
@@ -47,9 +40,5 @@ describe('the project stands alone', () => {
       expect(page).toContain(topic);
     }
     expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain('(docs/message-router.md)');
-  });
-
-  it.each([...PENDING])('%s, left to its own branch, still cites them (else remove it from PENDING)', (rel) => {
-    expect(citing([rel], CITATION).length).toBeGreaterThan(0);
   });
 });

@@ -82,7 +82,7 @@ export async function connectHost(url: TransportUrl, host: TransportHost, opts: 
     else connected();
   }
   const abort = (): void => {
-    tcp?.destroy();
+    tcp?.destroy(new Error("attempt abandoned"));
   };
   signal.addEventListener('abort', abort, { once: true });
   try {

@@ -48,8 +48,12 @@ export function createListener(vim: VimConfig, opts: TransportOptions, logger: L
   return kind === 'amqp10' ? new Amqp10Listener(vim, opts, logger) : new Amqp091Listener(vim, opts, logger);
 }
 
+export type ListenerFactory = (vim: VimConfig, opts: TransportOptions, logger: Logger) => VimListener;
+
 export interface VimRunnerOptions extends VimStateOptions {
   readonly transport: TransportOptions;
+  /** Replaces createListener (unit tests drive the runner and the catalogue with a scripted listener). */
+  readonly listenerFactory?: ListenerFactory;
 }
 
 /** Emits 'status' (ListenerStatusChange) from its listener. */
@@ -62,7 +66,7 @@ export class VimRunner extends EventEmitter {
     super();
     this.log = logger.child({ vim: vim.id });
     this.state = new VimState(vim.id, opts);
-    this.listener = createListener(vim, opts.transport, this.log);
+    this.listener = (opts.listenerFactory ?? createListener)(vim, opts.transport, this.log);
     this.listener.on('status', (s: ListenerStatusChange) => this.emit('status', s));
   }
 

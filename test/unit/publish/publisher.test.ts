@@ -9,61 +9,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DmaapPublisher } from '../../../src/publish/publisher.js';
-import type { BatchPoster, DmaapResponse } from '../../../src/publish/dmaap-client.js';
 import type { DmaapPublisherOptions } from '../../../src/publish/options.js';
 import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
-import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError, type PublishResult } from '../../../src/publish/types.js';
-
-interface Call {
-  readonly topic: string;
-  readonly jsons: readonly string[];
-  readonly signal?: AbortSignal;
-  reply(status: number, body?: string, headers?: Record<string, string>): void;
-  fail(err: Error): void;
-}
-
-type Responder = (call: Call) => void;
-
-/** Records every POST; each answers when the test (or `responder`, if set) replies to it. */
-class ScriptedClient implements BatchPoster {
-  readonly calls: Call[] = [];
-  closed = 0;
-  constructor(public responder?: Responder) {}
-
-  postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse> {
-    return new Promise<DmaapResponse>((resolve, reject) => {
-      const call: Call = {
-        topic, jsons: [...jsons], signal,
-        reply: (status, body = '', headers = {}) => resolve({ status, headers, body, durationMs: 1 }),
-        fail: reject,
-      };
-      this.calls.push(call);
-      this.responder?.(call);
-    });
-  }
-
-  close(): void {
-    this.closed++;
-  }
-}
+import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError } from '../../../src/publish/types.js';
+import { kinds, rejection, ScriptedClient, watch, type Responder } from './scripted-client.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 async function advance(ms: number): Promise<void> {
   await jest.advanceTimersByTimeAsync(ms);
   await flush();
-}
-
-/** How each promise settled, readable synchronously after a flush. */
-type Outcome = { kind: 'pending' } | { kind: 'resolved'; value: PublishResult } | { kind: 'rejected'; error: Error };
-function watch(p: Promise<PublishResult>): { readonly now: Outcome } {
-  const box: { now: Outcome } = { now: { kind: 'pending' } };
-  p.then((value) => (box.now = { kind: 'resolved', value }), (error: Error) => (box.now = { kind: 'rejected', error }));
-  return box;
-}
-const kinds = (ws: readonly { readonly now: Outcome }[]): string[] => ws.map((w) => w.now.kind);
-function rejection(w: { readonly now: Outcome }): Error {
-  if (w.now.kind !== 'rejected') throw new Error(`expected a rejection, got ${w.now.kind}`);
-  return w.now.error;
 }
 
 const m = (i: number): string => `{"n":${i}}`;

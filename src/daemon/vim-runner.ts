@@ -14,8 +14,12 @@ import { VimState, type VimStateOptions } from './vim-state.js';
 import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 import type { Pipeline } from './pipeline.js';
 
+export type ListenerFactory = (vim: VimConfig, opts: TransportOptions, logger: Logger) => VimListener;
+
 export interface VimRunnerOptions extends VimStateOptions {
   readonly transport: TransportOptions;
+  /** Replaces createListener (unit tests drive the runner and the catalogue with a scripted listener). */
+  readonly listenerFactory?: ListenerFactory;
 }
 
 /** Emits 'status' (ListenerStatusChange) from its listener. */
@@ -28,7 +32,7 @@ export class VimRunner extends EventEmitter {
     super();
     this.log = logger.child({ vim: vim.id });
     this.state = new VimState(vim.id, opts);
-    this.listener = createListener(vim, opts.transport, this.log);
+    this.listener = (opts.listenerFactory ?? createListener)(vim, opts.transport, this.log);
     this.listener.on('status', (s: ListenerStatusChange) => this.emit('status', s));
   }
 

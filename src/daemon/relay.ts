@@ -13,6 +13,7 @@ import type { Destination, SinkName } from '../publish/destination.js';
 import { StateStore } from '../store/state-store.js';
 import { createAdminServer } from '../admin/server.js';
 import { redactTransportUrl } from '../transport/transport-url.js';
+import { retireQueue } from '../transport/retire.js';
 import type { Logger } from '../util/logger.js';
 import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import { Pipeline } from './pipeline.js';
@@ -51,6 +52,7 @@ export class Relay implements RelayControl {
     this.catalogue = new VimCatalogue(() => this.requireStore(), pipeline, {
       transport: cfg.transport, dedupeWindow: cfg.dedupe.windowSize, recentWindow: cfg.recent.windowSize,
       drainTimeoutMs: cfg.shutdown.timeoutMs, defaultSink: cfg.sinks.default, sinks,
+      retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: cfg.transport }, log)),
     }, this.observer, log);
   }
 

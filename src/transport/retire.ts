@@ -16,8 +16,7 @@ import { routingKeys } from './routing.js';
 import type { ListenerSpec as VimConfig } from './types.js';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
-import { closeQuietly, connectHost, errorText } from './amqp091/connect.js';
-import { hostLabel } from './transport-url.js';
+import { closeQuietly, connectOnce, errorText } from './amqp091/connect.js';
 import { replyCode } from './amqp091/topology.js';
 import { addressStyle } from './amqp10/addresses.js';
 import { DEFAULT_TRANSPORT_OPTIONS, type TransportOptions } from './options.js';
@@ -89,20 +88,6 @@ async function retireOne(model: ChannelModel, vim: VimConfig, queue: string, pur
   }
   const left = await onChannel(model, async (ch) => (await ch.checkQueue(queue)).messageCount);
   return { queue, unbound: keys, messages: left };
-}
-
-/** One round over the URL's hosts, each bounded by the connect timeout; the first that opens wins. */
-async function connectOnce(url: TransportUrl, opts: TransportOptions, vimId: string): Promise<ChannelModel> {
-  const failures: string[] = [];
-  for (const host of url.hosts) {
-    const timeout = AbortSignal.timeout(opts.connectTimeoutMs);
-    try {
-      return await connectHost(url, host, opts, vimId, timeout, () => undefined);
-    } catch (err) {
-      failures.push(`${hostLabel(host)}: ${errorText(err)}`);
-    }
-  }
-  throw new RelayError('BROKER_UNREACHABLE', `no broker host accepted the connection to retire the queue (${failures.join('; ')})`);
 }
 
 /** Unbinds (or with purge deletes) a VIM's queue on its broker; see the file comment. */

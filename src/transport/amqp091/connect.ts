@@ -7,7 +7,8 @@ import type { Socket } from 'node:net';
 import { connect, type Channel, type ChannelModel, type Options, type SocketOptions } from 'amqplib';
 import { redactText } from '../../util/redact.js';
 import type { TransportOptions } from '../options.js';
-import type { TransportHost, TransportUrl } from '../transport-url.js';
+import { hostLabel, type TransportHost, type TransportUrl } from '../transport-url.js';
+import { RelayError } from '../../errors.js';
 import { heartbeatSeconds, tlsFiles } from '../url-options.js';
 
 export interface ConnectionTarget {
@@ -96,4 +97,22 @@ export async function connectHost(url: TransportUrl, host: TransportHost, opts: 
   } finally {
     signal.removeEventListener('abort', abort);
   }
+}
+
+/**
+ * A short-lived connection for one job (declaring for an AMQP 1.0 VIM, retiring a removed VIM's
+ * queue): one round over the URL's hosts from `start`, each bounded by the connect timeout; the
+ * first that opens wins.
+ */
+export async function connectOnce(url: TransportUrl, opts: TransportOptions, vimId: string, start = 0): Promise<ChannelModel> {
+  const failures: string[] = [];
+  for (let i = 0; i < url.hosts.length; i++) {
+    const host = url.hosts[(start + i) % url.hosts.length]!;
+    try {
+      return await connectHost(url, host, opts, vimId, AbortSignal.timeout(opts.connectTimeoutMs), () => undefined);
+    } catch (err) {
+      failures.push(`${hostLabel(host)}: ${errorText(err)}`);
+    }
+  }
+  throw new RelayError('BROKER_UNREACHABLE', `no broker host accepted the connection (${failures.join('; ')})`);
 }

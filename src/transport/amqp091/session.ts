@@ -74,7 +74,7 @@ class Amqp091Session implements Session {
   }
 
   async setUp(generation: number, prefetch: number): Promise<void> {
-    await declareTopology(this.model, this.vim);
+    await declareTopology(this.model, this.vim, this.log);
     const channel = await this.model.createChannel();
     const confirm = await this.model.createConfirmChannel();
     const consumer = new ConsumeSession(generation, channel, new DeadLetterPublisher(confirm, this.vim), this.vim.id);
@@ -125,7 +125,7 @@ class Amqp091Session implements Session {
   private async resumeAfterCancel(consumer: ConsumeSession): Promise<void> {
     this.log.warn('the broker cancelled the consumer (queue deleted?); declaring again', { queue: this.vim.queue });
     try {
-      await declareTopology(this.model, this.vim);
+      await declareTopology(this.model, this.vim, this.log);
       await consumer.consume(this.vim.queue, (msg) => this.onMessage(consumer, msg));
       this.log.info('consuming again after the broker cancelled the consumer', { queue: this.vim.queue });
     } catch (err) {

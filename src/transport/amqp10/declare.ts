@@ -11,9 +11,9 @@
  *
  * To be called before the receivers attach, on every (re)connect, like declareTopology.
  */
-import type { VimConfig } from '../../config/vim.js';
+import type { ListenerSpec as VimConfig } from '../types.js';
 import type { Logger } from '../../util/logger.js';
-import { closeQuietly, connectRound } from '../amqp091/connect.js';
+import { closeQuietly, connectOnce } from '../amqp091/connect.js';
 import { declareTopology, type TopologyState } from '../amqp091/topology.js';
 import type { TransportOptions } from '../options.js';
 import { parseTransportUrl } from '../transport-url.js';
@@ -30,10 +30,10 @@ export function declaresOwnQueue(vim: VimConfig): boolean {
  * hosts the 1.0 listener fails over between); undefined when there is nothing to declare.
  * Throws BROKER_UNREACHABLE / BROKER_REFUSED like the 0-9-1 listener's declarations.
  */
-export async function declareAmqp10Topology(vim: VimConfig, opts: TransportOptions, log?: Logger): Promise<TopologyState | undefined> {
+export async function declareAmqp10Topology(vim: VimConfig, opts: TransportOptions, log?: Logger, hostIndex = 0): Promise<TopologyState | undefined> {
   if (!declaresOwnQueue(vim)) return undefined;
   const url = parseTransportUrl(vim.transportUrl);
-  const { model } = await connectRound({ ...url, kind: 'amqp091' }, opts, 0, vim.id);
+  const model = await connectOnce({ ...url, kind: 'amqp091' }, opts, vim.id, hostIndex);
   model.on('error', () => undefined);
   try {
     return await declareTopology(model, vim, log);

@@ -17,6 +17,7 @@ import { connectPlan } from './connect-options.js';
 import { planCredit, type CreditPlan } from './credit.js';
 import { Amqp10Delivery, type Settler } from './delivery.js';
 import { describeAmqpError } from './errors.js';
+import { declareAmqp10Topology } from './declare.js';
 
 /** Timeouts that are not part of the operator's config; tests shorten them. */
 export interface Amqp10Timeouts {
@@ -61,7 +62,22 @@ export class Amqp10Opener implements SessionOpener {
     this.container.on('error', (e: unknown) => plan.log.debug('rhea container error', { error: describeAmqpError(e, 'unknown') }));
   }
 
-  open(req: OpenRequest): Promise<Session> {
+  /**
+   * On RabbitMQ, a VIM whose addresses read its own queue gets that queue (and its dead-letter
+   * queue, exchange and bindings) declared over 0-9-1 on the same host first, as a 0-9-1 VIM
+   * does (see declare.ts); then the 1.0 session opens.
+   */
+  async open(req: OpenRequest): Promise<Session> {
+    const { vim, opts, log } = this.plan;
+    try {
+      await declareAmqp10Topology(vim, opts, log, req.hostIndex);
+    } catch (e) {
+      throw new Amqp10AttemptError(`declaring the VIM's queue over AMQP 0-9-1 failed: ${(e as Error).message}`, e);
+    }
+    return this.attach(req);
+  }
+
+  private attach(req: OpenRequest): Promise<Session> {
     const { vim, url, opts, timeouts } = this.plan;
     // Throws only for the TLS files (unreadable ssl_ca_file and the like): a rejection.
     const broker = new BrokerSession(this.container, connectPlan(url, req.hostIndex, opts, vim.id), {

@@ -13,7 +13,8 @@ interface VimParams {
 /** ?purge=true also deletes the VIM's queue and dead-letter queue on its broker (default: only unbind it). */
 const purgeQuery = {
   type: 'object',
-  properties: { purge: { type: 'boolean', default: false } },
+  // The admin port's validator does not coerce: a query string's "true" stays a string.
+  properties: { purge: { enum: ['true', 'false'] } },
   additionalProperties: false,
 } as const;
 
@@ -45,11 +46,11 @@ export function registerVimRoutes(app: FastifyInstance, control: RelayControl): 
     },
   );
 
-  app.delete<{ Params: VimParams; Querystring: { purge?: boolean } }>(
+  app.delete<{ Params: VimParams; Querystring: { purge?: 'true' | 'false' } }>(
     '/api/v1/vims/:vimId',
     { schema: { params: vimIdParams, querystring: purgeQuery } },
     async (req, reply) => {
-      if (!(await control.deleteVim(req.params.vimId, { purge: req.query.purge === true }))) throw notFound(req.params.vimId);
+      if (!(await control.deleteVim(req.params.vimId, { purge: req.query.purge === 'true' }))) throw notFound(req.params.vimId);
       return reply.code(204).send();
     },
   );

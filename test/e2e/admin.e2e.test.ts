@@ -10,7 +10,7 @@ import { expandVersioned, toWireV2 } from '../helpers/fixtures.js';
 import { freePort, spawnDaemon, stopDaemon, tempDir, type SpawnedDaemon } from '../helpers/daemon.js';
 import { consume, startDmaapDevProcess, type DmaapDevProcess } from '../helpers/dmaap.js';
 import { queueCounts } from '../helpers/rabbitmqctl.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 jest.setTimeout(120000);
 
@@ -95,14 +95,24 @@ test('a VIM added live starts consuming; a subscription added live applies to th
   expect(Object.keys(recent.body[0]).sort()).toEqual(['display_name', 'event', 'instance_id', 'launched_at', 'state', 'state_description', 'timestamp']);
 });
 
-test('deleting a VIM stops its listener and removes its subscriptions', async () => {
+test('deleting a VIM stops its listener, removes its subscriptions and unbinds its queue; purge deletes the queues', async () => {
   expect((await api('DELETE', `/api/v1/vims/${vimB}`)).status).toBe(204);
   expect((await api('GET', `/api/v1/vims/${vimB}`)).status).toBe(404);
   expect((await api('GET', `/api/v1/subscriptions?vimId=${vimB}`)).body).toEqual([]);
   await waitFor(async () => (await queueCounts(`vim-event-relay.${vimB}`))?.consumers === 0, 'no consumer left on B');
-  // The queue stays (durable, others may still be routed to it): a later message waits there.
+  // Unbound: nova's next notification is no longer routed to the queue, which stays (with what it held).
   await withChannel(async (ch) => void publishOslo(ch, exB, 'versioned_notifications.info', powerOff('after-delete')));
-  await waitFor(async () => (await queueCounts(`vim-event-relay.${vimB}`))?.ready === 1, 'the message waits in the queue');
+  await sleep(1000);
+  expect(await queueCounts(`vim-event-relay.${vimB}`)).toMatchObject({ ready: 0, consumers: 0 });
+  expect(daemon.lines.some((l) => /queue retired: unbound/.test(l.message) && l.queue === `vim-event-relay.${vimB}`)).toBe(true);
+
+  // Added again, it binds and consumes again; deleted with purge, its queues go.
+  expect((await api('PUT', `/api/v1/vims/${vimB}`, { transportUrl: rabbitUrl(), exchange: exB })).status).toBe(201);
+  await waitFor(async () => (await queueCounts(`vim-event-relay.${vimB}`))?.consumers === 1, 'B consumes again');
+  expect((await api('DELETE', `/api/v1/vims/${vimB}?purge=true`)).status).toBe(204);
+  await waitFor(async () => (await queueCounts(`vim-event-relay.${vimB}`)) === undefined, 'B\'s queue deleted');
+  expect(await queueCounts(`vim-event-relay.${vimB}.dead`)).toBeUndefined();
+  expect((await api('DELETE', `/api/v1/vims/${vimA}?purge=maybe`)).status).toBe(400);
 });
 
 test('what the API changed survives a restart of the daemon; the config does not re-seed', async () => {

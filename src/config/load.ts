@@ -19,7 +19,7 @@ export interface RelayConfig {
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
   };
   transport: { prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number };
-  store: { path: string };
+  store: { path: string; url: string; reconcileMs: number; timeoutMs: number };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   shutdown: { timeoutMs: number };
   dedupe: { windowSize: number };

@@ -15,7 +15,8 @@ export function isConnectionError(e: unknown): boolean {
   // A SQLSTATE is five characters; anything else (ECONNREFUSED, a timeout, "Connection
   // terminated") comes from the socket or the client, not from a statement.
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return AWAY.test(code);
-  return e instanceof Error;
+  // Duck-typed: an error from another realm (a VM context) is no instanceof Error here.
+  return typeof (e as { message?: unknown } | null)?.message === 'string';
 }
 
 export function describe(e: unknown): string {

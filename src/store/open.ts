@@ -29,3 +29,13 @@ export function openStore(cfg: StoreConfig, seed: StoreSeed, logger: Logger): Pr
     seed,
   );
 }
+
+/** The password in store.url (decoded), for the logger's literal secrets; '' when none. */
+export function storeUrlPassword(url: string): string {
+  if (!url) return '';
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}

@@ -100,10 +100,15 @@ export class PgStore implements RelayStore {
         if (value === undefined) return (await deleteRow(this.pool, keyOf, expectedVersion, note)) ? 0 : null;
         return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, note);
       });
-      // Won or lost, the row as it is now: a loser learns the winner's value and version.
-      const now = await this.guard(() => loadKeys(this.pool, [keyOf]));
-      const changed = this.cache.applyScoped(now, [id]);
-      if (ok === null && changed.length) this.emit(changed);
+      if (ok !== null) {
+        // Won: the row is what was written, at the version the write returned (0 = gone).
+        const row = { ...keyOf, ord: 0, value: structuredClone(value ?? {}) };
+        this.cache.applyScoped(new Map(ok ? [[id, { row, version: ok }]] : []), [id]);
+      } else {
+        // Lost: the row as it is now, so the loser learns the winner's value and version.
+        const changed = this.cache.applyScoped(await this.guard(() => loadKeys(this.pool, [keyOf])), [id]);
+        if (changed.length) this.emit(changed);
+      }
       return { ok: ok !== null, version: this.cache.version(id), value: getRow(this.cache.snapshot, kind, vimId, key) };
     });
   }

@@ -66,8 +66,9 @@ export class PgStore implements RelayStore {
 
   /** Loads every row and starts listening; throws STORE_UNAVAILABLE when PostgreSQL cannot be reached. */
   async start(): Promise<void> {
-    await this.enqueue(() => this.reconcile());
+    // LISTEN before the first load: a change committed in between is then heard, not missed until the next reconcile.
     await this.link.start();
+    await this.enqueue(() => this.reconcile());
     this.reconcileTimer = setInterval(() => {
       if (!this.link.up) return;
       this.enqueue(() => this.reconcile()).catch((e: unknown) => this.failed(e));

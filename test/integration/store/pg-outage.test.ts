@@ -101,6 +101,9 @@ describe('PgStore with PostgreSQL away', () => {
     expect(changes).toContainEqual(['subscriptions']);
     await a.update((s) => void s.subscriptions.pop());
     await waitFor(() => b.get().subscriptions.length === 1, 'b to see the write made after recovery', 2000);
+    // a LISTENs again: b's next change reaches it by NOTIFY (its reconcile runs once a minute).
+    await b.update((s) => void s.subscriptions.pop());
+    await waitFor(() => a.get().subscriptions.length === 0, 'a to hear b after recovery', 2000);
     // What a pushed while down was written once the store came back.
     await waitFor(async () => (await b.queryRecent('vio-1', ['*'])).length === 1, 'the buffered state change in the shared window');
     expect(log.lines()).not.toContain(PG_PASSWORD);

@@ -4,6 +4,7 @@
  * database migrated by a newer relay is refused.
  */
 import { RelayError } from '../../../src/errors.js';
+import { openStore } from '../../../src/store/open.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import { MIGRATIONS } from '../../../src/store/pg/migrations.js';
 import type { RelayStore } from '../../../src/store/store.js';
@@ -66,6 +67,14 @@ describe('PgStore migrations', () => {
     expect(rows[0]!.n).toBe(MIGRATIONS.length);
     const vims = await db.query('SELECT count(*)::int AS n FROM relay_vims');
     expect(vims.rows[0]!.n).toBe(1);
+  });
+
+  it('openStore opens PostgreSQL when store.url is set', async () => {
+    const { store, seeded } = await openStore({ store: { path: '/nonexistent/never-used.json', url: db.url, reconcileMs: 5000, timeoutMs: 2000 }, recent: { windowSize: 10 } }, seed, log.logger);
+    open.push(store);
+    expect(store.engine).toBe('postgres');
+    expect(seeded).toBe(true);
+    expect(store.health().ok).toBe(true);
   });
 
   it('refuses a database migrated by a newer relay, naming both versions', async () => {

@@ -37,7 +37,8 @@ export class PgRecent {
     if (!ring) this.local.set(vimId, (ring = new RecentStateChanges(this.size)));
     ring.push(entry);
     this.buffer.push({ vimId, entry, seenAt: new Date().toISOString() });
-    if (this.buffer.length > this.size * Math.max(1, this.local.size)) this.trimBuffer();
+    // Trimmed when twice the bound, not at every push past it: a trim walks the whole buffer.
+    if (this.buffer.length > 2 * this.size * Math.max(1, this.local.size)) this.trimBuffer();
     this.schedule();
   }
 

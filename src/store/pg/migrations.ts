@@ -22,6 +22,8 @@ CREATE TABLE ${name} (
   updated_at timestamptz NOT NULL DEFAULT now()
 );`;
 
+const OF_VIM = 'REFERENCES relay_vims (vim_id) ON DELETE CASCADE';
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -32,10 +34,12 @@ export const MIGRATIONS: readonly Migration[] = [
 CREATE SEQUENCE relay_version_seq;
 CREATE TABLE relay_meta (key text PRIMARY KEY, value text NOT NULL);
 ${rowTable('relay_vims', 'vim_id text PRIMARY KEY', 'ord integer NOT NULL,\n  ')}
-${rowTable('relay_subscriptions', 'subscription_id text PRIMARY KEY', "ord integer NOT NULL,\n  vim_id text GENERATED ALWAYS AS (value->>'vimId') STORED,\n  ")}
-${rowTable('relay_compute_nodes', 'vim_id text NOT NULL,\n  node text NOT NULL,\n  PRIMARY KEY (vim_id, node)')}
-${rowTable('relay_ves_agents', 'vim_id text PRIMARY KEY')}
-${rowTable('relay_alarms', 'vim_id text NOT NULL,\n  instance_id text NOT NULL,\n  PRIMARY KEY (vim_id, instance_id)')}
+-- What belongs to a VIM goes with it, even a row another replica added at the same moment;
+-- and nothing can be added for a VIM another replica has just deleted.
+${rowTable('relay_subscriptions', 'subscription_id text PRIMARY KEY', `ord integer NOT NULL,\n  vim_id text GENERATED ALWAYS AS (value->>'vimId') STORED NOT NULL ${OF_VIM},\n  `)}
+${rowTable('relay_compute_nodes', `vim_id text NOT NULL ${OF_VIM},\n  node text NOT NULL,\n  PRIMARY KEY (vim_id, node)`)}
+${rowTable('relay_ves_agents', `vim_id text PRIMARY KEY ${OF_VIM}`)}
+${rowTable('relay_alarms', `vim_id text NOT NULL ${OF_VIM},\n  instance_id text NOT NULL,\n  PRIMARY KEY (vim_id, instance_id)`)}
 CREATE TABLE relay_recent (
   id bigserial PRIMARY KEY,
   vim_id text NOT NULL,

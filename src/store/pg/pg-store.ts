@@ -19,7 +19,7 @@ import type { Logger } from '../../util/logger.js';
 import { redactText } from '../../util/redact.js';
 import { getRow } from '../file-store.js';
 import { checkAnyState, diffRows, idOf, rowId, toRows, type RowDiff } from '../rows.js';
-import type { AnyMutator, AnyState, CasResult, ConditionalKind, RelayStore, StoreHealth, StoreKind } from '../store.js';
+import { STORE_KINDS, type AnyMutator, type AnyState, type CasResult, type ConditionalKind, type RelayStore, type StoreHealth, type StoreKind } from '../store.js';
 import { PgCache } from './cache.js';
 import { describe, isConnectionError, unavailable } from './errors.js';
 import { PgLink } from './link.js';
@@ -99,7 +99,8 @@ export class PgStore implements RelayStore {
         // Deleting what must not exist: done if it does not.
         if (value === undefined && expectedVersion === 0) return (await loadKeys(this.pool, [keyOf])).size === 0 ? 0 : null;
         if (value === undefined) return (await deleteRow(this.pool, keyOf, expectedVersion, note)) ? 0 : null;
-        return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, note);
+        // The VIM was deleted meanwhile: nothing to claim for it.
+        return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, note).catch((e: unknown) => (isOrphan(e) ? null : Promise.reject(e)));
       });
       if (ok !== null) {
         // Won: the row is what was written, at the version the write returned (0 = gone).
@@ -158,7 +159,13 @@ export class PgStore implements RelayStore {
       if (problem) throw new RelayError('VALIDATION_FAILED', `store update refused: ${problem}`);
       const diff = diffRows(this.cache.rows, toRows(draft));
       if (diff.upserts.length === 0 && diff.deletes.length === 0) return;
-      if (await this.guard(() => this.write(diff))) return;
+      const outcome = await this.guard(() => this.write(diff));
+      if (outcome === 'written') return;
+      if (outcome === 'orphan') {
+        // Running the change again cannot help: its VIM is gone. The reload lets the caller see that.
+        await this.guard(() => this.reconcile());
+        throw new RelayError('CONFLICT', 'store update refused: it refers to a VIM that another replica has just deleted');
+      }
       if (attempt >= MAX_ATTEMPTS) {
         throw new RelayError('CONFLICT', `store update gave up after ${attempt} attempts: other replicas kept changing the same rows first; retry the request`);
       }
@@ -167,8 +174,11 @@ export class PgStore implements RelayStore {
     }
   }
 
-  /** Writes a diff in one transaction; false when a row was not at the version this replica saw. */
-  private async write(diff: RowDiff): Promise<boolean> {
+  /**
+   * Writes a diff in one transaction: 'conflict' when a row was not at the version this replica
+   * saw, 'orphan' when a row refers to a VIM that is no longer there.
+   */
+  private async write(diff: RowDiff): Promise<'written' | 'conflict' | 'orphan'> {
     const client = await this.pool.connect();
     let broken = false;
     // Lost between statements, a checked-out client emits 'error'; the statement under way fails and says so.
@@ -179,21 +189,24 @@ export class PgStore implements RelayStore {
     try {
       await client.query('BEGIN');
       const written = new Map<string, number>();
+      // VIMs first (rows refer to them), then the rest, in snapshot order.
       for (const r of diff.upserts) {
         const v = await writeRow(client, r, this.cache.version(idOf(r)));
-        if (v === null) return await rollback(client, false);
+        if (v === null) return await rollback(client, 'conflict');
         written.set(idOf(r), v);
       }
-      for (const r of diff.deletes) {
-        if (!(await deleteRow(client, r, this.cache.version(idOf(r))))) return await rollback(client, false);
+      // A VIM last: deleting it first would take its rows along, and their own deletes would find nothing.
+      for (const r of [...diff.deletes].sort((x, y) => STORE_KINDS.indexOf(y.kind) - STORE_KINDS.indexOf(x.kind))) {
+        if (!(await deleteRow(client, r, this.cache.version(idOf(r))))) return await rollback(client, 'conflict');
       }
       await client.query("SELECT pg_notify('relay_state', $1)", [changeNote(this.instanceId, [...diff.upserts, ...diff.deletes])]);
       await client.query('COMMIT');
       this.cache.applyWrite(diff, written);
-      return true;
+      return 'written';
     } catch (e) {
       broken = isConnectionError(e);
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      if (isOrphan(e)) return 'orphan';
       throw e;
     } finally {
       client.off('error', lost);
@@ -247,7 +260,10 @@ export class PgStore implements RelayStore {
   }
 }
 
-async function rollback(client: pg.PoolClient, result: boolean): Promise<boolean> {
+async function rollback<T>(client: pg.PoolClient, result: T): Promise<T> {
   await client.query('ROLLBACK');
   return result;
 }
+
+/** A foreign-key violation: the row's VIM is not in relay_vims. */
+const isOrphan = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === '23503';

@@ -119,6 +119,39 @@ describe('two PgStores on one database', () => {
     expect(ids(b)).toEqual(ids(a));
   });
 
+  it('a VIM deleted with its rows in one update: gone everywhere, its rows first', async () => {
+    await a.update((s) => {
+      s.subscriptions.push(sub('s-1'));
+      s.computeNodes['vio-1'] = { n: { free_ram_mb: 1 } };
+    });
+    await a.update((s) => {
+      s.vims = [];
+      s.subscriptions = [];
+      s.computeNodes = {};
+    });
+    await waitFor(() => b.get().vims.length === 0 && b.get().subscriptions.length === 0 && !b.get().computeNodes['vio-1'], 'b to see the VIM gone with its rows', 2000);
+  });
+
+  it('a VIM deleted by another replica takes along rows added meanwhile, and nothing can be added for it after', async () => {
+    await a.update((s) => {
+      s.subscriptions.push(sub('s-1'));
+    });
+    await a.compareAndSet('computeNodes', 'vio-1', 'n', 0, { free_ram_mb: 1 });
+    // Behind a's back (no NOTIFY, and a reconciles once a minute): a still believes in vio-1.
+    await db.query("DELETE FROM relay_vims WHERE vim_id = 'vio-1'");
+    for (const table of ['relay_subscriptions', 'relay_compute_nodes']) {
+      expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n).toBe(0);
+    }
+    expect(a.get().vims).toHaveLength(1);
+    const e = await a.update((s) => void s.subscriptions.push(sub('s-late'))).then(() => undefined, (x: unknown) => x as Error & { code?: string });
+    expect(e?.code).toBe('CONFLICT');
+    expect(e?.message).toMatch(/a VIM that another replica has just deleted/);
+    // The refusal reloaded a's state: the VIM is gone there too.
+    expect(a.get().vims).toEqual([]);
+    expect((await b.compareAndSet('computeNodes', 'vio-1', 'n2', 0, { free_ram_mb: 2 })).ok).toBe(false);
+    expect((await db.query('SELECT count(*)::int AS n FROM relay_compute_nodes')).rows[0]!.n).toBe(0);
+  });
+
   it('VES agent configurations and alarms are rows too, seen by the other store', async () => {
     await a.update((s) => {
       s.vesAgents = { ...(s.vesAgents ?? {}), 'vio-1': { collectorUrl: 'http://127.0.0.1:8443/eventListener/v7' } };

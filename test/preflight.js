@@ -1,5 +1,5 @@
-// Before the tests: is the broker the integration, fault and e2e tests need there, and does it
-// speak AMQP 1.0? Without the amqp1_0 plugin two dozen AMQP 1.0 tests fail with timeouts that do
+// Before the tests: is the broker the integration, fault and e2e tests need there, does it
+// speak AMQP 1.0, and does PostgreSQL (the store tests) answer? Without the amqp1_0 plugin two dozen AMQP 1.0 tests fail with timeouts that do
 // not say why; this says it once, before and after the run. Unit tests need neither, so a
 // problem is reported, never fatal. Raw protocol headers, no library: RabbitMQ answers an AMQP
 // 1.0 SASL header with the same header when the plugin listens, and with its 0-9-1 header
@@ -22,6 +22,20 @@ function probe(host, port) {
   });
 }
 
+/** PostgreSQL: a TCP connect is enough to tell a stopped server from a running one. */
+function reachable(host, port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (answer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(3000, () => done('timeout'));
+    socket.on('error', (e) => done(`error ${e.code ?? e.message}`));
+    socket.on('connect', () => done('open'));
+  });
+}
+
 export default async function preflight() {
   const url = new URL(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
   const host = url.hostname;
@@ -32,6 +46,11 @@ export default async function preflight() {
     problems.push(`no RabbitMQ answers at ${host}:${port} (${answer}): start it (rabbitmq-server -detached) or set AMQP_URL; only test/unit runs without it`);
   } else if (answer !== 'amqp10') {
     problems.push(`RabbitMQ at ${host}:${port} does not speak AMQP 1.0, so the AMQP 1.0 tests will fail: rabbitmq-plugins enable rabbitmq_amqp1_0 (as root)`);
+  }
+  const pg = new URL(process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const pgAnswer = await reachable(pg.hostname, Number(pg.port || 5432));
+  if (pgAnswer !== 'open') {
+    problems.push(`no PostgreSQL answers at ${pg.hostname}:${pg.port || 5432} (${pgAnswer}), so the store tests will fail: start it (pg_ctlcluster --skip-systemctl-redirect <version> main start) or set PG_ADMIN_URL`);
   }
   // The summary reporter runs in this process (--runInBand) and repeats these after the totals.
   process.env.VER_TEST_PREFLIGHT = problems.join('\n');

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { Relay } from '../daemon/relay.js';
 import { createDmaapDevServer } from '../dmaap-dev/server.js';
 import type { CliArgs } from './args.js';
+import { storeUrlPassword } from '../store/open.js';
 
 type DevServer = ReturnType<typeof createDmaapDevServer>;
 
@@ -36,7 +37,7 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
 
 export async function runDaemon(args: CliArgs): Promise<number> {
   const cfg = loadConfig(resolveConfigPath(args.config));
-  const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken] });
+  const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken, storeUrlPassword(cfg.store.url)] });
   for (const warning of configWarnings()) log.warn(warning);
   if (!cfg.admin.authToken && !isLoopbackHost(cfg.admin.host)) {
     log.warn('the admin API takes requests without a token on a non-loopback admin.host (admin.allowUnauthenticated): anyone reaching the port can change the VIMs', { host: cfg.admin.host });

@@ -25,7 +25,7 @@ export interface RelayConfig {
     prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number;
     connectTimeoutMs: number; maxConcurrentConnects: number;
   };
-  store: { path: string };
+  store: { path: string; url: string; reconcileMs: number; timeoutMs: number };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   shutdown: { timeoutMs: number };
   dedupe: { windowSize: number };

@@ -33,6 +33,19 @@ const httpUrl = (v: unknown) => {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be an http:// or https:// URL');
 };
 
+// The message never repeats the value: it holds a password.
+const postgresUrl = (v: unknown) => {
+  if (v === '') return;
+  let u: URL;
+  try {
+    u = new URL(String(v));
+  } catch {
+    throw new Error('must be a postgres:// URL, e.g. postgres://relay:secret@127.0.0.1:5432/relay, or empty for the file store');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new Error('must be a postgres:// or postgresql:// URL, or empty for the file store');
+  if (u.pathname.length < 2) throw new Error('must name the database, e.g. postgres://relay:secret@127.0.0.1:5432/relay');
+};
+
 export const configSchema = {
   admin: {
     host: { doc: 'Address the admin HTTP port binds to.', format: String, default: '127.0.0.1', env: 'VIM_EVENT_RELAY_ADMIN_HOST' },
@@ -70,7 +83,10 @@ export const configSchema = {
     maxConcurrentConnects: { doc: 'Broker TCP connects in progress at once, across all VIMs; the rest wait their turn (a connect holds its slot until TCP is up, at most transport.connectTimeoutMs).', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.maxConcurrentConnects, env: 'VIM_EVENT_RELAY_TRANSPORT_MAX_CONCURRENT_CONNECTS' },
   },
   store: {
-    path: { doc: 'JSON file holding VIMs, subscriptions and compute-node memory (atomic writes).', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },
+    path: { doc: 'JSON file holding VIMs, subscriptions and compute-node memory (atomic writes); used when store.url is empty.', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },
+    url: { doc: 'postgres://user:password@host:5432/database: keep the store in PostgreSQL, shared by replicas (tables created and migrated by the daemon); empty = the file at store.path.', format: postgresUrl, default: '', env: 'VIM_EVENT_RELAY_STORE_URL', sensitive: true },
+    reconcileMs: { doc: 'PostgreSQL store: reload every row this often, healing a missed change notification.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_RECONCILE_MS' },
+    timeoutMs: { doc: 'PostgreSQL store: connect and statement timeout; past it a write answers 503 STORE_UNAVAILABLE.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_TIMEOUT_MS' },
   },
   log: {
     level: { doc: 'error, warn, info, debug.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'VIM_EVENT_RELAY_LOG_LEVEL' },

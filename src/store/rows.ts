@@ -1,0 +1,128 @@
+/**
+ * The snapshot as rows: one per VIM, per subscription, per compute node (vim, node), per VES
+ * agent configuration (vim) and per alarm (vim, instance). Both stores diff a mutated snapshot
+ * into rows: PgStore writes only the rows that changed, each under compare-and-set on its
+ * version; FileStore keeps the same versions in memory for compareAndSet.
+ */
+import { checkState, STORE_VERSION, type StoreState } from './state-store.js';
+import type { AnyState, StoreKind } from './store.js';
+
+export interface Row {
+  readonly kind: StoreKind;
+  /** The VIM id, or the subscription id for subscriptions. */
+  readonly k1: string;
+  /** The node or instance key for computeNodes and alarms, '' otherwise. */
+  readonly k2: string;
+  readonly value: Record<string, unknown>;
+  /** Position in the list for vims and subscriptions (their order is kept), 0 otherwise. */
+  readonly ord: number;
+}
+
+export const rowId = (kind: StoreKind, k1: string, k2 = ''): string => `${kind}\u0000${k1}\u0000${k2}`;
+export const idOf = (r: Pick<Row, 'kind' | 'k1' | 'k2'>): string => rowId(r.kind, r.k1, r.k2);
+
+/**
+ * Whether this build's StoreState carries vesAgents and alarms: the file format gains them with
+ * the VES agent work. Until then the snapshot leaves them out, so that checkState (which refuses
+ * unknown keys) still validates it whole.
+ */
+export const VES_IN_STATE = checkState({ version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: {} }) === undefined;
+
+export function emptyState(): AnyState {
+  const s: AnyState = { version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {} };
+  if (VES_IN_STATE) Object.assign(s, { vesAgents: {}, alarms: {} });
+  return s;
+}
+
+/** What is wrong with a snapshot, or undefined. The VES parts are checked for shape when the file schema does not know them. */
+export function checkAnyState(s: AnyState): string | undefined {
+  if (VES_IN_STATE) return checkState(s);
+  const { vesAgents, alarms, ...base } = s;
+  const problem = checkState(base as StoreState);
+  if (problem) return problem;
+  const isObj = (v: unknown) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+  for (const [vim, agent] of Object.entries(vesAgents ?? {})) if (!isObj(agent)) return `state.vesAgents.${vim} must be an object`;
+  for (const [vim, byInstance] of Object.entries(alarms ?? {})) {
+    if (!isObj(byInstance)) return `state.alarms.${vim} must be an object`;
+    for (const [inst, a] of Object.entries(byInstance)) if (!isObj(a)) return `state.alarms.${vim}.${inst} must be an object`;
+  }
+  return undefined;
+}
+
+const obj = (v: unknown) => v as Record<string, unknown>;
+
+export function toRows(s: Readonly<AnyState>): Map<string, Row> {
+  const out = new Map<string, Row>();
+  const add = (r: Row) => out.set(idOf(r), r);
+  s.vims.forEach((v, ord) => add({ kind: 'vims', k1: v.id, k2: '', value: obj(v), ord }));
+  s.subscriptions.forEach((x, ord) => add({ kind: 'subscriptions', k1: x.id, k2: '', value: obj(x), ord }));
+  for (const [vim, nodes] of Object.entries(s.computeNodes)) {
+    for (const [node, v] of Object.entries(nodes)) add({ kind: 'computeNodes', k1: vim, k2: node, value: v, ord: 0 });
+  }
+  for (const [vim, v] of Object.entries(s.vesAgents ?? {})) add({ kind: 'vesAgents', k1: vim, k2: '', value: v, ord: 0 });
+  for (const [vim, byInstance] of Object.entries(s.alarms ?? {})) {
+    for (const [inst, v] of Object.entries(byInstance)) add({ kind: 'alarms', k1: vim, k2: inst, value: v, ord: 0 });
+  }
+  return out;
+}
+
+export function fromRows(rows: Iterable<Row>): AnyState {
+  const s = emptyState();
+  const vims: Row[] = [];
+  const subs: Row[] = [];
+  const vesAgents: NonNullable<AnyState['vesAgents']> = {};
+  const alarms: NonNullable<AnyState['alarms']> = {};
+  for (const r of rows) {
+    if (r.kind === 'vims') vims.push(r);
+    else if (r.kind === 'subscriptions') subs.push(r);
+    else if (r.kind === 'computeNodes') (s.computeNodes[r.k1] ??= {})[r.k2] = r.value;
+    else if (r.kind === 'vesAgents') vesAgents[r.k1] = r.value;
+    else (alarms[r.k1] ??= {})[r.k2] = r.value;
+  }
+  const byOrd = (a: Row, b: Row) => a.ord - b.ord || (a.k1 < b.k1 ? -1 : 1);
+  s.vims = vims.sort(byOrd).map((r) => r.value as unknown as StoreState['vims'][number]);
+  s.subscriptions = subs.sort(byOrd).map((r) => r.value as unknown as StoreState['subscriptions'][number]);
+  // Absent until this build's StoreState knows them, unless a replica that does has written some.
+  if (VES_IN_STATE || Object.keys(vesAgents).length) s.vesAgents = vesAgents;
+  if (VES_IN_STATE || Object.keys(alarms).length) s.alarms = alarms;
+  return s;
+}
+
+/** JSON with object keys sorted: jsonb reorders keys, and a reorder is no change. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+export const sameRow = (a: Row, b: Row): boolean => a.ord === b.ord && canonical(a.value) === canonical(b.value);
+
+export interface RowDiff {
+  readonly upserts: Row[];
+  readonly deletes: Row[];
+}
+
+export function diffRows(before: ReadonlyMap<string, Row>, after: ReadonlyMap<string, Row>): RowDiff {
+  const upserts: Row[] = [];
+  const deletes: Row[] = [];
+  for (const [id, r] of after) {
+    const old = before.get(id);
+    if (!old || !sameRow(old, r)) upserts.push(r);
+  }
+  for (const [id, r] of before) if (!after.has(id)) deletes.push(r);
+  return { upserts, deletes };
+}
+
+export const kindsOf = (rows: Iterable<Pick<Row, 'kind'>>): StoreKind[] => [...new Set([...rows].map((r) => r.kind))];
+
+/** The state an empty store starts from: the config's vims and subscriptions, as the file store seeds it. */
+export function seedState(seed: { readonly vims: readonly StoreState['vims'][number][]; readonly subscriptions: readonly StoreState['subscriptions'][number][] }): AnyState {
+  const s = emptyState();
+  s.vims = structuredClone([...seed.vims]);
+  // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
+  s.subscriptions = seed.subscriptions.map((x) => ({ ...structuredClone(x), states: x.states.map((st) => st.trim().toUpperCase()) }));
+  return s;
+}

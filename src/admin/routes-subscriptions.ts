@@ -54,7 +54,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
     '/api/multicloud-vio/v0/:vimId/check_vim_status',
     { schema: { params: vimIdParams, body: checkVimStatusBody } },
     async (req) => {
-      const changes = control.recentStateChanges(req.params.vimId, normaliseStates(req.body.states, 'body.states'));
+      const changes = await control.recentStateChanges(req.params.vimId, normaliseStates(req.body.states, 'body.states'));
       if (!changes) throw new RelayError('NOT_FOUND', `VIM "${req.params.vimId}" is not registered; GET /api/v1/vims lists those that are`);
       return changes;
     },

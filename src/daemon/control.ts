@@ -52,7 +52,7 @@ export interface RelayControl {
   putSubscription(id: string, spec: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }>;
   deleteSubscription(id: string): Promise<boolean>;
   /** Newest first; undefined when the VIM is unknown. `states` upper-case or "*". */
-  recentStateChanges(vimId: string, states: readonly string[]): StateChange[] | undefined;
+  recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined>;
   readiness(): Readiness;
   readonly metrics: Registry;
 }

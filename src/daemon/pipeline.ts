@@ -188,7 +188,7 @@ export class Pipeline {
     if (!m || m.event.startsWith('COMPUTE_NODE_')) return;
     try {
       const v = fields();
-      state.recent.push({
+      state.remember({
         state_description: v.state_description, launched_at: v.launched_at, instance_id: v.instance_id,
         display_name: v.display_name, state: v.state, event: m.event, timestamp: n.timestamp,
       });

@@ -10,7 +10,9 @@ import type { Subscription } from '../filter/types.js';
 import { RelayError } from '../errors.js';
 import { DmaapPublisher } from '../publish/publisher.js';
 import type { Destination, SinkName } from '../publish/destination.js';
-import { StateStore } from '../store/state-store.js';
+import { openStore, storeLocation } from '../store/open.js';
+import type { RelayStore } from '../store/store.js';
+import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
 import { redactTransportUrl } from '../transport/transport-url.js';
 import { retireQueue } from '../transport/retire.js';
@@ -29,7 +31,8 @@ export class Relay implements RelayControl {
   private readonly destinations: Destination[];
   private readonly catalogue: VimCatalogue;
   private admin?: AdminServer;
-  private store?: StateStore;
+  private store?: RelayStore;
+  private unwatchStore?: () => void;
   private stopping = false;
   /** The admin port's URL once listening. */
   adminUrl = '';
@@ -51,6 +54,8 @@ export class Relay implements RelayControl {
     });
     this.catalogue = new VimCatalogue(() => this.requireStore(), pipeline, {
       transport: cfg.transport, dedupeWindow: cfg.dedupe.windowSize, recentWindow: cfg.recent.windowSize,
+      // Replicas answer check_vim_status from the shared window; one daemon from its own.
+      shareRecent: cfg.store.url ? (vimId, change) => this.store?.pushRecent(vimId, change) : undefined,
       drainTimeoutMs: cfg.shutdown.timeoutMs, defaultSink: cfg.sinks.default, sinks,
       retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: cfg.transport }, log)),
     }, this.observer, log);
@@ -62,11 +67,15 @@ export class Relay implements RelayControl {
 
   /** Open the store, listen on the admin port, start every VIM's listener. */
   async start(): Promise<void> {
-    const { store, seeded } = await StateStore.open(this.cfg.store.path, { vims: this.cfg.vims, subscriptions: this.cfg.subscriptions });
+    const { store, seeded } = await openStore(this.cfg, { vims: this.cfg.vims, subscriptions: this.cfg.subscriptions }, this.log);
     this.store = store;
     const state = store.get();
     this.log.info(seeded ? 'store seeded from the config file' : "store loaded; the config file's vims and subscriptions are ignored (the store is the source of truth)", {
-      path: this.cfg.store.path, vims: state.vims.length, subscriptions: state.subscriptions.length,
+      engine: store.engine, location: redactText(storeLocation(this.cfg)), vims: state.vims.length, subscriptions: state.subscriptions.length,
+    });
+    // Another replica changed the shared store: its VIMs apply here too (subscriptions are read live).
+    this.unwatchStore = store.onChange((kinds) => {
+      if (kinds.includes('vims') && !this.stopping) void this.catalogue.reconcile();
     });
     if (this.stopping) return;
     this.admin = createAdminServer(this, { ...this.cfg.admin, logger: this.log });
@@ -94,11 +103,13 @@ export class Relay implements RelayControl {
     if (!(await settlesWithin(this.catalogue.closeAll(), CLOSE_GRACE_MS))) {
       this.log.warn('a broker connection did not close in time; exiting anyway: the broker redelivers what was not acked (duplicates possible)', { graceMs: CLOSE_GRACE_MS });
     }
+    this.unwatchStore?.();
+    await this.store?.close().catch((e: unknown) => this.log.warn('store did not close cleanly', { error: (e as Error).message }));
     await this.admin?.close();
     this.log.info('stopped', { requeued: left });
   }
 
-  private requireStore(): StateStore {
+  private requireStore(): RelayStore {
     if (!this.store) throw new RelayError('INTERNAL', 'the daemon has not started');
     return this.store;
   }
@@ -143,8 +154,9 @@ export class Relay implements RelayControl {
     return this.catalogue.deleteSubscription(id);
   }
 
-  recentStateChanges(vimId: string, states: readonly string[]): StateChange[] | undefined {
+  async recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined> {
     if (!this.catalogue.vim(vimId)) return undefined;
+    if (this.cfg.store.url) return this.requireStore().queryRecent(vimId, states);
     return this.catalogue.running.get(vimId)?.state.recent.query(states) ?? [];
   }
 
@@ -155,6 +167,8 @@ export class Relay implements RelayControl {
       const s = r.status;
       if (s.status !== 'REACHABLE') reasons.push(`vim ${id}: ${s.status} since ${s.since.toISOString()}${s.reason ? ` (${s.reason})` : ''}`);
     }
+    const store = this.store?.health();
+    if (store && !store.ok) reasons.push(`store: ${store.reason ?? 'unreachable'} since ${store.since}; relaying goes on, admin changes answer 503`);
     for (const d of this.destinations) {
       const h = d.health();
       if (!h.ok) reasons.push(`${d.name}: failing since ${h.since.toISOString()}${h.reason ? ` (${h.reason})` : ''}`);

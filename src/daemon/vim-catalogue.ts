@@ -21,6 +21,8 @@ import type { SinkName } from '../publish/destination.js';
 export interface CatalogueStore {
   get(): Readonly<StoreState>;
   update(mutator: (draft: StoreState) => void): Promise<void>;
+  /** Forgets a deleted VIM's check_vim_status window. */
+  dropRecent?(vimId: string): void;
 }
 
 export interface CatalogueOptions extends VimRunnerOptions {
@@ -52,6 +54,25 @@ export class VimCatalogue {
     const state = this.store().get();
     for (const s of state.subscriptions) this.knowRoute(s);
     await Promise.all(state.vims.map((spec) => this.serial(spec.id, () => this.startRunner(applyVimDefaults(spec)))));
+  }
+
+  /**
+   * Brings the runners in line with the store after another replica changed it: starts the
+   * VIMs it added, restarts those it changed, stops those it removed (the replica that removed
+   * a VIM retires its queue). Each VIM in its own turn, as for a change through this replica.
+   */
+  async reconcile(): Promise<void> {
+    const wanted = new Map(this.store().get().vims.map((s) => [s.id, applyVimDefaults(s)]));
+    for (const s of this.store().get().subscriptions) this.knowRoute(s);
+    const ids = new Set([...wanted.keys(), ...this.runners.keys()]);
+    await Promise.all([...ids].map((id) => this.serial(id, async () => {
+      const next = wanted.get(id);
+      const runner = this.runners.get(id);
+      if (runner && next && JSON.stringify(runner.vim) === JSON.stringify(next)) return;
+      if (runner) await this.stopRunner(id);
+      if (next) await this.startRunner(next);
+      this.log.info(next ? (runner ? 'VIM changed by another replica; listener restarted' : 'VIM added by another replica') : 'VIM removed by another replica', { vim: id });
+    })));
   }
 
   get running(): ReadonlyMap<string, VimRunner> {
@@ -96,6 +117,7 @@ export class VimCatalogue {
         s.subscriptions = s.subscriptions.filter((x) => x.vimId !== id);
         delete s.computeNodes[id];
       });
+      this.store().dropRecent?.(id);
       this.log.info('VIM deleted with its subscriptions', { vim: id, purge });
       await this.retire(applyVimDefaults(spec), purge);
       return true;

@@ -5,12 +5,15 @@
  */
 import type { Subscription } from '../filter/types.js';
 import { RecentIds, RecentStateChanges } from './windows.js';
+import type { StateChange } from './control.js';
 
 export interface VimStateOptions {
   /** Recently published message_ids remembered (0 = off). */
   readonly dedupeWindow: number;
   /** State changes kept for check_vim_status. */
   readonly recentWindow: number;
+  /** Also hands each state change to a shared window (replicas on PostgreSQL answer check_vim_status from it). */
+  readonly shareRecent?: (vimId: string, change: StateChange) => void;
 }
 
 export class VimState {
@@ -23,9 +26,18 @@ export class VimState {
   /** The window behind check_vim_status sees every completed or failed instance operation. */
   readonly windowSubscriptions: readonly Subscription[];
 
+  private readonly share?: (vimId: string, change: StateChange) => void;
+
   constructor(readonly vimId: string, opts: VimStateOptions) {
     this.dedupe = new RecentIds(opts.dedupeWindow);
     this.recent = new RecentStateChanges(opts.recentWindow);
+    this.share = opts.shareRecent;
     this.windowSubscriptions = [{ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] }];
+  }
+
+  /** A completed or failed instance operation, for check_vim_status. */
+  remember(change: StateChange): void {
+    this.recent.push(change);
+    this.share?.(this.vimId, change);
   }
 }

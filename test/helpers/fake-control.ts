@@ -121,7 +121,7 @@ export class FakeControl implements RelayControl {
     return this.subscriptions.delete(id);
   }
 
-  recentStateChanges(vimId: string, states: readonly string[]): StateChange[] | undefined {
+  async recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined> {
     this.calls.push({ method: 'recentStateChanges', args: [vimId, states] });
     if (!this.vims.has(vimId)) return undefined;
     const all = states.includes('*');

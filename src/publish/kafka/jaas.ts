@@ -17,7 +17,7 @@ const FLAGS = new Set(['required', 'requisite', 'sufficient', 'optional']);
 export function parseJaasConfig(text: string): JaasLogin {
   const tokens = tokenize(text.trim());
   const [loginModule, flag, ...rest] = tokens;
-  if (!loginModule || !/^[A-Za-z_$][\w$.]*$/.test(loginModule)) {
+  if (!loginModule || !/^[A-Za-z_$][\w$.]*$/.test(loginModule) || flag === '=') {
     throw new Error('must start with a login module class, e.g. org.apache.kafka.common.security.scram.ScramLoginModule');
   }
   if (!flag || !FLAGS.has(flag.toLowerCase())) throw new Error(`the login module must be followed by "required" (or requisite, sufficient, optional)`);

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { Relay } from '../daemon/relay.js';
 import { createDmaapDevServer } from '../dmaap-dev/server.js';
 import type { CliArgs } from './args.js';
+import { kafkaSecrets } from '../publish/kafka/config.js';
 
 type DevServer = ReturnType<typeof createDmaapDevServer>;
 
@@ -36,7 +37,7 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
 
 export async function runDaemon(args: CliArgs): Promise<number> {
   const cfg = loadConfig(resolveConfigPath(args.config));
-  const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken] });
+  const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken, ...kafkaSecrets(cfg.kafka)] });
   const relay = new Relay(cfg, log);
   let dev: DevServer | undefined;
   // Before anything starts: a signal during start-up still shuts down in order.

@@ -10,6 +10,7 @@ import { redactDeep, redactText } from '../util/redact.js';
 import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
 import type { Subscription } from '../filter/types.js';
+import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 
 export interface RelayConfig {
   admin: { host: string; port: number; authToken: string; bodyLimitBytes: number };
@@ -18,6 +19,7 @@ export interface RelayConfig {
     batchMaxMessages: number; batchMaxBytes: number; lingerMs: number; maxInFlightRequests: number;
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
   };
+  kafka: KafkaConfig;
   transport: { prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number };
   store: { path: string };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
@@ -73,6 +75,8 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     throw new RelayError('CONFIG_INVALID', explain((e as Error).message));
   }
   const cfg = c.getProperties() as unknown as RelayConfig;
+  const kafkaProblems = kafkaConfigProblems(cfg.kafka);
+  if (kafkaProblems.length) throw new RelayError('CONFIG_INVALID', kafkaProblems.join('\n'));
   const vimIds = new Set(cfg.vims.map((v) => v.id));
   const orphans = cfg.subscriptions
     .map((s, i) => (vimIds.has(s.vimId) ? '' : `subscriptions[${i}].vimId: "${s.vimId}" is not among vims; add that VIM or fix the id`))

@@ -34,6 +34,8 @@ interface Lane {
   readonly topic: string;
   readonly partition: number;
   readonly queue: Entry[];
+  /** Bytes of the records in queue (kept, not summed: a queue holds thousands during an outage). */
+  queuedBytes: number;
   /** The batch in flight or waiting for its retry: nothing younger of this partition goes first. */
   batch?: Entry[];
   sending: boolean;
@@ -134,19 +136,18 @@ export class KafkaDestination implements Destination {
     const id = `${partition}/${topic}`;
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { topic, partition, queue: [], sending: false, attempt: 0, singles: 0 };
+      lane = { topic, partition, queue: [], queuedBytes: 0, sending: false, attempt: 0, singles: 0 };
       this.lanes.set(id, lane);
     }
     lane.queue.push(entry);
+    lane.queuedBytes += entry.bytes;
     this.kick(lane);
   }
 
   /** Send now when the batch is full (or closing), else after the linger. */
   private kick(lane: Lane): void {
     if (this.finished || lane.batch || lane.queue.length === 0) return;
-    let bytes = 0;
-    for (const e of lane.queue) bytes += e.bytes;
-    const full = this.closed || lane.singles > 0 || lane.queue.length >= this.o.batchMaxMessages || bytes >= this.o.batchMaxBytes;
+    const full = this.closed || lane.singles > 0 || lane.queue.length >= this.o.batchMaxMessages || lane.queuedBytes >= this.o.batchMaxBytes;
     if (!full) {
       lane.linger ??= setTimeout(() => {
         lane.linger = undefined;
@@ -174,14 +175,16 @@ export class KafkaDestination implements Destination {
     const batch = (lane.batch ?? []).filter((e) => !e.settled);
     const maxMessages = lane.singles > 0 ? 1 : this.o.batchMaxMessages;
     let bytes = batch.reduce((n, e) => n + e.bytes, 0);
-    while (lane.queue.length > 0 && batch.length < maxMessages) {
-      const next = lane.queue[0] as Entry;
-      if (batch.length > 0 && bytes + next.bytes > this.o.batchMaxBytes) break;
-      lane.queue.shift();
+    let taken = 0;
+    for (const next of lane.queue) {
+      if (batch.length >= maxMessages || (batch.length > 0 && bytes + next.bytes > this.o.batchMaxBytes)) break;
+      taken++;
+      lane.queuedBytes -= next.bytes;
       if (next.settled) continue;
       batch.push(next);
       bytes += next.bytes;
     }
+    lane.queue.splice(0, taken);
     if (lane.singles > 0) lane.singles--;
     return batch;
   }
@@ -227,6 +230,7 @@ export class KafkaDestination implements Destination {
     lane.batch = undefined;
     if (batch.length > 1 && isRecordScoped(outcome)) {
       lane.queue.unshift(...batch);
+      for (const entry of batch) lane.queuedBytes += entry.bytes;
       lane.singles = batch.length;
     } else {
       const error = new RelayError('KAFKA_REJECTED', `kafka refused ${batch.length} record(s) for topic "${lane.topic}" (partition ${lane.partition}): ${outcome.reason}`);

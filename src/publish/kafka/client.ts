@@ -96,6 +96,9 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async disconnect(): Promise<void> {
+    // A connect still under way would open its sockets after the disconnect and hold the process
+    // open: let it finish (it is bounded by connectionTimeoutMs), then close everything.
+    await this.connecting?.catch(() => undefined);
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 }

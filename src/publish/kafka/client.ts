@@ -36,10 +36,10 @@ export function clientConfig(o: ResolvedKafkaOptions, log: Logger, readFile: (pa
     enforceRequestTimeout: true,
     retry: { retries: 0 },
     // The client's own lines go to debug: the destination logs outages once (OutageTracker),
-    // where kafkajs would log every failed request at error.
-    logLevel: logLevel.DEBUG,
+    // where kafkajs would log every failed request at error. Below debug they are not even built
+    // (kafkajs builds a debug line for every request).
+    logLevel: log.isDebugEnabled() ? logLevel.DEBUG : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
-      if (entry.level >= logLevel.DEBUG && !log.isDebugEnabled()) return;
       const { message, ...rest } = entry.log;
       log.debug(`kafkajs ${entry.namespace}: ${message}`, { kafkajs: rest });
     },

@@ -157,6 +157,26 @@ describe('KafkaDestination against the mock cluster', () => {
     for (const k of range(5)) expect(byKey.get(`vm-${k}`)?.filter((n) => n >= 0)).toEqual(range(50).filter((n) => n % 5 === k));
   });
 
+  it('one partition without a leader holds only its own records; the others go on, and it catches up in order', async () => {
+    const topic = topicName();
+    await mock.createTopic(topic, 2);
+    for (const p of [0, 1]) await mock.command(`leader ${topic} ${p} ${p + 1}`);
+    const d = destination();
+    await Promise.all(['vm-a', 'vm-b', 'vm-c', 'vm-d'].map((vm) => d.send(record(topic, vm, -1))));
+    const partitionOf = new Map((await mock.dump(topic)).map((r) => [r.key?.toString() ?? '', r.partition]));
+    const held = [...partitionOf].filter(([, p]) => p === 0).map(([vm]) => vm);
+    const free = [...partitionOf].filter(([, p]) => p === 1).map(([vm]) => vm);
+    expect(held.length > 0 && free.length > 0).toBe(true); // both partitions have keys
+    await mock.command(`leader ${topic} 0 -1`);
+    const heldSends = held.flatMap((vm) => range(5).map((n) => d.send(record(topic, vm, n))));
+    await Promise.all(free.flatMap((vm) => range(5).map((n) => d.send(record(topic, vm, n)))));
+    expect(d.pending()).toBe(heldSends.length); // partition 1 drained while partition 0 had no leader
+    await mock.command(`leader ${topic} 0 2`);
+    await Promise.all(heldSends);
+    const byKey = await seqsByKey(topic);
+    for (const vm of [...held, ...free]) expect(byKey.get(vm)).toEqual([-1, ...range(5)]);
+  });
+
   it('refuses for good on TOPIC_AUTHORIZATION_FAILED, naming the topic and the Kafka error; health stays ok', async () => {
     const topic = topicName();
     await mock.createTopic(topic, 1);

@@ -21,6 +21,7 @@ import { KafkajsClient, type KafkaClient, type ProducedRecord } from './client.j
 import { resolveKafkaOptions, type KafkaDestinationOptions, type ResolvedKafkaOptions } from './options.js';
 import { defaultPartitioner, type PartitionFor } from './partitions.js';
 import { TopicRoutes } from './routes.js';
+import { Streaks } from './streaks.js';
 
 interface Entry {
   readonly record: OutboundRecord;
@@ -57,7 +58,7 @@ export class KafkaDestination implements Destination {
   private readonly o: ResolvedKafkaOptions;
   private readonly client: KafkaClient;
   private readonly partitionFor: PartitionFor;
-  private readonly tracker: OutageTracker;
+  private readonly streaks: Streaks;
   private readonly routes: TopicRoutes<Entry>;
   private readonly lanes = new Map<string, Lane>();
   private readonly slotWaiters = new Set<Lane>();
@@ -72,12 +73,12 @@ export class KafkaDestination implements Destination {
     this.o = resolveKafkaOptions(options);
     this.client = deps.client ?? new KafkajsClient(this.o, log);
     this.partitionFor = deps.partitionFor ?? defaultPartitioner();
-    this.tracker = new OutageTracker('kafka', log);
+    this.streaks = new Streaks(new OutageTracker('kafka', log));
     this.routes = new TopicRoutes<Entry>(this.o, this.client, {
       place: (entry, count) => this.place(entry, count),
       failed: (topic, entries, outcome, durationMs) => this.lookupFailed(topic, entries, outcome, durationMs),
       retrying: (topic, count, outcome, delayMs) => this.lookupRetrying(topic, count, outcome, delayMs),
-      reached: () => this.tracker.success(),
+      reached: (topic) => this.streaks.success(`lookup/${topic}`),
       isFinished: () => this.finished,
     });
   }
@@ -95,7 +96,7 @@ export class KafkaDestination implements Destination {
   }
 
   health(): DestinationHealth {
-    return this.tracker.health();
+    return this.streaks.health();
   }
 
   pending(): number {
@@ -133,7 +134,7 @@ export class KafkaDestination implements Destination {
     if (entry.settled) return;
     const { topic, key } = entry.record;
     const partition = this.partitionFor(topic, key, partitionCount);
-    const id = `${partition}/${topic}`;
+    const id = laneId({ topic, partition });
     let lane = this.lanes.get(id);
     if (!lane) {
       lane = { topic, partition, queue: [], queuedBytes: 0, sending: false, attempt: 0, singles: 0 };
@@ -221,7 +222,7 @@ export class KafkaDestination implements Destination {
     lane.batch = undefined;
     lane.attempt = 0;
     lane.failingSince = undefined;
-    this.tracker.success();
+    this.streaks.success(laneId(lane));
     for (const entry of batch) this.settle(entry, (e) => e.resolve());
     this.kick(lane);
   }
@@ -246,11 +247,12 @@ export class KafkaDestination implements Destination {
       lane.batch = undefined;
       const error = new RelayError('KAFKA_RETRY_EXPIRED', `kafka kept failing for topic "${lane.topic}" (partition ${lane.partition}) for ${now - lane.failingSince} ms, over kafka.maxRetryMs; last error ${outcome.reason}`);
       for (const entry of batch) this.settle(entry, (e) => e.reject(error));
+      if (lane.queue.length === 0) this.streaks.idle(laneId(lane));
       this.kick(lane);
       return;
     }
     const delayMs = backoffDelay(lane.attempt++, { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs }, this.o.random);
-    this.tracker.failure(lane.topic, outcome.reason, delayMs, this.unsettled.size);
+    this.streaks.failure(laneId(lane), lane.topic, outcome.reason, delayMs, this.unsettled.size);
     this.o.hooks?.onRetry?.({ destination: 'kafka', topic: lane.topic, count: batch.length, reason: outcome.reason, delayMs });
     lane.retry = setTimeout(() => {
       lane.retry = undefined;
@@ -261,6 +263,7 @@ export class KafkaDestination implements Destination {
   /** A topic's partition lookup failed: its waiting records are refused, expired, or kept. */
   private lookupFailed(topic: string, entries: readonly Entry[], outcome: KafkaOutcome & { expired?: number }, durationMs: number): void {
     this.o.hooks?.onRequest?.({ destination: 'kafka', topic, count: entries.length, durationMs, outcome: outcome.kind, status: outcome.code ?? 0, error: outcome.reason });
+    if (outcome.kind === 'permanent' || outcome.expired !== undefined) this.streaks.idle(`lookup/${topic}`);
     if (outcome.kind === 'permanent') {
       const error = new RelayError('KAFKA_REJECTED', `kafka refused topic "${topic}": ${outcome.reason}`);
       for (const entry of entries) this.settle(entry, (e) => e.reject(error));
@@ -271,7 +274,7 @@ export class KafkaDestination implements Destination {
   }
 
   private lookupRetrying(topic: string, count: number, outcome: KafkaOutcome, delayMs: number): void {
-    this.tracker.failure(topic, outcome.reason, delayMs, this.unsettled.size);
+    this.streaks.failure(`lookup/${topic}`, topic, outcome.reason, delayMs, this.unsettled.size);
     this.o.hooks?.onRetry?.({ destination: 'kafka', topic, count, reason: outcome.reason, delayMs });
   }
 
@@ -287,6 +290,10 @@ export class KafkaDestination implements Destination {
 function toProduced(entry: Entry): ProducedRecord {
   const { key, json, headers } = entry.record;
   return { key, value: json, headers: { ...headers, 'content-type': 'application/json' } };
+}
+
+function laneId(lane: Pick<Lane, 'topic' | 'partition'>): string {
+  return `${lane.partition}/${lane.topic}`;
 }
 
 function closedError(): RelayError {

@@ -25,7 +25,7 @@ export interface RouteEvents<E> {
   /** A lookup failed; `expired` is set when the retry window ran out for the waiting records. */
   failed(topic: string, waiting: readonly E[], outcome: KafkaOutcome & { expired?: number }, durationMs: number): void;
   retrying(topic: string, waiting: number, outcome: KafkaOutcome, delayMs: number): void;
-  reached(): void;
+  reached(topic: string): void;
   isFinished(): boolean;
 }
 
@@ -78,7 +78,7 @@ export class TopicRoutes<E> {
     r.fetchedAt = Date.now();
     r.attempt = 0;
     r.failingSince = undefined;
-    this.events.reached();
+    this.events.reached(topic);
     for (const entry of r.waiting.splice(0)) this.events.place(entry, count);
   }
 

@@ -5,7 +5,8 @@
 import type { KafkaClient, ProducedRecord } from '../../../../src/publish/kafka/client.js';
 import { KafkaDestination } from '../../../../src/publish/kafka/destination.js';
 import type { RetryEvent } from '../../../../src/publish/destination.js';
-import { silentLogger } from '../../../../src/util/logger.js';
+import { PassThrough } from 'node:stream';
+import { createLogger, silentLogger, type Logger } from '../../../../src/util/logger.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 interface Call { topic: string; partition: number; values: string[]; settle: (err?: Error) => void }
@@ -29,12 +30,12 @@ class ScriptedClient implements KafkaClient {
 
 const notLeader = () => Object.assign(new Error('not leader'), { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });
 
-function setup(opts: { maxInFlightRequests?: number; batchMaxMessages?: number } = {}) {
+function setup(opts: { maxInFlightRequests?: number; batchMaxMessages?: number } = {}, log: Logger = silentLogger()) {
   const client = new ScriptedClient();
   const retries: RetryEvent[] = [];
   const d = new KafkaDestination(
     { brokers: ['k:9092'], lingerMs: 0, retryInitialMs: 1, retryMaxMs: 1, ...opts, hooks: { onRetry: (e) => retries.push(e) } },
-    silentLogger(),
+    log,
     { client, partitionFor: (_t, key) => Number(key) % 2 },
   );
   return { client, d, retries };
@@ -109,6 +110,31 @@ describe('KafkaDestination lanes', () => {
     await Promise.all([first, ...rest]);
     expect(client.calls.map((c) => c.values.length)).toEqual([1, 3, 3, 1]);
     expect(client.calls.flatMap((c) => c.values)).toEqual(Array.from({ length: 8 }, (_, i) => `0:${i}`));
+    await d.close(0);
+  });
+
+  it('stays failing while any partition is, with one warn and one recovery in the log', async () => {
+    const stream = new PassThrough();
+    const lines: { message: string }[] = [];
+    stream.on('data', (b: Buffer) => lines.push(...b.toString().trim().split('\n').map((l) => JSON.parse(l) as { message: string })));
+    const { client, d } = setup({}, createLogger({ level: 'info', format: 'json', stream }));
+    const held = d.send(rec(0, 1));
+    await waitFor(() => client.calls.length === 1, 'the first request');
+    client.calls[0]?.settle(notLeader());
+    await waitFor(() => client.calls.length === 2, 'the retry of partition 0 (left unanswered)');
+    for (let n = 1; n <= 3; n++) {
+      const free = d.send(rec(1, n));
+      await waitFor(() => client.calls.length === 2 + n, `partition 1 request ${n}`);
+      client.calls[1 + n]?.settle();
+      await free;
+      expect(d.health().ok).toBe(false); // partition 0 has not been answered yet
+    }
+    client.calls[1]?.settle();
+    await held;
+    expect(d.health().ok).toBe(true);
+    await waitFor(() => lines.some((l) => l.message === 'kafka recovered'), 'the recovery line');
+    expect(lines.filter((l) => l.message === 'kafka failing; records are kept and retried')).toHaveLength(1);
+    expect(lines.filter((l) => l.message === 'kafka recovered')).toHaveLength(1);
     await d.close(0);
   });
 });

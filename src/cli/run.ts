@@ -10,6 +10,7 @@ import { Relay } from '../daemon/relay.js';
 import { createDmaapDevServer } from '../dmaap-dev/server.js';
 import type { CliArgs } from './args.js';
 import { storeUrlPassword } from '../store/open.js';
+import { kafkaSecrets } from '../publish/kafka/config.js';
 
 type DevServer = ReturnType<typeof createDmaapDevServer>;
 
@@ -37,7 +38,7 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
 
 export async function runDaemon(args: CliArgs): Promise<number> {
   const cfg = loadConfig(resolveConfigPath(args.config));
-  const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken, storeUrlPassword(cfg.store.url)] });
+  const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken, storeUrlPassword(cfg.store.url), ...kafkaSecrets(cfg.kafka)] });
   for (const warning of configWarnings()) log.warn(warning);
   if (!cfg.admin.authToken && !isLoopbackHost(cfg.admin.host)) {
     log.warn('the admin API takes requests without a token on a non-loopback admin.host (admin.allowUnauthenticated): anyone reaching the port can change the VIMs', { host: cfg.admin.host });

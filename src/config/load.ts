@@ -12,6 +12,7 @@ import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
 import type { Subscription } from '../filter/types.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
+import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 
 export interface RelayConfig {
   admin: { host: string; port: number; authToken: string; allowUnauthenticated: boolean; bodyLimitBytes: number };
@@ -21,6 +22,7 @@ export interface RelayConfig {
     batchMaxMessages: number; batchMaxBytes: number; lingerMs: number; maxInFlightRequests: number;
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
   };
+  kafka: KafkaConfig;
   transport: {
     prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number;
     connectTimeoutMs: number; maxConcurrentConnects: number;
@@ -97,6 +99,17 @@ function exposureProblem(admin: Partial<RelayConfig['admin']> | undefined): stri
   ];
 }
 
+/** Kafka as a sink needs brokers: sinks.default or a seeded subscription naming kafka without kafka.brokers. */
+function sinkProblems(cfg: Pick<RelayConfig, 'sinks' | 'kafka' | 'subscriptions'>): string[] {
+  if (!cfg.kafka || !Array.isArray(cfg.kafka.brokers) || cfg.kafka.brokers.length > 0) return [];
+  const fix = 'set kafka.brokers (VIM_EVENT_RELAY_KAFKA_BROKERS), or use sink "dmaap"';
+  const problems = cfg.sinks?.default === 'kafka' ? [`sinks.default (VIM_EVENT_RELAY_SINKS_DEFAULT) is "kafka" but kafka.brokers is empty; ${fix}`] : [];
+  (Array.isArray(cfg.subscriptions) ? cfg.subscriptions : []).forEach((s, i) => {
+    if ((s as { sink?: unknown } | undefined)?.sink === 'kafka') problems.push(`subscriptions[${i}].sink is "kafka" but kafka.brokers is empty; ${fix}`);
+  });
+  return problems;
+}
+
 /** Cross-references, checked even when other keys are wrong so that one run reports everything. */
 function orphanProblems(vims: unknown, subscriptions: unknown): string[] {
   if (!Array.isArray(vims) || !Array.isArray(subscriptions)) return [];
@@ -126,7 +139,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     problems.push(...explain((e as Error).message).map((l) => attribute(l, sources)));
   }
   const cfg = c.getProperties() as unknown as RelayConfig;
-  problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin));
+  problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin), ...kafkaConfigProblems(cfg.kafka), ...sinkProblems(cfg));
   if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(l)).join('\n'));
   return cfg;
 }

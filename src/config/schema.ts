@@ -7,6 +7,7 @@ import convict from 'convict';
 import { validateSubscriptionItems, validateVimItems } from './items.js';
 import { PUBLISHER_DEFAULTS } from '../publish/options.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../transport/options.js';
+import { brokerProblems, KAFKA_DEFAULTS, SASL_MECHANISMS } from '../publish/kafka/options.js';
 
 convict.addFormat({
   name: 'vim-list',
@@ -17,6 +18,16 @@ convict.addFormat({
   name: 'subscription-list',
   validate: (v: unknown) => validateSubscriptionItems(v),
   coerce: (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v),
+});
+
+convict.addFormat({
+  name: 'kafka-brokers',
+  validate: (v: unknown) => {
+    if (!Array.isArray(v) || !v.every((b) => typeof b === 'string')) throw new Error('must be a list of host:port (env: comma-separated)');
+    const problems = brokerProblems(v as string[]);
+    if (problems.length) throw new Error(problems.map((p) => p.replace(/^kafka\.brokers: /, '')).join('; '));
+  },
+  coerce: (v: unknown) => (typeof v === 'string' ? v.split(',').map((b) => b.trim()).filter(Boolean) : v),
 });
 
 const positiveInt = (min: number) => (v: unknown) => {
@@ -72,6 +83,31 @@ export const configSchema = {
     retryInitialMs: { doc: 'First retry delay; doubles per failure (full jitter).', format: positiveInt(1), default: PUBLISHER_DEFAULTS.retryInitialMs, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_INITIAL_MS' },
     retryMaxMs: { doc: 'Cap of the retry delay.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.retryMaxMs, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_MAX_MS' },
     maxRetryMs: { doc: 'Dead-letter a message that has kept failing this long (DMAAP_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: PUBLISHER_DEFAULTS.maxRetryMs, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_RETRY_MS' },
+  },
+  kafka: {
+    brokers: { doc: 'Kafka bootstrap brokers, host:port (ONAP: onap-strimzi-kafka-bootstrap:9092 for SCRAM, :9093 for mutual TLS); env comma-separated.', format: 'kafka-brokers', default: ['127.0.0.1:9092'], env: 'VIM_EVENT_RELAY_KAFKA_BROKERS' },
+    clientId: { doc: 'Kafka client.id (shows in broker logs and quotas).', format: String, default: KAFKA_DEFAULTS.clientId, env: 'VIM_EVENT_RELAY_KAFKA_CLIENT_ID' },
+    sasl: {
+      mechanism: { doc: 'SASL mechanism: plain, scram-sha-256, scram-sha-512 (Strimzi KafkaUser scram-sha-512); empty = no SASL.', format: SASL_MECHANISMS as unknown as string[], default: '', env: 'VIM_EVENT_RELAY_KAFKA_SASL_MECHANISM' },
+      username: { doc: 'SASL user (or give kafka.sasl.jaasConfig).', format: String, default: '', env: 'VIM_EVENT_RELAY_KAFKA_SASL_USERNAME' },
+      password: { doc: 'SASL password.', format: String, default: '', env: 'VIM_EVENT_RELAY_KAFKA_SASL_PASSWORD', sensitive: true },
+      jaasConfig: { doc: "A KafkaUser Secret's sasl.jaas.config value as it is (ONAP's JAAS_CONFIG); user and password are read from it.", format: String, default: '', env: 'VIM_EVENT_RELAY_KAFKA_SASL_JAAS_CONFIG', sensitive: true },
+    },
+    ssl: {
+      enabled: { doc: 'TLS to the brokers.', format: Boolean, default: false, env: 'VIM_EVENT_RELAY_KAFKA_SSL_ENABLED' },
+      caFile: { doc: "PEM CA bundle to verify the brokers (Strimzi: the cluster CA Secret's ca.crt); empty = system CAs.", format: String, default: '', env: 'VIM_EVENT_RELAY_KAFKA_SSL_CA_FILE' },
+      certFile: { doc: "PEM client certificate for mutual TLS (a tls KafkaUser Secret's user.crt); with kafka.ssl.keyFile.", format: String, default: '', env: 'VIM_EVENT_RELAY_KAFKA_SSL_CERT_FILE' },
+      keyFile: { doc: "PEM client key for mutual TLS (the Secret's user.key).", format: String, default: '', env: 'VIM_EVENT_RELAY_KAFKA_SSL_KEY_FILE' },
+    },
+    batchMaxMessages: { doc: 'Most records in one produce request to one partition.', format: positiveInt(1), default: KAFKA_DEFAULTS.batchMaxMessages, env: 'VIM_EVENT_RELAY_KAFKA_BATCH_MAX_MESSAGES' },
+    batchMaxBytes: { doc: "Most record bytes in one produce request (a larger record goes alone); keep it under the topic's max.message.bytes.", format: positiveInt(1024), default: KAFKA_DEFAULTS.batchMaxBytes, env: 'VIM_EVENT_RELAY_KAFKA_BATCH_MAX_BYTES' },
+    lingerMs: { doc: "How long a partition's batch waits to fill before it is sent.", format: positiveInt(0), default: KAFKA_DEFAULTS.lingerMs, env: 'VIM_EVENT_RELAY_KAFKA_LINGER_MS' },
+    maxInFlightRequests: { doc: 'Most produce requests in flight at once over all partitions (each partition has at most one: order per key).', format: positiveInt(1), default: KAFKA_DEFAULTS.maxInFlightRequests, env: 'VIM_EVENT_RELAY_KAFKA_MAX_IN_FLIGHT_REQUESTS' },
+    requestTimeoutMs: { doc: 'Deadline of one request, and how long the broker waits for all in-sync replicas (acks=all); past it the batch is retried.', format: positiveInt(1), default: KAFKA_DEFAULTS.requestTimeoutMs, env: 'VIM_EVENT_RELAY_KAFKA_REQUEST_TIMEOUT_MS' },
+    connectionTimeoutMs: { doc: 'Deadline to connect to a broker (TCP, TLS, SASL).', format: positiveInt(1), default: KAFKA_DEFAULTS.connectionTimeoutMs, env: 'VIM_EVENT_RELAY_KAFKA_CONNECTION_TIMEOUT_MS' },
+    retryInitialMs: { doc: 'First Kafka retry delay; doubles per failure (full jitter).', format: positiveInt(1), default: KAFKA_DEFAULTS.retryInitialMs, env: 'VIM_EVENT_RELAY_KAFKA_RETRY_INITIAL_MS' },
+    retryMaxMs: { doc: 'Cap of the Kafka retry delay.', format: positiveInt(1), default: KAFKA_DEFAULTS.retryMaxMs, env: 'VIM_EVENT_RELAY_KAFKA_RETRY_MAX_MS' },
+    maxRetryMs: { doc: 'Dead-letter records of a partition that has kept failing this long (KAFKA_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: KAFKA_DEFAULTS.maxRetryMs, env: 'VIM_EVENT_RELAY_KAFKA_MAX_RETRY_MS' },
   },
   transport: {
     prefetch: { doc: 'Most unsettled notifications per VIM (0-9-1 prefetch, 1.0 credit): the in-flight and duplicate bound.', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.prefetch, env: 'VIM_EVENT_RELAY_TRANSPORT_PREFETCH' },

@@ -9,7 +9,9 @@ import type { VimConfig, VimSpec } from '../config/vim.js';
 import type { Subscription } from '../filter/types.js';
 import { RelayError } from '../errors.js';
 import { DmaapPublisher } from '../publish/publisher.js';
-import type { Destination, SinkName } from '../publish/destination.js';
+import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
+import { KafkaDestination } from '../publish/kafka/destination.js';
+import { kafkaDestinationOptions } from '../publish/kafka/config.js';
 import { openStore, storeLocation } from '../store/open.js';
 import type { RelayStore } from '../store/store.js';
 import { redactText } from '../util/redact.js';
@@ -39,12 +41,16 @@ export class Relay implements RelayControl {
 
   constructor(private readonly cfg: RelayConfig, private readonly log: Logger) {
     const hooks = this.observer.hooks();
-    const dmaap = new DmaapPublisher({ ...cfg.dmaap, ...cfg.publish, hooks }, log);
-    this.destinations = [dmaap];
+    const destinations: Partial<Record<DestinationName, Destination>> = {
+      dmaap: new DmaapPublisher({ ...cfg.dmaap, ...cfg.publish, hooks }, log),
+      // Connects on its first record: configured but unused costs nothing.
+      ...(cfg.kafka.brokers.length > 0 ? { kafka: new KafkaDestination(kafkaDestinationOptions(cfg.kafka, hooks), log) } : {}),
+    };
+    this.destinations = Object.values(destinations);
     this.observer.watchDestinations(this.destinations);
-    const sinks = new Set<SinkName>(['dmaap']);
+    const sinks = new Set<SinkName>(['dmaap', ...(destinations.kafka ? (['kafka'] as const) : [])]);
     const pipeline = new Pipeline({
-      destinations: { dmaap },
+      destinations,
       defaultSink: cfg.sinks.default,
       subscriptions: () => this.store?.get().subscriptions ?? [],
       observer: this.observer,

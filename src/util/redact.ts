@@ -1,7 +1,8 @@
 /**
  * Secrets never reach a log line or an API answer. Two tools: rewriting of anything that looks
- * like `user:password@` (a URL's credentials, well-formed or not) and of secret-named query
- * options (`?ssl_key_password=`) in free text, and a deep copy that masks keys named like secrets.
+ * like `user:password@` (a URL's credentials, well-formed or not), of secret-named query
+ * options (`?ssl_key_password=`) and of a JAAS text's `password="..."` in free text, and a deep
+ * copy that masks keys named like secrets.
  */
 // The password runs to the host's last "@" (as the transport_url parser reads it), so an
 // unencoded "@" inside it is masked whole.
@@ -16,10 +17,15 @@ const LEFT_OVER = /:(?!\/\/|\*\*\*@)[^@:]*@/;
 const WHOLE_VALUE = /^(\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:?\/\/)?[^:@/\s]*):.*@/s;
 // A double-quoted string (JSON's escapes included): how messages quote the input they refuse.
 const QUOTED = /"((?:[^"\\\n]|\\.)*)"/g;
-const SECRET_KEY = /pass(word)?|secret|token|authorization|credential/i;
+const SECRET_KEY = /pass(word)?|secret|token|authorization|credential|jaas/i;
 const URL_KEY = /url/i;
 // A URL's query option named like a secret (oslo's ssl_key_password): its value is masked.
 const QUERY_SECRET = /([?&;][^=&#\s"'?]*(?:pass(?:word)?|secret|token|credential)[^=&#\s"'?]*=)([^&#\s"']+)/gi;
+// A JAAS text (kafka.sasl.jaasConfig, a Strimzi Secret's sasl.jaas.config): password="...", the
+// same inside a JSON string (password=\"...\"), or password=bare.
+const JAAS_SECRET = /(\bpassword\s*=\s*)(\\"(?:[^\\]|\\(?!"))*(?:\\")?|"(?:[^"\\]|\\.)*"?|[^\s;"&\\]+)/gi;
+const maskJaasValue = (_all: string, lead: string, value: string): string =>
+  `${lead}${value.startsWith('\\"') ? `\\"${REDACTED}\\"` : value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`;
 
 export const REDACTED = '***';
 
@@ -41,7 +47,10 @@ export function redactText(text: string, extraSecrets: readonly string[] = []): 
   // every position, which made them the admin port's largest cost).
   let out = text;
   if (out.includes('@')) out = maskCredentials(out.replace(QUOTED, (all, inner: string) => (inner.includes('@') ? `"${redactValue(inner)}"` : all)));
-  if (out.includes('=')) out = out.replace(QUERY_SECRET, `$1${REDACTED}`);
+  if (out.includes('=')) {
+    out = out.replace(QUERY_SECRET, `$1${REDACTED}`);
+    if (/password\s*=/i.test(out)) out = out.replace(JAAS_SECRET, maskJaasValue);
+  }
   for (const s of extraSecrets) if (s && s.length >= 3 && out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
 }

@@ -43,6 +43,10 @@ describe('redaction', () => {
     ['"rabbit://h/?password=x%20y&token=abc"', '"rabbit://h/?password=***&token=***"'],
     ['rabbit://h/?heartbeat_timeout_threshold=30&ssl=1', 'rabbit://h/?heartbeat_timeout_threshold=30&ssl=1'],
     ['a=b, passes=3', 'a=b, passes=3'],
+    ['x.ScramLoginModule required username="u" password="p w\\"=;";', 'x.ScramLoginModule required username="u" password="***";'],
+    ['{"jaas":"x.ScramLoginModule required username=\\"u\\" password=\\"s3cr3t\\";"}', '{"jaas":"x.ScramLoginModule required username=\\"u\\" password=\\"***\\";"}'],
+    ['PlainLoginModule required username=u password=bare-s3cret;', 'PlainLoginModule required username=u password=***;'],
+    ['rabbit://h/?password=x&ssl=1', 'rabbit://h/?password=***&ssl=1'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -60,6 +64,9 @@ describe('redaction', () => {
   it('masks secret-named keys at any depth and leaves others', () => {
     expect(redactDeep({ a: { password: 'x', authToken: 't', user: 'u' }, b: [{ secret: 's' }] })).toEqual({
       a: { password: '***', authToken: '***', user: 'u' }, b: [{ secret: '***' }],
+    });
+    expect(redactDeep({ kafka: { sasl: { jaasConfig: 'x.ScramLoginModule required username="u" password="p";', username: 'u' } } })).toEqual({
+      kafka: { sasl: { jaasConfig: '***', username: 'u' } },
     });
   });
 });

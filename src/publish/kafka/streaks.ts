@@ -1,0 +1,35 @@
+/**
+ * Reachability over many partitions and topic lookups: Kafka is failing while any of them is in a
+ * retriable streak, and recovers when the last of them is answered again. One OutageTracker
+ * (one warn, summaries, one recovery line) over all of them: with one partition leaderless and
+ * the others fine, the log says "failing" once, not "failing, recovered" at every request.
+ */
+import type { DestinationHealth } from '../destination.js';
+import type { OutageTracker } from '../outage.js';
+
+export class Streaks {
+  private readonly failing = new Set<string>();
+
+  constructor(private readonly tracker: OutageTracker) {}
+
+  health(): DestinationHealth {
+    return this.tracker.health();
+  }
+
+  /** `id` (a partition or a topic lookup) failed retriably; `waiting` = records held in all. */
+  failure(id: string, topic: string, reason: string, retryInMs: number, waiting: number): void {
+    this.failing.add(id);
+    this.tracker.failure(topic, reason, retryInMs, waiting);
+  }
+
+  /** `id` was answered. */
+  success(id: string): void {
+    this.failing.delete(id);
+    if (this.failing.size === 0) this.tracker.success();
+  }
+
+  /** Nothing waits on `id` any more (its records expired): it stops counting, without a recovery. */
+  idle(id: string): void {
+    this.failing.delete(id);
+  }
+}

@@ -12,9 +12,12 @@ export interface PublishResult {
  * the message is accepted, is refused permanently, expires (publish.maxRetryMs), or the
  * publisher is closed (then it rejects with PublisherClosedError and the delivery is requeued).
  */
+/** The codes a refusal by an HTTP destination (DMaaP, a VES collector) carries. */
+export type PermanentCode = 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED' | 'VES_REJECTED' | 'VES_RETRY_EXPIRED';
+
 export class PermanentPublishError extends Error {
   constructor(
-    readonly code: 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED',
+    readonly code: PermanentCode,
     message: string,
     readonly status?: number,
   ) {

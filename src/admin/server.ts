@@ -1,5 +1,5 @@
 /**
- * The admin HTTP port (CONTRACT section 6): VIMs, subscriptions, MultiCloud's check_vim_status,
+ * The admin HTTP port: VIMs, subscriptions, MultiCloud's check_vim_status and VES agent API,
  * health, readiness and metrics. It speaks to the daemon only through RelayControl. Every answer
  * is redacted on the way out, and every failure is a catalogue error body.
  */
@@ -14,6 +14,7 @@ import { failure, toFailure, type ApiFailure } from './errors.js';
 import { loadBundledOpenApi } from './openapi.js';
 import { OPEN_PATHS, registerOpenRoutes } from './routes-open.js';
 import { registerSubscriptionRoutes } from './routes-subscriptions.js';
+import { registerVesAgentRoutes } from './routes-vesagent.js';
 import { registerVimRoutes } from './routes-vims.js';
 import { RouteTable, type RouteEntry } from './route-table.js';
 
@@ -160,6 +161,7 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   registerOpenRoutes(app, control, loadBundledOpenApi());
   registerVimRoutes(app, control);
   registerSubscriptionRoutes(app, control);
+  registerVesAgentRoutes(app, control);
   return app;
 }
 

@@ -18,6 +18,10 @@ export interface RelayConfig {
     batchMaxMessages: number; batchMaxBytes: number; lingerMs: number; maxInFlightRequests: number;
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
   };
+  ves: {
+    timeoutMs: number; caFile: string; batchMaxMessages: number; batchMaxBytes: number; lingerMs: number;
+    maxInFlightRequests: number; retryInitialMs: number; retryMaxMs: number; maxRetryMs: number; vimUnreachableAfterMs: number;
+  };
   transport: { prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number };
   store: { path: string };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };

@@ -77,7 +77,7 @@ export const configSchema = {
     maxBodyBytes: { doc: 'A notification body larger than this is dead-lettered (BODY_TOO_LARGE) unparsed.', format: positiveInt(1024), default: DEFAULT_TRANSPORT_OPTIONS.maxBodyBytes, env: 'VIM_EVENT_RELAY_TRANSPORT_MAX_BODY_BYTES' },
   },
   store: {
-    path: { doc: 'JSON file holding VIMs, subscriptions and compute-node memory (atomic writes).', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },
+    path: { doc: 'JSON file holding VIMs, subscriptions, compute-node memory, VES agent configurations and open VES alarms (atomic writes).', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },
   },
   log: {
     level: { doc: 'error, warn, info, debug.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'VIM_EVENT_RELAY_LOG_LEVEL' },

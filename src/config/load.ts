@@ -10,6 +10,7 @@ import { redactDeep, redactText } from '../util/redact.js';
 import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
 import type { Subscription } from '../filter/types.js';
+import type { VesConfig } from '../ves/index.js';
 
 export interface RelayConfig {
   admin: { host: string; port: number; authToken: string; bodyLimitBytes: number };
@@ -18,10 +19,7 @@ export interface RelayConfig {
     batchMaxMessages: number; batchMaxBytes: number; lingerMs: number; maxInFlightRequests: number;
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
   };
-  ves: {
-    timeoutMs: number; caFile: string; batchMaxMessages: number; batchMaxBytes: number; lingerMs: number;
-    maxInFlightRequests: number; retryInitialMs: number; retryMaxMs: number; maxRetryMs: number; vimUnreachableAfterMs: number;
-  };
+  ves: VesConfig;
   transport: { prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number };
   store: { path: string };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };

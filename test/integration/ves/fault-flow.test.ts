@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
 import type { Notification } from '../../../src/notifications/types.js';
-import { VesDestination } from '../../../src/publish/ves/destination.js';
+import { loadConfig } from '../../../src/config/load.js';
 import { StateStore } from '../../../src/store/state-store.js';
 import { createLogger } from '../../../src/util/logger.js';
-import { VesAgentRegistry } from '../../../src/ves/agents.js';
-import { VesAlarmTracker } from '../../../src/ves/alarm-tracker.js';
+import { createVesAgent, type VesAgent } from '../../../src/ves/index.js';
 import { AT, legacy, versioned, wirePowerOff } from '../../unit/ves/support.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -29,30 +28,27 @@ let dev: DmaapDevServer | undefined;
 
 interface Relay {
   store: StateStore;
-  agents: VesAgentRegistry;
-  tracker: VesAlarmTracker;
-  ves: VesDestination;
+  ves: VesAgent;
 }
 
+/** As the daemon builds it: the ves.* config (defaults, retries shortened for the test), its store. */
 async function startRelay(): Promise<Relay> {
   const { store } = await StateStore.open(join(dir, 'state.json'), { vims: [{ id: VIM, transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }], subscriptions: [] });
-  const agents = new VesAgentRegistry(() => store);
-  const tracker = new VesAlarmTracker(() => store, logger);
-  const ves = new VesDestination({ collectorFor: agents.collectorFor, logger, lingerMs: 5, retryInitialMs: 20, retryMaxMs: 100 });
-  return { store, agents, tracker, ves };
+  const config = loadConfig(undefined, { VIM_EVENT_RELAY_VES_RETRY_INITIAL_MS: '20', VIM_EVENT_RELAY_VES_RETRY_MAX_MS: '100', VIM_EVENT_RELAY_VES_VIM_UNREACHABLE_AFTER_MS: '100' }).ves;
+  return { store, ves: createVesAgent({ store: () => store, config, logger }) };
 }
 
 /** What the pipeline does for one notification's VES part. */
 async function relay(r: Relay, n: Notification): Promise<'sent' | 'nothing' | 'abandoned'> {
-  const record = await r.tracker.decide(VIM, n);
+  const record = await r.ves.alarms.decide(VIM, n);
   if (!record) return 'nothing';
   try {
-    await r.ves.send(record);
+    await r.ves.destination.send(record);
   } catch {
-    r.tracker.abandoned(VIM, n);
+    r.ves.alarms.abandoned(VIM, n);
     return 'abandoned';
   }
-  await r.tracker.published(VIM, n);
+  await r.ves.alarms.published(VIM, n);
   return 'sent';
 }
 
@@ -82,7 +78,7 @@ const CONFIG = (tenant = '*') => ({
 
 it('onset, no second onset, clear; another tenant ignored; a restart in the middle changes nothing', async () => {
   let r = await startRelay();
-  await r.agents.put(VIM, CONFIG('6f70656e737461636b20342065766572'));
+  await r.ves.agents.put(VIM, CONFIG('6f70656e737461636b20342065766572'));
   expect(await relay(r, versioned('instance-power_off-end.json', 'off-1'))).toBe('sent');
   expect(await relay(r, versioned('instance-pause-end.json', 'pause-1', later(5)))).toBe('nothing');
   // The legacy capture's VM is of tenant 7432d...: not in the backlog.
@@ -101,12 +97,12 @@ it('onset, no second onset, clear; another tenant ignored; a restart in the midd
 
 it('the collector down for a while: the clear waits and is retried, nothing is lost or doubled', async () => {
   const r = await startRelay();
-  await r.agents.put(VIM, CONFIG());
+  await r.ves.agents.put(VIM, CONFIG());
   await relay(r, legacy('watcher/scenario3_legacy_instance-update.json', {}, 'paused-1'));
   await dev!.close();
   dev = undefined;
   const back = relay(r, legacy('watcher/scenario3_legacy_instance-update.json', { state: 'active' }, 'active-2', later(31)));
-  await waitFor(() => !r.ves.health().ok, 'the destination reports the outage');
+  await waitFor(() => !r.ves.destination.health().ok, 'the destination reports the outage');
   expect(Object.keys(r.store.get().alarms[VIM] ?? {})).toHaveLength(1);
   dev = createDmaapDevServer({ port });
   await dev.listen();
@@ -119,12 +115,28 @@ it('the collector down for a while: the clear waits and is retried, nothing is l
 
 it('DELETE of the configuration: events stop, alarms go', async () => {
   const r = await startRelay();
-  await r.agents.put(VIM, CONFIG());
+  await r.ves.agents.put(VIM, CONFIG());
   await relay(r, versioned('instance-power_off-end.json', 'off-1'));
-  expect(await r.agents.delete(VIM)).toBe(true);
+  expect(await r.ves.agents.delete(VIM)).toBe(true);
   expect(r.store.get().alarms).toEqual({});
   expect(await relay(r, versioned('instance-power_on-end.json', 'on-1', later(60)))).toBe('nothing');
   expect(await relay(r, legacy('searchlight/servers__instance-update-error-final.json'))).toBe('nothing');
   expect(names().map((e) => e.eventName)).toEqual(['Fault_MultiCloud_VMFailure']);
+  await r.ves.close(1000);
+});
+
+it('the VIM unreachable past ves.vimUnreachableAfterMs: onset through the collector, kept in the store, cleared once reachable', async () => {
+  const r = await startRelay();
+  await r.ves.agents.put(VIM, CONFIG());
+  const since = new Date();
+  r.ves.vimWatch.statusChanged(VIM, { status: 'UNREACHABLE', since, reason: 'ECONNREFUSED 127.0.0.1:5672' });
+  await waitFor(() => r.store.get().alarms[VIM], 'the VIM alarm in the store');
+  r.ves.vimWatch.statusChanged(VIM, { status: 'REACHABLE', since: new Date() });
+  await waitFor(() => r.store.get().alarms[VIM] === undefined, 'the VIM alarm cleared');
+  const events = names();
+  expect(events.map((e) => [e.eventName, e.sourceName, e.startEpochMicrosec])).toEqual([
+    ['Fault_MultiCloud_VIMUnreachable', VIM, since.getTime() * 1000],
+    ['Fault_MultiCloud_VIMUnreachableCleared', VIM, since.getTime() * 1000],
+  ]);
   await r.ves.close(1000);
 });

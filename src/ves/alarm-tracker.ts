@@ -75,7 +75,24 @@ export class VesAlarmTracker {
     }
   }
 
-  /** The collector (and every other destination) accepted: remember the alarm. Never rejects. */
+  /**
+   * Sends decide()'s record and settles the decision by the collector's answer alone: accepted
+   * -> published() (the alarm is on disk before this resolves, so before the delivery is acked),
+   * refused or closed -> abandoned(), and the send's error is rethrown for the pipeline to settle
+   * the delivery by. The alarm then follows the collector even when another destination refuses
+   * the notification: a redelivery finds the accepted onset and raises no second one.
+   */
+  async deliver(vimId: string, n: Notification, record: OutboundRecord, send: (r: OutboundRecord) => Promise<void>): Promise<void> {
+    try {
+      await send(record);
+    } catch (e) {
+      this.abandoned(vimId, n);
+      throw e;
+    }
+    await this.published(vimId, n);
+  }
+
+  /** The collector accepted the record decide() gave: remember the alarm. Never rejects; a second call is a no-op. */
   readonly published = async (vimId: string, n: Notification): Promise<void> => {
     const p = this.take(vimId, n);
     if (!p) return;
@@ -98,7 +115,7 @@ export class VesAlarmTracker {
     }
   };
 
-  /** Requeued or dead-lettered: forget the decision; a redelivery decides again. */
+  /** Requeued or dead-lettered before the collector accepted: forget the decision; a redelivery decides again. A no-op once settled. */
   readonly abandoned = (vimId: string, n: Notification): void => {
     this.take(vimId, n)?.release();
   };

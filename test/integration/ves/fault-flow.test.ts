@@ -38,17 +38,15 @@ async function startRelay(): Promise<Relay> {
   return { store, ves: createVesAgent({ store: () => store, config, logger }) };
 }
 
-/** What the pipeline does for one notification's VES part. */
+/** What the pipeline does for one notification's VES part (before it acks the delivery). */
 async function relay(r: Relay, n: Notification): Promise<'sent' | 'nothing' | 'abandoned'> {
   const record = await r.ves.alarms.decide(VIM, n);
   if (!record) return 'nothing';
   try {
-    await r.ves.destination.send(record);
+    await r.ves.alarms.deliver(VIM, n, record, (rec) => r.ves.destination.send(rec));
   } catch {
-    r.ves.alarms.abandoned(VIM, n);
     return 'abandoned';
   }
-  await r.ves.alarms.published(VIM, n);
   return 'sent';
 }
 

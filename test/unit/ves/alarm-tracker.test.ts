@@ -123,3 +123,19 @@ it('a failed store write is logged, not thrown, and releases the VM', async () =
   store.update = update;
   expect(await tracker.decide(VIM, off('off-2'))).not.toBeNull();
 });
+
+describe('deliver', () => {
+  it('commits on acceptance, abandons and rethrows on refusal; the later abandoned() of the pipeline is a no-op', async () => {
+    const { store, tracker } = setup();
+    const rec = await tracker.decide(VIM, off());
+    await expect(tracker.deliver(VIM, off(), rec!, () => Promise.reject(new Error('VES_REJECTED')))).rejects.toThrow('VES_REJECTED');
+    expect(store.get().alarms).toEqual({});
+    const again = await tracker.decide(VIM, off());
+    const sent: string[] = [];
+    await tracker.deliver(VIM, off(), again!, async (r) => void sent.push(r.json));
+    tracker.abandoned(VIM, off());
+    expect(sent).toHaveLength(1);
+    expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();
+    expect(tracker.pendingCount()).toBe(0);
+  });
+});

@@ -19,6 +19,7 @@ import { nodeFacts, toComputeNodeMessage } from '../normalize/compute-node.js';
 import { applyDecision, changesMemory, decide, type NodeDecision } from '../normalize/compute-node-rule.js';
 import type { ComputeNodeMemory } from '../store/state-store.js';
 import type { Logger } from '../util/logger.js';
+import { Turns } from '../util/turns.js';
 import type { SettleListener } from './pipeline.js';
 import type { ComputeNodeRenderer } from './render.js';
 
@@ -59,8 +60,8 @@ function remember(draft: { computeNodes: ComputeNodeMemory }, vimId: string, d: 
 }
 
 export class ComputeNodeTracker implements SettleListener {
-  /** Per VIM: resolves when the last decision taken so far has its outcome. */
-  private readonly turns = new Map<string, Promise<void>>();
+  /** Per VIM: one decision at a time, each after the previous one's outcome. */
+  private readonly turns = new Turns();
   /** Per VIM: the decision waiting for its outcome (one at most: the turns see to it). */
   private readonly pending = new Map<string, Pending>();
 
@@ -71,7 +72,7 @@ export class ComputeNodeTracker implements SettleListener {
   readonly render: ComputeNodeRenderer = async (vimId, n, matches) => {
     const event = this.eventOf(n, matches);
     const facts = nodeFacts(n);
-    const release = await this.takeTurn(vimId);
+    const release = await this.turns.take(vimId);
     try {
       const decision = decide(n.eventType, event, facts, this.memory().get().computeNodes[vimId] ?? {});
       this.pending.set(vimId, { messageId: n.messageId, decision, release });
@@ -118,22 +119,5 @@ export class ComputeNodeTracker implements SettleListener {
     if (!p || p.messageId !== n.messageId) return undefined;
     this.pending.delete(vimId);
     return p;
-  }
-
-  /** Waits for the VIM's previous decision to have its outcome; the returned function ends this one's turn. */
-  private async takeTurn(vimId: string): Promise<() => void> {
-    const previous = this.turns.get(vimId) ?? Promise.resolve();
-    let end!: () => void;
-    const mine = new Promise<void>((resolve) => (end = resolve));
-    const tail = previous.then(() => mine);
-    this.turns.set(vimId, tail);
-    await previous;
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      end();
-      if (this.turns.get(vimId) === tail) this.turns.delete(vimId);
-    };
   }
 }

@@ -20,7 +20,7 @@ import type { VesStore } from './agents.js';
 import { alarmOf, vmClear, vmOnset } from './events.js';
 import { decideFault, vmFieldsOf } from './fault-rule.js';
 import type { AlarmRecord } from './types.js';
-import { Turns } from './turns.js';
+import { Turns } from '../util/turns.js';
 
 interface Pending {
   readonly instanceId: string;

@@ -1,4 +1,8 @@
-/** One at a time per key: each holder waits for the previous one's release. */
+/**
+ * One at a time per key: each holder waits for the previous one's release. The compute-node
+ * memory takes turns per VIM, the VES alarms per VM: each decision is taken against the memory
+ * as the previous one's outcome left it.
+ */
 export class Turns {
   private readonly tails = new Map<string, Promise<void>>();
 

@@ -90,3 +90,19 @@ it('after a restart with the alarm open: no second onset while down, the clear o
   restarted.statusChanged(VIM, up());
   await waitFor(() => sent.length === 2, 'the clear');
 });
+
+it('repeated UNREACHABLE changes (same since, a newer reason, as the 0-9-1 listener emits them) raise one onset on time', async () => {
+  const { sent, watch } = setup();
+  const since = new Date();
+  watch.statusChanged(VIM, { status: 'UNREACHABLE', since, reason: 'ECONNREFUSED' });
+  await sleep(40);
+  watch.statusChanged(VIM, { status: 'UNREACHABLE', since, reason: 'ETIMEDOUT' });
+  await sleep(40);
+  watch.statusChanged(VIM, { status: 'UNREACHABLE', since, reason: 'EHOSTUNREACH' });
+  await waitFor(() => sent.length === 1, 'the onset');
+  expect(Date.now() - since.getTime()).toBeLessThan(400);
+  expect(JSON.parse(sent[0]!.json).faultFields.alarmAdditionalInformation.reason).toBe('EHOSTUNREACH');
+  watch.statusChanged(VIM, { status: 'UNREACHABLE', since, reason: 'ECONNRESET' });
+  await sleep(150);
+  expect(sent).toHaveLength(1);
+});

@@ -20,3 +20,4 @@ export const subscriptionListQuery = {
 export const vimBody = { $ref: 'vim.schema.json' } as const;
 export const subscriptionBody = { $ref: 'subscription.schema.json' } as const;
 export const checkVimStatusBody = { $ref: 'check-vim-status.schema.json' } as const;
+export const vesAgentBody = { $ref: 'vesagent.schema.json' } as const;

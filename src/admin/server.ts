@@ -1,5 +1,5 @@
 /**
- * The admin HTTP port (docs/admin-api.md): VIMs, subscriptions, MultiCloud's check_vim_status,
+ * The admin HTTP port (docs/admin-api.md): VIMs, subscriptions, MultiCloud's check_vim_status and VES agent API,
  * health, readiness and metrics. It speaks to the daemon only through RelayControl. Every answer
  * is redacted on the way out, and every failure is a catalogue error body.
  */
@@ -15,6 +15,7 @@ import { parseJsonBody } from './json-body.js';
 import { loadBundledOpenApi } from './openapi.js';
 import { OPEN_PATHS, registerOpenRoutes } from './routes-open.js';
 import { registerSubscriptionRoutes } from './routes-subscriptions.js';
+import { registerVesAgentRoutes } from './routes-vesagent.js';
 import { registerVimRoutes } from './routes-vims.js';
 import { RouteTable, type RouteEntry } from './route-table.js';
 
@@ -164,6 +165,7 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   registerOpenRoutes(app, control, loadBundledOpenApi());
   registerVimRoutes(app, control);
   registerSubscriptionRoutes(app, control);
+  registerVesAgentRoutes(app, control);
   return app;
 }
 

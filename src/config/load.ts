@@ -13,6 +13,7 @@ import type { VimSpec } from './vim.js';
 import type { Subscription } from '../filter/types.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
+import type { VesConfig } from '../ves/index.js';
 
 export interface RelayConfig {
   admin: { host: string; port: number; authToken: string; allowUnauthenticated: boolean; bodyLimitBytes: number };
@@ -23,6 +24,7 @@ export interface RelayConfig {
     retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
   };
   kafka: KafkaConfig;
+  ves: VesConfig;
   transport: {
     prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number;
     connectTimeoutMs: number; maxConcurrentConnects: number;

@@ -8,6 +8,7 @@ import { validateSubscriptionItems, validateVimItems } from './items.js';
 import { PUBLISHER_DEFAULTS } from '../publish/options.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../transport/options.js';
 import { brokerProblems, KAFKA_DEFAULTS, SASL_MECHANISMS } from '../publish/kafka/options.js';
+import { VES_DEFAULTS } from '../publish/ves/options.js';
 
 convict.addFormat({
   name: 'vim-list',
@@ -109,6 +110,18 @@ export const configSchema = {
     retryMaxMs: { doc: 'Cap of the Kafka retry delay.', format: positiveInt(1), default: KAFKA_DEFAULTS.retryMaxMs, env: 'VIM_EVENT_RELAY_KAFKA_RETRY_MAX_MS' },
     maxRetryMs: { doc: 'Dead-letter records of a partition that has kept failing this long (KAFKA_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: KAFKA_DEFAULTS.maxRetryMs, env: 'VIM_EVENT_RELAY_KAFKA_MAX_RETRY_MS' },
   },
+  ves: {
+    timeoutMs: { doc: 'Per-request timeout to a VES collector; a request past it is retried.', format: positiveInt(1), default: VES_DEFAULTS.timeoutMs, env: 'VIM_EVENT_RELAY_VES_TIMEOUT_MS' },
+    caFile: { doc: 'PEM CA bundle to verify https:// VES collectors; empty = system CAs.', format: String, default: '', env: 'VIM_EVENT_RELAY_VES_CA_FILE' },
+    batchMaxMessages: { doc: 'Most events in one POST to <endpoint>/eventBatch (one domain per batch); 1 = one event per POST.', format: positiveInt(1), default: VES_DEFAULTS.batchMaxMessages, env: 'VIM_EVENT_RELAY_VES_BATCH_MAX_MESSAGES' },
+    batchMaxBytes: { doc: 'Most bytes in one POST to a collector (a larger single event goes alone).', format: positiveInt(1024), default: VES_DEFAULTS.batchMaxBytes, env: 'VIM_EVENT_RELAY_VES_BATCH_MAX_BYTES' },
+    lingerMs: { doc: 'How long a VES batch waits to fill before it is sent.', format: positiveInt(0), default: VES_DEFAULTS.lingerMs, env: 'VIM_EVENT_RELAY_VES_LINGER_MS' },
+    maxInFlightRequests: { doc: 'Most requests in flight to all VES collectors at once.', format: positiveInt(1), default: VES_DEFAULTS.maxInFlightRequests, env: 'VIM_EVENT_RELAY_VES_MAX_IN_FLIGHT_REQUESTS' },
+    retryInitialMs: { doc: 'First retry delay after a collector failure; doubles per failure (full jitter).', format: positiveInt(1), default: VES_DEFAULTS.retryInitialMs, env: 'VIM_EVENT_RELAY_VES_RETRY_INITIAL_MS' },
+    retryMaxMs: { doc: 'Cap of the VES retry delay (and of an honoured Retry-After).', format: positiveInt(1), default: VES_DEFAULTS.retryMaxMs, env: 'VIM_EVENT_RELAY_VES_RETRY_MAX_MS' },
+    maxRetryMs: { doc: 'Dead-letter a notification whose VES event kept failing this long (VES_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: VES_DEFAULTS.maxRetryMs, env: 'VIM_EVENT_RELAY_VES_MAX_RETRY_MS' },
+    vimUnreachableAfterMs: { doc: 'A VIM with a VES agent configuration whose broker stays UNREACHABLE this long raises Fault_MultiCloud_VIMUnreachable.', format: positiveInt(1), default: 60000, env: 'VIM_EVENT_RELAY_VES_VIM_UNREACHABLE_AFTER_MS' },
+  },
   transport: {
     prefetch: { doc: 'Most unsettled notifications per VIM (0-9-1 prefetch, 1.0 credit): the in-flight and duplicate bound.', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.prefetch, env: 'VIM_EVENT_RELAY_TRANSPORT_PREFETCH' },
     reconnectInitialMs: { doc: 'First broker reconnect delay; doubles per failed round (full jitter).', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.reconnectInitialMs, env: 'VIM_EVENT_RELAY_TRANSPORT_RECONNECT_INITIAL_MS' },
@@ -119,7 +132,7 @@ export const configSchema = {
     maxConcurrentConnects: { doc: 'Broker TCP connects in progress at once, across all VIMs; the rest wait their turn (a connect holds its slot until TCP is up, at most transport.connectTimeoutMs).', format: positiveInt(1), default: DEFAULT_TRANSPORT_OPTIONS.maxConcurrentConnects, env: 'VIM_EVENT_RELAY_TRANSPORT_MAX_CONCURRENT_CONNECTS' },
   },
   store: {
-    path: { doc: 'JSON file holding VIMs, subscriptions and compute-node memory (atomic writes); used when store.url is empty.', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },
+    path: { doc: 'JSON file holding VIMs, subscriptions and compute-node memory, VES agent configurations and open VES alarms (atomic writes); used when store.url is empty.', format: String, default: './data/state.json', env: 'VIM_EVENT_RELAY_STORE_PATH' },
     url: { doc: 'postgres://user:password@host:5432/database: keep the store in PostgreSQL, shared by replicas (tables created and migrated by the daemon); empty = the file at store.path.', format: postgresUrl, default: '', env: 'VIM_EVENT_RELAY_STORE_URL', sensitive: true },
     reconcileMs: { doc: 'PostgreSQL store: reload every row this often, healing a missed change notification.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_RECONCILE_MS' },
     timeoutMs: { doc: 'PostgreSQL store: connect and statement timeout; past it a write answers 503 STORE_UNAVAILABLE.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_TIMEOUT_MS' },

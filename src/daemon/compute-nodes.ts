@@ -19,6 +19,7 @@ import { nodeFacts, toComputeNodeMessage } from '../normalize/compute-node.js';
 import { applyDecision, changesMemory, decide, type NodeDecision } from '../normalize/compute-node-rule.js';
 import type { ComputeNodeMemory } from '../store/state-store.js';
 import type { Logger } from '../util/logger.js';
+import { Turns } from '../util/turns.js';
 import type { ComputeNodeStep, PreparedStep, Rendered, RenderedMatches } from './render.js';
 
 /** Where the memory lives: the StateStore in the daemon, InMemoryNodeMemory in `replay`. */
@@ -52,8 +53,8 @@ function remember(draft: { computeNodes: ComputeNodeMemory }, vimId: string, d: 
 }
 
 export class ComputeNodeTracker implements ComputeNodeStep {
-  /** Per VIM: resolves when the last decision taken so far has its outcome. */
-  private readonly turns = new Map<string, Promise<void>>();
+  /** Per VIM: one decision at a time, each after the previous one's outcome. */
+  private readonly turns = new Turns();
 
   /** `memory` is a getter because the daemon opens its store after building the pipeline. */
   constructor(private readonly memory: () => NodeMemoryStore, private readonly log: Logger) {}
@@ -67,7 +68,7 @@ export class ComputeNodeTracker implements ComputeNodeStep {
   async prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>> {
     const event = this.eventOf(n, matches);
     const facts = nodeFacts(n);
-    const release = await this.takeTurn(vimId);
+    const release = await this.turns.take(vimId);
     try {
       const decision = decide(n.eventType, event, facts, this.memory().get().computeNodes[vimId] ?? {});
       let rendered: Rendered | null = null;
@@ -106,22 +107,5 @@ export class ComputeNodeTracker implements ComputeNodeStep {
       throw new RelayError('UNMAPPABLE', `${n.eventType}: expected one compute-node state, got ${[...events].join(', ') || 'none'}.`);
     }
     return event;
-  }
-
-  /** Waits for the VIM's previous decision to have its outcome; the returned function ends this one's turn. */
-  private async takeTurn(vimId: string): Promise<() => void> {
-    const previous = this.turns.get(vimId) ?? Promise.resolve();
-    let end!: () => void;
-    const mine = new Promise<void>((resolve) => (end = resolve));
-    const tail = previous.then(() => mine);
-    this.turns.set(vimId, tail);
-    await previous;
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      end();
-      if (this.turns.get(vimId) === tail) this.turns.delete(vimId);
-    };
   }
 }

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { VimSpec } from '../config/vim.js';
 import type { Subscription } from '../filter/types.js';
 import type { ListenerStatus } from '../transport/types.js';
+import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
 
 /** A VIM as the API shows it: transportUrl redacted, defaults applied. */
 export interface VimView extends Required<Omit<VimSpec, 'addresses'>> {
@@ -35,7 +36,25 @@ export interface Readiness {
   readonly reasons: readonly string[];
 }
 
-export interface RelayControl {
+/**
+ * MultiCloud's VES agent configuration of a VIM (GET|POST|DELETE .../{vimId}/vesagent). Every
+ * view is MultiCloud's answer with the password redacted; VesAgentRegistry (src/ves/agents.ts)
+ * implements all three over the store.
+ */
+export interface VesAgentControl {
+  /** undefined when the VIM has no VES agent configuration (or is unknown). */
+  getVesAgent(vimId: string): VesAgentView | undefined;
+  /** Creates or replaces, live. Throws RelayError(NOT_FOUND) when the VIM is not registered. */
+  putVesAgent(vimId: string, config: VesAgentConfigInput): Promise<VesAgentView>;
+  /** Removes it with the VIM's open alarms: VES events for that VIM stop. false when it had none. */
+  deleteVesAgent(vimId: string): Promise<boolean>;
+}
+
+/*
+ * The VES methods are optional only until the daemon implements them (src/daemon/relay.ts is
+ * being reworked); the admin port answers 404 for the vesagent routes of a daemon without them.
+ */
+export interface RelayControl extends Partial<VesAgentControl> {
   listVims(): VimView[];
   getVim(id: string): VimStatusView | undefined;
   /** Creates or replaces; (re)starts the listener when the transport changed. Throws RelayError(VALIDATION_FAILED) on a bad transportUrl. */

@@ -1,7 +1,8 @@
 /**
  * dmaap-dev: an in-memory Message Router for demos and tests (docs/message-router.md
- * says how the real one behaves). Publish, long-poll consume with consumer groups, and topic listing/creation,
- * with MR's status codes and error bodies. Memory is bounded per topic (see topic-log.ts);
+ * says how the real one behaves). Publish, long-poll consume with consumer groups, and topic
+ * listing/creation, with MR's status codes and error bodies; and a VES collector
+ * (ves-listener.ts) whose accepted events land on topics like any others. Memory is bounded per topic (see topic-log.ts);
  * there is no auth, no partitioning and no persistence.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { MR_CODES, intParam, readBody, sendJson, sendMrError } from './http.js';
 import { parsePublishBody } from './publish-body.js';
 import { TopicLog } from './topic-log.js';
+import { handleVesPost, vesPathKind } from './ves-listener.js';
 
 export interface DmaapDevServerOptions {
   /** Default 127.0.0.1. */
@@ -182,6 +184,11 @@ class DevMessageRouter implements DmaapDevServer {
       res.setHeader('Allow', allowed);
       sendMrError(res, 405, MR_CODES.METHOD_NOT_ALLOWED, `Method ${method} not allowed on ${url.pathname}.`);
     };
+    const ves = vesPathKind(parts);
+    if (ves) {
+      if (method !== 'POST') return wrongMethod('POST');
+      return handleVesPost(req, res, ves, { maxBodyBytes: this.maxBody, publish: (topic, messages) => this.topic(topic).append(messages) });
+    }
     if (parts[0] === 'events' && parts.length === 2) {
       if (method !== 'POST') return wrongMethod('POST');
       if (!TOPIC_RE.test(parts[1]!)) return sendMrError(res, 400, MR_CODES.BAD_REQUEST, `Illegal topic name: ${parts[1]}`);

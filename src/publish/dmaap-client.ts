@@ -1,6 +1,7 @@
 /**
- * One HTTP call: POST a batch of already-serialised messages to Message Router. No retry and
- * no interpretation here (that is classify.ts and publisher.ts); every status comes back.
+ * One HTTP call: POST a batch of already-serialised messages to Message Router (or a body to a
+ * VES collector: same pooling, auth, CA and deadline). No retry and no interpretation here
+ * (that is classify.ts and the publishers); every status comes back.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -19,6 +20,10 @@ export interface DmaapClientOptions {
   readonly timeoutMs: number;
   /** Keep-alive sockets per origin; the publisher passes its in-flight limit. Default 4. */
   readonly maxSockets?: number;
+  /** Who answers, for messages: default "DMaaP". */
+  readonly peer?: string;
+  /** The config key naming caFile, for messages: default "dmaap.caFile". */
+  readonly caFileKey?: string;
 }
 
 export interface DmaapResponse {
@@ -49,7 +54,7 @@ export class DmaapClient implements BatchPoster {
 
   constructor(private readonly opts: DmaapClientOptions) {
     const maxSockets = opts.maxSockets ?? 4;
-    const ca = opts.caFile ? readCa(opts.caFile) : undefined;
+    const ca = opts.caFile ? readCa(opts.caFile, opts.caFileKey ?? 'dmaap.caFile') : undefined;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) });
     this.base = opts.url.replace(/\/+$/, '');
@@ -72,7 +77,12 @@ export class DmaapClient implements BatchPoster {
   }
 
   /** POSTs `[json,json,...]` to /events/{topic}; resolves with any status, rejects on no answer. */
-  async postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse> {
+  postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse> {
+    return this.post(`/events/${encodeURIComponent(topic)}`, `[${jsons.join(',')}]`, signal);
+  }
+
+  /** POSTs a JSON body to the base URL + `path` ("" = the base URL itself); as postBatch otherwise. */
+  async post(path: string, body: string, signal?: AbortSignal): Promise<DmaapResponse> {
     const started = performance.now();
     // axios' own timeout only watches socket inactivity; this also bounds a server that trickles.
     const ctrl = new AbortController();
@@ -85,14 +95,14 @@ export class DmaapClient implements BatchPoster {
     if (signal?.aborted) ctrl.abort(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await this.http.post<string>(`${this.base}/events/${encodeURIComponent(topic)}`, `[${jsons.join(',')}]`, {
+      const res = await this.http.post<string>(`${this.base}${path}`, body, {
         headers: { 'Content-Type': 'application/json' },
         signal: ctrl.signal,
       });
       return { status: res.status, headers: flatHeaders(res.headers), body: bodyText(res.data), durationMs: performance.now() - started };
     } catch (err) {
       if (timedOut) {
-        throw Object.assign(new Error(`no answer from DMaaP within ${this.opts.timeoutMs} ms`), { code: 'ETIMEDOUT', cause: err });
+        throw Object.assign(new Error(`no answer from ${this.opts.peer ?? 'DMaaP'} within ${this.opts.timeoutMs} ms`), { code: 'ETIMEDOUT', cause: err });
       }
       throw err;
     } finally {
@@ -108,11 +118,11 @@ export class DmaapClient implements BatchPoster {
   }
 }
 
-function readCa(path: string): Buffer {
+function readCa(path: string, key: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new Error(`dmaap.caFile: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${key}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 

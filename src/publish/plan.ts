@@ -4,7 +4,7 @@
  */
 import { retryDelay } from './backoff.js';
 import type { Outcome } from './classify.js';
-import { PermanentPublishError } from './types.js';
+import { PermanentPublishError, type PermanentCode } from './types.js';
 
 export interface BatchState<T> {
   readonly items: readonly T[];
@@ -30,7 +30,21 @@ export interface PlanOptions {
   readonly retryMaxMs: number;
   readonly maxRetryMs: number;
   readonly random?: () => number;
+  /** Who refuses, in codes and words; default DMaaP's (DMAAP_REJECTED, DMAAP_RETRY_EXPIRED, "DMaaP", "maxRetryMs"). */
+  readonly peer?: PeerCodes;
 }
+
+/** The same plan serves every HTTP destination; only the codes and the words differ. */
+export interface PeerCodes {
+  readonly rejected: PermanentCode;
+  readonly expired: PermanentCode;
+  /** As the expiry message names it, e.g. "the VES collector". */
+  readonly name: string;
+  /** The config key of the retry window, e.g. "ves.maxRetryMs". */
+  readonly maxRetryKey: string;
+}
+
+const DMAAP: PeerCodes = { rejected: 'DMAAP_REJECTED', expired: 'DMAAP_RETRY_EXPIRED', name: 'DMaaP', maxRetryKey: 'maxRetryMs' };
 
 const PAYLOAD_TOO_LARGE = 413;
 
@@ -39,7 +53,7 @@ export function planAfter<T>(outcome: Outcome, batch: BatchState<T>, status: num
     case 'success':
       return { accepted: batch.items, resend: [] };
     case 'permanent':
-      return planRefusal(batch, outcome.reason, status);
+      return planRefusal(batch, outcome.reason, status, opts.peer ?? DMAAP);
     case 'partial': {
       const rest = { ...batch, items: batch.items.slice(outcome.published) };
       return { ...planRetry(rest, outcome.reason, undefined, status, now, opts), accepted: batch.items.slice(0, outcome.published) };
@@ -53,13 +67,13 @@ export function planAfter<T>(outcome: Outcome, batch: BatchState<T>, status: num
  * A 413 says the body is too big, not that its messages are bad: halves are tried at once
  * (no backoff, it is not an outage) until a message alone is refused, which is then permanent.
  */
-function planRefusal<T>(batch: BatchState<T>, reason: string, status: number | undefined): Plan<T> {
+function planRefusal<T>(batch: BatchState<T>, reason: string, status: number | undefined, peer: PeerCodes): Plan<T> {
   if (status === PAYLOAD_TOO_LARGE && batch.items.length > 1) {
     const mid = Math.ceil(batch.items.length / 2);
     const halves = [batch.items.slice(0, mid), batch.items.slice(mid)];
     return { accepted: [], resend: halves.map((items) => ({ ...batch, items, delayMs: 0, reason: `split after ${reason}` })) };
   }
-  return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError('DMAAP_REJECTED', reason, status) }, resend: [] };
+  return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError(peer.rejected, reason, status) }, resend: [] };
 }
 
 function planRetry<T>(
@@ -74,8 +88,9 @@ function planRetry<T>(
   const failingSince = batch.failingSince ?? now;
   const elapsed = now - failingSince;
   if (opts.maxRetryMs > 0 && elapsed >= opts.maxRetryMs) {
-    const msg = `DMaaP kept failing for ${elapsed} ms (maxRetryMs ${opts.maxRetryMs}); last: ${reason}`;
-    return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError('DMAAP_RETRY_EXPIRED', msg, status) }, resend: [] };
+    const peer = opts.peer ?? DMAAP;
+    const msg = `${peer.name} kept failing for ${elapsed} ms (${peer.maxRetryKey} ${opts.maxRetryMs}); last: ${reason}`;
+    return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError(peer.expired, msg, status) }, resend: [] };
   }
   let delayMs = retryDelay(batch.attempt, retryAfterMs, { initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs, random: opts.random });
   // The last try lands on the expiry instant rather than after it, so the window is used in full.

@@ -13,9 +13,12 @@ export interface PublishResult {
  * (with backoff) until the message is accepted, is refused permanently, expires, or the
  * publisher closes.
  */
+/** The codes a refusal by an HTTP destination (DMaaP, a VES collector) carries. */
+export type PermanentCode = 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED' | 'VES_REJECTED' | 'VES_RETRY_EXPIRED';
+
 export class PermanentPublishError extends RelayError {
   constructor(
-    code: 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED',
+    code: PermanentCode,
     message: string,
     readonly status?: number,
   ) {

@@ -95,7 +95,7 @@ type Table = Record<string, Record<string, Record<string, unknown>>>;
 
 function tableOf(s: AnyState, kind: ConditionalKind): Table {
   if (kind === 'computeNodes') return s.computeNodes;
-  return (s.alarms ??= {});
+  return (s.alarms ??= {}) as unknown as Table;
 }
 
 /** Sets or deletes one conditional row in a draft, dropping a VIM's map when it empties. */
@@ -108,6 +108,6 @@ export function setRow(draft: StoreState, kind: ConditionalKind, vimId: string, 
 }
 
 export function getRow(s: Readonly<AnyState>, kind: ConditionalKind, vimId: string, key: string): Record<string, unknown> | undefined {
-  const table = kind === 'computeNodes' ? s.computeNodes : s.alarms;
+  const table = (kind === 'computeNodes' ? s.computeNodes : s.alarms) as unknown as Table | undefined;
   return table?.[vimId]?.[key];
 }

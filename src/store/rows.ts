@@ -29,9 +29,7 @@ export const idOf = (r: Pick<Row, 'kind' | 'k1' | 'k2'>): string => rowId(r.kind
 export const VES_IN_STATE = checkState({ version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: {} }) === undefined;
 
 export function emptyState(): AnyState {
-  const s: AnyState = { version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {} };
-  if (VES_IN_STATE) Object.assign(s, { vesAgents: {}, alarms: {} });
-  return s;
+  return { version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: {} };
 }
 
 /** What is wrong with a snapshot, or undefined. The VES parts are checked for shape when the file schema does not know them. */
@@ -59,9 +57,9 @@ export function toRows(s: Readonly<AnyState>): Map<string, Row> {
   for (const [vim, nodes] of Object.entries(s.computeNodes)) {
     for (const [node, v] of Object.entries(nodes)) add({ kind: 'computeNodes', k1: vim, k2: node, value: v, ord: 0 });
   }
-  for (const [vim, v] of Object.entries(s.vesAgents ?? {})) add({ kind: 'vesAgents', k1: vim, k2: '', value: v, ord: 0 });
+  for (const [vim, v] of Object.entries(s.vesAgents ?? {})) add({ kind: 'vesAgents', k1: vim, k2: '', value: obj(v), ord: 0 });
   for (const [vim, byInstance] of Object.entries(s.alarms ?? {})) {
-    for (const [inst, v] of Object.entries(byInstance)) add({ kind: 'alarms', k1: vim, k2: inst, value: v, ord: 0 });
+    for (const [inst, v] of Object.entries(byInstance)) add({ kind: 'alarms', k1: vim, k2: inst, value: obj(v), ord: 0 });
   }
   return out;
 }
@@ -70,8 +68,8 @@ export function fromRows(rows: Iterable<Row>): AnyState {
   const s = emptyState();
   const vims: Row[] = [];
   const subs: Row[] = [];
-  const vesAgents: NonNullable<AnyState['vesAgents']> = {};
-  const alarms: NonNullable<AnyState['alarms']> = {};
+  const vesAgents: Record<string, unknown> = {};
+  const alarms: Record<string, Record<string, unknown>> = {};
   for (const r of rows) {
     if (r.kind === 'vims') vims.push(r);
     else if (r.kind === 'subscriptions') subs.push(r);
@@ -82,9 +80,9 @@ export function fromRows(rows: Iterable<Row>): AnyState {
   const byOrd = (a: Row, b: Row) => a.ord - b.ord || (a.k1 < b.k1 ? -1 : 1);
   s.vims = vims.sort(byOrd).map((r) => r.value as unknown as StoreState['vims'][number]);
   s.subscriptions = subs.sort(byOrd).map((r) => r.value as unknown as StoreState['subscriptions'][number]);
-  // Absent until this build's StoreState knows them, unless a replica that does has written some.
-  if (VES_IN_STATE || Object.keys(vesAgents).length) s.vesAgents = vesAgents;
-  if (VES_IN_STATE || Object.keys(alarms).length) s.alarms = alarms;
+  // Rows are checked against the state's schema before they are written (checkAnyState).
+  s.vesAgents = vesAgents as unknown as AnyState['vesAgents'];
+  s.alarms = alarms as unknown as AnyState['alarms'];
   return s;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The relay's durable state: VIMs, subscriptions and the per-compute-node memory that keeps
- * COMPUTE_NODE_UPDATE from repeating itself across restarts. One JSON file, replaced
+ * The relay's durable state: VIMs, subscriptions, the per-compute-node memory that keeps
+ * COMPUTE_NODE_UPDATE from repeating itself across restarts, and the VES agent configurations
+ * with their open alarms (src/store/ves-state.ts). One JSON file, replaced
  * atomically (write a temp file, fsync, rename, fsync the directory), so a crash at any moment
  * leaves either the old or the new state, never a torn one. A file that cannot be read as a
  * store stops the start-up: replacing it with the config's seed would silently undo every
@@ -14,8 +15,13 @@ import type { VimSpec } from '../config/vim.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../filter/types.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
+import { migrateToV2, VES_STATE_PROPERTIES, type AlarmMemory, type VesAgents } from './ves-state.js';
 
-export const STORE_VERSION = 1;
+/** 2 added vesAgents and alarms; a version 1 file is read as version 2 without them (migrateToV2). */
+export const STORE_VERSION = 2;
+
+/** Versions this relay reads: older ones are upgraded in memory, then written as STORE_VERSION. */
+const READABLE_VERSIONS: readonly unknown[] = [1, STORE_VERSION];
 
 /** Tracked fields of one compute node as last published, by VIM id then node key. */
 export type ComputeNodeMemory = Record<string, Record<string, Record<string, unknown>>>;
@@ -25,6 +31,10 @@ export interface StoreState {
   vims: VimSpec[];
   subscriptions: Subscription[];
   computeNodes: ComputeNodeMemory;
+  /** Per VIM id: its VES agent configuration (POST .../vesagent). */
+  vesAgents: VesAgents;
+  /** Per VIM id, then instance id: the alarms the collector accepted an onset of and no clear yet. */
+  alarms: AlarmMemory;
 }
 
 export interface StoreSeed {
@@ -40,7 +50,7 @@ let validator: ValidateFunction | undefined;
 function stateValidator(): ValidateFunction {
   validator ??= createSchemaAjv().compile({
     type: 'object',
-    required: ['version', 'vims', 'subscriptions', 'computeNodes'],
+    required: ['version', 'vims', 'subscriptions', 'computeNodes', 'vesAgents', 'alarms'],
     additionalProperties: false,
     properties: {
       version: { const: STORE_VERSION },
@@ -50,6 +60,7 @@ function stateValidator(): ValidateFunction {
         type: 'object',
         additionalProperties: { type: 'object', additionalProperties: { type: 'object' } },
       },
+      ...VES_STATE_PROPERTIES,
     },
   });
   return validator;
@@ -60,7 +71,7 @@ export function checkState(value: unknown): string | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const version = (value as { version?: unknown }).version;
     if (version === undefined) return `it has no "version"; this relay reads version ${STORE_VERSION}`;
-    if (version !== STORE_VERSION) return `it has version ${JSON.stringify(version)}; this relay reads version ${STORE_VERSION}`;
+    if (!READABLE_VERSIONS.includes(version)) return `it has version ${JSON.stringify(version)}; this relay reads versions ${READABLE_VERSIONS.join(' and ')}`;
   }
   const validate = stateValidator();
   if (!validate(value)) return describeSchemaErrors(validate.errors, 'state');
@@ -136,9 +147,10 @@ export class StateStore {
       const kind = text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(e as Error).message})`;
       throw corrupt(path, kind, e);
     }
-    const problem = checkState(parsed);
+    const upgraded = migrateToV2(parsed);
+    const problem = checkState(upgraded);
     if (problem) throw corrupt(path, problem);
-    return { store: new StateStore(path, parsed as StoreState), seeded: false };
+    return { store: new StateStore(path, upgraded as StoreState), seeded: false };
   }
 
   private static async seed(path: string, seed: StoreSeed): Promise<StateStore> {
@@ -148,6 +160,8 @@ export class StateStore {
       // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
       subscriptions: seed.subscriptions.map((x) => ({ ...structuredClone(x), states: x.states.map((st) => st.trim().toUpperCase()) })),
       computeNodes: {},
+      vesAgents: {},
+      alarms: {},
     };
     const problem = checkState(initial);
     if (problem) throw new RelayError('CONFIG_INVALID', `the vims and subscriptions in the config cannot seed the store: ${problem}`);

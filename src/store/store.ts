@@ -16,15 +16,8 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 /** Kinds whose rows are shared memory, written with a condition (compareAndSet). */
 export type ConditionalKind = 'computeNodes' | 'alarms';
 
-/**
- * VES agent configurations (one per VIM) and alarm state (per VIM, per instance). Optional here:
- * a store whose StoreState lacks them (the file format before VES) has none.
- */
-export interface VesParts {
-  vesAgents?: Record<string, Record<string, unknown>>;
-  alarms?: Record<string, Record<string, Record<string, unknown>>>;
-}
-export type AnyState = StoreState & VesParts;
+/** The whole state: VIMs, subscriptions, compute-node memory, VES agent configurations and alarms. */
+export type AnyState = StoreState;
 export type AnyMutator = (draft: AnyState) => void;
 
 export interface StoreHealth {

@@ -17,6 +17,7 @@ export const SCHEMA_FILES = [
   'vim.schema.json',
   'subscription.schema.json',
   'check-vim-status.schema.json',
+  'vesagent.schema.json',
   'error.schema.json',
 ] as const;
 export type SchemaFile = (typeof SCHEMA_FILES)[number];

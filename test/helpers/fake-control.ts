@@ -12,6 +12,10 @@ import { RelayError } from '../../src/errors.js';
 import type { Subscription } from '../../src/filter/types.js';
 import { parseTransportUrl, redactTransportUrl } from '../../src/transport/transport-url.js';
 import type { ListenerStatusChange } from '../../src/transport/types.js';
+import { dropVesState } from '../../src/store/ves-state.js';
+import { VesAgentRegistry } from '../../src/ves/agents.js';
+import { InMemoryVesStore } from '../../src/ves/memory-store.js';
+import type { VesAgentConfigInput, VesAgentView } from '../../src/ves/types.js';
 
 /** How many state changes per VIM the window keeps, like the daemon's bounded window. */
 export const FAKE_WINDOW = 100;
@@ -29,6 +33,9 @@ export class FakeControl implements RelayControl {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly windows = new Map<string, StateChange[]>();
   private ready: Readiness = { ready: true, reasons: [] };
+  /** VES agent configurations and alarms, as the daemon keeps them in its store. */
+  readonly vesStore = new InMemoryVesStore();
+  private readonly vesAgents = new VesAgentRegistry(() => this.vesStore);
 
   get metrics(): Registry {
     return this.relayMetrics.registry;
@@ -83,6 +90,7 @@ export class FakeControl implements RelayControl {
     const created = !this.vims.has(id);
     const full: VimSpec = { ...spec, id };
     this.vims.set(id, full);
+    if (created) await this.vesStore.update((d) => void d.vims.push({ id }));
     return { created, vim: this.view(full) };
   }
 
@@ -92,6 +100,10 @@ export class FakeControl implements RelayControl {
     for (const [subId, s] of this.subscriptions) if (s.vimId === id) this.subscriptions.delete(subId);
     this.windows.delete(id);
     this.statuses.delete(id);
+    await this.vesStore.update((d) => {
+      d.vims = d.vims.filter((v) => v.id !== id);
+      dropVesState(d, id);
+    });
     return true;
   }
 
@@ -126,6 +138,21 @@ export class FakeControl implements RelayControl {
     if (!this.vims.has(vimId)) return undefined;
     const all = states.includes('*');
     return (this.windows.get(vimId) ?? []).filter((c) => all || states.includes(c.event)).reverse();
+  }
+
+  getVesAgent(vimId: string): VesAgentView | undefined {
+    this.calls.push({ method: 'getVesAgent', args: [vimId] });
+    return this.vesAgents.get(vimId);
+  }
+
+  async putVesAgent(vimId: string, config: VesAgentConfigInput): Promise<VesAgentView> {
+    this.calls.push({ method: 'putVesAgent', args: [vimId, config] });
+    return this.vesAgents.put(vimId, config);
+  }
+
+  async deleteVesAgent(vimId: string): Promise<boolean> {
+    this.calls.push({ method: 'deleteVesAgent', args: [vimId] });
+    return this.vesAgents.delete(vimId);
   }
 
   readiness(): Readiness {

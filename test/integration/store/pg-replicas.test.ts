@@ -90,7 +90,7 @@ describe('two PgStores on one database', () => {
       expect(loser.value).toEqual(winner.value);
       // Both caches hold the winner's row now.
       const table = kind === 'alarms' ? 'alarms' : 'computeNodes';
-      await waitFor(() => a.get()[table]?.['vio-1']?.[key]?.by === winner.value?.by && b.get()[table]?.['vio-1']?.[key]?.by === winner.value?.by, 'both stores to hold the winner');
+      await waitFor(() => (a.get()[table] as any)?.['vio-1']?.[key]?.by === winner.value?.by && (b.get()[table] as any)?.['vio-1']?.[key]?.by === winner.value?.by, 'both stores to hold the winner');
     }
     expect(wins).toBe(25);
     // A second round on one row: the holder of the current version wins, a stale version loses.

@@ -78,6 +78,19 @@ describe('planAfter', () => {
       expect(plan.refused?.items).toEqual(['b', 'c', 'd', 'e']);
     });
   });
+
+  describe("with another peer's codes (the VES collector)", () => {
+    const ves: PlanOptions = { ...opts, maxRetryMs: 1000, peer: { rejected: 'VES_REJECTED', expired: 'VES_RETRY_EXPIRED', name: 'the VES collector', maxRetryKey: 'ves.maxRetryMs' } };
+
+    it('refuses with its rejected code', () => {
+      expect(planAfter({ kind: 'permanent', reason: 'HTTP 400: bad' }, fresh, 400, NOW, ves).refused?.error).toMatchObject({ code: 'VES_REJECTED', message: 'HTTP 400: bad' });
+    });
+
+    it('expires with its code, naming it and its config key', () => {
+      const plan = planAfter({ kind: 'retry', reason: 'HTTP 503' }, { items, attempt: 4, failingSince: NOW - 1000 }, 503, NOW, ves);
+      expect(plan.refused?.error).toMatchObject({ code: 'VES_RETRY_EXPIRED', message: 'the VES collector kept failing for 1000 ms (ves.maxRetryMs 1000); last: HTTP 503' });
+    });
+  });
 });
 
 describe('resolvePublisherOptions', () => {

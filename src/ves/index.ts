@@ -1,0 +1,68 @@
+/**
+ * The VES agent, assembled: what the daemon builds once and wires in.
+ *
+ * - `agents`: the VES agent configurations (RelayControl's getVesAgent / putVesAgent /
+ *   deleteVesAgent are agents.get / put / delete);
+ * - `alarms`: per notification, decide() gives the VES record to send (or null), then
+ *   published() or abandoned() reports the notification's outcome;
+ * - `destination`: the VesDestination those records go to;
+ * - `vimWatch`: told every listener status change, raises and clears
+ *   Fault_MultiCloud_VIMUnreachable through the same destination.
+ */
+import type { DestinationHooks } from '../publish/destination.js';
+import { VesDestination } from '../publish/ves/destination.js';
+import type { Logger } from '../util/logger.js';
+import { VesAgentRegistry, type VesStore } from './agents.js';
+import { VesAlarmTracker } from './alarm-tracker.js';
+import { VimUnreachableWatch } from './vim-watch.js';
+
+/** The ves.* config keys (RelayConfig['ves']). */
+export interface VesConfig {
+  readonly timeoutMs: number;
+  readonly caFile: string;
+  readonly batchMaxMessages: number;
+  readonly batchMaxBytes: number;
+  readonly lingerMs: number;
+  readonly maxInFlightRequests: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly maxRetryMs: number;
+  readonly vimUnreachableAfterMs: number;
+}
+
+export interface VesAgent {
+  readonly agents: VesAgentRegistry;
+  readonly alarms: VesAlarmTracker;
+  readonly destination: VesDestination;
+  readonly vimWatch: VimUnreachableWatch;
+  /** Stops the VIM watch, then closes the destination (what it has not delivered within `deadlineMs` rejects with PUBLISHER_CLOSED). */
+  close(deadlineMs: number): Promise<void>;
+}
+
+export interface VesAgentOptions {
+  /** A getter: the daemon opens its store after building its parts. The StateStore fits. */
+  readonly store: () => VesStore;
+  readonly config: VesConfig;
+  readonly logger: Logger;
+  /** The daemon's metric hooks, as for the other destinations (destination 'ves'). */
+  readonly hooks?: DestinationHooks;
+}
+
+/** Throws RelayError(CONFIG_INVALID) when ves.caFile cannot be read. */
+export function createVesAgent(o: VesAgentOptions): VesAgent {
+  const { vimUnreachableAfterMs, caFile, ...rest } = o.config;
+  const agents = new VesAgentRegistry(o.store);
+  const alarms = new VesAlarmTracker(o.store, o.logger);
+  const destination = new VesDestination({ ...rest, ...(caFile ? { caFile } : {}), collectorFor: agents.collectorFor, logger: o.logger, hooks: o.hooks });
+  const vimWatch = new VimUnreachableWatch({
+    store: o.store, send: (r) => destination.send(r), unreachableAfterMs: vimUnreachableAfterMs, log: o.logger,
+  });
+  return {
+    agents, alarms, destination, vimWatch,
+    async close(deadlineMs) {
+      const watching = vimWatch.close();
+      await destination.close(deadlineMs);
+      await watching;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The VIM itself is watched too (Tacker-style monitoring): a VIM that has a VES agent
+ * configuration and whose broker stays UNREACHABLE for longer than ves.vimUnreachableAfterMs
+ * raises Fault_MultiCloud_VIMUnreachable (source: the VIM); REACHABLE again clears it.
+ *
+ * As for VMs, the alarm is remembered in the store only once the collector accepted the
+ * event, so a restart neither repeats the onset nor forgets the clear. Each VIM's events are
+ * sent one at a time, in the order of its status changes. A short blip (shorter than the
+ * threshold) sends nothing. A send the collector refused for good is logged and not retried
+ * (the next status change tries again); one cut short by shutdown is tried after the restart,
+ * from the status the VIM then has.
+ */
+import type { OutboundRecord } from '../publish/destination.js';
+import type { ListenerStatusChange } from '../transport/types.js';
+import type { Logger } from '../util/logger.js';
+import type { VesStore } from './agents.js';
+import { alarmOf, vimClear, vimOnset, type VesFaultEvent } from './events.js';
+import { VIM_ALARM_KEY, type AlarmRecord } from './types.js';
+
+export interface VimWatchOptions {
+  readonly store: () => VesStore;
+  /** VesDestination.send: resolves once the collector accepted. */
+  readonly send: (record: OutboundRecord) => Promise<void>;
+  /** ves.vimUnreachableAfterMs. */
+  readonly unreachableAfterMs: number;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+export class VimUnreachableWatch {
+  private readonly latest = new Map<string, ListenerStatusChange>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Per VIM: the chain its sends run on. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(private readonly o: VimWatchOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Every listener status change of every VIM (and each VIM's status once at start). */
+  statusChanged(vimId: string, change: ListenerStatusChange): void {
+    if (this.closed) return;
+    this.latest.set(vimId, change);
+    clearTimeout(this.timers.get(vimId));
+    this.timers.delete(vimId);
+    if (change.status === 'UNREACHABLE') {
+      const wait = Math.max(0, change.since.getTime() + this.o.unreachableAfterMs - this.now());
+      const timer = setTimeout(() => {
+        this.timers.delete(vimId);
+        this.enqueue(vimId, () => this.raise(vimId, change));
+      }, wait);
+      timer.unref();
+      this.timers.set(vimId, timer);
+    } else if (change.status === 'REACHABLE') {
+      this.enqueue(vimId, () => this.clear(vimId));
+    }
+  }
+
+  /** A VIM removed: forget its status (its store entries go with dropVesState). */
+  forget(vimId: string): void {
+    clearTimeout(this.timers.get(vimId));
+    this.timers.delete(vimId);
+    this.latest.delete(vimId);
+  }
+
+  /** Stops the timers; sends in flight end as VesDestination.close() ends them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all([...this.chains.values()]);
+  }
+
+  private enqueue(vimId: string, step: () => Promise<void>): void {
+    const next = (this.chains.get(vimId) ?? Promise.resolve()).then(step).catch((e: unknown) => {
+      this.o.log.error('VIM alarm step failed', { vim: vimId, error: (e as Error).message });
+    });
+    this.chains.set(vimId, next);
+    void next.then(() => {
+      if (this.chains.get(vimId) === next) this.chains.delete(vimId);
+    });
+  }
+
+  private alarm(vimId: string): AlarmRecord | undefined {
+    return this.o.store().get().alarms[vimId]?.[VIM_ALARM_KEY];
+  }
+
+  private async raise(vimId: string, change: ListenerStatusChange): Promise<void> {
+    if (this.closed || this.latest.get(vimId) !== change) return;
+    if (!this.o.store().get().vesAgents[vimId] || this.alarm(vimId)) return;
+    const facts = { vimId, sinceMicros: change.since.getTime() * 1000, reason: change.reason ?? 'no reason given', atMicros: this.now() * 1000 };
+    const event = vimOnset(facts, this.o.unreachableAfterMs);
+    if (await this.deliver(vimId, event)) {
+      await this.remember(vimId, alarmOf(event, { state: 'UNREACHABLE', eventType: 'listener.status', messageId: event.commonEventHeader.eventId }));
+    }
+  }
+
+  private async clear(vimId: string): Promise<void> {
+    const alarm = this.alarm(vimId);
+    if (this.closed || !alarm || !this.o.store().get().vesAgents[vimId]) return;
+    const event = vimClear({ vimId, sinceMicros: alarm.startEpochMicrosec, reason: 'the broker answers again', atMicros: this.now() * 1000 }, alarm);
+    if (await this.deliver(vimId, event)) await this.remember(vimId, null);
+  }
+
+  private async deliver(vimId: string, event: VesFaultEvent): Promise<boolean> {
+    try {
+      await this.o.send({ topic: vimId, json: JSON.stringify(event), key: vimId });
+      return true;
+    } catch (e) {
+      this.o.log.warn(`VES ${event.commonEventHeader.eventName} not delivered; the next status change of the VIM tries again`, {
+        vim: vimId, error: (e as Error).message,
+      });
+      return false;
+    }
+  }
+
+  private async remember(vimId: string, next: AlarmRecord | null): Promise<void> {
+    try {
+      await this.o.store().update((draft) => {
+        if (!draft.vesAgents[vimId]) return;
+        const alarms = (draft.alarms[vimId] ??= {});
+        if (next) alarms[VIM_ALARM_KEY] = next;
+        else delete alarms[VIM_ALARM_KEY];
+        if (Object.keys(alarms).length === 0) delete draft.alarms[vimId];
+      });
+    } catch (e) {
+      this.o.log.warn('VIM alarm state not saved', { vim: vimId, error: (e as Error).message });
+    }
+  }
+}

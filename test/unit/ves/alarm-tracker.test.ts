@@ -1,0 +1,141 @@
+/** decide -> pending -> published / abandoned: alarm memory follows only what the collector accepted. */
+import { VesAlarmTracker } from '../../../src/ves/alarm-tracker.js';
+import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
+import { createLogger } from '../../../src/util/logger.js';
+import type { VesFaultEvent } from '../../../src/ves/events.js';
+import { vesEventErrors } from '../../../src/ves/schema.js';
+import { AT, AT_MICROS, agent, backlog, versioned, wirePowerOff } from './support.js';
+
+const VIM = 'vio-1';
+const UUID = '178b0921-8f85-4257-88b6-2e743b5a975c';
+const logger = createLogger({ level: 'error', format: 'json' });
+const later = (s: number) => new Date(AT.getTime() + s * 1000);
+const off = (id = 'off-1', at = AT) => versioned('instance-power_off-end.json', id, at);
+const on = (id = 'on-1', at = later(60)) => versioned('instance-power_on-end.json', id, at);
+
+function setup(backlogs = [backlog()]) {
+  const store = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: { [VIM]: agent(backlogs) } });
+  const tracker = new VesAlarmTracker(() => store, logger);
+  return { store, tracker };
+}
+
+const parse = (json: string | undefined): VesFaultEvent => {
+  if (!json) throw new Error('no record');
+  const e = JSON.parse(json) as VesFaultEvent;
+  expect(vesEventErrors(e)).toBeUndefined();
+  return e;
+};
+
+it('onset, then the alarm is remembered only once published; the clear carries its startEpochMicrosec', async () => {
+  const { store, tracker } = setup();
+  const rec = await tracker.decide(VIM, off());
+  expect(rec).toMatchObject({ topic: VIM, key: UUID });
+  expect(parse(rec?.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailure');
+  expect(store.get().alarms).toEqual({});
+  await tracker.published(VIM, off());
+  expect(store.get().alarms[VIM]?.[UUID]).toMatchObject({ startEpochMicrosec: AT_MICROS, sequence: 0, state: 'stopped', messageId: 'off-1' });
+
+  const clear = await tracker.decide(VIM, on());
+  const h = parse(clear?.json).commonEventHeader;
+  expect(h).toMatchObject({ eventName: 'Fault_MultiCloud_VMFailureCleared', sequence: 1, startEpochMicrosec: AT_MICROS, lastEpochMicrosec: AT_MICROS + 60_000_000 });
+  await tracker.published(VIM, on());
+  expect(store.get().alarms).toEqual({});
+});
+
+it('a repeated fault raises no second onset', async () => {
+  const { tracker } = setup();
+  await tracker.decide(VIM, off());
+  await tracker.published(VIM, off());
+  expect(await tracker.decide(VIM, versioned('instance-pause-end.json', 'pause-1'))).toBeNull();
+  expect(await tracker.decide(VIM, off('off-2', later(5)))).toBeNull();
+});
+
+it('an abandoned onset (collector refused, requeued) is not remembered: the redelivery raises it again', async () => {
+  const { store, tracker } = setup();
+  const first = await tracker.decide(VIM, off());
+  tracker.abandoned(VIM, off());
+  expect(store.get().alarms).toEqual({});
+  const again = await tracker.decide(VIM, off());
+  expect(again?.json).toBe(first?.json);
+});
+
+it('an abandoned clear (collector down) leaves the alarm open: the clear is not lost', async () => {
+  const { store, tracker } = setup();
+  await tracker.decide(VIM, off());
+  await tracker.published(VIM, off());
+  const clear = await tracker.decide(VIM, on());
+  tracker.abandoned(VIM, on());
+  expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();
+  expect((await tracker.decide(VIM, on()))?.json).toBe(clear?.json);
+});
+
+it('a restart (a new tracker over the same store) neither repeats the onset nor forgets the clear', async () => {
+  const { store, tracker } = setup();
+  await tracker.decide(VIM, off());
+  await tracker.published(VIM, off());
+  const restarted = new VesAlarmTracker(() => store, logger);
+  expect(await restarted.decide(VIM, off('off-redelivered'))).toBeNull();
+  const clear = await restarted.decide(VIM, on());
+  expect(parse(clear?.json).commonEventHeader.startEpochMicrosec).toBe(AT_MICROS);
+});
+
+it('two faults of one VM in flight together: the second waits for the first outcome, and raises nothing', async () => {
+  const { tracker } = setup();
+  const first = await tracker.decide(VIM, off());
+  let secondDone = false;
+  const second = tracker.decide(VIM, versioned('instance-pause-end.json', 'pause-1')).then((r) => {
+    secondDone = true;
+    return r;
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  expect(secondDone).toBe(false);
+  // Another VM does not wait.
+  expect(await tracker.decide(VIM, wirePowerOff())).not.toBeNull();
+  expect(first).not.toBeNull();
+  await tracker.published(VIM, off());
+  expect(await second).toBeNull();
+});
+
+it('nothing for a VIM without a VES configuration, another tenant, or a non-instance notification', async () => {
+  const { tracker } = setup([backlog({ tenant: 'another-tenant' })]);
+  expect(await tracker.decide('vio-2', off())).toBeNull();
+  expect(await tracker.decide(VIM, off())).toBeNull();
+  expect(await tracker.decide(VIM, versioned('keypair-create-end.json'))).toBeNull();
+  expect(tracker.pendingCount()).toBe(0);
+});
+
+it('a configuration deleted before the onset was accepted: nothing is remembered', async () => {
+  const { store, tracker } = setup();
+  await tracker.decide(VIM, off());
+  await store.update((d) => {
+    delete d.vesAgents[VIM];
+  });
+  await tracker.published(VIM, off());
+  expect(store.get().alarms).toEqual({});
+});
+
+it('a failed store write is logged, not thrown, and releases the VM', async () => {
+  const { store, tracker } = setup();
+  await tracker.decide(VIM, off());
+  const update = store.update.bind(store);
+  store.update = () => Promise.reject(new Error('ENOSPC'));
+  await expect(tracker.published(VIM, off())).resolves.toBeUndefined();
+  store.update = update;
+  expect(await tracker.decide(VIM, off('off-2'))).not.toBeNull();
+});
+
+describe('deliver', () => {
+  it('commits on acceptance, abandons and rethrows on refusal; the later abandoned() of the pipeline is a no-op', async () => {
+    const { store, tracker } = setup();
+    const rec = await tracker.decide(VIM, off());
+    await expect(tracker.deliver(VIM, off(), rec!, () => Promise.reject(new Error('VES_REJECTED')))).rejects.toThrow('VES_REJECTED');
+    expect(store.get().alarms).toEqual({});
+    const again = await tracker.decide(VIM, off());
+    const sent: string[] = [];
+    await tracker.deliver(VIM, off(), again!, async (r) => void sent.push(r.json));
+    tracker.abandoned(VIM, off());
+    expect(sent).toHaveLength(1);
+    expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();
+    expect(tracker.pendingCount()).toBe(0);
+  });
+});

@@ -50,11 +50,7 @@ export interface VesAgentControl {
   deleteVesAgent(vimId: string): Promise<boolean>;
 }
 
-/*
- * The VES methods are optional only until the daemon implements them (src/daemon/relay.ts is
- * being reworked); the admin port answers 404 for the vesagent routes of a daemon without them.
- */
-export interface RelayControl extends Partial<VesAgentControl> {
+export interface RelayControl extends VesAgentControl {
   listVims(): VimView[];
   getVim(id: string): VimStatusView | undefined;
   /** Creates or replaces; (re)starts the listener when the transport changed. Throws RelayError(VALIDATION_FAILED) on a bad transportUrl. */

@@ -162,8 +162,9 @@ export class Pipeline {
         fail(sinkNotConfigured(r));
         continue;
       }
-      sends.push(dest.send(r.record).then(() => {
+      sends.push(dest.send(r.record).then(async () => {
         this.deps.observer.published(vimId, r.destination, r.record.topic, Number(process.hrtime.bigint() - started) / 1e9);
+        await r.afterAccepted?.();
       }, fail));
     }
     if (sends.length === 1) await sends[0];

@@ -25,12 +25,16 @@ import { ComputeNodeTracker } from './compute-nodes.js';
 import { MetricsObserver } from './observer.js';
 import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 import { VimCatalogue } from './vim-catalogue.js';
+import { createVesAgent, type VesAgent } from '../ves/index.js';
+import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
+import { vesStep } from './ves-step.js';
 
 type AdminServer = ReturnType<typeof createAdminServer>;
 
 export class Relay implements RelayControl {
   private readonly observer = new MetricsObserver();
   private readonly destinations: Destination[];
+  private readonly ves: VesAgent;
   private readonly catalogue: VimCatalogue;
   private admin?: AdminServer;
   private store?: RelayStore;
@@ -41,7 +45,9 @@ export class Relay implements RelayControl {
 
   constructor(private readonly cfg: RelayConfig, private readonly log: Logger) {
     const hooks = this.observer.hooks();
+    this.ves = createVesAgent({ store: () => this.requireStore(), config: cfg.ves, logger: log, hooks });
     const destinations: Partial<Record<DestinationName, Destination>> = {
+      ves: this.ves.destination,
       dmaap: new DmaapPublisher({ ...cfg.dmaap, ...cfg.publish, hooks }, log),
       // Connects on its first record: configured but unused costs nothing.
       ...(cfg.kafka.brokers.length > 0 ? { kafka: new KafkaDestination(kafkaDestinationOptions(cfg.kafka, hooks), log) } : {}),
@@ -57,6 +63,7 @@ export class Relay implements RelayControl {
       logger: log,
       maxBodyBytes: cfg.transport.maxBodyBytes,
       computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
+      sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
     });
     this.catalogue = new VimCatalogue(() => this.requireStore(), pipeline, {
       transport: cfg.transport, dedupeWindow: cfg.dedupe.windowSize, recentWindow: cfg.recent.windowSize,
@@ -64,6 +71,8 @@ export class Relay implements RelayControl {
       shareRecent: cfg.store.url ? (vimId, change) => this.store?.pushRecent(vimId, change) : undefined,
       drainTimeoutMs: cfg.shutdown.timeoutMs, defaultSink: cfg.sinks.default, sinks,
       retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: cfg.transport }, log)),
+      onStatus: (vimId, change) => this.ves.vimWatch.statusChanged(vimId, change),
+      onRemoved: (vimId) => this.ves.vimWatch.forget(vimId),
     }, this.observer, log);
   }
 
@@ -104,7 +113,8 @@ export class Relay implements RelayControl {
     this.log.info('shutting down: no new notifications taken; finishing those in flight', { timeoutMs: this.cfg.shutdown.timeoutMs, awaiting });
     const left = await this.catalogue.drainAll(deadline);
     // Whatever is still waiting for a destination is rejected (PUBLISHER_CLOSED) and requeued by the pipeline.
-    await Promise.all(this.destinations.map((d) => d.close(Math.max(0, deadline - Date.now()))));
+    const left_ms = (): number => Math.max(0, deadline - Date.now());
+    await Promise.all(this.destinations.map((d) => (d === this.ves.destination ? this.ves.close(left_ms()) : d.close(left_ms()))));
     if (left > 0) this.log.warn('shutdown deadline reached; unsettled notifications were requeued and will be redelivered (duplicates possible)', { requeued: left });
     if (!(await settlesWithin(this.catalogue.closeAll(), CLOSE_GRACE_MS))) {
       this.log.warn('a broker connection did not close in time; exiting anyway: the broker redelivers what was not acked (duplicates possible)', { graceMs: CLOSE_GRACE_MS });
@@ -164,6 +174,18 @@ export class Relay implements RelayControl {
     if (!this.catalogue.vim(vimId)) return undefined;
     if (this.cfg.store.url) return this.requireStore().queryRecent(vimId, states);
     return this.catalogue.running.get(vimId)?.state.recent.query(states) ?? [];
+  }
+
+  getVesAgent(vimId: string): VesAgentView | undefined {
+    return this.ves.agents.get(vimId);
+  }
+
+  putVesAgent(vimId: string, config: VesAgentConfigInput): Promise<VesAgentView> {
+    return this.ves.agents.put(vimId, config);
+  }
+
+  deleteVesAgent(vimId: string): Promise<boolean> {
+    return this.ves.agents.delete(vimId);
   }
 
   readiness(): Readiness {

@@ -13,6 +13,12 @@ export interface Routed {
   readonly destination: DestinationName;
   readonly record: OutboundRecord;
   readonly subscription: string;
+  /**
+   * Runs once this record's destination accepted it, whatever the others answer (VES alarm
+   * state follows the collector alone: a refusal elsewhere must not make a redelivery raise the
+   * same onset twice). Must not reject.
+   */
+  readonly afterAccepted?: () => Promise<void>;
 }
 
 export function routeMessages(vimId: string, messageId: string, rendered: RenderedMatches, defaultSink: SinkName): Routed[] {

@@ -10,6 +10,7 @@ import { validateSubscriptionItems, validateVimItems } from '../config/items.js'
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../filter/types.js';
 import type { StoreState } from '../store/state-store.js';
+import { dropVesState } from '../store/ves-state.js';
 import type { ListenerStatusChange } from '../transport/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Pipeline } from './pipeline.js';
@@ -33,6 +34,10 @@ export interface CatalogueOptions extends VimRunnerOptions {
   readonly sinks: ReadonlySet<SinkName>;
   /** Called after a VIM is removed (its queue unbound, or deleted when purge). */
   readonly retire?: (vim: VimConfig, purge: boolean) => Promise<void>;
+  /** Every status of every VIM's listener, its first included (the VES VIM-unreachable watch). */
+  readonly onStatus?: (vimId: string, change: ListenerStatusChange) => void;
+  /** A VIM's runner is gone for good (deleted here or by another replica). */
+  readonly onRemoved?: (vimId: string) => void;
 }
 
 export class VimCatalogue {
@@ -71,6 +76,7 @@ export class VimCatalogue {
       if (runner && next && JSON.stringify(runner.vim) === JSON.stringify(next)) return;
       if (runner) await this.stopRunner(id);
       if (next) await this.startRunner(next);
+      else this.opts.onRemoved?.(id);
       this.log.info(next ? (runner ? 'VIM changed by another replica; listener restarted' : 'VIM added by another replica') : 'VIM removed by another replica', { vim: id });
     })));
   }
@@ -116,7 +122,9 @@ export class VimCatalogue {
         s.vims = s.vims.filter((v) => v.id !== id);
         s.subscriptions = s.subscriptions.filter((x) => x.vimId !== id);
         delete s.computeNodes[id];
+        dropVesState(s, id);
       });
+      this.opts.onRemoved?.(id);
       this.store().dropRecent?.(id);
       this.log.info('VIM deleted with its subscriptions', { vim: id, purge });
       await this.retire(applyVimDefaults(spec), purge);
@@ -184,10 +192,12 @@ export class VimCatalogue {
     runner.on('status', (s: ListenerStatusChange) => {
       this.observer.vimStatus(vim.id, s.status);
       this.log.info('VIM status changed', { vim: vim.id, status: s.status, reason: s.reason });
+      this.opts.onStatus?.(vim.id, s);
     });
     this.runners.set(vim.id, runner);
     this.observer.knowVim(vim.id);
     this.observer.vimStatus(vim.id, runner.status.status);
+    this.opts.onStatus?.(vim.id, runner.status);
     await runner.start();
   }
 

@@ -66,13 +66,13 @@ describe.each(['/api/multicloud-vio/v0', '/api/multicloud-fcaps/v0'])('%s/{vimId
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['no vesagent_config', {}, /body\/vesagent_config is required/],
-    ['no ves_subscription', { vesagent_config: { backlogs: [] } }, /body\/vesagent_config\/ves_subscription is required/],
-    ['an endpoint that is not http(s)', { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'ftp://x' } } }, /body\/vesagent_config\/ves_subscription\/endpoint "ftp:\/\/x" does not match/],
-    ['credentials in the endpoint', { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'http://u:secretpw@h/' } } }, /body\/vesagent_config\/ves_subscription\/endpoint "http:\/\/u:\*\*\*@h\/" does not match/],
-    ['a pm backlog', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'pm', type: 'vm' }] } }, /body\/vesagent_config\/backlogs\/0\/domain "pm" must be one of fault/],
-    ['a backlog without type', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault' }] } }, /body\/vesagent_config\/backlogs\/0\/type is required/],
-    ['an unknown backlog field', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault', type: 'vm', colour: 'red' }] } }, /body\/vesagent_config\/backlogs\/0\/colour is not a known property/],
+    ['no vesagent_config', {}, /body\.vesagent_config is required/],
+    ['no ves_subscription', { vesagent_config: { backlogs: [] } }, /body\.vesagent_config\.ves_subscription is required/],
+    ['an endpoint that is not http(s)', { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'ftp://x' } } }, /body\.vesagent_config\.ves_subscription\.endpoint "ftp:\/\/x" does not match/],
+    ['credentials in the endpoint', { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'http://u:secretpw@h/' } } }, /body\.vesagent_config\.ves_subscription\.endpoint "http:\/\/u:\*\*\*@h\/" does not match/],
+    ['a pm backlog', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'pm', type: 'vm' }] } }, /body\.vesagent_config\.backlogs\[0\]\.domain "pm" must be one of fault/],
+    ['a backlog without type', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault' }] } }, /body\.vesagent_config\.backlogs\[0\]\.type is required/],
+    ['an unknown backlog field', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault', type: 'vm', colour: 'red' }] } }, /body\.vesagent_config\.backlogs\[0\]\.colour is not a known property/],
   ])('POST 400 for %s, naming the field', async (_name, body, message) => {
     const a = await call(h.url, 'POST', path(), { body });
     expect(a.status).toBe(400);

@@ -7,7 +7,7 @@
  */
 import { parseNotification } from '../src/notifications/parse.js';
 import { matchSubscriptions } from '../src/filter/match.js';
-import { renderVmMessages } from '../src/daemon/render.js';
+import { renderVmMessages } from '../src/steps/render.js';
 import type { Subscription } from '../src/filter/types.js';
 import { expandVersioned, legacySample, loadJson, routingKeyFor, toWireV1, toWireV2, type Sample } from '../test/helpers/fixtures.js';
 

@@ -4,7 +4,6 @@
  * one of each per round, so that noise from other work on the machine hits all of them
  * alike; each figure is the median over the rounds. See docs/performance.md.
  */
-import { existsSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,14 +20,7 @@ const ONAP_LIKE = { batchMaxMessages: 1, maxInFlightRequests: 1, lingerMs: 0 };
 
 const log = (msg: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-/** test/helpers/fixtures.ts finds test/fixtures next to itself; compiled, it lives in dist/bench/test/helpers. */
-function linkFixtures(): void {
-  const link = path.join(ROOT, 'dist/bench/test/fixtures');
-  if (!existsSync(link)) symlinkSync(path.join(ROOT, 'test/fixtures'), link, 'dir');
-}
-
 async function main(): Promise<void> {
-  linkFixtures();
   const s = loadSettings();
   const m = machine();
   const loadStart = os.loadavg();

@@ -2,7 +2,7 @@
 // Rewrites the README's generated tables (config keys, error codes, metrics) from the built code.
 // Usage: npm run docs   (builds first)
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderReadme } from '../dist/docs/tables.js';
+import { renderReadme } from '../build/tools/tools/readme-tables.js';
 
 const file = new URL('../README.md', import.meta.url);
 const before = readFileSync(file, 'utf8');

@@ -28,7 +28,9 @@ function leaves(): Leaf[] {
         continue;
       }
       const d = item.default;
-      const kind = Array.isArray(d) ? 'json' : typeof d === 'number' ? 'number' : typeof d === 'boolean' ? 'boolean' : 'other';
+      // The JSON lists (vims, subscriptions); other lists (kafka.brokers) read their own env form.
+      const json = item.format === 'vim-list' || item.format === 'subscription-list';
+      const kind = json ? 'json' : typeof d === 'number' ? 'number' : typeof d === 'boolean' ? 'boolean' : 'other';
       out.push({ key, env: item.env, kind });
     }
   };

@@ -1,9 +1,9 @@
 /**
  * Turns what the pipeline, the destinations and the listeners report into the Prometheus
- * metrics of src/admin/metrics.ts. Destination hooks run on their hot path and must never throw.
+ * metrics of src/daemon/metrics.ts. Destination hooks run on their hot path and must never throw.
  */
 import type { Registry } from 'prom-client';
-import { createRelayMetrics, type DmaapRequestClass, type RelayMetrics } from '../admin/metrics.js';
+import { createRelayMetrics, type DmaapRequestClass, type RelayMetrics } from './metrics.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import type { Destination, DestinationHooks, DestinationName, RequestEvent } from '../publish/destination.js';
 import type { ListenerStatus } from '../transport/types.js';

@@ -18,8 +18,9 @@ import type { Delivery } from '../transport/types.js';
 import type { Subscription, Match } from '../filter/types.js';
 import type { Notification } from '../notifications/types.js';
 import type { Logger } from '../util/logger.js';
-import { renderMatches, type ComputeNodeStep, type PreparedStep, type RenderedMatches } from './render.js';
-import { routeMessages, sinkNotConfigured, type Routed } from './routes.js';
+import { renderMatches, type ComputeNodeStep, type PreparedStep, type RenderedMatches, type SideStep } from '../steps/render.js';
+import { routeMessages, sinkNotConfigured } from './routes.js';
+import type { Routed } from '../steps/render.js';
 import type { VimState } from './vim-state.js';
 
 /** What the pipeline reports; the daemon turns it into metrics. */
@@ -32,10 +33,7 @@ export interface PipelineObserver {
   inFlight(vimId: string, delta: 1 | -1): void;
 }
 
-/** Records a notification produces beside its subscribed messages (VES fault events); undefined = none. */
-export interface SideStep {
-  prepare(vimId: string, n: Notification, fields: () => VmFields): Promise<PreparedStep<readonly Routed[]> | undefined>;
-}
+export type { SideStep };
 
 export interface PipelineDeps {
   readonly destinations: Readonly<Partial<Record<DestinationName, Destination>>>;

@@ -21,13 +21,13 @@ import { retireQueue } from '../transport/retire.js';
 import type { Logger } from '../util/logger.js';
 import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import { Pipeline } from './pipeline.js';
-import { ComputeNodeTracker } from './compute-nodes.js';
+import { ComputeNodeTracker } from '../steps/compute-nodes.js';
 import { MetricsObserver } from './observer.js';
 import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 import { VimCatalogue } from './vim-catalogue.js';
 import { createVesAgent, type VesAgent } from '../ves/index.js';
 import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
-import { vesStep } from './ves-step.js';
+import { vesStep } from '../steps/ves.js';
 
 type AdminServer = ReturnType<typeof createAdminServer>;
 

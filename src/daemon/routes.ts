@@ -5,21 +5,10 @@
  */
 import { RelayError } from '../errors.js';
 import type { Match } from '../filter/types.js';
-import type { DestinationName, OutboundRecord, SinkName } from '../publish/destination.js';
-import type { RenderedMatches } from './render.js';
+import type { OutboundRecord, SinkName } from '../publish/destination.js';
+import type { RenderedMatches, Routed } from '../steps/render.js';
 
-/** One record for one destination; `subscription` is '' for records no subscription asked for (VES). */
-export interface Routed {
-  readonly destination: DestinationName;
-  readonly record: OutboundRecord;
-  readonly subscription: string;
-  /**
-   * Runs once this record's destination accepted it, whatever the others answer (VES alarm
-   * state follows the collector alone: a refusal elsewhere must not make a redelivery raise the
-   * same onset twice). Must not reject.
-   */
-  readonly afterAccepted?: () => Promise<void>;
-}
+export type { Routed };
 
 export function routeMessages(vimId: string, messageId: string, rendered: RenderedMatches, defaultSink: SinkName): Routed[] {
   const out: Routed[] = [];

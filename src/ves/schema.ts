@@ -52,7 +52,7 @@ export function checkVesBody(body: unknown, kind: 'event' | 'eventList'): VesBod
     return { ok: false, reason: `the body must hold exactly one key, "${kind}" (got ${keys.map((k) => JSON.stringify(k)).join(', ') || 'none'})` };
   }
   const validate = bodyValidator();
-  if (!validate(body)) return { ok: false, reason: describeSchemaErrors(validate.errors, '').replace(/(^|; )\//g, '$1') };
+  if (!validate(body)) return { ok: false, reason: describeSchemaErrors(validate.errors, '').replace(/(^|; )[./]/g, '$1') };
   const value = (body as Record<string, unknown>)[kind];
   const events = (kind === 'event' ? [value] : value) as VesEventLike[];
   if (events.length === 0) return { ok: false, reason: 'eventList is empty' };

@@ -5,7 +5,7 @@
  * test can see exactly what the admin port handed the daemon.
  */
 import type { Registry } from 'prom-client';
-import { createRelayMetrics, type RelayMetrics } from '../../src/admin/metrics.js';
+import { createRelayMetrics, type RelayMetrics } from '../../src/daemon/metrics.js';
 import { applyVimDefaults, type VimSpec } from '../../src/config/vim.js';
 import type { Readiness, RelayControl, StateChange, VimStatusView, VimView } from '../../src/daemon/control.js';
 import { RelayError } from '../../src/errors.js';

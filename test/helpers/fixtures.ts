@@ -3,11 +3,19 @@
  * oslo.messaging puts them on the wire. Tests read only test/fixtures.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURES_DIR: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+/** test/fixtures of the project this file belongs to, found from here whether run as TypeScript (tests) or compiled (bench). */
+function findFixtures(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test', 'fixtures'))) return join(dir, 'test', 'fixtures');
+    if (dirname(dir) === dir) throw new Error(`no test/fixtures in any folder above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+
+export const FIXTURES_DIR: string = findFixtures();
 
 const VERSIONED_DIR = join(FIXTURES_DIR, 'nova-versioned');
 const LEGACY_DIR = join(FIXTURES_DIR, 'nova-legacy');

@@ -21,9 +21,9 @@ describe('store.url', () => {
   });
 
   it.each([
-    ['mysql://relay:pw-2@127.0.0.1/relay', /store\.url: must be a postgres:\/\/ or postgresql:\/\/ URL/],
-    ['postgres://relay:pw-2@127.0.0.1:5432', /store\.url: must name the database/],
-    ['not a url pw-2', /store\.url: must be a postgres:\/\/ URL/],
+    ['mysql://relay:pw-2@127.0.0.1/relay', /store\.url \(from VIM_EVENT_RELAY_STORE_URL\): must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['postgres://relay:pw-2@127.0.0.1:5432', /store\.url \(from VIM_EVENT_RELAY_STORE_URL\): must name the database/],
+    ['not a url pw-2', /store\.url \(from VIM_EVENT_RELAY_STORE_URL\): must be a postgres:\/\/ URL/],
   ])('refuses %s, naming the key and never the password', (url, why) => {
     const m = refusal({ VIM_EVENT_RELAY_STORE_URL: url });
     expect(m).toMatch(why);

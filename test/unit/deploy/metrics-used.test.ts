@@ -1,13 +1,13 @@
 /**
  * Every metric the Grafana dashboard and the PrometheusRule use exists: in the relay's registry
- * (src/admin/metrics.ts, as GET /metrics serves it), or, for rabbitmq_*, on the VIM brokers'
+ * (src/daemon/metrics.ts, as GET /metrics serves it), or, for rabbitmq_*, on the VIM brokers'
  * exporter where the alert says so. Expressions are parsed with Prometheus's own PromQL grammar.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { parser } from '@prometheus-io/lezer-promql';
-import { createRelayMetrics, METRIC_PREFIX } from '../../../src/admin/metrics.js';
+import { createRelayMetrics, METRIC_PREFIX } from '../../../src/daemon/metrics.js';
 import { ROOT } from '../../helpers/daemon.js';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { configKeys, renderReadme } from '../../../src/docs/tables.js';
+import { configKeys, renderReadme } from '../../../tools/readme-tables.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { secretFileVariables } from '../../../src/config/secret-files.js';
 import { ERRORS } from '../../../src/errors.js';

@@ -111,10 +111,10 @@ describe('the validator', () => {
   });
 
   it.each<[string, (e: any) => unknown, RegExp]>([
-    ['a missing sourceName', (e) => { delete e.commonEventHeader.sourceName; return e; }, /event\/commonEventHeader\/sourceName is required/],
-    ['VES 5 versions', (e) => { e.commonEventHeader.version = '3.0'; return e; }, /event\/commonEventHeader\/version "3.0" must be one of 4.0, 4.0.1, 4.1/],
+    ['a missing sourceName', (e) => { delete e.commonEventHeader.sourceName; return e; }, /event\.commonEventHeader\.sourceName is required/],
+    ['VES 5 versions', (e) => { e.commonEventHeader.version = '3.0'; return e; }, /event\.commonEventHeader\.version "3.0" must be one of 4.0, 4.0.1, 4.1/],
     ['an unknown header field', (e) => { e.commonEventHeader.colour = 'red'; return e; }, /colour is not a known property/],
-    ['a non-string additional information', (e) => { e.faultFields.alarmAdditionalInformation.n = 1; return e; }, /alarmAdditionalInformation\/n must be a string/],
+    ['a non-string additional information', (e) => { e.faultFields.alarmAdditionalInformation.n = 1; return e; }, /alarmAdditionalInformation\.n must be a string/],
   ])('refuses %s', (_name, spoil, reason) => {
     expect(vesEventErrors(spoil(structuredClone(vmOnset(onsetFacts()))))).toMatch(reason);
   });

@@ -3,10 +3,10 @@
  * the error catalogue, the metrics), so the manual cannot drift: `npm run docs` rewrites them
  * and test/unit/docs/readme-sync.test.ts fails when the README differs.
  */
-import { configSchema } from '../config/schema.js';
-import { ERRORS } from '../errors.js';
-import { createRelayMetrics, METRIC_PREFIX } from '../admin/metrics.js';
-import { FILE_SUFFIX } from '../config/secret-files.js';
+import { configSchema } from '../src/config/schema.js';
+import { ERRORS } from '../src/errors.js';
+import { createRelayMetrics, METRIC_PREFIX } from '../src/daemon/metrics.js';
+import { FILE_SUFFIX } from '../src/config/secret-files.js';
 
 interface Leaf { doc: string; default: unknown; env?: string; sensitive?: boolean }
 

@@ -8,7 +8,7 @@
 import type { VmFields } from '../normalize/vm-fields.js';
 import type { Notification } from '../notifications/types.js';
 import type { VesAlarmTracker } from '../ves/alarm-tracker.js';
-import type { SideStep } from './pipeline.js';
+import type { SideStep } from './render.js';
 
 /** `watched` says cheaply whether a VIM has a VES agent configuration (most notifications need no more). */
 export function vesStep(alarms: VesAlarmTracker, watched: (vimId: string) => boolean): SideStep {

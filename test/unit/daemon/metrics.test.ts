@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { createRelayMetrics } from '../../../src/admin/metrics.js';
+import { createRelayMetrics } from '../../../src/daemon/metrics.js';
 
 const EXPECTED: [string, string, string[]][] = [
   ['vim_event_relay_notifications_consumed_total', 'counter', ['vim']],

@@ -7,6 +7,7 @@ import type { VmFields } from '../normalize/vm-fields.js';
 import { RelayError } from '../errors.js';
 import type { Match } from '../filter/types.js';
 import type { Notification } from '../notifications/types.js';
+import type { DestinationName, OutboundRecord } from '../publish/destination.js';
 
 /** One serialised message and the key that keeps one VM's (or node's) events in order on Kafka. */
 export interface Rendered {
@@ -69,4 +70,22 @@ export async function renderMatches(
   if (!isComputeNodeMatch(matches)) return { value: renderVmMessages(vimId, n, matches, fields), ...NOTHING_TO_KEEP };
   if (!computeNode) throw new RelayError('UNMAPPABLE', `${n.eventType}: compute-node events are not enabled`);
   return computeNode.prepare(vimId, n, matches);
+}
+
+/** One record for one destination; `subscription` is '' for records no subscription asked for (VES). */
+export interface Routed {
+  readonly destination: DestinationName;
+  readonly record: OutboundRecord;
+  readonly subscription: string;
+  /**
+   * Runs once this record's destination accepted it, whatever the others answer (VES alarm
+   * state follows the collector alone: a refusal elsewhere must not make a redelivery raise the
+   * same onset twice). Must not reject.
+   */
+  readonly afterAccepted?: () => Promise<void>;
+}
+
+/** Records a notification produces beside its subscribed messages (VES fault events); undefined = none. */
+export interface SideStep {
+  prepare(vimId: string, n: Notification, fields: () => VmFields): Promise<PreparedStep<readonly Routed[]> | undefined>;
 }

@@ -3,7 +3,7 @@
  * the text must be exactly what serializeMessage(toVmMessage(...)) writes, for every instance
  * notification in the fixtures, whatever characters their values hold.
  */
-import { renderMatches, renderVmMessages } from '../../../src/daemon/render.js';
+import { renderMatches, renderVmMessages } from '../../../src/steps/render.js';
 import { matchSubscriptions } from '../../../src/filter/match.js';
 import type { Subscription } from '../../../src/filter/types.js';
 import { parseNotification } from '../../../src/notifications/parse.js';

@@ -8,8 +8,8 @@
 import type { StateChange } from '../daemon/control.js';
 import { RecentStateChanges } from '../daemon/windows.js';
 import { diffRows, idOf, rowId, toRows } from './rows.js';
-import { StateStore, type StoreSeed, type StoreState } from './state-store.js';
-import type { AnyMutator, AnyState, CasResult, ConditionalKind, OpenedStore, RelayStore, StoreHealth, StoreKind } from './store.js';
+import { StateStore, type StateMutator, type StoreSeed, type StoreState } from './state-store.js';
+import type { CasResult, ConditionalKind, OpenedStore, RelayStore, StoreHealth, StoreKind } from './store.js';
 
 export class FileStore implements RelayStore {
   readonly engine = 'file';
@@ -28,11 +28,11 @@ export class FileStore implements RelayStore {
     return { store: new FileStore(store, recentSize), seeded };
   }
 
-  get(): Readonly<AnyState> {
+  get(): Readonly<StoreState> {
     return this.file.get();
   }
 
-  async update(mutator: AnyMutator): Promise<void> {
+  async update(mutator: StateMutator): Promise<void> {
     let before = toRows(this.file.get());
     await this.file.update((draft) => {
       // Inside the queue get() is the state the draft was copied from (not the draft: the mutator changes it in place).
@@ -93,9 +93,9 @@ export class FileStore implements RelayStore {
 
 type Table = Record<string, Record<string, Record<string, unknown>>>;
 
-function tableOf(s: AnyState, kind: ConditionalKind): Table {
+function tableOf(s: StoreState, kind: ConditionalKind): Table {
   if (kind === 'computeNodes') return s.computeNodes;
-  return (s.alarms ??= {}) as unknown as Table;
+  return s.alarms as unknown as Table;
 }
 
 /** Sets or deletes one conditional row in a draft, dropping a VIM's map when it empties. */
@@ -107,7 +107,7 @@ export function setRow(draft: StoreState, kind: ConditionalKind, vimId: string, 
   if (Object.keys(byVim).length === 0) delete table[vimId];
 }
 
-export function getRow(s: Readonly<AnyState>, kind: ConditionalKind, vimId: string, key: string): Record<string, unknown> | undefined {
-  const table = (kind === 'computeNodes' ? s.computeNodes : s.alarms) as unknown as Table | undefined;
-  return table?.[vimId]?.[key];
+export function getRow(s: Readonly<StoreState>, kind: ConditionalKind, vimId: string, key: string): Record<string, unknown> | undefined {
+  const table = (kind === 'computeNodes' ? s.computeNodes : s.alarms) as unknown as Table;
+  return table[vimId]?.[key];
 }

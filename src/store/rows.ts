@@ -4,8 +4,8 @@
  * into rows: PgStore writes only the rows that changed, each under compare-and-set on its
  * version; FileStore keeps the same versions in memory for compareAndSet.
  */
-import { checkState, STORE_VERSION, type StoreState } from './state-store.js';
-import type { AnyState, StoreKind } from './store.js';
+import { STORE_VERSION, type StoreState } from './state-store.js';
+import type { StoreKind } from './store.js';
 
 export interface Row {
   readonly kind: StoreKind;
@@ -21,35 +21,13 @@ export interface Row {
 export const rowId = (kind: StoreKind, k1: string, k2 = ''): string => `${kind}\u0000${k1}\u0000${k2}`;
 export const idOf = (r: Pick<Row, 'kind' | 'k1' | 'k2'>): string => rowId(r.kind, r.k1, r.k2);
 
-/**
- * Whether this build's StoreState carries vesAgents and alarms: the file format gains them with
- * the VES agent work. Until then the snapshot leaves them out, so that checkState (which refuses
- * unknown keys) still validates it whole.
- */
-export const VES_IN_STATE = checkState({ version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: {} }) === undefined;
-
-export function emptyState(): AnyState {
+export function emptyState(): StoreState {
   return { version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: {} };
-}
-
-/** What is wrong with a snapshot, or undefined. The VES parts are checked for shape when the file schema does not know them. */
-export function checkAnyState(s: AnyState): string | undefined {
-  if (VES_IN_STATE) return checkState(s);
-  const { vesAgents, alarms, ...base } = s;
-  const problem = checkState(base as StoreState);
-  if (problem) return problem;
-  const isObj = (v: unknown) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
-  for (const [vim, agent] of Object.entries(vesAgents ?? {})) if (!isObj(agent)) return `state.vesAgents.${vim} must be an object`;
-  for (const [vim, byInstance] of Object.entries(alarms ?? {})) {
-    if (!isObj(byInstance)) return `state.alarms.${vim} must be an object`;
-    for (const [inst, a] of Object.entries(byInstance)) if (!isObj(a)) return `state.alarms.${vim}.${inst} must be an object`;
-  }
-  return undefined;
 }
 
 const obj = (v: unknown) => v as Record<string, unknown>;
 
-export function toRows(s: Readonly<AnyState>): Map<string, Row> {
+export function toRows(s: Readonly<StoreState>): Map<string, Row> {
   const out = new Map<string, Row>();
   const add = (r: Row) => out.set(idOf(r), r);
   s.vims.forEach((v, ord) => add({ kind: 'vims', k1: v.id, k2: '', value: obj(v), ord }));
@@ -57,32 +35,28 @@ export function toRows(s: Readonly<AnyState>): Map<string, Row> {
   for (const [vim, nodes] of Object.entries(s.computeNodes)) {
     for (const [node, v] of Object.entries(nodes)) add({ kind: 'computeNodes', k1: vim, k2: node, value: v, ord: 0 });
   }
-  for (const [vim, v] of Object.entries(s.vesAgents ?? {})) add({ kind: 'vesAgents', k1: vim, k2: '', value: obj(v), ord: 0 });
-  for (const [vim, byInstance] of Object.entries(s.alarms ?? {})) {
+  for (const [vim, v] of Object.entries(s.vesAgents)) add({ kind: 'vesAgents', k1: vim, k2: '', value: obj(v), ord: 0 });
+  for (const [vim, byInstance] of Object.entries(s.alarms)) {
     for (const [inst, v] of Object.entries(byInstance)) add({ kind: 'alarms', k1: vim, k2: inst, value: obj(v), ord: 0 });
   }
   return out;
 }
 
-export function fromRows(rows: Iterable<Row>): AnyState {
+export function fromRows(rows: Iterable<Row>): StoreState {
   const s = emptyState();
   const vims: Row[] = [];
   const subs: Row[] = [];
-  const vesAgents: Record<string, unknown> = {};
-  const alarms: Record<string, Record<string, unknown>> = {};
   for (const r of rows) {
     if (r.kind === 'vims') vims.push(r);
     else if (r.kind === 'subscriptions') subs.push(r);
     else if (r.kind === 'computeNodes') (s.computeNodes[r.k1] ??= {})[r.k2] = r.value;
-    else if (r.kind === 'vesAgents') vesAgents[r.k1] = r.value;
-    else (alarms[r.k1] ??= {})[r.k2] = r.value;
+    // Rows are checked against the state's schema (checkState) before they are written.
+    else if (r.kind === 'vesAgents') s.vesAgents[r.k1] = r.value as unknown as StoreState['vesAgents'][string];
+    else (s.alarms[r.k1] ??= {})[r.k2] = r.value as unknown as StoreState['alarms'][string][string];
   }
   const byOrd = (a: Row, b: Row) => a.ord - b.ord || (a.k1 < b.k1 ? -1 : 1);
   s.vims = vims.sort(byOrd).map((r) => r.value as unknown as StoreState['vims'][number]);
   s.subscriptions = subs.sort(byOrd).map((r) => r.value as unknown as StoreState['subscriptions'][number]);
-  // Rows are checked against the state's schema before they are written (checkAnyState).
-  s.vesAgents = vesAgents as unknown as AnyState['vesAgents'];
-  s.alarms = alarms as unknown as AnyState['alarms'];
   return s;
 }
 
@@ -117,7 +91,7 @@ export function diffRows(before: ReadonlyMap<string, Row>, after: ReadonlyMap<st
 export const kindsOf = (rows: Iterable<Pick<Row, 'kind'>>): StoreKind[] => [...new Set([...rows].map((r) => r.kind))];
 
 /** The state an empty store starts from: the config's vims and subscriptions, as the file store seeds it. */
-export function seedState(seed: { readonly vims: readonly StoreState['vims'][number][]; readonly subscriptions: readonly StoreState['subscriptions'][number][] }): AnyState {
+export function seedState(seed: { readonly vims: readonly StoreState['vims'][number][]; readonly subscriptions: readonly StoreState['subscriptions'][number][] }): StoreState {
   const s = emptyState();
   s.vims = structuredClone([...seed.vims]);
   // The config takes states case-insensitively; the store keeps them upper-case, as the API does.

@@ -7,7 +7,7 @@
  * the database is away; only writes (update, compareAndSet) need the engine.
  */
 import type { StateChange } from '../daemon/control.js';
-import type { StoreState } from './state-store.js';
+import type { StateMutator, StoreState } from './state-store.js';
 
 /** The kinds of rows a store holds; onChange says which of them another replica changed. */
 export const STORE_KINDS = ['vims', 'subscriptions', 'computeNodes', 'vesAgents', 'alarms'] as const;
@@ -15,10 +15,6 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 
 /** Kinds whose rows are shared memory, written with a condition (compareAndSet). */
 export type ConditionalKind = 'computeNodes' | 'alarms';
-
-/** The whole state: VIMs, subscriptions, compute-node memory, VES agent configurations and alarms. */
-export type AnyState = StoreState;
-export type AnyMutator = (draft: AnyState) => void;
 
 export interface StoreHealth {
   /** false while the engine cannot be reached: writes are refused, reads come from the cache. */
@@ -42,13 +38,13 @@ export interface CasResult {
 export interface RelayStore {
   readonly engine: 'file' | 'postgres';
   /** The current snapshot, frozen. Change it only through update() or compareAndSet(). */
-  get(): Readonly<AnyState>;
+  get(): Readonly<StoreState>;
   /**
    * Runs `mutator` on a copy of the snapshot and writes what it changed, durably. A mutator
    * that throws, or leaves an invalid state (VALIDATION_FAILED), changes nothing. Rejects
    * with STORE_UNAVAILABLE when the engine cannot be reached.
    */
-  update(mutator: AnyMutator): Promise<void>;
+  update(mutator: StateMutator): Promise<void>;
   /**
    * The version of one conditional row as this store last saw it (0 = no such row): read it
    * with the row's value, decide, then compareAndSet with it.

@@ -3,7 +3,8 @@
  * frozen snapshot built from them. Every apply says which kinds it changed.
  */
 import { fromRows, idOf, type Row, type RowDiff } from '../rows.js';
-import type { AnyState, StoreKind } from '../store.js';
+import type { StoreState } from '../state-store.js';
+import type { StoreKind } from '../store.js';
 import type { Versioned } from './tables.js';
 
 function deepFreeze<T>(value: T): T {
@@ -17,7 +18,7 @@ function deepFreeze<T>(value: T): T {
 export class PgCache {
   readonly rows = new Map<string, Row>();
   private readonly versions = new Map<string, number>();
-  snapshot: Readonly<AnyState> = deepFreeze(fromRows([]));
+  snapshot: Readonly<StoreState> = deepFreeze(fromRows([]));
 
   version(id: string): number {
     return this.versions.get(id) ?? 0;

@@ -6,8 +6,8 @@
 import pg from 'pg';
 import { RelayError } from '../../errors.js';
 import { redactText } from '../../util/redact.js';
-import { checkAnyState, seedState, toRows } from '../rows.js';
-import type { StoreSeed } from '../state-store.js';
+import { seedState, toRows } from '../rows.js';
+import { checkState, type StoreSeed } from '../state-store.js';
 import type { OpenedStore } from '../store.js';
 import { describe, isConnectionError } from './errors.js';
 import { PgLink } from './link.js';
@@ -31,7 +31,7 @@ export function clientConfig(opts: Pick<PgStoreOptions, 'url' | 'connectTimeoutM
 
 export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promise<OpenedStore> {
   const initial = seedState(seed);
-  const problem = checkAnyState(initial);
+  const problem = checkState(initial);
   if (problem) throw new RelayError('CONFIG_INVALID', `the vims and subscriptions in the config cannot seed the store: ${problem}`);
   const config = clientConfig(opts);
   const pool = new pg.Pool({ ...config, max: 4 });

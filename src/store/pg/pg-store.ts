@@ -18,8 +18,9 @@ import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { redactText } from '../../util/redact.js';
 import { getRow } from '../file-store.js';
-import { checkAnyState, diffRows, idOf, rowId, toRows, type RowDiff } from '../rows.js';
-import { STORE_KINDS, type AnyMutator, type AnyState, type CasResult, type ConditionalKind, type RelayStore, type StoreHealth, type StoreKind } from '../store.js';
+import { diffRows, idOf, rowId, toRows, type RowDiff } from '../rows.js';
+import { checkState, type StateMutator, type StoreState } from '../state-store.js';
+import { STORE_KINDS, type CasResult, type ConditionalKind, type RelayStore, type StoreHealth, type StoreKind } from '../store.js';
 import { PgCache } from './cache.js';
 import { describe, isConnectionError, unavailable } from './errors.js';
 import { PgLink } from './link.js';
@@ -76,11 +77,11 @@ export class PgStore implements RelayStore {
     this.reconcileTimer.unref();
   }
 
-  get(): Readonly<AnyState> {
+  get(): Readonly<StoreState> {
     return this.cache.snapshot;
   }
 
-  update(mutator: AnyMutator): Promise<void> {
+  update(mutator: StateMutator): Promise<void> {
     if (!this.link.up) return Promise.reject(unavailable(this.link.reason));
     return this.enqueue(() => this.apply(mutator));
   }
@@ -150,12 +151,12 @@ export class PgStore implements RelayStore {
     return run;
   }
 
-  private async apply(mutator: AnyMutator): Promise<void> {
+  private async apply(mutator: StateMutator): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       if (!this.link.up) throw unavailable(this.link.reason);
-      const draft = structuredClone(this.cache.snapshot) as AnyState;
+      const draft = structuredClone(this.cache.snapshot) as StoreState;
       mutator(draft);
-      const problem = checkAnyState(draft);
+      const problem = checkState(draft);
       if (problem) throw new RelayError('VALIDATION_FAILED', `store update refused: ${problem}`);
       const diff = diffRows(this.cache.rows, toRows(draft));
       if (diff.upserts.length === 0 && diff.deletes.length === 0) return;

@@ -8,8 +8,10 @@
 import type { StateChange } from '../../../src/daemon/control.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
+import { canonical } from '../../../src/store/rows.js';
 import type { StoreKind } from '../../../src/store/store.js';
 import type { StoreSeed } from '../../../src/store/state-store.js';
+import type { AlarmRecord, VesAgentRecord } from '../../../src/ves/types.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
 
@@ -18,6 +20,16 @@ const seed: StoreSeed = {
   subscriptions: [],
 };
 const sub = (id: string) => ({ id, vimId: 'vio-1', states: ['DELETE'], topic: 'VIM_VM_EVENTS' });
+const agent: VesAgentRecord = {
+  ves_subscription: { endpoint: 'http://127.0.0.1:8443/eventListener/v7' },
+  backlogs: [{ backlog_uuid: '3f0c1d9e-8c4b-4f5e-9a53-6f1d2a7b8c90', domain: 'fault', type: 'vm' }],
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+/** An open alarm as the VES alarm tracker keeps it; `by` in messageId says which replica wrote it. */
+const alarm = (by: string, i: number): AlarmRecord => ({
+  eventId: `vio-1:i-${i}:1767225600000000:0`, startEpochMicrosec: 1767225600000000, sequence: 0,
+  state: 'stopped', eventType: 'compute.instance.power_off.end', messageId: by, sourceName: `vm-${i}`,
+});
 
 let db: TestDatabase;
 let a: PgStore;
@@ -78,9 +90,10 @@ describe('two PgStores on one database', () => {
     for (let i = 0; i < 25; i++) {
       const kind = i % 2 ? 'alarms' : 'computeNodes';
       const key = `node-${i}`;
+      const value = (by: string): Record<string, unknown> => (kind === 'alarms' ? { ...alarm(by, i) } : { by, free_ram_mb: i });
       const [ra, rb] = await Promise.all([
-        a.compareAndSet(kind, 'vio-1', key, a.versionOf(kind, 'vio-1', key), { by: 'a', free_ram_mb: i }),
-        b.compareAndSet(kind, 'vio-1', key, b.versionOf(kind, 'vio-1', key), { by: 'b', free_ram_mb: i }),
+        a.compareAndSet(kind, 'vio-1', key, a.versionOf(kind, 'vio-1', key), value('a')),
+        b.compareAndSet(kind, 'vio-1', key, b.versionOf(kind, 'vio-1', key), value('b')),
       ]);
       expect([ra.ok, rb.ok].filter(Boolean)).toHaveLength(1);
       wins++;
@@ -89,8 +102,9 @@ describe('two PgStores on one database', () => {
       expect(loser.version).toBe(winner.version);
       expect(loser.value).toEqual(winner.value);
       // Both caches hold the winner's row now.
-      const table = kind === 'alarms' ? 'alarms' : 'computeNodes';
-      await waitFor(() => (a.get()[table] as any)?.['vio-1']?.[key]?.by === winner.value?.by && (b.get()[table] as any)?.['vio-1']?.[key]?.by === winner.value?.by, 'both stores to hold the winner');
+      const held = (s: PgStore): unknown => (kind === 'alarms' ? s.get().alarms : s.get().computeNodes)['vio-1']?.[key];
+      // canonical: a row read back from jsonb has its keys in another order.
+      await waitFor(() => canonical(held(a)) === canonical(winner.value) && canonical(held(b)) === canonical(winner.value), 'both stores to hold the winner');
     }
     expect(wins).toBe(25);
     // A second round on one row: the holder of the current version wins, a stale version loses.
@@ -154,15 +168,20 @@ describe('two PgStores on one database', () => {
 
   it('VES agent configurations and alarms are rows too, seen by the other store', async () => {
     await a.update((s) => {
-      s.vesAgents = { ...(s.vesAgents ?? {}), 'vio-1': { collectorUrl: 'http://127.0.0.1:8443/eventListener/v7' } };
+      s.vesAgents['vio-1'] = structuredClone(agent);
+      s.alarms['vio-1'] = { 'i-1': alarm('a', 1) };
     });
-    await waitFor(() => b.get().vesAgents?.['vio-1'], 'the VES agent in b', 2000);
+    await waitFor(() => b.get().vesAgents['vio-1'] && b.get().alarms['vio-1']?.['i-1'], 'the VES agent and its alarm in b', 2000);
+    expect(b.get().vesAgents['vio-1']).toEqual(agent);
+    expect(b.get().alarms['vio-1']).toEqual({ 'i-1': alarm('a', 1) });
     const { rows } = await db.query('SELECT vim_id, value FROM relay_ves_agents');
-    expect(rows).toEqual([{ vim_id: 'vio-1', value: { collectorUrl: 'http://127.0.0.1:8443/eventListener/v7' } }]);
+    expect(rows).toEqual([{ vim_id: 'vio-1', value: agent }]);
+    expect((await db.query('SELECT vim_id, instance_id FROM relay_alarms')).rows).toEqual([{ vim_id: 'vio-1', instance_id: 'i-1' }]);
     await a.update((s) => {
-      delete s.vesAgents?.['vio-1'];
+      delete s.vesAgents['vio-1'];
+      delete s.alarms['vio-1'];
     });
-    await waitFor(() => b.get().vesAgents?.['vio-1'] === undefined, 'the VES agent gone from b', 2000);
+    await waitFor(() => b.get().vesAgents['vio-1'] === undefined && b.get().alarms['vio-1'] === undefined, 'the VES agent and its alarm gone from b', 2000);
   });
 
   it('check_vim_status reads one window: pushed through one, answered alike by both, newest first, bounded', async () => {

@@ -7,7 +7,7 @@ import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../filter/types.js';
 import { checkVimStatusBody, subscriptionBody, subscriptionIdParams, subscriptionListQuery, vimIdParams } from './route-schemas.js';
-import { normaliseStates } from './states.js';
+import { knownStatesOrRefuse } from './states.js';
 
 type SubscriptionBody = Omit<Subscription, 'id'> & { readonly id?: string };
 interface IdParams {
@@ -38,7 +38,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
       if (id !== undefined && id !== pathId) {
         throw new RelayError('VALIDATION_FAILED', `body.id "${id}" differs from the id "${pathId}" in the path; leave it out or make them equal`);
       }
-      const states = normaliseStates(spec.states, 'body.states');
+      const states = knownStatesOrRefuse(spec.states, 'body.states');
       const { created, subscription } = await control.putSubscription(pathId, { ...spec, states });
       if (created) void reply.header('location', `/api/v1/subscriptions/${pathId}`);
       return reply.code(created ? 201 : 200).send(subscription);
@@ -54,7 +54,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
     '/api/multicloud-vio/v0/:vimId/check_vim_status',
     { schema: { params: vimIdParams, body: checkVimStatusBody } },
     async (req) => {
-      const changes = await control.recentStateChanges(req.params.vimId, normaliseStates(req.body.states, 'body.states'));
+      const changes = await control.recentStateChanges(req.params.vimId, knownStatesOrRefuse(req.body.states, 'body.states'));
       if (!changes) throw new RelayError('NOT_FOUND', `VIM "${req.params.vimId}" is not registered; GET /api/v1/vims lists those that are`);
       return changes;
     },

@@ -9,7 +9,7 @@ import { STATES } from '../filter/types.js';
 import { quoteValue } from '../util/schemas.js';
 
 /** Upper-cased and de-duplicated; ["*"] when "*" is among them. Throws VALIDATION_FAILED naming unknown states. */
-export function normaliseStates(states: readonly string[], field: string): string[] {
+export function knownStatesOrRefuse(states: readonly string[], field: string): string[] {
   const { states: known, unknown } = normalizeStates(states);
   if (unknown.length > 0) {
     // Named as the user wrote them, once each whatever the case.

@@ -2,6 +2,7 @@
  * Splitting a publish body into messages the way Message Router's stream readers do
  * (CambriaJsonStreamReader, CambriaTextStreamReader, CambriaStreamReader, CambriaRawStreamReader).
  */
+import { isPlainObject } from '../util/json.js';
 
 export type Parsed = { readonly ok: true; readonly messages: string[] } | { readonly ok: false; readonly message: string };
 
@@ -33,12 +34,12 @@ function parseJson(text: string): Parsed {
   } catch (err) {
     return { ok: false, message: `Invalid JSON: ${(err as Error).message}` };
   }
-  if (isObject(value)) return { ok: true, messages: [JSON.stringify(value)] };
+  if (isPlainObject(value)) return { ok: true, messages: [JSON.stringify(value)] };
   if (!Array.isArray(value)) return { ok: false, message: 'Expecting an array or an object.' };
   const messages: string[] = [];
   for (const el of value) {
     // MR's reader demands '{' for every element of the list.
-    if (!isObject(el)) return { ok: false, message: "Expected an object in the array, found '" + JSON.stringify(el) + "'." };
+    if (!isPlainObject(el)) return { ok: false, message: "Expected an object in the array, found '" + JSON.stringify(el) + "'." };
     messages.push(JSON.stringify(el));
   }
   return { ok: true, messages };
@@ -79,8 +80,4 @@ function parseCambria(body: Buffer): Parsed {
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

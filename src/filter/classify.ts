@@ -1,4 +1,5 @@
 /** What a notification is, in the vocabulary of the README's states, before any subscription is consulted. */
+import { isPlainObject } from '../util/json.js';
 import type { Notification } from '../notifications/types.js';
 import {
   buildIndex, COMPUTE_NODE_EVENTS, INSTANCE_EVENT_TABLE, LEGACY_PREFIX, PHASE_SUFFIXES, VERSIONED_PREFIX,
@@ -21,8 +22,7 @@ const INDEX = buildIndex(INSTANCE_EVENT_TABLE);
 
 type Json = Record<string, unknown>;
 
-const asObject = (v: unknown): Json | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+const asObject = (v: unknown): Json | undefined => (isPlainObject(v) ? v : undefined);
 
 /** Absent and null task states are the same thing to nova (None). */
 const differs = (a: unknown, b: unknown): boolean => (a ?? null) !== (b ?? null);

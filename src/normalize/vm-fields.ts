@@ -3,6 +3,7 @@
  * nova's legacy payload (`nova/notifications/base.py` `info_from_instance`), and the value
  * converters shared by the legacy and the versioned mapping tables.
  */
+import { isPlainObject } from '../util/json.js';
 import { RelayError } from '../errors.js';
 import { toIsoUtc, toLegacyDate } from '../notifications/time.js';
 
@@ -68,7 +69,7 @@ export function blankFields(): Record<VmKey, unknown> {
   return { ...FIELDS_TEMPLATE };
 }
 
-export const isDict = (v: unknown): v is JsonDict => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isDict: (v: unknown) => v is JsonDict = isPlainObject;
 
 const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 

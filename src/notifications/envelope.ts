@@ -4,6 +4,7 @@
  * - rabbit driver `messagingv2` (nova's default): `{"oslo.version": "2.0", "oslo.message": "<JSON text>"}`;
  * - AMQP 1.0 driver (impl_amqp1 `marshal_request`): `{"request": <either of the above>, "context": {...}}`.
  */
+import { isPlainObject } from '../util/json.js';
 import { RelayError } from '../errors.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -13,9 +14,7 @@ export type Unwrapped = { ok: true; message: JsonObject } | { ok: false; error: 
 const VERSION_KEY = 'oslo.version';
 const MESSAGE_KEY = 'oslo.message';
 
-export function isJsonObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export const isJsonObject: (v: unknown) => v is JsonObject = isPlainObject;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -5,6 +5,22 @@
  */
 import type { EventEmitter } from 'node:events';
 
+/**
+ * The headers (0-9-1) and application properties (1.0) a dead-letter copy carries: operators'
+ * tooling reads them, so both transports name them from here.
+ */
+export const DEAD_LETTER_HEADERS = {
+  reasonCode: 'x-relay-reason-code',
+  reason: 'x-relay-reason',
+  vimId: 'x-relay-vim-id',
+  /** 0-9-1: the routing key it came with; 1.0: the source address. */
+  routingKey: 'x-relay-routing-key',
+  source: 'x-relay-source',
+  deadLetteredAt: 'x-relay-dead-lettered-at',
+  /** Correlates a basic.return with the publish it answers (0-9-1). */
+  id: 'x-relay-dead-letter-id',
+} as const;
+
 export interface DeadLetterReason {
   /** A code from src/errors.ts. */
   readonly code: string;

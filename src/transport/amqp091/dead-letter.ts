@@ -8,19 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { RelayError } from '../../errors.js';
-import type { DeadLetterReason, ListenerSpec } from '../types.js';
+import { DEAD_LETTER_HEADERS, type DeadLetterReason, type ListenerSpec } from '../types.js';
 import { closeQuietly } from './connect.js';
 import { deadLetterQueueArguments } from './queue-args.js';
 
-export const RELAY_HEADERS = {
-  reasonCode: 'x-relay-reason-code',
-  reason: 'x-relay-reason',
-  vimId: 'x-relay-vim-id',
-  routingKey: 'x-relay-routing-key',
-  deadLetteredAt: 'x-relay-dead-lettered-at',
-  /** Correlates a basic.return with the publish it answers. */
-  id: 'x-relay-dead-letter-id',
-} as const;
+export const RELAY_HEADERS = DEAD_LETTER_HEADERS;
 
 /**
  * The copy's properties: the original's, persistent, plus the reason headers. `expiration`

@@ -10,7 +10,7 @@
 import rhea from 'rhea';
 import type { Connection, EventContext, Message, Sender, Session, Delivery as RheaDelivery } from 'rhea';
 import { RelayError } from '../../errors.js';
-import type { DeadLetterReason } from '../types.js';
+import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '../types.js';
 import { describeAmqpError } from './errors.js';
 
 export interface DeadLetterCopy {
@@ -40,10 +40,10 @@ export function deadLetterMessage(copy: DeadLetterCopy): Message {
     ...(o.content_encoding !== undefined ? { content_encoding: o.content_encoding } : {}),
     application_properties: {
       ...(o.application_properties ?? {}),
-      'x-relay-reason-code': copy.reason.code,
-      'x-relay-reason': copy.reason.message,
-      'x-relay-vim-id': copy.vimId,
-      'x-relay-source': copy.source,
+      [DEAD_LETTER_HEADERS.reasonCode]: copy.reason.code,
+      [DEAD_LETTER_HEADERS.reason]: copy.reason.message,
+      [DEAD_LETTER_HEADERS.vimId]: copy.vimId,
+      [DEAD_LETTER_HEADERS.source]: copy.source,
     },
   };
 }

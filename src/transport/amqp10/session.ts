@@ -9,7 +9,7 @@ import type { Logger } from '../../util/logger.js';
 import type { TransportOptions } from '../options.js';
 import type { OpenRequest, Session, SessionOpener } from '../session.js';
 import type { TransportUrl } from '../transport-url.js';
-import type { DeadLetterReason, Delivery, ListenerSpec } from '../types.js';
+import { DEAD_LETTER_HEADERS, type DeadLetterReason, type Delivery, type ListenerSpec } from '../types.js';
 import { deadLetterAddress, sourceAddresses } from './addresses.js';
 import { bodyToBuffer, isRedelivered } from './body.js';
 import { BrokerSession } from './broker-session.js';
@@ -202,7 +202,7 @@ class Amqp10Session implements Session {
     const target = deadLetterAddress(d.source, vim.deadLetterQueue);
     if (!target) {
       // Not RabbitMQ: nothing to copy to; the broker behind the router decides (e.g. its DLQ).
-      const error = { condition: DEAD_LETTER_CONDITION, description: `${d.reason.code}: ${d.reason.message}`, info: { 'x-relay-reason-code': d.reason.code, 'x-relay-reason': d.reason.message } };
+      const error = { condition: DEAD_LETTER_CONDITION, description: `${d.reason.code}: ${d.reason.message}`, info: { [DEAD_LETTER_HEADERS.reasonCode]: d.reason.code, [DEAD_LETTER_HEADERS.reason]: d.reason.message } };
       // Each rejection in a pass of its own: rhea would send one range with the first error.
       if (this.settle(entry, `rejected:${++this.rejections}`, (x) => x.reject(error))) log.warn('dead letter rejected to the broker', { code: d.reason.code, source: d.source });
       return;

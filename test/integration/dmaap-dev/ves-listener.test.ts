@@ -46,7 +46,7 @@ it("accepts the collector's own valid batch", async () => {
 
 it.each<[string, string, unknown, RegExp]>([
   ['a batch mixing domains', '/eventListener/v7/eventBatch', loadJson('ves/ves7_batch_valid_two_different_domain.json'), /mixes domains \(fault, stndDefined\)/],
-  ['an event without sourceName', '/eventListener/v7', { event: { ...fault(1), commonEventHeader: { ...fault(1).commonEventHeader, sourceName: undefined } } }, /event\/commonEventHeader\/sourceName is required/],
+  ['an event without sourceName', '/eventListener/v7', { event: { ...fault(1), commonEventHeader: { ...fault(1).commonEventHeader, sourceName: undefined } } }, /event\.commonEventHeader\.sourceName is required/],
   ['VES 5 (MultiCloud\'s old agent)', '/eventListener/v7', { event: { ...fault(1), commonEventHeader: { ...fault(1).commonEventHeader, version: 3 } } }, /version must be a string \(got 3\)/],
   ['a batch on the single-event path', '/eventListener/v7', { eventList: [fault(1)] }, /exactly one key, "event"/],
   ['an event on the batch path', '/eventListener/v7/eventBatch', { event: fault(1) }, /exactly one key, "eventList"/],

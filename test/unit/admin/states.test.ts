@@ -1,7 +1,7 @@
-import { normaliseStates } from '../../../src/admin/states.js';
+import { knownStatesOrRefuse } from '../../../src/admin/states.js';
 import { STATES } from '../../../src/filter/types.js';
 
-describe('normaliseStates', () => {
+describe('knownStatesOrRefuse', () => {
   it.each<[string[], string[]]>([
     [['power_off'], ['POWER_OFF']],
     [['Power_Off', 'POWER_OFF', ' delete '], ['POWER_OFF', 'DELETE']],
@@ -9,13 +9,13 @@ describe('normaliseStates', () => {
     [['create', '*'], ['*']],
     [[...STATES].map((s) => s.toLowerCase()), [...STATES]],
   ])('%j -> %j', (input, expected) => {
-    expect(normaliseStates(input, 'body.states')).toEqual(expected);
+    expect(knownStatesOrRefuse(input, 'body.states')).toEqual(expected);
   });
 
   it('names every unknown state as written, once each whatever the case, and the vocabulary', () => {
     let error: unknown;
     try {
-      normaliseStates(['create', 'explode', 'EXPLODE', 'melt'], 'body.states');
+      knownStatesOrRefuse(['create', 'explode', 'EXPLODE', 'melt'], 'body.states');
     } catch (e) {
       error = e;
     }
@@ -26,6 +26,6 @@ describe('normaliseStates', () => {
   });
 
   it('redacts a quoted unknown state that carries credentials', () => {
-    expect(() => normaliseStates(['amqp://u:topsecret@h/'], 'body.states')).toThrow(/"amqp:\/\/u:\*\*\*@h\/"/);
+    expect(() => knownStatesOrRefuse(['amqp://u:topsecret@h/'], 'body.states')).toThrow(/"amqp:\/\/u:\*\*\*@h\/"/);
   });
 });

@@ -85,9 +85,23 @@ export async function migrate(client: pg.ClientBase, migrations: readonly Migrat
   return applied;
 }
 
-/** Runs `work` while holding MIGRATION_LOCK on `client` (a session lock: released even if work throws). */
-export async function withMigrationLock<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+/** Between two tries for MIGRATION_LOCK while another replica migrates and seeds. */
+const LOCK_POLL_MS = 100;
+
+/**
+ * Runs `work` while holding MIGRATION_LOCK on `client` (a session lock: released even if work
+ * throws). The lock is tried, not waited for in one statement: such a statement lasts as long as
+ * another replica's migration and seed, and the statement timeout (store.timeoutMs) would fail
+ * this start. Each try stays bounded, so a database that stops answering is still noticed.
+ * `onWait` is called once, when the lock is held by another session.
+ */
+export async function withMigrationLock<T>(client: pg.ClientBase, work: () => Promise<T>, onWait?: () => void): Promise<T> {
+  for (let waited = false; ; waited = true) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK]);
+    if (rows[0]?.locked) break;
+    if (!waited) onWait?.();
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
   try {
     return await work();
   } finally {

@@ -49,7 +49,7 @@ export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promis
         const applied = await migrate(client);
         if (applied.length) opts.logger.info('store schema migrated', { applied });
         return seedIfNew(client, initial);
-      });
+      }, () => opts.logger.info('waiting for another replica to migrate and seed the store'));
     } finally {
       client.off('error', ignore);
       client.release();

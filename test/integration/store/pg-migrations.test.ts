@@ -3,13 +3,15 @@
  * three replicas opening one new database at once do not race (one migrates and seeds), and a
  * database migrated by a newer relay is refused.
  */
+import pg from 'pg';
 import { RelayError } from '../../../src/errors.js';
 import { openStore } from '../../../src/store/open.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
-import { MIGRATIONS } from '../../../src/store/pg/migrations.js';
+import { MIGRATION_LOCK, MIGRATIONS } from '../../../src/store/pg/migrations.js';
 import type { RelayStore } from '../../../src/store/store.js';
 import type { StoreSeed } from '../../../src/store/state-store.js';
 import { capturedLogger, createTestDatabase, PG_PASSWORD, type TestDatabase } from '../../helpers/postgres.js';
+import { sleep } from '../../helpers/wait.js';
 
 const seed: StoreSeed = {
   vims: [{ id: 'vio-1', transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }],
@@ -67,6 +69,25 @@ describe('PgStore migrations', () => {
     expect(rows[0]!.n).toBe(MIGRATIONS.length);
     const vims = await db.query('SELECT count(*)::int AS n FROM relay_vims');
     expect(vims.rows[0]!.n).toBe(1);
+  });
+
+  it('a replica waits for the migration lock longer than its statement timeout, then opens the store migrated and seeded', async () => {
+    // Another session (a replica migrating a big schema) holds the lock for 2.5 s; the store's statement timeout is 2 s.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      const started = Date.now();
+      const released = sleep(2500).then(() => holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]));
+      const opened = await openOne();
+      await released;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
+      expect(opened.seeded).toBe(true);
+      expect(opened.store.get().vims.map((v) => v.id)).toEqual(['vio-1']);
+      expect(log.lines()).toContain('waiting for another replica to migrate and seed the store');
+    } finally {
+      await holder.end();
+    }
   });
 
   it('openStore opens PostgreSQL when store.url is set', async () => {

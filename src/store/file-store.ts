@@ -7,8 +7,8 @@
  */
 import type { StateChange } from '../daemon/control.js';
 import { RecentStateChanges } from '../daemon/windows.js';
-import { diffRows, idOf, rowId, toRows } from './rows.js';
-import { StateStore, type StateMutator, type StoreSeed, type StoreState } from './state-store.js';
+import { diffRows, emptyState, idOf, rowId, toRows } from './rows.js';
+import { checkState, StateStore, type StateMutator, type StoreSeed, type StoreState } from './state-store.js';
 import type { CasResult, ConditionalKind, OpenedStore, RelayStore, StoreHealth, StoreKind } from './store.js';
 
 export class FileStore implements RelayStore {
@@ -105,6 +105,16 @@ export function setRow(draft: StoreState, kind: ConditionalKind, vimId: string, 
   if (value === undefined) delete byVim[key];
   else byVim[key] = structuredClone(value);
   if (Object.keys(byVim).length === 0) delete table[vimId];
+}
+
+/**
+ * What is wrong with one conditional row by the state's schema, or undefined: a row written by
+ * compareAndSet is judged as FileStore judges the whole state it lands in, whatever the engine.
+ */
+export function checkRow(kind: ConditionalKind, vimId: string, key: string, value: Record<string, unknown>): string | undefined {
+  const alone = emptyState();
+  setRow(alone, kind, vimId, key, value);
+  return checkState(alone);
 }
 
 export function getRow(s: Readonly<StoreState>, kind: ConditionalKind, vimId: string, key: string): Record<string, unknown> | undefined {

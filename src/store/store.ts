@@ -53,7 +53,8 @@ export interface RelayStore {
   /**
    * Writes one compute node's memory or one alarm (`value` undefined = delete it) only if the
    * row is still at `expectedVersion` (0 = it must not exist). Of two callers racing with the
-   * same version one gets ok=true. Rejects with STORE_UNAVAILABLE when the engine is away.
+   * same version one gets ok=true. Rejects with STORE_UNAVAILABLE when the engine is away, and
+   * with VALIDATION_FAILED (nothing written) when `value` is not a valid row of its kind.
    */
   compareAndSet(kind: ConditionalKind, vimId: string, key: string, expectedVersion: number, value: Record<string, unknown> | undefined): Promise<CasResult>;
   /** Called with the kinds that changed when another replica (or a reconcile) changed the snapshot. Returns an unsubscribe. */

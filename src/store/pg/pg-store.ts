@@ -17,7 +17,7 @@ import type { StateChange } from '../../daemon/control.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { redactText } from '../../util/redact.js';
-import { getRow } from '../file-store.js';
+import { checkRow, getRow } from '../file-store.js';
 import { diffRows, idOf, rowId, toRows, type RowDiff } from '../rows.js';
 import { checkState, type StateMutator, type StoreState } from '../state-store.js';
 import { STORE_KINDS, type CasResult, type ConditionalKind, type RelayStore, type StoreHealth, type StoreKind } from '../store.js';
@@ -92,6 +92,8 @@ export class PgStore implements RelayStore {
 
   compareAndSet(kind: ConditionalKind, vimId: string, key: string, expectedVersion: number, value: Record<string, unknown> | undefined): Promise<CasResult> {
     if (!this.link.up) return Promise.reject(unavailable(this.link.reason));
+    const problem = value === undefined ? undefined : checkRow(kind, vimId, key, value);
+    if (problem) return Promise.reject(new RelayError('VALIDATION_FAILED', `store update refused: ${problem}`));
     return this.enqueue(async () => {
       const id = rowId(kind, vimId, key);
       const keyOf = { kind, k1: vimId, k2: key };

@@ -118,6 +118,14 @@ describe('two PgStores on one database', () => {
     expect(rows.rows[0]!.n).toBe(0);
   });
 
+  it('compareAndSet refuses an alarm that is not an AlarmRecord, as the file store does: VALIDATION_FAILED, no row', async () => {
+    await expect(a.compareAndSet('alarms', 'vio-1', 'i-1', 0, { by: 'a' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/state\.alarms\.vio-1\.i-1\.eventId is required/) });
+    expect((await db.query('SELECT count(*)::int AS n FROM relay_alarms')).rows[0]!.n).toBe(0);
+    expect(a.get().alarms).toEqual({});
+    // A valid one goes through.
+    expect((await a.compareAndSet('alarms', 'vio-1', 'i-1', 0, { ...alarm('a', 1) })).ok).toBe(true);
+  });
+
   it('concurrent updates of the subscription list through both stores all land (conflict, reload, run again)', async () => {
     await Promise.all(
       Array.from({ length: 6 }, (_x, i) =>

@@ -45,6 +45,13 @@ describe('FileStore', () => {
     expect((await s.compareAndSet('computeNodes', 'vio-1', 'n', x.version, { by: 'stale' })).ok).toBe(false);
   });
 
+  it('compareAndSet refuses an alarm that is not an AlarmRecord (VALIDATION_FAILED, nothing written)', async () => {
+    const s = await open();
+    await expect(s.compareAndSet('alarms', 'vio-1', 'i-1', 0, { by: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/state\.alarms\.vio-1\.i-1\.eventId is required/) });
+    expect(s.get().alarms).toEqual({});
+    expect(s.versionOf('alarms', 'vio-1', 'i-1')).toBe(0);
+  });
+
   it('update() bumps the version of the rows it changed only', async () => {
     const s = await open();
     await s.compareAndSet('computeNodes', 'vio-1', 'a', 0, { v: 1 });

@@ -57,8 +57,15 @@ export function agentView(vimId: string, r: VesAgentRecord): VesAgentView {
 }
 
 export class VesAgentRegistry {
-  /** `store` is a getter because the daemon opens its store after building its parts. */
-  constructor(private readonly store: () => VesStore, private readonly now: () => Date = () => new Date()) {}
+  /**
+   * `store` is a getter because the daemon opens its store after building its parts;
+   * `onPut` hears of every configuration created or replaced (the VIM watch re-judges the VIM).
+   */
+  constructor(
+    private readonly store: () => VesStore,
+    private readonly now: () => Date = () => new Date(),
+    private readonly onPut: (vimId: string) => void = () => {},
+  ) {}
 
   get(vimId: string): VesAgentView | undefined {
     const r = this.store().get().vesAgents[vimId];
@@ -75,6 +82,7 @@ export class VesAgentRegistry {
       record = toAgentRecord(input, draft.vesAgents[vimId], this.now());
       draft.vesAgents[vimId] = record;
     });
+    this.onPut(vimId);
     return agentView(vimId, record!);
   }
 

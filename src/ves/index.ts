@@ -51,12 +51,13 @@ export interface VesAgentOptions {
 /** Throws RelayError(CONFIG_INVALID) when ves.caFile cannot be read. */
 export function createVesAgent(o: VesAgentOptions): VesAgent {
   const { vimUnreachableAfterMs, caFile, ...rest } = o.config;
-  const agents = new VesAgentRegistry(o.store);
-  const alarms = new VesAlarmTracker(o.store, o.logger);
-  const destination = new VesDestination({ ...rest, ...(caFile ? { caFile } : {}), collectorFor: agents.collectorFor, logger: o.logger, hooks: o.hooks });
+  // The watch sends through the destination, which finds collectors through the registry, which tells the watch of new configurations.
   const vimWatch = new VimUnreachableWatch({
     store: o.store, send: (r) => destination.send(r), unreachableAfterMs: vimUnreachableAfterMs, log: o.logger,
   });
+  const agents = new VesAgentRegistry(o.store, undefined, (vimId) => vimWatch.configured(vimId));
+  const alarms = new VesAlarmTracker(o.store, o.logger);
+  const destination = new VesDestination({ ...rest, ...(caFile ? { caFile } : {}), collectorFor: agents.collectorFor, logger: o.logger, hooks: o.hooks });
   return {
     agents, alarms, destination, vimWatch,
     async close(deadlineMs) {

@@ -58,6 +58,16 @@ export class VimUnreachableWatch {
     }
   }
 
+  /**
+   * A VES agent configuration was created or replaced. A VIM already unreachable past the
+   * threshold is judged again from its current status: its listener reports UNREACHABLE once,
+   * so the timer that fired while the VIM had no configuration would otherwise be the last word.
+   */
+  configured(vimId: string): void {
+    const latest = this.latest.get(vimId);
+    if (latest?.status === 'UNREACHABLE' && !this.timers.has(vimId)) this.statusChanged(vimId, latest);
+  }
+
   /** A VIM removed: forget its status (its store entries go with dropVesState). */
   forget(vimId: string): void {
     clearTimeout(this.timers.get(vimId));

@@ -53,4 +53,14 @@ describe('VesAgentRegistry', () => {
     expect(reg.collectorFor('vio-1')).toBeUndefined();
     expect(await reg.delete('vio-1')).toBe(false);
   });
+
+  it('tells onPut of each configuration stored (the VIM watch re-judges the VIM), not of a refused one', async () => {
+    const store = new InMemoryVesStore({ vims: [{ id: 'vio-1' }] });
+    const heard: string[] = [];
+    const reg = new VesAgentRegistry(() => store, () => NOW, (vimId) => heard.push(vimId));
+    await expect(reg.put('vio-9', input)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await reg.put('vio-1', input);
+    await reg.put('vio-1', input);
+    expect(heard).toEqual(['vio-1', 'vio-1']);
+  });
 });

@@ -106,3 +106,33 @@ it('repeated UNREACHABLE changes (same since, a newer reason, as the 0-9-1 liste
   await sleep(150);
   expect(sent).toHaveLength(1);
 });
+
+it('a configuration added after the threshold passed (the listener reports UNREACHABLE once): configured() raises the onset', async () => {
+  const { store, sent, watch, names } = setup({ configured: false });
+  const since = new Date();
+  watch.statusChanged(VIM, down(since));
+  await sleep(150);
+  expect(sent).toEqual([]);
+  await store.update((d) => void (d.vesAgents[VIM] = agent()));
+  watch.configured(VIM);
+  await waitFor(() => sent.length === 1, 'the onset');
+  expect(names()).toEqual(['Fault_MultiCloud_VIMUnreachable']);
+  expect(JSON.parse(sent[0].json).commonEventHeader.startEpochMicrosec).toBe(since.getTime() * 1000);
+  watch.configured(VIM); // replaced again, the alarm open: no second onset
+  await sleep(150);
+  expect(sent).toHaveLength(1);
+});
+
+it('configured() of a reachable VIM, or one still within the threshold, sends nothing early', async () => {
+  const { sent, watch } = setup();
+  watch.configured(VIM);
+  watch.statusChanged(VIM, up());
+  watch.configured(VIM);
+  await sleep(150);
+  expect(sent).toEqual([]);
+  const since = new Date();
+  watch.statusChanged(VIM, down(since));
+  watch.configured(VIM);
+  await waitFor(() => sent.length === 1, 'the onset');
+  expect(Date.now() - since.getTime()).toBeGreaterThanOrEqual(95);
+});

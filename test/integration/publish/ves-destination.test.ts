@@ -78,7 +78,7 @@ describe('against dmaap-dev as the collector', () => {
     const d = destination({ endpoint: `${url}/eventListener/v7` });
     const bad = JSON.stringify({ commonEventHeader: { domain: 'fault' } });
     await expect(d.send({ topic: 'vio-1', json: bad })).rejects.toMatchObject({
-      name: 'RelayError', code: 'VES_REJECTED', message: expect.stringMatching(/HTTP 400: .*event\/commonEventHeader\/eventId is required/),
+      name: 'RelayError', code: 'VES_REJECTED', message: expect.stringMatching(/HTTP 400: .*event\.commonEventHeader\.eventId is required/),
     });
     expect(d.health().ok).toBe(true);
   });

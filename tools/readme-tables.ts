@@ -3,18 +3,22 @@
  * the error catalogue, the metrics), so the manual cannot drift: `npm run docs` rewrites them
  * and test/unit/docs/readme-sync.test.ts fails when the README differs.
  */
-import { configSchema } from '../src/config/schema.js';
+import { configSchema, KEY_ALIASES } from '../src/config/schema.js';
 import { ERRORS } from '../src/errors.js';
 import { createRelayMetrics, METRIC_PREFIX } from '../src/daemon/metrics.js';
 import { FILE_SUFFIX } from '../src/config/secret-files.js';
 
 interface Leaf { doc: string; default: unknown; env?: string; sensitive?: boolean }
 
+const FILE_KEY = new Map(Object.entries(KEY_ALIASES).map(([file, schema]) => [schema, file]));
+
+/** Every config key as a config file writes it, with its schema entry. */
 function leaves(node: Record<string, unknown>, prefix = ''): [string, Leaf][] {
   return Object.entries(node).flatMap(([k, v]) => {
-    const key = prefix ? `${prefix}.${k}` : k;
+    const schemaKey = prefix ? `${prefix}.${k}` : k;
+    const key = FILE_KEY.get(schemaKey) ?? schemaKey;
     const o = v as Record<string, unknown>;
-    return 'doc' in o && 'default' in o ? [[key, o as unknown as Leaf] as [string, Leaf]] : leaves(o, key);
+    return 'doc' in o && 'default' in o ? [[key, o as unknown as Leaf] as [string, Leaf]] : leaves(o, schemaKey);
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import convict from 'convict';
-import { configSchema } from './schema.js';
+import { configSchema, KEY_ALIASES } from './schema.js';
 import { withSecretFiles } from './secret-files.js';
 import { redactDeep, redactText } from '../util/redact.js';
 import { RelayError } from '../errors.js';
@@ -55,6 +55,28 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (e) {
     throw new RelayError('CONFIG_INVALID', `config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** The file's key names onto the schema's (KEY_ALIASES), in place; a schema name written in the file stays and is refused as unknown. */
+function toSchemaKeys(cfg: Record<string, unknown>): Record<string, unknown> {
+  for (const [fileKey, schemaKey] of Object.entries(KEY_ALIASES)) {
+    const [group, name] = fileKey.split('.') as [string, string];
+    const node = cfg[group];
+    if (!node || typeof node !== 'object' || Array.isArray(node) || !(name in node)) continue;
+    const n = node as Record<string, unknown>;
+    const target = schemaKey.split('.')[1]!;
+    if (target in n) continue;
+    n[target] = n[name];
+    delete n[name];
+  }
+  return cfg;
+}
+
+/** The schema's key names back to the file's, in a message. */
+function toFileKeys(line: string): string {
+  let out = line;
+  for (const [fileKey, schemaKey] of Object.entries(KEY_ALIASES)) out = out.split(schemaKey).join(fileKey);
+  return out;
 }
 
 /** convict's messages, one per line, each naming the key and saying what to do. */
@@ -129,7 +151,7 @@ function orphanProblems(vims: unknown, subscriptions: unknown): string[] {
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): RelayConfig {
   // <VAR>_FILE and systemd credentials become <VAR> (src/config/secret-files.ts).
   const withSecrets = withSecretFiles(env);
-  const fromFile = file === undefined ? undefined : readConfigFile(file);
+  const fromFile = file === undefined ? undefined : toSchemaKeys(readConfigFile(file));
   const sources = envSources(withSecrets);
   const checked = checkSources(fromFile, withSecrets);
   const problems = [...checked.problems];
@@ -140,15 +162,22 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   } catch (e) {
     problems.push(...explain((e as Error).message).map((l) => attribute(l, sources)));
   }
-  const cfg = c.getProperties() as unknown as RelayConfig;
+  const cfg = withFileKeys(c.getProperties() as unknown as RelayConfig);
   problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin), ...kafkaConfigProblems(cfg.kafka), ...sinkProblems(cfg));
-  if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(l)).join('\n'));
+  if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(toFileKeys(l))).join('\n'));
   return cfg;
 }
 
 /** Warnings that do not stop the daemon (an unknown VIM_EVENT_RELAY_* variable): for stderr or the log. */
 export function configWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
   return unknownEnvWarnings(env);
+}
+
+/** RelayConfig speaks the file's names: sinks.default. */
+function withFileKeys(cfg: RelayConfig): RelayConfig {
+  const raw = cfg as unknown as { sinks: { defaultSink?: 'dmaap' | 'kafka'; default?: 'dmaap' | 'kafka' } };
+  if (raw.sinks.defaultSink !== undefined) raw.sinks = { default: raw.sinks.defaultSink };
+  return cfg;
 }
 
 /** The effective config with every secret masked: for check-config and the start-up log. */

@@ -25,6 +25,8 @@ convict.addFormat({
   name: 'kafka-brokers',
   validate: (v: unknown) => {
     if (!Array.isArray(v) || !v.every((b) => typeof b === 'string')) throw new Error('must be a list of host:port (env: comma-separated)');
+    // Empty: Kafka is off (a subscription naming sink "kafka" is then refused).
+    if (v.length === 0) return;
     const problems = brokerProblems(v as string[]);
     if (problems.length) throw new Error(problems.map((p) => p.replace(/^kafka\.brokers: /, '')).join('; '));
   },
@@ -58,6 +60,13 @@ const postgresUrl = (v: unknown) => {
   if (u.pathname.length < 2) throw new Error('must name the database, e.g. postgres://relay:secret@127.0.0.1:5432/relay');
 };
 
+/**
+ * Config-file keys whose schema key differs (convict reads a node with a "default" member as a
+ * leaf, so the file's "sinks.default" is the schema's "sinks.defaultSink"). Messages, the README
+ * and check-config show the file's name.
+ */
+export const KEY_ALIASES: Readonly<Record<string, string>> = { 'sinks.default': 'sinks.defaultSink' };
+
 export const configSchema = {
   admin: {
     host: { doc: 'Address the admin HTTP port binds to.', format: String, default: '127.0.0.1', env: 'VIM_EVENT_RELAY_ADMIN_HOST' },
@@ -74,7 +83,8 @@ export const configSchema = {
     timeoutMs: { doc: 'Per-request timeout; a request past it is retried.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.timeoutMs, env: 'VIM_EVENT_RELAY_DMAAP_TIMEOUT_MS' },
   },
   sinks: {
-    default: { doc: 'Where a subscription that names no sink publishes: dmaap (Message Router) or kafka.', format: ['dmaap', 'kafka'], default: 'dmaap', env: 'VIM_EVENT_RELAY_SINKS_DEFAULT' },
+    // Written "sinks.default" in a config file (keyAliases below): convict cannot have a key named "default".
+    defaultSink: { doc: 'Where a subscription that names no sink publishes: dmaap (Message Router) or kafka.', format: ['dmaap', 'kafka'], default: 'dmaap', env: 'VIM_EVENT_RELAY_SINKS_DEFAULT' },
   },
   publish: {
     batchMaxMessages: { doc: 'Most messages in one POST to a topic.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.batchMaxMessages, env: 'VIM_EVENT_RELAY_PUBLISH_BATCH_MAX_MESSAGES' },
@@ -86,7 +96,7 @@ export const configSchema = {
     maxRetryMs: { doc: 'Dead-letter a message that has kept failing this long (DMAAP_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: PUBLISHER_DEFAULTS.maxRetryMs, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_RETRY_MS' },
   },
   kafka: {
-    brokers: { doc: 'Kafka bootstrap brokers, host:port (ONAP: onap-strimzi-kafka-bootstrap:9092 for SCRAM, :9093 for mutual TLS); env comma-separated.', format: 'kafka-brokers', default: ['127.0.0.1:9092'], env: 'VIM_EVENT_RELAY_KAFKA_BROKERS' },
+    brokers: { doc: 'Kafka bootstrap brokers, host:port (ONAP: onap-strimzi-kafka-bootstrap:9092 for SCRAM, :9093 for mutual TLS); env comma-separated; empty = no Kafka sink.', format: 'kafka-brokers', default: [] as string[], env: 'VIM_EVENT_RELAY_KAFKA_BROKERS' },
     clientId: { doc: 'Kafka client.id (shows in broker logs and quotas).', format: String, default: KAFKA_DEFAULTS.clientId, env: 'VIM_EVENT_RELAY_KAFKA_CLIENT_ID' },
     sasl: {
       mechanism: { doc: 'SASL mechanism: plain, scram-sha-256, scram-sha-512 (Strimzi KafkaUser scram-sha-512); empty = no SASL.', format: SASL_MECHANISMS as unknown as string[], default: '', env: 'VIM_EVENT_RELAY_KAFKA_SASL_MECHANISM' },

@@ -25,13 +25,18 @@ function refusal(content: unknown, env: NodeJS.ProcessEnv = {}): string {
 const JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="vim-event-relay" password="Kp4ssw0rd-x";';
 
 describe('kafka.* config', () => {
-  it('defaults: one local broker, no SASL, no TLS, the destination defaults', () => {
+  it('defaults: no broker (Kafka off), no SASL, no TLS, the destination defaults', () => {
     const k = loadConfig(undefined, {}).kafka;
-    expect(k.brokers).toEqual(['127.0.0.1:9092']);
+    expect(k.brokers).toEqual([]);
     expect(k.sasl).toEqual({ mechanism: '', username: '', password: '', jaasConfig: '' });
     expect(k.ssl).toEqual({ enabled: false, caFile: '', certFile: '', keyFile: '' });
     expect(k.batchMaxMessages).toBe(KAFKA_DEFAULTS.batchMaxMessages);
     expect(k.maxRetryMs).toBe(0);
+  });
+
+  it('refuses a kafka sink while kafka.brokers is empty, naming both keys', () => {
+    expect(() => loadConfig(undefined, { VIM_EVENT_RELAY_SINKS_DEFAULT: 'kafka' })).toThrow(/sinks\.default \(VIM_EVENT_RELAY_SINKS_DEFAULT\) is "kafka" but kafka\.brokers is empty; set kafka\.brokers \(VIM_EVENT_RELAY_KAFKA_BROKERS\)/);
+    expect(loadConfig(undefined, { VIM_EVENT_RELAY_SINKS_DEFAULT: 'kafka', VIM_EVENT_RELAY_KAFKA_BROKERS: 'k:9092' }).sinks.default).toBe('kafka');
   });
 
   it('takes a comma-separated broker list, SCRAM from JAAS_CONFIG and TLS from the env', () => {
@@ -73,5 +78,24 @@ describe('kafka.* config', () => {
     const plain = loadConfig(file({ kafka: { sasl: { mechanism: 'plain', username: 'u', password: 'pl41n-pw' } } }), {});
     expect(JSON.stringify(redactedConfig(plain))).not.toContain('pl41n-pw');
     expect(kafkaSecrets(plain.kafka)).toEqual(['pl41n-pw']);
+  });
+});
+
+describe('sinks.default as a config file writes it', () => {
+  const file = (body: unknown): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ver-sinks-'));
+    const f = path.join(dir, 'config.json');
+    writeFileSync(f, JSON.stringify(body));
+    return f;
+  };
+
+  it('reads {"sinks": {"default": "kafka"}} and answers it under the same name', () => {
+    const cfg = loadConfig(file({ sinks: { default: 'kafka' }, kafka: { brokers: ['k:9092'] } }), {});
+    expect(cfg.sinks).toEqual({ default: 'kafka' });
+  });
+
+  it('names sinks.default (never the schema\'s inner name) when the value is wrong', () => {
+    expect(() => loadConfig(file({ sinks: { default: 'kafak' } }), {})).toThrow(/^sinks\.default: must be one of the possible values: \["dmaap","kafka"\]$/m);
+    expect(() => loadConfig(file({ sinks: { default: 'kafak' } }), {})).not.toThrow(/defaultSink/);
   });
 });

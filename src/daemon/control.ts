@@ -1,6 +1,7 @@
 /**
  * What the admin HTTP port may ask of the running daemon. The admin room speaks only this
- * interface; the daemon implements it. Every VimView is already redacted (no passwords).
+ * interface; the daemon's ControlPlane (control-plane.ts) implements it. Every VimView is
+ * already redacted (no passwords).
  */
 import type { Registry } from 'prom-client';
 import type { VimSpec } from '../config/vim.js';

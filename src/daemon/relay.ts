@@ -1,12 +1,9 @@
 /**
- * The daemon's lifecycle: owns the store, the destinations, the pipeline, the VIM catalogue
- * and the admin port, and is the only place that knows the start and stop order. The admin
- * API's changes are the catalogue's; this class only answers RelayControl by delegating.
+ * The daemon's lifecycle: builds the store, the destinations, the pipeline, the VIM catalogue,
+ * the control plane and the admin port, and is the only place that knows the start and stop
+ * order. What the admin port asks is the ControlPlane's (src/daemon/control-plane.ts).
  */
-import type { Registry } from 'prom-client';
 import type { RelayConfig } from '../config/load.js';
-import type { VimConfig, VimSpec } from '../config/vim.js';
-import type { Subscription } from '../filter/types.js';
 import { RelayError } from '../errors.js';
 import { DmaapPublisher } from '../publish/publisher.js';
 import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
@@ -16,30 +13,28 @@ import { openStore, storeLocation } from '../store/open.js';
 import type { RelayStore } from '../store/store.js';
 import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
-import { redactTransportUrl } from '../transport/transport-url.js';
 import { retireQueue } from '../transport/retire.js';
 import type { Logger } from '../util/logger.js';
-import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
+import { ControlPlane } from './control-plane.js';
 import { Pipeline } from './pipeline.js';
 import { ComputeNodeTracker } from '../steps/compute-nodes.js';
 import { MetricsObserver } from './observer.js';
 import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 import { VimCatalogue } from './vim-catalogue.js';
 import { createVesAgent, type VesAgent } from '../ves/index.js';
-import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
 import { vesStep } from '../steps/ves.js';
 
 type AdminServer = ReturnType<typeof createAdminServer>;
 
-export class Relay implements RelayControl {
+export class Relay {
   private readonly observer = new MetricsObserver();
   private readonly destinations: Destination[];
   private readonly ves: VesAgent;
   private readonly catalogue: VimCatalogue;
   private admin?: AdminServer;
   private store?: RelayStore;
+  private readonly control: ControlPlane;
   private unwatchStore?: () => void;
-  private stopping = false;
   /** The admin port's URL once listening. */
   adminUrl = '';
 
@@ -74,10 +69,13 @@ export class Relay implements RelayControl {
       onStatus: (vimId, change) => this.ves.vimWatch.statusChanged(vimId, change),
       onRemoved: (vimId) => this.ves.vimWatch.forget(vimId),
     }, this.observer, log);
+    this.control = new ControlPlane({
+      catalogue: this.catalogue, store: () => this.store, vesAgents: this.ves.agents, metrics: this.observer.registry, destinations: this.destinations,
+    });
   }
 
-  get metrics(): Registry {
-    return this.observer.registry;
+  private get stopping(): boolean {
+    return this.control.stopping;
   }
 
   /** Open the store, listen on the admin port, start every VIM's listener. */
@@ -93,7 +91,7 @@ export class Relay implements RelayControl {
       if (kinds.includes('vims') && !this.stopping) void this.catalogue.reconcile();
     });
     if (this.stopping) return;
-    this.admin = createAdminServer(this, { ...this.cfg.admin, logger: this.log });
+    this.admin = createAdminServer(this.control, { ...this.cfg.admin, logger: this.log });
     this.adminUrl = (await this.admin.listen()).url;
     this.log.info('admin port listening', { url: this.adminUrl });
     if (this.stopping) return;
@@ -107,7 +105,7 @@ export class Relay implements RelayControl {
    */
   async stop(): Promise<void> {
     if (this.stopping) return;
-    this.stopping = true;
+    this.control.beginStopping();
     const deadline = Date.now() + this.cfg.shutdown.timeoutMs;
     const awaiting = Object.fromEntries(this.destinations.map((d) => [d.name, d.pending()]));
     this.log.info('shutting down: no new notifications taken; finishing those in flight', { timeoutMs: this.cfg.shutdown.timeoutMs, awaiting });
@@ -128,79 +126,5 @@ export class Relay implements RelayControl {
   private requireStore(): RelayStore {
     if (!this.store) throw new RelayError('INTERNAL', 'the daemon has not started');
     return this.store;
-  }
-
-  private view(v: VimConfig): VimView {
-    return { ...v, transportUrl: redactTransportUrl(v.transportUrl) };
-  }
-
-  listVims(): VimView[] {
-    return this.catalogue.vims().map((v) => this.view(v));
-  }
-
-  getVim(id: string): VimStatusView | undefined {
-    const found = this.catalogue.vim(id);
-    if (!found) return undefined;
-    const s = found.status;
-    return { ...this.view(found.vim), status: s?.status ?? 'PENDING', statusSince: (s?.since ?? new Date()).toISOString(), ...(s?.reason ? { statusReason: s.reason } : {}) };
-  }
-
-  async putVim(id: string, body: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimView }> {
-    const { created, vim } = await this.catalogue.putVim(id, body);
-    return { created, vim: this.view(vim) };
-  }
-
-  deleteVim(id: string, opts: { purge?: boolean } = {}): Promise<boolean> {
-    return this.catalogue.deleteVim(id, opts.purge ?? false);
-  }
-
-  listSubscriptions(vimId?: string): Subscription[] {
-    return this.catalogue.subscriptions(vimId);
-  }
-
-  getSubscription(id: string): Subscription | undefined {
-    return this.catalogue.subscription(id);
-  }
-
-  putSubscription(id: string, body: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }> {
-    return this.catalogue.putSubscription(id, body);
-  }
-
-  deleteSubscription(id: string): Promise<boolean> {
-    return this.catalogue.deleteSubscription(id);
-  }
-
-  async recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined> {
-    if (!this.catalogue.vim(vimId)) return undefined;
-    if (this.cfg.store.url) return this.requireStore().queryRecent(vimId, states);
-    return this.catalogue.running.get(vimId)?.state.recent.query(states) ?? [];
-  }
-
-  getVesAgent(vimId: string): VesAgentView | undefined {
-    return this.ves.agents.get(vimId);
-  }
-
-  putVesAgent(vimId: string, config: VesAgentConfigInput): Promise<VesAgentView> {
-    return this.ves.agents.put(vimId, config);
-  }
-
-  deleteVesAgent(vimId: string): Promise<boolean> {
-    return this.ves.agents.delete(vimId);
-  }
-
-  readiness(): Readiness {
-    const reasons: string[] = [];
-    if (this.stopping) reasons.push('shutting down');
-    for (const [id, r] of this.catalogue.running) {
-      const s = r.status;
-      if (s.status !== 'REACHABLE') reasons.push(`vim ${id}: ${s.status} since ${s.since.toISOString()}${s.reason ? ` (${s.reason})` : ''}`);
-    }
-    const store = this.store?.health();
-    if (store && !store.ok) reasons.push(`store: ${store.reason ?? 'unreachable'} since ${store.since}; relaying goes on, admin changes answer 503`);
-    for (const d of this.destinations) {
-      const h = d.health();
-      if (!h.ok) reasons.push(`${d.name}: failing since ${h.since.toISOString()}${h.reason ? ` (${h.reason})` : ''}`);
-    }
-    return { ready: reasons.length === 0, reasons };
   }
 }

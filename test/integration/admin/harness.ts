@@ -1,24 +1,73 @@
-/** Starts the admin server on 127.0.0.1 (a free port) over a FakeControl, for real-HTTP tests. */
-import { createAdminServer, type AdminServer } from '../../../src/admin/server.js';
-import { createLogger, type Logger } from '../../../src/util/logger.js';
-import { FakeControl } from '../../helpers/fake-control.js';
+/**
+ * Starts the admin server on 127.0.0.1 (a free port) over the daemon's real ControlPlane: a
+ * real VimCatalogue and Pipeline over a FileStore in a temp dir, the real VES agent registry and
+ * MetricsObserver. Only the edges are scripted: each VIM's listener (through the catalogue's
+ * listenerFactory, so no broker is needed and a test can report a status or hand over a
+ * notification) and the DMaaP destination (whose health a test can set).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { createAdminServer, type AdminServer } from '../../../src/admin/server.js';
+import type { VimConfig } from '../../../src/config/vim.js';
+import { ControlPlane } from '../../../src/daemon/control-plane.js';
+import { MetricsObserver } from '../../../src/daemon/observer.js';
+import { Pipeline } from '../../../src/daemon/pipeline.js';
+import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
+import { FileStore } from '../../../src/store/file-store.js';
+import type { RelayStore } from '../../../src/store/store.js';
+import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
+import { createLogger, type Logger } from '../../../src/util/logger.js';
+import { VesAgentRegistry } from '../../../src/ves/agents.js';
+import { ScriptedDestination } from '../../helpers/scripted-destination.js';
+import { ScriptedListener } from '../../helpers/scripted-listener.js';
+
+/** check_vim_status window per VIM, as recent.windowSize. */
+export const WINDOW = 100;
 
 export interface Harness {
   readonly url: string;
-  readonly control: FakeControl;
+  readonly control: ControlPlane;
+  readonly catalogue: VimCatalogue;
+  readonly store: RelayStore;
+  readonly observer: MetricsObserver;
+  readonly dmaap: ScriptedDestination;
   readonly server: AdminServer;
-  /** Everything the server logged, one JSON line each. */
+  /** Every listener the catalogue started, in order. */
+  readonly listeners: readonly ScriptedListener[];
+  /** The listener of VIM `vimId` started last; throws when it has none. */
+  listener(vimId: string): ScriptedListener;
+  /** Everything the server and the daemon's parts logged, one JSON line each. */
   readonly logLines: () => string[];
   close(): Promise<void>;
 }
 
-export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: number; control?: FakeControl } = {}): Promise<Harness> {
-  const control = opts.control ?? new FakeControl();
+export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: number } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'admin-harness-'));
   const stream = new PassThrough();
   let log = '';
   stream.on('data', (b: Buffer) => (log += b.toString()));
   const logger: Logger = createLogger({ level: 'debug', format: 'json', stream });
+  const { store } = await FileStore.open(join(dir, 'state.json'), { vims: [], subscriptions: [] }, WINDOW);
+  const observer = new MetricsObserver();
+  const dmaap = new ScriptedDestination();
+  observer.watchDestinations([dmaap]);
+  const pipeline = new Pipeline({
+    destinations: { dmaap }, defaultSink: 'dmaap', subscriptions: () => store.get().subscriptions, observer, logger, maxBodyBytes: 1 << 20,
+  });
+  const listeners: ScriptedListener[] = [];
+  const catalogue = new VimCatalogue(() => store, pipeline, {
+    transport: DEFAULT_TRANSPORT_OPTIONS, dedupeWindow: 100, recentWindow: WINDOW, drainTimeoutMs: 1000, defaultSink: 'dmaap', sinks: new Set(['dmaap']),
+    listenerFactory: (vim: VimConfig) => {
+      const l = new ScriptedListener(vim);
+      listeners.push(l);
+      return l;
+    },
+  }, observer, logger);
+  const control = new ControlPlane({
+    catalogue, store: () => store, vesAgents: new VesAgentRegistry(() => store), metrics: observer.registry, destinations: [dmaap],
+  });
   const server = createAdminServer(control, {
     host: '127.0.0.1',
     port: 0,
@@ -27,7 +76,21 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
     logger,
   });
   const { url } = await server.listen();
-  return { url, control, server, logLines: () => log.split('\n').filter(Boolean), close: () => server.close() };
+  const listener = (vimId: string): ScriptedListener => {
+    const l = listeners.filter((x) => x.vimId === vimId).at(-1);
+    if (!l) throw new Error(`no listener was started for VIM ${vimId}`);
+    return l;
+  };
+  return {
+    url, control, catalogue, store, observer, dmaap, server, listeners, listener,
+    logLines: () => log.split('\n').filter(Boolean),
+    async close() {
+      await server.close();
+      await catalogue.closeAll();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Answer {

@@ -1,12 +1,16 @@
+/** Health, readiness and metrics over the daemon's ControlPlane, fed by scripted listeners and a scripted DMaaP. */
+import { jest } from '@jest/globals';
 import { RelayError } from '../../../src/errors.js';
-import { FakeControl } from '../../helpers/fake-control.js';
-import { call, startAdmin, type Harness } from './harness.js';
+import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
+import { waitFor } from '../../helpers/wait.js';
+import { call, startAdmin, VIM, type Harness } from './harness.js';
 
 let h: Harness;
 beforeEach(async () => {
   h = await startAdmin();
 });
 afterEach(async () => {
+  jest.restoreAllMocks();
   await h.close();
 });
 
@@ -16,68 +20,84 @@ it('GET /healthz answers 200 {"status":"ok"}', async () => {
   expect(a.json).toEqual({ status: 'ok' });
 });
 
-it('GET /readyz answers 200 when ready, 503 with the reasons when not', async () => {
+it('GET /readyz answers 200 when ready, 503 with the reasons when not: listeners, destinations, shutting down', async () => {
   const ok = await call(h.url, 'GET', '/readyz');
   expect(ok.status).toBe(200);
   expect(ok.json).toEqual({ status: 'ready', reasons: [] });
-  h.control.setReadiness({ ready: false, reasons: ['vim vio-1: UNREACHABLE since 2024-05-01T10:00:00.000Z', 'DMaaP did not answer'] });
+  await call(h.url, 'PUT', '/api/v1/vims/vio-1', { body: VIM });
+  // A listener that has not connected yet is not ready.
+  expect((await call(h.url, 'GET', '/readyz')).json).toEqual({ status: 'not ready', reasons: ['vim vio-1: PENDING since 1970-01-01T00:00:00.000Z'] });
+  h.listener('vio-1').report({ status: 'REACHABLE', since: new Date('2024-05-01T09:00:00Z') });
+  expect((await call(h.url, 'GET', '/readyz')).status).toBe(200);
+  h.listener('vio-1').report({ status: 'UNREACHABLE', since: new Date('2024-05-01T10:00:00Z'), reason: 'connect ECONNREFUSED 10.0.0.5:5672' });
+  h.dmaap.healthNow = { ok: false, since: new Date('2024-05-01T10:00:05Z'), reason: 'DMaaP did not answer' };
   const not = await call(h.url, 'GET', '/readyz');
   expect(not.status).toBe(503);
-  expect(not.json).toEqual({ status: 'not ready', reasons: ['vim vio-1: UNREACHABLE since 2024-05-01T10:00:00.000Z', 'DMaaP did not answer'] });
+  expect(not.json).toEqual({
+    status: 'not ready',
+    reasons: ['vim vio-1: UNREACHABLE since 2024-05-01T10:00:00.000Z (connect ECONNREFUSED 10.0.0.5:5672)', 'dmaap: failing since 2024-05-01T10:00:05.000Z (DMaaP did not answer)'],
+  });
+  h.listener('vio-1').report({ status: 'REACHABLE', since: new Date('2024-05-01T10:01:00Z') });
+  h.dmaap.healthNow = { ok: true, since: new Date('2024-05-01T10:01:00Z') };
+  expect((await call(h.url, 'GET', '/readyz')).status).toBe(200);
+  h.control.beginStopping();
+  const stopping = await call(h.url, 'GET', '/readyz');
+  expect(stopping.status).toBe(503);
+  expect(stopping.json).toEqual({ status: 'not ready', reasons: ['shutting down'] });
 });
 
 it('readiness reasons are redacted too', async () => {
-  h.control.setReadiness({ ready: false, reasons: ['vim vio-1: connect to amqp://nova:hunter22@10.0.0.5:5672/ refused'] });
+  await call(h.url, 'PUT', '/api/v1/vims/vio-1', { body: VIM });
+  h.listener('vio-1').report({ status: 'UNREACHABLE', since: new Date('2024-05-01T10:00:00Z'), reason: 'connect to amqp://nova:hunter22@10.0.0.5:5672/ refused' });
   const a = await call(h.url, 'GET', '/readyz');
   expect(a.text).not.toContain('hunter22');
-  expect(a.json).toMatchObject({ reasons: ['vim vio-1: connect to amqp://nova:***@10.0.0.5:5672/ refused'] });
+  expect(a.json).toMatchObject({ reasons: ['vim vio-1: UNREACHABLE since 2024-05-01T10:00:00.000Z (connect to amqp://nova:***@10.0.0.5:5672/ refused)'] });
 });
 
-it('GET /metrics answers the registry in Prometheus text format', async () => {
-  const m = h.control.relayMetrics;
-  m.notificationsConsumed.inc({ vim: 'vio-1' }, 3);
-  m.notificationsPublished.inc({ vim: 'vio-1', topic: 'VIM_VM_EVENTS' });
-  m.publishLatency.observe({ topic: 'VIM_VM_EVENTS' }, 0.02);
-  m.vimConnected.set({ vim: 'vio-1' }, 1);
+it('GET /metrics answers the registry in Prometheus text format, fed by what the daemon did', async () => {
+  await call(h.url, 'PUT', '/api/v1/vims/vio-1', { body: VIM });
+  await call(h.url, 'PUT', '/api/v1/subscriptions/s1', { body: { vimId: 'vio-1', states: ['POWER_OFF'], topic: 'VIM_VM_EVENTS' } });
+  const listener = h.listener('vio-1');
+  listener.report({ status: 'REACHABLE', since: new Date() });
+  const sample = expandVersioned('instance-power_off-end.json');
+  const taken = [1, 2, 3].map((n) => listener.deliver(JSON.stringify(toWireV2(sample, { messageId: `m-metrics-${n}` }))));
+  await waitFor(() => taken.every((d) => d.settled.length > 0), 'three notifications settled', 2000);
+  expect(taken.map((d) => d.settled)).toEqual([[{ kind: 'ack' }], [{ kind: 'ack' }], [{ kind: 'ack' }]]);
+  expect(h.dmaap.calls.map((r) => r.topic)).toEqual(['VIM_VM_EVENTS', 'VIM_VM_EVENTS', 'VIM_VM_EVENTS']);
   const a = await call(h.url, 'GET', '/metrics');
   expect(a.status).toBe(200);
   expect(a.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
   expect(a.text).toContain('vim_event_relay_notifications_consumed_total{vim="vio-1"} 3');
-  expect(a.text).toContain('vim_event_relay_notifications_published_total{vim="vio-1",topic="VIM_VM_EVENTS"} 1');
-  expect(a.text).toContain('vim_event_relay_publish_latency_seconds_bucket{le="0.025",topic="VIM_VM_EVENTS"} 1');
+  expect(a.text).toContain('vim_event_relay_notifications_published_total{vim="vio-1",destination="dmaap",topic="VIM_VM_EVENTS"} 3');
+  expect(a.text).toContain('vim_event_relay_publish_latency_seconds_count{destination="dmaap",topic="VIM_VM_EVENTS"} 3');
   expect(a.text).toContain('vim_event_relay_vim_connected{vim="vio-1"} 1');
+  expect(a.text).toContain('vim_event_relay_destination_up{destination="dmaap"} 1');
   expect(a.text).toContain('process_cpu_user_seconds_total');
 });
 
 describe('failures inside the daemon', () => {
-  class Failing extends FakeControl {
-    override async deleteVim(): Promise<boolean> {
-      throw new Error('disk full writing /var/lib/relay/state.json with rabbit://u:leaked@h/');
-    }
-    override async deleteSubscription(): Promise<boolean> {
-      throw new RelayError('STORE_CORRUPT', 'store file /x cannot be used');
-    }
-  }
-  let f: Harness;
+  // A full disk and a corrupt store file cannot be had on demand: the store's write fails as they would.
   beforeEach(async () => {
-    f = await startAdmin({ control: new Failing() });
-  });
-  afterEach(async () => {
-    await f.close();
+    await call(h.url, 'PUT', '/api/v1/vims/vio-1', { body: VIM });
+    await call(h.url, 'PUT', '/api/v1/subscriptions/s', { body: { vimId: 'vio-1', states: ['CREATE'], topic: 'T' } });
   });
 
   it('an unexpected error is 500 INTERNAL without its details, which go to the log redacted', async () => {
-    const a = await call(f.url, 'DELETE', '/api/v1/vims/vio-1');
+    jest.spyOn(h.store, 'update').mockRejectedValue(new Error('disk full writing /var/lib/relay/state.json with rabbit://u:leaked@h/'));
+    const a = await call(h.url, 'DELETE', '/api/v1/vims/vio-1');
     expect(a.status).toBe(500);
     expect(a.json).toEqual({ error: { code: 'INTERNAL', message: 'an unexpected error; the relay log has the details' } });
-    const logged = f.logLines().find((l) => l.includes('admin request failed'));
+    const logged = h.logLines().find((l) => l.includes('admin request failed'));
     expect(logged).toContain('disk full');
     expect(logged).not.toContain('leaked');
+    expect(h.store.get().vims.map((v) => v.id)).toEqual(['vio-1']);
   });
 
   it('a RelayError answers its catalogue status and code', async () => {
-    const a = await call(f.url, 'DELETE', '/api/v1/subscriptions/s');
+    jest.spyOn(h.store, 'update').mockRejectedValue(new RelayError('STORE_CORRUPT', 'store file /x cannot be used'));
+    const a = await call(h.url, 'DELETE', '/api/v1/subscriptions/s');
     expect(a.status).toBe(500);
     expect(a.json).toEqual({ error: { code: 'STORE_CORRUPT', message: 'store file /x cannot be used' } });
+    expect(h.store.get().subscriptions.map((x) => x.id)).toEqual(['s']);
   });
 });

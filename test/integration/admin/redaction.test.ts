@@ -32,7 +32,8 @@ it('no answer to any route contains the password', async () => {
   expect(badScheme.json).toMatchObject({ error: { message: expect.stringContaining('"http://nova:***@h/" does not match') } });
   const badPort = await record('PUT', '/api/v1/vims/vio-2', { body: { transportUrl: `rabbit://nova:${PASSWORD}@h:70000/` } });
   expect(badPort.status).toBe(400);
-  expect(badPort.json).toMatchObject({ error: { message: expect.stringContaining('rabbit://nova:***@h:70000/') } });
+  // The transport_url parser names the part that is wrong, never the URL.
+  expect(badPort.json).toEqual({ error: { code: 'VALIDATION_FAILED', message: 'body.transportUrl: port "70000" of host h is not a number from 1 to 65535' } });
   const wrongType = await record('PUT', '/api/v1/vims/vio-2', { body: { transportUrl: URL_WITH_PASSWORD, topics: URL_WITH_PASSWORD } });
   expect(wrongType.json).toMatchObject({ error: { message: 'body.topics must be an array (got "rabbit://nova:***@10.0.0.5:5672/")' } });
   await record('PUT', '/api/v1/vims/vio-2', { raw: `{"transportUrl": "${URL_WITH_PASSWORD}"` });

@@ -44,10 +44,25 @@ describe('/api/v1/vims', () => {
     expect((list.json as { id: string }[]).map((v) => v.id)).toEqual(['vio-1']);
   });
 
-  it('hands the daemon the body without id, unchanged', async () => {
+  it('stores the body as given (defaults not written in) and starts its listener with the defaults applied', async () => {
     await put('vio-1', { ...VIM, id: 'vio-1', exchangeDurable: true });
-    const c = h.control.calls.find((x) => x.method === 'putVim')!;
-    expect(c.args).toEqual(['vio-1', { ...VIM, exchangeDurable: true }]);
+    expect(h.store.get().vims).toEqual([{ id: 'vio-1', ...VIM, exchangeDurable: true }]);
+    expect(h.listeners).toHaveLength(1);
+    expect(h.listener('vio-1').calls).toEqual(['start']);
+    expect(h.listener('vio-1').vim).toMatchObject({ id: 'vio-1', transportUrl: VIM.transportUrl, exchange: 'nova', exchangeDurable: true, queue: 'vim-event-relay.vio-1' });
+  });
+
+  it('restarts the listener only when the VIM changed, and stops it on DELETE', async () => {
+    await put('vio-1', VIM);
+    expect((await put('vio-1', { ...VIM, exchange: 'nova' })).status).toBe(200); // the default, spelt out
+    expect(h.listeners).toHaveLength(1);
+    expect((await put('vio-1', { ...VIM, queue: 'q-new' })).status).toBe(200);
+    expect(h.listeners).toHaveLength(2);
+    expect(h.listeners[0].calls).toEqual(['start', 'stopConsuming', 'close']);
+    expect(h.listener('vio-1').vim.queue).toBe('q-new');
+    expect((await call(h.url, 'DELETE', '/api/v1/vims/vio-1')).status).toBe(204);
+    expect(h.listeners[1].calls).toEqual(['start', 'stopConsuming', 'close']);
+    expect(h.catalogue.running.size).toBe(0);
   });
 
   it('GET one answers the VIM with its listener status', async () => {
@@ -55,10 +70,15 @@ describe('/api/v1/vims', () => {
     const pending = await call(h.url, 'GET', '/api/v1/vims/vio-1');
     expect(pending.status).toBe(200);
     expect(pending.json).toMatchObject({ id: 'vio-1', status: 'PENDING', statusSince: '1970-01-01T00:00:00.000Z' });
+    expect(pending.json).not.toHaveProperty('statusReason');
     const since = new Date('2024-05-01T10:00:00Z');
-    h.control.setStatus('vio-1', { status: 'UNREACHABLE', since, reason: 'connect ECONNREFUSED 10.0.0.5:5672' });
+    h.listener('vio-1').report({ status: 'UNREACHABLE', since, reason: 'connect ECONNREFUSED 10.0.0.5:5672' });
     const down = await call(h.url, 'GET', '/api/v1/vims/vio-1');
     expect(down.json).toMatchObject({ status: 'UNREACHABLE', statusSince: since.toISOString(), statusReason: 'connect ECONNREFUSED 10.0.0.5:5672' });
+    h.listener('vio-1').report({ status: 'REACHABLE', since: new Date('2024-05-01T10:01:00Z') });
+    const up = await call(h.url, 'GET', '/api/v1/vims/vio-1');
+    expect(up.json).toMatchObject({ status: 'REACHABLE', statusSince: '2024-05-01T10:01:00.000Z' });
+    expect(up.json).not.toHaveProperty('statusReason');
   });
 
   it('DELETE answers 204, then 404; the VIM and its subscriptions are gone', async () => {
@@ -104,5 +124,7 @@ describe('/api/v1/vims', () => {
     expect(a.status).toBe(400);
     expect(a.json).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining(message) } });
     expect((await call(h.url, 'GET', '/api/v1/vims')).json).toEqual([]);
+    expect(h.store.get().vims).toEqual([]);
+    expect(h.listeners).toHaveLength(0);
   });
 });

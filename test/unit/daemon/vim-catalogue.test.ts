@@ -20,7 +20,7 @@ import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { waitFor } from '../../helpers/wait.js';
-import { ScriptedListener } from './scripted-listener.js';
+import { ScriptedListener } from '../../helpers/scripted-listener.js';
 
 const url = (port: number): string => `rabbit://guest:guest@127.0.0.1:${port}/`;
 const body = (port = 1, extra: Partial<VimSpec> = {}): Omit<VimSpec, 'id'> => ({ transportUrl: url(port), ...extra });

@@ -15,7 +15,7 @@ import type { ListenerStatusChange } from '../../../src/transport/types.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
-import { ScriptedListener } from './scripted-listener.js';
+import { ScriptedListener } from '../../helpers/scripted-listener.js';
 
 const noop = (): void => undefined;
 const observer: PipelineObserver = { consumed: noop, filtered: noop, published: noop, deadLettered: noop, duplicate: noop, inFlight: noop };

@@ -1,12 +1,12 @@
 /**
- * A VimListener a test drives (the runner's and the catalogue's unit tests): it hands over the
- * deliveries the test makes, records how each was settled, and answers stopConsuming() and
- * close() as scripted, including never (a broker that stopped reading the socket). The AMQP
- * listeners themselves are tested against RabbitMQ in test/integration.
+ * A VimListener a test drives (the runner's, the catalogue's and the admin routes' tests): it
+ * hands over the deliveries the test makes, records how each was settled, and answers
+ * stopConsuming() and close() as scripted, including never (a broker that stopped reading the
+ * socket). The AMQP listeners themselves are tested against RabbitMQ in test/integration.
  */
 import { EventEmitter } from 'node:events';
-import type { VimConfig } from '../../../src/config/vim.js';
-import type { DeadLetterReason, Delivery, ListenerStatusChange, VimListener } from '../../../src/transport/types.js';
+import type { VimConfig } from '../../src/config/vim.js';
+import type { DeadLetterReason, Delivery, ListenerStatusChange, VimListener } from '../../src/transport/types.js';
 
 export type Settlement = { kind: 'ack' } | { kind: 'requeue' } | { kind: 'dead'; reason: DeadLetterReason };
 

@@ -1,0 +1,138 @@
+/**
+ * What the admin port asks of the daemon (RelayControl), answered over the VIM catalogue, the
+ * store, the VES agent registry and the metrics registry. The changes themselves are the
+ * catalogue's and the registry's; this room only shapes what the API shows (transport URLs
+ * redacted, a VIM with its listener status), picks the check_vim_status window and judges
+ * readiness. It knows nothing of the start and stop order, which is the Relay's.
+ */
+import type { Registry } from 'prom-client';
+import type { VimConfig, VimSpec } from '../config/vim.js';
+import type { Subscription } from '../filter/types.js';
+import { RelayError } from '../errors.js';
+import type { Destination } from '../publish/destination.js';
+import type { RelayStore } from '../store/store.js';
+import { redactTransportUrl } from '../transport/transport-url.js';
+import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
+import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
+import type { VimCatalogue } from './vim-catalogue.js';
+
+/** What the control plane reads of the store: its engine picks the check_vim_status window. */
+export type ControlStore = Pick<RelayStore, 'engine' | 'health' | 'queryRecent'>;
+
+/** The VES agent configurations (VesAgentRegistry, src/ves/agents.ts). */
+export interface VesAgents {
+  get(vimId: string): VesAgentView | undefined;
+  put(vimId: string, config: VesAgentConfigInput): Promise<VesAgentView>;
+  delete(vimId: string): Promise<boolean>;
+}
+
+export interface ControlPlaneParts {
+  readonly catalogue: VimCatalogue;
+  /** undefined until the daemon has opened its store. */
+  readonly store: () => ControlStore | undefined;
+  readonly vesAgents: VesAgents;
+  readonly metrics: Registry;
+  /** Every destination whose health readiness reports. */
+  readonly destinations: readonly Destination[];
+}
+
+export class ControlPlane implements RelayControl {
+  private stoppingNow = false;
+
+  constructor(private readonly parts: ControlPlaneParts) {}
+
+  get metrics(): Registry {
+    return this.parts.metrics;
+  }
+
+  /** true once the daemon began to stop: readiness answers 503 from then on. */
+  get stopping(): boolean {
+    return this.stoppingNow;
+  }
+
+  beginStopping(): void {
+    this.stoppingNow = true;
+  }
+
+  listVims(): VimView[] {
+    return this.parts.catalogue.vims().map(view);
+  }
+
+  getVim(id: string): VimStatusView | undefined {
+    const found = this.parts.catalogue.vim(id);
+    if (!found) return undefined;
+    const s = found.status;
+    return { ...view(found.vim), status: s?.status ?? 'PENDING', statusSince: (s?.since ?? new Date()).toISOString(), ...(s?.reason ? { statusReason: s.reason } : {}) };
+  }
+
+  async putVim(id: string, body: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimView }> {
+    const { created, vim } = await this.parts.catalogue.putVim(id, body);
+    return { created, vim: view(vim) };
+  }
+
+  deleteVim(id: string, opts: { purge?: boolean } = {}): Promise<boolean> {
+    return this.parts.catalogue.deleteVim(id, opts.purge ?? false);
+  }
+
+  listSubscriptions(vimId?: string): Subscription[] {
+    return this.parts.catalogue.subscriptions(vimId);
+  }
+
+  getSubscription(id: string): Subscription | undefined {
+    return this.parts.catalogue.subscription(id);
+  }
+
+  putSubscription(id: string, body: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }> {
+    return this.parts.catalogue.putSubscription(id, body);
+  }
+
+  deleteSubscription(id: string): Promise<boolean> {
+    return this.parts.catalogue.deleteSubscription(id);
+  }
+
+  /** Replicas answer from the window they share in PostgreSQL; one daemon from its runner's own. */
+  async recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined> {
+    if (!this.parts.catalogue.vim(vimId)) return undefined;
+    const store = this.requireStore();
+    if (store.engine === 'postgres') return store.queryRecent(vimId, states);
+    return this.parts.catalogue.running.get(vimId)?.state.recent.query(states) ?? [];
+  }
+
+  getVesAgent(vimId: string): VesAgentView | undefined {
+    return this.parts.vesAgents.get(vimId);
+  }
+
+  putVesAgent(vimId: string, config: VesAgentConfigInput): Promise<VesAgentView> {
+    return this.parts.vesAgents.put(vimId, config);
+  }
+
+  deleteVesAgent(vimId: string): Promise<boolean> {
+    return this.parts.vesAgents.delete(vimId);
+  }
+
+  readiness(): Readiness {
+    const reasons: string[] = [];
+    if (this.stoppingNow) reasons.push('shutting down');
+    for (const [id, r] of this.parts.catalogue.running) {
+      const s = r.status;
+      if (s.status !== 'REACHABLE') reasons.push(`vim ${id}: ${s.status} since ${s.since.toISOString()}${s.reason ? ` (${s.reason})` : ''}`);
+    }
+    const store = this.parts.store()?.health();
+    if (store && !store.ok) reasons.push(`store: ${store.reason ?? 'unreachable'} since ${store.since}; relaying goes on, admin changes answer 503`);
+    for (const d of this.parts.destinations) {
+      const h = d.health();
+      if (!h.ok) reasons.push(`${d.name}: failing since ${h.since.toISOString()}${h.reason ? ` (${h.reason})` : ''}`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  private requireStore(): ControlStore {
+    const store = this.parts.store();
+    if (!store) throw new RelayError('INTERNAL', 'the daemon has not started');
+    return store;
+  }
+}
+
+function view(v: VimConfig): VimView {
+  return { ...v, transportUrl: redactTransportUrl(v.transportUrl) };
+}

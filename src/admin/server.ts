@@ -26,7 +26,8 @@ import { RouteTable, type RouteEntry } from './route-table.js';
  */
 const LISTEN_BACKLOG = 4096;
 
-export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+export { DEFAULT_BODY_LIMIT_BYTES } from './limits.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from './limits.js';
 
 export interface AdminServerOptions {
   /** Interface to bind (admin.host). */

@@ -7,6 +7,7 @@ import convict from 'convict';
 import { validateSubscriptionItems, validateVimItems } from './items.js';
 import { PUBLISHER_DEFAULTS } from '../publish/options.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../transport/options.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../admin/limits.js';
 import { brokerProblems, KAFKA_DEFAULTS, SASL_MECHANISMS } from '../publish/kafka/options.js';
 import { VES_DEFAULTS } from '../publish/ves/options.js';
 
@@ -27,7 +28,7 @@ convict.addFormat({
     if (!Array.isArray(v) || !v.every((b) => typeof b === 'string')) throw new Error('must be a list of host:port (env: comma-separated)');
     // Empty: Kafka is off (a subscription naming sink "kafka" is then refused).
     if (v.length === 0) return;
-    const problems = brokerProblems(v as string[]);
+    const problems = brokerProblems(v);
     if (problems.length) throw new Error(problems.map((p) => p.replace(/^kafka\.brokers: /, '')).join('; '));
   },
   coerce: (v: unknown) => (typeof v === 'string' ? v.split(',').map((b) => b.trim()).filter(Boolean) : v),
@@ -73,7 +74,7 @@ export const configSchema = {
     port: { doc: 'Admin HTTP port (0 = pick a free one, logged at start).', format: 'port', default: 8080, env: 'VIM_EVENT_RELAY_ADMIN_PORT' },
     authToken: { doc: 'When set, /api/* needs "Authorization: Bearer <token>".', format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN', sensitive: true },
     allowUnauthenticated: { doc: 'Serve /api/* without a token on a non-loopback admin.host (refused unless true).', format: Boolean, default: false, env: 'VIM_EVENT_RELAY_ADMIN_ALLOW_UNAUTHENTICATED' },
-    bodyLimitBytes: { doc: 'Largest admin request body accepted (413 beyond).', format: positiveInt(1), default: 1048576, env: 'VIM_EVENT_RELAY_ADMIN_BODY_LIMIT_BYTES' },
+    bodyLimitBytes: { doc: 'Largest admin request body accepted (413 beyond).', format: positiveInt(1), default: DEFAULT_BODY_LIMIT_BYTES, env: 'VIM_EVENT_RELAY_ADMIN_BODY_LIMIT_BYTES' },
   },
   dmaap: {
     url: { doc: 'DMaaP Message Router base URL (http://host:3904 or https://host:3905).', format: httpUrl, default: 'http://127.0.0.1:3904', env: 'VIM_EVENT_RELAY_DMAAP_URL' },

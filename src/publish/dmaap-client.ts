@@ -18,8 +18,8 @@ export interface DmaapClientOptions {
   readonly caFile?: string;
   /** Whole-request deadline, ms (dmaap.timeoutMs). */
   readonly timeoutMs: number;
-  /** Keep-alive sockets per origin; the publisher passes its in-flight limit. Default 4. */
-  readonly maxSockets?: number;
+  /** Keep-alive sockets per origin: the publisher passes its in-flight limit (publish.maxInFlightRequests). */
+  readonly maxSockets: number;
   /** Who answers, for messages: default "DMaaP". */
   readonly peer?: string;
   /** The config key naming caFile, for messages: default "dmaap.caFile". */
@@ -53,7 +53,7 @@ export class DmaapClient implements BatchPoster {
   private readonly base: string;
 
   constructor(private readonly opts: DmaapClientOptions) {
-    const maxSockets = opts.maxSockets ?? 4;
+    const maxSockets = opts.maxSockets;
     const ca = opts.caFile ? readCa(opts.caFile, opts.caFileKey ?? 'dmaap.caFile') : undefined;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) });

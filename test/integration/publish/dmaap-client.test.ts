@@ -10,7 +10,7 @@ import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js'
 let fault: FaultServer;
 const clients: DmaapClient[] = [];
 const client = (opts: Partial<ConstructorParameters<typeof DmaapClient>[0]> = {}): DmaapClient => {
-  const c = new DmaapClient({ url: fault.url, timeoutMs: 2000, ...opts });
+  const c = new DmaapClient({ url: fault.url, timeoutMs: 2000, maxSockets: 4, ...opts });
   clients.push(c);
   return c;
 };
@@ -28,7 +28,7 @@ describe('DmaapClient.postBatch', () => {
     const jsons = ['{"b":1,  "a":2}', '{"x":"é\\u00e9"}'];
     const res = await client().postBatch('VIM_VM_EVENTS', jsons);
     expect(res.status).toBe(200);
-    const req = fault.requests[0]!;
+    const req = fault.requests[0];
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/events/VIM_VM_EVENTS');
     expect(req.body).toBe('[{"b":1,  "a":2},{"x":"é\\u00e9"}]');
@@ -38,13 +38,13 @@ describe('DmaapClient.postBatch', () => {
 
   it('encodes the topic into the path and tolerates a trailing slash in the URL', async () => {
     await client({ url: `${fault.url}/` }).postBatch('odd topic/x', ['{}']);
-    expect(fault.requests[0]!.path).toBe('/events/odd%20topic%2Fx');
+    expect(fault.requests[0].path).toBe('/events/odd%20topic%2Fx');
   });
 
   it('sends Basic auth when a username is set', async () => {
     await client({ username: 'relay@onap.org', password: 's3cr:et' }).postBatch('T', ['{}']);
     const expected = `Basic ${Buffer.from('relay@onap.org:s3cr:et').toString('base64')}`;
-    expect(fault.requests[0]!.headers.authorization).toBe(expected);
+    expect(fault.requests[0].headers.authorization).toBe(expected);
   });
 
   it('returns any status with lower-case headers and the raw body', async () => {
@@ -87,7 +87,7 @@ describe('DmaapClient.postBatch', () => {
   });
 
   it('names dmaap.caFile when the CA file cannot be read', () => {
-    expect(() => new DmaapClient({ url: 'https://127.0.0.1:3905', timeoutMs: 1000, caFile: '/nonexistent/ca.pem' })).toThrow(/dmaap\.caFile.*\/nonexistent\/ca\.pem/);
+    expect(() => new DmaapClient({ url: 'https://127.0.0.1:3905', timeoutMs: 1000, maxSockets: 4, caFile: '/nonexistent/ca.pem' })).toThrow(/dmaap\.caFile.*\/nonexistent\/ca\.pem/);
   });
 });
 
@@ -116,13 +116,13 @@ describe('DmaapClient over HTTPS', () => {
   });
 
   it('trusts the server through dmaap.caFile', async () => {
-    const c = new DmaapClient({ url, timeoutMs: 2000, caFile: join(dir, 'cert.pem') });
+    const c = new DmaapClient({ url, timeoutMs: 2000, maxSockets: 4, caFile: join(dir, 'cert.pem') });
     clients.push(c);
     expect((await c.postBatch('T', ['{}'])).status).toBe(200);
   });
 
   it('refuses the same server without the CA', async () => {
-    const c = new DmaapClient({ url, timeoutMs: 2000 });
+    const c = new DmaapClient({ url, timeoutMs: 2000, maxSockets: 4 });
     clients.push(c);
     await expect(c.postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });

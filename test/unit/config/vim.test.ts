@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 /** The queue keys of a VIM: defaults, and validation messages that name the field. */
 import { applyVimDefaults } from '../../../src/config/vim.js';
+import { VIM_DEFAULTS } from '../../../src/config/vim.js';
 import { validateVimItems } from '../../../src/config/items.js';
 
 const base = { id: 'v1', transportUrl: 'rabbit://g:g@127.0.0.1:5672/' };
@@ -29,5 +31,22 @@ describe('VIM queue keys', () => {
     [{ maxLength: -5 }, /vims\[0\]\.maxLength must be >= 0/],
   ])('refuse %j naming the field', (extra, message) => {
     expect(problems(extra)).toMatch(message);
+  });
+});
+
+describe('VIM defaults, one source', () => {
+  it('the schema states the same defaults as VIM_DEFAULTS (the code that applies them)', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../../schemas/vim.schema.json', import.meta.url), 'utf8')) as { $defs?: Record<string, unknown>; properties?: Record<string, unknown> };
+    const stated: Record<string, unknown> = {};
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+        if (v && typeof v === 'object' && 'default' in (v) && k in VIM_DEFAULTS) stated[k] = (v).default;
+        walk(v);
+      }
+    };
+    walk(schema);
+    expect(stated).toEqual(Object.fromEntries(Object.entries(VIM_DEFAULTS).filter(([k]) => k in stated)));
+    expect(Object.keys(stated).sort()).toEqual(Object.keys(VIM_DEFAULTS).filter((k) => k !== 'addresses').sort());
   });
 });

@@ -11,13 +11,14 @@ import { redactText } from '../util/redact.js';
 
 type Item = Record<string, unknown>;
 
-function checkList(v: unknown, key: string, schema: SchemaFile, extra: (item: Item, at: string) => string[]): string[] {
+/** `name(i)` names item i in messages: `vims[0]` in a config file, `body` in an API request. */
+function checkList(v: unknown, key: string, schema: SchemaFile, extra: (item: Item, at: string) => string[], name = (i: number) => `${key}[${i}]`): string[] {
   if (!Array.isArray(v)) return [`${key}: must be a JSON array`];
   const problems: string[] = [];
   const seen = new Set<string>();
   const validate = schemaValidator(schema);
   v.forEach((item: unknown, i) => {
-    const at = `${key}[${i}]`;
+    const at = name(i);
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
       problems.push(`${at}: must be an object`);
       return;
@@ -38,22 +39,36 @@ function fail(problems: string[]): void {
   if (problems.length) throw new Error(redactText(problems.join('\n')));
 }
 
+function vimExtra(vim: Item, at: string): string[] {
+  if (typeof vim.transportUrl !== 'string') return [];
+  try {
+    parseTransportUrl(vim.transportUrl);
+    return [];
+  } catch (e) {
+    return [`${at}.transportUrl: ${(e as Error).message}`];
+  }
+}
+
+function subscriptionExtra(sub: Item, at: string): string[] {
+  if (!Array.isArray(sub.states) || !sub.states.every((x) => typeof x === 'string')) return [];
+  const { unknown } = normalizeStates(sub.states);
+  return unknown.length ? [`${at}.states: unknown state(s) ${unknown.map((s) => `"${s}"`).join(', ')}; see README "States"`] : [];
+}
+
+/** For convict's formats: throws an Error whose lines name vims[i].field. */
 export function validateVimItems(v: unknown): void {
-  fail(checkList(v, 'vims', 'vim.schema.json', (vim, at) => {
-    if (typeof vim.transportUrl !== 'string') return [];
-    try {
-      parseTransportUrl(vim.transportUrl as string);
-      return [];
-    } catch (e) {
-      return [`${at}.transportUrl: ${(e as Error).message}`];
-    }
-  }));
+  fail(checkList(v, 'vims', 'vim.schema.json', vimExtra));
 }
 
 export function validateSubscriptionItems(v: unknown): void {
-  fail(checkList(v, 'subscriptions', 'subscription.schema.json', (sub, at) => {
-    if (!Array.isArray(sub.states) || !sub.states.every((x) => typeof x === 'string')) return [];
-    const { unknown } = normalizeStates(sub.states as string[]);
-    return unknown.length ? [`${at}.states: unknown state(s) ${unknown.map((s) => `"${s}"`).join(', ')}; see README "States"`] : [];
-  }));
+  fail(checkList(v, 'subscriptions', 'subscription.schema.json', subscriptionExtra));
+}
+
+/** For an API request body: the same checks, each problem naming body.field, secrets redacted. */
+export function vimBodyProblems(body: unknown): string[] {
+  return checkList([body], 'vims', 'vim.schema.json', vimExtra, () => 'body').map((l) => redactText(l));
+}
+
+export function subscriptionBodyProblems(body: unknown): string[] {
+  return checkList([body], 'subscriptions', 'subscription.schema.json', subscriptionExtra, () => 'body').map((l) => redactText(l));
 }

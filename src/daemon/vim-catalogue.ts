@@ -6,7 +6,7 @@
  * and nothing is consumed for a VIM that is not registered.
  */
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../config/vim.js';
-import { validateSubscriptionItems, validateVimItems } from '../config/items.js';
+import { subscriptionBodyProblems, vimBodyProblems } from '../config/items.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../filter/types.js';
 import type { StoreState } from '../store/state-store.js';
@@ -97,7 +97,7 @@ export class VimCatalogue {
   /** Creates or replaces; the listener restarts only when the VIM's settings changed. */
   putVim(id: string, body: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimConfig }> {
     const spec: VimSpec = { ...body, id };
-    validated(() => validateVimItems([spec]), /^vims\[0\]/gm);
+    refuseIf(vimBodyProblems(spec));
     return this.serial(id, async () => {
       const old = this.store().get().vims.find((v) => v.id === id);
       const next = applyVimDefaults(spec);
@@ -142,7 +142,7 @@ export class VimCatalogue {
 
   putSubscription(id: string, body: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }> {
     const sub: Subscription = { ...body, id, states: body.states.map((s) => s.toUpperCase()) };
-    validated(() => validateSubscriptionItems([sub]), /^subscriptions\[0\]/gm);
+    refuseIf(subscriptionBodyProblems(sub));
     const sink = sub.sink ?? this.opts.defaultSink;
     if (!this.opts.sinks.has(sink)) {
       throw new RelayError('CONFLICT', `sink "${sink}" is not configured; set kafka.brokers first, or use sink "dmaap"`);
@@ -234,11 +234,7 @@ export class VimCatalogue {
   }
 }
 
-/** One validation pass for the API and the config alike; the item's path becomes "body". */
-function validated(check: () => void, itemPath: RegExp): void {
-  try {
-    check();
-  } catch (e) {
-    throw new RelayError('VALIDATION_FAILED', (e as Error).message.replace(itemPath, 'body'));
-  }
+/** One validation pass for the API and the config alike (config/items.ts); every problem, one a line. */
+function refuseIf(problems: readonly string[]): void {
+  if (problems.length) throw new RelayError('VALIDATION_FAILED', problems.join('\n'));
 }

@@ -19,6 +19,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
       '@typescript-eslint/only-throw-error': 'error',
       eqeqeq: ['error', 'smart'],
+      // Interface methods return promises; an async one without await still turns a throw into a rejection.
+      '@typescript-eslint/require-await': 'off',
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

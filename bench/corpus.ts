@@ -8,7 +8,7 @@
 import { parseNotification } from '../src/notifications/parse.js';
 import { matchSubscriptions } from '../src/filter/match.js';
 import { renderVmMessages } from '../src/steps/render.js';
-import type { Subscription } from '../src/filter/types.js';
+import type { Subscription } from '../src/model/subscription.js';
 import { expandVersioned, legacySample, loadJson, routingKeyFor, toWireV1, toWireV2, type Sample } from '../test/helpers/fixtures.js';
 
 /** The relay's subscriptions in every scenario (as config/default.json has them). */
@@ -19,7 +19,7 @@ export function benchSubscriptions(vimId: string): Subscription[] {
   ];
 }
 
-type Source = { readonly kind: 'versioned' | 'legacy' | 'wire'; readonly file: string; readonly weight: number; readonly v1?: boolean };
+export type Source = { readonly kind: 'versioned' | 'legacy' | 'wire'; readonly file: string; readonly weight: number; readonly v1?: boolean };
 
 /* Weights: what a busy cloud sends is mostly completed operations; starts and unrelated notifications are filtered. */
 const SOURCES: readonly Source[] = [
@@ -48,6 +48,33 @@ const SOURCES: readonly Source[] = [
   { kind: 'legacy', file: 'designate/network.floating_ip.allocate.json', weight: 1 },
 ];
 
+/**
+ * The filtered-traffic mix (issue 17): what a real cloud mostly sends and no subscription wants,
+ * 80 of 100 (hourly `compute.instance.exists` for every VM, `update` without a state change,
+ * `.start` events), then 20 of 100 that are subscribed. buildCorpus checks each template's
+ * fate with the relay's own code, so a weight here that matched would be caught.
+ */
+export const FILTERED_SOURCES: readonly Source[] = [
+  { kind: 'versioned', file: 'instance-exists.json', weight: 20 },
+  { kind: 'legacy', file: 'ceilometer/compute.instance.exists.json', weight: 20 },
+  { kind: 'versioned', file: 'instance-update.json', weight: 12 },
+  { kind: 'legacy', file: 'watcher/scenario3_legacy_instance-update.json', weight: 8 },
+  { kind: 'versioned', file: 'instance-power_off-start.json', weight: 4 },
+  { kind: 'versioned', file: 'instance-power_on-start.json', weight: 4 },
+  { kind: 'versioned', file: 'instance-reboot-start.json', weight: 4 },
+  { kind: 'versioned', file: 'instance-create-start.json', weight: 2 },
+  { kind: 'legacy', file: 'designate/compute.instance.create.start.json', weight: 2, v1: true },
+  { kind: 'legacy', file: 'designate/compute.instance.delete.start.json', weight: 2 },
+  { kind: 'legacy', file: 'designate/compute.instance.shutdown.start.json', weight: 2 },
+  // The subscribed 20 %.
+  { kind: 'versioned', file: 'instance-power_off-end.json', weight: 5 },
+  { kind: 'versioned', file: 'instance-power_on-end.json', weight: 4 },
+  { kind: 'versioned', file: 'instance-delete-end.json', weight: 3 },
+  { kind: 'versioned', file: 'instance-create-end.json', weight: 3 },
+  { kind: 'wire', file: 'oslo-wire/sample-wire-legacy.json', weight: 3, v1: true },
+  { kind: 'legacy', file: 'watcher/scenario3_legacy_instance-delete-end.json', weight: 2 },
+];
+
 const PLACEHOLDER = 'BENCHMESSAGEIDPLACEHOLDER';
 
 export interface Template {
@@ -70,6 +97,8 @@ export interface Corpus {
   readonly meanBytes: number;
   /** One published VM message (JSON text) per matching template, as the relay renders it. */
   readonly rendered: readonly string[];
+  /** Share of the cycle's notifications that no subscription wants (0..1). */
+  readonly filteredShare: number;
 }
 
 function sampleOf(s: Source): Sample {
@@ -88,11 +117,11 @@ async function renderedFor(name: string, body: string, vimId: string): Promise<s
   return [...rendered.values()].flatMap((v) => (v === null ? [] : [v.json]));
 }
 
-export async function buildCorpus(): Promise<Corpus> {
+export async function buildCorpus(sources: readonly Source[] = SOURCES): Promise<Corpus> {
   const templates: Template[] = [];
   const cycle: Template[] = [];
   const rendered: string[] = [];
-  for (const s of SOURCES) {
+  for (const s of sources) {
     const sample = sampleOf(s);
     const wire = (s.v1 ? toWireV1 : toWireV2)(sample, { messageId: PLACEHOLDER, timestamp: new Date('2026-11-22T00:30:05.336Z') });
     const text = JSON.stringify(wire);
@@ -106,16 +135,17 @@ export async function buildCorpus(): Promise<Corpus> {
   // Interleave so that a short run sees the same mix as a long one.
   const mixed = interleave(cycle);
   const perCycle = mixed.map((t) => t.published);
-  const meanBytes = mixed.reduce((a, t) => a + t.parts[0]!.length + t.parts[1]!.length + 36, 0) / mixed.length;
+  const meanBytes = mixed.reduce((a, t) => a + t.parts[0].length + t.parts[1].length + 36, 0) / mixed.length;
   return {
     cycle: mixed,
     templates,
     meanBytes,
     rendered,
-    body: (t, id) => Buffer.from(t.parts[0]! + id + t.parts[1]!, 'utf8'),
+    filteredShare: perCycle.filter((p) => p === 0).length / perCycle.length,
+    body: (t, id) => Buffer.from(t.parts[0] + id + t.parts[1], 'utf8'),
     expectedPublished(n) {
       let total = 0;
-      for (let i = 0; i < n; i++) total += perCycle[i % perCycle.length]!;
+      for (let i = 0; i < n; i++) total += perCycle[i % perCycle.length];
       return total;
     },
   };
@@ -130,7 +160,7 @@ function interleave(list: readonly Template[]): Template[] {
   while (out.length < list.length) {
     while (used[i]) i = (i + 1) % list.length;
     used[i] = true;
-    out.push(list[i]!);
+    out.push(list[i]);
     i = (i + stride) % list.length;
   }
   return out;

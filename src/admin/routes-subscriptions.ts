@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import { checkVimStatusBody, subscriptionBody, subscriptionIdParams, subscriptionListQuery, vimIdParams } from './route-schemas.js';
 import { knownStatesOrRefuse } from './states.js';
 

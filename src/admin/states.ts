@@ -5,7 +5,7 @@
  */
 import { RelayError } from '../errors.js';
 import { normalizeStates } from '../filter/match.js';
-import { STATES } from '../filter/types.js';
+import { STATES } from '../model/subscription.js';
 import { quoteValue } from '../util/schemas.js';
 
 /** Upper-cased and de-duplicated; ["*"] when "*" is among them. Throws VALIDATION_FAILED naming unknown states. */

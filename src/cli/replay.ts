@@ -12,7 +12,7 @@ import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
 import { renderMatches } from '../steps/render.js';
 import { ComputeNodeTracker, InMemoryNodeMemory } from '../steps/compute-nodes.js';
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import type { ComputeNodeMemory } from '../store/state-store.js';
 import { silentLogger } from '../util/logger.js';
 import type { CliArgs } from './args.js';

@@ -10,7 +10,7 @@ import { withSecretFiles } from './secret-files.js';
 import { redactDeep, redactText } from '../util/redact.js';
 import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 import type { VesConfig } from '../ves/index.js';
@@ -64,7 +64,7 @@ function toSchemaKeys(cfg: Record<string, unknown>): Record<string, unknown> {
     const node = cfg[group];
     if (!node || typeof node !== 'object' || Array.isArray(node) || !(name in node)) continue;
     const n = node as Record<string, unknown>;
-    const target = schemaKey.split('.')[1]!;
+    const target = schemaKey.split('.')[1];
     if (target in n) continue;
     n[target] = n[name];
     delete n[name];

@@ -7,7 +7,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { VimConfig, VimSpec } from '../config/vim.js';
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import { RelayError } from '../errors.js';
 import type { Destination } from '../publish/destination.js';
 import type { RelayStore } from '../store/store.js';

@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { VimSpec } from '../config/vim.js';
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import type { ListenerStatus } from '../transport/types.js';
 import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
 

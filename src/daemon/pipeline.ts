@@ -15,7 +15,7 @@ import type { VmFields } from '../normalize/vm-fields.js';
 import { ERRORS, isRelayError, RelayError } from '../errors.js';
 import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
 import type { Delivery } from '../transport/types.js';
-import type { Subscription, Match } from '../filter/types.js';
+import type { Subscription, Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import type { Logger } from '../util/logger.js';
 import { renderMatches, type ComputeNodeStep, type PreparedStep, type RenderedMatches, type SideStep } from '../steps/render.js';

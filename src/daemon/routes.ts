@@ -4,7 +4,7 @@
  * one VM's events in one partition, in order, and say what it is without parsing it.
  */
 import { RelayError } from '../errors.js';
-import type { Match } from '../filter/types.js';
+import type { Match } from '../model/subscription.js';
 import type { OutboundRecord, SinkName } from '../publish/destination.js';
 import type { RenderedMatches, Routed } from '../steps/render.js';
 

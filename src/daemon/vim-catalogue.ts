@@ -8,7 +8,7 @@
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../config/vim.js';
 import { subscriptionBodyProblems, vimBodyProblems } from '../config/items.js';
 import { RelayError } from '../errors.js';
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import type { StoreState } from '../store/state-store.js';
 import { dropVesState } from '../store/ves-state.js';
 import type { ListenerStatusChange } from '../transport/types.js';

@@ -3,7 +3,7 @@
  * recently published message_ids, the check_vim_status window and its subscription, the
  * deliveries in flight, and the message_ids being handled (so a redelivery waits for its twin).
  */
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import { RecentIds, RecentStateChanges } from './windows.js';
 import type { StateChange } from './control.js';
 

@@ -4,7 +4,7 @@ import type { Notification } from '../notifications/types.js';
 import {
   buildIndex, COMPUTE_NODE_EVENTS, INSTANCE_EVENT_TABLE, LEGACY_PREFIX, PHASE_SUFFIXES, VERSIONED_PREFIX,
 } from './table.js';
-import type { Phase, State } from './types.js';
+import type { Phase, State } from '../model/subscription.js';
 
 export type EventKind = 'instance' | 'compute_node';
 

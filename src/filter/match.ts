@@ -1,7 +1,7 @@
 /** Notification x subscriptions -> the subscriptions it goes to, and as which state. Pure. */
 import type { Notification } from '../notifications/types.js';
 import { classify, type Classification } from './classify.js';
-import { STATES, type Match, type Phase, type State, type Subscription } from './types.js';
+import { STATES, type Match, type Phase, type State, type Subscription } from '../model/subscription.js';
 
 const ALL = '*';
 const KNOWN = new Set<string>(STATES);

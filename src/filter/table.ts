@@ -4,7 +4,7 @@
  * `.error` then belong to the same state) or a bare name for events nova sends without
  * phases (`evacuate`, `update`). ERROR is not listed: it is a rule (any `*.error`), not a row.
  */
-import type { ComputeNodeState, InstanceState, Phase } from './types.js';
+import type { ComputeNodeState, InstanceState, Phase } from '../model/subscription.js';
 
 export interface StateRow {
   readonly state: InstanceState;

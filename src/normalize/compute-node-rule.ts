@@ -9,7 +9,7 @@
  * kept current so that the next message carries them.
  */
 import { RelayError } from '../errors.js';
-import type { ComputeNodeState } from '../filter/types.js';
+import type { ComputeNodeState } from '../model/subscription.js';
 import { COMPUTE_NODE_KEYS, completeFields, nodeKey, trackedChanged, type ComputeNodeFields, type NodeFacts } from './compute-node.js';
 
 /** One VIM's memory: node key -> the node's last known fields. */
@@ -38,7 +38,7 @@ function requireKey(eventType: string, facts: NodeFacts): string {
 function placeholderFor(facts: NodeFacts, key: string, memory: NodeMemory): string | undefined {
   const host = facts.host;
   if (typeof host !== 'string' || host === key || !Object.hasOwn(memory, host)) return undefined;
-  return (memory[host]!.hypervisor_hostname ?? null) === null ? host : undefined;
+  return (memory[host].hypervisor_hostname ?? null) === null ? host : undefined;
 }
 
 const sameFields = (a: ComputeNodeFields, b: ComputeNodeFields): boolean => COMPUTE_NODE_KEYS.every((k) => a[k] === b[k]);
@@ -68,9 +68,9 @@ function deleteTargets(eventType: string, facts: NodeFacts, memory: NodeMemory):
   const keys = Object.keys(memory);
   const name = facts.hypervisor_hostname;
   if (typeof name === 'string' && name !== '') return keys.filter((k) => k === name);
-  if (typeof facts.uuid === 'string') return keys.filter((k) => memory[k]!.uuid === facts.uuid);
-  if (typeof facts.id === 'number') return keys.filter((k) => memory[k]!.id === facts.id);
-  if (typeof facts.host === 'string' && facts.host !== '') return keys.filter((k) => k === facts.host || memory[k]!.host === facts.host);
+  if (typeof facts.uuid === 'string') return keys.filter((k) => memory[k].uuid === facts.uuid);
+  if (typeof facts.id === 'number') return keys.filter((k) => memory[k].id === facts.id);
+  if (typeof facts.host === 'string' && facts.host !== '') return keys.filter((k) => k === facts.host || memory[k].host === facts.host);
   throw new RelayError('UNMAPPABLE', `${eventType}: names no compute node (no hypervisor_hostname, uuid, id or host).`);
 }
 
@@ -81,7 +81,7 @@ function deleteTargets(eventType: string, facts: NodeFacts, memory: NodeMemory):
  */
 const remove: Rule = (eventType, facts, memory) => {
   const targets = deleteTargets(eventType, facts, memory);
-  const known = targets.length === 1 ? memory[targets[0]!] : undefined;
+  const known = targets.length === 1 ? memory[targets[0]] : undefined;
   return { publish: { ...completeFields(known), ...facts }, remove: targets, set: {} };
 };
 

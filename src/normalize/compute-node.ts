@@ -7,7 +7,7 @@
  * keep what it knew (see compute-node-rule.ts).
  */
 import { RelayError } from '../errors.js';
-import type { ComputeNodeState } from '../filter/types.js';
+import type { ComputeNodeState } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import { isDict, type JsonDict } from './vm-fields.js';
 import { valueAt } from './versioned.js';

@@ -1,7 +1,7 @@
 /** Notification + match -> the VM message (README "Published messages"). Pure. */
 import { RelayError, isRelayError } from '../errors.js';
-import type { InstanceState, Match } from '../filter/types.js';
-import { INSTANCE_STATES } from '../filter/types.js';
+import type { InstanceState, Match } from '../model/subscription.js';
+import { INSTANCE_STATES } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import { fromLegacy } from './legacy.js';
 import { fromVersioned } from './versioned.js';

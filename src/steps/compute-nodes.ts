@@ -13,7 +13,7 @@
  * old memory and all be published. Instance notifications never wait on this.
  */
 import { RelayError } from '../errors.js';
-import { COMPUTE_NODE_STATES, type ComputeNodeState, type Match } from '../filter/types.js';
+import { COMPUTE_NODE_STATES, type ComputeNodeState, type Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import { nodeFacts, toComputeNodeMessage } from '../normalize/compute-node.js';
 import { applyDecision, changesMemory, decide, type NodeDecision } from '../normalize/compute-node-rule.js';

@@ -5,7 +5,7 @@
 import { serializeFields, toVmFields, vmMessageJson } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import { RelayError } from '../errors.js';
-import type { Match } from '../filter/types.js';
+import type { Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import type { DestinationName, OutboundRecord } from '../publish/destination.js';
 
@@ -34,7 +34,7 @@ export interface ComputeNodeStep {
   prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>>;
 }
 
-export const isComputeNodeMatch = (matches: readonly Match[]): boolean => matches.length > 0 && matches[0]!.event.startsWith('COMPUTE_NODE_');
+export const isComputeNodeMatch = (matches: readonly Match[]): boolean => matches.length > 0 && matches[0].event.startsWith('COMPUTE_NODE_');
 
 /**
  * Instance events: one serialised message per distinct event; a Map entry per match. Throws

@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import type { VimSpec } from '../config/vim.js';
 import { RelayError } from '../errors.js';
-import type { Subscription } from '../filter/types.js';
+import type { Subscription } from '../model/subscription.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
 import { migrateToV2, VES_STATE_PROPERTIES, type AlarmMemory, type VesAgents } from './ves-state.js';
 
@@ -194,7 +194,7 @@ export class StateStore {
   }
 
   private async apply(mutator: StateMutator): Promise<void> {
-    const draft = structuredClone(this.state) as StoreState;
+    const draft = structuredClone<StoreState>(this.state);
     mutator(draft);
     const problem = checkState(draft);
     if (problem) throw new RelayError('VALIDATION_FAILED', `store update refused: ${problem}`);

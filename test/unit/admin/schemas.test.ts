@@ -1,7 +1,7 @@
 /** The schema files must agree with the code's vocabularies; Ajv errors must read well and leak nothing. */
 import { applyVimDefaults, VIM_ID_PATTERN } from '../../../src/config/vim.js';
 import { ERRORS } from '../../../src/errors.js';
-import { PHASES, STATES } from '../../../src/filter/types.js';
+import { PHASES, STATES } from '../../../src/model/subscription.js';
 import { createSchemaAjv, describeSchemaErrors, loadSchemaFile, quoteValue } from '../../../src/util/schemas.js';
 
 // JSON read from disk, walked by known paths.

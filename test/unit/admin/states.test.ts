@@ -1,5 +1,5 @@
 import { knownStatesOrRefuse } from '../../../src/admin/states.js';
-import { STATES } from '../../../src/filter/types.js';
+import { STATES } from '../../../src/model/subscription.js';
 
 describe('knownStatesOrRefuse', () => {
   it.each<[string[], string[]]>([

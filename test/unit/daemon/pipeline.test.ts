@@ -7,7 +7,7 @@ import { VimState } from '../../../src/daemon/vim-state.js';
 import { PermanentPublishError, PublisherClosedError } from '../../../src/publish/types.js';
 import { ScriptedDestination, type Answer } from '../../helpers/scripted-destination.js';
 import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
-import type { Subscription } from '../../../src/filter/types.js';
+import type { Subscription } from '../../../src/model/subscription.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
 
@@ -69,8 +69,8 @@ describe('Pipeline settle rules', () => {
     const pub = new ScriptedPublisher(ok);
     await pipeline(pub).accept(state(), delivery(powerOff()));
     const [a, b] = pub.calls;
-    expect(JSON.parse(a!.json)).toMatchObject({ event: 'POWER_OFF', message_id: 'm-1', vim_id: 'v1' });
-    expect(a!.json).toBe(b!.json);
+    expect(JSON.parse(a.json)).toMatchObject({ event: 'POWER_OFF', message_id: 'm-1', vim_id: 'v1' });
+    expect(a.json).toBe(b.json);
   });
 
   it.each([

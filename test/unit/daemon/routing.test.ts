@@ -6,7 +6,7 @@
 import { Pipeline, type PipelineObserver, type SideStep } from '../../../src/daemon/pipeline.js';
 import { VimState } from '../../../src/daemon/vim-state.js';
 import { RelayError } from '../../../src/errors.js';
-import type { Subscription } from '../../../src/filter/types.js';
+import type { Subscription } from '../../../src/model/subscription.js';
 import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
@@ -48,10 +48,10 @@ describe('routing by sink', () => {
     expect(dmaap.calls.map((r) => r.topic)).toEqual(['MR_TOPIC']);
     expect(kafka.calls).toHaveLength(1);
     const [rec] = kafka.calls;
-    const msg = JSON.parse(rec!.json);
-    expect(rec!.json).toBe(dmaap.calls[0]!.json); // byte for byte what DMaaP gets
-    expect(rec!.key).toBe(msg.instance_id);
-    expect(rec!.headers).toEqual({ message_id: 'mid-7', vim_id: 'v1', event: 'POWER_OFF', 'content-type': 'application/json' });
+    const msg = JSON.parse(rec.json);
+    expect(rec.json).toBe(dmaap.calls[0].json); // byte for byte what DMaaP gets
+    expect(rec.key).toBe(msg.instance_id);
+    expect(rec.headers).toEqual({ message_id: 'mid-7', vim_id: 'v1', event: 'POWER_OFF', 'content-type': 'application/json' });
   });
 
   it('acks only when both destinations accepted', async () => {
@@ -74,7 +74,7 @@ describe('routing by sink', () => {
     const d = delivery();
     await pipeline.accept(state(), d);
     expect(d.settled).toEqual(['dead:KAFKA_REJECTED']);
-    expect(d.reasons[0]!.message).toContain('Kafka topic K');
+    expect(d.reasons[0].message).toContain('Kafka topic K');
   });
 
   it('dead-letters SINK_NOT_CONFIGURED when a subscription names a sink the config does not set up', async () => {
@@ -82,7 +82,7 @@ describe('routing by sink', () => {
     const d = delivery();
     await pipeline.accept(state(), d);
     expect(d.settled).toEqual(['dead:SINK_NOT_CONFIGURED']);
-    expect(d.reasons[0]!.message).toMatch(/subscription b routes topic K to kafka, which is not configured/);
+    expect(d.reasons[0].message).toMatch(/subscription b routes topic K to kafka, which is not configured/);
     expect(dmaap.calls).toHaveLength(1);
   });
 });

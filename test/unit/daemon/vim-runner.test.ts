@@ -10,7 +10,7 @@ import { Pipeline, type PipelineObserver } from '../../../src/daemon/pipeline.js
 import { CLOSE_GRACE_MS } from '../../../src/daemon/deadline.js';
 import { applyVimDefaults } from '../../../src/config/vim.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
-import type { Subscription } from '../../../src/filter/types.js';
+import type { Subscription } from '../../../src/model/subscription.js';
 import type { ListenerStatusChange } from '../../../src/transport/types.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
@@ -91,7 +91,7 @@ describe('VimRunner', () => {
     expect(dest.calls.map((c) => c.topic)).toEqual(['T']);
     expect(runner.state.inFlight.size).toBe(1);
     expect(d.settled).toEqual([]);
-    held[0]!();
+    held[0]();
     await flush();
     expect(d.settled).toEqual([{ kind: 'ack' }]);
     expect(runner.state.inFlight.size).toBe(0);
@@ -106,7 +106,7 @@ describe('VimRunner', () => {
     await flush();
     expect(listener.calls).toEqual(['start', 'stopConsuming']);
     await advance(300);
-    held[0]!();
+    held[0]();
     await advance(699);
     expect(drained.done).toBe(false);
     await advance(1);
@@ -123,7 +123,7 @@ describe('VimRunner', () => {
     const drained = settledFlag(runner.drain(Date.now() + 10_000));
     await advance(250);
     expect(drained.done).toBe(false);
-    held[0]!();
+    held[0]();
     await flush();
     expect(drained).toEqual({ done: true, value: 0 });
   });

@@ -1,5 +1,5 @@
 import { matchSubscriptions, normalizeStates } from '../../../src/filter/match.js';
-import type { Phase, Subscription } from '../../../src/filter/types.js';
+import type { Phase, Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import type { Notification } from '../../../src/notifications/types.js';
 import { expandVersioned, legacySample, loadJson, toWireV1, type Sample } from '../../helpers/fixtures.js';
@@ -90,7 +90,7 @@ describe('matchSubscriptions: one subscription at a time', () => {
     const s = sub('s', states, phases);
     const matches = matchSubscriptions(VIM, n, [s]);
     if (event === '') expect(matches).toEqual([]);
-    else expect(matches).toEqual([{ subscription: s, event, phase: matches[0]!.phase }]);
+    else expect(matches).toEqual([{ subscription: s, event, phase: matches[0].phase }]);
   });
 
   it.each([

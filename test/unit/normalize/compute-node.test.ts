@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { classify } from '../../../src/filter/classify.js';
-import { COMPUTE_NODE_STATES, type ComputeNodeState } from '../../../src/filter/types.js';
+import { COMPUTE_NODE_STATES, type ComputeNodeState } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import type { Notification } from '../../../src/notifications/types.js';
 import {
@@ -128,20 +128,20 @@ describe('decide: the spec\'s rule over the derived forms (the issue\'s sequence
   });
 
   it('creates from the host alone, then names the node when metrics.update says it', () => {
-    expect(decisions[0]!.publish).toEqual({ ...nulls, host: 'compute' });
-    expect(decisions[1]!.publish).toEqual({ ...nulls, host: 'compute', host_ip: '10.0.2.15', hypervisor_hostname: 'fake-mini' });
-    expect(decisions[1]!.remove).toEqual(['compute']); // the host-keyed entry is that node
+    expect(decisions[0].publish).toEqual({ ...nulls, host: 'compute' });
+    expect(decisions[1].publish).toEqual({ ...nulls, host: 'compute', host_ip: '10.0.2.15', hypervisor_hostname: 'fake-mini' });
+    expect(decisions[1].remove).toEqual(['compute']); // the host-keyed entry is that node
   });
 
   it('writes no memory for an unchanged update, and learns an untracked change without publishing it', () => {
-    expect(changesMemory(decisions[2]!)).toBe(false);
-    expect(decisions[3]!.set['fake-mini']?.host_ip).toBe('10.0.2.99');
-    expect(decisions[4]!.publish).toEqual({ ...SPEC_NODE, host_ip: '10.0.2.99' });
-    expect(decisions[5]!.set['fake-mini']?.free_ram_mb).toBe(1);
+    expect(changesMemory(decisions[2])).toBe(false);
+    expect(decisions[3].set['fake-mini']?.host_ip).toBe('10.0.2.99');
+    expect(decisions[4].publish).toEqual({ ...SPEC_NODE, host_ip: '10.0.2.99' });
+    expect(decisions[5].set['fake-mini']?.free_ram_mb).toBe(1);
   });
 
   it('deletes the host\'s node, saying what was known of it, and forgets it', () => {
-    expect(decisions[6]!.publish).toEqual({ ...SPEC_NODE, host_ip: '10.0.2.99', free_ram_mb: 1 });
+    expect(decisions[6].publish).toEqual({ ...SPEC_NODE, host_ip: '10.0.2.99', free_ram_mb: 1 });
     expect(memory).toEqual({});
   });
 });
@@ -151,30 +151,30 @@ describe('decide: the spec\'s own form', () => {
 
   it.each(TRACKED_KEYS.filter((k) => k !== 'hypervisor_hostname'))('publishes an update that changes %s', (key) => {
     const [d] = run([specSample('compute_node.update', { ...SPEC_NODE, [key]: 999 })], known).decisions;
-    expect(d!.publish).toEqual({ ...SPEC_NODE, [key]: 999 });
+    expect(d.publish).toEqual({ ...SPEC_NODE, [key]: 999 });
   });
 
   it.each(COMPUTE_NODE_KEYS.filter((k) => !TRACKED_KEYS.includes(k) && k !== 'host'))('suppresses an update that changes only %s, and remembers it', (key) => {
     const value = typeof SPEC_NODE[key] === 'number' ? 999 : 'changed';
     const { decisions, memory } = run([specSample('compute_node.update', { ...SPEC_NODE, [key]: value })], known);
-    expect(decisions[0]!.publish).toBeNull();
+    expect(decisions[0].publish).toBeNull();
     expect(memory['fake-mini']).toEqual({ ...SPEC_NODE, [key]: value });
   });
 
   it('publishes the first update of a node it never saw', () => {
-    expect(run([specSample('compute_node.update', SPEC_NODE)]).decisions[0]!.publish).toEqual(SPEC_NODE);
+    expect(run([specSample('compute_node.update', SPEC_NODE)]).decisions[0].publish).toEqual(SPEC_NODE);
   });
 
   it('starts a re-created node afresh: a create does not inherit the old record', () => {
     const { decisions, memory } = run([specSample('compute_node.create', { ...SPEC_NODE, vcpus: 4, host_ip: null })], known);
-    expect(decisions[0]!.publish).toEqual({ ...SPEC_NODE, vcpus: 4, host_ip: null });
+    expect(decisions[0].publish).toEqual({ ...SPEC_NODE, vcpus: 4, host_ip: null });
     expect(memory).toEqual({ 'fake-mini': { ...SPEC_NODE, vcpus: 4, host_ip: null } });
   });
 
   it('finds the node of a ComputeNodeDeletePayload by uuid, then by id', () => {
     const other = { ...SPEC_NODE, id: 2, uuid: 'b1', hypervisor_hostname: 'other' };
     const byUuid = run([specSample('compute_node.delete', { id: 2, uuid: SPEC_NODE.uuid })], { ...known, other });
-    expect(byUuid.decisions[0]!.publish).toEqual({ ...SPEC_NODE, id: 2 });
+    expect(byUuid.decisions[0].publish).toEqual({ ...SPEC_NODE, id: 2 });
     expect(Object.keys(byUuid.memory)).toEqual(['other']);
     const byId = run([specSample('compute_node.delete', { id: 2 })], { ...known, other });
     expect(Object.keys(byId.memory)).toEqual(['fake-mini']);
@@ -183,12 +183,12 @@ describe('decide: the spec\'s own form', () => {
   it('deletes every node of a host whose service goes (several nodes: only the host is said)', () => {
     const ironic = { a: { ...SPEC_NODE, hypervisor_hostname: 'a' }, b: { ...SPEC_NODE, hypervisor_hostname: 'b' }, x: { ...SPEC_NODE, host: 'x', hypervisor_hostname: 'x' } };
     const { decisions, memory } = run([serviceSample('service-delete.json', 'compute')], ironic);
-    expect(decisions[0]!.publish).toEqual({ ...nulls, host: 'compute' });
+    expect(decisions[0].publish).toEqual({ ...nulls, host: 'compute' });
     expect(Object.keys(memory)).toEqual(['x']);
   });
 
   it('publishes the delete of a node it never saw, with what the source says', () => {
-    const d = run([specSample('compute_node.delete', { id: 9, uuid: 'u9' })]).decisions[0]!;
+    const d = run([specSample('compute_node.delete', { id: 9, uuid: 'u9' })]).decisions[0];
     expect(d.publish).toEqual({ ...nulls, id: 9, uuid: 'u9' });
     expect(d.remove).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { matchSubscriptions } from '../../../src/filter/match.js';
-import type { Phase, Subscription } from '../../../src/filter/types.js';
+import type { Phase, Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import { serializeMessage, toVmMessage } from '../../../src/normalize/vm-message.js';
 import { expandVersioned, loadJson, toWireV2 } from '../../helpers/fixtures.js';
@@ -28,7 +28,7 @@ describe('golden VM messages', () => {
     const sub: Subscription = { id: 'g', vimId: VIM, states, topic: 'VIM_VM_EVENTS', ...(phases ? { phases } : {}) };
     const [match, ...more] = matchSubscriptions(VIM, parsed.notification, [sub]);
     expect(more).toEqual([]);
-    const text = serializeMessage(toVmMessage(VIM, parsed.notification, match!));
+    const text = serializeMessage(toVmMessage(VIM, parsed.notification, match));
     const expected = loadJson(`golden/${golden}`);
     expect(JSON.parse(text)).toEqual(expected);
     expect(Object.keys(JSON.parse(text))).toEqual(Object.keys(expected));

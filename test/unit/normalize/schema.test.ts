@@ -1,5 +1,5 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { INSTANCE_STATES } from '../../../src/filter/types.js';
+import { INSTANCE_STATES } from '../../../src/model/subscription.js';
 import { VM_KEYS } from '../../../src/normalize/vm-fields.js';
 import { ENVELOPE_KEYS } from '../../../src/normalize/vm-message.js';
 import { VM_SCHEMA as schema } from './vm-schema.js';

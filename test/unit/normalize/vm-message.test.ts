@@ -1,5 +1,5 @@
 import { matchSubscriptions } from '../../../src/filter/match.js';
-import type { Match, Subscription } from '../../../src/filter/types.js';
+import type { Match, Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import type { Notification } from '../../../src/notifications/types.js';
 import { serializeMessage, toVmMessage, type VmMessage } from '../../../src/normalize/vm-message.js';
@@ -93,7 +93,7 @@ describe('toVmMessage conventions', () => {
     const s = powerOff();
     mutate(s.payload['nova_object.data']);
     const n = notificationOf(s);
-    return toVmMessage(VIM, n, matchSubscriptions(VIM, n, [EVERYTHING])[0]!);
+    return toVmMessage(VIM, n, matchSubscriptions(VIM, n, [EVERYTHING])[0]);
   };
   const mapL = (payload: Record<string, unknown>): VmMessage => {
     const n = notificationOf({ event_type: 'compute.instance.power_off.end', publisher_id: 'compute.h', payload });

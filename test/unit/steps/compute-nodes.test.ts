@@ -12,7 +12,7 @@ import { Pipeline, type PipelineObserver } from '../../../src/daemon/pipeline.js
 import { VimState } from '../../../src/daemon/vim-state.js';
 import type { PreparedStep, RenderedMatches } from '../../../src/steps/render.js';
 import { matchSubscriptions } from '../../../src/filter/match.js';
-import type { Subscription } from '../../../src/filter/types.js';
+import type { Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import type { Notification } from '../../../src/notifications/types.js';
 import { PermanentPublishError, PublisherClosedError } from '../../../src/publish/types.js';
@@ -219,9 +219,9 @@ describe('ComputeNodeTracker outcomes', () => {
     expect(a).toBe(b);
     expect(JSON.parse(a!.json)).toMatchObject({ event: 'COMPUTE_NODE_UPDATE', hypervisor_hostname: 'other' });
     expect(a!.key).toBe(JSON.parse(a!.json).uuid ?? JSON.parse(a!.json).host);
-    expect(Object.keys(memory.get().computeNodes[VIM]!)).toEqual(['fake-mini']);
+    expect(Object.keys(memory.get().computeNodes[VIM])).toEqual(['fake-mini']);
     await changed.commit();
     changed.release();
-    expect(Object.keys(memory.get().computeNodes[VIM]!)).toContain('other');
+    expect(Object.keys(memory.get().computeNodes[VIM])).toContain('other');
   });
 });

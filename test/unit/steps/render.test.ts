@@ -5,7 +5,7 @@
  */
 import { renderMatches, renderVmMessages } from '../../../src/steps/render.js';
 import { matchSubscriptions } from '../../../src/filter/match.js';
-import type { Subscription } from '../../../src/filter/types.js';
+import type { Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import { serializeMessage, toVmFields, toVmMessage } from '../../../src/normalize/vm-message.js';
 import { expandVersioned, legacySample, listLegacySamples, listVersionedSamples, toWireV2, type Sample } from '../../helpers/fixtures.js';
@@ -26,7 +26,7 @@ const cases = samples.flatMap(([name, sample]) => {
   const parsed = parseNotification(Buffer.from(JSON.stringify(toWireV2(sample, { messageId: 'mid-"\\-\u2028' }))));
   if (!parsed.ok) return [];
   const matches = matchSubscriptions(VIM, parsed.notification, SUBS);
-  if (matches.length === 0 || matches[0]!.event.startsWith('COMPUTE_NODE_')) return [];
+  if (matches.length === 0 || matches[0].event.startsWith('COMPUTE_NODE_')) return [];
   try {
     toVmFields(parsed.notification);
   } catch {

@@ -1,4 +1,4 @@
-/** The state vocabulary (README "Subscriptions and states") and the subscription shape. Pure data. */
+/** The shared model: the state vocabulary (README "States"), subscriptions and the matches they make. Pure data. */
 export const INSTANCE_STATES = [
   'CREATE', 'DELETE', 'SOFT_DELETE', 'RESTORE', 'POWER_OFF', 'POWER_ON', 'SHUT_DOWN',
   'PAUSE', 'UNPAUSE', 'SUSPEND', 'RESUME', 'REBOOT', 'REBUILD', 'RESIZE', 'SHELVE',

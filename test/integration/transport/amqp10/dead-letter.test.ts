@@ -91,20 +91,20 @@ describe('Amqp10Listener.deadLetter on RabbitMQ 3.x', () => {
     const got = await collect(listener);
     await publishRaw(vim, 'notifications.info', [NOTIFICATION]);
     await waitFor(() => got.length === 1, 'the delivery');
-    await got[0]!.deadLetter(reason);
+    await got[0].deadLetter(reason);
     expect(listener.unsettled()).toBe(0);
-    await got[0]!.deadLetter(reason); // twice: ignored
-    got[0]!.ack(); // after dead-lettering: ignored
+    await got[0].deadLetter(reason); // twice: ignored
+    got[0].ack(); // after dead-lettering: ignored
     await listener.close();
     expect(await messageCount(vim.queue)).toBe(0);
     expect(await messageCount(vim.deadLetterQueue)).toBe(1);
 
     const [copy] = await readOver10(`/amq/queue/${vim.deadLetterQueue}`, 1);
     expect(copy).toBeDefined();
-    expect(Buffer.from((copy!.body as { content: Buffer }).content)).toEqual(NOTIFICATION);
-    expect(copy!.content_type).toBe('application/json');
-    expect(copy!.durable).toBe(true);
-    expect(copy!.application_properties).toEqual({
+    expect(Buffer.from((copy.body as { content: Buffer }).content)).toEqual(NOTIFICATION);
+    expect(copy.content_type).toBe('application/json');
+    expect(copy.durable).toBe(true);
+    expect(copy.application_properties).toEqual({
       'x-relay-reason-code': 'UNMAPPABLE',
       'x-relay-reason': 'payload lacks instance_id',
       'x-relay-vim-id': vim.id,
@@ -117,7 +117,7 @@ describe('Amqp10Listener.deadLetter on RabbitMQ 3.x', () => {
     const got = await collect(h.listener(vim));
     await publishRaw(vim, 'notifications.info', [NOTIFICATION]);
     await waitFor(() => got.length === 1, 'the delivery');
-    await got[0]!.deadLetter(reason);
+    await got[0].deadLetter(reason);
     await waitFor(async () => (await messageCount(vim.deadLetterQueue)) === 1, 'the copy');
     const msg = await getOver091(vim.deadLetterQueue);
     expect(msg.content).toEqual(NOTIFICATION);
@@ -133,7 +133,9 @@ describe('Amqp10Listener.deadLetter on RabbitMQ 3.x', () => {
     const got = await collect(listener);
     await publishRaw(vim, 'notifications.info', [NOTIFICATION]);
     await waitFor(() => got.length === 1, 'the delivery');
-    const err = await got[0]!.deadLetter(reason).then(() => undefined, (e: unknown) => e);
+    // The listener declares its dead-letter queue as it connects; deleted under it, the copy has nowhere to go.
+    await withChannel(async (ch) => void (await ch.deleteQueue(vim.deadLetterQueue)));
+    const err = await got[0].deadLetter(reason).then(() => undefined, (e: unknown) => e);
     expect(isRelayError(err) && err.code).toBe('BROKER_REFUSED');
     expect(String((err as Error).message)).toMatch(/NOT_FOUND - no queue/);
     expect(listener.unsettled()).toBe(1);
@@ -141,10 +143,10 @@ describe('Amqp10Listener.deadLetter on RabbitMQ 3.x', () => {
 
     await publishRaw(vim, 'notifications.info', [NOTIFICATION]);
     await waitFor(() => got.length === 2, 'a later delivery on the same receiver');
-    got[0]!.requeue();
-    got[1]!.ack();
+    got[0].requeue();
+    got[1].ack();
     await waitFor(() => got.length === 3, 'the requeued original');
-    expect(got[2]!.redelivered).toBe(true);
-    got[2]!.ack();
+    expect(got[2].redelivered).toBe(true);
+    got[2].ack();
   });
 });

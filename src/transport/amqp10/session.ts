@@ -65,14 +65,16 @@ export class Amqp10Opener implements SessionOpener {
   /**
    * On RabbitMQ, a VIM whose addresses read its own queue gets that queue (and its dead-letter
    * queue, exchange and bindings) declared over 0-9-1 on the same host first, as a 0-9-1 VIM
-   * does (see declare.ts); then the 1.0 session opens.
+   * does (see declare.ts); then the 1.0 session opens. The declaration is a help, not a gate:
+   * when it fails (a login refused, a broker without 0-9-1), the 1.0 session still opens and
+   * reports in its own words what is wrong, or reads the queue if it exists anyway.
    */
   async open(req: OpenRequest): Promise<Session> {
     const { vim, opts, log } = this.plan;
     try {
       await declareAmqp10Topology(vim, opts, log, req.hostIndex);
     } catch (e) {
-      throw new Amqp10AttemptError(`declaring the VIM's queue over AMQP 0-9-1 failed: ${(e as Error).message}`, e);
+      log.warn("could not declare the VIM's queue over AMQP 0-9-1; attaching to it as it is", { queue: vim.queue, reason: (e as Error).message });
     }
     return this.attach(req);
   }
@@ -170,7 +172,7 @@ class Amqp10Session implements Session {
     }
     const entry: InFlight = { receiver: index, delivery: rheaDelivery };
     this.inFlight.add(entry);
-    const source = this.opener.addresses[index]!;
+    const source = this.opener.addresses[index];
     const body = bodyToBuffer(message.body);
     const init = { vimId: this.plan.vim.id, body, source, redelivered: isRedelivered(message) };
     this.deliver(new Amqp10Delivery(init, this.settlerFor(entry, message, body, source)));

@@ -3,7 +3,7 @@
  * of Amqp10Listener against the local RabbitMQ (directly or through a cuttable TCP proxy).
  */
 import type { ListenerStatusChange } from '../../../../src/transport/types.js';
-import { messageCount, statusLog, withChannel } from '../../../helpers/amqp.js';
+import { messageCount, statusLog, uniqueName, withChannel } from '../../../helpers/amqp.js';
 import { startTcpProxy, type TcpProxy } from '../../../helpers/tcp-proxy.js';
 import { sleep, waitFor } from '../../../helpers/wait.js';
 import { BROKER, Harness, collect, publishRaw } from './support.js';
@@ -40,7 +40,7 @@ describe('Amqp10Listener connections', () => {
     await listener.start(() => undefined);
     await waitFor(() => listener.status.status === 'UNREACHABLE', 'UNREACHABLE');
     expect(changes.map((c) => c.status)).toEqual(['UNREACHABLE']);
-    expect(changes[0]!.reason).toMatch(/127\.0\.0\.1:(1|\d+)/);
+    expect(changes[0].reason).toMatch(/127\.0\.0\.1:(1|\d+)/);
     expect(JSON.stringify(listener.status)).not.toContain('TopSecret99');
     const before = proxy.attempts;
     await waitFor(() => proxy!.attempts >= before + 3, 'three more attempts');
@@ -69,15 +69,29 @@ describe('Amqp10Listener connections', () => {
     await waitFor(() => got.length === 1, 'a delivery');
   });
 
-  it('is UNREACHABLE while its source queue is missing, and REACHABLE once it is declared', async () => {
+  it("declares the VIM's own queue when its address reads it (RabbitMQ), as a 0-9-1 VIM does", async () => {
     const { vim } = await h.topology();
     await withChannel((ch) => ch.deleteQueue(vim.queue));
     const listener = h.listener(vim);
     await listener.start(() => undefined);
-    await waitFor(() => listener.status.status === 'UNREACHABLE', 'UNREACHABLE');
-    expect(listener.status.reason).toContain(`NOT_FOUND - no queue '${vim.queue}'`);
-    await withChannel((ch) => ch.assertQueue(vim.queue, { durable: true }));
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE', 10000);
+    expect(await messageCount(vim.queue)).toBe(0); // it exists again
+  });
+
+  it("is UNREACHABLE while a queue its addresses name (not its own: the operator's) is missing, and REACHABLE once it is declared", async () => {
+    const { vim } = await h.topology();
+    const other = uniqueName('relay10-other');
+    const reading = { ...vim, addresses: [`/amq/queue/${other}`] };
+    const listener = h.listener(reading);
+    await listener.start(() => undefined);
+    await waitFor(() => listener.status.status === 'UNREACHABLE', 'UNREACHABLE');
+    expect(listener.status.reason).toContain(`NOT_FOUND - no queue '${other}'`);
+    await withChannel((ch) => ch.assertQueue(other, { durable: true }));
+    try {
+      await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE', 10000);
+    } finally {
+      await withChannel((ch) => ch.deleteQueue(other));
+    }
   });
 
   it('goes UNREACHABLE when the connection drops, reconnects, and gets the unsettled again', async () => {
@@ -92,19 +106,19 @@ describe('Amqp10Listener connections', () => {
     const got = await collect(listener);
     await publishRaw(vim, 'notifications.info', [body(1), body(2)]);
     await waitFor(() => got.length === 2, '2 deliveries');
-    got[0]!.ack();
+    got[0].ack();
     await sleep(100);
 
     proxy.cutAll();
     await waitFor(() => unsettledAtDrop !== undefined, 'UNREACHABLE');
     expect(unsettledAtDrop).toBe(0);
-    got[1]!.ack(); // the link died: a no-op, the broker redelivers it
+    got[1].ack(); // the link died: a no-op, the broker redelivers it
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE again', 10000);
     expect(seen).toEqual(['PENDING', 'REACHABLE', 'UNREACHABLE', 'REACHABLE']);
     await waitFor(() => got.length === 3, 'the redelivery');
-    expect(got[2]!.body).toEqual(body(2));
-    expect(got[2]!.redelivered).toBe(true);
-    got[2]!.ack();
+    expect(got[2].body).toEqual(body(2));
+    expect(got[2].redelivered).toBe(true);
+    got[2].ack();
     await listener.close();
     expect(await messageCount(vim.queue)).toBe(0);
   });

@@ -2,10 +2,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DrainResult, LatencyResult, LimitsResult } from './scenarios.js';
+import type { CeilingResult } from './ratio-scenarios.js';
 import { median } from './stats.js';
 
 export interface Collected {
+  ceiling: CeilingResult[];
   drain: DrainResult[];
+  /** The drain of the filtered-traffic corpus (80 % matching no subscription), to the sink. */
+  filtered: DrainResult[];
+  /** The drain with every subscription on the kafka sink (librdkafka's mock cluster). */
+  kafka: DrainResult[];
   baseline: DrainResult[];
   latency: LatencyResult[][];
   limits: LimitsResult[];
@@ -16,7 +22,7 @@ type Row = [string, number, number[], string];
 const fmt = (v: number, unit: string): string => {
   if (!Number.isFinite(v)) return '-';
   if (unit === 'ms' || unit === 's') return v < 10 ? v.toFixed(2) : v.toFixed(1);
-  if (unit === 'MB' || unit === 'x' || unit === '%') return v.toFixed(1);
+  if (unit === 'MB' || unit === 'x' || unit === '%' || unit === 'us') return v.toFixed(1);
   return Math.round(v).toLocaleString('en-US');
 };
 
@@ -24,11 +30,43 @@ function row(label: string, values: number[], unit: string): Row {
   return [label, median(values), values, unit];
 }
 
-export function rows(c: Collected): Row[] {
+/** Per round, drain / ceiling of the same round (rounds without both are left out). */
+function perRound(drains: DrainResult[], ceilings: CeilingResult[]): number[] {
+  return drains.flatMap((d, i) => (ceilings[i] ? [d.rate / ceilings[i].rate] : []));
+}
+
+/** The drains that are compared with the ceiling, by destination. */
+const DESTINATIONS = [
+  ['DMaaP drain', (c: Collected) => c.drain],
+  ['Kafka drain', (c: Collected) => c.kafka],
+  ['filtered-traffic drain (DMaaP)', (c: Collected) => c.filtered],
+] as const;
+
+function ceilingRows(c: Collected): Row[] {
   const out: Row[] = [];
+  if (c.ceiling.length) {
+    out.push(row(`ceiling: amqplib, fresh process, ack multiple/50, ${c.ceiling[0].messages.toLocaleString('en-US')}, msg/s`, c.ceiling.map((x) => x.rate), 'msg/s'));
+    out.push(row('ceiling: CPU per message', c.ceiling.map((x) => x.cpuUsPerMessage), 'us'));
+  }
+  for (const [name, get] of DESTINATIONS) {
+    const drains = get(c);
+    if (!drains.length) continue;
+    out.push(row(`${name}, msg/s`, drains.map((d) => d.rate), 'msg/s'));
+    out.push(row(`${name}: relay CPU per notification`, drains.map((d) => d.cpuPer10k * 100), 'us'));
+    if (c.ceiling.length) out.push(row(`${name} / ceiling of the same round`, perRound(drains, c.ceiling).map((r) => r * 100), '%'));
+  }
+  if (c.kafka.length) {
+    out.push(row('Kafka drain: relay peak RSS', c.kafka.map((d) => d.peakRssMb), 'MB'));
+    out.push(row('Kafka drain: duplicates', c.kafka.map((d) => d.duplicates), 'rec'));
+  }
+  return out;
+}
+
+export function rows(c: Collected): Row[] {
+  const out: Row[] = ceilingRows(c);
   const pick = <T>(list: T[], f: (x: T) => number): number[] => list.map(f);
   if (c.drain.length) {
-    const n = c.drain[0]!.notifications;
+    const n = c.drain[0].notifications;
     out.push(row(`drain ${n.toLocaleString('en-US')} notifications, msg/s`, pick(c.drain, (d) => d.rate), 'msg/s'));
     out.push(row('drain: DMaaP messages published/s', pick(c.drain, (d) => d.published / d.seconds), 'msg/s'));
     out.push(row('drain: relay CPU seconds per 10,000', pick(c.drain, (d) => d.cpuPer10k), 's'));
@@ -38,7 +76,7 @@ export function rows(c: Collected): Row[] {
   }
   const rates = c.latency[0]?.map((l) => l.rate) ?? [];
   rates.forEach((rate, i) => {
-    const at = c.latency.map((runs) => runs[i]!);
+    const at = c.latency.map((runs) => runs[i]);
     out.push(row(`latency @ ${rate}/s: p50`, pick(at, (l) => l.p50), 'ms'));
     out.push(row(`latency @ ${rate}/s: p99`, pick(at, (l) => l.p99), 'ms'));
     out.push(row(`latency @ ${rate}/s: p99.9`, pick(at, (l) => l.p999), 'ms'));
@@ -53,7 +91,7 @@ export function rows(c: Collected): Row[] {
     out.push(row('limit: dmaap-dev, requests/s', pick(c.limits, (l) => l.dmaapDev.requestsPerSecond), 'req/s'));
   }
   if (c.baseline.length) {
-    const n = c.baseline[0]!.notifications;
+    const n = c.baseline[0].notifications;
     out.push(row(`baseline (batch 1, 1 in flight) drain ${n.toLocaleString('en-US')}, msg/s`, pick(c.baseline, (d) => d.rate), 'msg/s'));
     out.push(row('baseline: relay CPU seconds per 10,000', pick(c.baseline, (d) => d.cpuPer10k), 's'));
   }
@@ -63,6 +101,14 @@ export function rows(c: Collected): Row[] {
 export function ratios(c: Collected): string[] {
   const drain = median(c.drain.map((d) => d.rate));
   const lines: string[] = [];
+  if (c.ceiling.length) {
+    for (const [name, get] of DESTINATIONS) {
+      const drains = get(c);
+      if (!drains.length) continue;
+      const r = perRound(drains, c.ceiling);
+      lines.push(`${`${name} / ceiling`.padEnd(41)} = ${(median(r) * 100).toFixed(0)}% (rounds: ${r.map((x) => `${(x * 100).toFixed(0)}%`).join(' | ')}), ${(median(drains.map((d) => d.cpuPer10k)) * 100).toFixed(1)} CPU us per notification vs the ceiling's ${median(c.ceiling.map((x) => x.cpuUsPerMessage)).toFixed(1)}`);
+    }
+  }
   if (c.limits.length && c.drain.length) {
     const each = median(c.limits.map((l) => l.consumeAck));
     const multi = median(c.limits.map((l) => l.consumeAckMultiple));
@@ -83,12 +129,21 @@ export function targets(c: Collected): string[] {
     check('peak RSS < 250 MB during the drain', rss < 250, `${rss.toFixed(0)} MB`);
     if (c.limits.length) {
       const limit = median(c.limits.map((l) => l.consumeAck));
-      check('drain >= 60% of the consume-and-ack-only limit', rate >= 0.6 * limit, `${((rate / limit) * 100).toFixed(0)}%`);
+      check('drain >= 60% of the in-process consume-and-ack-each limit (issue 5)', rate >= 0.6 * limit, `${((rate / limit) * 100).toFixed(0)}%`);
     }
+  }
+  const ofCeiling = (drains: DrainResult[]): number => median(perRound(drains, c.ceiling));
+  if (c.drain.length && c.ceiling.length) {
+    const r = ofCeiling(c.drain);
+    check('DMaaP drain >= 60% of the ceiling, same run (issue 17)', r >= 0.6, `${(r * 100).toFixed(0)}%`);
+  }
+  if (c.filtered.length && c.ceiling.length) {
+    const r = ofCeiling(c.filtered);
+    check('filtered-traffic drain >= 80% of the ceiling, same run (issue 17)', r >= 0.8, `${(r * 100).toFixed(0)}%`);
   }
   const i5000 = c.latency[0]?.findIndex((l) => l.rate === 5000) ?? -1;
   if (i5000 >= 0) {
-    const p99 = median(c.latency.map((r) => r[i5000]!.p99));
+    const p99 = median(c.latency.map((r) => r[i5000].p99));
     check('p99 < 25 ms at 5,000 msg/s', p99 < 25, `${p99.toFixed(1)} ms`);
   }
   return out;

@@ -8,11 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { configSchema } from '../src/config/schema.js';
-import { buildCorpus } from './corpus.js';
+import { buildCorpus, FILTERED_SOURCES } from './corpus.js';
 import { declareExchange, deleteExchange } from './broker.js';
 import { ROOT, startSink } from './procs.js';
 import { ratios, table, targets, writeJson, type Collected } from './report.js';
 import { drain, latency, limits, type Ctx } from './scenarios.js';
+import { ceiling, kafkaDrain } from './ratio-scenarios.js';
+import { MockKafka } from '../test/helpers/kafka-mock.js';
 import { loadSettings, machine } from './settings.js';
 
 /** The relay as ONAP's original publisher works: one message per request, one request at a time. */
@@ -25,19 +27,28 @@ async function main(): Promise<void> {
   const m = machine();
   const loadStart = os.loadavg();
   const corpus = await buildCorpus();
+  const filteredCorpus = await buildCorpus(FILTERED_SOURCES);
   const prefetch = Number(s.transportOverrides.prefetch ?? configSchema.transport.prefetch.default);
   const publish = Object.fromEntries(Object.entries(configSchema.publish).map(([k, v]) => [k, (s.publishOverrides[k] ?? v.default) as number]));
   log(`${m.cores} cores (${m.cpu}), Node ${m.node}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
   log(`corpus: ${corpus.templates.length} fixture templates, mean body ${Math.round(corpus.meanBytes)} bytes, ${corpus.expectedPublished(corpus.cycle.length)} DMaaP messages per ${corpus.cycle.length} notifications`);
+  log(`filtered corpus: ${(filteredCorpus.filteredShare * 100).toFixed(0)}% of notifications match no subscription, ${filteredCorpus.expectedPublished(filteredCorpus.cycle.length)} DMaaP messages per ${filteredCorpus.cycle.length}`);
   log(`relay: prefetch ${prefetch}, publish ${JSON.stringify(publish)}`);
+  if (loadStart[0] > m.cores * 0.5) log(`the machine is busy (load ${loadStart[0].toFixed(2)} on ${m.cores} cores): figures will be noisy, ratios of the same run less so`);
   const exchange = `nova-bench-${randomBytes(4).toString('hex')}`;
   await declareExchange(s.amqpUrl, exchange);
   const sink = await startSink();
+  const mock = s.only.has('kafka') ? await MockKafka.start(3) : undefined;
   const ctx: Ctx = { s, corpus, sink, exchange };
-  const c: Collected = { drain: [], baseline: [], latency: [], limits: [] };
+  const c: Collected = { ceiling: [], drain: [], filtered: [], kafka: [], baseline: [], latency: [], limits: [] };
   const started = Date.now();
   try {
     for (let run = 1; run <= s.runs; run++) {
+      if (s.only.has('ceiling')) {
+        const x = await ceiling(ctx, s.drainMessages, prefetch);
+        c.ceiling.push(x);
+        log(`run ${run}: ceiling (fresh process, ack multiple/50) ${x.messages} in ${x.seconds.toFixed(2)} s = ${Math.round(x.rate)} msg/s, ${x.cpuUsPerMessage.toFixed(1)} CPU us/msg`);
+      }
       if (s.only.has('limits')) {
         const l = await limits(ctx, prefetch);
         c.limits.push(l);
@@ -47,6 +58,16 @@ async function main(): Promise<void> {
         const d = await drain(ctx, s.drainMessages, s.publishOverrides);
         c.drain.push(d);
         log(`run ${run}: drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${d.cpuPer10k.toFixed(2)} CPU s/10k, peak RSS ${d.peakRssMb.toFixed(0)} MB, duplicates ${d.duplicates}`);
+      }
+      if (s.only.has('filtered')) {
+        const d = await drain({ ...ctx, corpus: filteredCorpus }, s.drainMessages, s.publishOverrides);
+        c.filtered.push(d);
+        log(`run ${run}: filtered drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${(d.cpuPer10k * 100).toFixed(1)} CPU us/notification`);
+      }
+      if (mock) {
+        const d = await kafkaDrain(ctx, mock, s.drainMessages, s.publishOverrides);
+        c.kafka.push(d);
+        log(`run ${run}: kafka drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${(d.cpuPer10k * 100).toFixed(1)} CPU us/notification, peak RSS ${d.peakRssMb.toFixed(0)} MB, duplicates ${d.duplicates}`);
       }
       if (s.only.has('latency')) {
         const l = await latency(ctx);
@@ -60,6 +81,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await mock?.stop();
     await sink.stop();
     await deleteExchange(s.amqpUrl, exchange);
   }

@@ -44,20 +44,22 @@ export interface LimitsResult {
   readonly dmaapDev: EndpointRate;
 }
 
-const id = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
+export const id = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 function rabbitUrl(amqpUrl: string): string {
   const u = new URL(amqpUrl);
   return `rabbit://${u.username || 'guest'}:${u.password || 'guest'}@${u.hostname}:${u.port || '5672'}${u.pathname || '/'}`;
 }
 
-function relayConfig(ctx: Ctx, vimId: string, publish: Record<string, unknown>): Record<string, unknown> {
+/** The relay's config for one scenario; `extra` replaces top-level keys (the Kafka drain's subscriptions and kafka). */
+export function relayConfig(ctx: Ctx, vimId: string, publish: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     dmaap: { url: ctx.sink.url, timeoutMs: 5000 },
     publish,
     transport: { ...ctx.s.transportOverrides },
     vims: [{ id: vimId, transportUrl: rabbitUrl(ctx.s.amqpUrl), exchange: ctx.exchange }],
     subscriptions: benchSubscriptions(vimId),
+    ...extra,
   };
 }
 

@@ -42,15 +42,18 @@ export interface BenchSettings {
   readonly amqpUrl: string;
   /** When set, the relay runs with --cpu-prof into this directory. */
   readonly cpuProfDir: string | undefined;
-  /** Scenarios to run (all by default): drain,latency,limits,baseline. */
+  /** Scenarios to run (all by default): ceiling,limits,drain,filtered,kafka,latency,baseline. */
   readonly only: ReadonlySet<string>;
   /** Extra relay `publish` / `transport` config as JSON, for tuning experiments. */
   readonly publishOverrides: Record<string, unknown>;
   readonly transportOverrides: Record<string, unknown>;
 }
 
+/** Every scenario, in the order a round runs them. */
+export const SCENARIOS = ['ceiling', 'limits', 'drain', 'filtered', 'kafka', 'latency', 'baseline'] as const;
+
 export function loadSettings(): BenchSettings {
-  const only = (process.env.BENCH_ONLY ?? 'limits,drain,latency,baseline').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   return {
     runs: Math.max(1, Math.round(num('BENCH_RUNS', 3))),
     drainMessages: Math.round(num('BENCH_DRAIN_MESSAGES', 100_000)),
@@ -62,7 +65,10 @@ export function loadSettings(): BenchSettings {
     endpointBatch: Math.max(1, Math.round(num('BENCH_ENDPOINT_BATCH', 100))),
     amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     cpuProfDir: process.env.BENCH_CPU_PROF_DIR || undefined,
-    only: new Set(only),
+    only: new Set(only.map((name) => {
+      if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario "${name}"; choose from ${SCENARIOS.join(',')}`);
+      return name;
+    })),
     publishOverrides: JSON.parse(process.env.BENCH_PUBLISH ?? '{}') as Record<string, unknown>,
     transportOverrides: JSON.parse(process.env.BENCH_TRANSPORT ?? '{}') as Record<string, unknown>,
   };

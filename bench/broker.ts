@@ -71,7 +71,7 @@ export async function prefill(url: string, exchange: string, queue: string, corp
   await withModel(url, async (m) => {
     const ch = await m.createConfirmChannel();
     for (let i = 0; i < n; i++) {
-      const t = corpus.cycle[i % corpus.cycle.length]!;
+      const t = corpus.cycle[i % corpus.cycle.length];
       if (!ch.publish(exchange, t.routingKey, corpus.body(t, `${prefix}${i}`), OSLO_PUBLISH_OPTIONS)) await drained(ch);
       if (i % 5000 === 4999) await ch.waitForConfirms();
     }
@@ -103,7 +103,7 @@ export async function publishAtRate(ch: Channel, exchange: string, corpus: Corpu
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
     while (sent < due) {
-      const t: Template = corpus.cycle[(offset + sent) % corpus.cycle.length]!;
+      const t: Template = corpus.cycle[(offset + sent) % corpus.cycle.length];
       expected += t.published;
       const ok = ch.publish(exchange, t.routingKey, corpus.body(t, `L${tag}-${clock().toFixed(3)}-${sent}`), OSLO_PUBLISH_OPTIONS);
       sent++;

@@ -13,7 +13,7 @@ export interface EndpointRate {
 export async function endpointRate(baseUrl: string, rendered: readonly string[], batch: number, concurrency: number, seconds: number): Promise<EndpointRate> {
   const msgs: string[] = [];
   for (let i = 0; i < batch; i++) {
-    const m = rendered[i % rendered.length]!;
+    const m = rendered[i % rendered.length];
     // A fresh id per message, as the sink and dmaap-dev would see from the relay.
     msgs.push(m.replace(/"message_id":"[^"]*"/, `"message_id":"X${i}"`));
   }

@@ -42,7 +42,7 @@ async function measure(recs: readonly OutboundRecord[], send: (r: OutboundRecord
   const t0 = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < recs.length) await send(recs[next++] as OutboundRecord);
+    while (next < recs.length) await send(recs[next++]);
   };
   await Promise.all(Array.from({ length: WINDOW }, worker));
   const seconds = (performance.now() - t0) / 1000;
@@ -63,8 +63,8 @@ async function ceiling(mock: MockKafka, recs: readonly OutboundRecord[]): Promis
     const t0 = performance.now();
     const worker = async (): Promise<void> => {
       while (n < chunks.length) {
-        const chunk = chunks[n++] as OutboundRecord[];
-        await producer.send({ topic: chunk[0]!.topic, acks: -1, messages: chunk.map((r) => ({ key: r.key, value: r.json, headers: { ...r.headers } })) });
+        const chunk = chunks[n++];
+        await producer.send({ topic: chunk[0].topic, acks: -1, messages: chunk.map((r) => ({ key: r.key, value: r.json, headers: { ...r.headers } })) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, WINDOW / 500 || 1) }, worker));
@@ -82,7 +82,7 @@ export async function kafkaDrainRun(mock: MockKafka, tag: string, n = N): Promis
   await mock.createTopic(topic, TOPIC_PARTITIONS);
   const d = new KafkaDestination({ brokers: mock.brokers }, silentLogger());
   try {
-    await d.send(records(topic, 1)[0]!); // connected and the topic's metadata known, as in steady state
+    await d.send(records(topic, 1)[0]); // connected and the topic's metadata known, as in steady state
     const destination = await measure(records(topic, n), (r) => d.send(r));
     const rawTopic = `${topic}.raw`;
     await mock.createTopic(rawTopic, TOPIC_PARTITIONS);
@@ -92,13 +92,13 @@ export async function kafkaDrainRun(mock: MockKafka, tag: string, n = N): Promis
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const m = machine();
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   out(`kafka drain: ${m.cores} cores (${m.cpu}), ${m.memGb} GB, Node ${m.node}, ${m.platform}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  out(`${N} records of ~${Buffer.byteLength(records('x')[0]!.json)} bytes, 500 keys, ${TOPIC_PARTITIONS} partitions over 3 mock brokers, window ${WINDOW}, ${RUNS} runs (median)`);
+  out(`${N} records of ~${Buffer.byteLength(records('x')[0].json)} bytes, 500 keys, ${TOPIC_PARTITIONS} partitions over 3 mock brokers, window ${WINDOW}, ${RUNS} runs (median)`);
   const mock = await MockKafka.start(3);
   const dest: Figures[] = [];
   const raw: Figures[] = [];
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       const r = await kafkaDrainRun(mock, String(run));
       dest.push(r.destination);
       raw.push(r.ceiling);
-      out(`run ${run + 1}: KafkaDestination ${Math.round(dest[run]!.perSecond)} records/s, ${dest[run]!.cpuUsPerRecord.toFixed(1)} CPU us/record; kafkajs ceiling ${Math.round(raw[run]!.perSecond)} records/s, ${raw[run]!.cpuUsPerRecord.toFixed(1)} CPU us/record`);
+      out(`run ${run + 1}: KafkaDestination ${Math.round(dest[run].perSecond)} records/s, ${dest[run].cpuUsPerRecord.toFixed(1)} CPU us/record; kafkajs ceiling ${Math.round(raw[run].perSecond)} records/s, ${raw[run].cpuUsPerRecord.toFixed(1)} CPU us/record`);
     }
   } finally {
     await mock.stop();

@@ -69,8 +69,8 @@ export async function startDmaapDev(port: number): Promise<{ url: string; stop()
       out += b.toString();
       if (out.includes('listening')) resolve();
     };
-    proc.stdout!.on('data', take);
-    proc.stderr!.on('data', take);
+    proc.stdout.on('data', take);
+    proc.stderr.on('data', take);
     proc.once('exit', (c) => reject(new Error(`dmaap-dev exited (${c}): ${out}`)));
   });
   return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(proc) };
@@ -111,8 +111,8 @@ export async function startRelay(config: Record<string, unknown>, cpuProfDir?: s
       consuming = true;
       resolve(Date.parse((JSON.parse(line) as { timestamp: string }).timestamp));
     };
-    proc.stdout!.on('data', take);
-    proc.stderr!.on('data', take);
+    proc.stdout.on('data', take);
+    proc.stderr.on('data', take);
     proc.once('exit', (c) => reject(new Error(`relay exited (${c}) before consuming:\n${raw}`)));
     setTimeout(() => reject(new Error(`relay not consuming after 30 s:\n${raw}`)), 30_000).unref();
   });

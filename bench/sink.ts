@@ -30,8 +30,8 @@ function record(body: Buffer, at: number): number {
     if (body[start] === 0x4c /* L */) {
       const id = body.toString('latin1', start + 1, end);
       const [tag, sent] = id.split('-');
-      let list = latencies.get(tag!);
-      if (!list) latencies.set(tag!, (list = []));
+      let list = latencies.get(tag);
+      if (!list) latencies.set(tag, (list = []));
       list.push(at - Number(sent));
     }
     i = body.indexOf(KEY, end);
@@ -48,7 +48,7 @@ const server = http.createServer((req, res) => {
       res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"status":404}');
       return;
     }
-    const n = record(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), at);
+    const n = record(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), at);
     count += n;
     requests++;
     if (firstAt === 0) firstAt = at;

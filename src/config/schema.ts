@@ -14,12 +14,12 @@ import { VES_DEFAULTS } from '../publish/ves/options.js';
 convict.addFormat({
   name: 'vim-list',
   validate: (v: unknown) => validateVimItems(v),
-  coerce: (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v),
+  coerce: (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v),
 });
 convict.addFormat({
   name: 'subscription-list',
   validate: (v: unknown) => validateSubscriptionItems(v),
-  coerce: (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v),
+  coerce: (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v),
 });
 
 convict.addFormat({

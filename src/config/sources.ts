@@ -34,7 +34,7 @@ function leaves(): Leaf[] {
       out.push({ key, env: item.env, kind });
     }
   };
-  walk(configSchema as unknown as Record<string, unknown>, '');
+  walk(configSchema, '');
   return out;
 }
 
@@ -98,15 +98,15 @@ function envProblem(leaf: Leaf, raw: string): string | undefined {
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
+    let prev = row[0];
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
       prev = row[j]!;
       row[j] = next;
     }
   }
-  return row[b.length]!;
+  return row[b.length];
 }
 
 /** One warning per VIM_EVENT_RELAY_* variable that is no config key, naming the closest that is. */
@@ -117,7 +117,7 @@ export function unknownEnvWarnings(env: NodeJS.ProcessEnv): string[] {
     .filter((name) => name.startsWith(PREFIX) && !known.includes(name))
     .sort()
     .map((name) => {
-      const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0]!;
+      const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0];
       return `${name} is not a known variable and is ignored; did you mean ${closest}? (README "Configuration" lists them)`;
     });
 }

@@ -56,8 +56,8 @@ function parseCambria(body: Buffer): Parsed {
   const readLength = (): number | undefined => {
     let n = 0;
     let digits = 0;
-    while (i < body.length && body[i]! >= 0x30 && body[i]! <= 0x39) {
-      n = n * 10 + (body[i]! - 0x30);
+    while (i < body.length && body[i] >= 0x30 && body[i] <= 0x39) {
+      n = n * 10 + (body[i] - 0x30);
       i++;
       digits++;
     }
@@ -66,7 +66,7 @@ function parseCambria(body: Buffer): Parsed {
     return n;
   };
   for (;;) {
-    while (i < body.length && isSpace(body[i]!)) i++;
+    while (i < body.length && isSpace(body[i])) i++;
     if (i >= body.length) return { ok: true, messages };
     const keyLen = readLength();
     const msgLen = keyLen === undefined ? undefined : readLength();

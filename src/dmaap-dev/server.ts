@@ -133,7 +133,6 @@ class DevMessageRouter implements DmaapDevServer {
       if (!res.headersSent) sendJson(res, 200, []);
       return;
     }
-    let timer: NodeJS.Timeout | undefined;
     const finish = (): void => {
       clearTimeout(timer);
       unwait();
@@ -143,13 +142,14 @@ class DevMessageRouter implements DmaapDevServer {
       finish();
       if (!res.headersSent) sendJson(res, 200, []);
     };
+    // Set before the wait is registered, so a finish from either side finds it.
+    const timer = setTimeout(finishEmpty, timeout);
     const unwait = log.wait(() => {
       if (!answer()) return false;
       finish();
       return true;
     });
     this.polls.add(finishEmpty);
-    timer = setTimeout(finishEmpty, timeout);
     res.once('close', finish);
   }
 
@@ -191,12 +191,12 @@ class DevMessageRouter implements DmaapDevServer {
     }
     if (parts[0] === 'events' && parts.length === 2) {
       if (method !== 'POST') return wrongMethod('POST');
-      if (!TOPIC_RE.test(parts[1]!)) return sendMrError(res, 400, MR_CODES.BAD_REQUEST, `Illegal topic name: ${parts[1]}`);
-      return this.publish(req, res, parts[1]!);
+      if (!TOPIC_RE.test(parts[1])) return sendMrError(res, 400, MR_CODES.BAD_REQUEST, `Illegal topic name: ${parts[1]}`);
+      return this.publish(req, res, parts[1]);
     }
     if (parts[0] === 'events' && parts.length === 4) {
       if (method !== 'GET') return wrongMethod('GET');
-      return this.consume(res, parts[1]!, parts[2]!, url.searchParams);
+      return this.consume(res, parts[1], parts[2], url.searchParams);
     }
     if (parts[0] === 'topics' && parts.length === 1) {
       if (method !== 'GET') return wrongMethod('GET');
@@ -208,8 +208,8 @@ class DevMessageRouter implements DmaapDevServer {
     }
     if (parts[0] === 'topics' && parts.length === 2) {
       if (method !== 'GET') return wrongMethod('GET');
-      if (!this.topics.has(parts[1]!)) return sendMrError(res, 404, MR_CODES.RESOURCE_NOT_FOUND, `No such topic exists.-[${parts[1]}]`);
-      return sendJson(res, 200, topicInfo(parts[1]!, ''));
+      if (!this.topics.has(parts[1])) return sendMrError(res, 404, MR_CODES.RESOURCE_NOT_FOUND, `No such topic exists.-[${parts[1]}]`);
+      return sendJson(res, 200, topicInfo(parts[1], ''));
     }
     sendMrError(res, 404, MR_CODES.RESOURCE_NOT_FOUND, `No such resource: ${method} ${url.pathname}`);
   }

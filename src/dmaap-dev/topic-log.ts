@@ -89,6 +89,6 @@ export class TopicLog {
   }
 
   private at(offset: number): string {
-    return this.buf[(this.start + (offset - this.firstOffset)) % this.buf.length] as string;
+    return this.buf[(this.start + (offset - this.firstOffset)) % this.buf.length];
   }
 }

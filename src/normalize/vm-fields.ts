@@ -85,47 +85,47 @@ type Converter = (value: unknown, key: string) => VmFields[VmKey];
  */
 export const CONVERTERS = {
   /** `null_safe_str`: None -> "". */
-  text(v, key) {
+  text: (v, key) => {
     if (v === undefined || v === null) return '';
     if (typeof v !== 'string') throw unmappable(key, 'a string', v);
     return v;
   },
   /** A legacy date, kept exactly as nova wrote it; None / absent -> "" (`null_safe_isotime`). */
-  legacyDate(v, key) {
+  legacyDate: (v, key) => {
     if (v === undefined || v === null || v === '') return '';
     if (typeof v !== 'string' || toIsoUtc(v) === null) throw unmappable(key, 'a date in a form nova writes', v);
     return v;
   },
   /** Versioned date -> `str(aware datetime)`, the legacy created_at form. */
-  pythonStrDate(v, key) {
+  pythonStrDate: (v, key) => {
     const s = toLegacyDate(v, 'str');
     if (s === null) throw unmappable(key, 'an ISO 8601 date or null', v);
     return s;
   },
   /** Versioned date -> `utils.strtime`, the legacy form of the other dates. */
-  strtimeDate(v, key) {
+  strtimeDate: (v, key) => {
     const s = toLegacyDate(v, 'strtime');
     if (s === null) throw unmappable(key, 'an ISO 8601 date or null', v);
     return s;
   },
-  optionalString(v, key) {
+  optionalString: (v, key) => {
     if (v === undefined || v === null) return null;
     if (typeof v !== 'string') throw unmappable(key, 'a string or null', v);
     return v;
   },
-  optionalInteger(v, key) {
+  optionalInteger: (v, key) => {
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw unmappable(key, 'a non-negative integer or null', v);
     return v;
   },
   /** `int(instance.progress) if instance.progress else ''`: 0 and None both become "". */
-  progress(v, key) {
+  progress: (v, key) => {
     if (v === undefined || v === null || v === '' || v === 0) return '';
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 100) throw unmappable(key, 'an integer 0-100, "" or null', v);
     return v;
   },
   /** Essex-era nova sent instance metadata as a list of {key, value} rows; later ones a dict. */
-  optionalDict(v, key) {
+  optionalDict: (v, key) => {
     if (v === undefined || v === null) return null;
     if (isDict(v)) return v;
     if (Array.isArray(v) && v.every((row) => isDict(row) && typeof row.key === 'string')) {
@@ -134,12 +134,12 @@ export const CONVERTERS = {
     throw unmappable(key, 'an object, a list of {key, value} or null', v);
   },
   /** An instance without its uuid cannot be told apart from any other. */
-  instanceId(v, key) {
+  instanceId: (v, key) => {
     if (typeof v !== 'string' || v === '') throw unmappable(key, 'the instance uuid (a non-empty string); this is not an instance payload', v);
     return v;
   },
   /** Empty means volume-backed (no image); legacy nova sent None when it built no URL. */
-  imageRef(v, key) {
+  imageRef: (v, key) => {
     if (v === undefined || v === null || v === '') return null;
     if (typeof v !== 'string') throw unmappable(key, 'an image uuid or null', v);
     return v;

@@ -108,7 +108,7 @@ function parseUnsafe(body: unknown): ParseResult {
  * shapes oslo and its consumers produce: 2.0 envelope, flat 1.0 body, AMQP 1.0 driver body,
  * NotificationListener view (`metadata`, `ctxt`) and trimmed samples.
  */
-export function parseNotification(body: Buffer | string | unknown): ParseResult {
+export function parseNotification(body: unknown): ParseResult {
   try {
     return parseUnsafe(body);
   } catch (cause) {

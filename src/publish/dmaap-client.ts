@@ -138,5 +138,7 @@ function flatHeaders(headers: object): Record<string, string | undefined> {
 function bodyText(data: unknown): string {
   if (typeof data === 'string') return data;
   if (Buffer.isBuffer(data)) return data.toString('utf8');
-  return data === undefined || data === null ? '' : String(data);
+  if (data === undefined || data === null) return '';
+  // responseType 'text' hands over a string; anything else is shown as JSON, not "[object Object]".
+  return JSON.stringify(data) ?? '';
 }

@@ -56,8 +56,11 @@ export class ConnectLimiter {
   }
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new Error('aborted');
+/** The signal's reason as an Error: the very one it was aborted with when it is one (callers check its class). */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new Error('aborted', reason === undefined || reason === null ? undefined : { cause: reason });
 }
 
 const shared = new Map<number, ConnectLimiter>();

@@ -17,7 +17,7 @@ import { RelayError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { redactText } from '../util/redact.js';
 import { ConnectTimeoutError, explainConnectFailure } from './broker-errors.js';
-import type { ConnectLimiter } from './connect-limiter.js';
+import { abortReason, type ConnectLimiter } from './connect-limiter.js';
 import type { TransportOptions } from './options.js';
 import { nextAttemptDelay } from './reconnect.js';
 import type { Session, SessionOpener } from './session.js';
@@ -129,7 +129,7 @@ export class SupervisedListener extends EventEmitter implements VimListener {
 
   /** Runs one session to its end and reports the loss. */
   private async consume(session: Session, hostIndex: number): Promise<void> {
-    const label = hostLabel(this.url.hosts[hostIndex]!);
+    const label = hostLabel(this.url.hosts[hostIndex]);
     if (!this.wanted) {
       await session.close();
       return;
@@ -154,7 +154,7 @@ export class SupervisedListener extends EventEmitter implements VimListener {
 
   /** One attempt on one host within the connect slot and timeout; undefined when it failed. */
   private async attempt(hostIndex: number): Promise<Session | undefined> {
-    const host = this.url.hosts[hostIndex]!;
+    const host = this.url.hosts[hostIndex];
     const label = hostLabel(host);
     let release: () => void;
     try {
@@ -184,7 +184,7 @@ export class SupervisedListener extends EventEmitter implements VimListener {
   }
 
   private failed(hostIndex: number, err: unknown): void {
-    const host = this.url.hosts[hostIndex]!;
+    const host = this.url.hosts[hostIndex];
     const label = hostLabel(host);
     const { text, hostIndependent } = explainConnectFailure(err, {
       kind: this.url.kind, vhost: this.url.vhost, username: host.username, password: host.password, connectTimeoutMs: this.opts.connectTimeoutMs,
@@ -229,9 +229,9 @@ export class SupervisedListener extends EventEmitter implements VimListener {
 
 /** `p`, or a rejection with the signal's reason as soon as it aborts. */
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<T>((resolve, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
     p.then(resolve, reject);
   });
 }

@@ -107,7 +107,7 @@ function parseHost(spec: string, defaultPort: number): TransportHost {
 export function parseTransportUrl(url: string): TransportUrl {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/.exec(url.trim());
   if (!m) throw new TransportUrlError('expected scheme://[user:pass@]host[:port][,...]/[vhost][?options], e.g. rabbit://guest:guest@127.0.0.1:5672/');
-  const scheme = m[1]!.toLowerCase();
+  const scheme = m[1].toLowerCase();
   const known = SCHEMES[scheme];
   if (!known) throw new TransportUrlError(`scheme "${scheme}" is not supported; use rabbit:// (AMQP 0-9-1) or amqp:// / amqps:// (AMQP 1.0)`);
   const netloc = m[2] ?? '';

@@ -34,7 +34,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const format = pretty
     ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.colorize(), winston.format.printf(({ timestamp, level, message, ...rest }) => {
         const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-        return `${timestamp} ${level} ${message}${extra}`;
+        return `${String(timestamp)} ${level} ${String(message)}${extra}`;
       }))
     : winston.format.combine(redact(), winston.format.timestamp(), winston.format.json());
   const transport = opts.stream

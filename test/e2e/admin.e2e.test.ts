@@ -34,7 +34,7 @@ const api = async (method: string, path: string, body?: unknown, token: string |
   });
   const text = await res.text();
   all += text;
-  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+  return { status: res.status, body: text ? (JSON.parse(text)) : undefined };
 };
 
 async function start(): Promise<SpawnedDaemon> {

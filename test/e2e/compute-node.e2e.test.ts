@@ -68,7 +68,7 @@ async function next(expectedId: string): Promise<Record<string, unknown>> {
   expect(more).toEqual([]);
   expect(m?.message_id).toBe(expectedId);
   expect(validate(m) ? '' : JSON.stringify(validate.errors)).toBe('');
-  return m!;
+  return m;
 }
 
 beforeAll(async () => {

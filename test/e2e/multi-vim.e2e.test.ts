@@ -34,7 +34,7 @@ afterAll(async () => {
 
 test('each healthy VIM relays on its own connection while another stays unreachable', async () => {
   const status = async (id: string) => ((await (await fetch(`${daemon.adminUrl}/api/v1/vims/${id}`)).json()) as { status: string }).status;
-  await waitFor(async () => (await status(good[0]!)) === 'REACHABLE' && (await status(good[1]!)) === 'REACHABLE', 'both good VIMs reachable');
+  await waitFor(async () => (await status(good[0])) === 'REACHABLE' && (await status(good[1])) === 'REACHABLE', 'both good VIMs reachable');
   await waitFor(async () => (await status(broken)) === 'UNREACHABLE', 'the broken VIM unreachable');
 
   await withChannel(async (ch) => {

@@ -91,8 +91,8 @@ test('relays exactly the subscribed notifications, field for field; dead-letters
 
   const topicA = await consume(dmaap.url, `A_${vimId}`, 3);
   const topicB = await consume(dmaap.url, `B_${vimId}`, 4);
-  expect(topicA.map((m) => m.message_id).sort()).toEqual([sends[0]!.id, sends[1]!.id, sends[2]!.id].sort());
-  expect(topicB.map((m) => m.message_id).sort()).toEqual([sends[0]!.id, sends[1]!.id, sends[2]!.id, sends[3]!.id].sort());
+  expect(topicA.map((m) => m.message_id).sort()).toEqual([sends[0].id, sends[1].id, sends[2].id].sort());
+  expect(topicB.map((m) => m.message_id).sort()).toEqual([sends[0].id, sends[1].id, sends[2].id, sends[3].id].sort());
 
   for (const m of [...topicA, ...topicB]) {
     expect(validateVm(m)).toBe(true);
@@ -108,9 +108,9 @@ test('relays exactly the subscribed notifications, field for field; dead-letters
       timestamp: '2026-11-22T00:30:05.336000Z', // oslo writes microseconds
     });
   }
-  expect(topicA.find((m) => m.message_id === sends[0]!.id)!.event).toBe('POWER_OFF');
-  expect(topicA.find((m) => m.message_id === sends[2]!.id)!.event).toBe('DELETE');
-  expect(topicB.find((m) => m.message_id === sends[3]!.id)!.event).toBe('CREATE');
+  expect(topicA.find((m) => m.message_id === sends[0].id)!.event).toBe('POWER_OFF');
+  expect(topicA.find((m) => m.message_id === sends[2].id)!.event).toBe('DELETE');
+  expect(topicB.find((m) => m.message_id === sends[3].id)!.event).toBe('CREATE');
 
   // The malformed body is in the dead-letter queue with its reason; nothing else is.
   const dead = await withChannel(async (ch) => waitFor(() => ch.get(`${queue}.dead`, { noAck: true }), 'a dead letter'));

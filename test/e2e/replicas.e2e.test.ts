@@ -77,7 +77,7 @@ test('three replicas, one killed (SIGKILL) mid-stream of 1000: nothing lost, dup
   const started = Date.now();
   const publishing = publishSteady(s.setup.exchange, want, 25, 100, (n) => (sent = n));
   await waitFor(() => sent >= 400, '400 published', 20000);
-  const victim = s.daemons[1]!;
+  const victim = s.daemons[1];
   const victimConsumed = await consumed(victim, s.setup.vimId);
   victim.signal('SIGKILL');
   await victim.exited;
@@ -85,7 +85,7 @@ test('three replicas, one killed (SIGKILL) mid-stream of 1000: nothing lost, dup
   await allArrived(s, want, 'all 1000 at DMaaP');
   await sleep(500); // let the survivors finish anything redelivered
   const total = s.dmaap.accepted(s.setup.topic).length;
-  const survivors = await Promise.all([s.daemons[0]!, s.daemons[2]!].map((d) => consumed(d, s.setup.vimId)));
+  const survivors = await Promise.all([s.daemons[0], s.daemons[2]].map((d) => consumed(d, s.setup.vimId)));
   process.stdout.write(`replicas kill: published 1000 in ${Date.now() - started} ms; killed replica had consumed ${victimConsumed}; survivors consumed ${survivors.join(' + ')}; DMaaP accepted ${total}, unique ${unique(s).size}, duplicates ${total - unique(s).size} (prefetch ${PREFETCH})\n`);
   expect(victimConsumed).toBeGreaterThan(0);
   expect(unique(s).size).toBe(1000);
@@ -97,7 +97,7 @@ test('a subscription added through one replica applies in all within 2 s', async
   const s = await newScene();
   s.daemons.push(...(await startReplicas(3, s.setup)));
   const times: number[][] = [];
-  for (let i = 0; i < 3; i++) times.push(await propagation(s, s.daemons[i]!, `${s.setup.vimId}-new-${i}`, `N${i}_${s.setup.vimId}`));
+  for (let i = 0; i < 3; i++) times.push(await propagation(s, s.daemons[i], `${s.setup.vimId}-new-${i}`, `N${i}_${s.setup.vimId}`));
   process.stdout.write(`replicas propagation (ms, writer -> each other replica, as seen by GET): ${times.map((t) => t.join('/')).join(', ')}\n`);
   for (const t of times.flat()) expect(t).toBeLessThan(2000);
   // Applied, not only listed: whichever replica consumes a notification publishes it on the new topic.
@@ -116,12 +116,12 @@ test('check_vim_status and GET /api/v1/subscriptions answer the same in every re
   const status = (d: SpawnedDaemon) => api(d, 'POST', `/api/multicloud-vio/v0/${s.setup.vimId}/check_vim_status`, { states: ['*'] });
   const answers = await waitFor(async () => {
     const all = await Promise.all(s.daemons.map(status));
-    const same = all.every((a) => a.status === 200 && a.body.length === 30 && JSON.stringify(a.body) === JSON.stringify(all[0]!.body));
+    const same = all.every((a) => a.status === 200 && a.body.length === 30 && JSON.stringify(a.body) === JSON.stringify(all[0].body));
     return same && all;
   }, 'the same 30 state changes from every replica', 5000, 100);
-  expect(new Set(answers[0]!.body.map((c: { instance_id: string }) => c.instance_id)).size).toBe(30);
+  expect(new Set(answers[0].body.map((c: { instance_id: string }) => c.instance_id)).size).toBe(30);
   const lists = await Promise.all(s.daemons.map((d) => api(d, 'GET', '/api/v1/subscriptions')));
-  for (const l of lists) expect(l.body).toEqual(lists[0]!.body);
+  for (const l of lists) expect(l.body).toEqual(lists[0].body);
   process.stdout.write(`replicas check_vim_status: consumed ${shares.join(' + ')} = 30, each replica answers the same 30 changes\n`);
   expect(shares.filter((n) => n > 0).length).toBeGreaterThan(1);
 });
@@ -174,12 +174,12 @@ test('single active consumer: one of two replicas consumes; SIGKILL it and the o
   const publishing = publishSteady(s.setup.exchange, want, 10, 100, (n) => (sent = n));
   await waitFor(() => sent >= 100, '100 published', 20000);
   const counts = await Promise.all(s.daemons.map((d) => consumed(d, s.setup.vimId)));
-  const active = counts[0]! > 0 ? 0 : 1;
+  const active = counts[0] > 0 ? 0 : 1;
   expect(counts[active]).toBeGreaterThan(0);
   expect(counts[1 - active]).toBe(0);
-  const standby = s.daemons[1 - active]!;
-  s.daemons[active]!.signal('SIGKILL');
-  await s.daemons[active]!.exited;
+  const standby = s.daemons[1 - active];
+  s.daemons[active].signal('SIGKILL');
+  await s.daemons[active].exited;
   const killedAt = Date.now();
   await waitFor(async () => (await consumed(standby, s.setup.vimId)) > 0, 'the standby to consume', 20000, 20);
   const failoverMs = Date.now() - killedAt;

@@ -9,7 +9,7 @@ import { parseUnit, unitEnvironment, unitText } from '../helpers/systemd-unit.js
 import { MAIN, runCli, tempDir } from '../helpers/daemon.js';
 
 const service = parseUnit(unitText()).get('Service')!;
-const [node, main, command, ...rest] = service.get('ExecStart')![0]!.split(' ');
+const [node, main, command, ...rest] = service.get('ExecStart')![0].split(' ');
 
 async function asSystemdRuns(credentials: Record<string, string>) {
   const dir = tempDir('ver-credentials-');
@@ -26,7 +26,7 @@ const config = JSON.stringify({
 describe('the systemd unit, as it starts the relay', () => {
   it('runs node on the built main.js', () => {
     expect([node, main, command]).toEqual(['/usr/bin/node', '/opt/vim-event-relay/dist/main.js', 'run']);
-    expect(path.basename(MAIN)).toBe(path.basename(main!));
+    expect(path.basename(MAIN)).toBe(path.basename(main));
   });
 
   it('reads the config and the secrets from the credentials, the store path from Environment=', async () => {

@@ -25,7 +25,7 @@ const api = async (method: string, path: string, body?: unknown) => {
     method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+  return { status: res.status, body: text ? (JSON.parse(text)) : undefined };
 };
 const powerOff = (id: string) => toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id });
 const publish = (ids: readonly string[]) => withChannel(async (ch) => {

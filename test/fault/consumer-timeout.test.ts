@@ -45,7 +45,7 @@ test(`DMaaP refuses for ${OUTAGE_MS / 1000} s with consumer_timeout ${CONSUMER_T
     await r.publish(sent);
     await waitFor(async () => (await r.inFlight()) === sent.length, `${sent.length} deliveries held while DMaaP is down`, 10000);
     const outageFrom = Date.now();
-    await waitFor(() => r.daemon.lines.some((l) => /timed out|PRECONDITION/i.test(String(l.reason ?? ''))), 'the broker closing the channel on consumer_timeout', CONSUMER_TIMEOUT_MS + 6000, 100);
+    await waitFor(() => r.daemon.lines.some((l) => /timed out|PRECONDITION/i.test(typeof l.reason === 'string' ? l.reason : '')), 'the broker closing the channel on consumer_timeout', CONSUMER_TIMEOUT_MS + 6000, 100);
     const firstTimeoutAfter = Date.now() - outageFrom;
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - outageFrom)));
     f.fallback = { kind: 'accept' };

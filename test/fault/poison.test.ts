@@ -49,10 +49,10 @@ test('each poison body is dead-lettered with its reason header and a metric; the
   const sent = ids('between-poison', POISON.length + 1);
   await withChannel(async (ch) => {
     for (let i = 0; i < POISON.length; i++) {
-      ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[i]!), OSLO_PUBLISH_OPTIONS);
-      ch.publish(relay.exchange, 'notifications.info', POISON[i]![1], { ...OSLO_PUBLISH_OPTIONS, messageId: `poison-${i}` });
+      ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[i]), OSLO_PUBLISH_OPTIONS);
+      ch.publish(relay.exchange, 'notifications.info', POISON[i][1], { ...OSLO_PUBLISH_OPTIONS, messageId: `poison-${i}` });
     }
-    ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[POISON.length]!), OSLO_PUBLISH_OPTIONS);
+    ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[POISON.length]), OSLO_PUBLISH_OPTIONS);
   });
 
   await waitFor(async () => (await queueState(relay.dlq)).ready === POISON.length, `${POISON.length} dead letters`, 30000, 100);
@@ -90,9 +90,9 @@ test('the dead-letter queue deleted under the daemon: the returned copy is retri
   await withChannel((ch) => ch.deleteQueue(relay.dlq));
   const sent = ids('after-dlq-deleted', 2);
   await withChannel(async (ch) => {
-    ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[0]!), OSLO_PUBLISH_OPTIONS);
+    ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[0]), OSLO_PUBLISH_OPTIONS);
     ch.publish(relay.exchange, 'notifications.info', Buffer.from('still not json'), { ...OSLO_PUBLISH_OPTIONS, messageId: 'poison-after-delete' });
-    ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[1]!), OSLO_PUBLISH_OPTIONS);
+    ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[1]), OSLO_PUBLISH_OPTIONS);
   });
   const copy = await waitFor(async (): Promise<GetMessage | undefined> => (await withChannel((ch) => ch.get(relay.dlq, { noAck: true })).catch(() => false as const)) || undefined, 'the copy in the re-declared dead-letter queue', 30000, 200);
   expect(copy.properties.messageId).toBe('poison-after-delete');

@@ -45,7 +45,7 @@ function tokenize(text: string): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < text.length) {
-    const c = text[i] as string;
+    const c = text[i];
     if (/\s/.test(c)) i++;
     else if (c === '=' || c === ';') {
       out.push(c);
@@ -58,7 +58,7 @@ function tokenize(text: string): string[] {
       i = j + 1;
     } else {
       let j = i;
-      while (j < text.length && !/[\s=;"]/.test(text[j] as string)) j++;
+      while (j < text.length && !/[\s=;"]/.test(text[j])) j++;
       out.push(text.slice(i, j));
       i = j;
     }

@@ -99,7 +99,7 @@ export function resolveKafkaOptions(opts: KafkaDestinationOptions): ResolvedKafk
   const r = { ...KAFKA_DEFAULTS, random: Math.random, ...defined } as Record<string, unknown>;
   const problems = [...brokerProblems(opts.brokers)];
   for (const k of AT_LEAST_ONE) if (!(Number.isInteger(r[k]) && (r[k] as number) >= 1)) problems.push(`kafka option ${k} must be an integer >= 1, got ${String(r[k])}`);
-  for (const k of AT_LEAST_ZERO) if (!(typeof r[k] === 'number' && (r[k] as number) >= 0)) problems.push(`kafka option ${k} must be >= 0, got ${String(r[k])}`);
+  for (const k of AT_LEAST_ZERO) if (!(typeof r[k] === 'number' && (r[k]) >= 0)) problems.push(`kafka option ${k} must be >= 0, got ${String(r[k])}`);
   const ssl = opts.ssl ?? { enabled: false };
   problems.push(...sslProblems(ssl));
   let sasl: ClientSasl | undefined;
@@ -113,7 +113,9 @@ export function resolveKafkaOptions(opts: KafkaDestinationOptions): ResolvedKafk
 }
 
 export function brokerProblems(brokers: readonly string[]): string[] {
-  if (!Array.isArray(brokers) || brokers.length === 0) return ['kafka.brokers: list at least one broker as host:port, e.g. onap-strimzi-kafka-bootstrap:9092'];
+  // The config may hand over anything; checked on a copy so the typed list is not narrowed to any[].
+  const given: unknown = brokers;
+  if (!Array.isArray(given) || brokers.length === 0) return ['kafka.brokers: list at least one broker as host:port, e.g. onap-strimzi-kafka-bootstrap:9092'];
   return brokers
     .filter((b) => !/^(\[[0-9a-fA-F:]+\]|[^\s:/[\]]+):\d{1,5}$/.test(b) || Number(b.slice(b.lastIndexOf(':') + 1)) > 65535)
     .map((b) => `kafka.brokers: "${b}" is not host:port; write e.g. onap-strimzi-kafka-bootstrap:9092 (no scheme)`);
@@ -138,7 +140,7 @@ export function resolveSasl(sasl: KafkaSaslConfig | undefined): ClientSasl | und
     try {
       login = parseJaasConfig(jaas);
     } catch (e) {
-      throw new Error(`kafka.sasl.jaasConfig ${(e as Error).message}; pass the KafkaUser Secret's sasl.jaas.config value as it is`);
+      throw new Error(`kafka.sasl.jaasConfig ${(e as Error).message}; pass the KafkaUser Secret's sasl.jaas.config value as it is`, { cause: e });
     }
     const family = mechanismOfModule(login.loginModule);
     const wanted = mechanism === 'plain' ? 'plain' : 'scram';
@@ -171,7 +173,7 @@ export function buildTls(ssl: KafkaSslConfig, readFile: (path: string) => Buffer
     try {
       return readFile(path);
     } catch (e) {
-      throw new Error(`kafka.ssl.${key}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); mount the file or fix the path`);
+      throw new Error(`kafka.ssl.${key}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); mount the file or fix the path`, { cause: e });
     }
   };
   const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};

@@ -179,7 +179,7 @@ export class VesDestination implements Destination {
     let outcome: Outcome;
     let status: number | undefined;
     let error: string | undefined;
-    const [path, body] = items.length === 1 ? ['', `{"event":${items[0]!.json}}`] : ['/eventBatch', `{"eventList":[${items.map((e) => e.json).join(',')}]}`];
+    const [path, body] = items.length === 1 ? ['', `{"event":${items[0].json}}`] : ['/eventBatch', `{"eventList":[${items.map((e) => e.json).join(',')}]}`];
     try {
       const res = await this.clients.use(group.key, group.collector, (c) => c.post(path, body, this.abort.signal));
       status = res.status;

@@ -103,7 +103,10 @@ export class PgStore implements RelayStore {
         if (value === undefined && expectedVersion === 0) return (await loadKeys(this.pool, [keyOf])).size === 0 ? 0 : null;
         if (value === undefined) return (await deleteRow(this.pool, keyOf, expectedVersion, note)) ? 0 : null;
         // The VIM was deleted meanwhile: nothing to claim for it.
-        return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, note).catch((e: unknown) => (isOrphan(e) ? null : Promise.reject(e)));
+        return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, note).catch((e: unknown) => {
+          if (isOrphan(e)) return null;
+          throw e;
+        });
       });
       if (ok !== null) {
         // Won: the row is what was written, at the version the write returned (0 = gone).

@@ -126,7 +126,7 @@ export class PgRecent {
     const seen = new Map<string, number>();
     const keep: Pending[] = [];
     for (let i = this.buffer.length - 1; i >= 0; i--) {
-      const p = this.buffer[i]!;
+      const p = this.buffer[i];
       const n = (seen.get(p.vimId) ?? 0) + 1;
       seen.set(p.vimId, n);
       if (n <= this.size) keep.push(p);

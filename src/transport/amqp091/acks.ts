@@ -147,8 +147,8 @@ export class AckWindow<T> {
   private flushPrefix(): void {
     if (this.ended) return;
     let last: AckSlot<T> | undefined;
-    while (this.head < this.slots.length && this.slots[this.head]!.state !== IN_HAND) {
-      const s = this.slots[this.head++]!;
+    while (this.head < this.slots.length && this.slots[this.head].state !== IN_HAND) {
+      const s = this.slots[this.head++];
       if (s.state === PENDING) {
         s.state = DONE;
         this.pending--;
@@ -171,7 +171,7 @@ export class AckWindow<T> {
     const keep: AckSlot<T>[] = [];
     const slots = this.slots;
     for (let i = this.head; i < slots.length; i++) {
-      const s = slots[i]!;
+      const s = slots[i];
       if (s.state === PENDING) {
         s.state = DONE;
         this.pending--;

@@ -107,7 +107,7 @@ export async function connectHost(url: TransportUrl, host: TransportHost, opts: 
 export async function connectOnce(url: TransportUrl, opts: TransportOptions, vimId: string, start = 0): Promise<ChannelModel> {
   const failures: string[] = [];
   for (let i = 0; i < url.hosts.length; i++) {
-    const host = url.hosts[(start + i) % url.hosts.length]!;
+    const host = url.hosts[(start + i) % url.hosts.length];
     try {
       return await connectHost(url, host, opts, vimId, AbortSignal.timeout(opts.connectTimeoutMs), () => undefined);
     } catch (err) {

@@ -14,6 +14,20 @@ import { deadLetterQueueArguments } from './queue-args.js';
 
 export const RELAY_HEADERS = DEAD_LETTER_HEADERS;
 
+/** The basic properties copied, as amqplib decodes them (its typings leave them `any`). */
+interface CopiedProperties {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly priority?: number;
+  readonly correlationId?: string;
+  readonly replyTo?: string;
+  readonly messageId?: string;
+  readonly timestamp?: number;
+  readonly type?: string;
+  readonly appId?: string;
+  readonly headers?: Record<string, unknown>;
+}
+
 /**
  * The copy's properties: the original's, persistent, plus the reason headers. `expiration`
  * is dropped (the copy must not expire in the DLQ), `userId` too (RabbitMQ checks it against
@@ -21,8 +35,8 @@ export const RELAY_HEADERS = DEAD_LETTER_HEADERS;
  * route extra copies through the default exchange).
  */
 export function deadLetterProperties(msg: Message, reason: DeadLetterReason, vimId: string, id: string, now: Date = new Date()): Options.Publish {
-  const p = msg.properties;
-  const { CC: _cc, BCC: _bcc, ...headers } = (p.headers ?? {}) as Record<string, unknown>;
+  const p: CopiedProperties = msg.properties;
+  const { CC: _cc, BCC: _bcc, ...headers } = p.headers ?? {};
   return {
     contentType: p.contentType,
     contentEncoding: p.contentEncoding,
@@ -52,7 +66,7 @@ export class DeadLetterPublisher {
 
   constructor(private readonly channel: ConfirmChannel, private readonly vim: Pick<ListenerSpec, 'id' | 'deadLetterQueue' | 'queueType' | 'maxLength'>) {
     channel.on('return', (m: Message) => {
-      const id = m.properties.headers?.[RELAY_HEADERS.id];
+      const id: unknown = m.properties.headers?.[RELAY_HEADERS.id];
       if (typeof id === 'string') this.returned.add(id);
     });
   }

@@ -77,7 +77,7 @@ function typed(text: string, type: string | undefined, like: unknown): string | 
 export function parseInequivalence(message: string, sent: QueueArgs): Inequivalence | undefined {
   const m = INEQUIVALENT.exec(message);
   if (!m) return undefined;
-  const arg = m[1]!;
+  const arg = m[1];
   if (m[2] === 'none') return { arg, current: undefined };
   const value = m[3] ?? m[5] ?? '';
   return { arg, current: typed(value, m[4], sent[arg]) };

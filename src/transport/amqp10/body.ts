@@ -46,7 +46,7 @@ function sectionBytes(section: RheaSection): Buffer {
   }
   if (section.typecode === SEQUENCE_SECTION) {
     // Several amqp-sequence sections are one logical list.
-    const items = parts.flatMap((p) => (Array.isArray(p) ? p : [p]));
+    const items = parts.flatMap((p): unknown[] => (Array.isArray(p) ? (p as unknown[]) : [p]));
     return Buffer.from(toJson(items), 'utf8');
   }
   return Buffer.from(toJson(section.content), 'utf8');

@@ -22,6 +22,13 @@ export interface BrokerSessionOptions {
   readonly deadLetterTimeoutMs: number;
 }
 
+/** What rhea's Connection has but its typings leave to an `any` index: its socket and the abort. */
+interface SocketOwner {
+  readonly socket?: { destroy?: () => void };
+  readonly abort_socket?: (socket: unknown) => void;
+  readonly [member: string]: unknown;
+}
+
 export class BrokerSession extends EventEmitter {
   private connection?: Connection;
   private session?: Session;
@@ -167,7 +174,7 @@ export class BrokerSession extends EventEmitter {
    * would otherwise keep firing for up to twice the idle timeout); a bare destroy would not.
    */
   private destroySocket(): void {
-    const conn = this.connection;
+    const conn: SocketOwner | undefined = this.connection;
     if (!conn?.socket) return;
     if (typeof conn.abort_socket === 'function') conn.abort_socket(conn.socket);
     else conn.socket.destroy?.();

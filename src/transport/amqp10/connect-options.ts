@@ -51,7 +51,7 @@ function saslOptions(host: TransportHost): Partial<RheaConnectOptions> {
  * reported as a status change.
  */
 export function connectPlan(url: TransportUrl, attempt: number, opts: TransportOptions, vimId: string, read: FileReader = readFileSync): ConnectPlan {
-  const host = url.hosts[attempt % url.hosts.length]!;
+  const host = url.hosts[attempt % url.hosts.length];
   const idle = idleTimeoutMs(url, opts);
   const options: RheaConnectOptions = {
     host: host.hostname,

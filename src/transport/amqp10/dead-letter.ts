@@ -33,7 +33,8 @@ interface Pending {
 export function deadLetterMessage(copy: DeadLetterCopy): Message {
   const o = copy.original;
   return {
-    body: rhea.message.data_section(copy.body),
+    // rhea types the section (and Message.body) as any; it is an opaque value rhea encodes.
+    body: rhea.message.data_section(copy.body) as unknown,
     durable: true,
     ...(o.message_id !== undefined ? { message_id: o.message_id } : {}),
     ...(o.content_type !== undefined ? { content_type: o.content_type } : {}),

@@ -26,7 +26,7 @@ describe('DmaapPublisher against dmaap-dev', () => {
     const sent = new Map<string, string[]>(topics.map((t) => [t, []]));
     const results: Promise<unknown>[] = [];
     for (let i = 0; i < 1500; i++) {
-      const topic = topics[i % topics.length]!;
+      const topic = topics[i % topics.length];
       const json = msg(topic, i);
       sent.get(topic)!.push(json);
       results.push(publisher.publish(topic, json));

@@ -64,7 +64,7 @@ describe('DmaapPublisher under faults', () => {
     const sent = msgs(5);
     await Promise.all(publishAll('T', sent));
     expect(fault.requests).toHaveLength(2);
-    expect(arrayOf(fault.requests[1]!.body)).toEqual(sent.slice(2));
+    expect(arrayOf(fault.requests[1].body)).toEqual(sent.slice(2));
     expect(fault.accepted('T')).toEqual(sent);
     expect(requests[0]).toMatchObject({ status: 404, outcome: 'partial', count: 5 });
   });
@@ -95,7 +95,7 @@ describe('DmaapPublisher under faults', () => {
     fault.script({ kind: 'hang' });
     await publisher.publish('T', '{"a":1}');
     expect(requests[0]).toMatchObject({ outcome: 'retry', error: expect.stringContaining('ETIMEDOUT') });
-    expect(requests[0]!.status).toBeUndefined();
+    expect(requests[0].status).toBeUndefined();
     expect(fault.accepted('T')).toEqual(['{"a":1}']);
   });
 

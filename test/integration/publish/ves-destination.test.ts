@@ -100,10 +100,10 @@ describe('against a scripted collector', () => {
   it('Basic auth when a username is set, none otherwise', async () => {
     await destination({ endpoint: `${fault.url}/eventListener/v7`, username: 'ves-user', password: 'p@ss:word' }).send({ topic: 'vio-1', json: event(1) });
     await destination({ endpoint: `${fault.url}/eventListener/v7` }).send({ topic: 'vio-1', json: event(2) });
-    expect(fault.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('ves-user:p@ss:word').toString('base64')}`);
-    expect(fault.requests[1]!.headers.authorization).toBeUndefined();
+    expect(fault.requests[0].headers.authorization).toBe(`Basic ${Buffer.from('ves-user:p@ss:word').toString('base64')}`);
+    expect(fault.requests[1].headers.authorization).toBeUndefined();
     expect(fault.requests[0]).toMatchObject({ method: 'POST', path: '/eventListener/v7', body: `{"event":${event(1)}}` });
-    expect(fault.requests[0]!.headers['content-type']).toBe('application/json');
+    expect(fault.requests[0].headers['content-type']).toBe('application/json');
   });
 
   it('401 (wrong credentials) refuses for good, naming the collector and its answer', async () => {
@@ -132,7 +132,7 @@ describe('against a scripted collector', () => {
     fault.script({ kind: 'respond', status: 400, body: 'x'.repeat(2000) });
     const d = destination({ endpoint: `${fault.url}/eventListener/v7` });
     const results = await Promise.allSettled([1, 2].map((n) => d.send({ topic: 'vio-1', json: event(n) })));
-    expect(fault.requests[0]!.path).toBe('/eventListener/v7/eventBatch');
+    expect(fault.requests[0].path).toBe('/eventListener/v7/eventBatch');
     for (const r of results) {
       expect(r.status).toBe('rejected');
       // The answer is truncated: a DLQ header and a log line stay readable.

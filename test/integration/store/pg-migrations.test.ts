@@ -66,9 +66,9 @@ describe('PgStore migrations', () => {
     expect(all.filter((o) => o.seeded)).toHaveLength(1);
     for (const o of all) expect(o.store.get().vims.map((v) => v.id)).toEqual(['vio-1']);
     const { rows } = await db.query('SELECT count(*)::int AS n FROM schema_migrations');
-    expect(rows[0]!.n).toBe(MIGRATIONS.length);
+    expect(rows[0].n).toBe(MIGRATIONS.length);
     const vims = await db.query('SELECT count(*)::int AS n FROM relay_vims');
-    expect(vims.rows[0]!.n).toBe(1);
+    expect(vims.rows[0].n).toBe(1);
   });
 
   it('a replica waits for the migration lock longer than its statement timeout, then opens the store migrated and seeded', async () => {

@@ -66,7 +66,7 @@ describe('two PgStores on one database', () => {
       times.push(performance.now() - t0);
     }
     times.sort((x, y) => x - y);
-    console.log(`propagation through NOTIFY, write to visible in the other replica: median ${times[5]!.toFixed(1)} ms, max ${times[9]!.toFixed(1)} ms (10 changes)`);
+    console.log(`propagation through NOTIFY, write to visible in the other replica: median ${times[5].toFixed(1)} ms, max ${times[9].toFixed(1)} ms (10 changes)`);
     expect(times[9]).toBeLessThan(2000);
     expect(b.get().subscriptions.map((x) => x.id)).toEqual(a.get().subscriptions.map((x) => x.id));
     expect(seen.flat().every((k) => k === 'subscriptions')).toBe(true);
@@ -115,12 +115,12 @@ describe('two PgStores on one database', () => {
     expect((await a.compareAndSet('computeNodes', 'vio-1', 'node-0', stale.version, undefined)).ok).toBe(true);
     await waitFor(() => b.get().computeNodes['vio-1']?.['node-0'] === undefined, 'the delete in b');
     const rows = await db.query("SELECT count(*)::int AS n FROM relay_compute_nodes WHERE node = 'node-0'");
-    expect(rows.rows[0]!.n).toBe(0);
+    expect(rows.rows[0].n).toBe(0);
   });
 
   it('compareAndSet refuses an alarm that is not an AlarmRecord, as the file store does: VALIDATION_FAILED, no row', async () => {
     await expect(a.compareAndSet('alarms', 'vio-1', 'i-1', 0, { by: 'a' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/state\.alarms\.vio-1\.i-1\.eventId is required/) });
-    expect((await db.query('SELECT count(*)::int AS n FROM relay_alarms')).rows[0]!.n).toBe(0);
+    expect((await db.query('SELECT count(*)::int AS n FROM relay_alarms')).rows[0].n).toBe(0);
     expect(a.get().alarms).toEqual({});
     // A valid one goes through.
     expect((await a.compareAndSet('alarms', 'vio-1', 'i-1', 0, { ...alarm('a', 1) })).ok).toBe(true);
@@ -162,7 +162,7 @@ describe('two PgStores on one database', () => {
     // Behind a's back (no NOTIFY, and a reconciles once a minute): a still believes in vio-1.
     await db.query("DELETE FROM relay_vims WHERE vim_id = 'vio-1'");
     for (const table of ['relay_subscriptions', 'relay_compute_nodes']) {
-      expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n).toBe(0);
+      expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
     }
     expect(a.get().vims).toHaveLength(1);
     const e = await a.update((s) => void s.subscriptions.push(sub('s-late'))).then(() => undefined, (x: unknown) => x as Error & { code?: string });
@@ -171,7 +171,7 @@ describe('two PgStores on one database', () => {
     // The refusal reloaded a's state: the VIM is gone there too.
     expect(a.get().vims).toEqual([]);
     expect((await b.compareAndSet('computeNodes', 'vio-1', 'n2', 0, { free_ram_mb: 2 })).ok).toBe(false);
-    expect((await db.query('SELECT count(*)::int AS n FROM relay_compute_nodes')).rows[0]!.n).toBe(0);
+    expect((await db.query('SELECT count(*)::int AS n FROM relay_compute_nodes')).rows[0].n).toBe(0);
   });
 
   it('VES agent configurations and alarms are rows too, seen by the other store', async () => {
@@ -200,7 +200,7 @@ describe('two PgStores on one database', () => {
       (i % 2 ? a : b).pushRecent('vio-1', change(i, i % 3 ? 'POWER_OFF' : 'DELETE'));
       await sleep(3);
     }
-    await waitFor(async () => (await db.query("SELECT count(*)::int AS n FROM relay_recent WHERE vim_id = 'vio-1'")).rows[0]!.n === RECENT, 'the window trimmed to its size');
+    await waitFor(async () => (await db.query("SELECT count(*)::int AS n FROM relay_recent WHERE vim_id = 'vio-1'")).rows[0].n === RECENT, 'the window trimmed to its size');
     const fromA = await a.queryRecent('vio-1', ['*']);
     expect(fromA.map((c) => c.instance_id)).toEqual(['i-7', 'i-6', 'i-5', 'i-4', 'i-3']);
     expect(await b.queryRecent('vio-1', ['*'])).toEqual(fromA);

@@ -89,7 +89,7 @@ it('onset, no second onset, clear; another tenant ignored; a restart in the midd
   await r.ves.close(1000);
   const events = names();
   expect(events.map((e) => e.eventName)).toEqual(['Fault_MultiCloud_VMFailure', 'Fault_MultiCloud_VMFailureCleared']);
-  expect(events[1]!.startEpochMicrosec).toBe(events[0]!.startEpochMicrosec);
+  expect(events[1].startEpochMicrosec).toBe(events[0].startEpochMicrosec);
   expect(r.store.get().alarms).toEqual({});
 });
 

@@ -27,7 +27,7 @@ describe('schemas/openapi.json on disk', () => {
     for (const ref of external) {
       const [file, fragment = ''] = ref.split('#');
       expect(SCHEMA_FILES).toContain(file);
-      expect({ ref, found: resolvePointer(loadSchemaFile(file!), fragment) !== undefined }).toEqual({ ref, found: true });
+      expect({ ref, found: resolvePointer(loadSchemaFile(file), fragment) !== undefined }).toEqual({ ref, found: true });
     }
   });
 });
@@ -45,12 +45,12 @@ describe('the served (bundled) document', () => {
     const schemas = (doc.components as { schemas: Record<string, Record<string, unknown>> }).schemas;
     for (const name of SCHEMA_FILES) {
       expect(schemas[name]).toBeDefined();
-      expect(schemas[name]!.$id).toBeUndefined();
+      expect(schemas[name].$id).toBeUndefined();
     }
   });
 
   it('keeps the schema files as they are on disk, apart from the references', () => {
-    const served = (doc.components as { schemas: Record<string, Record<string, unknown>> }).schemas['vim.schema.json']!;
+    const served = (doc.components as { schemas: Record<string, Record<string, unknown>> }).schemas['vim.schema.json'];
     const disk = loadSchemaFile('vim.schema.json');
     expect(served.required).toEqual(disk.required);
     expect(served.$ref).toBe('#/components/schemas/vim.schema.json/$defs/fields');

@@ -6,9 +6,9 @@ import { createSchemaAjv, describeSchemaErrors, loadSchemaFile, quoteValue } fro
 
 // JSON read from disk, walked by known paths.
 type Obj = Record<string, any>;
-const vim = loadSchemaFile('vim.schema.json') as Obj;
-const sub = loadSchemaFile('subscription.schema.json') as Obj;
-const err = loadSchemaFile('error.schema.json') as Obj;
+const vim: Obj = loadSchemaFile('vim.schema.json');
+const sub: Obj = loadSchemaFile('subscription.schema.json');
+const err: Obj = loadSchemaFile('error.schema.json');
 
 describe('schema files agree with the code', () => {
   it('vimId is VIM_ID_PATTERN', () => {

@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       VIM_EVENT_RELAY_DMAAP_PASSWORD: 'pw-from-env',
     });
     expect(c.admin.port).toBe(9100);
-    expect(c.vims[0]!.id).toBe('vio-1');
+    expect(c.vims[0].id).toBe('vio-1');
     expect(c.dmaap.password).toBe('pw-from-env');
   });
 

@@ -135,7 +135,7 @@ describe('Pipeline settle rules', () => {
 
   it('tracks in-flight deliveries until settled', async () => {
     let release!: () => void;
-    const pub = new ScriptedPublisher((t) => new Promise((r) => (release = () => r())));
+    const pub = new ScriptedPublisher(() => new Promise((r) => (release = () => r())));
     const st = state();
     const done = pipeline(pub).accept(st, delivery(JSON.stringify(toWireV2(expandVersioned('instance-create-end.json')))));
     expect(st.inFlight.size).toBe(1);

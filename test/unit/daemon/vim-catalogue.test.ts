@@ -34,23 +34,25 @@ class Recorder {
 
   listener(vim: VimConfig): ScriptedListener {
     const n = this.listeners.length + 1;
-    const rec = this;
+    const opened = (): void => this.opened(vim.id);
+    const closed = (): void => this.closed(vim.id);
+    const events = this.events;
     const l = new (class extends ScriptedListener {
       override async start(onDelivery: Parameters<ScriptedListener['start']>[0]): Promise<void> {
-        rec.opened(vim.id);
-        rec.events.push(`L${n} start`);
+        opened();
+        events.push(`L${n} start`);
         await super.start(onDelivery);
       }
       override async stopConsuming(): Promise<void> {
-        rec.events.push(`L${n} stopConsuming`);
+        events.push(`L${n} stopConsuming`);
         // A broker takes a moment to confirm the cancel: without serialisation, changes interleave here.
         await new Promise((resolve) => setTimeout(resolve, 5));
         await super.stopConsuming();
       }
       override async close(): Promise<void> {
-        rec.events.push(`L${n} close`);
+        events.push(`L${n} close`);
         await super.close();
-        rec.closed(vim.id);
+        closed();
       }
     })(vim);
     this.listeners.push(l);
@@ -100,12 +102,12 @@ async function setup(o: SetupOptions = {}) {
   const rec = new Recorder();
   const observer = new MetricsObserver();
   const { logger, lines } = logLines();
-  let catalogue!: VimCatalogue;
+  // The pipeline asks the catalogue built after it (only once deliveries flow).
   const pipeline = new Pipeline({
     destinations: { dmaap: new ScriptedDestination() }, defaultSink: 'dmaap', subscriptions: () => catalogue.subscriptions(),
     observer, logger, maxBodyBytes: 1 << 20,
   });
-  catalogue = new VimCatalogue(() => store, pipeline, {
+  const catalogue: VimCatalogue = new VimCatalogue(() => store, pipeline, {
     transport: { ...DEFAULT_TRANSPORT_OPTIONS, reconnectInitialMs: 50, reconnectMaxMs: 100 },
     dedupeWindow: 100, recentWindow: 10, drainTimeoutMs: 1000, defaultSink: 'dmaap', sinks: new Set(o.sinks ?? ['dmaap']),
     ...(o.scripted === false ? {} : { listenerFactory: (v: VimConfig) => rec.listener(v) }),

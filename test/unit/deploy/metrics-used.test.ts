@@ -49,7 +49,7 @@ function metricsOf(expr: string): string[] {
 function variableMetrics(query: string): string[] {
   const m = /^label_values\((.+),\s*\w+\)$/.exec(query);
   if (!m) throw new Error(`unexpected variable query: ${query}`);
-  return metricsOf(m[1]!);
+  return metricsOf(m[1]);
 }
 
 let registry: Set<string>;

@@ -19,8 +19,8 @@ function stages(text: string): Instruction[][] {
   const out: Instruction[][] = [];
   for (const line of lines) {
     const [op, ...rest] = line.split(/\s+/);
-    if (op!.toUpperCase() === 'FROM') out.push([]);
-    out[out.length - 1]!.push({ op: op!.toUpperCase(), args: rest.join(' ') });
+    if (op.toUpperCase() === 'FROM') out.push([]);
+    out[out.length - 1].push({ op: op.toUpperCase(), args: rest.join(' ') });
   }
   return out;
 }
@@ -31,13 +31,13 @@ const { rabbitmq, dmaap, relay } = compose.services;
 /** The relay's environment as compose passes it, with the operator's token exported. */
 function composeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(relay!.environment ?? {})) env[k] = String(v).replace(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/, 'an-exported-token');
+  for (const [k, v] of Object.entries(relay.environment ?? {})) env[k] = String(v).replace(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/, 'an-exported-token');
   return env;
 }
 
 describe('docker-compose.yml', () => {
   it('passes the admin token from the environment, refusing to start without it', () => {
-    expect(relay!.environment?.VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN).toMatch(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/);
+    expect(relay.environment?.VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN).toMatch(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/);
     // The published admin port of config/docker.json without a token: refused, naming the keys.
     expect(() => loadConfig(path.join(ROOT, 'config/docker.json'), {})).toThrow(/admin\.host .*admin\.authToken \(VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN\) is empty/);
     expect(loadConfig(path.join(ROOT, 'config/docker.json'), composeEnv()).admin.authToken).toBe('an-exported-token');
@@ -50,24 +50,24 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts a config that is valid and points at the compose services', () => {
-    const mount = relay!.volumes!.find((v) => v.includes('config'))!;
+    const mount = relay.volumes!.find((v) => v.includes('config'))!;
     const [hostPath, containerPath] = mount.split(':');
-    expect(relay!.command).toEqual(['run', '--config', containerPath]);
-    const cfg = loadConfig(path.join(ROOT, hostPath!), composeEnv());
+    expect(relay.command).toEqual(['run', '--config', containerPath]);
+    const cfg = loadConfig(path.join(ROOT, hostPath), composeEnv());
     expect(new URL(cfg.dmaap.url).hostname).toBe('dmaap');
-    expect(cfg.vims[0]!.transportUrl).toContain('@rabbitmq:5672');
+    expect(cfg.vims[0].transportUrl).toContain('@rabbitmq:5672');
     expect(cfg.admin.host).toBe('0.0.0.0');
     // The ports the services listen on are the ones published.
-    expect(relay!.ports).toContain(`${cfg.admin.port}:${cfg.admin.port}`);
+    expect(relay.ports).toContain(`${cfg.admin.port}:${cfg.admin.port}`);
     const dmaapPort = new URL(cfg.dmaap.url).port;
-    expect(dmaap!.command).toEqual(['dmaap-dev', '--host', '0.0.0.0', '--port', dmaapPort]);
-    expect(dmaap!.ports).toContain(`${dmaapPort}:${dmaapPort}`);
-    expect(rabbitmq!.ports).toContain('5672:5672');
+    expect(dmaap.command).toEqual(['dmaap-dev', '--host', '0.0.0.0', '--port', dmaapPort]);
+    expect(dmaap.ports).toContain(`${dmaapPort}:${dmaapPort}`);
+    expect(rabbitmq.ports).toContain('5672:5672');
   });
 
   it('keeps the store on a named volume at store.path', () => {
     const cfg = loadConfig(path.join(ROOT, 'config/docker.json'), composeEnv());
-    const data = relay!.volumes!.find((v) => v.startsWith('relay-data:'))!;
+    const data = relay.volumes!.find((v) => v.startsWith('relay-data:'))!;
     expect(path.dirname(cfg.store.path)).toBe(data.split(':')[1]);
     expect(compose.volumes).toHaveProperty('relay-data');
   });
@@ -75,13 +75,13 @@ describe('docker-compose.yml', () => {
   it("mounts the store's volume on a directory the image creates for its user", () => {
     // A named volume copies the owner of the image's directory; a path the image lacks is
     // created root-owned, and the relay (USER node) then fails its first store write (EACCES).
-    const dir = relay!.volumes!.find((v) => v.startsWith('relay-data:'))!.split(':')[1]!;
+    const dir = relay.volumes!.find((v) => v.startsWith('relay-data:'))!.split(':')[1];
     const runs = ops(runStage, 'RUN');
     const mkdir = runs.findIndex((r) => new RegExp(`mkdir -p ([^&;]* )?${dir}( |$)`).test(r));
     expect(mkdir).toBeGreaterThanOrEqual(0);
     expect(runs[mkdir]).toMatch(new RegExp(`chown (-R )?node(:node)? ${dir}( |$)`));
-    const order = runStage!.map((i) => i.op);
-    expect(order.lastIndexOf('USER')).toBeGreaterThan(runStage!.findIndex((i) => i.op === 'RUN' && i.args === runs[mkdir]));
+    const order = runStage.map((i) => i.op);
+    expect(order.lastIndexOf('USER')).toBeGreaterThan(runStage.findIndex((i) => i.op === 'RUN' && i.args === runs[mkdir]));
   });
 
   it('has a probe-able healthcheck in the image, and dmaap-dev (the same image) overrides it', () => {
@@ -94,7 +94,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds with the dev dependencies and runs, as node, on a maintained Node LTS with production ones only', () => {
-    const from = [buildStage, runStage].map((st) => st![0]!.args);
+    const from = [buildStage, runStage].map((st) => st[0].args);
     // Node 20 left maintenance in April 2026; 22 and 24 are the LTS lines.
     for (const f of from) expect(f).toMatch(/^node:(22|24)(\.\d+)*-bookworm-slim\b/);
     expect(ops(buildStage, 'RUN')).toContain('npm ci --no-audit --no-fund');

@@ -26,8 +26,8 @@ describe('README', () => {
   });
 
   it('links only to headings that exist', () => {
-    const anchors = new Set([...readme.matchAll(/^#{2,4} (.+)$/gm)].map((m) => slug(m[1]!)));
-    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    const anchors = new Set([...readme.matchAll(/^#{2,4} (.+)$/gm)].map((m) => slug(m[1])));
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
     expect(links).toContain('dmaap-dev');
     expect(links.filter((l) => !anchors.has(l))).toEqual([]);
   });
@@ -44,7 +44,7 @@ describe('README', () => {
     const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     const section = readme.slice(readme.indexOf('## Node.js versions'), readme.indexOf('## Development'));
     expect(section).toContain(`\`engines\` is \`${pkg.engines.node}\``);
-    const base = /^FROM (node:\S+)$/m.exec(dockerfile)![1]!;
+    const base = /^FROM (node:\S+)$/m.exec(dockerfile)![1];
     expect(section).toContain(`\`${base}\``);
     expect(base).toMatch(/^node:(22|24)-/); // a maintained LTS, not Node 20 (end of life April 2026)
   });
@@ -54,7 +54,7 @@ describe('docs/admin-api.md', () => {
   it('shows a check_vim_status answer of the real form', () => {
     const doc = readFileSync(path.join(ROOT, 'docs/admin-api.md'), 'utf8');
     const section = doc.slice(doc.indexOf('## check_vim_status'));
-    const example = JSON.parse(/```json\n([\s\S]+?)```/.exec(section)![1]!) as Record<string, unknown>[];
+    const example = JSON.parse(/```json\n([\s\S]+?)```/.exec(section)![1]) as Record<string, unknown>[];
     const validate = createSchemaAjv().getSchema('check-vim-status.schema.json#/$defs/stateChange')!;
     expect(example.length).toBeGreaterThan(0);
     for (const change of example) {

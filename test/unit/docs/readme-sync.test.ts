@@ -38,12 +38,12 @@ describe('README stays true', () => {
   });
 
   it('names only npm scripts that exist', () => {
-    const named = new Set([...readme.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!));
+    const named = new Set([...readme.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]));
     expect([...named].filter((s) => !(s in pkg.scripts))).toEqual([]);
   });
 
   it('links only docs that exist', () => {
-    const links = [...readme.matchAll(/\]\(((?:docs|schemas)\/[^)#]+)\)/g)].map((m) => m[1]!);
+    const links = [...readme.matchAll(/\]\(((?:docs|schemas)\/[^)#]+)\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(0);
     expect(links.filter((l) => !existsSync(path.join(ROOT, l)))).toEqual([]);
   });
@@ -58,7 +58,7 @@ describe('README stays true', () => {
   });
 
   it('opens with exactly two set-up commands: run the daemon, run the tests', () => {
-    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];
     const commands = firstBlock.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
     expect(commands).toHaveLength(2);
     expect(commands[0]).toMatch(/^npm ci && npm start\b/);

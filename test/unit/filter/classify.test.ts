@@ -95,7 +95,7 @@ const LEGACY: Record<string, string> = {
 function expected(spec: string | undefined): unknown {
   if (spec === undefined) return null;
   const [state, phase, bang] = spec.split(' ');
-  const kind = state!.startsWith('COMPUTE_NODE_') ? 'compute_node' : 'instance';
+  const kind = state.startsWith('COMPUTE_NODE_') ? 'compute_node' : 'instance';
   return { kind, state: state === '-' ? null : state, phase, error: bang === '!' };
 }
 

@@ -66,7 +66,7 @@ describe('test fixtures helper', () => {
     expect(v2['oslo.version']).toBe('2.0');
     expect(JSON.parse(v2['oslo.message'] as string)).toMatchObject({ message_id: 'abc', event_type: 'instance.power_off.end' });
     const a1 = toAmqp1Body(s) as { request: Record<string, string>; context: object };
-    expect(JSON.parse(a1.request['oslo.message']!).payload).toEqual(s.payload);
+    expect(JSON.parse(a1.request['oslo.message']).payload).toEqual(s.payload);
     expect(a1.context).toHaveProperty('project_id');
   });
 

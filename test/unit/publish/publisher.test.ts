@@ -52,7 +52,7 @@ describe('DmaapPublisher batching', () => {
     await advance(1);
     expect(client.calls.map((c) => [c.topic, c.jsons])).toEqual([['T', [m(1), m(2)]]]);
     expect(kinds([a, b])).toEqual(['pending', 'pending']);
-    client.calls[0]!.reply(200);
+    client.calls[0].reply(200);
     await flush();
     expect([a.now, b.now]).toEqual([{ kind: 'resolved', value: { topic: 'T', status: 200 } }, { kind: 'resolved', value: { topic: 'T', status: 200 } }]);
     expect(pub.pending()).toBe(0);
@@ -103,7 +103,7 @@ describe('DmaapPublisher batching', () => {
     void pub.publish('T', m(5));
     await advance(50);
     expect(client.calls).toHaveLength(1);
-    client.calls[0]!.reply(200);
+    client.calls[0].reply(200);
     await flush();
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(1)], [m(2), m(3), m(4), m(5)]]);
   });
@@ -114,19 +114,19 @@ describe('DmaapPublisher answers', () => {
     const { client, pub, retries } = setup({ batchMaxMessages: 4 });
     const ws = [1, 2, 3, 4].map((i) => watch(pub.publish('T', m(i))));
     await flush();
-    client.calls[0]!.reply(413, 'too large');
+    client.calls[0].reply(413, 'too large');
     await flush();
     expect(client.calls.slice(1).map((c) => c.jsons)).toEqual([[m(1), m(2)], [m(3), m(4)]]);
-    client.calls[1]!.reply(200);
-    client.calls[2]!.reply(413, 'too large');
+    client.calls[1].reply(200);
+    client.calls[2].reply(413, 'too large');
     await flush();
     expect(client.calls.slice(3).map((c) => c.jsons)).toEqual([[m(3)], [m(4)]]);
-    client.calls[3]!.reply(200);
-    client.calls[4]!.reply(413, 'too large');
+    client.calls[3].reply(200);
+    client.calls[4].reply(413, 'too large');
     await flush();
     expect(client.calls).toHaveLength(5); // no timer was advanced: no backoff anywhere
     expect(kinds(ws)).toEqual(['resolved', 'resolved', 'resolved', 'rejected']);
-    const err = rejection(ws[3]!);
+    const err = rejection(ws[3]);
     expect(err).toBeInstanceOf(PermanentPublishError);
     expect(err).toMatchObject({ code: 'DMAAP_REJECTED', status: 413, message: 'DMaaP topic T: HTTP 413: too large' });
     expect(retries.map((r) => [r.count, r.delayMs, r.reason])).toEqual([
@@ -171,12 +171,12 @@ describe('DmaapPublisher answers', () => {
     const { client, pub } = setup({ batchMaxMessages: 5 });
     const ws = [1, 2, 3, 4, 5].map((i) => watch(pub.publish('T', m(i))));
     await flush();
-    client.calls[0]!.reply(404, partial);
+    client.calls[0].reply(404, partial);
     await flush();
     expect(kinds(ws)).toEqual(['resolved', 'resolved', 'pending', 'pending', 'pending']);
     await advance(50);
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(1), m(2), m(3), m(4), m(5)], [m(3), m(4), m(5)]]);
-    client.calls[1]!.reply(200);
+    client.calls[1].reply(200);
     await flush();
     expect(kinds(ws)).toEqual(['resolved', 'resolved', 'resolved', 'resolved', 'resolved']);
   });
@@ -222,8 +222,8 @@ describe('DmaapPublisher answers', () => {
       ['dmaap', 'T', 1, undefined, 'retry'],
       ['dmaap', 'T', 1, 200, 'success'],
     ]);
-    expect(requests[1]!.error).toBe('connect ECONNREFUSED 127.0.0.1:3904');
-    expect(typeof requests[1]!.durationMs).toBe('number');
+    expect(requests[1].error).toBe('connect ECONNREFUSED 127.0.0.1:3904');
+    expect(typeof requests[1].durationMs).toBe('number');
   });
 });
 
@@ -232,7 +232,7 @@ describe('DmaapPublisher close and caps', () => {
     const { client, pub, requests } = setup({ lingerMs: 1000 });
     const early = pub.publish('T', m(0));
     await advance(1000);
-    client.calls[0]!.reply(200);
+    client.calls[0].reply(200);
     await flush();
     const ws = [1, 2].map((i) => watch(pub.publish('T', m(i))));
     let closed = false;
@@ -248,9 +248,9 @@ describe('DmaapPublisher close and caps', () => {
     await advance(1);
     expect(closed).toBe(true);
     expect(ws.map((w) => (rejection(w) as PublisherClosedError).code)).toEqual(['PUBLISHER_CLOSED', 'PUBLISHER_CLOSED']);
-    expect(client.calls[1]!.signal?.aborted).toBe(true);
+    expect(client.calls[1].signal?.aborted).toBe(true);
     expect(client.closed).toBe(1);
-    client.calls[1]!.reply(200); // an answer past the deadline changes nothing
+    client.calls[1].reply(200); // an answer past the deadline changes nothing
     await flush();
     expect(requests).toHaveLength(1);
     await expect(early).resolves.toEqual({ topic: 'T', status: 200 });
@@ -264,7 +264,7 @@ describe('DmaapPublisher close and caps', () => {
     void pub.close(5000).then(() => (closed = true));
     await advance(100);
     expect(closed).toBe(false);
-    client.calls[0]!.reply(200);
+    client.calls[0].reply(200);
     await flush();
     expect(w.now).toEqual({ kind: 'resolved', value: { topic: 'T', status: 200 } });
     expect(closed).toBe(true);
@@ -293,7 +293,7 @@ describe('DmaapPublisher close and caps', () => {
     expect(err).toMatchObject({ code: 'PUBLISHER_OVERLOADED', maxPending: 2 });
     expect(err.message).toContain('publish.maxPending');
     await advance(10);
-    client.calls[0]!.reply(200);
+    client.calls[0].reply(200);
     await flush();
     const again = watch(pub.publish('T', m(4)));
     await advance(10);

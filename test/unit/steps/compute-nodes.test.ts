@@ -115,7 +115,7 @@ describe('ComputeNodeTracker in the pipeline', () => {
   it('decides one notification of a VIM at a time: a backlog of the same update is published once', async () => {
     const { pub, pipeline, st } = setup();
     const held: (() => void)[] = [];
-    pub.answer = (t) => new Promise((r) => held.push(() => r()));
+    pub.answer = () => new Promise((r) => held.push(() => r()));
     const first = delivery(versionedMetrics(), 'u1');
     const second = delivery(versionedMetrics(), 'u2');
     const done = [pipeline.accept(st, first), pipeline.accept(st, second)];

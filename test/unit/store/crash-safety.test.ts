@@ -5,7 +5,7 @@
  * The child runs the built store (dist/, which `npm test` builds first).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,9 +56,9 @@ function runAndKill(child: string, storePath: string): Promise<{ start: number; 
     proc.on('close', (_code, signal) => {
       if (signal !== 'SIGKILL') return fail(new Error(`child ended without being killed: ${err}`));
       const lines = out.trim().split('\n');
-      const start = Number(lines[0]!.replace('ready ', ''));
+      const start = Number(lines[0].replace('ready ', ''));
       const numbers = lines.slice(1).map(Number);
-      done({ start, confirmed: numbers.length ? numbers[numbers.length - 1]! : start });
+      done({ start, confirmed: numbers.length ? numbers[numbers.length - 1] : start });
     });
   });
 }

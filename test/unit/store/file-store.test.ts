@@ -59,7 +59,7 @@ describe('FileStore', () => {
     const va = s.versionOf('computeNodes', 'vio-1', 'a');
     const vb = s.versionOf('computeNodes', 'vio-1', 'b');
     await s.update((d) => {
-      d.computeNodes['vio-1']!['a'] = { v: 2 };
+      d.computeNodes['vio-1']['a'] = { v: 2 };
     });
     expect(s.versionOf('computeNodes', 'vio-1', 'a')).toBeGreaterThan(va);
     expect(s.versionOf('computeNodes', 'vio-1', 'b')).toBe(vb);

@@ -41,9 +41,9 @@ describe('rows', () => {
   it('the diff holds only the rows that changed; a key reorder (jsonb) is no change', () => {
     const before = toRows(state());
     const s = state();
-    s.computeNodes['vio-1']!['node-a'] = { free_ram_mb: 5 };
+    s.computeNodes['vio-1']['node-a'] = { free_ram_mb: 5 };
     delete s.alarms['vio-1'];
-    s.vims[0] = { transportUrl: s.vims[0]!.transportUrl, id: 'vio-1' };
+    s.vims[0] = { transportUrl: s.vims[0].transportUrl, id: 'vio-1' };
     const d = diffRows(before, toRows(s));
     expect(d.upserts.map((r) => r.k2)).toEqual(['node-a']);
     expect(d.deletes.map((r) => `${r.kind}/${r.k2}`)).toEqual(['alarms/i-1']);
@@ -61,7 +61,7 @@ describe('rows', () => {
 
   it('seeds as the file store does (states upper-case, empty VES parts), a state the file schema accepts', () => {
     const s = seedState({ vims: [{ id: 'v', transportUrl: 'rabbit://h/' }], subscriptions: [{ id: 's', vimId: 'v', states: [' power_off'], topic: 'T' }] });
-    expect(s.subscriptions[0]!.states).toEqual(['POWER_OFF']);
+    expect(s.subscriptions[0].states).toEqual(['POWER_OFF']);
     expect(s).toMatchObject({ version: STORE_VERSION, computeNodes: {}, vesAgents: {}, alarms: {} });
     expect(checkState(s)).toBeUndefined();
     expect(checkState({ ...s, vims: [...s.vims, ...s.vims] })).toMatch(/appears twice/);

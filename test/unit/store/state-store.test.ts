@@ -111,9 +111,9 @@ describe('StateStore.open', () => {
   });
 
   it('stores seeded states upper-case, as the config accepts any case', async () => {
-    const lower = { vims: seed.vims, subscriptions: [{ ...seed.subscriptions[0]!, states: ['power_off', ' Delete'] }] };
+    const lower = { vims: seed.vims, subscriptions: [{ ...seed.subscriptions[0], states: ['power_off', ' Delete'] }] };
     const { store } = await StateStore.open(path, lower);
-    expect(store.get().subscriptions[0]!.states).toEqual(['POWER_OFF', 'DELETE']);
+    expect(store.get().subscriptions[0].states).toEqual(['POWER_OFF', 'DELETE']);
   });
 
   it('refuses a seed the store could not load again', async () => {

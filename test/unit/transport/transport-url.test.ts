@@ -48,7 +48,7 @@ describe('parseTransportUrl', () => {
   ])('%s: tls=%s, default port %s', (url, tls, port) => {
     const u = parseTransportUrl(url);
     expect(u.tls).toBe(tls);
-    expect(u.hosts[0]!.port).toBe(port);
+    expect(u.hosts[0].port).toBe(port);
   });
 
   it('keeps oslo query options', () => {

@@ -13,9 +13,9 @@ const input: VesAgentConfigInput = {
 it('gives each backlog a uuid, and keeps it when the same selection is posted again', () => {
   const first = toAgentRecord(input, undefined, NOW);
   expect(first.backlogs.map((b) => b.backlog_uuid)).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
-  const again = toAgentRecord({ ...input, backlogs: [input.backlogs[1]!, { domain: 'fault', type: 'vm', tenant: 't2' }] }, first, NOW);
-  expect(again.backlogs[0]!.backlog_uuid).toBe(first.backlogs[1]!.backlog_uuid);
-  expect(first.backlogs.map((b) => b.backlog_uuid)).not.toContain(again.backlogs[1]!.backlog_uuid);
+  const again = toAgentRecord({ ...input, backlogs: [input.backlogs[1], { domain: 'fault', type: 'vm', tenant: 't2' }] }, first, NOW);
+  expect(again.backlogs[0].backlog_uuid).toBe(first.backlogs[1].backlog_uuid);
+  expect(first.backlogs.map((b) => b.backlog_uuid)).not.toContain(again.backlogs[1].backlog_uuid);
 });
 
 it("answers as MultiCloud does, password redacted in both halves", () => {

@@ -40,15 +40,15 @@ it('unreachable past the threshold raises the onset (source: the VIM), reachable
   const since = new Date();
   watch.statusChanged(VIM, down(since));
   await waitFor(() => sent.length === 1, 'the onset');
-  const onset = JSON.parse(sent[0]!.json);
+  const onset = JSON.parse(sent[0].json);
   expect(vesEventErrors(onset)).toBeUndefined();
-  expect(sent[0]!.topic).toBe(VIM);
+  expect(sent[0].topic).toBe(VIM);
   expect(onset.commonEventHeader).toMatchObject({ eventName: 'Fault_MultiCloud_VIMUnreachable', sourceName: VIM, sourceId: VIM, startEpochMicrosec: since.getTime() * 1000 });
   await waitFor(() => store.get().alarms[VIM]?.[VIM_ALARM_KEY], 'the alarm remembered');
   watch.statusChanged(VIM, up());
   await waitFor(() => sent.length === 2, 'the clear');
   expect(names()).toEqual(['Fault_MultiCloud_VIMUnreachable', 'Fault_MultiCloud_VIMUnreachableCleared']);
-  expect(JSON.parse(sent[1]!.json).commonEventHeader.startEpochMicrosec).toBe(since.getTime() * 1000);
+  expect(JSON.parse(sent[1].json).commonEventHeader.startEpochMicrosec).toBe(since.getTime() * 1000);
   await waitFor(() => store.get().alarms[VIM] === undefined, 'the alarm forgotten');
 });
 
@@ -101,7 +101,7 @@ it('repeated UNREACHABLE changes (same since, a newer reason, as the 0-9-1 liste
   watch.statusChanged(VIM, { status: 'UNREACHABLE', since, reason: 'EHOSTUNREACH' });
   await waitFor(() => sent.length === 1, 'the onset');
   expect(Date.now() - since.getTime()).toBeLessThan(400);
-  expect(JSON.parse(sent[0]!.json).faultFields.alarmAdditionalInformation.reason).toBe('EHOSTUNREACH');
+  expect(JSON.parse(sent[0].json).faultFields.alarmAdditionalInformation.reason).toBe('EHOSTUNREACH');
   watch.statusChanged(VIM, { status: 'UNREACHABLE', since, reason: 'ECONNRESET' });
   await sleep(150);
   expect(sent).toHaveLength(1);

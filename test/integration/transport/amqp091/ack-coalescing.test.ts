@@ -29,17 +29,17 @@ test('out-of-order acks with a requeue and a dead-letter inside the range', asyn
   await waitFor(() => got.length === 20, '20 deliveries');
 
   // Settle from the back: acks wait behind the lower tags still in hand.
-  for (let i = 19; i >= 12; i--) got[i]!.ack();
-  got[10]!.requeue();
-  await got[11]!.deadLetter({ code: 'NOT_JSON', message: 'test' });
+  for (let i = 19; i >= 12; i--) got[i].ack();
+  got[10].requeue();
+  await got[11].deadLetter({ code: 'NOT_JSON', message: 'test' });
   // The requeued one comes back at once (prefetch allows), while 0-9 are still in hand.
   await waitFor(() => got.length === 21, 'the requeued delivery again');
   expect(listener.unsettled()).toBe(11);
-  for (let i = 9; i >= 0; i--) got[i]!.ack();
+  for (let i = 9; i >= 0; i--) got[i].ack();
   expect(listener.unsettled()).toBe(1);
-  expect(tagOf(got[20]!)).toBe('msg-10');
-  expect(got[20]!.redelivered).toBe(true);
-  got[20]!.ack();
+  expect(tagOf(got[20])).toBe('msg-10');
+  expect(got[20].redelivered).toBe(true);
+  got[20].ack();
   await sleep(300);
   expect(got).toHaveLength(21);
   expect(seen).toEqual(['PENDING', 'REACHABLE']);

@@ -41,7 +41,7 @@ describe('Amqp091Listener deliveries', () => {
     const { listener, got } = await listen(vim);
     await publish(vim, ['a'], 'versioned_notifications.error');
     await waitFor(() => got.length === 1, 'a delivery');
-    const d = got[0]!;
+    const d = got[0];
     expect(d).toMatchObject({ vimId: vim.id, source: 'versioned_notifications.error', redelivered: false });
     expect(JSON.parse(d.body.toString('utf8'))).toEqual(osloBody('a'));
     expect(listener.unsettled()).toBe(1);
@@ -59,22 +59,22 @@ describe('Amqp091Listener deliveries', () => {
     await first.listener.close();
     await first.listener.close();
     // Settling after close is a harmless no-op.
-    expect(() => first.got[0]!.ack()).not.toThrow();
+    expect(() => first.got[0].ack()).not.toThrow();
 
     const second = await listen(vim);
     await waitFor(() => second.got.length === 1, 'the redelivery');
-    expect(tagOf(second.got[0]!)).toBe('msg-r');
-    expect(second.got[0]!.redelivered).toBe(true);
+    expect(tagOf(second.got[0])).toBe('msg-r');
+    expect(second.got[0].redelivered).toBe(true);
   });
 
   it('requeue() hands it back for redelivery', async () => {
     const { got } = await listen(vim);
     await publish(vim, ['q']);
     await waitFor(() => got.length === 1, 'a delivery');
-    got[0]!.requeue();
+    got[0].requeue();
     await waitFor(() => got.length === 2, 'the redelivery');
-    expect(got[1]!.redelivered).toBe(true);
-    got[1]!.ack();
+    expect(got[1].redelivered).toBe(true);
+    got[1].ack();
   });
 
   it('a second settle is ignored (a double ack would make the broker close the channel)', async () => {
@@ -82,12 +82,12 @@ describe('Amqp091Listener deliveries', () => {
     const seen = statusLog(listener);
     await publish(vim, [1]);
     await waitFor(() => got.length === 1, 'a delivery');
-    got[0]!.ack();
-    got[0]!.ack();
-    got[0]!.requeue();
+    got[0].ack();
+    got[0].ack();
+    got[0].requeue();
     await publish(vim, [2]);
     await waitFor(() => got.length === 2, 'the next delivery');
-    got[1]!.ack();
+    got[1].ack();
     await sleep(200);
     expect(seen).toEqual(['REACHABLE']);
     expect(got).toHaveLength(2);
@@ -98,13 +98,13 @@ describe('Amqp091Listener deliveries', () => {
     await publish(vim, ['dead'], 'notifications.error');
     await waitFor(() => got.length === 1, 'a delivery');
     const before = Date.now();
-    await got[0]!.deadLetter({ code: 'NOT_JSON', message: 'body is not JSON' });
-    await got[0]!.deadLetter({ code: 'NOT_JSON', message: 'again' });
+    await got[0].deadLetter({ code: 'NOT_JSON', message: 'body is not JSON' });
+    await got[0].deadLetter({ code: 'NOT_JSON', message: 'again' });
     expect(listener.unsettled()).toBe(0);
 
     const copy = await withChannel((ch) => ch.get(vim.deadLetterQueue, { noAck: true }));
     if (!copy) throw new Error('the DLQ is empty');
-    expect(copy.content.equals(got[0]!.body)).toBe(true);
+    expect(copy.content.equals(got[0].body)).toBe(true);
     expect(copy.properties).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0 });
     const h = copy.properties.headers!;
     expect(h).toMatchObject({ 'x-relay-reason-code': 'NOT_JSON', 'x-relay-reason': 'body is not JSON', 'x-relay-vim-id': vim.id, 'x-relay-routing-key': 'notifications.error' });
@@ -120,9 +120,9 @@ describe('Amqp091Listener deliveries', () => {
     await publish(vim, ['x']);
     await waitFor(() => got.length === 1, 'a delivery');
     await withChannel((ch) => ch.deleteQueue(vim.deadLetterQueue));
-    await expect(got[0]!.deadLetter({ code: 'UNMAPPABLE', message: 'm' })).rejects.toThrow(/did not exist .*re-declared, retry/);
+    await expect(got[0].deadLetter({ code: 'UNMAPPABLE', message: 'm' })).rejects.toThrow(/did not exist .*re-declared, retry/);
     expect(listener.unsettled()).toBe(1);
-    await got[0]!.deadLetter({ code: 'UNMAPPABLE', message: 'm' });
+    await got[0].deadLetter({ code: 'UNMAPPABLE', message: 'm' });
     expect(listener.unsettled()).toBe(0);
     expect(await messageCount(vim.deadLetterQueue)).toBe(1);
   });
@@ -148,7 +148,7 @@ describe('Amqp091Listener deliveries', () => {
     await publish(vim, ['later']);
     await sleep(300);
     expect(got).toHaveLength(1);
-    got[0]!.ack();
+    got[0].ack();
     await listener.close();
     const left = await withChannel((ch) => ch.get(vim.queue, { noAck: true }));
     expect(left && tagOf({ body: left.content } as Delivery)).toBe('msg-later');

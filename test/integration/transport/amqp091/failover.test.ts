@@ -86,16 +86,16 @@ describe('Amqp091Listener failover and reconnect', () => {
     await waitFor(() => l.status.status === 'REACHABLE', 'REACHABLE');
     await publish(vim, [1, 2, 3, 4]);
     await waitFor(() => got.length === 4, '4 deliveries');
-    got[0]!.ack();
-    got[1]!.ack();
+    got[0].ack();
+    got[1].ack();
     await sleep(100);
 
     proxy.cutAll();
     await waitFor(() => l.status.status === 'UNREACHABLE', 'UNREACHABLE');
     expect(l.status.reason).toMatch(/connection to 127\.0\.0\.1:\d+ lost/);
     // Settling deliveries of the dead channel is a harmless no-op; the broker redelivers them.
-    got[2]!.ack();
-    got[3]!.requeue();
+    got[2].ack();
+    got[3].requeue();
     expect(l.unsettled()).toBe(0);
     await waitFor(() => l.status.status === 'REACHABLE', 'REACHABLE again');
     await publish(vim, [5]);
@@ -123,8 +123,8 @@ describe('Amqp091Listener failover and reconnect', () => {
     await waitFor(async () => (await withChannel((ch) => ch.checkQueue(vim.queue)).catch(() => undefined))?.consumerCount === 1, 'the queue back with our consumer');
     await publish(vim, ['after']);
     await waitFor(() => got.length === 1, 'a delivery after the re-declare');
-    expect(tagOf(got[0]!)).toBe('msg-after');
-    got[0]!.ack();
+    expect(tagOf(got[0])).toBe('msg-after');
+    got[0].ack();
     expect(seen).toEqual(['PENDING', 'REACHABLE']);
   });
 

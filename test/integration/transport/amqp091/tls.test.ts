@@ -71,8 +71,8 @@ describe('Amqp091Listener over TLS (ssl=1)', () => {
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE over TLS');
     await withChannel(async (ch) => void publishOslo(ch, exchange, 'notifications.info', osloBody('tls')));
     await waitFor(() => got.length === 1, 'a delivery over TLS');
-    expect(tagOf(got[0]!)).toBe('msg-tls');
-    got[0]!.ack();
+    expect(tagOf(got[0])).toBe('msg-tls');
+    got[0].ack();
     expect(seen).toEqual(['PENDING', 'REACHABLE']);
   });
 

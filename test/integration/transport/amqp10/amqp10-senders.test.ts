@@ -31,9 +31,9 @@ describe('bodies sent over AMQP 1.0', () => {
       conn.close();
     }
     await waitFor(() => got.length === 1, 'the delivery');
-    check(got[0]!.body);
-    expect(got[0]!.source).toBe(`/amq/queue/${vim.queue}`);
-    expect(got[0]!.redelivered).toBe(false);
-    got[0]!.ack();
+    check(got[0].body);
+    expect(got[0].source).toBe(`/amq/queue/${vim.queue}`);
+    expect(got[0].redelivered).toBe(false);
+    got[0].ack();
   });
 });

@@ -35,9 +35,9 @@ describe('declareAmqp10Topology', () => {
     const got = await collect(h.listener(vim));
     await withChannel(async (ch) => void publishOslo(ch, vim.exchange, 'versioned_notifications.info', osloBody('q1')));
     await waitFor(() => got.length === 1, 'the notification over AMQP 1.0 from the quorum queue');
-    expect(tagOf(got[0]!)).toBe('msg-q1');
+    expect(tagOf(got[0])).toBe('msg-q1');
     // The relay's own dead-letter copy over 1.0 lands in the quorum dead-letter queue.
-    await got[0]!.deadLetter({ code: 'UNMAPPABLE', message: 'test' });
+    await got[0].deadLetter({ code: 'UNMAPPABLE', message: 'test' });
     await waitFor(async () => (await messageCount(vim.deadLetterQueue)) === 1, 'the copy in the quorum DLQ');
   });
 

@@ -26,8 +26,8 @@ describe('Amqp10Listener on RabbitMQ 3.x (/amq/queue/<name>)', () => {
     const got = await collect(listener);
     expect(listener.status.status).toBe('REACHABLE');
     expect(seen).toEqual(['PENDING', 'REACHABLE']);
-    expect(events[0]!.since).toBeInstanceOf(Date);
-    expect(events[0]!.reason).toBeUndefined();
+    expect(events[0].since).toBeInstanceOf(Date);
+    expect(events[0].reason).toBeUndefined();
 
     const bodies = [osloV2(1), osloV2(2), osloV2(3)];
     await publishRaw(vim, 'notifications.info', bodies.slice(0, 2));
@@ -62,10 +62,10 @@ describe('Amqp10Listener on RabbitMQ 3.x (/amq/queue/<name>)', () => {
     const bodies = [osloV2(1), osloV2(2), osloV2(3)];
     await publishRaw(vim, 'notifications.info', bodies);
     await waitFor(() => got.length === 3, '3 deliveries');
-    got[0]!.ack();
+    got[0].ack();
     await first.close();
     await first.close();
-    got[1]!.ack(); // after close: a harmless no-op, the broker has it back
+    got[1].ack(); // after close: a harmless no-op, the broker has it back
     await waitFor(async () => (await messageCount(vim.queue)) === 2, 'the 2 unsettled back in the queue', 5000);
 
     const again = await collect(h.listener(vim));
@@ -80,12 +80,12 @@ describe('Amqp10Listener on RabbitMQ 3.x (/amq/queue/<name>)', () => {
     const got = await collect(listener);
     await publishRaw(vim, 'notifications.info', [osloV2(7)]);
     await waitFor(() => got.length === 1, 'the delivery');
-    got[0]!.requeue();
-    got[0]!.ack(); // second settle: ignored
+    got[0].requeue();
+    got[0].ack(); // second settle: ignored
     await waitFor(() => got.length === 2, 'the redelivery');
-    expect(got[1]!.body).toEqual(got[0]!.body);
-    expect(got[1]!.redelivered).toBe(true);
-    got[1]!.ack();
+    expect(got[1].body).toEqual(got[0].body);
+    expect(got[1].redelivered).toBe(true);
+    got[1].ack();
     expect(listener.unsettled()).toBe(0);
   });
 
@@ -96,11 +96,11 @@ describe('Amqp10Listener on RabbitMQ 3.x (/amq/queue/<name>)', () => {
     const bodies = [osloV2(0), osloV2(1), osloV2(2), osloV2(3), osloV2(4)];
     await publishRaw(vim, 'notifications.info', bodies);
     await waitFor(() => got.length === 5, '5 deliveries');
-    got[0]!.ack();
-    got[1]!.requeue();
-    got[2]!.ack();
-    got[3]!.requeue();
-    got[4]!.requeue();
+    got[0].ack();
+    got[1].requeue();
+    got[2].ack();
+    got[3].requeue();
+    got[4].requeue();
     await waitFor(() => got.length === 8, 'the 3 requeued to come back');
     await sleep(300);
     expect(got.slice(5).map((d) => d.body)).toEqual([bodies[1], bodies[3], bodies[4]]);
@@ -128,7 +128,7 @@ describe('Amqp10Listener on RabbitMQ 3.x (/amq/queue/<name>)', () => {
 
     for (let settled = 4; settled < 50; settled++) {
       await waitFor(() => got.length > settled, `delivery ${settled + 1}`);
-      got[settled]!.ack();
+      got[settled].ack();
       expect(listener.unsettled()).toBeLessThanOrEqual(10);
     }
     expect(got.map((d) => JSON.parse(JSON.parse(d.body.toString())['oslo.message']).message_id)).toEqual(Array.from({ length: 50 }, (_v, i) => `msg-${i}`));

@@ -49,7 +49,7 @@ export async function startPeer(tls?: { key: Buffer; cert: Buffer }): Promise<Pe
     container.on(kind, (ctx: EventContext) => outcomes.push({ kind, delivery: ctx.delivery!, address: ctx.sender?.source?.address ?? '' }));
   }
   const options = { port: 0, host: '127.0.0.1', require_sasl: true, ...(tls ? { transport: 'tls' as const, key: tls.key, cert: tls.cert } : {}) };
-  const server: Server = container.listen(options as Parameters<typeof container.listen>[0]) as unknown as Server;
+  const server: Server = container.listen(options as Parameters<typeof container.listen>[0]);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   return {

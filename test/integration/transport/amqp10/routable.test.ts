@@ -41,7 +41,7 @@ describe('routable addresses (qpid-dispatch style)', () => {
       'openstack.org/om/notify/anycast/nova/versioned_notifications.info': 2,
       'openstack.org/om/notify/anycast/nova/versioned_notifications.error': 2,
     });
-    const conn = peer.connections[0]!;
+    const conn = peer.connections[0];
     expect(conn.remote.open.idle_time_out).toBe(2000);
     expect(conn.remote.open.container_id).toBe(`vim-event-relay-${listener.vimId}`);
   });
@@ -66,9 +66,9 @@ describe('routable addresses (qpid-dispatch style)', () => {
     expect(bySource(INFO).map((d) => [d.body.toString(), d.redelivered])).toEqual([['{"n":1}', false], ['{"n":2}', true]]);
     expect(bySource(ERROR).map((d) => d.body.toString())).toEqual(['{"n":3}']);
 
-    got[0]!.ack();
-    got[1]!.requeue();
-    await got[2]!.deadLetter({ code: 'NOT_A_NOTIFICATION', message: 'lacks event_type' });
+    got[0].ack();
+    got[1].requeue();
+    await got[2].deadLetter({ code: 'NOT_A_NOTIFICATION', message: 'lacks event_type' });
     await waitFor(() => peer.outcomes.length === 3, '3 outcomes at the peer');
     expect(peer.outcomes.map((o) => o.kind).sort()).toEqual(['accepted', 'rejected', 'released']);
     const rejected = peer.outcomes.find((o) => o.kind === 'rejected')!;
@@ -82,14 +82,14 @@ describe('routable addresses (qpid-dispatch style)', () => {
   it('returns one credit per settled delivery to the link it came from', async () => {
     const listener = h.listener(routableVim(`amqp://relay:relay-pw@127.0.0.1:${peer.port}/`, { topics: ['notifications'], priorities: ['info'] }), { prefetch: 3 });
     const got = await collect(listener);
-    await waitFor(() => creditOf(peer.links[0]!) === 3, 'credit 3');
+    await waitFor(() => creditOf(peer.links[0]) === 3, 'credit 3');
     for (let i = 0; i < 3; i++) peer.send(INFO, { body: `{"n":${i}}` });
     await waitFor(() => got.length === 3, '3 deliveries');
-    expect(creditOf(peer.links[0]!)).toBe(0);
-    got[0]!.ack();
-    await waitFor(() => creditOf(peer.links[0]!) === 1, 'one credit back');
+    expect(creditOf(peer.links[0])).toBe(0);
+    got[0].ack();
+    await waitFor(() => creditOf(peer.links[0]) === 1, 'one credit back');
     await sleep(100);
-    expect(creditOf(peer.links[0]!)).toBe(1);
+    expect(creditOf(peer.links[0])).toBe(1);
     expect(listener.unsettled()).toBe(2);
   });
 });

@@ -64,7 +64,7 @@ describe('TLS', () => {
   const files: Record<string, string> = { '/ca.pem': 'CA', '/crt.pem': 'CERT', '/key.pem': 'KEY' };
   const read = (p: string): Buffer => {
     if (!(p in files)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-    return Buffer.from(files[p] as string);
+    return Buffer.from(files[p]);
   };
 
   it('off, on with the system CAs, a CA file, mutual TLS', () => {

@@ -62,8 +62,16 @@ export function deleteExchange(url: string, exchange: string): Promise<void> {
   });
 }
 
+/** Resolves when the socket drains; rejects if the channel closes first (the broker went away), instead of waiting forever. */
 function drained(ch: Channel): Promise<void> {
-  return new Promise((resolve) => ch.once('drain', resolve));
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => reject(new Error('the channel to RabbitMQ closed while the bench was publishing (was the broker stopped or restarted by someone?)'));
+    ch.once('close', onClose);
+    ch.once('drain', () => {
+      ch.off('close', onClose);
+      resolve();
+    });
+  });
 }
 
 /** Publishes `n` notifications through the exchange with broker confirms; returns the DMaaP messages they become. */

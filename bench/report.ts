@@ -53,6 +53,8 @@ function ceilingRows(c: Collected): Row[] {
     if (!drains.length) continue;
     out.push(row(`${name}, msg/s`, drains.map((d) => d.rate), 'msg/s'));
     out.push(row(`${name}: relay CPU per notification`, drains.map((d) => d.cpuPer10k * 100), 'us'));
+    // Below ~90 % the relay was waiting (broker, destination, or its share of a busy machine), not computing.
+    out.push(row(`${name}: relay CPU use (% of one core)`, drains.map((d) => (d.cpuPer10k / 10_000) * d.rate * 100), '%'));
     if (c.ceiling.length) out.push(row(`${name} / ceiling of the same round`, perRound(drains, c.ceiling).map((r) => r * 100), '%'));
   }
   if (c.kafka.length) {

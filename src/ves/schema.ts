@@ -1,6 +1,7 @@
 /**
  * ONAP's VES 7.2 schema (schemas/ves/CommonEventFormat_30.2.1_ONAP.json, the DCAE collector's
- * own), compiled once. The relay checks every event it builds against it, and dmaap-dev checks
+ * own), compiled once, on first use (about 0.8 s). The tests check every event the relay builds
+ * against it (the relay itself does not, at run time: the collector does), and dmaap-dev checks
  * every body its /eventListener/v7 receives. The schema is draft-04, which Ajv's default build
  * no longer reads: ajv-draft-04 does.
  */

@@ -39,20 +39,23 @@ export async function ceiling(ctx: Ctx, n: number, prefetch: number): Promise<Ce
   try {
     await prefill(ctx.s.amqpUrl, ctx.exchange, queue, ctx.corpus, n, 'K');
     const pid = child.pid as number;
-    const next = (): Promise<Answer> => new Promise((resolve, reject) => {
+    // A broker that stops answering (restarted, out of file descriptors) fails the round instead of hanging it.
+    const next = (what: string, timeoutMs: number): Promise<Answer> => new Promise((resolve, reject) => {
       const onExit = (c: number | null): void => reject(new Error(`ceiling child exited (${c})`));
+      const timer = setTimeout(() => reject(new Error(`ceiling child: no ${what} within ${timeoutMs} ms (is RabbitMQ at ${ctx.s.amqpUrl} answering?)`)), timeoutMs);
       child.once('exit', onExit);
       child.once('message', (m: Answer) => {
+        clearTimeout(timer);
         child.off('exit', onExit);
         if (m.error) reject(new Error(`ceiling child: ${m.error}`));
         else resolve(m);
       });
     });
-    let answer = next();
+    let answer = next('connection', 30_000);
     child.send({ url: ctx.s.amqpUrl, queue, n, prefetch, every: CEILING_ACK_EVERY });
     await answer;
     const cpu0 = cpuSeconds(pid);
-    answer = next();
+    answer = next('end of the backlog', 120_000 + n * 10);
     child.send({ go: true });
     const { seconds = NaN } = await answer;
     const cpu = cpuSeconds(pid) - cpu0;

@@ -38,7 +38,15 @@ const admin = daemon.adminUrl;
 
 const conn = await amqp.connect(AMQP_URL);
 const ch = await conn.createChannel();
-const body = Buffer.from(JSON.stringify({ event_type: 'compute.instance.power_off.end', priority: 'INFO', publisher_id: 'compute.h1', timestamp: '2026-11-22 00:00:00.000000', payload: { instance_id: 'i-1', state: 'stopped' } }));
+const body = Buffer.from(
+  JSON.stringify({
+    event_type: 'compute.instance.power_off.end',
+    priority: 'INFO',
+    publisher_id: 'compute.h1',
+    timestamp: '2026-11-22 00:00:00.000000',
+    payload: { instance_id: 'i-1', state: 'stopped' },
+  }),
+);
 let fed = 0;
 const feeder = setInterval(() => {
   for (let i = 0; i < RELAY_RATE / 10; i++) {
@@ -62,8 +70,14 @@ async function viaAutocannon(url, connections, headers) {
   const used = process.cpuUsage(cpu);
   // requests.average is per sampling tick, not per second: use total / duration.
   return {
-    requests: r.requests.total, seconds: r.duration, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx,
-    p50ms: r.latency.p50, p99ms: r.latency.p99, generatorCpuS: (used.user + used.system) / 1e6,
+    requests: r.requests.total,
+    seconds: r.duration,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    generatorCpuS: (used.user + used.system) / 1e6,
   };
 }
 
@@ -80,7 +94,9 @@ function viaAb(url, connections, headers) {
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
   args.push(url);
   return new Promise((resolve, reject) => {
-    const proc = spawn('bash', ['-c', 'ab "$@"; rc=$?; times >&2; exit $rc', 'ab', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('bash', ['-c', 'ab "$@"; rc=$?; times >&2; exit $rc', 'ab', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let times = '';
     proc.stdout.on('data', (b) => (out += b));
@@ -90,9 +106,14 @@ function viaAb(url, connections, headers) {
       const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
       if (code !== 0) return reject(new Error(`ab exited ${code}:\n${out}`));
       resolve({
-        requests: num(/Complete requests:\s+(\d+)/), seconds: num(/Time taken for tests:\s+([\d.]+)/),
-        errors: num(/Failed requests:\s+(\d+)/), timeouts: 0, non2xx: Number(/Non-2xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
-        p50ms: num(/\s50%\s+(\d+)/), p99ms: num(/\s99%\s+(\d+)/), generatorCpuS: childCpuSeconds(times),
+        requests: num(/Complete requests:\s+(\d+)/),
+        seconds: num(/Time taken for tests:\s+([\d.]+)/),
+        errors: num(/Failed requests:\s+(\d+)/),
+        timeouts: 0,
+        non2xx: Number(/Non-2xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+        p50ms: num(/\s50%\s+(\d+)/),
+        p99ms: num(/\s99%\s+(\d+)/),
+        generatorCpuS: childCpuSeconds(times),
       });
     });
   });
@@ -100,11 +121,17 @@ function viaAb(url, connections, headers) {
 
 async function run(generator, title, url, connections, headers = {}) {
   const before = cpuSeconds(daemon.proc.pid);
-  const r = generator === 'ab' ? await viaAb(url, connections, headers) : await viaAutocannon(url, connections, headers);
+  const r =
+    generator === 'ab' ? await viaAb(url, connections, headers) : await viaAutocannon(url, connections, headers);
   const daemonCpu = cpuSeconds(daemon.proc.pid) - before;
   return {
-    generator, title, connections, ...r, rps: Math.round(r.requests / r.seconds),
-    daemonCpuS: Number(daemonCpu.toFixed(2)), daemonCpuUsPerRequest: Math.round((daemonCpu * 1e6) / r.requests),
+    generator,
+    title,
+    connections,
+    ...r,
+    rps: Math.round(r.requests / r.seconds),
+    daemonCpuS: Number(daemonCpu.toFixed(2)),
+    daemonCpuUsPerRequest: Math.round((daemonCpu * 1e6) / r.requests),
     generatorCpuUsPerRequest: Math.round((r.generatorCpuS * 1e6) / r.requests),
   };
 }
@@ -114,13 +141,20 @@ async function run(generator, title, url, connections, headers = {}) {
 const WARMUP = Number(process.env.BENCH_ADMIN_WARMUP ?? 5000);
 if (WARMUP > 0) {
   await autocannon({ url: `${admin}/healthz`, connections: 50, amount: WARMUP });
-  await autocannon({ url: `${admin}/api/v1/vims`, connections: 50, amount: WARMUP, headers: { authorization: `Bearer ${TOKEN}` } });
+  await autocannon({
+    url: `${admin}/api/v1/vims`,
+    connections: 50,
+    amount: WARMUP,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
 }
 
 const results = [];
 for (const g of GENERATORS) {
   results.push(await run(g, 'GET /healthz', `${admin}/healthz`, 1000));
-  results.push(await run(g, 'GET /api/v1/vims (bearer)', `${admin}/api/v1/vims`, 100, { authorization: `Bearer ${TOKEN}` }));
+  results.push(
+    await run(g, 'GET /api/v1/vims (bearer)', `${admin}/api/v1/vims`, 100, { authorization: `Bearer ${TOKEN}` }),
+  );
 }
 clearInterval(feeder);
 // The relay kept up if the queue is (nearly) empty: at most what arrived in the last moments.
@@ -134,12 +168,24 @@ await ch.deleteExchange(id);
 await conn.close();
 
 const machine = { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version };
-console.log(`\nadmin port, while relaying ~${RELAY_RATE} notifications/s (${fed} fed, ${leftInQueue} left in the queue 1 s after); ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`);
-console.log('| generator | route | connections | requests | req/s | errors | timeouts | non-2xx | p50 ms | p99 ms | daemon CPU µs/req | generator CPU µs/req |');
+console.log(
+  `\nadmin port, while relaying ~${RELAY_RATE} notifications/s (${fed} fed, ${leftInQueue} left in the queue 1 s after); ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`,
+);
+console.log(
+  '| generator | route | connections | requests | req/s | errors | timeouts | non-2xx | p50 ms | p99 ms | daemon CPU µs/req | generator CPU µs/req |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.generator} | ${r.title} | ${r.connections} | ${r.requests} | ${r.rps} | ${r.errors} | ${r.timeouts} | ${r.non2xx} | ${r.p50ms} | ${r.p99ms} | ${r.daemonCpuUsPerRequest} | ${r.generatorCpuUsPerRequest} |`);
-console.log('(daemon CPU includes relaying the feed meanwhile; autocannon\'s includes the feeder, which shares its process; all share the same 2 cores with RabbitMQ)');
-if (!HAS_AB) console.log("note: ab (apt-get install apache2-utils) is not on the PATH; autocannon spends about three times ab's CPU per request, on the same cores as the daemon");
+for (const r of results)
+  console.log(
+    `| ${r.generator} | ${r.title} | ${r.connections} | ${r.requests} | ${r.rps} | ${r.errors} | ${r.timeouts} | ${r.non2xx} | ${r.p50ms} | ${r.p99ms} | ${r.daemonCpuUsPerRequest} | ${r.generatorCpuUsPerRequest} |`,
+  );
+console.log(
+  "(daemon CPU includes relaying the feed meanwhile; autocannon's includes the feeder, which shares its process; all share the same 2 cores with RabbitMQ)",
+);
+if (!HAS_AB)
+  console.log(
+    "note: ab (apt-get install apache2-utils) is not on the PATH; autocannon spends about three times ab's CPU per request, on the same cores as the daemon",
+  );
 mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
 const out = path.join(ROOT, `bench/results/admin-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(out, JSON.stringify({ machine, relayRate: RELAY_RATE, fed, leftInQueue, results }, null, 2));

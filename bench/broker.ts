@@ -8,7 +8,12 @@ import type { Corpus, Template } from './corpus.js';
 import { OSLO_PUBLISH_OPTIONS } from '../test/helpers/fixtures.js';
 
 /** The bindings the relay makes (config/vim.ts defaults): every `<topic>.<priority>`. */
-export const ROUTING_KEYS = ['notifications.info', 'notifications.error', 'versioned_notifications.info', 'versioned_notifications.error'];
+export const ROUTING_KEYS = [
+  'notifications.info',
+  'notifications.error',
+  'versioned_notifications.info',
+  'versioned_notifications.error',
+];
 
 /** Nagle off, as py-amqp (under oslo.messaging) sets it; amqplib leaves it on, which held the bench's publishes ~15 ms. */
 export async function open(url: string): Promise<ChannelModel> {
@@ -65,7 +70,12 @@ export function deleteExchange(url: string, exchange: string): Promise<void> {
 /** Resolves when the socket drains; rejects if the channel closes first (the broker went away), instead of waiting forever. */
 function drained(ch: Channel): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onClose = (): void => reject(new Error('the channel to RabbitMQ closed while the bench was publishing (was the broker stopped or restarted by someone?)'));
+    const onClose = (): void =>
+      reject(
+        new Error(
+          'the channel to RabbitMQ closed while the bench was publishing (was the broker stopped or restarted by someone?)',
+        ),
+      );
     ch.once('close', onClose);
     ch.once('drain', () => {
       ch.off('close', onClose);
@@ -75,7 +85,14 @@ function drained(ch: Channel): Promise<void> {
 }
 
 /** Publishes `n` notifications through the exchange with broker confirms; returns the DMaaP messages they become. */
-export async function prefill(url: string, exchange: string, queue: string, corpus: Corpus, n: number, prefix: string): Promise<number> {
+export async function prefill(
+  url: string,
+  exchange: string,
+  queue: string,
+  corpus: Corpus,
+  n: number,
+  prefix: string,
+): Promise<number> {
   await withModel(url, async (m) => {
     const ch = await m.createConfirmChannel();
     for (let i = 0; i < n; i++) {
@@ -103,7 +120,15 @@ const clock = (): number => performance.timeOrigin + performance.now();
  * Publishes at `rate` msg/s for `seconds`, each message_id `L<tag>-<publish epoch ms>-<seq>`
  * so the sink can tell the latency. Paced against the clock (catching up after a slow tick).
  */
-export async function publishAtRate(ch: Channel, exchange: string, corpus: Corpus, rate: number, seconds: number, tag: string, offset: number): Promise<Paced> {
+export async function publishAtRate(
+  ch: Channel,
+  exchange: string,
+  corpus: Corpus,
+  rate: number,
+  seconds: number,
+  tag: string,
+  offset: number,
+): Promise<Paced> {
   const start = performance.now();
   let sent = 0;
   let expected = 0;
@@ -113,7 +138,12 @@ export async function publishAtRate(ch: Channel, exchange: string, corpus: Corpu
     while (sent < due) {
       const t: Template = corpus.cycle[(offset + sent) % corpus.cycle.length];
       expected += t.published;
-      const ok = ch.publish(exchange, t.routingKey, corpus.body(t, `L${tag}-${clock().toFixed(3)}-${sent}`), OSLO_PUBLISH_OPTIONS);
+      const ok = ch.publish(
+        exchange,
+        t.routingKey,
+        corpus.body(t, `L${tag}-${clock().toFixed(3)}-${sent}`),
+        OSLO_PUBLISH_OPTIONS,
+      );
       sent++;
       if (!ok) await drained(ch);
     }
@@ -131,20 +161,30 @@ export interface ConsumeLimit {
  * amqplib consuming `n` pre-queued messages with `prefetch`, doing nothing but ack: each one
  * (`everyN` 1) or with `multiple` every `everyN`. Timed from basic.consume to the last ack sent.
  */
-export function consumeAndAck(url: string, queue: string, n: number, prefetch: number, everyN: number): Promise<ConsumeLimit> {
+export function consumeAndAck(
+  url: string,
+  queue: string,
+  n: number,
+  prefetch: number,
+  everyN: number,
+): Promise<ConsumeLimit> {
   return withModel(url, async (m) => {
     const ch = await m.createChannel();
     await ch.prefetch(prefetch);
     let got = 0;
     let started = 0;
     const done = new Promise<number>((resolve) => {
-      void ch.consume(queue, (msg: ConsumeMessage | null) => {
-        if (!msg) return;
-        got++;
-        if (everyN === 1) ch.ack(msg);
-        else if (got % everyN === 0 || got === n) ch.ack(msg, true);
-        if (got === n) resolve(performance.now());
-      }, { noAck: false });
+      void ch.consume(
+        queue,
+        (msg: ConsumeMessage | null) => {
+          if (!msg) return;
+          got++;
+          if (everyN === 1) ch.ack(msg);
+          else if (got % everyN === 0 || got === n) ch.ack(msg, true);
+          if (got === n) resolve(performance.now());
+        },
+        { noAck: false },
+      );
       started = performance.now();
     });
     const ended = await done;

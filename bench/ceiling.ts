@@ -11,7 +11,13 @@
  */
 import { connect, type ConsumeMessage } from 'amqplib';
 
-interface Job { url: string; queue: string; n: number; prefetch: number; every: number }
+interface Job {
+  url: string;
+  queue: string;
+  n: number;
+  prefetch: number;
+  every: number;
+}
 
 const send = (m: object): void => void process.send?.(m);
 
@@ -28,12 +34,16 @@ async function run(job: Job): Promise<void> {
   let got = 0;
   const started = performance.now();
   const ended = await new Promise<number>((resolve) => {
-    void ch.consume(job.queue, (msg: ConsumeMessage | null) => {
-      if (!msg) return;
-      got++;
-      if (got % job.every === 0 || got === job.n) ch.ack(msg, true);
-      if (got === job.n) resolve(performance.now());
-    }, { noAck: false });
+    void ch.consume(
+      job.queue,
+      (msg: ConsumeMessage | null) => {
+        if (!msg) return;
+        got++;
+        if (got % job.every === 0 || got === job.n) ch.ack(msg, true);
+        if (got === job.n) resolve(performance.now());
+      },
+      { noAck: false },
+    );
   });
   await new Promise<void>((resolve) => {
     process.once('message', () => resolve());

@@ -9,7 +9,15 @@ import { parseNotification } from '../src/notifications/parse.js';
 import { matchSubscriptions } from '../src/filter/match.js';
 import { renderVmMessages } from '../src/steps/render.js';
 import type { Subscription } from '../src/model/subscription.js';
-import { expandVersioned, legacySample, loadJson, routingKeyFor, toWireV1, toWireV2, type Sample } from '../test/helpers/fixtures.js';
+import {
+  expandVersioned,
+  legacySample,
+  loadJson,
+  routingKeyFor,
+  toWireV1,
+  toWireV2,
+  type Sample,
+} from '../test/helpers/fixtures.js';
 
 /** The relay's subscriptions in every scenario (as config/default.json has them). */
 export function benchSubscriptions(vimId: string): Subscription[] {
@@ -19,7 +27,12 @@ export function benchSubscriptions(vimId: string): Subscription[] {
   ];
 }
 
-export type Source = { readonly kind: 'versioned' | 'legacy' | 'wire'; readonly file: string; readonly weight: number; readonly v1?: boolean };
+export type Source = {
+  readonly kind: 'versioned' | 'legacy' | 'wire';
+  readonly file: string;
+  readonly weight: number;
+  readonly v1?: boolean;
+};
 
 /* Weights: what a busy cloud sends is mostly completed operations; starts and unrelated notifications are filtered. */
 const SOURCES: readonly Source[] = [
@@ -123,12 +136,21 @@ export async function buildCorpus(sources: readonly Source[] = SOURCES): Promise
   const rendered: string[] = [];
   for (const s of sources) {
     const sample = sampleOf(s);
-    const wire = (s.v1 ? toWireV1 : toWireV2)(sample, { messageId: PLACEHOLDER, timestamp: new Date('2026-11-22T00:30:05.336Z') });
+    const wire = (s.v1 ? toWireV1 : toWireV2)(sample, {
+      messageId: PLACEHOLDER,
+      timestamp: new Date('2026-11-22T00:30:05.336Z'),
+    });
     const text = JSON.stringify(wire);
     const out = await renderedFor(s.file, text, 'bench');
     if (out[0] !== undefined) rendered.push(out[0]);
-    const t: Template = { name: s.file, routingKey: routingKeyFor(sample), parts: text.split(PLACEHOLDER), published: out.length };
-    if (t.parts.length !== 2) throw new Error(`bench template ${s.file}: expected one message_id placeholder, found ${t.parts.length - 1}`);
+    const t: Template = {
+      name: s.file,
+      routingKey: routingKeyFor(sample),
+      parts: text.split(PLACEHOLDER),
+      published: out.length,
+    };
+    if (t.parts.length !== 2)
+      throw new Error(`bench template ${s.file}: expected one message_id placeholder, found ${t.parts.length - 1}`);
     templates.push(t);
     for (let i = 0; i < s.weight; i++) cycle.push(t);
   }

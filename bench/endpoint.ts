@@ -10,7 +10,13 @@ export interface EndpointRate {
   readonly messagesPerSecond: number;
 }
 
-export async function endpointRate(baseUrl: string, rendered: readonly string[], batch: number, concurrency: number, seconds: number): Promise<EndpointRate> {
+export async function endpointRate(
+  baseUrl: string,
+  rendered: readonly string[],
+  batch: number,
+  concurrency: number,
+  seconds: number,
+): Promise<EndpointRate> {
   const msgs: string[] = [];
   for (let i = 0; i < batch; i++) {
     const m = rendered[i % rendered.length];
@@ -20,14 +26,19 @@ export async function endpointRate(baseUrl: string, rendered: readonly string[],
   const body = Buffer.from(`[${msgs.join(',')}]`);
   const url = new URL(`${baseUrl}/events/BENCH_RATE`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const post = (): Promise<void> => new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+  const post = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
   let done = 0;
   const started = performance.now();
   const until = started + seconds * 1000;

@@ -24,7 +24,10 @@ const WINDOW = Number(process.env.KAFKA_BENCH_WINDOW ?? 2000);
 const RUNS = Number(process.env.KAFKA_BENCH_RUNS ?? 3);
 const TOPIC_PARTITIONS = 6;
 
-const template = JSON.parse(readFileSync('test/fixtures/golden/versioned-power_off.end.json', 'utf8')) as Record<string, unknown>;
+const template = JSON.parse(readFileSync('test/fixtures/golden/versioned-power_off.end.json', 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 function records(topic: string, n = N): OutboundRecord[] {
   return Array.from({ length: n }, (_, i) => {
@@ -34,7 +37,11 @@ function records(topic: string, n = N): OutboundRecord[] {
   });
 }
 
-export interface Figures { readonly seconds: number; readonly perSecond: number; readonly cpuUsPerRecord: number }
+export interface Figures {
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly cpuUsPerRecord: number;
+}
 
 /** Sends every record through `send`, never more than WINDOW unsettled. */
 async function measure(recs: readonly OutboundRecord[], send: (r: OutboundRecord) => Promise<void>): Promise<Figures> {
@@ -64,7 +71,11 @@ async function ceiling(mock: MockKafka, recs: readonly OutboundRecord[]): Promis
     const worker = async (): Promise<void> => {
       while (n < chunks.length) {
         const chunk = chunks[n++];
-        await producer.send({ topic: chunk[0].topic, acks: -1, messages: chunk.map((r) => ({ key: r.key, value: r.json, headers: { ...r.headers } })) });
+        await producer.send({
+          topic: chunk[0].topic,
+          acks: -1,
+          messages: chunk.map((r) => ({ key: r.key, value: r.json, headers: { ...r.headers } })),
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, WINDOW / 500 || 1) }, worker));
@@ -77,7 +88,11 @@ async function ceiling(mock: MockKafka, recs: readonly OutboundRecord[]): Promis
 }
 
 /** One run on a running mock cluster: the destination, then the client alone, on fresh topics. */
-export async function kafkaDrainRun(mock: MockKafka, tag: string, n = N): Promise<{ destination: Figures; ceiling: Figures }> {
+export async function kafkaDrainRun(
+  mock: MockKafka,
+  tag: string,
+  n = N,
+): Promise<{ destination: Figures; ceiling: Figures }> {
   const topic = `bench.kafka.${tag}.${process.pid}`;
   await mock.createTopic(topic, TOPIC_PARTITIONS);
   const d = new KafkaDestination({ brokers: mock.brokers }, silentLogger());
@@ -97,8 +112,15 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const m = machine();
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
-  out(`kafka drain: ${m.cores} cores (${m.cpu}), ${m.memGb} GB, Node ${m.node}, ${m.platform}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  out(`${N} records of ~${Buffer.byteLength(records('x')[0].json)} bytes, 500 keys, ${TOPIC_PARTITIONS} partitions over 3 mock brokers, window ${WINDOW}, ${RUNS} runs (median)`);
+  out(
+    `kafka drain: ${m.cores} cores (${m.cpu}), ${m.memGb} GB, Node ${m.node}, ${m.platform}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  out(
+    `${N} records of ~${Buffer.byteLength(records('x')[0].json)} bytes, 500 keys, ${TOPIC_PARTITIONS} partitions over 3 mock brokers, window ${WINDOW}, ${RUNS} runs (median)`,
+  );
   const mock = await MockKafka.start(3);
   const dest: Figures[] = [];
   const raw: Figures[] = [];
@@ -109,13 +131,19 @@ async function main(): Promise<void> {
       const r = await kafkaDrainRun(mock, String(run));
       dest.push(r.destination);
       raw.push(r.ceiling);
-      out(`run ${run + 1}: KafkaDestination ${Math.round(dest[run].perSecond)} records/s, ${dest[run].cpuUsPerRecord.toFixed(1)} CPU us/record; kafkajs ceiling ${Math.round(raw[run].perSecond)} records/s, ${raw[run].cpuUsPerRecord.toFixed(1)} CPU us/record`);
+      out(
+        `run ${run + 1}: KafkaDestination ${Math.round(dest[run].perSecond)} records/s, ${dest[run].cpuUsPerRecord.toFixed(1)} CPU us/record; kafkajs ceiling ${Math.round(raw[run].perSecond)} records/s, ${raw[run].cpuUsPerRecord.toFixed(1)} CPU us/record`,
+      );
     }
   } finally {
     await mock.stop();
   }
-  out(`median: KafkaDestination ${Math.round(median(dest.map((f) => f.perSecond)))} records/s, ${median(dest.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`);
-  out(`median: kafkajs ceiling ${Math.round(median(raw.map((f) => f.perSecond)))} records/s, ${median(raw.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`);
+  out(
+    `median: KafkaDestination ${Math.round(median(dest.map((f) => f.perSecond)))} records/s, ${median(dest.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`,
+  );
+  out(
+    `median: kafkajs ceiling ${Math.round(median(raw.map((f) => f.perSecond)))} records/s, ${median(raw.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

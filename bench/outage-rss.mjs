@@ -46,10 +46,14 @@ function startDmaap() {
       const batch = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       for (const m of batch) state.delivered.add(m.message_id);
       state.accepted += batch.length;
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ count: batch.length, serverTimeMs: 0 }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ count: batch.length, serverTimeMs: 0 }));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ state, server, url: `http://127.0.0.1:${server.address().port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ state, server, url: `http://127.0.0.1:${server.address().port}` })),
+  );
 }
 
 function rssKb(pid) {
@@ -69,9 +73,14 @@ async function main() {
     subscriptions: [{ id: `${vimId}-all`, vimId, states: ['*'], topic }],
   });
   const { adminUrl } = daemon;
-  const sample = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/oslo-wire/sample-wire-legacy-messagingv2.json'), 'utf8')).body;
+  const sample = JSON.parse(
+    readFileSync(path.join(ROOT, 'test/fixtures/oslo-wire/sample-wire-legacy-messagingv2.json'), 'utf8'),
+  ).body;
   const inner = JSON.parse(sample['oslo.message']);
-  const body = (id) => Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ ...inner, message_id: id }) }));
+  const body = (id) =>
+    Buffer.from(
+      JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ ...inner, message_id: id }) }),
+    );
 
   const samples = [];
   let phase = 'warmup';
@@ -82,7 +91,9 @@ async function main() {
   const total = RATE * (WARMUP_S + OUTAGE_S + RECOVERY_S);
   const started = Date.now();
   const phaseAt = (s) => started + s * 1000;
-  console.log(`bench: ${RATE} msg/s for ${WARMUP_S} s (DMaaP up), ${OUTAGE_S} s (DMaaP 503), ${RECOVERY_S} s (DMaaP back); daemon pid ${daemon.proc.pid}, default tuning`);
+  console.log(
+    `bench: ${RATE} msg/s for ${WARMUP_S} s (DMaaP up), ${OUTAGE_S} s (DMaaP 503), ${RECOVERY_S} s (DMaaP back); daemon pid ${daemon.proc.pid}, default tuning`,
+  );
   let outageSnapshot;
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / RATE;
@@ -92,13 +103,23 @@ async function main() {
       phase = 'outage';
       dmaap.state.down = true;
     } else if (phase === 'outage' && now >= phaseAt(WARMUP_S + OUTAGE_S)) {
-      outageSnapshot = { inFlight: await inFlight(adminUrl), queued: (await ch.checkQueue(queue)).messageCount, refused: dmaap.state.refused };
+      outageSnapshot = {
+        inFlight: await inFlight(adminUrl),
+        queued: (await ch.checkQueue(queue)).messageCount,
+        refused: dmaap.state.refused,
+      };
       phase = 'recovery';
       dmaap.state.down = false;
     }
     const id = `bench-${tag}-${i}`;
     sent.push(id);
-    ch.publish(exchange, 'notifications.info', body(id), { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2 }, (err) => (err ? nacked++ : confirmed++));
+    ch.publish(
+      exchange,
+      'notifications.info',
+      body(id),
+      { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2 },
+      (err) => (err ? nacked++ : confirmed++),
+    );
   }
   await ch.waitForConfirms();
   const publishedIn = (Date.now() - started) / 1000;
@@ -114,10 +135,19 @@ async function main() {
   const missing = sent.filter((id) => !dmaap.state.delivered.has(id)).length;
   console.log(`RSS samples: ${samples.length} (every 250 ms)`);
   console.log(`RSS warmup: last ${mb(of('warmup').at(-1))}, peak ${mb(max(of('warmup')))}`);
-  console.log(`RSS during the ${OUTAGE_S} s outage: first ${mb(outage[0])}, peak ${mb(max(outage))}, last ${mb(outage.at(-1))}`);
-  console.log(`RSS recovery+drain: peak ${mb(max([...of('recovery'), ...of('drain')]))}; overall peak ${mb(max(samples.map((s) => s.kb)))}`);
-  if (outageSnapshot) console.log(`at the end of the outage: ${outageSnapshot.inFlight} in flight in the daemon, ${outageSnapshot.queued} waiting in the broker, ${outageSnapshot.refused} requests refused with 503`);
-  console.log(`sent ${sent.length} (broker-confirmed ${confirmed}, nacked ${nacked}) in ${publishedIn.toFixed(1)} s; delivered ${dmaap.state.delivered.size} distinct (${dmaap.state.accepted} accepted in all), missing ${missing}; backlog drained in ${drainS.toFixed(1)} s after publishing stopped`);
+  console.log(
+    `RSS during the ${OUTAGE_S} s outage: first ${mb(outage[0])}, peak ${mb(max(outage))}, last ${mb(outage.at(-1))}`,
+  );
+  console.log(
+    `RSS recovery+drain: peak ${mb(max([...of('recovery'), ...of('drain')]))}; overall peak ${mb(max(samples.map((s) => s.kb)))}`,
+  );
+  if (outageSnapshot)
+    console.log(
+      `at the end of the outage: ${outageSnapshot.inFlight} in flight in the daemon, ${outageSnapshot.queued} waiting in the broker, ${outageSnapshot.refused} requests refused with 503`,
+    );
+  console.log(
+    `sent ${sent.length} (broker-confirmed ${confirmed}, nacked ${nacked}) in ${publishedIn.toFixed(1)} s; delivered ${dmaap.state.delivered.size} distinct (${dmaap.state.accepted} accepted in all), missing ${missing}; backlog drained in ${drainS.toFixed(1)} s after publishing stopped`,
+  );
 
   await daemon.stop();
   for (const q of [queue, `${queue}.dead`]) await ch.deleteQueue(q);

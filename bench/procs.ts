@@ -13,7 +13,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/bench/bench/). */
 export const ROOT = path.resolve(HERE, '../../..');
 /** The relay under test: this checkout's build, or another build's main.js to compare (BENCH_RELAY_MAIN). */
-export const MAIN = process.env.BENCH_RELAY_MAIN ? path.resolve(process.env.BENCH_RELAY_MAIN) : path.join(ROOT, 'dist/main.js');
+export const MAIN = process.env.BENCH_RELAY_MAIN
+  ? path.resolve(process.env.BENCH_RELAY_MAIN)
+  : path.join(ROOT, 'dist/main.js');
 
 export interface Sink {
   readonly url: string;
@@ -30,10 +32,13 @@ export async function startSink(): Promise<Sink> {
   // One question at a time, answered in order.
   let chain: Promise<unknown> = Promise.resolve();
   const ask = <T>(msg: object): Promise<T> => {
-    const next = chain.then(() => new Promise<T>((resolve) => {
-      proc.once('message', (m: T) => resolve(m));
-      proc.send(msg);
-    }));
+    const next = chain.then(
+      () =>
+        new Promise<T>((resolve) => {
+          proc.once('message', (m: T) => resolve(m));
+          proc.send(msg);
+        }),
+    );
     chain = next.catch(() => undefined);
     return next;
   };
@@ -62,7 +67,10 @@ export function freePort(): Promise<number> {
 }
 
 export async function startDmaapDev(port: number): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js'), 'dmaap-dev', '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js'), 'dmaap-dev', '--port', String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const take = (b: Buffer): void => {
@@ -87,18 +95,25 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
-
 /** Spawns dist/main.js with `config`; resolves once its listener logs "consuming". */
 export async function startRelay(config: Record<string, unknown>, cpuProfDir?: string): Promise<Relay> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ver-bench-'));
-  const cfg = { admin: { host: '127.0.0.1', port: 0 }, store: { path: path.join(dir, 'state.json') }, log: { level: 'info', format: 'json' }, ...config };
+  const cfg = {
+    admin: { host: '127.0.0.1', port: 0 },
+    store: { path: path.join(dir, 'state.json') },
+    log: { level: 'info', format: 'json' },
+    ...config,
+  };
   const file = path.join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(cfg));
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   // Node flags for the relay only (e.g. --max-semi-space-size=64), for tuning experiments.
   const flags = (process.env.BENCH_RELAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const spawnedAt = Date.now();
-  const proc = spawn(process.execPath, [...flags, ...prof, MAIN, 'run', '--config', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...flags, ...prof, MAIN, 'run', '--config', file], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let raw = '';
   let consuming = false;
   const consumingAt = await new Promise<number>((resolve, reject) => {
@@ -118,7 +133,10 @@ export async function startRelay(config: Record<string, unknown>, cpuProfDir?: s
   });
   const adminUrl = /"message":"admin port listening".*?"url":"([^"]+)"/.exec(raw)?.[1] ?? '';
   return {
-    proc, consumingAt, spawnedAt, adminUrl,
+    proc,
+    consumingAt,
+    spawnedAt,
+    adminUrl,
     output: () => raw,
     stop: async () => {
       await stopChild(proc);

@@ -40,17 +40,26 @@ export async function ceiling(ctx: Ctx, n: number, prefetch: number): Promise<Ce
     await prefill(ctx.s.amqpUrl, ctx.exchange, queue, ctx.corpus, n, 'K');
     const pid = child.pid as number;
     // A broker that stops answering (restarted, out of file descriptors) fails the round instead of hanging it.
-    const next = (what: string, timeoutMs: number): Promise<Answer> => new Promise((resolve, reject) => {
-      const onExit = (c: number | null): void => reject(new Error(`ceiling child exited (${c})`));
-      const timer = setTimeout(() => reject(new Error(`ceiling child: no ${what} within ${timeoutMs} ms (is RabbitMQ at ${ctx.s.amqpUrl} answering?)`)), timeoutMs);
-      child.once('exit', onExit);
-      child.once('message', (m: Answer) => {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        if (m.error) reject(new Error(`ceiling child: ${m.error}`));
-        else resolve(m);
+    const next = (what: string, timeoutMs: number): Promise<Answer> =>
+      new Promise((resolve, reject) => {
+        const onExit = (c: number | null): void => reject(new Error(`ceiling child exited (${c})`));
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `ceiling child: no ${what} within ${timeoutMs} ms (is RabbitMQ at ${ctx.s.amqpUrl} answering?)`,
+              ),
+            ),
+          timeoutMs,
+        );
+        child.once('exit', onExit);
+        child.once('message', (m: Answer) => {
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          if (m.error) reject(new Error(`ceiling child: ${m.error}`));
+          else resolve(m);
+        });
       });
-    });
     let answer = next('connection', 30_000);
     child.send({ url: ctx.s.amqpUrl, queue, n, prefetch, every: CEILING_ACK_EVERY });
     await answer;
@@ -76,13 +85,23 @@ async function recordCount(admin: Admin, topics: readonly string[]): Promise<num
 }
 
 /** Polls the record count every 20 ms until `expected`; the time of that poll ends the drain. */
-async function waitForRecords(admin: Admin, topics: readonly string[], expected: number, timeoutMs: number, relay: Relay): Promise<number> {
+async function waitForRecords(
+  admin: Admin,
+  topics: readonly string[],
+  expected: number,
+  timeoutMs: number,
+  relay: Relay,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const count = await recordCount(admin, topics);
     if (count >= expected) return Date.now();
-    if (Date.now() > deadline) throw new Error(`Kafka got ${count} of ${expected} records within ${timeoutMs} ms\nrelay output tail:\n${relay.output().slice(-2000)}`);
-    if (relay.proc.exitCode !== null) throw new Error(`relay exited (${relay.proc.exitCode}):\n${relay.output().slice(-2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Kafka got ${count} of ${expected} records within ${timeoutMs} ms\nrelay output tail:\n${relay.output().slice(-2000)}`,
+      );
+    if (relay.proc.exitCode !== null)
+      throw new Error(`relay exited (${relay.proc.exitCode}):\n${relay.output().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -92,10 +111,19 @@ async function waitForRecords(admin: Admin, topics: readonly string[], expected:
  * the mock cluster (3 brokers, 6 partitions a topic, declared beforehand: the relay never
  * creates topics). Ends when the topics hold every record the corpus makes.
  */
-export async function kafkaDrain(ctx: Ctx, mock: MockKafka, n: number, publish: Record<string, unknown>): Promise<DrainResult> {
+export async function kafkaDrain(
+  ctx: Ctx,
+  mock: MockKafka,
+  n: number,
+  publish: Record<string, unknown>,
+): Promise<DrainResult> {
   const vimId = id('bench');
   const queue = `vim-event-relay.${vimId}`;
-  const subscriptions = benchSubscriptions(vimId).map((sub) => ({ ...sub, topic: `bench.${vimId}.${sub.topic}`, sink: 'kafka' }));
+  const subscriptions = benchSubscriptions(vimId).map((sub) => ({
+    ...sub,
+    topic: `bench.${vimId}.${sub.topic}`,
+    sink: 'kafka',
+  }));
   const topics = subscriptions.map((sub) => sub.topic);
   for (const t of topics) await mock.createTopic(t, 6);
   const admin = new kafkajs.Kafka({ brokers: mock.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
@@ -104,7 +132,10 @@ export async function kafkaDrain(ctx: Ctx, mock: MockKafka, n: number, publish: 
   let relay: Relay | undefined;
   try {
     const expected = await prefill(ctx.s.amqpUrl, ctx.exchange, queue, ctx.corpus, n, 'F');
-    relay = await startRelay(relayConfig(ctx, vimId, publish, { subscriptions, kafka: { brokers: mock.brokers } }), ctx.s.cpuProfDir);
+    relay = await startRelay(
+      relayConfig(ctx, vimId, publish, { subscriptions, kafka: { brokers: mock.brokers } }),
+      ctx.s.cpuProfDir,
+    );
     const pid = relay.proc.pid as number;
     const cpu0 = cpuSeconds(pid);
     const endAt = await waitForRecords(admin, topics, expected, 120_000 + n * 10, relay);
@@ -114,8 +145,15 @@ export async function kafkaDrain(ctx: Ctx, mock: MockKafka, n: number, publish: 
     const after = await recordCount(admin, topics);
     const seconds = (endAt - relay.consumingAt) / 1000;
     return {
-      notifications: n, published: expected, seconds, rate: n / seconds, cpuPer10k: (cpu / n) * 10_000, peakRssMb: rss,
-      startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000, requests: NaN, duplicates: after - expected,
+      notifications: n,
+      published: expected,
+      seconds,
+      rate: n / seconds,
+      cpuPer10k: (cpu / n) * 10_000,
+      peakRssMb: rss,
+      startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
+      requests: NaN,
+      duplicates: after - expected,
     };
   } finally {
     await relay?.stop();

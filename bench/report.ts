@@ -45,21 +45,70 @@ const DESTINATIONS = [
 function ceilingRows(c: Collected): Row[] {
   const out: Row[] = [];
   if (c.ceiling.length) {
-    out.push(row(`ceiling: amqplib, fresh process, ack multiple/50, ${c.ceiling[0].messages.toLocaleString('en-US')}, msg/s`, c.ceiling.map((x) => x.rate), 'msg/s'));
-    out.push(row('ceiling: CPU per message', c.ceiling.map((x) => x.cpuUsPerMessage), 'us'));
+    out.push(
+      row(
+        `ceiling: amqplib, fresh process, ack multiple/50, ${c.ceiling[0].messages.toLocaleString('en-US')}, msg/s`,
+        c.ceiling.map((x) => x.rate),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'ceiling: CPU per message',
+        c.ceiling.map((x) => x.cpuUsPerMessage),
+        'us',
+      ),
+    );
   }
   for (const [name, get] of DESTINATIONS) {
     const drains = get(c);
     if (!drains.length) continue;
-    out.push(row(`${name}, msg/s`, drains.map((d) => d.rate), 'msg/s'));
-    out.push(row(`${name}: relay CPU per notification`, drains.map((d) => d.cpuPer10k * 100), 'us'));
+    out.push(
+      row(
+        `${name}, msg/s`,
+        drains.map((d) => d.rate),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        `${name}: relay CPU per notification`,
+        drains.map((d) => d.cpuPer10k * 100),
+        'us',
+      ),
+    );
     // Below ~90 % the relay was waiting (broker, destination, or its share of a busy machine), not computing.
-    out.push(row(`${name}: relay CPU use (% of one core)`, drains.map((d) => (d.cpuPer10k / 10_000) * d.rate * 100), '%'));
-    if (c.ceiling.length) out.push(row(`${name} / ceiling of the same round`, perRound(drains, c.ceiling).map((r) => r * 100), '%'));
+    out.push(
+      row(
+        `${name}: relay CPU use (% of one core)`,
+        drains.map((d) => (d.cpuPer10k / 10_000) * d.rate * 100),
+        '%',
+      ),
+    );
+    if (c.ceiling.length)
+      out.push(
+        row(
+          `${name} / ceiling of the same round`,
+          perRound(drains, c.ceiling).map((r) => r * 100),
+          '%',
+        ),
+      );
   }
   if (c.kafka.length) {
-    out.push(row('Kafka drain: relay peak RSS', c.kafka.map((d) => d.peakRssMb), 'MB'));
-    out.push(row('Kafka drain: duplicates', c.kafka.map((d) => d.duplicates), 'rec'));
+    out.push(
+      row(
+        'Kafka drain: relay peak RSS',
+        c.kafka.map((d) => d.peakRssMb),
+        'MB',
+      ),
+    );
+    out.push(
+      row(
+        'Kafka drain: duplicates',
+        c.kafka.map((d) => d.duplicates),
+        'rec',
+      ),
+    );
   }
   return out;
 }
@@ -69,33 +118,141 @@ export function rows(c: Collected): Row[] {
   const pick = <T>(list: T[], f: (x: T) => number): number[] => list.map(f);
   if (c.drain.length) {
     const n = c.drain[0].notifications;
-    out.push(row(`drain ${n.toLocaleString('en-US')} notifications, msg/s`, pick(c.drain, (d) => d.rate), 'msg/s'));
-    out.push(row('drain: DMaaP messages published/s', pick(c.drain, (d) => d.published / d.seconds), 'msg/s'));
-    out.push(row('drain: relay CPU seconds per 10,000', pick(c.drain, (d) => d.cpuPer10k), 's'));
-    out.push(row('drain: relay peak RSS', pick(c.drain, (d) => d.peakRssMb), 'MB'));
-    out.push(row('drain: relay start-up (spawn to consuming)', pick(c.drain, (d) => d.startupSeconds), 's'));
-    out.push(row('drain: DMaaP requests (messages/request)', pick(c.drain, (d) => d.published / d.requests), 'x'));
+    out.push(
+      row(
+        `drain ${n.toLocaleString('en-US')} notifications, msg/s`,
+        pick(c.drain, (d) => d.rate),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'drain: DMaaP messages published/s',
+        pick(c.drain, (d) => d.published / d.seconds),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'drain: relay CPU seconds per 10,000',
+        pick(c.drain, (d) => d.cpuPer10k),
+        's',
+      ),
+    );
+    out.push(
+      row(
+        'drain: relay peak RSS',
+        pick(c.drain, (d) => d.peakRssMb),
+        'MB',
+      ),
+    );
+    out.push(
+      row(
+        'drain: relay start-up (spawn to consuming)',
+        pick(c.drain, (d) => d.startupSeconds),
+        's',
+      ),
+    );
+    out.push(
+      row(
+        'drain: DMaaP requests (messages/request)',
+        pick(c.drain, (d) => d.published / d.requests),
+        'x',
+      ),
+    );
   }
   const rates = c.latency[0]?.map((l) => l.rate) ?? [];
   rates.forEach((rate, i) => {
     const at = c.latency.map((runs) => runs[i]);
-    out.push(row(`latency @ ${rate}/s: p50`, pick(at, (l) => l.p50), 'ms'));
-    out.push(row(`latency @ ${rate}/s: p99`, pick(at, (l) => l.p99), 'ms'));
-    out.push(row(`latency @ ${rate}/s: p99.9`, pick(at, (l) => l.p999), 'ms'));
-    out.push(row(`latency @ ${rate}/s: relay CPU (% of a core)`, pick(at, (l) => l.relayCpu * 100), '%'));
+    out.push(
+      row(
+        `latency @ ${rate}/s: p50`,
+        pick(at, (l) => l.p50),
+        'ms',
+      ),
+    );
+    out.push(
+      row(
+        `latency @ ${rate}/s: p99`,
+        pick(at, (l) => l.p99),
+        'ms',
+      ),
+    );
+    out.push(
+      row(
+        `latency @ ${rate}/s: p99.9`,
+        pick(at, (l) => l.p999),
+        'ms',
+      ),
+    );
+    out.push(
+      row(
+        `latency @ ${rate}/s: relay CPU (% of a core)`,
+        pick(at, (l) => l.relayCpu * 100),
+        '%',
+      ),
+    );
   });
   if (c.limits.length) {
-    out.push(row('limit: amqplib consume + ack each, msg/s', pick(c.limits, (l) => l.consumeAck), 'msg/s'));
-    out.push(row('limit: amqplib consume + ack multiple/50, msg/s', pick(c.limits, (l) => l.consumeAckMultiple), 'msg/s'));
-    out.push(row('limit: bench sink, msg/s', pick(c.limits, (l) => l.sink.messagesPerSecond), 'msg/s'));
-    out.push(row('limit: bench sink, requests/s', pick(c.limits, (l) => l.sink.requestsPerSecond), 'req/s'));
-    out.push(row('limit: dmaap-dev, msg/s', pick(c.limits, (l) => l.dmaapDev.messagesPerSecond), 'msg/s'));
-    out.push(row('limit: dmaap-dev, requests/s', pick(c.limits, (l) => l.dmaapDev.requestsPerSecond), 'req/s'));
+    out.push(
+      row(
+        'limit: amqplib consume + ack each, msg/s',
+        pick(c.limits, (l) => l.consumeAck),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'limit: amqplib consume + ack multiple/50, msg/s',
+        pick(c.limits, (l) => l.consumeAckMultiple),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'limit: bench sink, msg/s',
+        pick(c.limits, (l) => l.sink.messagesPerSecond),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'limit: bench sink, requests/s',
+        pick(c.limits, (l) => l.sink.requestsPerSecond),
+        'req/s',
+      ),
+    );
+    out.push(
+      row(
+        'limit: dmaap-dev, msg/s',
+        pick(c.limits, (l) => l.dmaapDev.messagesPerSecond),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'limit: dmaap-dev, requests/s',
+        pick(c.limits, (l) => l.dmaapDev.requestsPerSecond),
+        'req/s',
+      ),
+    );
   }
   if (c.baseline.length) {
     const n = c.baseline[0].notifications;
-    out.push(row(`baseline (batch 1, 1 in flight) drain ${n.toLocaleString('en-US')}, msg/s`, pick(c.baseline, (d) => d.rate), 'msg/s'));
-    out.push(row('baseline: relay CPU seconds per 10,000', pick(c.baseline, (d) => d.cpuPer10k), 's'));
+    out.push(
+      row(
+        `baseline (batch 1, 1 in flight) drain ${n.toLocaleString('en-US')}, msg/s`,
+        pick(c.baseline, (d) => d.rate),
+        'msg/s',
+      ),
+    );
+    out.push(
+      row(
+        'baseline: relay CPU seconds per 10,000',
+        pick(c.baseline, (d) => d.cpuPer10k),
+        's',
+      ),
+    );
   }
   return out;
 }
@@ -108,7 +265,9 @@ export function ratios(c: Collected): string[] {
       const drains = get(c);
       if (!drains.length) continue;
       const r = perRound(drains, c.ceiling);
-      lines.push(`${`${name} / ceiling`.padEnd(41)} = ${(median(r) * 100).toFixed(0)}% (rounds: ${r.map((x) => `${(x * 100).toFixed(0)}%`).join(' | ')}), ${(median(drains.map((d) => d.cpuPer10k)) * 100).toFixed(1)} CPU us per notification vs the ceiling's ${median(c.ceiling.map((x) => x.cpuUsPerMessage)).toFixed(1)}`);
+      lines.push(
+        `${`${name} / ceiling`.padEnd(41)} = ${(median(r) * 100).toFixed(0)}% (rounds: ${r.map((x) => `${(x * 100).toFixed(0)}%`).join(' | ')}), ${(median(drains.map((d) => d.cpuPer10k)) * 100).toFixed(1)} CPU us per notification vs the ceiling's ${median(c.ceiling.map((x) => x.cpuUsPerMessage)).toFixed(1)}`,
+      );
     }
   }
   if (c.limits.length && c.drain.length) {
@@ -117,13 +276,15 @@ export function ratios(c: Collected): string[] {
     lines.push(`drain / consume+ack-each limit     = ${((drain / each) * 100).toFixed(0)}%`);
     lines.push(`drain / consume+ack-multiple limit = ${((drain / multi) * 100).toFixed(0)}%`);
   }
-  if (c.baseline.length && c.drain.length) lines.push(`drain / ONAP-like baseline         = ${(drain / median(c.baseline.map((d) => d.rate))).toFixed(1)}x`);
+  if (c.baseline.length && c.drain.length)
+    lines.push(`drain / ONAP-like baseline         = ${(drain / median(c.baseline.map((d) => d.rate))).toFixed(1)}x`);
   return lines;
 }
 
 export function targets(c: Collected): string[] {
   const out: string[] = [];
-  const check = (name: string, ok: boolean, got: string): void => void out.push(`${ok ? 'MET    ' : 'NOT MET'}  ${name} (measured ${got})`);
+  const check = (name: string, ok: boolean, got: string): void =>
+    void out.push(`${ok ? 'MET    ' : 'NOT MET'}  ${name} (measured ${got})`);
   if (c.drain.length) {
     const rate = median(c.drain.map((d) => d.rate));
     check('drain >= 20,000 msg/s', rate >= 20_000, `${fmt(rate, 'msg/s')} msg/s`);
@@ -131,7 +292,11 @@ export function targets(c: Collected): string[] {
     check('peak RSS < 250 MB during the drain', rss < 250, `${rss.toFixed(0)} MB`);
     if (c.limits.length) {
       const limit = median(c.limits.map((l) => l.consumeAck));
-      check('drain >= 60% of the in-process consume-and-ack-each limit (issue 5)', rate >= 0.6 * limit, `${((rate / limit) * 100).toFixed(0)}%`);
+      check(
+        'drain >= 60% of the in-process consume-and-ack-each limit (issue 5)',
+        rate >= 0.6 * limit,
+        `${((rate / limit) * 100).toFixed(0)}%`,
+      );
     }
   }
   const ofCeiling = (drains: DrainResult[]): number => median(perRound(drains, c.ceiling));
@@ -156,7 +321,9 @@ export function table(c: Collected): string {
   const w = Math.max(...r.map((x) => x[0].length), 10);
   const lines = [`${'figure'.padEnd(w)}  ${'median'.padStart(10)}  unit    runs`];
   for (const [label, med, values, unit] of r) {
-    lines.push(`${label.padEnd(w)}  ${fmt(med, unit).padStart(10)}  ${unit.padEnd(6)}  ${values.map((v) => fmt(v, unit)).join(' | ')}`);
+    lines.push(
+      `${label.padEnd(w)}  ${fmt(med, unit).padStart(10)}  ${unit.padEnd(6)}  ${values.map((v) => fmt(v, unit)).join(' | ')}`,
+    );
   }
   return lines.join('\n');
 }

@@ -20,7 +20,8 @@ import { loadSettings, machine } from './settings.js';
 /** The relay as ONAP's original publisher works: one message per request, one request at a time. */
 const ONAP_LIKE = { batchMaxMessages: 1, maxInFlightRequests: 1, lingerMs: 0 };
 
-const log = (msg: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const log = (msg: string): void =>
+  void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 async function main(): Promise<void> {
   const s = loadSettings();
@@ -29,12 +30,21 @@ async function main(): Promise<void> {
   const corpus = await buildCorpus();
   const filteredCorpus = await buildCorpus(FILTERED_SOURCES);
   const prefetch = Number(s.transportOverrides.prefetch ?? configSchema.transport.prefetch.default);
-  const publish = Object.fromEntries(Object.entries(configSchema.publish).map(([k, v]) => [k, (s.publishOverrides[k] ?? v.default) as number]));
+  const publish = Object.fromEntries(
+    Object.entries(configSchema.publish).map(([k, v]) => [k, (s.publishOverrides[k] ?? v.default) as number]),
+  );
   log(`${m.cores} cores (${m.cpu}), Node ${m.node}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
-  log(`corpus: ${corpus.templates.length} fixture templates, mean body ${Math.round(corpus.meanBytes)} bytes, ${corpus.expectedPublished(corpus.cycle.length)} DMaaP messages per ${corpus.cycle.length} notifications`);
-  log(`filtered corpus: ${(filteredCorpus.filteredShare * 100).toFixed(0)}% of notifications match no subscription, ${filteredCorpus.expectedPublished(filteredCorpus.cycle.length)} DMaaP messages per ${filteredCorpus.cycle.length}`);
+  log(
+    `corpus: ${corpus.templates.length} fixture templates, mean body ${Math.round(corpus.meanBytes)} bytes, ${corpus.expectedPublished(corpus.cycle.length)} DMaaP messages per ${corpus.cycle.length} notifications`,
+  );
+  log(
+    `filtered corpus: ${(filteredCorpus.filteredShare * 100).toFixed(0)}% of notifications match no subscription, ${filteredCorpus.expectedPublished(filteredCorpus.cycle.length)} DMaaP messages per ${filteredCorpus.cycle.length}`,
+  );
   log(`relay: prefetch ${prefetch}, publish ${JSON.stringify(publish)}`);
-  if (loadStart[0] > m.cores * 0.5) log(`the machine is busy (load ${loadStart[0].toFixed(2)} on ${m.cores} cores): figures will be noisy, ratios of the same run less so`);
+  if (loadStart[0] > m.cores * 0.5)
+    log(
+      `the machine is busy (load ${loadStart[0].toFixed(2)} on ${m.cores} cores): figures will be noisy, ratios of the same run less so`,
+    );
   const exchange = `nova-bench-${randomBytes(4).toString('hex')}`;
   await declareExchange(s.amqpUrl, exchange);
   const sink = await startSink();
@@ -47,32 +57,45 @@ async function main(): Promise<void> {
       if (s.only.has('ceiling')) {
         const x = await ceiling(ctx, s.drainMessages, prefetch);
         c.ceiling.push(x);
-        log(`run ${run}: ceiling (fresh process, ack multiple/50) ${x.messages} in ${x.seconds.toFixed(2)} s = ${Math.round(x.rate)} msg/s, ${x.cpuUsPerMessage.toFixed(1)} CPU us/msg`);
+        log(
+          `run ${run}: ceiling (fresh process, ack multiple/50) ${x.messages} in ${x.seconds.toFixed(2)} s = ${Math.round(x.rate)} msg/s, ${x.cpuUsPerMessage.toFixed(1)} CPU us/msg`,
+        );
       }
       if (s.only.has('limits')) {
         const l = await limits(ctx, prefetch);
         c.limits.push(l);
-        log(`run ${run}: limits: consume+ack ${Math.round(l.consumeAck)}/s, multiple ${Math.round(l.consumeAckMultiple)}/s, sink ${Math.round(l.sink.messagesPerSecond)} msg/s, dmaap-dev ${Math.round(l.dmaapDev.messagesPerSecond)} msg/s`);
+        log(
+          `run ${run}: limits: consume+ack ${Math.round(l.consumeAck)}/s, multiple ${Math.round(l.consumeAckMultiple)}/s, sink ${Math.round(l.sink.messagesPerSecond)} msg/s, dmaap-dev ${Math.round(l.dmaapDev.messagesPerSecond)} msg/s`,
+        );
       }
       if (s.only.has('drain')) {
         const d = await drain(ctx, s.drainMessages, s.publishOverrides);
         c.drain.push(d);
-        log(`run ${run}: drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${d.cpuPer10k.toFixed(2)} CPU s/10k, peak RSS ${d.peakRssMb.toFixed(0)} MB, duplicates ${d.duplicates}`);
+        log(
+          `run ${run}: drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${d.cpuPer10k.toFixed(2)} CPU s/10k, peak RSS ${d.peakRssMb.toFixed(0)} MB, duplicates ${d.duplicates}`,
+        );
       }
       if (s.only.has('filtered')) {
         const d = await drain({ ...ctx, corpus: filteredCorpus }, s.drainMessages, s.publishOverrides);
         c.filtered.push(d);
-        log(`run ${run}: filtered drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${(d.cpuPer10k * 100).toFixed(1)} CPU us/notification`);
+        log(
+          `run ${run}: filtered drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${(d.cpuPer10k * 100).toFixed(1)} CPU us/notification`,
+        );
       }
       if (mock) {
         const d = await kafkaDrain(ctx, mock, s.drainMessages, s.publishOverrides);
         c.kafka.push(d);
-        log(`run ${run}: kafka drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${(d.cpuPer10k * 100).toFixed(1)} CPU us/notification, peak RSS ${d.peakRssMb.toFixed(0)} MB, duplicates ${d.duplicates}`);
+        log(
+          `run ${run}: kafka drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${(d.cpuPer10k * 100).toFixed(1)} CPU us/notification, peak RSS ${d.peakRssMb.toFixed(0)} MB, duplicates ${d.duplicates}`,
+        );
       }
       if (s.only.has('latency')) {
         const l = await latency(ctx);
         c.latency.push(l);
-        for (const x of l) log(`run ${run}: latency @ ${x.rate}/s (achieved ${Math.round(x.achievedRate)}): p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} p99.9 ${x.p999.toFixed(1)} max ${x.max.toFixed(1)} ms, relay CPU ${(x.relayCpu * 100).toFixed(0)}%`);
+        for (const x of l)
+          log(
+            `run ${run}: latency @ ${x.rate}/s (achieved ${Math.round(x.achievedRate)}): p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} p99.9 ${x.p999.toFixed(1)} max ${x.max.toFixed(1)} ms, relay CPU ${(x.relayCpu * 100).toFixed(0)}%`,
+          );
       }
       if (s.only.has('baseline')) {
         const b = await drain(ctx, s.baselineMessages, { ...s.publishOverrides, ...ONAP_LIKE });
@@ -93,7 +116,15 @@ async function main(): Promise<void> {
   ];
   const out = [...header, '', table(c), '', ...ratios(c), '', ...targets(c)].join('\n');
   process.stdout.write(`${out}\n`);
-  const file = writeJson(path.join(ROOT, 'bench/results'), { machine: m, loadStart, loadEnd, settings: { ...s, only: [...s.only] }, relay: { prefetch, publish }, results: c, table: out });
+  const file = writeJson(path.join(ROOT, 'bench/results'), {
+    machine: m,
+    loadStart,
+    loadEnd,
+    settings: { ...s, only: [...s.only] },
+    relay: { prefetch, publish },
+    results: c,
+    table: out,
+  });
   log(`wrote ${path.relative(ROOT, file)}`);
 }
 

@@ -15,7 +15,12 @@ export interface Ctx {
   readonly exchange: string;
 }
 
-interface SinkStats { count: number; requests: number; firstAt: number; lastAt: number }
+interface SinkStats {
+  count: number;
+  requests: number;
+  firstAt: number;
+  lastAt: number;
+}
 
 export interface DrainResult {
   readonly notifications: number;
@@ -52,7 +57,12 @@ function rabbitUrl(amqpUrl: string): string {
 }
 
 /** The relay's config for one scenario; `extra` replaces top-level keys (the Kafka drain's subscriptions and kafka). */
-export function relayConfig(ctx: Ctx, vimId: string, publish: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function relayConfig(
+  ctx: Ctx,
+  vimId: string,
+  publish: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     dmaap: { url: ctx.sink.url, timeoutMs: 5000 },
     publish,
@@ -68,8 +78,12 @@ async function waitForSink(sink: Sink, expected: number, timeoutMs: number, rela
   for (;;) {
     const st = await sink.ask<SinkStats>({ cmd: 'stats' });
     if (st.count >= expected) return st;
-    if (Date.now() > deadline) throw new Error(`sink got ${st.count} of ${expected} messages within ${timeoutMs} ms${relay ? `\nrelay output tail:\n${relay.output().slice(-2000)}` : ''}`);
-    if (relay && relay.proc.exitCode !== null) throw new Error(`relay exited (${relay.proc.exitCode}):\n${relay.output().slice(-2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `sink got ${st.count} of ${expected} messages within ${timeoutMs} ms${relay ? `\nrelay output tail:\n${relay.output().slice(-2000)}` : ''}`,
+      );
+    if (relay && relay.proc.exitCode !== null)
+      throw new Error(`relay exited (${relay.proc.exitCode}):\n${relay.output().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -94,8 +108,15 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
     const after = await ctx.sink.ask<SinkStats>({ cmd: 'stats' });
     const seconds = (st.lastAt - relay.consumingAt) / 1000;
     return {
-      notifications: n, published: expected, seconds, rate: n / seconds, cpuPer10k: (cpu / n) * 10_000, peakRssMb: rss,
-      startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000, requests: st.requests, duplicates: after.count - expected,
+      notifications: n,
+      published: expected,
+      seconds,
+      rate: n / seconds,
+      cpuPer10k: (cpu / n) * 10_000,
+      peakRssMb: rss,
+      startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
+      requests: st.requests,
+      duplicates: after.count - expected,
     };
   } finally {
     await relay?.stop();
@@ -125,7 +146,13 @@ export async function latency(ctx: Ctx): Promise<LatencyResult[]> {
       offset += paced.sent;
       await waitForSink(ctx.sink, warm.expected + paced.expected, 60_000, relay);
       const { latencies } = await ctx.sink.ask<{ latencies: number[] }>({ cmd: 'latencies', tag: `r${rate}` });
-      results.push({ rate, achievedRate: paced.sent / elapsed, samples: latencies.length, relayCpu, ...percentiles(latencies) });
+      results.push({
+        rate,
+        achievedRate: paced.sent / elapsed,
+        samples: latencies.length,
+        relayCpu,
+        ...percentiles(latencies),
+      });
     }
   } finally {
     await model.close().catch(() => undefined);

@@ -53,7 +53,10 @@ export interface BenchSettings {
 export const SCENARIOS = ['ceiling', 'limits', 'drain', 'filtered', 'kafka', 'latency', 'baseline'] as const;
 
 export function loadSettings(): BenchSettings {
-  const only = (process.env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     runs: Math.max(1, Math.round(num('BENCH_RUNS', 3))),
     drainMessages: Math.round(num('BENCH_DRAIN_MESSAGES', 100_000)),
@@ -65,10 +68,13 @@ export function loadSettings(): BenchSettings {
     endpointBatch: Math.max(1, Math.round(num('BENCH_ENDPOINT_BATCH', 100))),
     amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     cpuProfDir: process.env.BENCH_CPU_PROF_DIR || undefined,
-    only: new Set(only.map((name) => {
-      if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario "${name}"; choose from ${SCENARIOS.join(',')}`);
-      return name;
-    })),
+    only: new Set(
+      only.map((name) => {
+        if (!(SCENARIOS as readonly string[]).includes(name))
+          throw new Error(`BENCH_ONLY: unknown scenario "${name}"; choose from ${SCENARIOS.join(',')}`);
+        return name;
+      }),
+    ),
     publishOverrides: JSON.parse(process.env.BENCH_PUBLISH ?? '{}') as Record<string, unknown>,
     transportOverrides: JSON.parse(process.env.BENCH_TRANSPORT ?? '{}') as Record<string, unknown>,
   };

@@ -23,11 +23,15 @@ function rabbitEval(expr) {
   execFileSync('rabbitmqctl', ['eval', expr], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
 }
 function addVhosts(n) {
-  rabbitEval(`[begin V = list_to_binary("${prefix}-" ++ integer_to_list(I)), rabbit_vhost:add(V, <<"bench">>), ` +
-    `rabbit_auth_backend_internal:set_permissions(<<"guest">>, V, <<".*">>, <<".*">>, <<".*">>, <<"bench">>) end || I <- lists:seq(0,${n - 1})], ok.`);
+  rabbitEval(
+    `[begin V = list_to_binary("${prefix}-" ++ integer_to_list(I)), rabbit_vhost:add(V, <<"bench">>), ` +
+      `rabbit_auth_backend_internal:set_permissions(<<"guest">>, V, <<".*">>, <<".*">>, <<".*">>, <<"bench">>) end || I <- lists:seq(0,${n - 1})], ok.`,
+  );
 }
 function deleteVhosts(n) {
-  rabbitEval(`[rabbit_vhost:delete(list_to_binary("${prefix}-" ++ integer_to_list(I)), <<"bench">>) || I <- lists:seq(0,${n - 1})], ok.`);
+  rabbitEval(
+    `[rabbit_vhost:delete(list_to_binary("${prefix}-" ++ integer_to_list(I)), <<"bench">>) || I <- lists:seq(0,${n - 1})], ok.`,
+  );
 }
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
@@ -44,12 +48,23 @@ async function silentBroker() {
     s.on('close', () => sockets.delete(s));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { port: server.address().port, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+  return {
+    port: server.address().port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
 }
 
 async function scenario(name, healthy, silentPort) {
-  const vims = Array.from({ length: healthy }, (_, i) => ({ id: `${prefix}-${i}`, transportUrl: `rabbit://guest:guest@127.0.0.1:5672/${prefix}-${i}` }));
-  if (silentPort) for (let i = 0; i < SILENT; i++) vims.push({ id: `${prefix}-silent-${i}`, transportUrl: `rabbit://guest:guest@127.0.0.1:${silentPort}/` });
+  const vims = Array.from({ length: healthy }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    transportUrl: `rabbit://guest:guest@127.0.0.1:5672/${prefix}-${i}`,
+  }));
+  if (silentPort)
+    for (let i = 0; i < SILENT; i++)
+      vims.push({ id: `${prefix}-silent-${i}`, transportUrl: `rabbit://guest:guest@127.0.0.1:${silentPort}/` });
   const relay = await startRelay({ vims, log: { level: 'info', format: 'json' } });
   let allAt;
   for (;;) {
@@ -89,7 +104,12 @@ try {
   silent.close();
   deleteVhosts(maxVims);
 }
-console.log(`\nmachine: ${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}`);
+console.log(
+  `\nmachine: ${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}`,
+);
 console.table(rows.map((r) => ({ ...r, idleCpuPct: r.idleCpuPct.toFixed(2), rssMb: r.rssMb.toFixed(1) })));
 const target = rows.filter((r) => r.vims >= 200 && r.scenario.includes('healthy'));
-for (const r of target) console.log(`${r.scenario}: all REACHABLE in ${r.allReachableS.toFixed(2)} s (target <= 5 s: ${r.allReachableS <= 5 ? 'met' : 'NOT met'})`);
+for (const r of target)
+  console.log(
+    `${r.scenario}: all REACHABLE in ${r.allReachableS.toFixed(2)} s (target <= 5 s: ${r.allReachableS <= 5 ? 'met' : 'NOT met'})`,
+  );

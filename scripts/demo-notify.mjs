@@ -17,7 +17,10 @@ const conn = await amqp.connect(url);
 // otherwise declare it as oslo does. checkExchange closes its channel on 404, hence a probe.
 const probe = await conn.createChannel();
 probe.on('error', () => {});
-const exists = await probe.checkExchange(exchange).then(() => true, () => false);
+const exists = await probe.checkExchange(exchange).then(
+  () => true,
+  () => false,
+);
 if (exists) await probe.close();
 else await (await conn.createChannel()).assertExchange(exchange, 'topic', { durable: false });
 const pub = await conn.createConfirmChannel();
@@ -28,7 +31,10 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     ? { 'oslo.version': '2.0', 'oslo.message': JSON.stringify(stamp(JSON.parse(sample.body['oslo.message']))) }
     : stamp(sample.body);
   pub.publish(exchange, sample.delivery_info.routing_key, Buffer.from(JSON.stringify(body)), {
-    contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0,
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+    deliveryMode: 2,
+    priority: 0,
   });
   const inner = body['oslo.message'] ? JSON.parse(body['oslo.message']) : body;
   console.log(`published ${inner.event_type} on ${exchange}/${sample.delivery_info.routing_key} (${file})`);

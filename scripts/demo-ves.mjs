@@ -16,7 +16,9 @@ if (what !== 'off' && what !== 'on') {
 }
 const url = urlArg ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const exchange = exchangeArg ?? 'nova';
-const sample = JSON.parse(readFileSync(new URL('../test/fixtures/oslo-wire/sample-wire-legacy-messagingv2.json', import.meta.url), 'utf8'));
+const sample = JSON.parse(
+  readFileSync(new URL('../test/fixtures/oslo-wire/sample-wire-legacy-messagingv2.json', import.meta.url), 'utf8'),
+);
 const osloTime = (d) => d.toISOString().replace('T', ' ').replace('Z', '000');
 
 const inner = JSON.parse(sample.body['oslo.message']);
@@ -32,13 +34,21 @@ const conn = await amqp.connect(url);
 // As demo-notify: use the exchange as it is when it exists (a declare with other flags fails with 406).
 const probe = await conn.createChannel();
 probe.on('error', () => {});
-const exists = await probe.checkExchange(exchange).then(() => true, () => false);
+const exists = await probe.checkExchange(exchange).then(
+  () => true,
+  () => false,
+);
 if (exists) await probe.close();
 else await (await conn.createChannel()).assertExchange(exchange, 'topic', { durable: false });
 const pub = await conn.createConfirmChannel();
 pub.publish(exchange, sample.delivery_info.routing_key, Buffer.from(JSON.stringify(body)), {
-  contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0,
+  contentType: 'application/json',
+  contentEncoding: 'utf-8',
+  deliveryMode: 2,
+  priority: 0,
 });
 await pub.waitForConfirms();
 await conn.close();
-console.log(`published ${inner.event_type} of ${inner.payload.display_name} (${inner.payload.instance_id}, tenant ${inner.payload.tenant_id}, vm_state ${inner.payload.state}) on ${exchange}/${sample.delivery_info.routing_key}`);
+console.log(
+  `published ${inner.event_type} of ${inner.payload.display_name} (${inner.payload.instance_id}, tenant ${inner.payload.tenant_id}, vm_state ${inner.payload.state}) on ${exchange}/${sample.delivery_info.routing_key}`,
+);

@@ -43,14 +43,20 @@ export default async function preflight() {
   const answer = await probe(host, port);
   const problems = [];
   if (answer.startsWith('error') || answer === 'timeout') {
-    problems.push(`no RabbitMQ answers at ${host}:${port} (${answer}): start it (rabbitmq-server -detached) or set AMQP_URL; only test/unit runs without it`);
+    problems.push(
+      `no RabbitMQ answers at ${host}:${port} (${answer}): start it (rabbitmq-server -detached) or set AMQP_URL; only test/unit runs without it`,
+    );
   } else if (answer !== 'amqp10') {
-    problems.push(`RabbitMQ at ${host}:${port} does not speak AMQP 1.0, so the AMQP 1.0 tests will fail: rabbitmq-plugins enable rabbitmq_amqp1_0 (as root)`);
+    problems.push(
+      `RabbitMQ at ${host}:${port} does not speak AMQP 1.0, so the AMQP 1.0 tests will fail: rabbitmq-plugins enable rabbitmq_amqp1_0 (as root)`,
+    );
   }
   const pg = new URL(process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   const pgAnswer = await reachable(pg.hostname, Number(pg.port || 5432));
   if (pgAnswer !== 'open') {
-    problems.push(`no PostgreSQL answers at ${pg.hostname}:${pg.port || 5432} (${pgAnswer}), so the store tests will fail: start it (pg_ctlcluster --skip-systemctl-redirect <version> main start) or set PG_ADMIN_URL`);
+    problems.push(
+      `no PostgreSQL answers at ${pg.hostname}:${pg.port || 5432} (${pgAnswer}), so the store tests will fail: start it (pg_ctlcluster --skip-systemctl-redirect <version> main start) or set PG_ADMIN_URL`,
+    );
   }
   // The summary reporter runs in this process (--runInBand) and repeats these after the totals.
   process.env.VER_TEST_PREFLIGHT = problems.join('\n');

@@ -8,7 +8,12 @@ import { ERRORS } from '../src/errors.js';
 import { createRelayMetrics, METRIC_PREFIX } from '../src/daemon/metrics.js';
 import { FILE_SUFFIX } from '../src/config/secret-files.js';
 
-interface Leaf { doc: string; default: unknown; env?: string; sensitive?: boolean }
+interface Leaf {
+  doc: string;
+  default: unknown;
+  env?: string;
+  sensitive?: boolean;
+}
 
 const FILE_KEY = new Map(Object.entries(KEY_ALIASES).map(([file, schema]) => [schema, file]));
 
@@ -33,13 +38,17 @@ const secretNote = (key: string, l: Leaf) =>
   ` (secret: redacted everywhere; also from a file: \`${l.env ?? ''}${FILE_SUFFIX}\` or the systemd credential \`${key}\`)`;
 
 export function configTable(): string {
-  const rows = leaves(configSchema).map(([key, l]) =>
-    `| \`${key}\` | \`${l.env ?? ''}\` | \`${JSON.stringify(l.default)}\` | ${cell(l.doc)}${l.sensitive ? secretNote(key, l) : ''} |`);
+  const rows = leaves(configSchema).map(
+    ([key, l]) =>
+      `| \`${key}\` | \`${l.env ?? ''}\` | \`${JSON.stringify(l.default)}\` | ${cell(l.doc)}${l.sensitive ? secretNote(key, l) : ''} |`,
+  );
   return ['| key | env | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 export function errorTable(): string {
-  const rows = Object.entries(ERRORS).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.disposition} | ${cell(e.meaning)} |`);
+  const rows = Object.entries(ERRORS).map(
+    ([code, e]) => `| \`${code}\` | ${e.status} | ${e.disposition} | ${cell(e.meaning)} |`,
+  );
   return ['| code | HTTP | disposition | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -49,10 +58,17 @@ export async function metricsTable(): Promise<string> {
   const rows = metrics.map((m) => {
     const labels = (m as unknown as { values: { labels: Record<string, unknown> }[] }).values;
     const names = new Set(labels.flatMap((v) => Object.keys(v.labels)).filter((l) => l !== 'le'));
-    const declared = (registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? [...names];
+    const declared = (registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? [
+      ...names,
+    ];
     return `| \`${m.name}\` | ${m.type} | ${declared.map((l) => `\`${l}\``).join(', ')} | ${cell(m.help)} |`;
   });
-  return ['| metric | type | labels | meaning |', '|---|---|---|---|', ...rows, '| `process_*`, `nodejs_*` | | | prom-client\'s default process metrics (CPU, memory, event loop lag, GC) |'].join('\n');
+  return [
+    '| metric | type | labels | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    "| `process_*`, `nodejs_*` | | | prom-client's default process metrics (CPU, memory, event loop lag, GC) |",
+  ].join('\n');
 }
 
 /** Replace the text between `<!-- name:start -->` and `<!-- name:end -->`. */

@@ -31,9 +31,15 @@ interface FastifyLikeError {
 function fromFastify(e: FastifyLikeError, bodyLimitBytes: number): ApiFailure | undefined {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return failure('PAYLOAD_TOO_LARGE', `the request body is larger than ${bodyLimitBytes} bytes (admin.bodyLimitBytes)`);
+      return failure(
+        'PAYLOAD_TOO_LARGE',
+        `the request body is larger than ${bodyLimitBytes} bytes (admin.bodyLimitBytes)`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return failure('UNSUPPORTED_MEDIA_TYPE', 'the request body must be JSON; send it with Content-Type: application/json');
+      return failure(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'the request body must be JSON; send it with Content-Type: application/json',
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return failure('VALIDATION_FAILED', 'body is empty but Content-Type is application/json; send a JSON object');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

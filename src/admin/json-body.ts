@@ -17,7 +17,8 @@ export function nestingDepth(text: string, limit: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -45,7 +46,12 @@ function prototypeKey(v: unknown, path: string): string | undefined {
   for (const key of Object.keys(v)) {
     const value = (v as Record<string, unknown>)[key];
     if (key === '__proto__') return member(path, key);
-    if (key === 'constructor' && value && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, 'prototype')) {
+    if (
+      key === 'constructor' &&
+      value &&
+      typeof value === 'object' &&
+      Object.prototype.hasOwnProperty.call(value, 'prototype')
+    ) {
       return `${member(path, key)}.prototype`;
     }
     const found = prototypeKey(value, member(path, key));
@@ -56,10 +62,14 @@ function prototypeKey(v: unknown, path: string): string | undefined {
 
 /** The parsed body, or RelayError VALIDATION_FAILED saying what is wrong with it. */
 export function parseJsonBody(text: string): unknown {
-  if (text.length === 0) throw new RelayError('VALIDATION_FAILED', 'body is empty but Content-Type is application/json; send a JSON object');
+  if (text.length === 0)
+    throw new RelayError('VALIDATION_FAILED', 'body is empty but Content-Type is application/json; send a JSON object');
   const depth = nestingDepth(text, MAX_BODY_DEPTH);
   if (depth > MAX_BODY_DEPTH) {
-    throw new RelayError('VALIDATION_FAILED', `body nests arrays and objects more than ${MAX_BODY_DEPTH} levels deep; no request needs more than 3`);
+    throw new RelayError(
+      'VALIDATION_FAILED',
+      `body nests arrays and objects more than ${MAX_BODY_DEPTH} levels deep; no request needs more than 3`,
+    );
   }
   let value: unknown;
   try {
@@ -70,7 +80,10 @@ export function parseJsonBody(text: string): unknown {
   }
   const bad = prototypeKey(value, 'body');
   if (bad) {
-    throw new RelayError('VALIDATION_FAILED', `${bad}: a key that could change an object's prototype is refused (prototype poisoning); remove it`);
+    throw new RelayError(
+      'VALIDATION_FAILED',
+      `${bad}: a key that could change an object's prototype is refused (prototype poisoning); remove it`,
+    );
   }
   return value;
 }

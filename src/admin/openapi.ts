@@ -11,7 +11,7 @@ const FILE_REF = /^([a-z0-9-]+\.schema\.json)(#.*)?$/;
 /** Where a reference found in `ownFile` (undefined: openapi.json itself) points in the bundle. */
 function rewriteRef(ref: string, ownFile: string | undefined): string {
   const m = FILE_REF.exec(ref);
-  const file = m ? m[1]! : ownFile;
+  const file = m ? m[1] : ownFile;
   const fragment = m ? (m[2] ?? '') : ref;
   if (!file || (!fragment.startsWith('#') && fragment !== '')) return ref;
   return `#/components/schemas/${file}${fragment.replace(/^#/, '')}`;
@@ -32,7 +32,9 @@ function rewrite(node: unknown, ownFile: string | undefined): unknown {
 
 /** The OpenAPI document as served: self-contained, every $ref a JSON pointer into it. */
 export function loadBundledOpenApi(): JsonObject {
-  const doc = rewrite(loadSchemaFile('openapi.json'), undefined) as JsonObject & { components: { schemas: JsonObject } };
+  const doc = rewrite(loadSchemaFile('openapi.json'), undefined) as JsonObject & {
+    components: { schemas: JsonObject };
+  };
   for (const name of SCHEMA_FILES) doc.components.schemas[name] = rewrite(loadSchemaFile(name), name);
   return doc;
 }

@@ -17,7 +17,10 @@ export class RouteTable {
     this.entries.push({ method, url });
     let p = this.patterns.get(url);
     if (!p) {
-      const source = url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+      const source = url
+        .split('/')
+        .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/');
       p = { re: new RegExp(`^${source}$`), methods: new Set() };
       this.patterns.set(url, p);
     }

@@ -6,7 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../model/subscription.js';
-import { checkVimStatusBody, subscriptionBody, subscriptionIdParams, subscriptionListQuery, vimIdParams } from './route-schemas.js';
+import {
+  checkVimStatusBody,
+  subscriptionBody,
+  subscriptionIdParams,
+  subscriptionListQuery,
+  vimIdParams,
+} from './route-schemas.js';
 import { knownStatesOrRefuse } from './states.js';
 
 type SubscriptionBody = Omit<Subscription, 'id'> & { readonly id?: string };
@@ -15,19 +21,28 @@ interface IdParams {
 }
 
 function notFound(id: string): RelayError {
-  return new RelayError('NOT_FOUND', `subscription "${id}" does not exist; GET /api/v1/subscriptions lists those that do`);
+  return new RelayError(
+    'NOT_FOUND',
+    `subscription "${id}" does not exist; GET /api/v1/subscriptions lists those that do`,
+  );
 }
 
 export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayControl): void {
-  app.get<{ Querystring: { vimId?: string } }>('/api/v1/subscriptions', { schema: { querystring: subscriptionListQuery } }, async (req) =>
-    control.listSubscriptions(req.query.vimId),
+  app.get<{ Querystring: { vimId?: string } }>(
+    '/api/v1/subscriptions',
+    { schema: { querystring: subscriptionListQuery } },
+    async (req) => control.listSubscriptions(req.query.vimId),
   );
 
-  app.get<{ Params: IdParams }>('/api/v1/subscriptions/:id', { schema: { params: subscriptionIdParams } }, async (req) => {
-    const sub = control.getSubscription(req.params.id);
-    if (!sub) throw notFound(req.params.id);
-    return sub;
-  });
+  app.get<{ Params: IdParams }>(
+    '/api/v1/subscriptions/:id',
+    { schema: { params: subscriptionIdParams } },
+    async (req) => {
+      const sub = control.getSubscription(req.params.id);
+      if (!sub) throw notFound(req.params.id);
+      return sub;
+    },
+  );
 
   app.put<{ Params: IdParams; Body: SubscriptionBody }>(
     '/api/v1/subscriptions/:id',
@@ -36,7 +51,10 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
       const { id: pathId } = req.params;
       const { id, ...spec } = req.body;
       if (id !== undefined && id !== pathId) {
-        throw new RelayError('VALIDATION_FAILED', `body.id "${id}" differs from the id "${pathId}" in the path; leave it out or make them equal`);
+        throw new RelayError(
+          'VALIDATION_FAILED',
+          `body.id "${id}" differs from the id "${pathId}" in the path; leave it out or make them equal`,
+        );
       }
       const states = knownStatesOrRefuse(spec.states, 'body.states');
       const { created, subscription } = await control.putSubscription(pathId, { ...spec, states });
@@ -45,17 +63,28 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
     },
   );
 
-  app.delete<{ Params: IdParams }>('/api/v1/subscriptions/:id', { schema: { params: subscriptionIdParams } }, async (req, reply) => {
-    if (!(await control.deleteSubscription(req.params.id))) throw notFound(req.params.id);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: IdParams }>(
+    '/api/v1/subscriptions/:id',
+    { schema: { params: subscriptionIdParams } },
+    async (req, reply) => {
+      if (!(await control.deleteSubscription(req.params.id))) throw notFound(req.params.id);
+      return reply.code(204).send();
+    },
+  );
 
   app.post<{ Params: { vimId: string }; Body: { states: string[] } }>(
     '/api/multicloud-vio/v0/:vimId/check_vim_status',
     { schema: { params: vimIdParams, body: checkVimStatusBody } },
     async (req) => {
-      const changes = await control.recentStateChanges(req.params.vimId, knownStatesOrRefuse(req.body.states, 'body.states'));
-      if (!changes) throw new RelayError('NOT_FOUND', `VIM "${req.params.vimId}" is not registered; GET /api/v1/vims lists those that are`);
+      const changes = await control.recentStateChanges(
+        req.params.vimId,
+        knownStatesOrRefuse(req.body.states, 'body.states'),
+      );
+      if (!changes)
+        throw new RelayError(
+          'NOT_FOUND',
+          `VIM "${req.params.vimId}" is not registered; GET /api/v1/vims lists those that are`,
+        );
       return changes;
     },
   );

@@ -5,7 +5,7 @@
  * there was nothing to remove, as MultiCloud). Passwords never come back.
  */
 import type { FastifyInstance } from 'fastify';
-import type { RelayControl, VesAgentControl } from '../daemon/control.js';
+import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
 import type { VesAgentConfigInput } from '../ves/types.js';
 import { vesAgentBody, vimIdParams } from './route-schemas.js';
@@ -20,20 +20,18 @@ function unknownVim(vimId: string): RelayError {
   return new RelayError('NOT_FOUND', `VIM "${vimId}" is not registered; GET /api/v1/vims lists those that are`);
 }
 
-function ves(control: RelayControl): VesAgentControl {
-  const { getVesAgent, putVesAgent, deleteVesAgent } = control;
-  if (!getVesAgent || !putVesAgent || !deleteVesAgent) throw new RelayError('NOT_FOUND', 'this daemon has no VES agent support');
-  return { getVesAgent: getVesAgent.bind(control), putVesAgent: putVesAgent.bind(control), deleteVesAgent: deleteVesAgent.bind(control) };
-}
-
 export function registerVesAgentRoutes(app: FastifyInstance, control: RelayControl): void {
   for (const prefix of VESAGENT_PREFIXES) {
     const url = `${prefix}/:vimId/vesagent`;
     app.get<{ Params: Params }>(url, { schema: { params: vimIdParams } }, async (req) => {
       const { vimId } = req.params;
       if (!control.getVim(vimId)) throw unknownVim(vimId);
-      const view = ves(control).getVesAgent(vimId);
-      if (!view) throw new RelayError('NOT_FOUND', `VIM "${vimId}" has no VES agent configuration; POST one to ${prefix}/${vimId}/vesagent`);
+      const view = control.getVesAgent(vimId);
+      if (!view)
+        throw new RelayError(
+          'NOT_FOUND',
+          `VIM "${vimId}" has no VES agent configuration; POST one to ${prefix}/${vimId}/vesagent`,
+        );
       return view;
     });
 
@@ -41,7 +39,7 @@ export function registerVesAgentRoutes(app: FastifyInstance, control: RelayContr
       url,
       { schema: { params: vimIdParams, body: vesAgentBody } },
       async (req, reply) => {
-        const view = await ves(control).putVesAgent(req.params.vimId, req.body.vesagent_config);
+        const view = await control.putVesAgent(req.params.vimId, req.body.vesagent_config);
         return reply.code(201).send(view);
       },
     );
@@ -49,7 +47,7 @@ export function registerVesAgentRoutes(app: FastifyInstance, control: RelayContr
     app.delete<{ Params: Params }>(url, { schema: { params: vimIdParams } }, async (req, reply) => {
       const { vimId } = req.params;
       if (!control.getVim(vimId)) throw unknownVim(vimId);
-      await ves(control).deleteVesAgent(vimId);
+      await control.deleteVesAgent(vimId);
       return reply.code(200).send();
     });
   }

@@ -38,7 +38,10 @@ export function registerVimRoutes(app: FastifyInstance, control: RelayControl): 
       const { vimId } = req.params;
       const { id, ...spec } = req.body;
       if (id !== undefined && id !== vimId) {
-        throw new RelayError('VALIDATION_FAILED', `body.id "${id}" differs from the vimId "${vimId}" in the path; leave it out or make them equal`);
+        throw new RelayError(
+          'VALIDATION_FAILED',
+          `body.id "${id}" differs from the vimId "${vimId}" in the path; leave it out or make them equal`,
+        );
       }
       const { created, vim } = await control.putVim(vimId, spec);
       if (created) void reply.header('location', `/api/v1/vims/${vimId}`);
@@ -50,7 +53,8 @@ export function registerVimRoutes(app: FastifyInstance, control: RelayControl): 
     '/api/v1/vims/:vimId',
     { schema: { params: vimIdParams, querystring: purgeQuery } },
     async (req, reply) => {
-      if (!(await control.deleteVim(req.params.vimId, { purge: req.query.purge === 'true' }))) throw notFound(req.params.vimId);
+      if (!(await control.deleteVim(req.params.vimId, { purge: req.query.purge === 'true' })))
+        throw notFound(req.params.vimId);
       return reply.code(204).send();
     },
   );

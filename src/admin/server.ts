@@ -78,10 +78,15 @@ function installAuth(app: FastifyInstance, authToken: string): void {
     if (OPEN_PATHS.has(pathOf(req))) return;
     const outcome = check(req.headers.authorization);
     if (outcome === 'ok') return;
-    void reply.header('www-authenticate', outcome === 'wrong' ? 'Bearer realm="vim-event-relay", error="invalid_token"' : 'Bearer realm="vim-event-relay"');
+    void reply.header(
+      'www-authenticate',
+      outcome === 'wrong' ? 'Bearer realm="vim-event-relay", error="invalid_token"' : 'Bearer realm="vim-event-relay"',
+    );
     throw new RelayError(
       'UNAUTHORIZED',
-      outcome === 'wrong' ? 'the bearer token does not match admin.authToken' : 'send Authorization: Bearer <admin.authToken>',
+      outcome === 'wrong'
+        ? 'the bearer token does not match admin.authToken'
+        : 'send Authorization: Bearer <admin.authToken>',
     );
   });
 }
@@ -128,9 +133,18 @@ function installErrorHandling(app: FastifyInstance, table: RouteTable, bodyLimit
     const allowed = table.methodsFor(pathOf(req));
     if (allowed.length > 0) {
       void reply.header('allow', allowed.join(', '));
-      return sendFailure(reply, failure('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${readable(pathOf(req))}; use ${allowed.join(' or ')}`));
+      return sendFailure(
+        reply,
+        failure(
+          'METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${readable(pathOf(req))}; use ${allowed.join(' or ')}`,
+        ),
+      );
     }
-    return sendFailure(reply, failure('NOT_FOUND', `no route ${req.method} ${readable(pathOf(req))}; GET /api/openapi.json lists the routes`));
+    return sendFailure(
+      reply,
+      failure('NOT_FOUND', `no route ${req.method} ${readable(pathOf(req))}; GET /api/openapi.json lists the routes`),
+    );
   });
 }
 
@@ -145,8 +159,11 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
     return503OnClosing: false,
     // Room for the longest subscription id (128) so an over-long one gets a 400 naming it, not a 404.
     routerOptions: { maxParamLength: 256 },
-    schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar === 'querystring' ? 'query' : dataVar)),
-    frameworkErrors: (error, _req, reply) => sendFailure(reply, toFailure(error, bodyLimit)),
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(describeSchemaErrors(errors, dataVar === 'querystring' ? 'query' : dataVar)),
+    frameworkErrors: (error, _req, reply) => {
+      void sendFailure(reply, toFailure(error, bodyLimit));
+    },
   });
   const ajv = createSchemaAjv();
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
@@ -160,7 +177,12 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   // The level is fixed at start: without debug, no per-request hook (and no log object) at all.
   if (opts.logger.isDebugEnabled()) {
     app.addHook('onResponse', async (req, reply) => {
-      opts.logger.debug('admin request', { method: req.method, url: readable(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+      opts.logger.debug('admin request', {
+        method: req.method,
+        url: readable(req.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      });
     });
   }
   registerOpenRoutes(app, control, loadBundledOpenApi());

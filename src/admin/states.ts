@@ -13,9 +13,14 @@ export function knownStatesOrRefuse(states: readonly string[], field: string): s
   const { states: known, unknown } = normalizeStates(states);
   if (unknown.length > 0) {
     // Named as the user wrote them, once each whatever the case.
-    const once = unknown.map((s) => s.trim()).filter((s, i, all) => all.findIndex((t) => t.toUpperCase() === s.toUpperCase()) === i);
+    const once = unknown
+      .map((s) => s.trim())
+      .filter((s, i, all) => all.findIndex((t) => t.toUpperCase() === s.toUpperCase()) === i);
     const names = once.map((s) => quoteValue(s)).join(', ');
-    throw new RelayError('VALIDATION_FAILED', `${field} has unknown state(s) ${names}; use "*" or any of ${STATES.join(', ')}`);
+    throw new RelayError(
+      'VALIDATION_FAILED',
+      `${field} has unknown state(s) ${names}; use "*" or any of ${STATES.join(', ')}`,
+    );
   }
   return known;
 }

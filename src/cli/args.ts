@@ -35,6 +35,15 @@ export function parseCli(argv: readonly string[]): CliArgs {
   const command: Command = values.help ? 'help' : values.version ? 'version' : ((first ?? 'run') as Command);
   if (command !== 'replay' && rest.length) throw new Error(`unexpected argument "${rest[0]}"; see --help`);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port "${values.port}" is not a port number`);
-  return { command, config: values.config, withDmaapDev: values['with-dmaap-dev'] ?? false, vim: values.vim, port, host: values.host ?? '127.0.0.1', files: rest };
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port "${values.port}" is not a port number`);
+  return {
+    command,
+    config: values.config,
+    withDmaapDev: values['with-dmaap-dev'] ?? false,
+    vim: values.vim,
+    port,
+    host: values.host ?? '127.0.0.1',
+    files: rest,
+  };
 }

@@ -5,7 +5,12 @@
 import { configWarnings, loadConfig, redactedConfig, resolveConfigPath } from '../config/load.js';
 import type { CliArgs } from './args.js';
 
-export function checkConfig(args: CliArgs, out: NodeJS.WritableStream, err: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): number {
+export function checkConfig(
+  args: CliArgs,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const file = resolveConfigPath(args.config, env);
   for (const w of configWarnings(env)) err.write(`warning: ${w}\n`);
   try {
@@ -13,7 +18,9 @@ export function checkConfig(args: CliArgs, out: NodeJS.WritableStream, err: Node
     return 0;
   } catch (e) {
     // The file and the environment both feed the config: a problem from a variable names it.
-    err.write(`invalid configuration (file ${file}, overridden by VIM_EVENT_RELAY_* variables where set):\n${(e as Error).message}\n`);
+    err.write(
+      `invalid configuration (file ${file}, overridden by VIM_EVENT_RELAY_* variables where set):\n${(e as Error).message}\n`,
+    );
     return 1;
   }
 }

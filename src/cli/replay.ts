@@ -25,10 +25,29 @@ interface ReplayState {
   source: string;
 }
 
-function stateFor(storePath: string, cfg: { vims: readonly { id: string }[]; subscriptions: Subscription[] }, configFile: string): ReplayState {
-  if (!existsSync(storePath)) return { vimIds: cfg.vims.map((v) => v.id), subscriptions: cfg.subscriptions, computeNodes: {}, source: `the config (${configFile})` };
-  const state = JSON.parse(readFileSync(storePath, 'utf8')) as { vims?: { id: string }[]; subscriptions?: Subscription[]; computeNodes?: ComputeNodeMemory };
-  return { vimIds: (state.vims ?? []).map((v) => v.id), subscriptions: state.subscriptions ?? [], computeNodes: state.computeNodes ?? {}, source: `the store (${storePath})` };
+function stateFor(
+  storePath: string,
+  cfg: { vims: readonly { id: string }[]; subscriptions: Subscription[] },
+  configFile: string,
+): ReplayState {
+  if (!existsSync(storePath))
+    return {
+      vimIds: cfg.vims.map((v) => v.id),
+      subscriptions: cfg.subscriptions,
+      computeNodes: {},
+      source: `the config (${configFile})`,
+    };
+  const state = JSON.parse(readFileSync(storePath, 'utf8')) as {
+    vims?: { id: string }[];
+    subscriptions?: Subscription[];
+    computeNodes?: ComputeNodeMemory;
+  };
+  return {
+    vimIds: (state.vims ?? []).map((v) => v.id),
+    subscriptions: state.subscriptions ?? [],
+    computeNodes: state.computeNodes ?? {},
+    source: `the store (${storePath})`,
+  };
 }
 
 export async function replay(args: CliArgs, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
@@ -46,7 +65,8 @@ export async function replay(args: CliArgs, out: NodeJS.WritableStream, err: Nod
   // Nothing here can fail to publish, so every rendered notification counts as published.
   const nodes = new ComputeNodeTracker(() => memory, silentLogger());
   const tally: Tally = { files: args.files.length, messages: 0, unmatched: 0, suppressed: 0, failed: 0 };
-  for (const file of args.files) await replayFile(file, { vim: args.vim, subs, nodes, defaultSink: cfg.sinks.default, out, err, tally });
+  for (const file of args.files)
+    await replayFile(file, { vim: args.vim, subs, nodes, defaultSink: cfg.sinks.default, out, err, tally });
   // The last stderr line: what the run amounted to, so that an empty stdout is never a mystery.
   err.write(`${JSON.stringify({ summary: { vim: args.vim, ...tally } })}\n`);
   return tally.failed > 0 ? 1 : 0;
@@ -96,12 +116,16 @@ async function replayFile(file: string, c: FileContext): Promise<void> {
         if (r === null) continue;
         c.tally.messages++;
         const sink = m.subscription.sink ?? c.defaultSink;
-        c.out.write(`${JSON.stringify({ file, sink, topic: m.subscription.topic, subscription: m.subscription.id, message: JSON.parse(r.json) as unknown })}\n`);
+        c.out.write(
+          `${JSON.stringify({ file, sink, topic: m.subscription.topic, subscription: m.subscription.id, message: JSON.parse(r.json) as unknown })}\n`,
+        );
       }
       // A compute-node update that changed no tracked field: say so, or the silence looks like a fault.
       if (rendered.size > 0 && [...rendered.values()].every((r) => r === null)) {
         c.tally.suppressed++;
-        c.err.write(`${JSON.stringify({ file, suppressed: rendered.size, event_type: parsed.notification.eventType })}\n`);
+        c.err.write(
+          `${JSON.stringify({ file, suppressed: rendered.size, event_type: parsed.notification.eventType })}\n`,
+        );
       }
       await step.commit();
     } finally {

@@ -20,16 +20,25 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
       if (++signals > 1) {
-        log.warn('second signal: exiting at once; unacked notifications will be redelivered by the broker', { signal: sig });
+        log.warn('second signal: exiting at once; unacked notifications will be redelivered by the broker', {
+          signal: sig,
+        });
         process.exit(128 + (constants.signals[sig] ?? 15));
       }
       log.info('signal received; shutting down (a second signal exits at once)', { signal: sig });
-      relay.stop()
+      relay
+        .stop()
         .then(() => dev()?.close())
-        .then(() => resolve(0), (err: unknown) => {
-          log.error('shutdown failed; exiting: unacked notifications will be redelivered by the broker', { code: 'INTERNAL', reason: (err as Error).message });
-          resolve(1);
-        });
+        .then(
+          () => resolve(0),
+          (err: unknown) => {
+            log.error('shutdown failed; exiting: unacked notifications will be redelivered by the broker', {
+              code: 'INTERNAL',
+              reason: (err as Error).message,
+            });
+            resolve(1);
+          },
+        );
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -38,10 +47,17 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
 
 export async function runDaemon(args: CliArgs): Promise<number> {
   const cfg = loadConfig(resolveConfigPath(args.config));
-  const log = createLogger({ level: cfg.log.level, format: cfg.log.format, secrets: [cfg.dmaap.password, cfg.admin.authToken, storeUrlPassword(cfg.store.url), ...kafkaSecrets(cfg.kafka)] });
+  const log = createLogger({
+    level: cfg.log.level,
+    format: cfg.log.format,
+    secrets: [cfg.dmaap.password, cfg.admin.authToken, storeUrlPassword(cfg.store.url), ...kafkaSecrets(cfg.kafka)],
+  });
   for (const warning of configWarnings()) log.warn(warning);
   if (!cfg.admin.authToken && !isLoopbackHost(cfg.admin.host)) {
-    log.warn('the admin API takes requests without a token on a non-loopback admin.host (admin.allowUnauthenticated): anyone reaching the port can change the VIMs', { host: cfg.admin.host });
+    log.warn(
+      'the admin API takes requests without a token on a non-loopback admin.host (admin.allowUnauthenticated): anyone reaching the port can change the VIMs',
+      { host: cfg.admin.host },
+    );
   }
   const relay = new Relay(cfg, log);
   let dev: DevServer | undefined;

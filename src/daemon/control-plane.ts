@@ -62,7 +62,12 @@ export class ControlPlane implements RelayControl {
     const found = this.parts.catalogue.vim(id);
     if (!found) return undefined;
     const s = found.status;
-    return { ...view(found.vim), status: s?.status ?? 'PENDING', statusSince: (s?.since ?? new Date()).toISOString(), ...(s?.reason ? { statusReason: s.reason } : {}) };
+    return {
+      ...view(found.vim),
+      status: s?.status ?? 'PENDING',
+      statusSince: (s?.since ?? new Date()).toISOString(),
+      ...(s?.reason ? { statusReason: s.reason } : {}),
+    };
   }
 
   async putVim(id: string, body: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimView }> {
@@ -82,7 +87,10 @@ export class ControlPlane implements RelayControl {
     return this.parts.catalogue.subscription(id);
   }
 
-  putSubscription(id: string, body: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }> {
+  putSubscription(
+    id: string,
+    body: Omit<Subscription, 'id'>,
+  ): Promise<{ created: boolean; subscription: Subscription }> {
     return this.parts.catalogue.putSubscription(id, body);
   }
 
@@ -115,10 +123,14 @@ export class ControlPlane implements RelayControl {
     if (this.stoppingNow) reasons.push('shutting down');
     for (const [id, r] of this.parts.catalogue.running) {
       const s = r.status;
-      if (s.status !== 'REACHABLE') reasons.push(`vim ${id}: ${s.status} since ${s.since.toISOString()}${s.reason ? ` (${s.reason})` : ''}`);
+      if (s.status !== 'REACHABLE')
+        reasons.push(`vim ${id}: ${s.status} since ${s.since.toISOString()}${s.reason ? ` (${s.reason})` : ''}`);
     }
     const store = this.parts.store()?.health();
-    if (store && !store.ok) reasons.push(`store: ${store.reason ?? 'unreachable'} since ${store.since}; relaying goes on, admin changes answer 503`);
+    if (store && !store.ok)
+      reasons.push(
+        `store: ${store.reason ?? 'unreachable'} since ${store.since}; relaying goes on, admin changes answer 503`,
+      );
     for (const d of this.parts.destinations) {
       const h = d.health();
       if (!h.ok) reasons.push(`${d.name}: failing since ${h.since.toISOString()}${h.reason ? ` (${h.reason})` : ''}`);

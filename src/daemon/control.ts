@@ -65,7 +65,10 @@ export interface RelayControl extends VesAgentControl {
   listSubscriptions(vimId?: string): Subscription[];
   getSubscription(id: string): Subscription | undefined;
   /** Throws RelayError(CONFLICT) when the VIM is unknown. */
-  putSubscription(id: string, spec: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }>;
+  putSubscription(
+    id: string,
+    spec: Omit<Subscription, 'id'>,
+  ): Promise<{ created: boolean; subscription: Subscription }>;
   deleteSubscription(id: string): Promise<boolean>;
   /** Newest first; undefined when the VIM is unknown. `states` upper-case or "*". */
   recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined>;

@@ -16,7 +16,10 @@ export const CLOSE_GRACE_MS = 5000;
 export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const done = await Promise.race([
-    work.then(() => true, () => true),
+    work.then(
+      () => true,
+      () => true,
+    ),
     new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms)))),
   ]);
   clearTimeout(timer);

@@ -52,21 +52,67 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
     new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
   let scrape = (): void => {};
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], collect?: () => void): Gauge<L> =>
+  const gauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect?: () => void,
+  ): Gauge<L> =>
     new Gauge({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? { collect } : {}) });
   return {
     registry,
-    notificationsConsumed: counter('notifications_consumed_total', 'Notifications received from a VIM broker.', ['vim']),
-    notificationsFiltered: counter('notifications_filtered_total', 'Notifications that matched no subscription (acked, not published).', ['vim']),
-    notificationsPublished: counter('notifications_published_total', 'Messages accepted by a destination (dmaap, kafka, ves).', ['vim', 'destination', 'topic']),
-    notificationsDeadLettered: counter('notifications_dead_lettered_total', "Notifications sent to the VIM's dead-letter queue, by error code.", ['vim', 'code']),
-    publishRetries: counter('publish_retries_total', 'Messages sent again after a retryable failure, by destination.', ['destination', 'topic']),
-    duplicatesSuppressed: counter('duplicates_suppressed_total', 'Redelivered notifications recognised by message_id and not published again.', ['vim']),
-    vimStatusChanges: counter('vim_status_changes_total', "Changes of a VIM listener's status, by the new status.", ['vim', 'status']),
-    dmaapRequests: counter('dmaap_requests_total', 'DMaaP requests by outcome class (2xx, 4xx, 5xx, error = no answer); the same as destination_requests_total{destination="dmaap"}.', ['topic', 'class']),
-    destinationRequests: counter('destination_requests_total', 'Requests to a destination by outcome class (2xx, 4xx, 5xx, error = no answer; Kafka: 2xx accepted, 4xx refused, 5xx retriable).', ['destination', 'topic', 'class']),
-    destinationUp: gauge('destination_up', '1 while the destination is reachable (no streak of retryable failures), else 0.', ['destination'], () => scrape()),
-    destinationPending: gauge('destination_pending', 'Messages handed to a destination and not yet accepted or refused.', ['destination']),
+    notificationsConsumed: counter('notifications_consumed_total', 'Notifications received from a VIM broker.', [
+      'vim',
+    ]),
+    notificationsFiltered: counter(
+      'notifications_filtered_total',
+      'Notifications that matched no subscription (acked, not published).',
+      ['vim'],
+    ),
+    notificationsPublished: counter(
+      'notifications_published_total',
+      'Messages accepted by a destination (dmaap, kafka, ves).',
+      ['vim', 'destination', 'topic'],
+    ),
+    notificationsDeadLettered: counter(
+      'notifications_dead_lettered_total',
+      "Notifications sent to the VIM's dead-letter queue, by error code.",
+      ['vim', 'code'],
+    ),
+    publishRetries: counter('publish_retries_total', 'Messages sent again after a retryable failure, by destination.', [
+      'destination',
+      'topic',
+    ]),
+    duplicatesSuppressed: counter(
+      'duplicates_suppressed_total',
+      'Redelivered notifications recognised by message_id and not published again.',
+      ['vim'],
+    ),
+    vimStatusChanges: counter('vim_status_changes_total', "Changes of a VIM listener's status, by the new status.", [
+      'vim',
+      'status',
+    ]),
+    dmaapRequests: counter(
+      'dmaap_requests_total',
+      'DMaaP requests by outcome class (2xx, 4xx, 5xx, error = no answer); the same as destination_requests_total{destination="dmaap"}.',
+      ['topic', 'class'],
+    ),
+    destinationRequests: counter(
+      'destination_requests_total',
+      'Requests to a destination by outcome class (2xx, 4xx, 5xx, error = no answer; Kafka: 2xx accepted, 4xx refused, 5xx retriable).',
+      ['destination', 'topic', 'class'],
+    ),
+    destinationUp: gauge(
+      'destination_up',
+      '1 while the destination is reachable (no streak of retryable failures), else 0.',
+      ['destination'],
+      () => scrape(),
+    ),
+    destinationPending: gauge(
+      'destination_pending',
+      'Messages handed to a destination and not yet accepted or refused.',
+      ['destination'],
+    ),
     publishLatency: new Histogram({
       name: `${METRIC_PREFIX}publish_latency_seconds`,
       help: 'Seconds from consuming a notification to a destination accepting its message.',
@@ -74,7 +120,9 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    inFlight: gauge('in_flight', 'Notifications consumed and not yet settled (acked, requeued or dead-lettered).', ['vim']),
+    inFlight: gauge('in_flight', 'Notifications consumed and not yet settled (acked, requeued or dead-lettered).', [
+      'vim',
+    ]),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
     onScrape: (fn) => {
       scrape = fn;

@@ -72,7 +72,8 @@ export class MetricsObserver implements PipelineObserver {
    * dead letter, its first status change and its first notification.
    */
   knowVim(vim: string): void {
-    for (const c of [this.m.notificationsConsumed, this.m.notificationsFiltered, this.m.duplicatesSuppressed]) c.inc({ vim }, 0);
+    for (const c of [this.m.notificationsConsumed, this.m.notificationsFiltered, this.m.duplicatesSuppressed])
+      c.inc({ vim }, 0);
     for (const code of DEAD_LETTER_CODES) this.m.notificationsDeadLettered.inc({ vim, code }, 0);
     for (const status of STATUSES) this.m.vimStatusChanges.inc({ vim, status }, 0);
     this.m.inFlight.inc({ vim }, 0);

@@ -18,7 +18,13 @@ import type { Delivery } from '../transport/types.js';
 import type { Subscription, Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import type { Logger } from '../util/logger.js';
-import { renderMatches, type ComputeNodeStep, type PreparedStep, type RenderedMatches, type SideStep } from '../steps/render.js';
+import {
+  renderMatches,
+  type ComputeNodeStep,
+  type PreparedStep,
+  type RenderedMatches,
+  type SideStep,
+} from '../steps/render.js';
 import { routeMessages, sinkNotConfigured } from './routes.js';
 import type { Routed } from '../steps/render.js';
 import type { VimState } from './vim-state.js';
@@ -61,7 +67,10 @@ export class Pipeline {
     this.deps.observer.inFlight(state.vimId, 1);
     const p = this.process(state, d, started)
       .catch((e: unknown) => {
-        this.deps.logger.error('delivery left unsettled; the broker will redeliver it', { vim: state.vimId, error: (e as Error).message });
+        this.deps.logger.error('delivery left unsettled; the broker will redeliver it', {
+          vim: state.vimId,
+          error: (e as Error).message,
+        });
       })
       .finally(() => {
         state.inFlight.delete(p);
@@ -73,7 +82,14 @@ export class Pipeline {
 
   private async process(state: VimState, d: Delivery, started: bigint): Promise<void> {
     if (d.body.length > this.deps.maxBodyBytes) {
-      return this.deadLetter(state, d, new RelayError('BODY_TOO_LARGE', `body of ${d.body.length} bytes exceeds transport.maxBodyBytes (${this.deps.maxBodyBytes})`));
+      return this.deadLetter(
+        state,
+        d,
+        new RelayError(
+          'BODY_TOO_LARGE',
+          `body of ${d.body.length} bytes exceeds transport.maxBodyBytes (${this.deps.maxBodyBytes})`,
+        ),
+      );
     }
     const parsed = parseNotification(d.body);
     if (!parsed.ok) return this.deadLetter(state, d, parsed.error);
@@ -125,7 +141,13 @@ export class Pipeline {
   }
 
   /** Every record the notification produces; undefined when nothing wants it (filtered). */
-  private async prepare(vimId: string, n: Notification, matches: readonly Match[], fields: () => VmFields, steps: PreparedStep<unknown>[]): Promise<Routed[] | undefined> {
+  private async prepare(
+    vimId: string,
+    n: Notification,
+    matches: readonly Match[],
+    fields: () => VmFields,
+    steps: PreparedStep<unknown>[],
+  ): Promise<Routed[] | undefined> {
     const routed: Routed[] = [];
     let wanted = matches.length > 0;
     if (wanted) {
@@ -160,15 +182,22 @@ export class Pipeline {
         fail(sinkNotConfigured(r));
         continue;
       }
-      sends.push(dest.send(r.record).then(async () => {
-        this.deps.observer.published(vimId, r.destination, r.record.topic, Number(process.hrtime.bigint() - started) / 1e9);
-        await r.afterAccepted?.();
-      }, fail));
+      sends.push(
+        dest.send(r.record).then(async () => {
+          this.deps.observer.published(
+            vimId,
+            r.destination,
+            r.record.topic,
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
+          await r.afterAccepted?.();
+        }, fail),
+      );
     }
     if (sends.length === 1) await sends[0];
     else await Promise.all(sends);
     const failed = failures?.find((f) => f !== undefined);
-    if (failed !== undefined) throw failed;
+    if (failed !== undefined) throw failed instanceof Error ? failed : new Error(JSON.stringify(failed));
   }
 
   /** The one place a failure settles a delivery: by its code's disposition. */
@@ -176,7 +205,11 @@ export class Pipeline {
     const err = isRelayError(e) ? e : new RelayError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
     if (ERRORS[err.code].disposition === 'dead-letter') return this.deadLetter(state, d, err);
     // requeue (a destination closing or overloaded) and anything unforeseen: hand it back to the broker.
-    if (err.code === 'INTERNAL') this.deps.logger.error('notification requeued after an unexpected error', { vim: state.vimId, error: err.message });
+    if (err.code === 'INTERNAL')
+      this.deps.logger.error('notification requeued after an unexpected error', {
+        vim: state.vimId,
+        error: err.message,
+      });
     else this.deps.logger.debug('requeueing notification', { vim: state.vimId, code: err.code, reason: err.message });
     d.requeue();
   }
@@ -188,8 +221,13 @@ export class Pipeline {
     try {
       const v = fields();
       state.remember({
-        state_description: v.state_description, launched_at: v.launched_at, instance_id: v.instance_id,
-        display_name: v.display_name, state: v.state, event: m.event, timestamp: n.timestamp,
+        state_description: v.state_description,
+        launched_at: v.launched_at,
+        instance_id: v.instance_id,
+        display_name: v.display_name,
+        state: v.state,
+        event: m.event,
+        timestamp: n.timestamp,
       });
     } catch {
       // Unmappable here means unmappable for subscribers too; that path dead-letters with the reason.
@@ -197,16 +235,27 @@ export class Pipeline {
   }
 
   private async deadLetter(state: VimState, d: Delivery, e: RelayError): Promise<void> {
-    this.deps.logger.warn('dead-lettering notification', { vim: state.vimId, code: e.code, reason: e.message, source: d.source });
+    this.deps.logger.warn('dead-lettering notification', {
+      vim: state.vimId,
+      code: e.code,
+      reason: e.message,
+      source: d.source,
+    });
     try {
       await d.deadLetter({ code: e.code, message: e.message });
     } catch (err) {
       // The copy was not confirmed (DLQ deleted meanwhile and re-declared, broker nack): the
       // original is still ours and unacked. Kept, it would hold a prefetch slot until the
       // connection drops; handed back after a pause, it is tried again without a hot loop.
-      this.deps.logger.warn('dead-letter copy not confirmed; the notification goes back to the broker and is tried again', {
-        vim: state.vimId, code: e.code, reason: (err as Error).message, retryInMs: DEAD_LETTER_RETRY_PAUSE_MS,
-      });
+      this.deps.logger.warn(
+        'dead-letter copy not confirmed; the notification goes back to the broker and is tried again',
+        {
+          vim: state.vimId,
+          code: e.code,
+          reason: (err as Error).message,
+          retryInMs: DEAD_LETTER_RETRY_PAUSE_MS,
+        },
+      );
       await new Promise((resolve) => setTimeout(resolve, DEAD_LETTER_RETRY_PAUSE_MS));
       d.requeue();
       return;

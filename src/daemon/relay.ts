@@ -38,14 +38,19 @@ export class Relay {
   /** The admin port's URL once listening. */
   adminUrl = '';
 
-  constructor(private readonly cfg: RelayConfig, private readonly log: Logger) {
+  constructor(
+    private readonly cfg: RelayConfig,
+    private readonly log: Logger,
+  ) {
     const hooks = this.observer.hooks();
     this.ves = createVesAgent({ store: () => this.requireStore(), config: cfg.ves, logger: log, hooks });
     const destinations: Partial<Record<DestinationName, Destination>> = {
       ves: this.ves.destination,
       dmaap: new DmaapPublisher({ ...cfg.dmaap, ...cfg.publish, hooks }, log),
       // Connects on its first record: configured but unused costs nothing.
-      ...(cfg.kafka.brokers.length > 0 ? { kafka: new KafkaDestination(kafkaDestinationOptions(cfg.kafka, hooks), log) } : {}),
+      ...(cfg.kafka.brokers.length > 0
+        ? { kafka: new KafkaDestination(kafkaDestinationOptions(cfg.kafka, hooks), log) }
+        : {}),
     };
     this.destinations = Object.values(destinations);
     this.observer.watchDestinations(this.destinations);
@@ -60,17 +65,31 @@ export class Relay {
       computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
       sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
     });
-    this.catalogue = new VimCatalogue(() => this.requireStore(), pipeline, {
-      transport: cfg.transport, dedupeWindow: cfg.dedupe.windowSize, recentWindow: cfg.recent.windowSize,
-      // Replicas answer check_vim_status from the shared window; one daemon from its own.
-      shareRecent: cfg.store.url ? (vimId, change) => this.store?.pushRecent(vimId, change) : undefined,
-      drainTimeoutMs: cfg.shutdown.timeoutMs, defaultSink: cfg.sinks.default, sinks,
-      retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: cfg.transport }, log)),
-      onStatus: (vimId, change) => this.ves.vimWatch.statusChanged(vimId, change),
-      onRemoved: (vimId) => this.ves.vimWatch.forget(vimId),
-    }, this.observer, log);
+    this.catalogue = new VimCatalogue(
+      () => this.requireStore(),
+      pipeline,
+      {
+        transport: cfg.transport,
+        dedupeWindow: cfg.dedupe.windowSize,
+        recentWindow: cfg.recent.windowSize,
+        // Replicas answer check_vim_status from the shared window; one daemon from its own.
+        shareRecent: cfg.store.url ? (vimId, change) => this.store?.pushRecent(vimId, change) : undefined,
+        drainTimeoutMs: cfg.shutdown.timeoutMs,
+        defaultSink: cfg.sinks.default,
+        sinks,
+        retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: cfg.transport }, log)),
+        onStatus: (vimId, change) => this.ves.vimWatch.statusChanged(vimId, change),
+        onRemoved: (vimId) => this.ves.vimWatch.forget(vimId),
+      },
+      this.observer,
+      log,
+    );
     this.control = new ControlPlane({
-      catalogue: this.catalogue, store: () => this.store, vesAgents: this.ves.agents, metrics: this.observer.registry, destinations: this.destinations,
+      catalogue: this.catalogue,
+      store: () => this.store,
+      vesAgents: this.ves.agents,
+      metrics: this.observer.registry,
+      destinations: this.destinations,
     });
   }
 
@@ -80,12 +99,24 @@ export class Relay {
 
   /** Open the store, listen on the admin port, start every VIM's listener. */
   async start(): Promise<void> {
-    const { store, seeded } = await openStore(this.cfg, { vims: this.cfg.vims, subscriptions: this.cfg.subscriptions }, this.log);
+    const { store, seeded } = await openStore(
+      this.cfg,
+      { vims: this.cfg.vims, subscriptions: this.cfg.subscriptions },
+      this.log,
+    );
     this.store = store;
     const state = store.get();
-    this.log.info(seeded ? 'store seeded from the config file' : "store loaded; the config file's vims and subscriptions are ignored (the store is the source of truth)", {
-      engine: store.engine, location: redactText(storeLocation(this.cfg)), vims: state.vims.length, subscriptions: state.subscriptions.length,
-    });
+    this.log.info(
+      seeded
+        ? 'store seeded from the config file'
+        : "store loaded; the config file's vims and subscriptions are ignored (the store is the source of truth)",
+      {
+        engine: store.engine,
+        location: redactText(storeLocation(this.cfg)),
+        vims: state.vims.length,
+        subscriptions: state.subscriptions.length,
+      },
+    );
     // Another replica changed the shared store: its VIMs apply here too (subscriptions are read live).
     this.unwatchStore = store.onChange((kinds) => {
       if (kinds.includes('vims') && !this.stopping) void this.catalogue.reconcile();
@@ -108,17 +139,31 @@ export class Relay {
     this.control.beginStopping();
     const deadline = Date.now() + this.cfg.shutdown.timeoutMs;
     const awaiting = Object.fromEntries(this.destinations.map((d) => [d.name, d.pending()]));
-    this.log.info('shutting down: no new notifications taken; finishing those in flight', { timeoutMs: this.cfg.shutdown.timeoutMs, awaiting });
+    this.log.info('shutting down: no new notifications taken; finishing those in flight', {
+      timeoutMs: this.cfg.shutdown.timeoutMs,
+      awaiting,
+    });
     const left = await this.catalogue.drainAll(deadline);
     // Whatever is still waiting for a destination is rejected (PUBLISHER_CLOSED) and requeued by the pipeline.
     const left_ms = (): number => Math.max(0, deadline - Date.now());
-    await Promise.all(this.destinations.map((d) => (d === this.ves.destination ? this.ves.close(left_ms()) : d.close(left_ms()))));
-    if (left > 0) this.log.warn('shutdown deadline reached; unsettled notifications were requeued and will be redelivered (duplicates possible)', { requeued: left });
+    await Promise.all(
+      this.destinations.map((d) => (d === this.ves.destination ? this.ves.close(left_ms()) : d.close(left_ms()))),
+    );
+    if (left > 0)
+      this.log.warn(
+        'shutdown deadline reached; unsettled notifications were requeued and will be redelivered (duplicates possible)',
+        { requeued: left },
+      );
     if (!(await settlesWithin(this.catalogue.closeAll(), CLOSE_GRACE_MS))) {
-      this.log.warn('a broker connection did not close in time; exiting anyway: the broker redelivers what was not acked (duplicates possible)', { graceMs: CLOSE_GRACE_MS });
+      this.log.warn(
+        'a broker connection did not close in time; exiting anyway: the broker redelivers what was not acked (duplicates possible)',
+        { graceMs: CLOSE_GRACE_MS },
+      );
     }
     this.unwatchStore?.();
-    await this.store?.close().catch((e: unknown) => this.log.warn('store did not close cleanly', { error: (e as Error).message }));
+    await this.store
+      ?.close()
+      .catch((e: unknown) => this.log.warn('store did not close cleanly', { error: (e as Error).message }));
     await this.admin?.close();
     this.log.info('stopped', { requeued: left });
   }

@@ -10,7 +10,12 @@ import type { RenderedMatches, Routed } from '../steps/render.js';
 
 export type { Routed };
 
-export function routeMessages(vimId: string, messageId: string, rendered: RenderedMatches, defaultSink: SinkName): Routed[] {
+export function routeMessages(
+  vimId: string,
+  messageId: string,
+  rendered: RenderedMatches,
+  defaultSink: SinkName,
+): Routed[] {
   const out: Routed[] = [];
   for (const [m, r] of rendered) {
     if (r === null) continue;

@@ -67,18 +67,33 @@ export class VimCatalogue {
    * a VIM retires its queue). Each VIM in its own turn, as for a change through this replica.
    */
   async reconcile(): Promise<void> {
-    const wanted = new Map(this.store().get().vims.map((s) => [s.id, applyVimDefaults(s)]));
+    const wanted = new Map(
+      this.store()
+        .get()
+        .vims.map((s) => [s.id, applyVimDefaults(s)]),
+    );
     for (const s of this.store().get().subscriptions) this.knowRoute(s);
     const ids = new Set([...wanted.keys(), ...this.runners.keys()]);
-    await Promise.all([...ids].map((id) => this.serial(id, async () => {
-      const next = wanted.get(id);
-      const runner = this.runners.get(id);
-      if (runner && next && JSON.stringify(runner.vim) === JSON.stringify(next)) return;
-      if (runner) await this.stopRunner(id);
-      if (next) await this.startRunner(next);
-      else this.opts.onRemoved?.(id);
-      this.log.info(next ? (runner ? 'VIM changed by another replica; listener restarted' : 'VIM added by another replica') : 'VIM removed by another replica', { vim: id });
-    })));
+    await Promise.all(
+      [...ids].map((id) =>
+        this.serial(id, async () => {
+          const next = wanted.get(id);
+          const runner = this.runners.get(id);
+          if (runner && next && JSON.stringify(runner.vim) === JSON.stringify(next)) return;
+          if (runner) await this.stopRunner(id);
+          if (next) await this.startRunner(next);
+          else this.opts.onRemoved?.(id);
+          this.log.info(
+            next
+              ? runner
+                ? 'VIM changed by another replica; listener restarted'
+                : 'VIM added by another replica'
+              : 'VIM removed by another replica',
+            { vim: id },
+          );
+        }),
+      ),
+    );
   }
 
   get running(): ReadonlyMap<string, VimRunner> {
@@ -86,11 +101,15 @@ export class VimCatalogue {
   }
 
   vims(): VimConfig[] {
-    return this.store().get().vims.map((s) => applyVimDefaults(s));
+    return this.store()
+      .get()
+      .vims.map((s) => applyVimDefaults(s));
   }
 
   vim(id: string): { vim: VimConfig; status?: ListenerStatusChange } | undefined {
-    const spec = this.store().get().vims.find((v) => v.id === id);
+    const spec = this.store()
+      .get()
+      .vims.find((v) => v.id === id);
     return spec && { vim: applyVimDefaults(spec), status: this.runners.get(id)?.status };
   }
 
@@ -99,7 +118,9 @@ export class VimCatalogue {
     const spec: VimSpec = { ...body, id };
     refuseIf(vimBodyProblems(spec));
     return this.serial(id, async () => {
-      const old = this.store().get().vims.find((v) => v.id === id);
+      const old = this.store()
+        .get()
+        .vims.find((v) => v.id === id);
       const next = applyVimDefaults(spec);
       const changed = !old || JSON.stringify(applyVimDefaults(old)) !== JSON.stringify(next);
       if (changed) await this.stopRunner(id);
@@ -115,7 +136,9 @@ export class VimCatalogue {
   /** Stops its listener (in-flight settled), unbinds (or with purge deletes) its queue, removes it and its subscriptions. */
   deleteVim(id: string, purge = false): Promise<boolean> {
     return this.serial(id, async () => {
-      const spec = this.store().get().vims.find((v) => v.id === id);
+      const spec = this.store()
+        .get()
+        .vims.find((v) => v.id === id);
       if (!spec) return false;
       await this.stopRunner(id);
       await this.store().update((s) => {
@@ -133,26 +156,45 @@ export class VimCatalogue {
   }
 
   subscriptions(vimId?: string): Subscription[] {
-    return this.store().get().subscriptions.filter((s) => vimId === undefined || s.vimId === vimId);
+    return this.store()
+      .get()
+      .subscriptions.filter((s) => vimId === undefined || s.vimId === vimId);
   }
 
   subscription(id: string): Subscription | undefined {
-    return this.store().get().subscriptions.find((s) => s.id === id);
+    return this.store()
+      .get()
+      .subscriptions.find((s) => s.id === id);
   }
 
-  putSubscription(id: string, body: Omit<Subscription, 'id'>): Promise<{ created: boolean; subscription: Subscription }> {
+  putSubscription(
+    id: string,
+    body: Omit<Subscription, 'id'>,
+  ): Promise<{ created: boolean; subscription: Subscription }> {
     const sub: Subscription = { ...body, id, states: body.states.map((s) => s.toUpperCase()) };
     refuseIf(subscriptionBodyProblems(sub));
     const sink = sub.sink ?? this.opts.defaultSink;
     if (!this.opts.sinks.has(sink)) {
-      throw new RelayError('CONFLICT', `sink "${sink}" is not configured; set kafka.brokers first, or use sink "dmaap"`);
+      throw new RelayError(
+        'CONFLICT',
+        `sink "${sink}" is not configured; set kafka.brokers first, or use sink "dmaap"`,
+      );
     }
     // Serialised with its VIM's changes: a subscription never lands on a VIM being deleted.
     return this.serial(sub.vimId, async () => {
-      if (!this.store().get().vims.some((v) => v.id === sub.vimId)) {
-        throw new RelayError('CONFLICT', `vimId "${sub.vimId}" is not a registered VIM; PUT /api/v1/vims/${sub.vimId} first`);
+      if (
+        !this.store()
+          .get()
+          .vims.some((v) => v.id === sub.vimId)
+      ) {
+        throw new RelayError(
+          'CONFLICT',
+          `vimId "${sub.vimId}" is not a registered VIM; PUT /api/v1/vims/${sub.vimId} first`,
+        );
       }
-      const created = !this.store().get().subscriptions.some((s) => s.id === id);
+      const created = !this.store()
+        .get()
+        .subscriptions.some((s) => s.id === id);
       await this.store().update((s) => {
         s.subscriptions = [...s.subscriptions.filter((x) => x.id !== id), sub];
       });
@@ -215,9 +257,16 @@ export class VimCatalogue {
       await this.opts.retire(vim, purge);
     } catch (e) {
       // The VIM is gone either way; its queue stays bound, which the operator must hear of.
-      this.log.warn(purge ? 'could not delete the removed VIM\'s queues' : 'could not unbind the removed VIM\'s queue; it keeps filling', {
-        vim: vim.id, queue: vim.queue, error: (e as Error).message,
-      });
+      this.log.warn(
+        purge
+          ? "could not delete the removed VIM's queues"
+          : "could not unbind the removed VIM's queue; it keeps filling",
+        {
+          vim: vim.id,
+          queue: vim.queue,
+          error: (e as Error).message,
+        },
+      );
     }
   }
 

@@ -28,7 +28,12 @@ export class VimRunner extends EventEmitter {
   private readonly listener: VimListener;
   private readonly log: Logger;
 
-  constructor(readonly vim: VimConfig, private readonly pipeline: Pipeline, opts: VimRunnerOptions, logger: Logger) {
+  constructor(
+    readonly vim: VimConfig,
+    private readonly pipeline: Pipeline,
+    opts: VimRunnerOptions,
+    logger: Logger,
+  ) {
     super();
     this.log = logger.child({ vim: vim.id });
     this.state = new VimState(vim.id, opts);
@@ -41,7 +46,11 @@ export class VimRunner extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    this.log.info('starting VIM listener', { transportUrl: redactTransportUrl(this.vim.transportUrl), queue: this.vim.queue, exchange: this.vim.exchange });
+    this.log.info('starting VIM listener', {
+      transportUrl: redactTransportUrl(this.vim.transportUrl),
+      queue: this.vim.queue,
+      exchange: this.vim.exchange,
+    });
     await this.listener.start((d) => void this.pipeline.accept(this.state, d));
   }
 
@@ -66,9 +75,14 @@ export class VimRunner extends EventEmitter {
   /** drain() then close(): what a VIM removal or replacement does. */
   async stop(deadline: number): Promise<void> {
     const left = await this.drain(deadline);
-    if (left > 0) this.log.warn('VIM stopped with notifications in flight; they are requeued and will be redelivered', { inFlight: left });
+    if (left > 0)
+      this.log.warn('VIM stopped with notifications in flight; they are requeued and will be redelivered', {
+        inFlight: left,
+      });
     if (!(await settlesWithin(this.close(), CLOSE_GRACE_MS))) {
-      this.log.warn('the broker connection did not close in time; the broker will redeliver what was not acked', { graceMs: CLOSE_GRACE_MS });
+      this.log.warn('the broker connection did not close in time; the broker will redeliver what was not acked', {
+        graceMs: CLOSE_GRACE_MS,
+      });
     }
   }
 }

@@ -28,7 +28,10 @@ export class VimState {
 
   private readonly share?: (vimId: string, change: StateChange) => void;
 
-  constructor(readonly vimId: string, opts: VimStateOptions) {
+  constructor(
+    readonly vimId: string,
+    opts: VimStateOptions,
+  ) {
     this.dedupe = new RecentIds(opts.dedupeWindow);
     this.recent = new RecentStateChanges(opts.recentWindow);
     this.share = opts.shareRecent;

@@ -4,7 +4,8 @@
  */
 import { isPlainObject } from '../util/json.js';
 
-export type Parsed = { readonly ok: true; readonly messages: string[] } | { readonly ok: false; readonly message: string };
+export type Parsed =
+  { readonly ok: true; readonly messages: string[] } | { readonly ok: false; readonly message: string };
 
 const JSON_TYPE = 'application/json';
 const CAMBRIA_TYPE = 'application/cambria';
@@ -39,7 +40,8 @@ function parseJson(text: string): Parsed {
   const messages: string[] = [];
   for (const el of value) {
     // MR's reader demands '{' for every element of the list.
-    if (!isPlainObject(el)) return { ok: false, message: "Expected an object in the array, found '" + JSON.stringify(el) + "'." };
+    if (!isPlainObject(el))
+      return { ok: false, message: "Expected an object in the array, found '" + JSON.stringify(el) + "'." };
     messages.push(JSON.stringify(el));
   }
   return { ok: true, messages };
@@ -71,7 +73,8 @@ function parseCambria(body: Buffer): Parsed {
     const keyLen = readLength();
     const msgLen = keyLen === undefined ? undefined : readLength();
     if (keyLen === undefined || msgLen === undefined) return { ok: false, message: 'Expected . after length.' };
-    if (i + keyLen + msgLen > body.length) return { ok: false, message: `End of stream while reading ${keyLen + msgLen} bytes` };
+    if (i + keyLen + msgLen > body.length)
+      return { ok: false, message: `End of stream while reading ${keyLen + msgLen} bytes` };
     i += keyLen;
     messages.push(body.subarray(i, i + msgLen).toString('utf8'));
     i += msgLen;

@@ -106,7 +106,8 @@ class DevMessageRouter implements DmaapDevServer {
   private async publish(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const started = Date.now();
     const read = await readBody(req, this.maxBody);
-    if (!read.ok) return sendMrError(res, 413, MR_CODES.TOO_LARGE, `Message size exceeds the limit of ${this.maxBody} bytes.`);
+    if (!read.ok)
+      return sendMrError(res, 413, MR_CODES.TOO_LARGE, `Message size exceeds the limit of ${this.maxBody} bytes.`);
     const parsed = parsePublishBody(req.headers['content-type'], read.body);
     if (!parsed.ok) return sendMrError(res, 400, MR_CODES.BAD_REQUEST, parsed.message);
     this.topic(name).append(parsed.messages);
@@ -164,7 +165,12 @@ class DevMessageRouter implements DmaapDevServer {
     }
     const name = (body as { topicName?: unknown } | null)?.topicName;
     if (typeof name !== 'string' || !TOPIC_RE.test(name)) {
-      return sendMrError(res, 400, MR_CODES.BAD_REQUEST, 'topicName must be a legal topic name ([A-Za-z0-9._-]{1,249}).');
+      return sendMrError(
+        res,
+        400,
+        MR_CODES.BAD_REQUEST,
+        'topicName must be a legal topic name ([A-Za-z0-9._-]{1,249}).',
+      );
     }
     const description = (body as { topicDescription?: unknown }).topicDescription;
     this.topic(name);
@@ -176,7 +182,10 @@ class DevMessageRouter implements DmaapDevServer {
     const method = req.method ?? 'GET';
     let parts: string[];
     try {
-      parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+      parts = url.pathname
+        .split('/')
+        .filter((p) => p.length > 0)
+        .map(decodeURIComponent);
     } catch {
       return sendMrError(res, 400, MR_CODES.BAD_REQUEST, `Malformed path: ${url.pathname}`);
     }
@@ -187,11 +196,15 @@ class DevMessageRouter implements DmaapDevServer {
     const ves = vesPathKind(parts);
     if (ves) {
       if (method !== 'POST') return wrongMethod('POST');
-      return handleVesPost(req, res, ves, { maxBodyBytes: this.maxBody, publish: (topic, messages) => this.topic(topic).append(messages) });
+      return handleVesPost(req, res, ves, {
+        maxBodyBytes: this.maxBody,
+        publish: (topic, messages) => this.topic(topic).append(messages),
+      });
     }
     if (parts[0] === 'events' && parts.length === 2) {
       if (method !== 'POST') return wrongMethod('POST');
-      if (!TOPIC_RE.test(parts[1])) return sendMrError(res, 400, MR_CODES.BAD_REQUEST, `Illegal topic name: ${parts[1]}`);
+      if (!TOPIC_RE.test(parts[1]))
+        return sendMrError(res, 400, MR_CODES.BAD_REQUEST, `Illegal topic name: ${parts[1]}`);
       return this.publish(req, res, parts[1]);
     }
     if (parts[0] === 'events' && parts.length === 4) {
@@ -208,7 +221,8 @@ class DevMessageRouter implements DmaapDevServer {
     }
     if (parts[0] === 'topics' && parts.length === 2) {
       if (method !== 'GET') return wrongMethod('GET');
-      if (!this.topics.has(parts[1])) return sendMrError(res, 404, MR_CODES.RESOURCE_NOT_FOUND, `No such topic exists.-[${parts[1]}]`);
+      if (!this.topics.has(parts[1]))
+        return sendMrError(res, 404, MR_CODES.RESOURCE_NOT_FOUND, `No such topic exists.-[${parts[1]}]`);
       return sendJson(res, 200, topicInfo(parts[1], ''));
     }
     sendMrError(res, 404, MR_CODES.RESOURCE_NOT_FOUND, `No such resource: ${method} ${url.pathname}`);

@@ -33,7 +33,8 @@ export class TopicLog {
     readonly name: string,
     private readonly retain: number,
   ) {
-    if (!(Number.isInteger(retain) && retain >= 1)) throw new RangeError(`retainPerTopic must be an integer >= 1, got ${retain}`);
+    if (!(Number.isInteger(retain) && retain >= 1))
+      throw new RangeError(`retainPerTopic must be an integer >= 1, got ${retain}`);
   }
 
   append(messages: readonly string[]): void {

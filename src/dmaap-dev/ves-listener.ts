@@ -39,14 +39,23 @@ export function vesPathKind(parts: readonly string[]): 'event' | 'eventList' | u
   return undefined;
 }
 
-export async function handleVesPost(req: IncomingMessage, res: ServerResponse, kind: 'event' | 'eventList', deps: VesListenerDeps): Promise<void> {
+export async function handleVesPost(
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: 'event' | 'eventList',
+  deps: VesListenerDeps,
+): Promise<void> {
   const read = await readBody(req, deps.maxBodyBytes);
   if (!read.ok) return sendVesError(res, 413, `Request too large: over ${deps.maxBodyBytes} bytes`);
   let body: unknown;
   try {
     body = JSON.parse(read.body.toString('utf8'));
   } catch {
-    return sendVesError(res, 400, 'Incorrect message content-type; only JSON is supported (the body is not valid JSON)');
+    return sendVesError(
+      res,
+      400,
+      'Incorrect message content-type; only JSON is supported (the body is not valid JSON)',
+    );
   }
   const check = checkVesBody(body, kind);
   if (!check.ok) return sendVesError(res, 400, `Bad Parameter (JSON does not conform to schema): ${check.reason}`);

@@ -2,7 +2,12 @@
 import { isPlainObject } from '../util/json.js';
 import type { Notification } from '../notifications/types.js';
 import {
-  buildIndex, COMPUTE_NODE_EVENTS, INSTANCE_EVENT_TABLE, LEGACY_PREFIX, PHASE_SUFFIXES, VERSIONED_PREFIX,
+  buildIndex,
+  COMPUTE_NODE_EVENTS,
+  INSTANCE_EVENT_TABLE,
+  LEGACY_PREFIX,
+  PHASE_SUFFIXES,
+  VERSIONED_PREFIX,
 } from './table.js';
 import type { Phase, State } from '../model/subscription.js';
 

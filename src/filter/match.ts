@@ -38,7 +38,12 @@ function eventFor(sub: Subscription, c: Classification): State | null {
  * several topics. A caller matching one notification against several lists passes its
  * classification, so it is worked out once.
  */
-export function matchSubscriptions(vimId: string, n: Notification, subs: readonly Subscription[], c: Classification | null = classify(n)): Match[] {
+export function matchSubscriptions(
+  vimId: string,
+  n: Notification,
+  subs: readonly Subscription[],
+  c: Classification | null = classify(n),
+): Match[] {
   if (!c) return [];
   const matches: Match[] = [];
   for (const subscription of subs) {
@@ -59,7 +64,7 @@ export function normalizeStates(input: readonly unknown[]): { states: string[]; 
   for (const item of input) {
     const up = typeof item === 'string' ? item.trim().toUpperCase() : '';
     if (up === ALL || KNOWN.has(up)) states.add(up);
-    else unknown.push(typeof item === 'string' ? item : JSON.stringify(item) ?? String(item));
+    else unknown.push(typeof item === 'string' ? item : (JSON.stringify(item) ?? String(item)));
   }
   return { states: states.has(ALL) ? [ALL] : [...states], unknown };
 }

@@ -14,7 +14,11 @@ export interface StateRow {
   readonly versioned: readonly string[];
 }
 
-const same = (state: InstanceState, ...suffixes: string[]): StateRow => ({ state, legacy: suffixes, versioned: suffixes });
+const same = (state: InstanceState, ...suffixes: string[]): StateRow => ({
+  state,
+  legacy: suffixes,
+  versioned: suffixes,
+});
 
 export const INSTANCE_EVENT_TABLE: readonly StateRow[] = [
   same('CREATE', 'create.end'),
@@ -68,7 +72,11 @@ export const COMPUTE_NODE_EVENTS: ReadonlyMap<string, ComputeNodeRow> = new Map<
   ['metrics.update', { state: 'COMPUTE_NODE_UPDATE' }],
 ]);
 
-export const PHASE_SUFFIXES: ReadonlyArray<readonly [string, Phase]> = [['.start', 'start'], ['.end', 'end'], ['.error', 'error']];
+export const PHASE_SUFFIXES: ReadonlyArray<readonly [string, Phase]> = [
+  ['.start', 'start'],
+  ['.end', 'end'],
+  ['.error', 'error'],
+];
 
 /** Full event type -> state, for phased operations (keyed by the type without its phase) and bare events. */
 export interface EventIndex {

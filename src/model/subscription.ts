@@ -1,8 +1,27 @@
 /** The shared model: the state vocabulary (README "States"), subscriptions and the matches they make. Pure data. */
 export const INSTANCE_STATES = [
-  'CREATE', 'DELETE', 'SOFT_DELETE', 'RESTORE', 'POWER_OFF', 'POWER_ON', 'SHUT_DOWN',
-  'PAUSE', 'UNPAUSE', 'SUSPEND', 'RESUME', 'REBOOT', 'REBUILD', 'RESIZE', 'SHELVE',
-  'UNSHELVE', 'RESCUE', 'UNRESCUE', 'LIVE_MIGRATE', 'EVACUATE', 'UPDATE', 'ERROR',
+  'CREATE',
+  'DELETE',
+  'SOFT_DELETE',
+  'RESTORE',
+  'POWER_OFF',
+  'POWER_ON',
+  'SHUT_DOWN',
+  'PAUSE',
+  'UNPAUSE',
+  'SUSPEND',
+  'RESUME',
+  'REBOOT',
+  'REBUILD',
+  'RESIZE',
+  'SHELVE',
+  'UNSHELVE',
+  'RESCUE',
+  'UNRESCUE',
+  'LIVE_MIGRATE',
+  'EVACUATE',
+  'UPDATE',
+  'ERROR',
 ] as const;
 export const COMPUTE_NODE_STATES = ['COMPUTE_NODE_CREATE', 'COMPUTE_NODE_UPDATE', 'COMPUTE_NODE_DELETE'] as const;
 export const STATES = [...INSTANCE_STATES, ...COMPUTE_NODE_STATES] as const;

@@ -10,7 +10,14 @@
  */
 import { RelayError } from '../errors.js';
 import type { ComputeNodeState } from '../model/subscription.js';
-import { COMPUTE_NODE_KEYS, completeFields, nodeKey, trackedChanged, type ComputeNodeFields, type NodeFacts } from './compute-node.js';
+import {
+  COMPUTE_NODE_KEYS,
+  completeFields,
+  nodeKey,
+  trackedChanged,
+  type ComputeNodeFields,
+  type NodeFacts,
+} from './compute-node.js';
 
 /** One VIM's memory: node key -> the node's last known fields. */
 export type NodeMemory = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
@@ -27,7 +34,11 @@ type Rule = (eventType: string, facts: NodeFacts, memory: NodeMemory) => NodeDec
 
 function requireKey(eventType: string, facts: NodeFacts): string {
   const key = nodeKey(facts);
-  if (key === null) throw new RelayError('UNMAPPABLE', `${eventType}: names no compute node (no hypervisor_hostname, nodename or host).`);
+  if (key === null)
+    throw new RelayError(
+      'UNMAPPABLE',
+      `${eventType}: names no compute node (no hypervisor_hostname, nodename or host).`,
+    );
   return key;
 }
 
@@ -41,7 +52,8 @@ function placeholderFor(facts: NodeFacts, key: string, memory: NodeMemory): stri
   return (memory[host].hypervisor_hostname ?? null) === null ? host : undefined;
 }
 
-const sameFields = (a: ComputeNodeFields, b: ComputeNodeFields): boolean => COMPUTE_NODE_KEYS.every((k) => a[k] === b[k]);
+const sameFields = (a: ComputeNodeFields, b: ComputeNodeFields): boolean =>
+  COMPUTE_NODE_KEYS.every((k) => a[k] === b[k]);
 
 /** A create starts the node's record afresh (a re-created service is a new node) and is always published. */
 const create: Rule = (eventType, facts, memory) => {
@@ -70,7 +82,8 @@ function deleteTargets(eventType: string, facts: NodeFacts, memory: NodeMemory):
   if (typeof name === 'string' && name !== '') return keys.filter((k) => k === name);
   if (typeof facts.uuid === 'string') return keys.filter((k) => memory[k].uuid === facts.uuid);
   if (typeof facts.id === 'number') return keys.filter((k) => memory[k].id === facts.id);
-  if (typeof facts.host === 'string' && facts.host !== '') return keys.filter((k) => k === facts.host || memory[k].host === facts.host);
+  if (typeof facts.host === 'string' && facts.host !== '')
+    return keys.filter((k) => k === facts.host || memory[k].host === facts.host);
   throw new RelayError('UNMAPPABLE', `${eventType}: names no compute node (no hypervisor_hostname, uuid, id or host).`);
 }
 

@@ -14,16 +14,38 @@ import { valueAt } from './versioned.js';
 
 /** The spec's ComputeNodePayload fields, in the spec's order (also the order in a published message). */
 export const COMPUTE_NODE_KEYS = [
-  'id', 'uuid', 'host', 'vcpus', 'memory_mb', 'local_gb', 'vcpus_used', 'memory_mb_used', 'local_gb_used',
-  'hypervisor_type', 'hypervisor_version', 'hypervisor_hostname', 'free_ram_mb', 'free_disk_gb',
-  'current_workload', 'running_vms', 'disk_available_least', 'host_ip',
+  'id',
+  'uuid',
+  'host',
+  'vcpus',
+  'memory_mb',
+  'local_gb',
+  'vcpus_used',
+  'memory_mb_used',
+  'local_gb_used',
+  'hypervisor_type',
+  'hypervisor_version',
+  'hypervisor_hostname',
+  'free_ram_mb',
+  'free_disk_gb',
+  'current_workload',
+  'running_vms',
+  'disk_available_least',
+  'host_ip',
 ] as const;
 export type ComputeNodeKey = (typeof COMPUTE_NODE_KEYS)[number];
 
 /** The spec's note: an update is sent only when one of these changed, "to avoid unnecessary notifications with the same content". */
 export const TRACKED_KEYS: readonly ComputeNodeKey[] = [
-  'vcpus', 'memory_mb', 'local_gb', 'vcpus_used', 'local_gb_used', 'hypervisor_hostname',
-  'disk_available_least', 'running_vms', 'current_workload',
+  'vcpus',
+  'memory_mb',
+  'local_gb',
+  'vcpus_used',
+  'local_gb_used',
+  'hypervisor_hostname',
+  'disk_available_least',
+  'running_vms',
+  'current_workload',
 ];
 
 export type ComputeNodeValue = string | number | null;
@@ -59,10 +81,24 @@ export interface SourceForm {
 
 /** The spec's field types: IntegerField and StringField / UUIDField / IPAddressField (all serialised as strings). */
 const SPEC_KINDS: Readonly<Record<ComputeNodeKey, Kind>> = {
-  id: 'integer', uuid: 'string', host: 'string', vcpus: 'integer', memory_mb: 'integer', local_gb: 'integer',
-  vcpus_used: 'integer', memory_mb_used: 'integer', local_gb_used: 'integer', hypervisor_type: 'string',
-  hypervisor_version: 'integer', hypervisor_hostname: 'string', free_ram_mb: 'integer', free_disk_gb: 'integer',
-  current_workload: 'integer', running_vms: 'integer', disk_available_least: 'integer', host_ip: 'string',
+  id: 'integer',
+  uuid: 'string',
+  host: 'string',
+  vcpus: 'integer',
+  memory_mb: 'integer',
+  local_gb: 'integer',
+  vcpus_used: 'integer',
+  memory_mb_used: 'integer',
+  local_gb_used: 'integer',
+  hypervisor_type: 'string',
+  hypervisor_version: 'integer',
+  hypervisor_hostname: 'string',
+  free_ram_mb: 'integer',
+  free_disk_gb: 'integer',
+  current_workload: 'integer',
+  running_vms: 'integer',
+  disk_available_least: 'integer',
+  host_ip: 'string',
 };
 
 const same = (keys: readonly ComputeNodeKey[]): Partial<Record<ComputeNodeKey, FieldRule>> =>
@@ -102,7 +138,10 @@ function payloadData(n: Notification, form: SourceForm): JsonDict {
   if (n.format === 'legacy') return n.payload;
   const name = n.payload['nova_object.name'];
   if (typeof name !== 'string' || !form.payloads.includes(name)) {
-    throw unmappable(n, `payload ${JSON.stringify(name ?? null)} is not ${form.payloads.join(' or ') || 'a legacy payload'}.`);
+    throw unmappable(
+      n,
+      `payload ${JSON.stringify(name ?? null)} is not ${form.payloads.join(' or ') || 'a legacy payload'}.`,
+    );
   }
   const data = n.payload['nova_object.data'];
   return isDict(data) ? data : {};
@@ -110,8 +149,12 @@ function payloadData(n: Notification, form: SourceForm): JsonDict {
 
 function convert(n: Notification, key: string, kind: Kind, v: unknown): ComputeNodeValue {
   if (v === null) return null;
-  if (kind === 'integer' ? typeof v === 'number' && Number.isSafeInteger(v) : typeof v === 'string') return v as ComputeNodeValue;
-  throw unmappable(n, `payload.${key} must be ${kind === 'integer' ? 'an integer' : 'a string'} or null; got ${Array.isArray(v) ? 'an array' : typeof v}.`);
+  if (kind === 'integer' ? typeof v === 'number' && Number.isSafeInteger(v) : typeof v === 'string')
+    return v as ComputeNodeValue;
+  throw unmappable(
+    n,
+    `payload.${key} must be ${kind === 'integer' ? 'an integer' : 'a string'} or null; got ${Array.isArray(v) ? 'an array' : typeof v}.`,
+  );
 }
 
 /** What the notification says about its node. Throws RelayError(UNMAPPABLE) for a payload that is not the expected one or a field of the wrong type. */
@@ -149,7 +192,12 @@ export function trackedChanged(prev: Readonly<NodeFacts>, next: Readonly<NodeFac
   return TRACKED_KEYS.some((k) => (prev[k] ?? null) !== (next[k] ?? null));
 }
 
-export function toComputeNodeMessage(vimId: string, n: Notification, event: ComputeNodeState, fields: Readonly<ComputeNodeFields>): ComputeNodeMessage {
+export function toComputeNodeMessage(
+  vimId: string,
+  n: Notification,
+  event: ComputeNodeState,
+  fields: Readonly<ComputeNodeFields>,
+): ComputeNodeMessage {
   return {
     vim_id: vimId,
     event,

@@ -3,7 +3,15 @@
  * convention for its type, so that a key a trimmed or older payload lacks gets what
  * `info_from_instance` would have sent ("" for its null-safe strings and dates, null otherwise).
  */
-import { blankFields, CONVERTERS, VM_KEYS, type ConverterName, type JsonDict, type VmFields, type VmKey } from './vm-fields.js';
+import {
+  blankFields,
+  CONVERTERS,
+  VM_KEYS,
+  type ConverterName,
+  type JsonDict,
+  type VmFields,
+  type VmKey,
+} from './vm-fields.js';
 
 export const LEGACY_RULES: Readonly<Record<VmKey, ConverterName>> = {
   state_description: 'text', // null_safe_str(task_state)

@@ -5,7 +5,16 @@
  * versioned payload has no counterpart, as the value legacy nova would have had for "unknown".
  */
 import { RelayError } from '../errors.js';
-import { blankFields, CONVERTERS, isDict, VM_KEYS, type ConverterName, type JsonDict, type VmFields, type VmKey } from './vm-fields.js';
+import {
+  blankFields,
+  CONVERTERS,
+  isDict,
+  VM_KEYS,
+  type ConverterName,
+  type JsonDict,
+  type VmFields,
+  type VmKey,
+} from './vm-fields.js';
 
 export type VersionedRule =
   | { readonly from: string; readonly as: ConverterName }
@@ -97,7 +106,10 @@ export function fromVersioned(payload: JsonDict): VmFields {
   const name = payload['nova_object.name'];
   const data = payload['nova_object.data'];
   if (typeof name !== 'string' || !INSTANCE_PAYLOAD.test(name) || !isDict(data)) {
-    throw new RelayError('UNMAPPABLE', `payload ${JSON.stringify(name ?? null)} is not an instance payload (Instance*Payload).`);
+    throw new RelayError(
+      'UNMAPPABLE',
+      `payload ${JSON.stringify(name ?? null)} is not an instance payload (Instance*Payload).`,
+    );
   }
   const out = blankFields();
   for (const { key, get } of STEPS) out[key] = get(data);

@@ -50,11 +50,40 @@ export type VmKey = keyof VmFields;
 
 /** Contract order; also the order of the keys in a published message. */
 export const VM_KEYS: readonly VmKey[] = [
-  'state_description', 'availability_zone', 'terminated_at', 'ephemeral_gb', 'instance_type_id',
-  'deleted_at', 'reservation_id', 'memory_mb', 'display_name', 'hostname', 'state', 'progress',
-  'launched_at', 'metadata', 'node', 'ramdisk_id', 'access_ip_v6', 'disk_gb', 'access_ip_v4',
-  'kernel_id', 'host', 'user_id', 'image_ref_url', 'cell_name', 'root_gb', 'tenant_id', 'created_at',
-  'instance_id', 'instance_type', 'vcpus', 'image_meta', 'architecture', 'os_type', 'instance_flavor_id',
+  'state_description',
+  'availability_zone',
+  'terminated_at',
+  'ephemeral_gb',
+  'instance_type_id',
+  'deleted_at',
+  'reservation_id',
+  'memory_mb',
+  'display_name',
+  'hostname',
+  'state',
+  'progress',
+  'launched_at',
+  'metadata',
+  'node',
+  'ramdisk_id',
+  'access_ip_v6',
+  'disk_gb',
+  'access_ip_v4',
+  'kernel_id',
+  'host',
+  'user_id',
+  'image_ref_url',
+  'cell_name',
+  'root_gb',
+  'tenant_id',
+  'created_at',
+  'instance_id',
+  'instance_type',
+  'vcpus',
+  'image_meta',
+  'architecture',
+  'os_type',
+  'instance_flavor_id',
 ];
 
 /*
@@ -62,7 +91,9 @@ export const VM_KEYS: readonly VmKey[] = [
  * contract order); one built by adding 34 keys one by one falls into V8's slow dictionary mode,
  * which made building and serialising each message several times slower.
  */
-const FIELDS_TEMPLATE: Readonly<Record<VmKey, null>> = { ...Object.fromEntries(VM_KEYS.map((k) => [k, null])) } as Record<VmKey, null>;
+const FIELDS_TEMPLATE: Readonly<Record<VmKey, null>> = {
+  ...Object.fromEntries(VM_KEYS.map((k) => [k, null])),
+} as Record<VmKey, null>;
 
 /** A VmFields with every key present (null) in contract order, for the mappings to fill in. */
 export function blankFields(): Record<VmKey, unknown> {
@@ -115,13 +146,15 @@ export const CONVERTERS = {
   },
   optionalInteger: (v, key) => {
     if (v === undefined || v === null) return null;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw unmappable(key, 'a non-negative integer or null', v);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw unmappable(key, 'a non-negative integer or null', v);
     return v;
   },
   /** `int(instance.progress) if instance.progress else ''`: 0 and None both become "". */
   progress: (v, key) => {
     if (v === undefined || v === null || v === '' || v === 0) return '';
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 100) throw unmappable(key, 'an integer 0-100, "" or null', v);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 100)
+      throw unmappable(key, 'an integer 0-100, "" or null', v);
     return v;
   },
   /** Essex-era nova sent instance metadata as a list of {key, value} rows; later ones a dict. */
@@ -135,7 +168,8 @@ export const CONVERTERS = {
   },
   /** An instance without its uuid cannot be told apart from any other. */
   instanceId: (v, key) => {
-    if (typeof v !== 'string' || v === '') throw unmappable(key, 'the instance uuid (a non-empty string); this is not an instance payload', v);
+    if (typeof v !== 'string' || v === '')
+      throw unmappable(key, 'the instance uuid (a non-empty string); this is not an instance payload', v);
     return v;
   },
   /** Empty means volume-backed (no image); legacy nova sent None when it built no URL. */

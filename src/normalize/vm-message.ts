@@ -19,7 +19,14 @@ export interface VmEnvelope {
 
 export type VmMessage = VmEnvelope & VmFields;
 
-export const ENVELOPE_KEYS: readonly (keyof VmEnvelope)[] = ['vim_id', 'event', 'event_type', 'message_id', 'timestamp', 'publisher_id'];
+export const ENVELOPE_KEYS: readonly (keyof VmEnvelope)[] = [
+  'vim_id',
+  'event',
+  'event_type',
+  'message_id',
+  'timestamp',
+  'publisher_id',
+];
 
 const INSTANCE_STATE_SET = new Set<string>(INSTANCE_STATES);
 
@@ -54,7 +61,10 @@ const MESSAGE_TEMPLATE: Readonly<Record<keyof VmMessage, null>> = {
  */
 export function toVmMessage(vimId: string, n: Notification, m: Match, fields?: VmFields): VmMessage {
   if (!isInstanceState(m.event)) {
-    throw new RelayError('UNMAPPABLE', `${n.eventType}: ${m.event} is a compute-node event; it is published as the compute-node message, not the VM message.`);
+    throw new RelayError(
+      'UNMAPPABLE',
+      `${n.eventType}: ${m.event} is a compute-node event; it is published as the compute-node message, not the VM message.`,
+    );
   }
   const f = fields ?? toVmFields(n);
   const msg: Record<keyof VmMessage, unknown> = { ...MESSAGE_TEMPLATE };
@@ -85,9 +95,14 @@ export function serializeFields(fields: VmFields): string {
  */
 export function vmMessageJson(vimId: string, n: Notification, m: Match, fieldsJson: string): string {
   if (!isInstanceState(m.event)) {
-    throw new RelayError('UNMAPPABLE', `${n.eventType}: ${m.event} is a compute-node event; it is published as the compute-node message, not the VM message.`);
+    throw new RelayError(
+      'UNMAPPABLE',
+      `${n.eventType}: ${m.event} is a compute-node event; it is published as the compute-node message, not the VM message.`,
+    );
   }
   const q = JSON.stringify;
-  return `{"vim_id":${q(vimId)},"event":${q(m.event)},"event_type":${q(n.eventType)},"message_id":${q(n.messageId)},`
-    + `"timestamp":${q(n.timestamp)},"publisher_id":${q(n.publisherId)},${fieldsJson.slice(1)}`;
+  return (
+    `{"vim_id":${q(vimId)},"event":${q(m.event)},"event_type":${q(n.eventType)},"message_id":${q(n.messageId)},` +
+    `"timestamp":${q(n.timestamp)},"publisher_id":${q(n.publisherId)},${fieldsJson.slice(1)}`
+  );
 }

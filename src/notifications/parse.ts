@@ -27,7 +27,9 @@ function isBytes(body: unknown): body is Uint8Array {
  */
 function bodyDigest(body: unknown): string {
   const raw = isBytes(body) || typeof body === 'string' ? body : JSON.stringify(body);
-  return `sha256:${createHash('sha256').update(raw ?? '').digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(raw ?? '')
+    .digest('hex')}`;
 }
 
 /** Listener-shaped bodies (oslo NotificationListener's view) keep message_id/timestamp under `metadata`. */
@@ -39,14 +41,21 @@ function field(message: JsonObject, key: 'message_id' | 'timestamp'): unknown {
 
 function optionalString(key: string, value: unknown): string | RelayError {
   if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') return new RelayError('NOT_A_NOTIFICATION', `${key} must be a string; got ${typeof value}.`);
+  if (typeof value !== 'string')
+    return new RelayError('NOT_A_NOTIFICATION', `${key} must be a string; got ${typeof value}.`);
   return value;
 }
 
 function readTimestamp(message: JsonObject): string | RelayError {
   const value = optionalString('timestamp', field(message, 'timestamp'));
   if (typeof value !== 'string' || value === '') return value;
-  return toIsoUtc(value) ?? new RelayError('NOT_A_NOTIFICATION', `timestamp ${JSON.stringify(value.slice(0, 64))} is not a date in any form nova writes.`);
+  return (
+    toIsoUtc(value) ??
+    new RelayError(
+      'NOT_A_NOTIFICATION',
+      `timestamp ${JSON.stringify(value.slice(0, 64))} is not a date in any form nova writes.`,
+    )
+  );
 }
 
 function readPayload(message: JsonObject): JsonObject | RelayError {
@@ -64,7 +73,9 @@ function readPayload(message: JsonObject): JsonObject | RelayError {
 function toNotification(message: JsonObject, body: unknown): ParseResult {
   const eventType = message.event_type;
   if (typeof eventType !== 'string' || eventType === '') {
-    return notANotification(`event_type must be a non-empty string; got ${eventType === undefined ? 'missing' : JSON.stringify(eventType)}.`);
+    return notANotification(
+      `event_type must be a non-empty string; got ${eventType === undefined ? 'missing' : JSON.stringify(eventType)}.`,
+    );
   }
   const payload = readPayload(message);
   if (payload instanceof RelayError) return { ok: false, error: payload };
@@ -96,7 +107,9 @@ function parseUnsafe(body: unknown): ParseResult {
     value = decoded.value;
   }
   if (!isJsonObject(value)) {
-    return notANotification(`The body must be a JSON object; got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`);
+    return notANotification(
+      `The body must be a JSON object; got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`,
+    );
   }
   const unwrapped = unwrap(value);
   if (!unwrapped.ok) return unwrapped;
@@ -113,6 +126,10 @@ export function parseNotification(body: unknown): ParseResult {
     return parseUnsafe(body);
   } catch (cause) {
     // Only reachable with in-process objects JSON never yields (cycles, BigInt, throwing getters).
-    return fail('NOT_A_NOTIFICATION', `The body could not be read as JSON data: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+    return fail(
+      'NOT_A_NOTIFICATION',
+      `The body could not be read as JSON data: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    );
   }
 }

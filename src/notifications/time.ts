@@ -6,8 +6,7 @@
  * use oslo `isotime` ("2012-10-29T13:42:11Z"). A zone-less value is UTC: nova only stores UTC.
  */
 
-const NOVA_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$/;
+const NOVA_DATE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
 /** A date-time already shifted to UTC, as numbers (no Date: this runs for every date of every message). */
 interface UtcInstant {
@@ -59,8 +58,13 @@ function parseInstant(text: string): UtcInstant | null {
   const y = date.getUTCFullYear();
   if (Number.isNaN(date.getTime()) || y < 0 || y > 9999) return null;
   return {
-    year: y, month: date.getUTCMonth() + 1, day: date.getUTCDate(),
-    hour: date.getUTCHours(), minute: date.getUTCMinutes(), second: date.getUTCSeconds(), fraction,
+    year: y,
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: date.getUTCHours(),
+    minute: date.getUTCMinutes(),
+    second: date.getUTCSeconds(),
+    fraction,
   };
 }
 

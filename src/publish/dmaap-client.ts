@@ -99,10 +99,18 @@ export class DmaapClient implements BatchPoster {
         headers: { 'Content-Type': 'application/json' },
         signal: ctrl.signal,
       });
-      return { status: res.status, headers: flatHeaders(res.headers), body: bodyText(res.data), durationMs: performance.now() - started };
+      return {
+        status: res.status,
+        headers: flatHeaders(res.headers),
+        body: bodyText(res.data),
+        durationMs: performance.now() - started,
+      };
     } catch (err) {
       if (timedOut) {
-        throw Object.assign(new Error(`no answer from ${this.opts.peer ?? 'DMaaP'} within ${this.opts.timeoutMs} ms`), { code: 'ETIMEDOUT', cause: err });
+        throw Object.assign(new Error(`no answer from ${this.opts.peer ?? 'DMaaP'} within ${this.opts.timeoutMs} ms`), {
+          code: 'ETIMEDOUT',
+          cause: err,
+        });
       }
       throw err;
     } finally {

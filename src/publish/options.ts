@@ -37,7 +37,9 @@ export interface DmaapPublisherOptions {
   readonly random?: () => number;
 }
 
-export type ResolvedPublisherOptions = Required<Omit<DmaapPublisherOptions, 'hooks' | 'username' | 'password' | 'caFile'>> &
+export type ResolvedPublisherOptions = Required<
+  Omit<DmaapPublisherOptions, 'hooks' | 'username' | 'password' | 'caFile'>
+> &
   Pick<DmaapPublisherOptions, 'hooks' | 'username' | 'password' | 'caFile'>;
 
 export const PUBLISHER_DEFAULTS = {
@@ -71,7 +73,8 @@ export function resolvePublisherOptions(opts: DmaapPublisherOptions): ResolvedPu
 }
 
 function positive(name: string, v: number): void {
-  if (!(Number.isInteger(v) && v >= 1)) throw new RangeError(`publisher option ${name} must be an integer >= 1, got ${v}`);
+  if (!(Number.isInteger(v) && v >= 1))
+    throw new RangeError(`publisher option ${name} must be an integer >= 1, got ${v}`);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -46,7 +46,11 @@ export class OutageTracker {
       this.lastSummary = now;
       this.state = { ok: false, since: new Date(now), reason: `${topic}: ${reason}` };
       this.log.warn(`${this.destination} failing; records are kept and retried`, {
-        destination: this.destination, topic, reason, retryInMs, waiting,
+        destination: this.destination,
+        topic,
+        reason,
+        retryInMs,
+        waiting,
       });
       return;
     }
@@ -54,8 +58,13 @@ export class OutageTracker {
     if (now - this.lastSummary >= this.summaryEveryMs) {
       this.lastSummary = now;
       this.log.warn(`${this.destination} still failing`, {
-        destination: this.destination, topic, reason, retryInMs, waiting,
-        failingForMs: now - this.failingSince, failures: this.failures,
+        destination: this.destination,
+        topic,
+        reason,
+        retryInMs,
+        waiting,
+        failingForMs: now - this.failingSince,
+        failures: this.failures,
       });
     }
   }
@@ -65,7 +74,10 @@ export class OutageTracker {
     if (this.failingSince === undefined) return;
     const now = this.now();
     this.log.info(`${this.destination} recovered`, {
-      destination: this.destination, outageMs: now - this.failingSince, failures: this.failures, peakWaiting: this.peakWaiting,
+      destination: this.destination,
+      outageMs: now - this.failingSince,
+      failures: this.failures,
+      peakWaiting: this.peakWaiting,
     });
     this.failingSince = undefined;
     this.failures = 0;

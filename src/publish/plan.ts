@@ -44,11 +44,22 @@ export interface PeerCodes {
   readonly maxRetryKey: string;
 }
 
-const DMAAP: PeerCodes = { rejected: 'DMAAP_REJECTED', expired: 'DMAAP_RETRY_EXPIRED', name: 'DMaaP', maxRetryKey: 'maxRetryMs' };
+const DMAAP: PeerCodes = {
+  rejected: 'DMAAP_REJECTED',
+  expired: 'DMAAP_RETRY_EXPIRED',
+  name: 'DMaaP',
+  maxRetryKey: 'maxRetryMs',
+};
 
 const PAYLOAD_TOO_LARGE = 413;
 
-export function planAfter<T>(outcome: Outcome, batch: BatchState<T>, status: number | undefined, now: number, opts: PlanOptions): Plan<T> {
+export function planAfter<T>(
+  outcome: Outcome,
+  batch: BatchState<T>,
+  status: number | undefined,
+  now: number,
+  opts: PlanOptions,
+): Plan<T> {
   switch (outcome.kind) {
     case 'success':
       return { accepted: batch.items, resend: [] };
@@ -56,7 +67,10 @@ export function planAfter<T>(outcome: Outcome, batch: BatchState<T>, status: num
       return planRefusal(batch, outcome.reason, status, opts.peer ?? DMAAP);
     case 'partial': {
       const rest = { ...batch, items: batch.items.slice(outcome.published) };
-      return { ...planRetry(rest, outcome.reason, undefined, status, now, opts), accepted: batch.items.slice(0, outcome.published) };
+      return {
+        ...planRetry(rest, outcome.reason, undefined, status, now, opts),
+        accepted: batch.items.slice(0, outcome.published),
+      };
     }
     case 'retry':
       return planRetry(batch, outcome.reason, outcome.retryAfterMs, status, now, opts);
@@ -71,9 +85,16 @@ function planRefusal<T>(batch: BatchState<T>, reason: string, status: number | u
   if (status === PAYLOAD_TOO_LARGE && batch.items.length > 1) {
     const mid = Math.ceil(batch.items.length / 2);
     const halves = [batch.items.slice(0, mid), batch.items.slice(mid)];
-    return { accepted: [], resend: halves.map((items) => ({ ...batch, items, delayMs: 0, reason: `split after ${reason}` })) };
+    return {
+      accepted: [],
+      resend: halves.map((items) => ({ ...batch, items, delayMs: 0, reason: `split after ${reason}` })),
+    };
   }
-  return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError(peer.rejected, reason, status) }, resend: [] };
+  return {
+    accepted: [],
+    refused: { items: batch.items, error: new PermanentPublishError(peer.rejected, reason, status) },
+    resend: [],
+  };
 }
 
 function planRetry<T>(
@@ -90,9 +111,17 @@ function planRetry<T>(
   if (opts.maxRetryMs > 0 && elapsed >= opts.maxRetryMs) {
     const peer = opts.peer ?? DMAAP;
     const msg = `${peer.name} kept failing for ${elapsed} ms (${peer.maxRetryKey} ${opts.maxRetryMs}); last: ${reason}`;
-    return { accepted: [], refused: { items: batch.items, error: new PermanentPublishError(peer.expired, msg, status) }, resend: [] };
+    return {
+      accepted: [],
+      refused: { items: batch.items, error: new PermanentPublishError(peer.expired, msg, status) },
+      resend: [],
+    };
   }
-  let delayMs = retryDelay(batch.attempt, retryAfterMs, { initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs, random: opts.random });
+  let delayMs = retryDelay(batch.attempt, retryAfterMs, {
+    initialMs: opts.retryInitialMs,
+    maxMs: opts.retryMaxMs,
+    random: opts.random,
+  });
   // The last try lands on the expiry instant rather than after it, so the window is used in full.
   if (opts.maxRetryMs > 0) delayMs = Math.min(delayMs, opts.maxRetryMs - elapsed);
   return { accepted: [], resend: [{ items: batch.items, attempt: batch.attempt + 1, failingSince, delayMs, reason }] };

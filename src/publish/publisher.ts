@@ -78,7 +78,8 @@ export class DmaapPublisher implements Destination {
 
   publish(topic: string, json: string): Promise<PublishResult> {
     if (this.closed) return Promise.reject(new PublisherClosedError('DMaaP publisher'));
-    if (this.unsettled.size >= this.o.maxPending) return Promise.reject(new PublisherOverloadedError(this.o.maxPending));
+    if (this.unsettled.size >= this.o.maxPending)
+      return Promise.reject(new PublisherOverloadedError(this.o.maxPending));
     return new Promise<PublishResult>((resolve, reject) => {
       const entry: Entry = { json, bytes: Buffer.byteLength(json), resolve, reject, settled: false };
       this.unsettled.add(entry);
@@ -88,7 +89,10 @@ export class DmaapPublisher implements Destination {
         for (const items of sealed) this.dispatch({ topic, items, attempt: 0 });
       }
       if (this.assembler.has(topic) && !this.lingerTimers.has(topic)) {
-        this.lingerTimers.set(topic, setTimeout(() => this.onLinger(topic), this.o.lingerMs));
+        this.lingerTimers.set(
+          topic,
+          setTimeout(() => this.onLinger(topic), this.o.lingerMs),
+        );
       }
     });
   }
@@ -135,7 +139,8 @@ export class DmaapPublisher implements Destination {
     this.queue.clear();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    for (const entry of [...this.unsettled]) this.settle(entry, () => entry.reject(new PublisherClosedError('DMaaP publisher')));
+    for (const entry of [...this.unsettled])
+      this.settle(entry, () => entry.reject(new PublisherClosedError('DMaaP publisher')));
     this.client.close();
   }
 
@@ -169,11 +174,13 @@ export class DmaapPublisher implements Destination {
 
   private dispatch(batch: Batch): void {
     if (this.finished) return;
-    this.queue.add(() => this.post(batch)).catch((err: unknown) => {
-      // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
-      const error = err instanceof Error ? err : new Error(String(err));
-      for (const entry of batch.items) this.settle(entry, () => entry.reject(error));
-    });
+    this.queue
+      .add(() => this.post(batch))
+      .catch((err: unknown) => {
+        // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const entry of batch.items) this.settle(entry, () => entry.reject(error));
+      });
   }
 
   private async post(batch: Batch): Promise<void> {
@@ -184,7 +191,11 @@ export class DmaapPublisher implements Destination {
     let status: number | undefined;
     let error: string | undefined;
     try {
-      const res = await this.client.postBatch(batch.topic, items.map((e) => e.json), this.abort.signal);
+      const res = await this.client.postBatch(
+        batch.topic,
+        items.map((e) => e.json),
+        this.abort.signal,
+      );
       status = res.status;
       outcome = classifyResponse(res.status, res.headers, res.body, items.length);
     } catch (err) {
@@ -194,8 +205,19 @@ export class DmaapPublisher implements Destination {
     // Past the close deadline every entry was already rejected; this answer changes nothing.
     if (this.finished) return;
     const durationMs = performance.now() - started;
-    this.last = outcome.kind === 'success' ? { ok: true, lastStatus: status } : { ok: false, lastStatus: status, lastError: error ?? outcome.reason };
-    this.o.hooks?.onRequest?.({ destination: 'dmaap', topic: batch.topic, count: items.length, status, error, durationMs, outcome: outcome.kind });
+    this.last =
+      outcome.kind === 'success'
+        ? { ok: true, lastStatus: status }
+        : { ok: false, lastStatus: status, lastError: error ?? outcome.reason };
+    this.o.hooks?.onRequest?.({
+      destination: 'dmaap',
+      topic: batch.topic,
+      count: items.length,
+      status,
+      error,
+      durationMs,
+      outcome: outcome.kind,
+    });
     const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), this.o);
     // A refusal of one batch says nothing of reachability; an answer that needs a resend does.
     if (outcome.kind === 'success' || outcome.kind === 'permanent') this.outage.success();
@@ -210,11 +232,21 @@ export class DmaapPublisher implements Destination {
     if (refused) {
       // The reason names the topic: with several topics, "HTTP 403" alone does not say which refused.
       const { code, message, status: refusedStatus } = refused.error;
-      const error = new PermanentPublishError(code as 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED', `DMaaP topic ${topic}: ${message}`, refusedStatus);
+      const error = new PermanentPublishError(
+        code as 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED',
+        `DMaaP topic ${topic}: ${message}`,
+        refusedStatus,
+      );
       for (const entry of refused.items) this.settle(entry, () => entry.reject(error));
     }
     for (const next of plan.resend) {
-      this.o.hooks?.onRetry?.({ destination: 'dmaap', topic, count: next.items.length, reason: next.reason, delayMs: next.delayMs });
+      this.o.hooks?.onRetry?.({
+        destination: 'dmaap',
+        topic,
+        count: next.items.length,
+        reason: next.reason,
+        delayMs: next.delayMs,
+      });
       const batch: Batch = { topic, items: next.items, attempt: next.attempt, failingSince: next.failingSince };
       if (next.delayMs <= 0) {
         this.dispatch(batch);

@@ -41,7 +41,10 @@ export class PublisherClosedError extends RelayError {
  * too large. The delivery is requeued, like PublisherClosedError.
  */
 export class PublisherOverloadedError extends RelayError {
-  constructor(readonly maxPending: number, key = 'publish.maxPending') {
+  constructor(
+    readonly maxPending: number,
+    key = 'publish.maxPending',
+  ) {
     super('PUBLISHER_OVERLOADED', `publisher holds ${maxPending} unsettled messages (${key}); refusing more`);
     this.name = 'PublisherOverloadedError';
   }

@@ -57,7 +57,10 @@ export class ComputeNodeTracker implements ComputeNodeStep {
   private readonly turns = new Turns();
 
   /** `memory` is a getter because the daemon opens its store after building the pipeline. */
-  constructor(private readonly memory: () => NodeMemoryStore, private readonly log: Logger) {}
+  constructor(
+    private readonly memory: () => NodeMemoryStore,
+    private readonly log: Logger,
+  ) {}
 
   /**
    * Decides, in the VIM's turn, what the notification publishes: one message for every match,
@@ -95,7 +98,9 @@ export class ComputeNodeTracker implements ComputeNodeStep {
     } catch (e) {
       // The cost of the lost write is one later update published again.
       this.log.warn('compute-node memory not saved; the next update of this node may be published although unchanged', {
-        vim: vimId, messageId: n.messageId, error: (e as Error).message,
+        vim: vimId,
+        messageId: n.messageId,
+        error: (e as Error).message,
       });
     }
   }
@@ -104,7 +109,10 @@ export class ComputeNodeTracker implements ComputeNodeStep {
     const events = new Set(matches.map((m) => m.event));
     const [event] = events;
     if (events.size !== 1 || event === undefined || !isNodeState(event)) {
-      throw new RelayError('UNMAPPABLE', `${n.eventType}: expected one compute-node state, got ${[...events].join(', ') || 'none'}.`);
+      throw new RelayError(
+        'UNMAPPABLE',
+        `${n.eventType}: expected one compute-node state, got ${[...events].join(', ') || 'none'}.`,
+      );
     }
     return event;
   }

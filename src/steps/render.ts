@@ -34,14 +34,20 @@ export interface ComputeNodeStep {
   prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>>;
 }
 
-export const isComputeNodeMatch = (matches: readonly Match[]): boolean => matches.length > 0 && matches[0].event.startsWith('COMPUTE_NODE_');
+export const isComputeNodeMatch = (matches: readonly Match[]): boolean =>
+  matches.length > 0 && matches[0].event.startsWith('COMPUTE_NODE_');
 
 /**
  * Instance events: one serialised message per distinct event; a Map entry per match. Throws
  * RelayError(UNMAPPABLE). `fields` gives toVmFields(n), for a caller that already mapped the
  * payload (or will).
  */
-export function renderVmMessages(vimId: string, n: Notification, matches: readonly Match[], fields: () => VmFields = () => toVmFields(n)): RenderedMatches {
+export function renderVmMessages(
+  vimId: string,
+  n: Notification,
+  matches: readonly Match[],
+  fields: () => VmFields = () => toVmFields(n),
+): RenderedMatches {
   const byEvent = new Map<string, Rendered>();
   const out: RenderedMatches = new Map();
   let fieldsJson: string | undefined;
@@ -65,7 +71,11 @@ const NOTHING_TO_KEEP = { commit: async (): Promise<void> => {}, release: (): vo
  * RelayError(UNMAPPABLE), also when compute-node events arrive and no step handles them.
  */
 export async function renderMatches(
-  vimId: string, n: Notification, matches: readonly Match[], computeNode?: ComputeNodeStep, fields: () => VmFields = () => toVmFields(n),
+  vimId: string,
+  n: Notification,
+  matches: readonly Match[],
+  computeNode?: ComputeNodeStep,
+  fields: () => VmFields = () => toVmFields(n),
 ): Promise<PreparedStep<RenderedMatches>> {
   if (!isComputeNodeMatch(matches)) return { value: renderVmMessages(vimId, n, matches, fields), ...NOTHING_TO_KEEP };
   if (!computeNode) throw new RelayError('UNMAPPABLE', `${n.eventType}: compute-node events are not enabled`);

@@ -19,7 +19,10 @@ export class FileStore implements RelayStore {
   private readonly recent = new Map<string, RecentStateChanges>();
   private readonly since = new Date().toISOString();
 
-  private constructor(readonly file: StateStore, private readonly recentSize: number) {
+  private constructor(
+    readonly file: StateStore,
+    private readonly recentSize: number,
+  ) {
     for (const id of toRows(file.get()).keys()) this.versions.set(id, ++this.clock);
   }
 
@@ -48,7 +51,13 @@ export class FileStore implements RelayStore {
     return this.versions.get(rowId(kind, vimId, key)) ?? 0;
   }
 
-  async compareAndSet(kind: ConditionalKind, vimId: string, key: string, expectedVersion: number, value: Record<string, unknown> | undefined): Promise<CasResult> {
+  async compareAndSet(
+    kind: ConditionalKind,
+    vimId: string,
+    key: string,
+    expectedVersion: number,
+    value: Record<string, unknown> | undefined,
+  ): Promise<CasResult> {
     const id = rowId(kind, vimId, key);
     let ok = false;
     await this.file.update((draft) => {
@@ -99,7 +108,13 @@ function tableOf(s: StoreState, kind: ConditionalKind): Table {
 }
 
 /** Sets or deletes one conditional row in a draft, dropping a VIM's map when it empties. */
-export function setRow(draft: StoreState, kind: ConditionalKind, vimId: string, key: string, value: Record<string, unknown> | undefined): void {
+export function setRow(
+  draft: StoreState,
+  kind: ConditionalKind,
+  vimId: string,
+  key: string,
+  value: Record<string, unknown> | undefined,
+): void {
   const table = tableOf(draft, kind);
   const byVim = (table[vimId] ??= {});
   if (value === undefined) delete byVim[key];
@@ -111,13 +126,23 @@ export function setRow(draft: StoreState, kind: ConditionalKind, vimId: string, 
  * What is wrong with one conditional row by the state's schema, or undefined: a row written by
  * compareAndSet is judged as FileStore judges the whole state it lands in, whatever the engine.
  */
-export function checkRow(kind: ConditionalKind, vimId: string, key: string, value: Record<string, unknown>): string | undefined {
+export function checkRow(
+  kind: ConditionalKind,
+  vimId: string,
+  key: string,
+  value: Record<string, unknown>,
+): string | undefined {
   const alone = emptyState();
   setRow(alone, kind, vimId, key, value);
   return checkState(alone);
 }
 
-export function getRow(s: Readonly<StoreState>, kind: ConditionalKind, vimId: string, key: string): Record<string, unknown> | undefined {
+export function getRow(
+  s: Readonly<StoreState>,
+  kind: ConditionalKind,
+  vimId: string,
+  key: string,
+): Record<string, unknown> | undefined {
   const table = (kind === 'computeNodes' ? s.computeNodes : s.alarms) as unknown as Table;
   return table[vimId]?.[key];
 }

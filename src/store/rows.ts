@@ -35,9 +35,11 @@ export function toRows(s: Readonly<StoreState>): Map<string, Row> {
   for (const [vim, nodes] of Object.entries(s.computeNodes)) {
     for (const [node, v] of Object.entries(nodes)) add({ kind: 'computeNodes', k1: vim, k2: node, value: v, ord: 0 });
   }
-  for (const [vim, v] of Object.entries(s.vesAgents)) add({ kind: 'vesAgents', k1: vim, k2: '', value: obj(v), ord: 0 });
+  for (const [vim, v] of Object.entries(s.vesAgents))
+    add({ kind: 'vesAgents', k1: vim, k2: '', value: obj(v), ord: 0 });
   for (const [vim, byInstance] of Object.entries(s.alarms)) {
-    for (const [inst, v] of Object.entries(byInstance)) add({ kind: 'alarms', k1: vim, k2: inst, value: obj(v), ord: 0 });
+    for (const [inst, v] of Object.entries(byInstance))
+      add({ kind: 'alarms', k1: vim, k2: inst, value: obj(v), ord: 0 });
   }
   return out;
 }
@@ -65,7 +67,11 @@ export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }
@@ -91,10 +97,16 @@ export function diffRows(before: ReadonlyMap<string, Row>, after: ReadonlyMap<st
 export const kindsOf = (rows: Iterable<Pick<Row, 'kind'>>): StoreKind[] => [...new Set([...rows].map((r) => r.kind))];
 
 /** The state an empty store starts from: the config's vims and subscriptions, as the file store seeds it. */
-export function seedState(seed: { readonly vims: readonly StoreState['vims'][number][]; readonly subscriptions: readonly StoreState['subscriptions'][number][] }): StoreState {
+export function seedState(seed: {
+  readonly vims: readonly StoreState['vims'][number][];
+  readonly subscriptions: readonly StoreState['subscriptions'][number][];
+}): StoreState {
   const s = emptyState();
   s.vims = structuredClone([...seed.vims]);
   // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
-  s.subscriptions = seed.subscriptions.map((x) => ({ ...structuredClone(x), states: x.states.map((st) => st.trim().toUpperCase()) }));
+  s.subscriptions = seed.subscriptions.map((x) => ({
+    ...structuredClone(x),
+    states: x.states.map((st) => st.trim().toUpperCase()),
+  }));
   return s;
 }

@@ -71,7 +71,8 @@ export function checkState(value: unknown): string | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const version = (value as { version?: unknown }).version;
     if (version === undefined) return `it has no "version"; this relay reads version ${STORE_VERSION}`;
-    if (!READABLE_VERSIONS.includes(version)) return `it has version ${JSON.stringify(version)}; this relay reads versions ${READABLE_VERSIONS.join(' and ')}`;
+    if (!READABLE_VERSIONS.includes(version))
+      return `it has version ${JSON.stringify(version)}; this relay reads versions ${READABLE_VERSIONS.join(' and ')}`;
   }
   const validate = stateValidator();
   if (!validate(value)) return describeSchemaErrors(validate.errors, 'state');
@@ -158,13 +159,20 @@ export class StateStore {
       version: STORE_VERSION,
       vims: structuredClone([...seed.vims]),
       // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
-      subscriptions: seed.subscriptions.map((x) => ({ ...structuredClone(x), states: x.states.map((st) => st.trim().toUpperCase()) })),
+      subscriptions: seed.subscriptions.map((x) => ({
+        ...structuredClone(x),
+        states: x.states.map((st) => st.trim().toUpperCase()),
+      })),
       computeNodes: {},
       vesAgents: {},
       alarms: {},
     };
     const problem = checkState(initial);
-    if (problem) throw new RelayError('CONFIG_INVALID', `the vims and subscriptions in the config cannot seed the store: ${problem}`);
+    if (problem)
+      throw new RelayError(
+        'CONFIG_INVALID',
+        `the vims and subscriptions in the config cannot seed the store: ${problem}`,
+      );
     const store = new StateStore(path, initial);
     await store.write(initial);
     return store;
@@ -252,5 +260,7 @@ async function ensureWritableDir(path: string): Promise<void> {
 async function removeLeftoverTempFiles(path: string): Promise<void> {
   const prefix = `${basename(path)}.tmp-`;
   const names = await readdir(dirname(path));
-  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => unlink(join(dirname(path), n)).catch(() => undefined)));
+  await Promise.all(
+    names.filter((n) => n.startsWith(prefix)).map((n) => unlink(join(dirname(path), n)).catch(() => undefined)),
+  );
 }

@@ -56,7 +56,13 @@ export interface RelayStore {
    * same version one gets ok=true. Rejects with STORE_UNAVAILABLE when the engine is away, and
    * with VALIDATION_FAILED (nothing written) when `value` is not a valid row of its kind.
    */
-  compareAndSet(kind: ConditionalKind, vimId: string, key: string, expectedVersion: number, value: Record<string, unknown> | undefined): Promise<CasResult>;
+  compareAndSet(
+    kind: ConditionalKind,
+    vimId: string,
+    key: string,
+    expectedVersion: number,
+    value: Record<string, unknown> | undefined,
+  ): Promise<CasResult>;
   /** Called with the kinds that changed when another replica (or a reconcile) changed the snapshot. Returns an unsubscribe. */
   onChange(listener: (kinds: readonly StoreKind[]) => void): () => void;
   health(): StoreHealth;

@@ -51,7 +51,8 @@ function messageOf(e: unknown): string {
   return String(e);
 }
 
-const user = (ctx: AttemptContext): string => (ctx.username ? `user "${ctx.username}"` : "the broker's default user (the URL names none)");
+const user = (ctx: AttemptContext): string =>
+  ctx.username ? `user "${ctx.username}"` : "the broker's default user (the URL names none)";
 
 /** `tag`: the refusal in the protocol's own terms (0-9-1 ACCESS_REFUSED, 1.0 amqp:unauthorized-access). */
 function loginRefused(ctx: AttemptContext, said: string, tag: string): string {
@@ -61,8 +62,10 @@ function loginRefused(ctx: AttemptContext, said: string, tag: string): string {
 function vhostRefused(ctx: AttemptContext, said: string): string {
   const v = ctx.vhost;
   const who = ctx.username ?? '<user>';
-  return `virtual host "${v}" does not exist or ${user(ctx)} has no access to it: create it (rabbitmqctl add_vhost ${v}) and grant access ` +
-    `(rabbitmqctl set_permissions -p ${v} ${who} ".*" ".*" ".*"), or correct the virtual host in the transport_url (broker said: ${said})`;
+  return (
+    `virtual host "${v}" does not exist or ${user(ctx)} has no access to it: create it (rabbitmqctl add_vhost ${v}) and grant access ` +
+    `(rabbitmqctl set_permissions -p ${v} ${who} ".*" ".*" ".*"), or correct the virtual host in the transport_url (broker said: ${said})`
+  );
 }
 
 function timeoutText(ms: number): string {
@@ -85,10 +88,12 @@ function socketText(code: string, said: string): string | undefined {
 }
 
 function explain091(ctx: AttemptContext, said: string): string | undefined {
-  if (/ACCESS[-_]REFUSED|\b403\b/.test(said) && /Handshake terminated|Login was refused/.test(said)) return loginRefused(ctx, said, 'ACCESS_REFUSED');
+  if (/ACCESS[-_]REFUSED|\b403\b/.test(said) && /Handshake terminated|Login was refused/.test(said))
+    return loginRefused(ctx, said, 'ACCESS_REFUSED');
   // RabbitMQ refuses connection.open (unknown vhost, or no permission on it) with a bare
   // connection.close that amqplib reports without its text.
-  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(said) || /NOT[-_]ALLOWED|\b530\b/.test(said)) return vhostRefused(ctx, said);
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(said) || /NOT[-_]ALLOWED|\b530\b/.test(said))
+    return vhostRefused(ctx, said);
   return undefined;
 }
 

@@ -11,7 +11,8 @@ export class ConnectLimiter {
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxConcurrentConnects must be an integer >= 1, got ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`maxConcurrentConnects must be an integer >= 1, got ${max}`);
   }
 
   /** Attempts holding a slot now. */

@@ -20,13 +20,24 @@ export class UnusableUrlListener extends EventEmitter implements VimListener {
   readonly status: ListenerStatusChange;
   private started = false;
 
-  constructor(readonly vimId: string, problem: string) {
+  constructor(
+    readonly vimId: string,
+    problem: string,
+  ) {
     super();
-    this.status = { status: 'UNREACHABLE', since: new Date(), reason: `transportUrl: ${problem}; correct it with PUT /api/v1/vims/${vimId}` };
+    this.status = {
+      status: 'UNREACHABLE',
+      since: new Date(),
+      reason: `transportUrl: ${problem}; correct it with PUT /api/v1/vims/${vimId}`,
+    };
   }
 
   async start(_onDelivery?: (d: Delivery) => void): Promise<void> {
-    if (this.started) throw new RelayError('INTERNAL', `the listener for VIM ${this.vimId} was already started; a listener starts once (make a new one to start again)`);
+    if (this.started)
+      throw new RelayError(
+        'INTERNAL',
+        `the listener for VIM ${this.vimId} was already started; a listener starts once (make a new one to start again)`,
+      );
     this.started = true;
     // Announced once at start: the reason is logged with the status although it never changes.
     this.emit('status', this.status);

@@ -51,7 +51,11 @@ export function retirableQueues(vim: VimConfig, url: TransportUrl): string[] {
   const names = vim.addresses.flatMap((a) => {
     switch (addressStyle(a)) {
       case 'rabbitmq-v1':
-        return a.startsWith('/amq/queue/') ? [a.slice('/amq/queue/'.length)] : a.startsWith('/queue/') ? [a.slice('/queue/'.length)] : [];
+        return a.startsWith('/amq/queue/')
+          ? [a.slice('/amq/queue/'.length)]
+          : a.startsWith('/queue/')
+            ? [a.slice('/queue/'.length)]
+            : [];
       case 'rabbitmq-v2':
         return a.startsWith('/queues/') ? [decodeURIComponent(a.slice('/queues/'.length))] : [];
       case 'routable':
@@ -69,7 +73,11 @@ async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>
     return await fn(ch);
   } catch (err) {
     if (replyCode(err) === 404) return undefined;
-    throw new RelayError('BROKER_REFUSED', `the broker refused to retire the queue: ${errorText(err)}${replyCode(err) === 403 ? '; the broker user needs configure permission on the queue and write on the exchange' : ''}`, { cause: err });
+    throw new RelayError(
+      'BROKER_REFUSED',
+      `the broker refused to retire the queue: ${errorText(err)}${replyCode(err) === 403 ? '; the broker user needs configure permission on the queue and write on the exchange' : ''}`,
+      { cause: err },
+    );
   } finally {
     await closeQuietly(ch);
   }
@@ -115,10 +123,18 @@ export async function retireQueue(vim: VimConfig, opts: RetireOptions, logger: L
       });
     }
     for (const r of retired) {
-      log.info(purge ? 'queue retired: unbound and deleted' : 'queue retired: unbound, messages kept until the VIM is added again or the queue is purged', {
-        queue: r.queue, exchange: vim.exchange, routingKeys: r.unbound, messages: r.messages,
-        ...(purge ? { deadLetterQueue: vim.deadLetterQueue, deadLetterMessages } : {}),
-      });
+      log.info(
+        purge
+          ? 'queue retired: unbound and deleted'
+          : 'queue retired: unbound, messages kept until the VIM is added again or the queue is purged',
+        {
+          queue: r.queue,
+          exchange: vim.exchange,
+          routingKeys: r.unbound,
+          messages: r.messages,
+          ...(purge ? { deadLetterQueue: vim.deadLetterQueue, deadLetterMessages } : {}),
+        },
+      );
     }
     return { vimId: vim.id, purged: purge, queues: retired, ...(purge ? { deadLetterMessages } : {}) };
   } finally {

@@ -67,7 +67,12 @@ export class SupervisedListener extends EventEmitter implements VimListener {
   start(onDelivery: (d: Delivery) => void): Promise<void> {
     if (this.loop || this.closing) {
       const why = this.closing ? 'closed' : 'already started';
-      return Promise.reject(new RelayError('INTERNAL', `the listener for VIM ${this.vimId} was ${why}; a listener starts once (make a new one to start again)`));
+      return Promise.reject(
+        new RelayError(
+          'INTERNAL',
+          `the listener for VIM ${this.vimId} was ${why}; a listener starts once (make a new one to start again)`,
+        ),
+      );
     }
     this.onDelivery = onDelivery;
     this.loop = this.run().catch((err: unknown) => {
@@ -114,7 +119,10 @@ export class SupervisedListener extends EventEmitter implements VimListener {
   private async run(): Promise<void> {
     const hosts = this.url.hosts.length;
     while (this.wanted) {
-      const delay = nextAttemptDelay(this.failuresInRow, hosts, { initialMs: this.opts.reconnectInitialMs, maxMs: this.opts.reconnectMaxMs });
+      const delay = nextAttemptDelay(this.failuresInRow, hosts, {
+        initialMs: this.opts.reconnectInitialMs,
+        maxMs: this.opts.reconnectMaxMs,
+      });
       if (delay > 0) {
         this.log.debug('waiting before the next round of connection attempts', { retryInMs: delay });
         await this.sleep(delay);
@@ -165,15 +173,28 @@ export class SupervisedListener extends EventEmitter implements VimListener {
     const ctl = new AbortController();
     const onStop = (): void => ctl.abort(this.stop.signal.reason);
     this.stop.signal.addEventListener('abort', onStop, { once: true });
-    const timer = setTimeout(() => ctl.abort(new ConnectTimeoutError(this.opts.connectTimeoutMs)), this.opts.connectTimeoutMs);
+    const timer = setTimeout(
+      () => ctl.abort(new ConnectTimeoutError(this.opts.connectTimeoutMs)),
+      this.opts.connectTimeoutMs,
+    );
     this.log.debug('connecting', { host: label, slotsInUse: this.limiter.inUse });
     let opening: Promise<Session> | undefined;
     try {
-      opening = this.opener.open({ host, hostIndex, label, signal: ctl.signal, connected: release, deliver: this.deliver });
+      opening = this.opener.open({
+        host,
+        hostIndex,
+        label,
+        signal: ctl.signal,
+        connected: release,
+        deliver: this.deliver,
+      });
       return await untilAborted(opening, ctl.signal);
     } catch (err) {
       // A session that opens after we gave up on it is closed at once.
-      opening?.then((s) => s.close(), () => undefined);
+      opening?.then(
+        (s) => s.close(),
+        () => undefined,
+      );
       if (!(err instanceof Stopping) && this.wanted) this.failed(hostIndex, err);
       return undefined;
     } finally {
@@ -187,7 +208,11 @@ export class SupervisedListener extends EventEmitter implements VimListener {
     const host = this.url.hosts[hostIndex];
     const label = hostLabel(host);
     const { text, hostIndependent } = explainConnectFailure(err, {
-      kind: this.url.kind, vhost: this.url.vhost, username: host.username, password: host.password, connectTimeoutMs: this.opts.connectTimeoutMs,
+      kind: this.url.kind,
+      vhost: this.url.vhost,
+      username: host.username,
+      password: host.password,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
     });
     const line = hostIndependent ? text : `${label}: ${text}`;
     if (!this.roundFailures.includes(line)) this.roundFailures.push(line);
@@ -196,17 +221,26 @@ export class SupervisedListener extends EventEmitter implements VimListener {
     if (roundOver) {
       const lines = this.roundFailures;
       this.roundFailures = [];
-      this.setStatus('UNREACHABLE', lines.length === 1 ? lines[0] : `no host of the transport_url accepted the connection: ${lines.join('; ')}`);
+      this.setStatus(
+        'UNREACHABLE',
+        lines.length === 1 ? lines[0] : `no host of the transport_url accepted the connection: ${lines.join('; ')}`,
+      );
     }
     const code = err instanceof RelayError ? err.code : 'BROKER_UNREACHABLE';
-    this.log.warn(roundOver ? 'connection attempt failed; retrying with backoff' : 'connection attempt failed; trying the next host', { host: label, code, reason: line });
+    this.log.warn(
+      roundOver
+        ? 'connection attempt failed; retrying with backoff'
+        : 'connection attempt failed; trying the next host',
+      { host: label, code, reason: line },
+    );
   }
 
   private setStatus(status: ListenerStatus, reason?: string): void {
     if (this.closing) return;
     const prev = this.current;
     if (prev.status === status) {
-      if (reason !== prev.reason) this.current = reason === undefined ? { status, since: prev.since } : { status, since: prev.since, reason };
+      if (reason !== prev.reason)
+        this.current = reason === undefined ? { status, since: prev.since } : { status, since: prev.since, reason };
       return;
     }
     this.current = reason === undefined ? { status, since: new Date() } : { status, since: new Date(), reason };

@@ -49,25 +49,35 @@ function decode(part: string, what: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new TransportUrlError(`the ${what} is not valid percent-encoding; encode special characters (e.g. "@" as %40)`);
+    throw new TransportUrlError(
+      `the ${what} is not valid percent-encoding; encode special characters (e.g. "@" as %40)`,
+    );
   }
 }
 
 // A DNS name (letters, digits, "-" and "_" in dot-separated labels) or an IPv4 address; an IPv6
 // address comes in brackets. Anything else (":::", "a b", "h@x") would be handed to the socket
 // layer, which reads some of it as "any address" and connects to [::].
-const HOST_NAME = /^(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
 
 function checkHostname(hostname: string, bracketed: boolean): void {
   if (bracketed) {
-    if (isIP(hostname) !== 6) throw new TransportUrlError(`host "[${hostname}]" is not an IPv6 address; write e.g. [2001:db8::7]`);
+    if (isIP(hostname) !== 6)
+      throw new TransportUrlError(`host "[${hostname}]" is not an IPv6 address; write e.g. [2001:db8::7]`);
     return;
   }
-  if (hostname.includes(':')) throw new TransportUrlError(`host "${hostname}" is not a host name; an IPv6 address goes in brackets, e.g. [2001:db8::7]:5672`);
+  if (hostname.includes(':'))
+    throw new TransportUrlError(
+      `host "${hostname}" is not a host name; an IPv6 address goes in brackets, e.g. [2001:db8::7]:5672`,
+    );
   if (!HOST_NAME.test(hostname)) {
-    throw new TransportUrlError(`host "${hostname}" is not a host name or address; write e.g. rabbit.example.org or 10.0.0.5 (percent-encode an "@" or ":" in the password)`);
+    throw new TransportUrlError(
+      `host "${hostname}" is not a host name or address; write e.g. rabbit.example.org or 10.0.0.5 (percent-encode an "@" or ":" in the password)`,
+    );
   }
-  if (/^[\d.]+$/.test(hostname) && isIP(hostname) !== 4) throw new TransportUrlError(`host "${hostname}" is not an IPv4 address`);
+  if (/^[\d.]+$/.test(hostname) && isIP(hostname) !== 4)
+    throw new TransportUrlError(`host "${hostname}" is not an IPv4 address`);
 }
 
 function parseHost(spec: string, defaultPort: number): TransportHost {
@@ -82,17 +92,23 @@ function parseHost(spec: string, defaultPort: number): TransportHost {
     if (close < 0) throw new TransportUrlError(`host "${hostPort}" has an unclosed IPv6 bracket`);
     hostname = hostPort.slice(1, close);
     const rest = hostPort.slice(close + 1);
-    if (rest !== '' && !rest.startsWith(':')) throw new TransportUrlError(`host "${hostPort}" has "${rest}" after its "]"; write [address]:port`);
+    if (rest !== '' && !rest.startsWith(':'))
+      throw new TransportUrlError(`host "${hostPort}" has "${rest}" after its "]"; write [address]:port`);
     portText = rest === '' ? undefined : rest.slice(1);
   } else {
-    if (hostPort.split(':').length > 2) throw new TransportUrlError(`host "${hostPort}" is not a host name; an IPv6 address goes in brackets, e.g. [2001:db8::7]:5672`);
+    if (hostPort.split(':').length > 2)
+      throw new TransportUrlError(
+        `host "${hostPort}" is not a host name; an IPv6 address goes in brackets, e.g. [2001:db8::7]:5672`,
+      );
     const colon = hostPort.indexOf(':');
     hostname = colon >= 0 ? hostPort.slice(0, colon) : hostPort;
     portText = colon >= 0 ? hostPort.slice(colon + 1) : undefined;
   }
-  if (!hostname) throw new TransportUrlError('a host is empty; write user:pass@host:port for each host, comma-separated');
+  if (!hostname)
+    throw new TransportUrlError('a host is empty; write user:pass@host:port for each host, comma-separated');
   checkHostname(hostname, bracketed);
-  if (portText === '') throw new TransportUrlError(`host ${hostname} has a ":" but no port; write ${hostname}:5672, or leave out the ":"`);
+  if (portText === '')
+    throw new TransportUrlError(`host ${hostname} has a ":" but no port; write ${hostname}:5672, or leave out the ":"`);
   const port = portText === undefined ? defaultPort : Number(portText);
   if (!/^\d{1,5}$/.test(portText ?? '1') || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TransportUrlError(`port "${portText}" of host ${hostname} is not a number from 1 to 65535`);
@@ -106,10 +122,16 @@ function parseHost(spec: string, defaultPort: number): TransportHost {
 
 export function parseTransportUrl(url: string): TransportUrl {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/.exec(url.trim());
-  if (!m) throw new TransportUrlError('expected scheme://[user:pass@]host[:port][,...]/[vhost][?options], e.g. rabbit://guest:guest@127.0.0.1:5672/');
+  if (!m)
+    throw new TransportUrlError(
+      'expected scheme://[user:pass@]host[:port][,...]/[vhost][?options], e.g. rabbit://guest:guest@127.0.0.1:5672/',
+    );
   const scheme = m[1].toLowerCase();
   const known = SCHEMES[scheme];
-  if (!known) throw new TransportUrlError(`scheme "${scheme}" is not supported; use rabbit:// (AMQP 0-9-1) or amqp:// / amqps:// (AMQP 1.0)`);
+  if (!known)
+    throw new TransportUrlError(
+      `scheme "${scheme}" is not supported; use rabbit:// (AMQP 0-9-1) or amqp:// / amqps:// (AMQP 1.0)`,
+    );
   const netloc = m[2] ?? '';
   if (!netloc) throw new TransportUrlError('no host given; e.g. rabbit://guest:guest@127.0.0.1:5672/');
   const query: Record<string, string> = {};
@@ -119,11 +141,21 @@ export function parseTransportUrl(url: string): TransportUrl {
   const parsed = netloc.split(',').map((h) => parseHost(h, defaultPort));
   // oslo gives each host its own credentials; a host written without them uses the first given.
   const first = parsed.find((h) => h.username !== undefined);
-  const hosts = parsed.map((h) => (h.username === undefined && first ? { ...h, username: first.username, password: first.password } : h));
+  const hosts = parsed.map((h) =>
+    h.username === undefined && first ? { ...h, username: first.username, password: first.password } : h,
+  );
   const path = (m[3] ?? '/').slice(1);
   const vhost = path === '' ? '/' : decode(path, 'virtual host');
   const heartbeatSeconds = parseHeartbeat(query.heartbeat_timeout_threshold);
-  return { scheme, kind: known.kind, hosts, vhost, tls, query, ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }) };
+  return {
+    scheme,
+    kind: known.kind,
+    hosts,
+    vhost,
+    tls,
+    query,
+    ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+  };
 }
 
 /** oslo's heartbeat_timeout_threshold: whole seconds, 0 disables; empty means not given. */
@@ -131,7 +163,9 @@ function parseHeartbeat(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
-    throw new TransportUrlError(`heartbeat_timeout_threshold "${raw}" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60 (0 disables heartbeats)`);
+    throw new TransportUrlError(
+      `heartbeat_timeout_threshold "${raw}" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60 (0 disables heartbeats)`,
+    );
   }
   return n;
 }

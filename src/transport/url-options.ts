@@ -44,11 +44,17 @@ export function tlsFiles(query: Readonly<Record<string, string>>, read: FileRead
       out[option] = read(path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new RelayError('CONFIG_INVALID', `${param} "${path}" from the transport_url cannot be read (${e.code ?? e.message}); fix the path or the file's permissions`);
+      throw new RelayError(
+        'CONFIG_INVALID',
+        `${param} "${path}" from the transport_url cannot be read (${e.code ?? e.message}); fix the path or the file's permissions`,
+      );
     }
   }
   if ((out.cert === undefined) !== (out.key === undefined)) {
-    throw new RelayError('CONFIG_INVALID', 'ssl_cert_file and ssl_key_file must be given together in the transport_url (client certificate and its key)');
+    throw new RelayError(
+      'CONFIG_INVALID',
+      'ssl_cert_file and ssl_key_file must be given together in the transport_url (client certificate and its key)',
+    );
   }
   if (query.ssl_key_password) out.passphrase = query.ssl_key_password;
   return out;

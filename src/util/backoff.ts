@@ -25,7 +25,11 @@ export function backoffCeiling(attempt: number, opts: BackoffOptions): number {
 }
 
 /** The delay before retry number `attempt` (0 = the first retry). */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = opts.random ?? Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOptions,
+  random: () => number = opts.random ?? Math.random,
+): number {
   const r = Math.min(Math.max(random(), 0), 1);
   return Math.floor(r * backoffCeiling(attempt, opts));
 }

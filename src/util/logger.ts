@@ -32,10 +32,15 @@ export function createLogger(opts: LoggerOptions): Logger {
   });
   const pretty = opts.format === 'pretty' || (opts.format === 'auto' && Boolean(process.stdout.isTTY));
   const format = pretty
-    ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.colorize(), winston.format.printf(({ timestamp, level, message, ...rest }) => {
-        const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-        return `${String(timestamp)} ${level} ${String(message)}${extra}`;
-      }))
+    ? winston.format.combine(
+        redact(),
+        winston.format.timestamp(),
+        winston.format.colorize(),
+        winston.format.printf(({ timestamp, level, message, ...rest }) => {
+          const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+          return `${String(timestamp)} ${level} ${String(message)}${extra}`;
+        }),
+      )
     : winston.format.combine(redact(), winston.format.timestamp(), winston.format.json());
   const transport = opts.stream
     ? new winston.transports.Stream({ stream: opts.stream })

@@ -46,7 +46,10 @@ export function redactText(text: string, extraSecrets: readonly string[] = []): 
   // Credentials need an "@": most texts have none and skip the patterns (they try a match at
   // every position, which made them the admin port's largest cost).
   let out = text;
-  if (out.includes('@')) out = maskCredentials(out.replace(QUOTED, (all, inner: string) => (inner.includes('@') ? `"${redactValue(inner)}"` : all)));
+  if (out.includes('@'))
+    out = maskCredentials(
+      out.replace(QUOTED, (all, inner: string) => (inner.includes('@') ? `"${redactValue(inner)}"` : all)),
+    );
   if (out.includes('=')) {
     out = out.replace(QUERY_SECRET, `$1${REDACTED}`);
     if (/password\s*=/i.test(out)) out = out.replace(JAAS_SECRET, maskJaasValue);

@@ -29,20 +29,33 @@ export function loadSchemaFile(name: string): JsonObject {
 }
 
 // ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv2020,
+) => Ajv2020;
 
 /** An Ajv with every schema file added under its $id, so `{"$ref": "vim.schema.json#/$defs/vimId"}` resolves. */
 // strictRequired is off because the files name required properties defined in a $ref'd "fields" block (the 2020-12 way to share them between a body and an answer).
 export function createSchemaAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
   addFormats(ajv);
   for (const name of SCHEMA_FILES) ajv.addSchema(loadSchemaFile(name));
   return ajv;
 }
 
 const ARTICLE: Record<string, string> = {
-  string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean',
-  array: 'an array', object: 'an object', null: 'null',
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean',
+  array: 'an array',
+  object: 'an object',
+  null: 'null',
 };
 
 /** A value as it may be quoted back: credentials redacted before it is shortened, never after. */
@@ -59,10 +72,14 @@ function member(name: string): string {
 /** A JSON pointer (`/topics/1`) in the one notation messages use: `.topics[1]`. */
 export function pointerToPath(pointer: string): string {
   if (!pointer) return '';
-  return pointer.slice(1).split('/').map((raw) => {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(seg) ? `[${seg}]` : member(seg);
-  }).join('');
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => {
+      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(seg) ? `[${seg}]` : member(seg);
+    })
+    .join('');
 }
 
 function describeOne(e: ErrorObject, root: string): string {
@@ -76,7 +93,10 @@ function describeOne(e: ErrorObject, root: string): string {
     case 'additionalProperties':
       return `${at}${member(String(p.additionalProperty))} is not a known property`;
     case 'type': {
-      const types = String(p.type).split(',').map((t) => ARTICLE[t] ?? t).join(' or ');
+      const types = String(p.type)
+        .split(',')
+        .map((t) => ARTICLE[t] ?? t)
+        .join(' or ');
       return `${at} must be ${types} (got ${quoteValue(e.data)})`;
     }
     case 'pattern':

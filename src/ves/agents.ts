@@ -7,12 +7,21 @@ import { randomUUID } from 'node:crypto';
 import { RelayError } from '../errors.js';
 import { REDACTED } from '../util/redact.js';
 import { dropVesState, type AlarmMemory, type VesAgents } from '../store/ves-state.js';
-import type { VesAgentConfigInput, VesAgentRecord, VesAgentView, VesBacklog, VesBacklogInput, VesSubscription } from './types.js';
+import type {
+  VesAgentConfigInput,
+  VesAgentRecord,
+  VesAgentView,
+  VesBacklog,
+  VesBacklogInput,
+  VesSubscription,
+} from './types.js';
 
 /** The part of the StateStore this needs (the StateStore itself in the daemon). */
 export interface VesStore {
   get(): Readonly<{ vims: readonly { readonly id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory }>;
-  update(mutator: (draft: { vims: { id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory }) => void): Promise<void>;
+  update(
+    mutator: (draft: { vims: { id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory }) => void,
+  ): Promise<void>;
 }
 
 /** The collector a VIM's events go to, as VesDestination needs it. */
@@ -26,7 +35,11 @@ const sameSelection = (a: VesBacklogInput, b: VesBacklogInput): boolean =>
  * previous config selected keeps its backlog_uuid, so a client re-posting the same config sees
  * the same uuids; a new one gets a fresh uuid.
  */
-export function toAgentRecord(input: VesAgentConfigInput, previous: VesAgentRecord | undefined, now: Date): VesAgentRecord {
+export function toAgentRecord(
+  input: VesAgentConfigInput,
+  previous: VesAgentRecord | undefined,
+  now: Date,
+): VesAgentRecord {
   const backlogs: VesBacklog[] = input.backlogs.map((b) => ({
     ...b,
     backlog_uuid: previous?.backlogs.find((p) => sameSelection(p, b))?.backlog_uuid ?? randomUUID(),
@@ -34,7 +47,10 @@ export function toAgentRecord(input: VesAgentConfigInput, previous: VesAgentReco
   const sub = input.ves_subscription;
   return {
     // An empty username means no auth, as for dmaap.username; it is not kept as a credential.
-    ves_subscription: { endpoint: sub.endpoint, ...(sub.username ? { username: sub.username, password: sub.password ?? '' } : {}) },
+    ves_subscription: {
+      endpoint: sub.endpoint,
+      ...(sub.username ? { username: sub.username, password: sub.password ?? '' } : {}),
+    },
     ...(input.poll_interval_default !== undefined ? { poll_interval_default: input.poll_interval_default } : {}),
     backlogs,
     updatedAt: now.toISOString(),
@@ -51,8 +67,17 @@ export function agentView(vimId: string, r: VesAgentRecord): VesAgentView {
   const poll = r.poll_interval_default ?? 0;
   const inputs = r.backlogs.map(({ backlog_uuid: _uuid, ...rest }) => rest);
   return {
-    vesagent_config: { ves_subscription: subscription, ...(r.poll_interval_default !== undefined ? { poll_interval_default: poll } : {}), backlogs: inputs },
-    vesagent_backlogs: { vimid: vimId, poll_interval_default: poll, subscription, backlogs: r.backlogs.map((b) => ({ ...b })) },
+    vesagent_config: {
+      ves_subscription: subscription,
+      ...(r.poll_interval_default !== undefined ? { poll_interval_default: poll } : {}),
+      backlogs: inputs,
+    },
+    vesagent_backlogs: {
+      vimid: vimId,
+      poll_interval_default: poll,
+      subscription,
+      backlogs: r.backlogs.map((b) => ({ ...b })),
+    },
   };
 }
 

@@ -41,7 +41,11 @@ export class VesAlarmTracker {
   private readonly now: () => number;
 
   /** `store` is a getter because the daemon opens its store after building the pipeline. */
-  constructor(private readonly store: () => VesStore, private readonly log: Logger, opts: VesAlarmTrackerOptions = {}) {
+  constructor(
+    private readonly store: () => VesStore,
+    private readonly log: Logger,
+    opts: VesAlarmTrackerOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
   }
 
@@ -59,15 +63,29 @@ export class VesAlarmTracker {
     try {
       const state = this.store().get();
       const alarm = state.alarms[vimId]?.[f.instance_id];
-      const d = decideFault({ vimId, agent: state.vesAgents[vimId], n, alarm, fields: f, nowMicros: this.now() * 1000 });
+      const d = decideFault({
+        vimId,
+        agent: state.vesAgents[vimId],
+        n,
+        alarm,
+        fields: f,
+        nowMicros: this.now() * 1000,
+      });
       if (d.kind === 'none') {
         release();
         return null;
       }
       const event = d.kind === 'onset' ? vmOnset(d.vm) : vmClear(d.vm, d.alarm);
-      const next = d.kind === 'onset' ? alarmOf(event, { state: d.vm.vmState, eventType: n.eventType, messageId: n.messageId }) : null;
+      const next =
+        d.kind === 'onset'
+          ? alarmOf(event, { state: d.vm.vmState, eventType: n.eventType, messageId: n.messageId })
+          : null;
       this.pending.set(this.key(vimId, n), { instanceId: f.instance_id, next, release });
-      this.log.debug(`VES ${event.commonEventHeader.eventName} decided`, { vim: vimId, instance: f.instance_id, messageId: n.messageId });
+      this.log.debug(`VES ${event.commonEventHeader.eventName} decided`, {
+        vim: vimId,
+        instance: f.instance_id,
+        messageId: n.messageId,
+      });
       return { topic: vimId, json: JSON.stringify(event), key: f.instance_id };
     } catch (e) {
       release();
@@ -82,7 +100,12 @@ export class VesAlarmTracker {
    * the delivery by. The alarm then follows the collector even when another destination refuses
    * the notification: a redelivery finds the accepted onset and raises no second one.
    */
-  async deliver(vimId: string, n: Notification, record: OutboundRecord, send: (r: OutboundRecord) => Promise<void>): Promise<void> {
+  async deliver(
+    vimId: string,
+    n: Notification,
+    record: OutboundRecord,
+    send: (r: OutboundRecord) => Promise<void>,
+  ): Promise<void> {
     try {
       await send(record);
     } catch (e) {
@@ -107,9 +130,17 @@ export class VesAlarmTracker {
       });
     } catch (e) {
       // The event is out and acking is right; the cost of the lost write is one event sent again later.
-      this.log.warn(p.next ? 'VES alarm not saved; a later fault notification of this VM may raise its onset again' : 'VES clear not saved; the next active notification of this VM sends the clear again', {
-        vim: vimId, instance: p.instanceId, messageId: n.messageId, error: (e as Error).message,
-      });
+      this.log.warn(
+        p.next
+          ? 'VES alarm not saved; a later fault notification of this VM may raise its onset again'
+          : 'VES clear not saved; the next active notification of this VM sends the clear again',
+        {
+          vim: vimId,
+          instance: p.instanceId,
+          messageId: n.messageId,
+          error: (e as Error).message,
+        },
+      );
     } finally {
       p.release();
     }

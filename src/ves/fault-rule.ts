@@ -75,7 +75,8 @@ export function decideFault(input: FaultInput): FaultDecision {
   const state = vm.vmState;
   if (alarm) {
     if (HEALTHY.has(state)) return { kind: 'clear', vm, alarm };
-    if (DELETED.has(state) || isDeleteEnd(n.eventType)) return { kind: 'clear', vm: { ...vm, vmState: 'deleted' }, alarm };
+    if (DELETED.has(state) || isDeleteEnd(n.eventType))
+      return { kind: 'clear', vm: { ...vm, vmState: 'deleted' }, alarm };
     return { kind: 'none', why: `alarm already open (vm_state ${state})` };
   }
   if (HEALTHY.has(state) || NOT_YET.has(state) || DELETED.has(state) || isDeleteEnd(n.eventType)) {
@@ -87,10 +88,14 @@ export function decideFault(input: FaultInput): FaultDecision {
 }
 
 /** The first fault/vm backlog that selects the VM. */
-export function selectingBacklog(backlogs: readonly VesBacklog[], vm: Pick<VmFacts, 'tenantId' | 'displayName' | 'instanceId'>): VesBacklog | undefined {
+export function selectingBacklog(
+  backlogs: readonly VesBacklog[],
+  vm: Pick<VmFacts, 'tenantId' | 'displayName' | 'instanceId'>,
+): VesBacklog | undefined {
   return backlogs.find(
     (b) =>
-      b.domain === 'fault' && b.type === 'vm' &&
+      b.domain === 'fault' &&
+      b.type === 'vm' &&
       (b.tenant === undefined || b.tenant === '*' || b.tenant === vm.tenantId) &&
       (b.source === undefined || b.source === vm.displayName || b.source === vm.instanceId),
   );

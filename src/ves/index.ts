@@ -53,13 +53,25 @@ export function createVesAgent(o: VesAgentOptions): VesAgent {
   const { vimUnreachableAfterMs, caFile, ...rest } = o.config;
   // The watch sends through the destination, which finds collectors through the registry, which tells the watch of new configurations.
   const vimWatch = new VimUnreachableWatch({
-    store: o.store, send: (r) => destination.send(r), unreachableAfterMs: vimUnreachableAfterMs, log: o.logger,
+    store: o.store,
+    send: (r) => destination.send(r),
+    unreachableAfterMs: vimUnreachableAfterMs,
+    log: o.logger,
   });
   const agents = new VesAgentRegistry(o.store, undefined, (vimId) => vimWatch.configured(vimId));
   const alarms = new VesAlarmTracker(o.store, o.logger);
-  const destination = new VesDestination({ ...rest, ...(caFile ? { caFile } : {}), collectorFor: agents.collectorFor, logger: o.logger, hooks: o.hooks });
+  const destination = new VesDestination({
+    ...rest,
+    ...(caFile ? { caFile } : {}),
+    collectorFor: agents.collectorFor,
+    logger: o.logger,
+    hooks: o.hooks,
+  });
   return {
-    agents, alarms, destination, vimWatch,
+    agents,
+    alarms,
+    destination,
+    vimWatch,
     async close(deadlineMs) {
       const watching = vimWatch.close();
       await destination.close(deadlineMs);

@@ -15,8 +15,12 @@ export const VES_SCHEMA_FILE = 'ves/CommonEventFormat_30.2.1_ONAP.json';
 
 // Both are CommonJS with a default export; under NodeNext the namespace may arrive wrapped.
 type AjvLike = { compile(schema: object): ValidateFunction };
-const Ajv04 = ((Ajv04Module as unknown as { default?: unknown }).default ?? Ajv04Module) as new (opts: object) => AjvLike;
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: AjvLike) => AjvLike;
+const Ajv04 = ((Ajv04Module as unknown as { default?: unknown }).default ?? Ajv04Module) as new (
+  opts: object,
+) => AjvLike;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: AjvLike,
+) => AjvLike;
 
 let validator: ValidateFunction | undefined;
 
@@ -47,18 +51,24 @@ export interface VesEventLike {
  * "event/commonEventHeader/sourceName is required".
  */
 export function checkVesBody(body: unknown, kind: 'event' | 'eventList'): VesBodyCheck {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, reason: 'the body must be a JSON object' };
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    return { ok: false, reason: 'the body must be a JSON object' };
   const keys = Object.keys(body);
   if (keys.length !== 1 || keys[0] !== kind) {
-    return { ok: false, reason: `the body must hold exactly one key, "${kind}" (got ${keys.map((k) => JSON.stringify(k)).join(', ') || 'none'})` };
+    return {
+      ok: false,
+      reason: `the body must hold exactly one key, "${kind}" (got ${keys.map((k) => JSON.stringify(k)).join(', ') || 'none'})`,
+    };
   }
   const validate = bodyValidator();
-  if (!validate(body)) return { ok: false, reason: describeSchemaErrors(validate.errors, '').replace(/(^|; )[./]/g, '$1') };
+  if (!validate(body))
+    return { ok: false, reason: describeSchemaErrors(validate.errors, '').replace(/(^|; )[./]/g, '$1') };
   const value = (body as Record<string, unknown>)[kind];
   const events = (kind === 'event' ? [value] : value) as VesEventLike[];
   if (events.length === 0) return { ok: false, reason: 'eventList is empty' };
   const domains = [...new Set(events.map((e) => e.commonEventHeader.domain))];
-  if (domains.length > 1) return { ok: false, reason: `eventList mixes domains (${domains.join(', ')}); send one domain per batch` };
+  if (domains.length > 1)
+    return { ok: false, reason: `eventList mixes domains (${domains.join(', ')}); send one domain per batch` };
   return { ok: true, kind, events };
 }
 

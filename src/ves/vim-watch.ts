@@ -100,17 +100,32 @@ export class VimUnreachableWatch {
   private async raise(vimId: string, change: ListenerStatusChange): Promise<void> {
     if (this.closed || this.latest.get(vimId) !== change) return;
     if (!this.o.store().get().vesAgents[vimId] || this.alarm(vimId)) return;
-    const facts = { vimId, sinceMicros: change.since.getTime() * 1000, reason: change.reason ?? 'no reason given', atMicros: this.now() * 1000 };
+    const facts = {
+      vimId,
+      sinceMicros: change.since.getTime() * 1000,
+      reason: change.reason ?? 'no reason given',
+      atMicros: this.now() * 1000,
+    };
     const event = vimOnset(facts, this.o.unreachableAfterMs);
     if (await this.deliver(vimId, event)) {
-      await this.remember(vimId, alarmOf(event, { state: 'UNREACHABLE', eventType: 'listener.status', messageId: event.commonEventHeader.eventId }));
+      await this.remember(
+        vimId,
+        alarmOf(event, {
+          state: 'UNREACHABLE',
+          eventType: 'listener.status',
+          messageId: event.commonEventHeader.eventId,
+        }),
+      );
     }
   }
 
   private async clear(vimId: string): Promise<void> {
     const alarm = this.alarm(vimId);
     if (this.closed || !alarm || !this.o.store().get().vesAgents[vimId]) return;
-    const event = vimClear({ vimId, sinceMicros: alarm.startEpochMicrosec, reason: 'the broker answers again', atMicros: this.now() * 1000 }, alarm);
+    const event = vimClear(
+      { vimId, sinceMicros: alarm.startEpochMicrosec, reason: 'the broker answers again', atMicros: this.now() * 1000 },
+      alarm,
+    );
     if (await this.deliver(vimId, event)) await this.remember(vimId, null);
   }
 
@@ -119,9 +134,13 @@ export class VimUnreachableWatch {
       await this.o.send({ topic: vimId, json: JSON.stringify(event), key: vimId });
       return true;
     } catch (e) {
-      this.o.log.warn(`VES ${event.commonEventHeader.eventName} not delivered; the next status change of the VIM tries again`, {
-        vim: vimId, error: (e as Error).message,
-      });
+      this.o.log.warn(
+        `VES ${event.commonEventHeader.eventName} not delivered; the next status change of the VIM tries again`,
+        {
+          vim: vimId,
+          error: (e as Error).message,
+        },
+      );
       return false;
     }
   }

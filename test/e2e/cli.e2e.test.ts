@@ -40,7 +40,10 @@ describe('vim-event-relay CLI', () => {
   it('check-config prints the effective config with every secret redacted, exit 0', async () => {
     const r = await runCli(['check-config', '--config', config]);
     expect(r.code).toBe(0);
-    const effective = JSON.parse(r.stdout) as { vims: { transportUrl: string }[]; dmaap: { password: string; timeoutMs: number } };
+    const effective = JSON.parse(r.stdout) as {
+      vims: { transportUrl: string }[];
+      dmaap: { password: string; timeoutMs: number };
+    };
     expect(effective.vims[0].transportUrl).toBe('rabbit://admin:***@10.0.0.1:5672/');
     expect(effective.dmaap).toMatchObject({ password: '***', timeoutMs: 5000 });
     expect(r.stdout).not.toMatch(/rabbit-secret|dmaap-secret/);
@@ -73,11 +76,24 @@ describe('vim-event-relay CLI', () => {
     ];
     const r = await runCli(['replay', '--vim', 'vio-1', '--config', config, ...files]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; topic: string; message: Record<string, unknown> });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; topic: string; message: Record<string, unknown> });
     expect(lines.map((l) => `${path.basename(l.file)}>${l.topic}`)).toEqual([
-      'envelope.json>T1', 'envelope.json>T2', 'wire.json>T1', 'wire.json>T2', 'bare.json>T1', 'bare.json>T2',
+      'envelope.json>T1',
+      'envelope.json>T2',
+      'wire.json>T1',
+      'wire.json>T2',
+      'bare.json>T1',
+      'bare.json>T2',
     ]);
-    expect(lines[0].message).toMatchObject({ vim_id: 'vio-1', event: 'POWER_OFF', message_id: 'm-envelope', instance_id: versioned.payload['nova_object.data'].uuid });
+    expect(lines[0].message).toMatchObject({
+      vim_id: 'vio-1',
+      event: 'POWER_OFF',
+      message_id: 'm-envelope',
+      instance_id: versioned.payload['nova_object.data'].uuid,
+    });
     expect(r.stderr).toContain('"matched":0'); // the .start matched nothing, and says so
   });
 

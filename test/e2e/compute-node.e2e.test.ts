@@ -35,7 +35,14 @@ const config = () => ({
   dmaap: { url: `http://127.0.0.1:${dmaapPort}`, timeoutMs: 2000 },
   publish: { retryInitialMs: 50, retryMaxMs: 500 },
   vims: [{ id: vimId, transportUrl: rabbitUrl(), exchange }],
-  subscriptions: [{ id: `${vimId}-nodes`, vimId, states: ['COMPUTE_NODE_CREATE', 'compute_node_update', 'COMPUTE_NODE_DELETE'], topic }],
+  subscriptions: [
+    {
+      id: `${vimId}-nodes`,
+      vimId,
+      states: ['COMPUTE_NODE_CREATE', 'compute_node_update', 'COMPUTE_NODE_DELETE'],
+      topic,
+    },
+  ],
 });
 
 async function start(): Promise<void> {
@@ -54,14 +61,23 @@ async function send(sample: Sample): Promise<string> {
 
 /** Every delivery settled: what was suppressed has been decided, not merely not yet read. */
 async function drained(): Promise<void> {
-  await waitFor(async () => {
-    const c = await queueCounts(queue);
-    return c && c.ready === 0 && c.unacked === 0;
-  }, 'the relay queue to be empty', 20000, 200);
+  await waitFor(
+    async () => {
+      const c = await queueCounts(queue);
+      return c && c.ready === 0 && c.unacked === 0;
+    },
+    'the relay queue to be empty',
+    20000,
+    200,
+  );
 }
 
 const storedNodes = (): Record<string, Record<string, unknown>> | undefined =>
-  (JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as { computeNodes: Record<string, Record<string, Record<string, unknown>>> }).computeNodes[vimId];
+  (
+    JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      computeNodes: Record<string, Record<string, Record<string, unknown>>>;
+    }
+  ).computeNodes[vimId];
 
 async function next(expectedId: string): Promise<Record<string, unknown>> {
   const [m, ...more] = await consume(dmaap.url, topic, 1, 20000);
@@ -90,15 +106,32 @@ test('create, changed updates, suppressed unchanged and untracked-only updates, 
 
   const created = await send(serviceSample('service-create.json', 'compute'));
   expect(await next(created)).toEqual({
-    vim_id: vimId, event: 'COMPUTE_NODE_CREATE', event_type: 'service.create', message_id: created,
-    timestamp: expect.stringMatching(/Z$/), publisher_id: 'nova-compute:compute', ...nulls, host: 'compute',
+    vim_id: vimId,
+    event: 'COMPUTE_NODE_CREATE',
+    event_type: 'service.create',
+    message_id: created,
+    timestamp: expect.stringMatching(/Z$/),
+    publisher_id: 'nova-compute:compute',
+    ...nulls,
+    host: 'compute',
   });
 
   const named = await send(versionedMetrics()); // the node's name becomes known
-  expect(await next(named)).toMatchObject({ event: 'COMPUTE_NODE_UPDATE', event_type: 'metrics.update', host: 'compute', hypervisor_hostname: 'fake-mini', host_ip: '10.0.2.15', vcpus: null });
+  expect(await next(named)).toMatchObject({
+    event: 'COMPUTE_NODE_UPDATE',
+    event_type: 'metrics.update',
+    host: 'compute',
+    hypervisor_hostname: 'fake-mini',
+    host_ip: '10.0.2.15',
+    vcpus: null,
+  });
 
   const counted = await send(specSample('compute_node.update', SPEC_NODE)); // the spec's form: vcpus etc. become known
-  expect(await next(counted)).toMatchObject({ ...SPEC_NODE, event: 'COMPUTE_NODE_UPDATE', event_type: 'compute_node.update' });
+  expect(await next(counted)).toMatchObject({
+    ...SPEC_NODE,
+    event: 'COMPUTE_NODE_UPDATE',
+    event_type: 'compute_node.update',
+  });
 
   await send(versionedMetrics()); // unchanged
   await send(legacyMetrics({ host: 'compute', nodename: 'fake-mini', host_ip: '10.0.2.99' })); // host_ip only: untracked
@@ -114,8 +147,15 @@ test('create, changed updates, suppressed unchanged and untracked-only updates, 
   const deleted = await send(serviceSample('service-delete.json', 'compute'));
   // The next message on the topic is the delete: the updates before it were suppressed, not lost in transit.
   expect(await next(deleted)).toEqual({
-    vim_id: vimId, event: 'COMPUTE_NODE_DELETE', event_type: 'service.delete', message_id: deleted,
-    timestamp: expect.stringMatching(/Z$/), publisher_id: 'nova-compute:compute', ...SPEC_NODE, host_ip: '10.0.2.99', free_ram_mb: 1024,
+    vim_id: vimId,
+    event: 'COMPUTE_NODE_DELETE',
+    event_type: 'service.delete',
+    message_id: deleted,
+    timestamp: expect.stringMatching(/Z$/),
+    publisher_id: 'nova-compute:compute',
+    ...SPEC_NODE,
+    host_ip: '10.0.2.99',
+    free_ram_mb: 1024,
   });
   await drained();
   expect(storedNodes()).toBeUndefined();

@@ -16,18 +16,30 @@ import { configSchema } from '../../src/config/schema.js';
 jest.setTimeout(120000);
 
 const wired = 'sinks' in configSchema;
-if (!wired) process.stderr.write('\nkafka.e2e: SKIPPED: the config schema has no "sinks" yet (sink routing is not wired into the pipeline on this branch)\n');
+if (!wired)
+  process.stderr.write(
+    '\nkafka.e2e: SKIPPED: the config schema has no "sinks" yet (sink routing is not wired into the pipeline on this branch)\n',
+  );
 
 class KafkaRelay extends RelayUnderTest {
   readonly kafkaTopic = `K_${this.vimId}`;
-  constructor(dmaapUrl: string, private readonly brokers: string[]) {
+  constructor(
+    dmaapUrl: string,
+    private readonly brokers: string[],
+  ) {
     super({ dmaapUrl });
   }
   override config(): Record<string, unknown> {
     const c = super.config();
     return {
       ...c,
-      kafka: { brokers: this.brokers, retryInitialMs: 50, retryMaxMs: 500, requestTimeoutMs: 2000, connectionTimeoutMs: 1000 },
+      kafka: {
+        brokers: this.brokers,
+        retryInitialMs: 50,
+        retryMaxMs: 500,
+        requestTimeoutMs: 2000,
+        connectionTimeoutMs: 1000,
+      },
       subscriptions: [
         { id: `${this.vimId}-dmaap`, vimId: this.vimId, states: ['*'], topic: this.topic, sink: 'dmaap' },
         { id: `${this.vimId}-kafka`, vimId: this.vimId, states: ['*'], topic: this.kafkaTopic, sink: 'kafka' },
@@ -59,7 +71,8 @@ let relay: KafkaRelay;
   });
 
   const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-  const kafkaIds = async (): Promise<string[]> => (await mock.dump(relay.kafkaTopic)).map((r) => r.headers.message_id?.toString() ?? '');
+  const kafkaIds = async (): Promise<string[]> =>
+    (await mock.dump(relay.kafkaTopic)).map((r) => r.headers.message_id?.toString() ?? '');
 
   it('mixed DMaaP and Kafka subscriptions: each topic gets every message, the Kafka record byte for byte with key and headers', async () => {
     await relay.start();
@@ -74,7 +87,10 @@ let relay: KafkaRelay;
       expect(fromDmaap.find((m) => m.message_id === value.message_id)).toEqual(value);
       expect(r.key?.toString()).toBe(value.instance_id);
       expect(Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString()]))).toEqual({
-        message_id: value.message_id, vim_id: relay.vimId, event: value.event, 'content-type': 'application/json',
+        message_id: value.message_id,
+        vim_id: relay.vimId,
+        event: value.event,
+        'content-type': 'application/json',
       });
     }
   });
@@ -98,7 +114,10 @@ let relay: KafkaRelay;
     await relay.untilDrained();
     await mock.failRequests(API.Produce, KERR.TOPIC_AUTHORIZATION_FAILED, 1);
     await relay.publish(['refused']);
-    const dead = await waitFor(() => withChannel(async (ch) => ch.get(relay.dlq, { noAck: true })), 'the dead-lettered copy');
+    const dead = await waitFor(
+      () => withChannel(async (ch) => ch.get(relay.dlq, { noAck: true })),
+      'the dead-lettered copy',
+    );
     const reason = String(dead.properties.headers?.['x-relay-reason'] ?? '');
     expect(dead.properties.headers?.['x-relay-reason-code']).toBe('KAFKA_REJECTED');
     expect(reason).toContain(relay.kafkaTopic);

@@ -29,16 +29,29 @@ beforeAll(async () => {
 afterAll(async () => {
   if (daemon) expect(await stopDaemon(daemon)).toBe(0);
   await dmaap?.stop();
-  await cleanup({ queues: good.flatMap((id) => [`vim-event-relay.${id}`, `vim-event-relay.${id}.dead`]), exchanges: good });
+  await cleanup({
+    queues: good.flatMap((id) => [`vim-event-relay.${id}`, `vim-event-relay.${id}.dead`]),
+    exchanges: good,
+  });
 });
 
 test('each healthy VIM relays on its own connection while another stays unreachable', async () => {
-  const status = async (id: string) => ((await (await fetch(`${daemon.adminUrl}/api/v1/vims/${id}`)).json()) as { status: string }).status;
-  await waitFor(async () => (await status(good[0])) === 'REACHABLE' && (await status(good[1])) === 'REACHABLE', 'both good VIMs reachable');
+  const status = async (id: string) =>
+    ((await (await fetch(`${daemon.adminUrl}/api/v1/vims/${id}`)).json()) as { status: string }).status;
+  await waitFor(
+    async () => (await status(good[0])) === 'REACHABLE' && (await status(good[1])) === 'REACHABLE',
+    'both good VIMs reachable',
+  );
   await waitFor(async () => (await status(broken)) === 'UNREACHABLE', 'the broken VIM unreachable');
 
   await withChannel(async (ch) => {
-    for (const id of good) publishOslo(ch, id, 'versioned_notifications.info', toWireV2(expandVersioned('instance-delete-end.json'), { messageId: `m-${id}` }));
+    for (const id of good)
+      publishOslo(
+        ch,
+        id,
+        'versioned_notifications.info',
+        toWireV2(expandVersioned('instance-delete-end.json'), { messageId: `m-${id}` }),
+      );
   });
   for (const id of good) {
     const got = await consume(dmaap.url, `T_${id}`, 1);
@@ -46,7 +59,9 @@ test('each healthy VIM relays on its own connection while another stays unreacha
   }
   const ready = await fetch(`${daemon.adminUrl}/readyz`);
   expect(ready.status).toBe(503);
-  expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual([expect.stringContaining(`vim ${broken}: UNREACHABLE`)]);
+  expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual([
+    expect.stringContaining(`vim ${broken}: UNREACHABLE`),
+  ]);
   const connections = daemon.lines.filter((l) => l.message === 'consuming').map((l) => l.vim);
   expect(new Set(connections)).toEqual(new Set(good));
 });

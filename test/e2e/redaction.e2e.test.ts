@@ -14,7 +14,11 @@ afterAll(async () => {
 });
 
 it.each(REFUSED)('PUT /api/v1/vims/x with %j: 400, no password in the answer', async (transportUrl) => {
-  const res = await fetch(`${d.adminUrl}/api/v1/vims/x`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transportUrl }) });
+  const res = await fetch(`${d.adminUrl}/api/v1/vims/x`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ transportUrl }),
+  });
   const text = await res.text();
   expect(res.status).toBe(400);
   expect(text).toContain('VALIDATION_FAILED');

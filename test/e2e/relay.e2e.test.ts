@@ -9,7 +9,15 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { amqpUrl, cleanup, publishOslo, rabbitUrl, uniqueName, withChannel } from '../helpers/amqp.js';
-import { expandVersioned, legacySample, loadJson, routingKeyFor, toWireV1, toWireV2, type Sample } from '../helpers/fixtures.js';
+import {
+  expandVersioned,
+  legacySample,
+  loadJson,
+  routingKeyFor,
+  toWireV1,
+  toWireV2,
+  type Sample,
+} from '../helpers/fixtures.js';
 import { freePort, ROOT, spawnDaemon, stopDaemon, type SpawnedDaemon } from '../helpers/daemon.js';
 import { consume, startDmaapDevProcess, type DmaapDevProcess } from '../helpers/dmaap.js';
 import { queueCounts } from '../helpers/rabbitmqctl.js';
@@ -47,7 +55,9 @@ function config(extra: Record<string, unknown> = {}) {
 function sourceFacts(s: Sample): { instance_id: string; state: string; host: unknown } {
   const p = s.payload as Record<string, any>;
   const d = p['nova_object.data'] as Record<string, any> | undefined;
-  return d ? { instance_id: d.uuid, state: d.state, host: d.host } : { instance_id: p.instance_id, state: p.state, host: p.host };
+  return d
+    ? { instance_id: d.uuid, state: d.state, host: d.host }
+    : { instance_id: p.instance_id, state: p.state, host: p.host };
 }
 
 beforeAll(async () => {
@@ -113,13 +123,18 @@ test('relays exactly the subscribed notifications, field for field; dead-letters
   expect(topicB.find((m) => m.message_id === sends[3].id)!.event).toBe('CREATE');
 
   // The malformed body is in the dead-letter queue with its reason; nothing else is.
-  const dead = await withChannel(async (ch) => waitFor(() => ch.get(`${queue}.dead`, { noAck: true }), 'a dead letter'));
+  const dead = await withChannel(async (ch) =>
+    waitFor(() => ch.get(`${queue}.dead`, { noAck: true }), 'a dead letter'),
+  );
   expect(dead.content.toString()).toBe('this is not json');
   expect(dead.properties.headers?.['x-relay-reason-code']).toBe('NOT_JSON');
 
   // Nothing stolen: the plain queue holds every legacy message nova sent on notifications.info.
   const legacyOnInfo = sends.filter((s) => routingKeyFor(s.sample) === 'notifications.info').length + 1;
-  await waitFor(async () => (await queueCounts(plainQueue))?.ready === legacyOnInfo, `${legacyOnInfo} messages left in the plain queue`);
+  await waitFor(
+    async () => (await queueCounts(plainQueue))?.ready === legacyOnInfo,
+    `${legacyOnInfo} messages left in the plain queue`,
+  );
   // And the relay's own queue is drained: every delivery settled.
   await waitFor(async () => {
     const c = await queueCounts(queue);
@@ -134,11 +149,24 @@ test('acknowledges nothing before DMaaP accepted it: with DMaaP down the deliver
     for (let i = 0; i < 20; i++) {
       const id = randomUUID();
       ids.push(id);
-      publishOslo(ch, exchange, 'versioned_notifications.info', toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
+      publishOslo(
+        ch,
+        exchange,
+        'versioned_notifications.info',
+        toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }),
+      );
     }
   });
-  await waitFor(async () => (await queueCounts(queue))?.unacked === 20, '20 unacked deliveries held by the relay', 20000, 250);
-  await waitFor(async () => (await fetch(`${daemon.adminUrl}/readyz`)).status === 503, 'readyz 503 while DMaaP is down');
+  await waitFor(
+    async () => (await queueCounts(queue))?.unacked === 20,
+    '20 unacked deliveries held by the relay',
+    20000,
+    250,
+  );
+  await waitFor(
+    async () => (await fetch(`${daemon.adminUrl}/readyz`)).status === 503,
+    'readyz 503 while DMaaP is down',
+  );
   // Still unacked after a while: retries do not give up or drop.
   await new Promise((r) => setTimeout(r, 1500));
   expect(await queueCounts(queue)).toMatchObject({ unacked: 20, ready: 0 });
@@ -146,10 +174,15 @@ test('acknowledges nothing before DMaaP accepted it: with DMaaP down the deliver
   dmaap = await startDmaapDevProcess(dmaapPort);
   const got = await consume(dmaap.url, `A_${vimId}`, 20, 30000);
   expect(new Set(got.map((m) => m.message_id))).toEqual(new Set(ids));
-  await waitFor(async () => {
-    const c = await queueCounts(queue);
-    return c && c.ready === 0 && c.unacked === 0;
-  }, 'every delivery acked once DMaaP accepted it', 20000, 250);
+  await waitFor(
+    async () => {
+      const c = await queueCounts(queue);
+      return c && c.ready === 0 && c.unacked === 0;
+    },
+    'every delivery acked once DMaaP accepted it',
+    20000,
+    250,
+  );
 });
 
 test('throughput: a burst of 5,000 notifications arrives complete (rate printed for the record)', async () => {
@@ -159,12 +192,21 @@ test('throughput: a burst of 5,000 notifications arrives complete (rate printed 
   const ch = await model.createConfirmChannel();
   const started = Date.now();
   for (let i = 0; i < n; i++) {
-    ch.publish(exchange, 'versioned_notifications.info', Buffer.from(JSON.stringify(toWireV2(sample, { messageId: `burst-${i}` }))), { contentType: 'application/json', deliveryMode: 2 });
+    ch.publish(
+      exchange,
+      'versioned_notifications.info',
+      Buffer.from(JSON.stringify(toWireV2(sample, { messageId: `burst-${i}` }))),
+      { contentType: 'application/json', deliveryMode: 2 },
+    );
   }
   await ch.waitForConfirms();
   await model.close();
-  const burst = await consume(dmaap.url, `A_${vimId}`, n, 60000, 'burst', (m) => String(m.message_id).startsWith('burst-'));
+  const burst = await consume(dmaap.url, `A_${vimId}`, n, 60000, 'burst', (m) =>
+    String(m.message_id).startsWith('burst-'),
+  );
   const seconds = (Date.now() - started) / 1000;
   expect(new Set(burst.map((m) => m.message_id)).size).toBe(n);
-  process.stdout.write(`e2e burst: ${n} notifications relayed in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} msg/s (publish to consume, one process each)\n`);
+  process.stdout.write(
+    `e2e burst: ${n} notifications relayed in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} msg/s (publish to consume, one process each)\n`,
+  );
 });

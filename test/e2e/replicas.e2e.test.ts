@@ -12,7 +12,18 @@ import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon.js';
 import { startFaultServer, type FaultServer } from '../helpers/fault-http.js';
 import { withBrokerLock } from '../helpers/broker-restart.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { api, awaitPostgres, consumed, messageIds, pgCtl, publishSteady, readyz, replicaConfig, startReplicas, type ReplicaSetup } from '../helpers/replicas.js';
+import {
+  api,
+  awaitPostgres,
+  consumed,
+  messageIds,
+  pgCtl,
+  publishSteady,
+  readyz,
+  replicaConfig,
+  startReplicas,
+  type ReplicaSetup,
+} from '../helpers/replicas.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 jest.setTimeout(60000);
@@ -31,7 +42,15 @@ async function newScene(vim: Record<string, unknown> = {}): Promise<Scene> {
   const db = await createTestDatabase();
   const dmaap = await startFaultServer();
   const vimId = uniqueName('rep');
-  const setup: ReplicaSetup = { storeUrl: db.url, dmaapUrl: dmaap.url, vimId, exchange: uniqueName('nova-rep'), topic: `T_${vimId}`, vim, prefetch: PREFETCH };
+  const setup: ReplicaSetup = {
+    storeUrl: db.url,
+    dmaapUrl: dmaap.url,
+    vimId,
+    exchange: uniqueName('nova-rep'),
+    topic: `T_${vimId}`,
+    vim,
+    prefetch: PREFETCH,
+  };
   // Declared as oslo declares it, so nothing published before the first replica binds is lost.
   await withChannel((ch) => ch.assertExchange(setup.exchange, 'topic', { durable: false }));
   scene = { db, dmaap, setup, daemons: [] };
@@ -53,7 +72,15 @@ afterEach(async () => {
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 const unique = (s: Scene, topic = s.setup.topic) => new Set(messageIds(s.dmaap.accepted(topic)));
 const allArrived = (s: Scene, want: readonly string[], what: string, ms = 30000, topic?: string) =>
-  waitFor(() => { const got = unique(s, topic); return want.every((id) => got.has(id)); }, what, ms, 100);
+  waitFor(
+    () => {
+      const got = unique(s, topic);
+      return want.every((id) => got.has(id));
+    },
+    what,
+    ms,
+    100,
+  );
 const subscription = (s: Scene, topic: string, states = ['*']) => ({ vimId: s.setup.vimId, states, topic });
 
 /** PUTs a subscription through `writer` and returns how long each other replica took to show it. */
@@ -62,10 +89,17 @@ async function propagation(s: Scene, writer: SpawnedDaemon, id: string, topic: s
   const res = await api(writer, 'PUT', `/api/v1/subscriptions/${id}`, subscription(s, topic));
   expect(res.status).toBe(201);
   const written = Date.now();
-  return Promise.all(others.map(async (d) => {
-    await waitFor(async () => (await api(d, 'GET', `/api/v1/subscriptions/${id}`)).status === 200, `${id} in ${d.adminUrl}`, 5000, 5);
-    return Date.now() - written;
-  }));
+  return Promise.all(
+    others.map(async (d) => {
+      await waitFor(
+        async () => (await api(d, 'GET', `/api/v1/subscriptions/${id}`)).status === 200,
+        `${id} in ${d.adminUrl}`,
+        5000,
+        5,
+      );
+      return Date.now() - written;
+    }),
+  );
 }
 
 test('three replicas, one killed (SIGKILL) mid-stream of 1000: nothing lost, duplicates within the prefetch', async () => {
@@ -86,7 +120,9 @@ test('three replicas, one killed (SIGKILL) mid-stream of 1000: nothing lost, dup
   await sleep(500); // let the survivors finish anything redelivered
   const total = s.dmaap.accepted(s.setup.topic).length;
   const survivors = await Promise.all([s.daemons[0], s.daemons[2]].map((d) => consumed(d, s.setup.vimId)));
-  process.stdout.write(`replicas kill: published 1000 in ${Date.now() - started} ms; killed replica had consumed ${victimConsumed}; survivors consumed ${survivors.join(' + ')}; DMaaP accepted ${total}, unique ${unique(s).size}, duplicates ${total - unique(s).size} (prefetch ${PREFETCH})\n`);
+  process.stdout.write(
+    `replicas kill: published 1000 in ${Date.now() - started} ms; killed replica had consumed ${victimConsumed}; survivors consumed ${survivors.join(' + ')}; DMaaP accepted ${total}, unique ${unique(s).size}, duplicates ${total - unique(s).size} (prefetch ${PREFETCH})\n`,
+  );
   expect(victimConsumed).toBeGreaterThan(0);
   expect(unique(s).size).toBe(1000);
   expect(total - 1000).toBeLessThanOrEqual(PREFETCH);
@@ -97,8 +133,11 @@ test('a subscription added through one replica applies in all within 2 s', async
   const s = await newScene();
   s.daemons.push(...(await startReplicas(3, s.setup)));
   const times: number[][] = [];
-  for (let i = 0; i < 3; i++) times.push(await propagation(s, s.daemons[i], `${s.setup.vimId}-new-${i}`, `N${i}_${s.setup.vimId}`));
-  process.stdout.write(`replicas propagation (ms, writer -> each other replica, as seen by GET): ${times.map((t) => t.join('/')).join(', ')}\n`);
+  for (let i = 0; i < 3; i++)
+    times.push(await propagation(s, s.daemons[i], `${s.setup.vimId}-new-${i}`, `N${i}_${s.setup.vimId}`));
+  process.stdout.write(
+    `replicas propagation (ms, writer -> each other replica, as seen by GET): ${times.map((t) => t.join('/')).join(', ')}\n`,
+  );
   for (const t of times.flat()) expect(t).toBeLessThan(2000);
   // Applied, not only listed: whichever replica consumes a notification publishes it on the new topic.
   const want = ids('new', 30);
@@ -113,16 +152,26 @@ test('check_vim_status and GET /api/v1/subscriptions answer the same in every re
   await publishSteady(s.setup.exchange, want, 10, 50);
   await allArrived(s, want, 'all 30 at DMaaP');
   const shares = await Promise.all(s.daemons.map((d) => consumed(d, s.setup.vimId)));
-  const status = (d: SpawnedDaemon) => api(d, 'POST', `/api/multicloud-vio/v0/${s.setup.vimId}/check_vim_status`, { states: ['*'] });
-  const answers = await waitFor(async () => {
-    const all = await Promise.all(s.daemons.map(status));
-    const same = all.every((a) => a.status === 200 && a.body.length === 30 && JSON.stringify(a.body) === JSON.stringify(all[0].body));
-    return same && all;
-  }, 'the same 30 state changes from every replica', 5000, 100);
+  const status = (d: SpawnedDaemon) =>
+    api(d, 'POST', `/api/multicloud-vio/v0/${s.setup.vimId}/check_vim_status`, { states: ['*'] });
+  const answers = await waitFor(
+    async () => {
+      const all = await Promise.all(s.daemons.map(status));
+      const same = all.every(
+        (a) => a.status === 200 && a.body.length === 30 && JSON.stringify(a.body) === JSON.stringify(all[0].body),
+      );
+      return same && all;
+    },
+    'the same 30 state changes from every replica',
+    5000,
+    100,
+  );
   expect(new Set(answers[0].body.map((c: { instance_id: string }) => c.instance_id)).size).toBe(30);
   const lists = await Promise.all(s.daemons.map((d) => api(d, 'GET', '/api/v1/subscriptions')));
   for (const l of lists) expect(l.body).toEqual(lists[0].body);
-  process.stdout.write(`replicas check_vim_status: consumed ${shares.join(' + ')} = 30, each replica answers the same 30 changes\n`);
+  process.stdout.write(
+    `replicas check_vim_status: consumed ${shares.join(' + ')} = 30, each replica answers the same 30 changes\n`,
+  );
   expect(shares.filter((n) => n > 0).length).toBeGreaterThan(1);
 });
 
@@ -140,8 +189,20 @@ test('PostgreSQL stopped and started under three replicas: relaying goes on, rea
     try {
       await pgCtl('stop');
       await Promise.all([
-        publishSteady(s.setup.exchange, during, 10, 20).then(() => allArrived(s, during, '50 relayed with PostgreSQL down', 10000)),
-        ...s.daemons.map((d) => waitFor(async () => { const r = await readyz(d); return r.status === 503 && r.reasons.some((x) => x.startsWith('store:')); }, 'readyz 503 naming the store', 5000, 50)),
+        publishSteady(s.setup.exchange, during, 10, 20).then(() =>
+          allArrived(s, during, '50 relayed with PostgreSQL down', 10000),
+        ),
+        ...s.daemons.map((d) =>
+          waitFor(
+            async () => {
+              const r = await readyz(d);
+              return r.status === 503 && r.reasons.some((x) => x.startsWith('store:'));
+            },
+            'readyz 503 naming the store',
+            5000,
+            50,
+          ),
+        ),
         (async () => {
           const w = await api(a, 'PUT', `/api/v1/subscriptions/${s.setup.vimId}-down`, subscription(s, 'DOWN'));
           expect(w.status).toBe(503);
@@ -156,13 +217,17 @@ test('PostgreSQL stopped and started under three replicas: relaying goes on, rea
       outageMs = acceptingAt - stoppedAt;
     }
   });
-  const back = await Promise.all(s.daemons.map(async (d) => {
-    await waitFor(async () => (await readyz(d)).status === 200, 'ready again', 15000, 50);
-    return Date.now() - acceptingAt;
-  }));
+  const back = await Promise.all(
+    s.daemons.map(async (d) => {
+      await waitFor(async () => (await readyz(d)).status === 200, 'ready again', 15000, 50);
+      return Date.now() - acceptingAt;
+    }),
+  );
   const times = await propagation(s, b, `${s.setup.vimId}-after`, `A_${s.setup.vimId}`);
   expect((await api(c, 'GET', `/api/v1/subscriptions/${s.setup.vimId}-down`)).status).toBe(404);
-  process.stdout.write(`replicas PostgreSQL outage: down ${outageMs} ms (stop to accepting again); 50 relayed meanwhile; pg_ctlcluster start took ${acceptingAt - startedAt} ms to accepting logins; ready again ${back.join('/')} ms after that; a write then reached the others in ${times.join('/')} ms\n`);
+  process.stdout.write(
+    `replicas PostgreSQL outage: down ${outageMs} ms (stop to accepting again); 50 relayed meanwhile; pg_ctlcluster start took ${acceptingAt - startedAt} ms to accepting logins; ready again ${back.join('/')} ms after that; a write then reached the others in ${times.join('/')} ms\n`,
+  );
   for (const t of times) expect(t).toBeLessThan(2000);
 });
 
@@ -186,7 +251,9 @@ test('single active consumer: one of two replicas consumes; SIGKILL it and the o
   await publishing;
   await allArrived(s, want, 'all 300 at DMaaP');
   const total = s.dmaap.accepted(s.setup.topic).length;
-  process.stdout.write(`replicas single active consumer: active consumed ${counts[active]} and standby 0 before the kill; standby consuming ${failoverMs} ms after the SIGKILL; DMaaP accepted ${total}, unique ${unique(s).size}, duplicates ${total - unique(s).size}\n`);
+  process.stdout.write(
+    `replicas single active consumer: active consumed ${counts[active]} and standby 0 before the kill; standby consuming ${failoverMs} ms after the SIGKILL; DMaaP accepted ${total}, unique ${unique(s).size}, duplicates ${total - unique(s).size}\n`,
+  );
   expect(failoverMs).toBeLessThan(5000);
   expect(unique(s).size).toBe(300);
   expect(total - 300).toBeLessThanOrEqual(PREFETCH);
@@ -204,22 +271,35 @@ test('a delivery that keeps killing its consumer is dead-lettered by the broker 
     const d = await spawnDaemon(replicaConfig(s.setup));
     s.daemons.push(d);
     if (kills === 0) {
-      await waitFor(async () => (await api(d, 'GET', `/api/v1/vims/${s.setup.vimId}`)).body?.status === 'REACHABLE', 'reachable', 20000);
+      await waitFor(
+        async () => (await api(d, 'GET', `/api/v1/vims/${s.setup.vimId}`)).body?.status === 'REACHABLE',
+        'reachable',
+        20000,
+      );
       await publishSteady(s.setup.exchange, ['poison-1'], 1, 0);
     }
     // Either this replica got the delivery (it hangs at DMaaP) or the broker dead-lettered it.
-    const outcome = await waitFor(async () => {
-      if (s.dmaap.requests.length > before) return 'held';
-      return (await messageCount(dlq).catch(() => 0)) === 1 ? 'dead' : undefined;
-    }, 'the delivery at DMaaP or in the DLQ', 20000, 50);
+    const outcome = await waitFor(
+      async () => {
+        if (s.dmaap.requests.length > before) return 'held';
+        return (await messageCount(dlq).catch(() => 0)) === 1 ? 'dead' : undefined;
+      },
+      'the delivery at DMaaP or in the DLQ',
+      20000,
+      50,
+    );
     if (outcome === 'dead') break;
     d.signal('SIGKILL');
     await d.exited;
   }
   await waitFor(async () => (await messageCount(dlq)) === 1, 'the poison body in the DLQ', 10000, 100);
   const dead = await withChannel((ch) => ch.get(dlq, { noAck: true }));
-  const death = (dead ? (dead.properties.headers?.['x-death'] as { reason: string; queue: string }[] | undefined) : undefined) ?? [];
-  process.stdout.write(`replicas delivery limit ${LIMIT}: the consumer killed ${kills} times while holding it, then the broker dead-lettered it (x-death ${JSON.stringify(death.map((x) => x.reason))})\n`);
+  const death =
+    (dead ? (dead.properties.headers?.['x-death'] as { reason: string; queue: string }[] | undefined) : undefined) ??
+    [];
+  process.stdout.write(
+    `replicas delivery limit ${LIMIT}: the consumer killed ${kills} times while holding it, then the broker dead-lettered it (x-death ${JSON.stringify(death.map((x) => x.reason))})\n`,
+  );
   expect(kills).toBe(LIMIT + 1);
   expect(death[0]).toMatchObject({ reason: 'delivery_limit', queue });
   expect(dead && JSON.parse(JSON.parse(dead.content.toString())['oslo.message']).message_id).toBe('poison-1');

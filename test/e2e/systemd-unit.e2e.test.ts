@@ -30,10 +30,19 @@ describe('the systemd unit, as it starts the relay', () => {
   });
 
   it('reads the config and the secrets from the credentials, the store path from Environment=', async () => {
-    const r = await asSystemdRuns({ 'config.json': config, 'dmaap.password': 'mr-secret\n', 'admin.authToken': 'tok-secret\n' });
+    const r = await asSystemdRuns({
+      'config.json': config,
+      'dmaap.password': 'mr-secret\n',
+      'admin.authToken': 'tok-secret\n',
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const effective = JSON.parse(r.stdout) as { store: { path: string }; dmaap: { password: string }; admin: { authToken: string }; log: { format: string } };
+    const effective = JSON.parse(r.stdout) as {
+      store: { path: string };
+      dmaap: { password: string };
+      admin: { authToken: string };
+      log: { format: string };
+    };
     expect(effective.store.path).toBe('/var/lib/vim-event-relay/state.json');
     expect(effective.log.format).toBe('json');
     expect(effective.dmaap.password).toBe('***'); // set (and redacted)

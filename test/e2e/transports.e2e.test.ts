@@ -16,7 +16,12 @@ import { waitFor } from '../helpers/wait.js';
 
 jest.setTimeout(180000);
 
-const ROUTING_KEYS = ['notifications.info', 'notifications.error', 'versioned_notifications.info', 'versioned_notifications.error'];
+const ROUTING_KEYS = [
+  'notifications.info',
+  'notifications.error',
+  'versioned_notifications.info',
+  'versioned_notifications.error',
+];
 const PREFETCH = 50;
 
 interface Transport {
@@ -33,7 +38,11 @@ interface Transport {
 }
 
 const TRANSPORTS: Transport[] = [
-  { name: 'AMQP 0-9-1', duplicateBound: PREFETCH, vim: async (id, exchange) => ({ id, transportUrl: rabbitUrl(), exchange }) },
+  {
+    name: 'AMQP 0-9-1',
+    duplicateBound: PREFETCH,
+    vim: async (id, exchange) => ({ id, transportUrl: rabbitUrl(), exchange }),
+  },
   {
     name: 'AMQP 1.0',
     duplicateBound: 2 * PREFETCH,
@@ -45,7 +54,12 @@ const TRANSPORTS: Transport[] = [
         for (const key of ROUTING_KEYS) await ch.bindQueue(queue, exchange, key);
       });
       const u = new URL(amqpUrl());
-      return { id, transportUrl: `amqp://${u.username || 'guest'}:${u.password || 'guest'}@${u.hostname}:${u.port || 5672}`, exchange, addresses: [`/amq/queue/${queue}`] };
+      return {
+        id,
+        transportUrl: `amqp://${u.username || 'guest'}:${u.password || 'guest'}@${u.hostname}:${u.port || 5672}`,
+        exchange,
+        addresses: [`/amq/queue/${queue}`],
+      };
     },
   },
 ];
@@ -61,10 +75,16 @@ describe.each(TRANSPORTS)('$name', (transport) => {
   let daemon: SpawnedDaemon;
   let config: Record<string, unknown>;
 
-  const drained = () => waitFor(async () => {
-    const c = await queueCounts(queue);
-    return c && c.ready === 0 && c.unacked === 0;
-  }, `${queue} drained`, 30000, 250);
+  const drained = () =>
+    waitFor(
+      async () => {
+        const c = await queueCounts(queue);
+        return c && c.ready === 0 && c.unacked === 0;
+      },
+      `${queue} drained`,
+      30000,
+      250,
+    );
 
   beforeAll(async () => {
     dmaapPort = await freePort();
@@ -96,7 +116,14 @@ describe.each(TRANSPORTS)('$name', (transport) => {
       { sample: legacySample('watcher/scenario3_legacy_instance-delete-end.json'), id: randomUUID(), event: 'DELETE' },
     ];
     await withChannel(async (ch) => {
-      sent.forEach((s, i) => publishOslo(ch, exchange, routingKeyFor(s.sample), (i % 2 ? toWireV1 : toWireV2)(s.sample, { messageId: s.id })));
+      sent.forEach((s, i) =>
+        publishOslo(
+          ch,
+          exchange,
+          routingKeyFor(s.sample),
+          (i % 2 ? toWireV1 : toWireV2)(s.sample, { messageId: s.id }),
+        ),
+      );
     });
     const wanted = sent.filter((s) => s.event);
     const got = await consume(dmaap.url, topic, wanted.length, 20000, 'fidelity');
@@ -106,8 +133,13 @@ describe.each(TRANSPORTS)('$name', (transport) => {
       const p = s.sample.payload as Record<string, any>;
       const d = p['nova_object.data'] as Record<string, any> | undefined;
       expect(m).toMatchObject({
-        vim_id: vimId, event: s.event, event_type: s.sample.event_type, publisher_id: s.sample.publisher_id,
-        instance_id: d ? d.uuid : p.instance_id, state: d ? d.state : p.state, display_name: d ? d.display_name : p.display_name,
+        vim_id: vimId,
+        event: s.event,
+        event_type: s.sample.event_type,
+        publisher_id: s.sample.publisher_id,
+        instance_id: d ? d.uuid : p.instance_id,
+        state: d ? d.state : p.state,
+        display_name: d ? d.display_name : p.display_name,
       });
     }
     await drained();
@@ -117,9 +149,20 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     await dmaap.stop();
     const ids = Array.from({ length: 30 }, () => randomUUID());
     await withChannel(async (ch) => {
-      for (const id of ids) publishOslo(ch, exchange, 'versioned_notifications.info', toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
+      for (const id of ids)
+        publishOslo(
+          ch,
+          exchange,
+          'versioned_notifications.info',
+          toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }),
+        );
     });
-    await waitFor(async () => (await queueCounts(queue))?.unacked === 30, '30 unsettled while DMaaP is down', 20000, 250);
+    await waitFor(
+      async () => (await queueCounts(queue))?.unacked === 30,
+      '30 unsettled while DMaaP is down',
+      20000,
+      250,
+    );
     dmaap = await startDmaapDevProcess(dmaapPort);
     const got = await consume(dmaap.url, topic, 30, 30000, 'outage');
     expect(new Set(got.map((m) => m.message_id))).toEqual(new Set(ids));
@@ -132,7 +175,12 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     const model = await connect(amqpUrl());
     const ch = await model.createConfirmChannel();
     for (const id of ids) {
-      ch.publish(exchange, 'versioned_notifications.info', Buffer.from(JSON.stringify(toWireV2(expandVersioned('instance-delete-end.json'), { messageId: id }))), { contentType: 'application/json', deliveryMode: 2 });
+      ch.publish(
+        exchange,
+        'versioned_notifications.info',
+        Buffer.from(JSON.stringify(toWireV2(expandVersioned('instance-delete-end.json'), { messageId: id }))),
+        { contentType: 'application/json', deliveryMode: 2 },
+      );
     }
     await ch.waitForConfirms();
     await model.close();
@@ -151,6 +199,8 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     expect([...ids].filter((id) => !unique.has(id))).toEqual([]);
     const duplicates = all.length + more.length - unique.size;
     expect(duplicates).toBeLessThanOrEqual(transport.duplicateBound);
-    process.stdout.write(`${transport.name} SIGKILL: ${n} sent, ${unique.size} distinct delivered, ${duplicates} duplicates (prefetch ${PREFETCH})\n`);
+    process.stdout.write(
+      `${transport.name} SIGKILL: ${n} sent, ${unique.size} distinct delivered, ${duplicates} duplicates (prefetch ${PREFETCH})\n`,
+    );
   });
 });

@@ -22,22 +22,44 @@ let daemon: SpawnedDaemon;
 let proxyA: TcpProxy;
 let proxyB: TcpProxy;
 
-interface Header { eventName: string; sourceId: string; sourceName: string; reportingEntityName: string; startEpochMicrosec: number }
+interface Header {
+  eventName: string;
+  sourceId: string;
+  sourceName: string;
+  reportingEntityName: string;
+  startEpochMicrosec: number;
+}
 
 const api = async (method: string, url: string, body?: unknown) => {
-  const res = await fetch(`${daemon.adminUrl}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${daemon.adminUrl}${url}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text)) : undefined };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 };
 
-const status = async (vim: string) => (await api('GET', `/api/v1/vims/${vim}`)).body as { status: string; statusSince: string };
+const status = async (vim: string) =>
+  (await api('GET', `/api/v1/vims/${vim}`)).body as { status: string; statusSince: string };
 
 const headers = async (n: number, vim: string, timeoutMs: number) =>
-  (await consume(dmaap.url, FAULTS, n, timeoutMs, `vim-${vim}`, (m) => (m.event as { commonEventHeader: Header }).commonEventHeader.sourceId === vim))
-    .map((m) => (m.event as { commonEventHeader: Header }).commonEventHeader);
+  (
+    await consume(
+      dmaap.url,
+      FAULTS,
+      n,
+      timeoutMs,
+      `vim-${vim}`,
+      (m) => (m.event as { commonEventHeader: Header }).commonEventHeader.sourceId === vim,
+    )
+  ).map((m) => (m.event as { commonEventHeader: Header }).commonEventHeader);
 
 const vesConfig = () => ({
-  vesagent_config: { ves_subscription: { endpoint: `${dmaap.url}/eventListener/v7` }, backlogs: [{ domain: 'fault', type: 'vm' }] },
+  vesagent_config: {
+    ves_subscription: { endpoint: `${dmaap.url}/eventListener/v7` },
+    backlogs: [{ domain: 'fault', type: 'vm' }],
+  },
 });
 
 /** The broker gone for the VIM: live connections cut, new ones turned away. */
@@ -59,7 +81,8 @@ beforeAll(async () => {
     ],
     subscriptions: [],
   });
-  for (const vim of [vimA, vimB]) await waitFor(async () => (await status(vim)).status === 'REACHABLE', `${vim} reachable`, 20000);
+  for (const vim of [vimA, vimB])
+    await waitFor(async () => (await status(vim)).status === 'REACHABLE', `${vim} reachable`, 20000);
 });
 
 afterAll(async () => {
@@ -67,7 +90,10 @@ afterAll(async () => {
   await dmaap?.stop();
   await proxyA?.close();
   await proxyB?.close();
-  await cleanup({ queues: [vimA, vimB].flatMap((v) => [`vim-event-relay.${v}`, `vim-event-relay.${v}.dead`]), exchanges });
+  await cleanup({
+    queues: [vimA, vimB].flatMap((v) => [`vim-event-relay.${v}`, `vim-event-relay.${v}.dead`]),
+    exchanges,
+  });
 });
 
 test('a blip shorter than ves.vimUnreachableAfterMs sends nothing', async () => {
@@ -84,14 +110,26 @@ test('unreachable past the threshold: the onset (source the VIM, start when it b
   await waitFor(async () => (await status(vimA)).status === 'UNREACHABLE', 'A unreachable');
   const since = Date.parse((await status(vimA)).statusSince);
   const [onset, ...more] = await headers(1, vimA, AFTER_MS + 10000);
-  console.log(`VIMUnreachable onset ${Date.now() - since} ms after the VIM became unreachable (threshold ${AFTER_MS} ms)`);
+  console.log(
+    `VIMUnreachable onset ${Date.now() - since} ms after the VIM became unreachable (threshold ${AFTER_MS} ms)`,
+  );
   expect(more).toEqual([]);
-  expect(onset).toMatchObject({ eventName: 'Fault_MultiCloud_VIMUnreachable', sourceId: vimA, sourceName: vimA, reportingEntityName: vimA, startEpochMicrosec: since * 1000 });
+  expect(onset).toMatchObject({
+    eventName: 'Fault_MultiCloud_VIMUnreachable',
+    sourceId: vimA,
+    sourceName: vimA,
+    reportingEntityName: vimA,
+    startEpochMicrosec: since * 1000,
+  });
   await sleep(1500); // still unreachable, reconnecting: no second onset
   expect(await headers(1, vimA, 500)).toEqual([]);
   proxyA.resume();
   const [clear] = await headers(1, vimA, 20000);
-  expect(clear).toMatchObject({ eventName: 'Fault_MultiCloud_VIMUnreachableCleared', sourceId: vimA, startEpochMicrosec: since * 1000 });
+  expect(clear).toMatchObject({
+    eventName: 'Fault_MultiCloud_VIMUnreachableCleared',
+    sourceId: vimA,
+    startEpochMicrosec: since * 1000,
+  });
 });
 
 test('a VES configuration added while the VIM has been unreachable longer than the threshold still raises the onset', async () => {

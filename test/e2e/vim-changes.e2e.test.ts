@@ -22,16 +22,23 @@ let daemon: SpawnedDaemon;
 
 const api = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${daemon.adminUrl}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text)) : undefined };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 };
 const powerOff = (id: string) => toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id });
-const publish = (ids: readonly string[]) => withChannel(async (ch) => {
-  for (const id of ids) publishOslo(ch, exchange, 'versioned_notifications.info', powerOff(id));
+const publish = (ids: readonly string[]) =>
+  withChannel(async (ch) => {
+    for (const id of ids) publishOslo(ch, exchange, 'versioned_notifications.info', powerOff(id));
+  });
+const vimBody = (i: number) => ({
+  transportUrl: rabbitUrl(),
+  exchange,
+  priorities: i % 2 ? ['info', 'error'] : ['info', 'error', 'warn'],
 });
-const vimBody = (i: number) => ({ transportUrl: rabbitUrl(), exchange, priorities: i % 2 ? ['info', 'error'] : ['info', 'error', 'warn'] });
 const consumers = async () => (await queueCounts(queue))?.consumers;
 
 beforeAll(async () => {
@@ -58,13 +65,22 @@ test('20 parallel PUTs that each change the VIM, with notifications in flight: o
   const ids = Array.from({ length: 30 }, (_, i) => `par-${i}`);
   await publish(ids);
   await waitFor(() => dmaap.requests.length > 0, 'DMaaP busy');
-  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api('PUT', `/api/v1/vims/${vim}`, vimBody(i))));
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => api('PUT', `/api/v1/vims/${vim}`, vimBody(i))),
+  );
   expect(answers.map((a) => a.status).sort()).toEqual(Array(20).fill(200));
-  await waitFor(async () => (await api('GET', `/api/v1/vims/${vim}`)).body?.status === 'REACHABLE', 'VIM reachable again');
+  await waitFor(
+    async () => (await api('GET', `/api/v1/vims/${vim}`)).body?.status === 'REACHABLE',
+    'VIM reachable again',
+  );
   await sleep(500);
   expect(await consumers()).toBe(1);
   // Requeued on each stop, redelivered on each start: every notification reaches DMaaP.
-  await waitFor(() => ids.every((id) => dmaap.accepted(topic).some((m) => JSON.parse(m).message_id === id)), 'every notification published', 60000);
+  await waitFor(
+    () => ids.every((id) => dmaap.accepted(topic).some((m) => JSON.parse(m).message_id === id)),
+    'every notification published',
+    60000,
+  );
 });
 
 test('PUTs racing DELETEs: whatever order they land in, the end state has as many consumers as VIMs; nothing acked after the last DELETE', async () => {

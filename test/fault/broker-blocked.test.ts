@@ -36,9 +36,16 @@ test('a dead-letter copy waits while the broker blocks the connection, then land
 
       await rabbitmqctl('set_vm_memory_high_watermark', '0.0000001');
       let landed = false;
-      const copy = got[0].deadLetter({ code: 'NOT_A_NOTIFICATION', message: 'test poison' }).then(() => (landed = true));
+      const copy = got[0]
+        .deadLetter({ code: 'NOT_A_NOTIFICATION', message: 'test poison' })
+        .then(() => (landed = true));
       for (const d of got.slice(1)) d.ack();
-      await waitFor(() => log.includes('broker blocked the connection'), 'the listener to report connection.blocked', 30000, 100);
+      await waitFor(
+        () => log.includes('broker blocked the connection'),
+        'the listener to report connection.blocked',
+        30000,
+        100,
+      );
       await sleep(1000);
       expect(landed).toBe(false); // held by the broker, not dropped, not falsely confirmed
 
@@ -49,10 +56,15 @@ test('a dead-letter copy waits while the broker blocks the connection, then land
       await rabbitmqctl('set_vm_memory_high_watermark', watermark);
     }
   });
-  await waitFor(async () => {
-    const [q, dlq] = [await queueCounts(vim.queue), await queueCounts(vim.deadLetterQueue)];
-    return q?.ready === 0 && q.unacked === 0 && dlq?.ready === 1;
-  }, 'every ack applied and the copy in the dead-letter queue', 30000, 250);
+  await waitFor(
+    async () => {
+      const [q, dlq] = [await queueCounts(vim.queue), await queueCounts(vim.deadLetterQueue)];
+      return q?.ready === 0 && q.unacked === 0 && dlq?.ready === 1;
+    },
+    'every ack applied and the copy in the dead-letter queue',
+    30000,
+    250,
+  );
   await listener.close();
   await cleanup(names);
 });

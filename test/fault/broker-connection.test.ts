@@ -47,7 +47,12 @@ async function relayVia(transportUrl: string): Promise<RelayUnderTest> {
 const url = (...ports: number[]) => `rabbit://${ports.map((p) => `guest:guest@127.0.0.1:${p}`).join(',')}/`;
 
 async function everyOneArrives(r: RelayUnderTest, sent: readonly string[]) {
-  await waitFor(() => tally(sent, fault.accepted(r.topic)).missing.length === 0, `all ${sent.length} notifications accepted`, 60000, 100);
+  await waitFor(
+    () => tally(sent, fault.accepted(r.topic)).missing.length === 0,
+    `all ${sent.length} notifications accepted`,
+    60000,
+    100,
+  );
   await r.untilDrained();
   return tally(sent, fault.accepted(r.topic));
 }
@@ -114,7 +119,12 @@ test('a connection gone silent is detected by the heartbeat of ?heartbeat_timeou
   await waitFor(async () => (await r.inFlight()) === 50, 'deliveries in flight');
   p.freezeAll(); // nothing passes any more, and nothing is closed: only heartbeats can tell
   open();
-  await waitFor(() => r.daemon.lines.some((l) => l.message === 'connection lost; reconnecting' && /heartbeat/i.test(String(l.reason))), 'the heartbeat timeout', 20000);
+  await waitFor(
+    () =>
+      r.daemon.lines.some((l) => l.message === 'connection lost; reconnecting' && /heartbeat/i.test(String(l.reason))),
+    'the heartbeat timeout',
+    20000,
+  );
   await waitFor(async () => (await r.vimStatus()) === 'REACHABLE', 'the VIM REACHABLE on a new connection', 20000);
   const sent = [...first, ...second];
   const t = await everyOneArrives(r, sent);

@@ -37,26 +37,42 @@ test('RabbitMQ restarted under the daemon: UNREACHABLE and readyz 503 while down
   await waitFor(async () => (await relay.inFlight()) === 50, 'a full prefetch in flight, held by DMaaP');
 
   const restart = await restartRabbitApp(async () => {
-    await waitFor(async () => (await relay.vimStatus()) === 'UNREACHABLE', 'the VIM UNREACHABLE while RabbitMQ is stopped', 20000);
+    await waitFor(
+      async () => (await relay.vimStatus()) === 'UNREACHABLE',
+      'the VIM UNREACHABLE while RabbitMQ is stopped',
+      20000,
+    );
     const ready = await relay.get('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.reasons.join('\n')).toContain(`vim ${relay.vimId}: UNREACHABLE`);
   });
-  const vim = await waitFor(async () => {
-    const v = await relay.get(`/api/v1/vims/${relay.vimId}`);
-    return v.body.status === 'REACHABLE' ? v.body : undefined;
-  }, 'the VIM REACHABLE again', 30000);
+  const vim = await waitFor(
+    async () => {
+      const v = await relay.get(`/api/v1/vims/${relay.vimId}`);
+      return v.body.status === 'REACHABLE' ? v.body : undefined;
+    },
+    'the VIM REACHABLE again',
+    30000,
+  );
   const reachableAt = Date.parse(String(vim.statusSince));
   open();
 
   const after = ids('restart-after', 300);
   await relay.publish(after);
   const sent = [...before, ...after];
-  await waitFor(() => tally(sent, fault.accepted(relay.topic)).missing.length === 0, 'every notification accepted', 60000, 100);
+  await waitFor(
+    () => tally(sent, fault.accepted(relay.topic)).missing.length === 0,
+    'every notification accepted',
+    60000,
+    100,
+  );
   await relay.untilDrained();
   const t = tally(sent, fault.accepted(relay.topic));
-  report('RabbitMQ stop_app/start_app with 50 in flight', t,
-    `reconnect ${reachableAt - restart.startAppInvokedAt} ms after start_app was invoked (${reachableAt - restart.startAppReturnedAt} ms after it returned; reconnect backoff 100..1000 ms)`);
+  report(
+    'RabbitMQ stop_app/start_app with 50 in flight',
+    t,
+    `reconnect ${reachableAt - restart.startAppInvokedAt} ms after start_app was invoked (${reachableAt - restart.startAppReturnedAt} ms after it returned; reconnect backoff 100..1000 ms)`,
+  );
   expect(t.missing).toEqual([]);
   // The in-flight copies were still held by DMaaP when the broker redelivered them: not published twice.
   expect(t.duplicates).toBe(0);

@@ -39,27 +39,48 @@ test(`DMaaP refuses for ${OUTAGE_MS / 1000} s with consumer_timeout ${CONSUMER_T
   relay = new RelayUnderTest({ dmaapUrl: f.url, config: { transport: { prefetch: PREFETCH } } });
   const r = relay;
   // Only the part that needs the short timeout runs with it; the checks come after the restore.
-  const seen = await withBrokerLock(() => withRabbitEnv({ consumer_timeout: CONSUMER_TIMEOUT_MS, channel_tick_interval: 500 }, async (old) => {
-    const startedAt = Date.now();
-    await r.start();
-    await r.publish(sent);
-    await waitFor(async () => (await r.inFlight()) === sent.length, `${sent.length} deliveries held while DMaaP is down`, 10000);
-    const outageFrom = Date.now();
-    await waitFor(() => r.daemon.lines.some((l) => /timed out|PRECONDITION/i.test(typeof l.reason === 'string' ? l.reason : '')), 'the broker closing the channel on consumer_timeout', CONSUMER_TIMEOUT_MS + 6000, 100);
-    const firstTimeoutAfter = Date.now() - outageFrom;
-    await sleep(Math.max(0, OUTAGE_MS - (Date.now() - outageFrom)));
-    f.fallback = { kind: 'accept' };
-    await waitFor(() => tally(sent, f.accepted(r.topic)).missing.length === 0, 'every notification accepted by DMaaP', 20000, 100);
-    await r.untilDrained(15000);
-    return { firstTimeoutAfter, window: (Date.now() - startedAt) / 1000, oldTimeout: old.consumer_timeout };
-  }));
+  const seen = await withBrokerLock(() =>
+    withRabbitEnv({ consumer_timeout: CONSUMER_TIMEOUT_MS, channel_tick_interval: 500 }, async (old) => {
+      const startedAt = Date.now();
+      await r.start();
+      await r.publish(sent);
+      await waitFor(
+        async () => (await r.inFlight()) === sent.length,
+        `${sent.length} deliveries held while DMaaP is down`,
+        10000,
+      );
+      const outageFrom = Date.now();
+      await waitFor(
+        () => r.daemon.lines.some((l) => /timed out|PRECONDITION/i.test(typeof l.reason === 'string' ? l.reason : '')),
+        'the broker closing the channel on consumer_timeout',
+        CONSUMER_TIMEOUT_MS + 6000,
+        100,
+      );
+      const firstTimeoutAfter = Date.now() - outageFrom;
+      await sleep(Math.max(0, OUTAGE_MS - (Date.now() - outageFrom)));
+      f.fallback = { kind: 'accept' };
+      await waitFor(
+        () => tally(sent, f.accepted(r.topic)).missing.length === 0,
+        'every notification accepted by DMaaP',
+        20000,
+        100,
+      );
+      await r.untilDrained(15000);
+      return { firstTimeoutAfter, window: (Date.now() - startedAt) / 1000, oldTimeout: old.consumer_timeout };
+    }),
+  );
 
   const t = tally(sent, f.accepted(r.topic));
-  const closes = r.daemon.lines.filter((l) => l.message === 'restarting the session' && /timed out|PRECONDITION/i.test(String(l.reason))).length;
+  const closes = r.daemon.lines.filter(
+    (l) => l.message === 'restarting the session' && /timed out|PRECONDITION/i.test(String(l.reason)),
+  ).length;
   const consumed = await r.metric('vim_event_relay_notifications_consumed_total', { vim: r.vimId });
   const suppressed = await r.metric('vim_event_relay_duplicates_suppressed_total', { vim: r.vimId });
-  report(`consumer_timeout ${CONSUMER_TIMEOUT_MS} ms, DMaaP 503 for ${OUTAGE_MS} ms`, t,
-    `channel closes by the broker ${closes} (first ${seen.firstTimeoutAfter} ms into the outage), deliveries ${consumed}, redeliveries suppressed ${suppressed}, short-timeout window ${seen.window.toFixed(1)} s (restored consumer_timeout ${String(seen.oldTimeout)})`);
+  report(
+    `consumer_timeout ${CONSUMER_TIMEOUT_MS} ms, DMaaP 503 for ${OUTAGE_MS} ms`,
+    t,
+    `channel closes by the broker ${closes} (first ${seen.firstTimeoutAfter} ms into the outage), deliveries ${consumed}, redeliveries suppressed ${suppressed}, short-timeout window ${seen.window.toFixed(1)} s (restored consumer_timeout ${String(seen.oldTimeout)})`,
+  );
   expect(t.missing).toEqual([]);
   expect(t.foreign).toEqual([]);
   expect(t.duplicates).toBe(0);

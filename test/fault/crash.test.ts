@@ -38,10 +38,20 @@ test('SIGKILL at three moments mid-stream, restart each time: nothing lost, dupl
     victim.signal('SIGKILL');
     expect(await victim.exited).toBe('SIGKILL');
     // What the dead process had not acked is back in the queue for the next one.
-    await waitFor(async () => (await queueState(relay.queue)).consumers === 0, 'the broker to drop the dead consumer (and requeue its deliveries)', 20000, 100);
+    await waitFor(
+      async () => (await queueState(relay.queue)).consumers === 0,
+      'the broker to drop the dead consumer (and requeue its deliveries)',
+      20000,
+      100,
+    );
     await relay.spawn();
   }
-  await waitFor(() => tally(sent, fault.accepted(relay.topic)).missing.length === 0, 'every notification accepted', 90000, 200);
+  await waitFor(
+    () => tally(sent, fault.accepted(relay.topic)).missing.length === 0,
+    'every notification accepted',
+    90000,
+    200,
+  );
   const arrived = fault.accepted(relay.topic);
   const t = tally(sent, arrived);
   report(`SIGKILL x${kills.length} mid-stream + restart (prefetch ${PREFETCH})`, t);

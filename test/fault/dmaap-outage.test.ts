@@ -33,7 +33,12 @@ afterEach(() => {
 });
 
 async function allArrive(sent: readonly string[], timeoutMs = 60000): Promise<ReturnType<typeof tally>> {
-  await waitFor(() => tally(sent, fault.accepted(relay.topic)).missing.length === 0, `all ${sent.length} notifications accepted by DMaaP`, timeoutMs, 200);
+  await waitFor(
+    () => tally(sent, fault.accepted(relay.topic)).missing.length === 0,
+    `all ${sent.length} notifications accepted by DMaaP`,
+    timeoutMs,
+    200,
+  );
   return tally(sent, fault.accepted(relay.topic));
 }
 
@@ -43,7 +48,12 @@ test('a 10-second 503 outage under steady traffic: deliveries stay unacked up to
   const sending = relay.publishSteadily(sent, 100);
   await waitFor(() => fault.accepted(relay.topic).length - before >= 100, 'traffic flowing before the outage', 20000);
 
-  fault.fallback = { kind: 'respond', status: 503, headers: { 'Content-Type': 'text/html' }, body: '<h1>503 Service Unavailable</h1>' };
+  fault.fallback = {
+    kind: 'respond',
+    status: 503,
+    headers: { 'Content-Type': 'text/html' },
+    body: '<h1>503 Service Unavailable</h1>',
+  };
   const outageStarted = Date.now();
   const retriesBefore = await relay.metric('vim_event_relay_publish_retries_total');
   // In flight exactly up to the prefetch bound; the rest waits in the broker.
@@ -70,7 +80,11 @@ test('a 10-second 503 outage under steady traffic: deliveries stay unacked up to
   // The log tells the outage: its start at warn (with the status), summaries while it lasts, its end with its length.
   const logged = relay.daemon.lines.filter((l) => l.destination === 'dmaap');
   const first = logged.find((l) => l.message === 'dmaap failing; records are kept and retried');
-  expect(first).toMatchObject({ level: 'warn', reason: expect.stringContaining('HTTP 503'), retryInMs: expect.any(Number) });
+  expect(first).toMatchObject({
+    level: 'warn',
+    reason: expect.stringContaining('HTTP 503'),
+    retryInMs: expect.any(Number),
+  });
   expect(logged.filter((l) => l.message === 'dmaap still failing').length).toBeGreaterThanOrEqual(1);
   const recovered = logged.find((l) => l.message === 'dmaap recovered');
   expect(recovered).toMatchObject({ level: 'info', outageMs: expect.any(Number), peakWaiting: expect.any(Number) });
@@ -79,7 +93,14 @@ test('a 10-second 503 outage under steady traffic: deliveries stay unacked up to
 });
 
 test('429 with Retry-After: the batch waits as long as told, then everything arrives', async () => {
-  fault.script(...Array.from({ length: 3 }, () => ({ kind: 'respond' as const, status: 429, headers: { 'Retry-After': '1' }, body: 'slow down' })));
+  fault.script(
+    ...Array.from({ length: 3 }, () => ({
+      kind: 'respond' as const,
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: 'slow down',
+    })),
+  );
   const from = fault.requests.length;
   const sent = ids('429', 200);
   await relay.publish(sent);
@@ -104,7 +125,9 @@ test('connections reset by DMaaP: retried, nothing lost', async () => {
   const t = await allArrive(sent);
   report('DMaaP resets the connection (x5)', t);
   expect(t.missing).toEqual([]);
-  expect(await relay.metric('vim_event_relay_dmaap_requests_total', { class: 'error' })).toBeGreaterThanOrEqual(errorsBefore + 5);
+  expect(await relay.metric('vim_event_relay_dmaap_requests_total', { class: 'error' })).toBeGreaterThanOrEqual(
+    errorsBefore + 5,
+  );
   await relay.untilDrained();
 });
 
@@ -116,7 +139,9 @@ test('requests hanging past dmaap.timeoutMs: abandoned, retried, nothing lost', 
   const t = await allArrive(sent);
   report('DMaaP hangs past the 1 s timeout (x4)', t);
   expect(t.missing).toEqual([]);
-  expect(await relay.metric('vim_event_relay_dmaap_requests_total', { class: 'error' })).toBeGreaterThanOrEqual(errorsBefore + 4);
+  expect(await relay.metric('vim_event_relay_dmaap_requests_total', { class: 'error' })).toBeGreaterThanOrEqual(
+    errorsBefore + 4,
+  );
   await relay.untilDrained();
 });
 
@@ -128,13 +153,22 @@ test('publish.maxRetryMs (off by default): a notification failing longer is dead
     await limited.start();
     const sent = ids('expire', 30);
     await limited.publish(sent);
-    await waitFor(async () => (await queueState(limited.dlq)).ready === sent.length, `${sent.length} dead letters`, 30000, 100);
+    await waitFor(
+      async () => (await queueState(limited.dlq)).ready === sent.length,
+      `${sent.length} dead letters`,
+      30000,
+      100,
+    );
     await limited.untilDrained();
     const dead = await withChannel(async (ch) => {
       const out: { id: string; code: unknown; reason: string }[] = [];
       for (let m = await ch.get(limited.dlq, { noAck: true }); m; m = await ch.get(limited.dlq, { noAck: true })) {
         const inner = JSON.parse(JSON.parse(m.content.toString())['oslo.message']) as { message_id: string };
-        out.push({ id: inner.message_id, code: m.properties.headers?.['x-relay-reason-code'], reason: String(m.properties.headers?.['x-relay-reason']) });
+        out.push({
+          id: inner.message_id,
+          code: m.properties.headers?.['x-relay-reason-code'],
+          reason: String(m.properties.headers?.['x-relay-reason']),
+        });
       }
       return out;
     });
@@ -143,8 +177,12 @@ test('publish.maxRetryMs (off by default): a notification failing longer is dead
       expect(d.code).toBe('DMAAP_RETRY_EXPIRED');
       expect(d.reason).toMatch(/kept failing .*HTTP 503/);
     }
-    expect(await limited.metric('vim_event_relay_notifications_dead_lettered_total', { code: 'DMAAP_RETRY_EXPIRED' })).toBe(sent.length);
-    process.stdout.write(`fault DMaaP down with maxRetryMs 1500: sent ${sent.length}, dead-lettered ${dead.length} (DMAAP_RETRY_EXPIRED), delivered 0, missing 0\n`);
+    expect(
+      await limited.metric('vim_event_relay_notifications_dead_lettered_total', { code: 'DMAAP_RETRY_EXPIRED' }),
+    ).toBe(sent.length);
+    process.stdout.write(
+      `fault DMaaP down with maxRetryMs 1500: sent ${sent.length}, dead-lettered ${dead.length} (DMAAP_RETRY_EXPIRED), delivered 0, missing 0\n`,
+    );
   } finally {
     await limited.cleanup();
     await down.close();

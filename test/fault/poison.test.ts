@@ -28,8 +28,10 @@ afterAll(async () => {
 });
 
 const good = JSON.parse(JSON.parse(notificationBody('x').toString())['oslo.message']) as Record<string, unknown>;
-const v2 = (message: unknown, version: unknown = '2.0') => Buffer.from(JSON.stringify({ 'oslo.version': version, 'oslo.message': message }));
-const without = (key: string) => v2(JSON.stringify(Object.fromEntries(Object.entries(good).filter(([k]) => k !== key))));
+const v2 = (message: unknown, version: unknown = '2.0') =>
+  Buffer.from(JSON.stringify({ 'oslo.version': version, 'oslo.message': message }));
+const without = (key: string) =>
+  v2(JSON.stringify(Object.fromEntries(Object.entries(good).filter(([k]) => k !== key))));
 
 /** name, body, the reason code it must be dead-lettered with. */
 const POISON: [string, Buffer, string][] = [
@@ -42,7 +44,11 @@ const POISON: [string, Buffer, string][] = [
   ['no payload', without('payload'), 'NOT_A_NOTIFICATION'],
   ['payload a string', v2(JSON.stringify({ ...good, payload: 'nova_object.data' })), 'NOT_A_NOTIFICATION'],
   ['payload an array', v2(JSON.stringify({ ...good, payload: [good.payload] })), 'NOT_A_NOTIFICATION'],
-  ['a 1.5 MB body', Buffer.concat([Buffer.from('{"pad":"'), Buffer.alloc(1536 * 1024, 0x61), Buffer.from('"}')]), 'BODY_TOO_LARGE'],
+  [
+    'a 1.5 MB body',
+    Buffer.concat([Buffer.from('{"pad":"'), Buffer.alloc(1536 * 1024, 0x61), Buffer.from('"}')]),
+    'BODY_TOO_LARGE',
+  ],
 ];
 
 test('each poison body is dead-lettered with its reason header and a metric; the queue drains, the daemon stays up, the good ones arrive', async () => {
@@ -50,20 +56,40 @@ test('each poison body is dead-lettered with its reason header and a metric; the
   await withChannel(async (ch) => {
     for (let i = 0; i < POISON.length; i++) {
       ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[i]), OSLO_PUBLISH_OPTIONS);
-      ch.publish(relay.exchange, 'notifications.info', POISON[i][1], { ...OSLO_PUBLISH_OPTIONS, messageId: `poison-${i}` });
+      ch.publish(relay.exchange, 'notifications.info', POISON[i][1], {
+        ...OSLO_PUBLISH_OPTIONS,
+        messageId: `poison-${i}`,
+      });
     }
-    ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[POISON.length]), OSLO_PUBLISH_OPTIONS);
+    ch.publish(
+      relay.exchange,
+      'versioned_notifications.info',
+      notificationBody(sent[POISON.length]),
+      OSLO_PUBLISH_OPTIONS,
+    );
   });
 
-  await waitFor(async () => (await queueState(relay.dlq)).ready === POISON.length, `${POISON.length} dead letters`, 30000, 100);
-  await waitFor(() => tally(sent, fault.accepted(relay.topic)).missing.length === 0, 'the good notifications around them');
+  await waitFor(
+    async () => (await queueState(relay.dlq)).ready === POISON.length,
+    `${POISON.length} dead letters`,
+    30000,
+    100,
+  );
+  await waitFor(
+    () => tally(sent, fault.accepted(relay.topic)).missing.length === 0,
+    'the good notifications around them',
+  );
   await relay.untilDrained();
 
   const dead = await withChannel(async (ch) => {
     const out = new Map<string, { code: unknown; reason: unknown; bytes: number }>();
     for (let m = await ch.get(relay.dlq, { noAck: true }); m; m = await ch.get(relay.dlq, { noAck: true })) {
       const h = m.properties.headers ?? {};
-      out.set(String(m.properties.messageId), { code: h['x-relay-reason-code'], reason: h['x-relay-reason'], bytes: m.content.length });
+      out.set(String(m.properties.messageId), {
+        code: h['x-relay-reason-code'],
+        reason: h['x-relay-reason'],
+        bytes: m.content.length,
+      });
     }
     return out;
   });
@@ -75,7 +101,10 @@ test('each poison body is dead-lettered with its reason header and a metric; the
   const byCode = new Map<string, number>();
   for (const [, , code] of POISON) byCode.set(code, (byCode.get(code) ?? 0) + 1);
   for (const [code, n] of byCode) {
-    expect({ code, n: await relay.metric('vim_event_relay_notifications_dead_lettered_total', { vim: relay.vimId, code }) }).toEqual({ code, n });
+    expect({
+      code,
+      n: await relay.metric('vim_event_relay_notifications_dead_lettered_total', { vim: relay.vimId, code }),
+    }).toEqual({ code, n });
   }
 
   expect(relay.daemon.proc.exitCode).toBeNull();
@@ -91,14 +120,26 @@ test('the dead-letter queue deleted under the daemon: the returned copy is retri
   const sent = ids('after-dlq-deleted', 2);
   await withChannel(async (ch) => {
     ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[0]), OSLO_PUBLISH_OPTIONS);
-    ch.publish(relay.exchange, 'notifications.info', Buffer.from('still not json'), { ...OSLO_PUBLISH_OPTIONS, messageId: 'poison-after-delete' });
+    ch.publish(relay.exchange, 'notifications.info', Buffer.from('still not json'), {
+      ...OSLO_PUBLISH_OPTIONS,
+      messageId: 'poison-after-delete',
+    });
     ch.publish(relay.exchange, 'versioned_notifications.info', notificationBody(sent[1]), OSLO_PUBLISH_OPTIONS);
   });
-  const copy = await waitFor(async (): Promise<GetMessage | undefined> => (await withChannel((ch) => ch.get(relay.dlq, { noAck: true })).catch(() => false as const)) || undefined, 'the copy in the re-declared dead-letter queue', 30000, 200);
+  const copy = await waitFor(
+    async (): Promise<GetMessage | undefined> =>
+      (await withChannel((ch) => ch.get(relay.dlq, { noAck: true })).catch(() => false as const)) || undefined,
+    'the copy in the re-declared dead-letter queue',
+    30000,
+    200,
+  );
   expect(copy.properties.messageId).toBe('poison-after-delete');
   expect(copy.properties.headers?.['x-relay-reason-code']).toBe('NOT_JSON');
   expect(relay.daemon.lines.some((l) => String(l.message).startsWith('dead-letter copy not confirmed'))).toBe(true);
-  await waitFor(() => tally(sent, fault.accepted(relay.topic)).missing.length === 0, 'the good notifications around it');
+  await waitFor(
+    () => tally(sent, fault.accepted(relay.topic)).missing.length === 0,
+    'the good notifications around it',
+  );
   await relay.untilDrained();
   expect(await queueState(relay.dlq)).toEqual({ ready: 0, consumers: 0 });
 });

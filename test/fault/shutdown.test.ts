@@ -31,8 +31,15 @@ afterAll(async () => {
   await fault?.close();
 });
 
-async function relayWith(config: Record<string, Record<string, unknown>>, transportUrl?: string): Promise<RelayUnderTest> {
-  const r = new RelayUnderTest({ dmaapUrl: fault.url, transportUrl, config: { transport: { prefetch: PREFETCH }, ...config } });
+async function relayWith(
+  config: Record<string, Record<string, unknown>>,
+  transportUrl?: string,
+): Promise<RelayUnderTest> {
+  const r = new RelayUnderTest({
+    dmaapUrl: fault.url,
+    transportUrl,
+    config: { transport: { prefetch: PREFETCH }, ...config },
+  });
   relays.push(r);
   await r.start();
   return r;
@@ -44,14 +51,20 @@ function gate(): { until: Promise<void>; open: () => void } {
   return { until, open };
 }
 
-const held = (r: RelayUnderTest) => waitFor(async () => (await r.inFlight()) === PREFETCH, `${PREFETCH} deliveries in flight`, 20000);
+const held = (r: RelayUnderTest) =>
+  waitFor(async () => (await r.inFlight()) === PREFETCH, `${PREFETCH} deliveries in flight`, 20000);
 const messages = (r: RelayUnderTest) => r.daemon.lines.map((l) => l.message);
 
 /** Restarts the daemon with DMaaP accepting and waits until every id arrived. */
 async function restartAndCount(r: RelayUnderTest, sent: readonly string[]) {
   fault.fallback = { kind: 'accept' };
   await r.spawn();
-  await waitFor(() => tally(sent, fault.accepted(r.topic)).missing.length === 0, 'every notification accepted after the restart', 60000, 200);
+  await waitFor(
+    () => tally(sent, fault.accepted(r.topic)).missing.length === 0,
+    'every notification accepted after the restart',
+    60000,
+    200,
+  );
   await r.untilDrained();
   return tally(sent, fault.accepted(r.topic));
 }
@@ -124,7 +137,12 @@ test('a second signal exits at once (128+15) in the middle of a long drain; the 
   expect(await r.daemon.exited).toBe(143);
   expect(messages(r).some((m) => m.startsWith('second signal'))).toBe(true);
   expect(messages(r)).not.toContain('stopped');
-  await waitFor(async () => (await queueState(r.queue)).ready === sent.length, 'every notification back in the queue', 20000, 100);
+  await waitFor(
+    async () => (await queueState(r.queue)).ready === sent.length,
+    'every notification back in the queue',
+    20000,
+    100,
+  );
 
   const t = await restartAndCount(r, sent);
   report('SIGTERM twice (exit at once) + restart', t);
@@ -134,7 +152,10 @@ test('a second signal exits at once (128+15) in the middle of a long drain; the 
 test('SIGTERM while the broker stopped answering (frozen connection, heartbeats off): the exit is not held; nothing lost after a restart', async () => {
   const proxy = await startTcpProxy(5672);
   try {
-    const r = await relayWith({ shutdown: { timeoutMs: 1000 }, dmaap: { timeoutMs: 30000 } }, `${rabbitUrl(`127.0.0.1:${proxy.port}`)}?heartbeat_timeout_threshold=0`);
+    const r = await relayWith(
+      { shutdown: { timeoutMs: 1000 }, dmaap: { timeoutMs: 30000 } },
+      `${rabbitUrl(`127.0.0.1:${proxy.port}`)}?heartbeat_timeout_threshold=0`,
+    );
     const dmaap = gate();
     fault.fallback = { kind: 'accept', until: dmaap.until };
     const sent = ids('term-frozen', 200);

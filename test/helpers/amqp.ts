@@ -91,7 +91,10 @@ export const FAST_TRANSPORT: TransportOptions = {
 };
 
 /** A VIM with its own exchange, queue and DLQ names, plus what cleanup() needs to remove them. */
-export function testVim(spec: Partial<VimSpec> = {}): { vim: VimConfig; names: { queues: string[]; exchanges: string[] } } {
+export function testVim(spec: Partial<VimSpec> = {}): {
+  vim: VimConfig;
+  names: { queues: string[]; exchanges: string[] };
+} {
   const id = uniqueName('vim');
   const vim = applyVimDefaults({
     id,

@@ -17,8 +17,10 @@ export async function getRabbitEnv(key: string): Promise<number | undefined> {
 
 /** Sets rabbit's `key` (integer) or, with undefined, unsets it. */
 export async function setRabbitEnv(key: string, value: number | undefined): Promise<void> {
-  if (!/^[a-z_]+$/.test(key) || (value !== undefined && !Number.isInteger(value))) throw new Error(`refusing to eval ${key}=${String(value)}`);
-  const expr = value === undefined ? `application:unset_env(rabbit, ${key}).` : `application:set_env(rabbit, ${key}, ${value}).`;
+  if (!/^[a-z_]+$/.test(key) || (value !== undefined && !Number.isInteger(value)))
+    throw new Error(`refusing to eval ${key}=${String(value)}`);
+  const expr =
+    value === undefined ? `application:unset_env(rabbit, ${key}).` : `application:set_env(rabbit, ${key}, ${value}).`;
   const out = (await rabbitmqctl('eval', expr)).trim();
   if (out !== 'ok') throw new Error(`rabbitmqctl eval ${expr} answered ${out}`);
 }
@@ -27,17 +29,22 @@ export async function setRabbitEnv(key: string, value: number | undefined): Prom
  * Runs fn with rabbit's settings changed, restoring every old value afterwards even when fn
  * throws (a failed restore is rethrown after the others were tried).
  */
-export async function withRabbitEnv<T>(settings: Record<string, number>, fn: (old: Record<string, number | undefined>) => Promise<T>): Promise<T> {
+export async function withRabbitEnv<T>(
+  settings: Record<string, number>,
+  fn: (old: Record<string, number | undefined>) => Promise<T>,
+): Promise<T> {
   const old: Record<string, number | undefined> = {};
   for (const key of Object.keys(settings)) old[key] = await getRabbitEnv(key);
   try {
     for (const [key, value] of Object.entries(settings)) await setRabbitEnv(key, value);
     return await fn(old);
   } finally {
-    let failure: unknown;
+    let failure: Error | undefined;
     for (const [key, value] of Object.entries(old)) {
-      await setRabbitEnv(key, value).catch((e: unknown) => (failure ??= e));
+      await setRabbitEnv(key, value).catch((e: unknown) => (failure ??= e instanceof Error ? e : new Error(String(e))));
     }
+    // The broker's settings must come back whatever fn did: a failure to restore them is the one to hear of.
+    // eslint-disable-next-line no-unsafe-finally -- rethrowing the restore failure on purpose
     if (failure) throw failure;
   }
 }

@@ -36,16 +36,21 @@ function holderAlive(): boolean {
 
 /** Takes the cross-process restart lock (a stale one, left by a dead process, is broken). */
 async function lock(): Promise<() => void> {
-  await waitFor(() => {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
-      return true;
-    } catch {
-      if (!holderAlive()) rmSync(LOCK, { recursive: true, force: true });
-      return false;
-    }
-  }, 'the RabbitMQ restart lock', 180000, 250);
+  await waitFor(
+    () => {
+      try {
+        mkdirSync(LOCK);
+        writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
+        return true;
+      } catch {
+        if (!holderAlive()) rmSync(LOCK, { recursive: true, force: true });
+        return false;
+      }
+    },
+    'the RabbitMQ restart lock',
+    180000,
+    250,
+  );
   return () => rmSync(LOCK, { recursive: true, force: true });
 }
 
@@ -55,8 +60,12 @@ function amqp10Opens(): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const container = rhea.create_container();
     const conn = container.connect({
-      host: u.hostname, port: Number(u.port || 5672), username: decodeURIComponent(u.username || 'guest'),
-      password: decodeURIComponent(u.password || 'guest'), reconnect: false, idle_time_out: 5000,
+      host: u.hostname,
+      port: Number(u.port || 5672),
+      username: decodeURIComponent(u.username || 'guest'),
+      password: decodeURIComponent(u.password || 'guest'),
+      reconnect: false,
+      idle_time_out: 5000,
     });
     const timer = setTimeout(() => finish(false), 5000);
     const finish = (ok: boolean): void => {
@@ -83,10 +92,15 @@ async function amqp091Opens(): Promise<boolean> {
 /** Resolves once the broker is fully back, for everyone's tests: see the file comment. */
 export async function awaitBrokerUp(): Promise<void> {
   await rabbitmqctl('await_startup', '--timeout', '120');
-  await waitFor(async () => {
-    await run('rabbitmq-diagnostics', ['-q', 'check_port_listener', '5672'], { timeout: 30000 });
-    return true;
-  }, 'the 5672 listener', 60000, 250);
+  await waitFor(
+    async () => {
+      await run('rabbitmq-diagnostics', ['-q', 'check_port_listener', '5672'], { timeout: 30000 });
+      return true;
+    },
+    'the 5672 listener',
+    60000,
+    250,
+  );
   await waitFor(amqp091Opens, 'an AMQP 0-9-1 login', 60000, 250);
   await waitFor(amqp10Opens, 'an AMQP 1.0 open (amqp1_0 plugin)', 60000, 250);
 }
@@ -116,7 +130,7 @@ export async function restartRabbitApp(whileDown: () => Promise<void>): Promise<
     await startApp();
     const startAppReturnedAt = Date.now();
     await awaitBrokerUp();
-    if (failure) throw failure;
+    if (failure) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
     return { startAppInvokedAt, startAppReturnedAt };
   } finally {
     unlock();

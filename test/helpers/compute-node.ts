@@ -28,10 +28,15 @@ export const SPEC_NODE = {
   host_ip: '10.0.2.15',
 } as const;
 
-export type SpecNode = { -readonly [K in keyof typeof SPEC_NODE]: (typeof SPEC_NODE)[K] extends number ? number | null : string | null };
+export type SpecNode = {
+  -readonly [K in keyof typeof SPEC_NODE]: (typeof SPEC_NODE)[K] extends number ? number | null : string | null;
+};
 
 /** compute_node.create|update|delete in the spec's versioned form. */
-export function specSample(eventType: 'compute_node.create' | 'compute_node.update' | 'compute_node.delete', data: Partial<SpecNode>): Sample {
+export function specSample(
+  eventType: 'compute_node.create' | 'compute_node.update' | 'compute_node.delete',
+  data: Partial<SpecNode>,
+): Sample {
   return {
     event_type: eventType,
     priority: 'INFO',
@@ -62,6 +67,13 @@ export function versionedMetrics(change: { host?: string; nodename?: string; hos
 
 /** ceilometer's capture of the legacy compute.metrics.update, optionally changed (it says host_id for host_ip). */
 export function legacyMetrics(change: { host?: string; nodename?: string; host_ip?: string } = {}): Sample {
-  const { metadata, ...rest } = loadJson('compute-node/ceilometer-compute.metrics.update.listener.json') as Sample & { metadata: Record<string, string> };
-  return { ...rest, message_id: metadata.message_id, timestamp: metadata.timestamp, payload: { ...rest.payload, ...change } };
+  const { metadata, ...rest } = loadJson('compute-node/ceilometer-compute.metrics.update.listener.json') as Sample & {
+    metadata: Record<string, string>;
+  };
+  return {
+    ...rest,
+    message_id: metadata.message_id,
+    timestamp: metadata.timestamp,
+    payload: { ...rest.payload, ...change },
+  };
 }

@@ -13,7 +13,11 @@ import { waitFor } from './wait.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(ROOT, 'dist/main.js');
 
-export interface LogLine { level: string; message: string; [k: string]: unknown }
+export interface LogLine {
+  level: string;
+  message: string;
+  [k: string]: unknown;
+}
 
 export interface SpawnedDaemon {
   readonly proc: ChildProcess;
@@ -44,8 +48,14 @@ export async function freePort(): Promise<number> {
 }
 
 /** Run a CLI command to completion: {code, stdout, stderr}. */
-export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [MAIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+export async function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [MAIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+  });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -55,7 +65,10 @@ export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cw
 }
 
 /** Start the daemon with `config` (store.path defaults into the temp dir; admin port 0). */
-export async function spawnDaemon(config: Record<string, unknown>, opts: { dir?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<SpawnedDaemon> {
+export async function spawnDaemon(
+  config: Record<string, unknown>,
+  opts: { dir?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {},
+): Promise<SpawnedDaemon> {
   const dir = opts.dir ?? tempDir();
   const cfg = {
     admin: { host: '127.0.0.1', port: 0 },
@@ -65,7 +78,10 @@ export async function spawnDaemon(config: Record<string, unknown>, opts: { dir?:
   };
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(cfg, null, 2));
-  const proc = spawn(process.execPath, [MAIN, 'run', '--config', configFile, ...(opts.args ?? [])], { cwd: ROOT, env: { ...process.env, ...opts.env } });
+  const proc = spawn(process.execPath, [MAIN, 'run', '--config', configFile, ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+  });
   let raw = '';
   let partial = '';
   const lines: LogLine[] = [];
@@ -82,13 +98,24 @@ export async function spawnDaemon(config: Record<string, unknown>, opts: { dir?:
       }
     }
   };
-  proc.stdout!.on('data', take);
-  proc.stderr!.on('data', take);
+  proc.stdout.on('data', take);
+  proc.stderr.on('data', take);
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (c, s) => resolve(c ?? s ?? -1)));
-  const d: SpawnedDaemon = { proc, dir, configFile, adminUrl: '', lines, output: () => raw, exited, signal: (sig) => proc.kill(sig) };
+  const d: SpawnedDaemon = {
+    proc,
+    dir,
+    configFile,
+    adminUrl: '',
+    lines,
+    output: () => raw,
+    exited,
+    signal: (sig) => proc.kill(sig),
+  };
   const listening = await Promise.race([
     waitFor(() => lines.find((l) => l.message === 'admin port listening'), 'the daemon to listen', 20000),
-    exited.then((c) => { throw new Error(`daemon exited (${c}) before listening:\n${raw}`); }),
+    exited.then((c) => {
+      throw new Error(`daemon exited (${c}) before listening:\n${raw}`);
+    }),
   ]);
   d.adminUrl = String(listening.url);
   return d;

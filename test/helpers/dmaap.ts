@@ -5,7 +5,11 @@ import { waitFor } from './wait.js';
 
 /** Long-polls `GET /events/{topic}/{group}/{id}` until `n` messages came or `timeoutMs` passed. */
 export async function consume(
-  baseUrl: string, topic: string, n: number, timeoutMs = 20000, group = 'tests',
+  baseUrl: string,
+  topic: string,
+  n: number,
+  timeoutMs = 20000,
+  group = 'tests',
   keep: (m: Record<string, unknown>) => boolean = () => true,
 ): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
@@ -26,14 +30,18 @@ export async function consume(
   return out;
 }
 
-export interface DmaapDevProcess { url: string; proc: ChildProcess; stop(): Promise<void> }
+export interface DmaapDevProcess {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
 
 /** `vim-event-relay dmaap-dev` as a separate process, as a user would run it. */
 export async function startDmaapDevProcess(port: number): Promise<DmaapDevProcess> {
   const proc = spawn(process.execPath, [MAIN, 'dmaap-dev', '--port', String(port)], { cwd: ROOT });
   let out = '';
-  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
   await waitFor(() => out.includes('listening'), `dmaap-dev to listen on ${port} (${out})`, 15000);
   return {

@@ -14,7 +14,13 @@ export type Behaviour =
    */
   | { readonly kind: 'accept'; readonly delayMs?: number; readonly until?: Promise<unknown> }
   /** Any scripted answer; nothing counts as accepted. */
-  | { readonly kind: 'respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string; readonly delayMs?: number }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      readonly body?: string;
+      readonly delayMs?: number;
+    }
   /** MR's partial-publish 404: the first `accepted` messages count as accepted. */
   | { readonly kind: 'partial'; readonly accepted: number }
   /** The TCP connection is reset once the request has been read. */
@@ -78,7 +84,13 @@ export async function startFaultServer(): Promise<FaultServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rec: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const rec: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       requests.push(rec);
       for (const w of waiters.filter((x) => requests.length >= x.n)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -101,7 +113,8 @@ export async function startFaultServer(): Promise<FaultServer> {
     script: (...b) => void queue.push(...b),
     accepted: (topic) => accepted.get(topic) ?? [],
     maxConcurrent: () => peak,
-    waitForRequests: (n) => (requests.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    waitForRequests: (n) =>
+      requests.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -134,7 +147,12 @@ function perform(
       return later(b.delayMs, b.until, () => {
         const messages = messagesOf(rec.body);
         accept(topic, messages);
-        reply(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify({ count: messages.length, serverTimeMs: 0 }));
+        reply(
+          res,
+          200,
+          { 'Content-Type': 'application/json' },
+          JSON.stringify({ count: messages.length, serverTimeMs: 0 }),
+        );
       });
     case 'respond':
       return later(b.delayMs, undefined, () => reply(res, b.status, b.headers ?? {}, b.body ?? ''));

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 /** test/fixtures of the project this file belongs to, found from here whether run as TypeScript (tests) or compiled (bench). */
 function findFixtures(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test', 'fixtures'))) return join(dir, 'test', 'fixtures');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test', 'fixtures')))
+      return join(dir, 'test', 'fixtures');
     if (dirname(dir) === dir) throw new Error(`no test/fixtures in any folder above ${fileURLToPath(import.meta.url)}`);
   }
 }

@@ -35,7 +35,9 @@ export interface DumpedRecord {
 
 export function buildMockCluster(): string {
   if (!existsSync(HEADER)) {
-    throw new Error(`${HEADER} is missing: install librdkafka-dev and gcc (apt-get install -y librdkafka-dev gcc; .ci/run does it)`);
+    throw new Error(
+      `${HEADER} is missing: install librdkafka-dev and gcc (apt-get install -y librdkafka-dev gcc; .ci/run does it)`,
+    );
   }
   const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 12);
   const binary = path.join(BUILD_DIR, `mock-cluster-${hash}`);
@@ -52,7 +54,10 @@ export class MockKafka {
   private waiter?: () => void;
   private exited = false;
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, readonly bootstrap: string) {}
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    readonly bootstrap: string,
+  ) {}
 
   static async start(brokers = 3): Promise<MockKafka> {
     const child = spawn(buildMockCluster(), [String(brokers)], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -64,7 +69,7 @@ export class MockKafka {
     });
     const m = /^ready (\S+)$/.exec(first);
     if (!m) throw new Error(`mock cluster said "${first}", not "ready <bootstraps>"`);
-    const mock = new MockKafka(child, m[1] as string);
+    const mock = new MockKafka(child, m[1]);
     lines.on('line', (line) => mock.onLine(line));
     child.once('exit', () => {
       mock.exited = true;
@@ -140,8 +145,8 @@ function parseRecord(line: string): DumpedRecord {
   return {
     partition: Number(partition),
     offset: Number(offset),
-    key: key === '-' ? undefined : unhex(key as string),
-    value: unhex(value as string),
+    key: key === '-' ? undefined : unhex(key),
+    value: unhex(value),
     headers: Object.fromEntries(headers.map((h) => [h.slice(0, h.indexOf('=')), unhex(h.slice(h.indexOf('=') + 1))])),
   };
 }

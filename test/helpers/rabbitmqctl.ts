@@ -17,11 +17,19 @@ import { withChannel } from './amqp.js';
 
 const run = promisify(execFile);
 
-export interface QueueCounts { ready: number; unacked: number; consumers: number }
+export interface QueueCounts {
+  ready: number;
+  unacked: number;
+  consumers: number;
+}
 
 async function ctl(...args: string[]): Promise<string[][]> {
   const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', ...args], { timeout: 30000 });
-  return stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => l.split(/\t/));
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => l.split(/\t/));
 }
 
 /** Consumers of `queue` and the unacked deliveries their channels hold (exact, unlike quorum queue metrics). */
@@ -30,13 +38,26 @@ async function byConsumers(queue: string, vhost: string): Promise<{ unacked: num
   const channels = new Set(rows.map(([, pid]) => pid));
   if (channels.size === 0) return { unacked: 0, consumers: 0 };
   const held = await ctl('list_channels', 'pid', 'messages_unacknowledged');
-  return { unacked: held.filter(([pid]) => channels.has(pid)).reduce((sum, [, n]) => sum + Number(n), 0), consumers: rows.length };
+  return {
+    unacked: held.filter(([pid]) => channels.has(pid)).reduce((sum, [, n]) => sum + Number(n), 0),
+    consumers: rows.length,
+  };
 }
 
 export async function queueCounts(queue: string, vhost = '/'): Promise<QueueCounts | undefined> {
-  for (const [name, type, ready, unacked, consumers] of await ctl('list_queues', '-p', vhost, 'name', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers')) {
+  for (const [name, type, ready, unacked, consumers] of await ctl(
+    'list_queues',
+    '-p',
+    vhost,
+    'name',
+    'type',
+    'messages_ready',
+    'messages_unacknowledged',
+    'consumers',
+  )) {
     if (name !== queue) continue;
-    if (type !== 'quorum' || vhost !== '/') return { ready: Number(ready), unacked: Number(unacked), consumers: Number(consumers) };
+    if (type !== 'quorum' || vhost !== '/')
+      return { ready: Number(ready), unacked: Number(unacked), consumers: Number(consumers) };
     const q = await withChannel((ch) => ch.checkQueue(queue));
     return { ready: q.messageCount, ...(await byConsumers(queue, vhost)) };
   }

@@ -52,7 +52,14 @@ export class RelayUnderTest {
     return {
       ...sections,
       // Durable, as with amqp_durable_queues: the exchange survives a broker restart.
-      vims: [{ id: this.vimId, transportUrl: this.spec.transportUrl ?? rabbitUrl(), exchange: this.exchange, exchangeDurable: true }],
+      vims: [
+        {
+          id: this.vimId,
+          transportUrl: this.spec.transportUrl ?? rabbitUrl(),
+          exchange: this.exchange,
+          exchangeDurable: true,
+        },
+      ],
       subscriptions: [{ id: `${this.vimId}-all`, vimId: this.vimId, states: ['*'], topic: this.topic }],
     };
   }
@@ -92,13 +99,21 @@ export class RelayUnderTest {
     for (let i = 0; i < ids.length; i++) {
       const due = started + (i * 1000) / perSecond;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      const id = ids[i]!;
-      waits.push(new Promise<void>((resolve) => {
-        ch.publish(this.exchange, 'versioned_notifications.info', notificationBody(id), OSLO_PUBLISH_OPTIONS, (err) => {
-          if (!err) confirmed.push(id);
-          resolve();
-        });
-      }));
+      const id = ids[i];
+      waits.push(
+        new Promise<void>((resolve) => {
+          ch.publish(
+            this.exchange,
+            'versioned_notifications.info',
+            notificationBody(id),
+            OSLO_PUBLISH_OPTIONS,
+            (err) => {
+              if (!err) confirmed.push(id);
+              resolve();
+            },
+          );
+        }),
+      );
     }
     await Promise.all(waits);
     await model.close();
@@ -136,7 +151,12 @@ export class RelayUnderTest {
 
   /** Nothing ready in the broker and nothing in the daemon's hands. */
   async untilDrained(timeoutMs = 30000): Promise<void> {
-    await waitFor(async () => (await queueState(this.queue)).ready === 0 && (await this.inFlight()) === 0, `queue ${this.queue} drained`, timeoutMs, 100);
+    await waitFor(
+      async () => (await queueState(this.queue)).ready === 0 && (await this.inFlight()) === 0,
+      `queue ${this.queue} drained`,
+      timeoutMs,
+      100,
+    );
   }
 
   /** SIGTERM every process still running, then delete the exchange and both queues. */
@@ -185,7 +205,9 @@ export function tally(sent: readonly string[], arrived: readonly string[]): Tall
 
 /** One line per fault test, for the record: the figures the issue asks for. */
 export function report(name: string, t: Tally, extra = ''): void {
-  process.stdout.write(`fault ${name}: sent ${t.sent}, delivered ${t.delivered}, missing ${t.missing.length}, duplicates ${t.duplicates}${extra ? `, ${extra}` : ''}\n`);
+  process.stdout.write(
+    `fault ${name}: sent ${t.sent}, delivered ${t.delivered}, missing ${t.missing.length}, duplicates ${t.duplicates}${extra ? `, ${extra}` : ''}\n`,
+  );
 }
 
 export function ids(prefix: string, n: number): string[] {

@@ -42,13 +42,25 @@ export async function startReplicas(n: number, s: ReplicaSetup): Promise<Spawned
   const first = await spawnDaemon(replicaConfig(s));
   const rest = await Promise.all(Array.from({ length: n - 1 }, () => spawnDaemon(replicaConfig(s))));
   const all = [first, ...rest];
-  for (const d of all) await waitFor(async () => (await api(d, 'GET', `/api/v1/vims/${s.vimId}`)).body?.status === 'REACHABLE', `the VIM reachable in ${d.adminUrl}`, 20000);
+  for (const d of all)
+    await waitFor(
+      async () => (await api(d, 'GET', `/api/v1/vims/${s.vimId}`)).body?.status === 'REACHABLE',
+      `the VIM reachable in ${d.adminUrl}`,
+      20000,
+    );
   return all;
 }
 
-export async function api(d: SpawnedDaemon, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(
+  d: SpawnedDaemon,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${d.adminUrl}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   let parsed: unknown = text;
@@ -76,15 +88,28 @@ export async function consumed(d: SpawnedDaemon, vimId: string): Promise<number>
 export function powerOff(id: string): Record<string, unknown> {
   const sample = expandVersioned('instance-power_off-end.json');
   const data = sample.payload['nova_object.data'] as Record<string, unknown>;
-  sample.payload = { ...sample.payload, 'nova_object.data': { ...data, uuid: `00000000-0000-4000-8000-${id.replace(/\D/g, '').padStart(12, '0').slice(-12)}` } };
+  sample.payload = {
+    ...sample.payload,
+    'nova_object.data': {
+      ...data,
+      uuid: `00000000-0000-4000-8000-${id.replace(/\D/g, '').padStart(12, '0').slice(-12)}`,
+    },
+  };
   return toWireV2(sample, { messageId: id });
 }
 
 /** Publishes `ids` in ticks of `perTick` every `tickMs` (a steady rate); `onTick` sees how many went. */
-export async function publishSteady(exchange: string, ids: readonly string[], perTick: number, tickMs: number, onTick: (sent: number) => void = () => undefined): Promise<void> {
+export async function publishSteady(
+  exchange: string,
+  ids: readonly string[],
+  perTick: number,
+  tickMs: number,
+  onTick: (sent: number) => void = () => undefined,
+): Promise<void> {
   await withChannel(async (ch) => {
     for (let i = 0; i < ids.length; i += perTick) {
-      for (const id of ids.slice(i, i + perTick)) publishOslo(ch, exchange, 'versioned_notifications.info', powerOff(id));
+      for (const id of ids.slice(i, i + perTick))
+        publishOslo(ch, exchange, 'versioned_notifications.info', powerOff(id));
       await ch.waitForConfirms();
       onTick(Math.min(ids.length, i + perTick));
       await sleep(tickMs);
@@ -99,8 +124,9 @@ export function messageIds(accepted: readonly string[]): string[] {
 
 function cluster(): string {
   const versions = readdirSync('/etc/postgresql');
-  if (versions.length !== 1) throw new Error(`expected one PostgreSQL version under /etc/postgresql, found ${versions.join(', ')}`);
-  return versions[0]!;
+  if (versions.length !== 1)
+    throw new Error(`expected one PostgreSQL version under /etc/postgresql, found ${versions.join(', ')}`);
+  return versions[0];
 }
 
 /** pg_ctlcluster stop|start of the local cluster (not through systemd: there is none here). */
@@ -110,15 +136,23 @@ export async function pgCtl(action: 'stop' | 'start'): Promise<void> {
 
 /** Resolves once PostgreSQL accepts a login again. */
 export async function awaitPostgres(timeoutMs = 60000): Promise<void> {
-  await waitFor(async () => {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres', connectionTimeoutMillis: 1000 });
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-      await c.query('SELECT 1');
-      return true;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  }, 'PostgreSQL to accept logins', timeoutMs, 100);
+  await waitFor(
+    async () => {
+      const c = new pg.Client({
+        connectionString: 'postgres://postgres@127.0.0.1:5432/postgres',
+        connectionTimeoutMillis: 1000,
+      });
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+        await c.query('SELECT 1');
+        return true;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    },
+    'PostgreSQL to accept logins',
+    timeoutMs,
+    100,
+  );
 }

@@ -11,7 +11,10 @@ export const accept: Answer = () => Promise.resolve();
 export class ScriptedDestination implements Destination {
   readonly calls: OutboundRecord[] = [];
   healthNow: DestinationHealth = { ok: true, since: new Date(0) };
-  constructor(public answer: Answer = accept, readonly name: DestinationName = 'dmaap') {}
+  constructor(
+    public answer: Answer = accept,
+    readonly name: DestinationName = 'dmaap',
+  ) {}
   send(record: OutboundRecord): Promise<void> {
     this.calls.push(record);
     return this.answer(record.topic);

@@ -58,7 +58,11 @@ export class ScriptedListener extends EventEmitter implements VimListener {
     if (!this.onDelivery) throw new Error('deliver() before start()');
     const settled: Settlement[] = [];
     const d: RecordedDelivery = {
-      vimId: this.vim.id, body: Buffer.from(body), source: 'versioned_notifications.info', redelivered: false, settled,
+      vimId: this.vim.id,
+      body: Buffer.from(body),
+      source: 'versioned_notifications.info',
+      redelivered: false,
+      settled,
       ack: () => void settled.push({ kind: 'ack' }),
       requeue: () => void settled.push({ kind: 'requeue' }),
       deadLetter: async (reason) => void settled.push({ kind: 'dead', reason }),

@@ -16,7 +16,7 @@ export function parseUnit(text: string): Map<string, Map<string, string[]>> {
     const header = /^\[(.+)\]$/.exec(line);
     if (header) {
       current = new Map();
-      sections.set(header[1]!, current);
+      sections.set(header[1], current);
       continue;
     }
     const eq = line.indexOf('=');
@@ -29,8 +29,10 @@ export function parseUnit(text: string): Map<string, Map<string, string[]>> {
 
 /** The [Service] section's Environment= lines as a map. */
 export function unitEnvironment(service: Map<string, string[]>): Record<string, string> {
-  return Object.fromEntries((service.get('Environment') ?? []).map((e) => {
-    const i = e.indexOf('=');
-    return [e.slice(0, i), e.slice(i + 1)];
-  }));
+  return Object.fromEntries(
+    (service.get('Environment') ?? []).map((e) => {
+      const i = e.indexOf('=');
+      return [e.slice(0, i), e.slice(i + 1)];
+    }),
+  );
 }

@@ -17,7 +17,9 @@ interface LockPackage {
 }
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
-const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockPackage> };
+const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, LockPackage>;
+};
 
 it('every runtime package accepts every Node version package.json claims', () => {
   const claimed = pkg.engines.node;
@@ -26,7 +28,10 @@ it('every runtime package accepts every Node version package.json claims', () =>
   const narrower = runtime
     .filter(([, p]) => p.engines && !Array.isArray(p.engines) && p.engines.node)
     .filter(([, p]) => !semver.subset(claimed, (p.engines as { node: string }).node, { includePrerelease: false }))
-    .map(([name, p]) => `${name.replace(/^.*node_modules\//, '')}@${p.version} needs node ${(p.engines as { node: string }).node}`);
+    .map(
+      ([name, p]) =>
+        `${name.replace(/^.*node_modules\//, '')}@${p.version} needs node ${(p.engines as { node: string }).node}`,
+    );
   expect(narrower).toEqual([]);
 });
 
@@ -39,7 +44,11 @@ it('npm ci --engine-strict --omit=dev accepts the lock file on this Node', () =>
   try {
     for (const f of ['package.json', 'package-lock.json']) copyFileSync(path.join(ROOT, f), path.join(dir, f));
     // --dry-run resolves the tree from the lock file and checks engines without installing anything.
-    const out = execFileSync('npm', ['ci', '--engine-strict', '--omit=dev', '--dry-run', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(
+      'npm',
+      ['ci', '--engine-strict', '--omit=dev', '--dry-run', '--no-audit', '--no-fund', '--ignore-scripts'],
+      { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     expect(out).toMatch(/added \d+ packages/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

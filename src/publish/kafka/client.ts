@@ -26,7 +26,11 @@ export interface KafkaClient {
   disconnect(): Promise<void>;
 }
 
-export function clientConfig(o: ResolvedKafkaOptions, log: Logger, readFile: (path: string) => Buffer = readFileSync): KafkaConfig {
+export function clientConfig(
+  o: ResolvedKafkaOptions,
+  log: Logger,
+  readFile: (path: string) => Buffer = readFileSync,
+): KafkaConfig {
   const ssl = buildTls(o.ssl, readFile);
   const cfg: KafkaConfig = {
     clientId: o.clientId,
@@ -45,7 +49,12 @@ export function clientConfig(o: ResolvedKafkaOptions, log: Logger, readFile: (pa
     },
   };
   if (ssl !== false) cfg.ssl = ssl;
-  if (o.sasl) cfg.sasl = { mechanism: o.sasl.mechanism, username: o.sasl.username, password: o.sasl.password } as KafkaConfig['sasl'];
+  if (o.sasl)
+    cfg.sasl = {
+      mechanism: o.sasl.mechanism,
+      username: o.sasl.username,
+      password: o.sasl.password,
+    } as KafkaConfig['sasl'];
   return cfg;
 }
 
@@ -54,7 +63,10 @@ export class KafkajsClient implements KafkaClient {
   private readonly admin: Admin;
   private connecting?: Promise<void>;
 
-  constructor(private readonly o: ResolvedKafkaOptions, log: Logger) {
+  constructor(
+    private readonly o: ResolvedKafkaOptions,
+    log: Logger,
+  ) {
     const kafka = new Kafka(clientConfig(o, log));
     this.producer = kafka.producer({
       // Without idempotence (kafkajs' fails against some brokers, and Strimzi users may lack the

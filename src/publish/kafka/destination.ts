@@ -86,7 +86,12 @@ export class KafkaDestination implements Destination {
   send(record: OutboundRecord): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     if (this.unsettled.size >= this.o.maxPending) {
-      return Promise.reject(new RelayError('PUBLISHER_OVERLOADED', `kafka holds ${this.unsettled.size} unsettled records (cap ${this.o.maxPending}); lower transport.prefetch`));
+      return Promise.reject(
+        new RelayError(
+          'PUBLISHER_OVERLOADED',
+          `kafka holds ${this.unsettled.size} unsettled records (cap ${this.o.maxPending}); lower transport.prefetch`,
+        ),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const entry: Entry = { record, bytes: Buffer.byteLength(record.json), resolve, reject, settled: false };
@@ -148,7 +153,11 @@ export class KafkaDestination implements Destination {
   /** Send now when the batch is full (or closing), else after the linger. */
   private kick(lane: Lane): void {
     if (this.finished || lane.batch || lane.queue.length === 0) return;
-    const full = this.closed || lane.singles > 0 || lane.queue.length >= this.o.batchMaxMessages || lane.queuedBytes >= this.o.batchMaxBytes;
+    const full =
+      this.closed ||
+      lane.singles > 0 ||
+      lane.queue.length >= this.o.batchMaxMessages ||
+      lane.queuedBytes >= this.o.batchMaxBytes;
     if (!full) {
       lane.linger ??= setTimeout(() => {
         lane.linger = undefined;
@@ -205,8 +214,13 @@ export class KafkaDestination implements Destination {
     if (this.finished) return;
     const durationMs = performance.now() - started;
     this.o.hooks?.onRequest?.({
-      destination: 'kafka', topic: lane.topic, count: batch.length, durationMs,
-      outcome: outcome?.kind ?? 'success', status: outcome?.code ?? 0, error: outcome?.reason,
+      destination: 'kafka',
+      topic: lane.topic,
+      count: batch.length,
+      durationMs,
+      outcome: outcome?.kind ?? 'success',
+      status: outcome?.code ?? 0,
+      error: outcome?.reason,
     });
     if (!outcome) this.accepted(lane, batch);
     else if (outcome.kind === 'permanent') this.refused(lane, batch, outcome);
@@ -234,7 +248,10 @@ export class KafkaDestination implements Destination {
       for (const entry of batch) lane.queuedBytes += entry.bytes;
       lane.singles = batch.length;
     } else {
-      const error = new RelayError('KAFKA_REJECTED', `kafka refused ${batch.length} record(s) for topic "${lane.topic}" (partition ${lane.partition}): ${outcome.reason}`);
+      const error = new RelayError(
+        'KAFKA_REJECTED',
+        `kafka refused ${batch.length} record(s) for topic "${lane.topic}" (partition ${lane.partition}): ${outcome.reason}`,
+      );
       for (const entry of batch) this.settle(entry, (e) => e.reject(error));
     }
     this.kick(lane);
@@ -245,15 +262,28 @@ export class KafkaDestination implements Destination {
     lane.failingSince ??= now;
     if (this.o.maxRetryMs > 0 && now - lane.failingSince >= this.o.maxRetryMs) {
       lane.batch = undefined;
-      const error = new RelayError('KAFKA_RETRY_EXPIRED', `kafka kept failing for topic "${lane.topic}" (partition ${lane.partition}) for ${now - lane.failingSince} ms, over kafka.maxRetryMs; last error ${outcome.reason}`);
+      const error = new RelayError(
+        'KAFKA_RETRY_EXPIRED',
+        `kafka kept failing for topic "${lane.topic}" (partition ${lane.partition}) for ${now - lane.failingSince} ms, over kafka.maxRetryMs; last error ${outcome.reason}`,
+      );
       for (const entry of batch) this.settle(entry, (e) => e.reject(error));
       if (lane.queue.length === 0) this.streaks.idle(laneId(lane));
       this.kick(lane);
       return;
     }
-    const delayMs = backoffDelay(lane.attempt++, { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs }, this.o.random);
+    const delayMs = backoffDelay(
+      lane.attempt++,
+      { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs },
+      this.o.random,
+    );
     this.streaks.failure(laneId(lane), lane.topic, outcome.reason, delayMs, this.unsettled.size);
-    this.o.hooks?.onRetry?.({ destination: 'kafka', topic: lane.topic, count: batch.length, reason: outcome.reason, delayMs });
+    this.o.hooks?.onRetry?.({
+      destination: 'kafka',
+      topic: lane.topic,
+      count: batch.length,
+      reason: outcome.reason,
+      delayMs,
+    });
     lane.retry = setTimeout(() => {
       lane.retry = undefined;
       this.ready(lane);
@@ -261,14 +291,30 @@ export class KafkaDestination implements Destination {
   }
 
   /** A topic's partition lookup failed: its waiting records are refused, expired, or kept. */
-  private lookupFailed(topic: string, entries: readonly Entry[], outcome: KafkaOutcome & { expired?: number }, durationMs: number): void {
-    this.o.hooks?.onRequest?.({ destination: 'kafka', topic, count: entries.length, durationMs, outcome: outcome.kind, status: outcome.code ?? 0, error: outcome.reason });
+  private lookupFailed(
+    topic: string,
+    entries: readonly Entry[],
+    outcome: KafkaOutcome & { expired?: number },
+    durationMs: number,
+  ): void {
+    this.o.hooks?.onRequest?.({
+      destination: 'kafka',
+      topic,
+      count: entries.length,
+      durationMs,
+      outcome: outcome.kind,
+      status: outcome.code ?? 0,
+      error: outcome.reason,
+    });
     if (outcome.kind === 'permanent' || outcome.expired !== undefined) this.streaks.idle(`lookup/${topic}`);
     if (outcome.kind === 'permanent') {
       const error = new RelayError('KAFKA_REJECTED', `kafka refused topic "${topic}": ${outcome.reason}`);
       for (const entry of entries) this.settle(entry, (e) => e.reject(error));
     } else if (outcome.expired !== undefined) {
-      const error = new RelayError('KAFKA_RETRY_EXPIRED', `kafka kept failing for topic "${topic}" for ${outcome.expired} ms, over kafka.maxRetryMs; last error ${outcome.reason}`);
+      const error = new RelayError(
+        'KAFKA_RETRY_EXPIRED',
+        `kafka kept failing for topic "${topic}" for ${outcome.expired} ms, over kafka.maxRetryMs; last error ${outcome.reason}`,
+      );
       for (const entry of entries) this.settle(entry, (e) => e.reject(error));
     }
   }
@@ -297,5 +343,8 @@ function laneId(lane: Pick<Lane, 'topic' | 'partition'>): string {
 }
 
 function closedError(): RelayError {
-  return new RelayError('PUBLISHER_CLOSED', 'kafka destination closed before the record was accepted; the delivery is requeued');
+  return new RelayError(
+    'PUBLISHER_CLOSED',
+    'kafka destination closed before the record was accepted; the delivery is requeued',
+  );
 }

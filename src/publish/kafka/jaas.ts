@@ -18,9 +18,12 @@ export function parseJaasConfig(text: string): JaasLogin {
   const tokens = tokenize(text.trim());
   const [loginModule, flag, ...rest] = tokens;
   if (!loginModule || !/^[A-Za-z_$][\w$.]*$/.test(loginModule) || flag === '=') {
-    throw new Error('must start with a login module class, e.g. org.apache.kafka.common.security.scram.ScramLoginModule');
+    throw new Error(
+      'must start with a login module class, e.g. org.apache.kafka.common.security.scram.ScramLoginModule',
+    );
   }
-  if (!flag || !FLAGS.has(flag.toLowerCase())) throw new Error(`the login module must be followed by "required" (or requisite, sufficient, optional)`);
+  if (!flag || !FLAGS.has(flag.toLowerCase()))
+    throw new Error(`the login module must be followed by "required" (or requisite, sufficient, optional)`);
   if (rest[rest.length - 1] !== ';') throw new Error('must end with ";"');
   const options: Record<string, string> = {};
   for (let i = 0; i < rest.length - 1; i += 3) {

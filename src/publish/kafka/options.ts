@@ -76,7 +76,9 @@ export const KAFKA_DEFAULTS = {
 } as const;
 
 type Numeric = Exclude<keyof typeof KAFKA_DEFAULTS, 'clientId'>;
-export type ResolvedKafkaOptions = { readonly [K in keyof typeof KAFKA_DEFAULTS]: K extends 'clientId' ? string : number } & {
+export type ResolvedKafkaOptions = {
+  readonly [K in keyof typeof KAFKA_DEFAULTS]: K extends 'clientId' ? string : number;
+} & {
   readonly brokers: readonly string[];
   readonly sasl?: ClientSasl;
   readonly ssl: KafkaSslConfig;
@@ -91,15 +93,26 @@ export interface ClientSasl {
   readonly password: string;
 }
 
-const AT_LEAST_ONE: readonly Numeric[] = ['batchMaxMessages', 'batchMaxBytes', 'maxInFlightRequests', 'requestTimeoutMs', 'connectionTimeoutMs', 'maxPending', 'metadataMaxAgeMs'];
+const AT_LEAST_ONE: readonly Numeric[] = [
+  'batchMaxMessages',
+  'batchMaxBytes',
+  'maxInFlightRequests',
+  'requestTimeoutMs',
+  'connectionTimeoutMs',
+  'maxPending',
+  'metadataMaxAgeMs',
+];
 const AT_LEAST_ZERO: readonly Numeric[] = ['lingerMs', 'retryInitialMs', 'retryMaxMs', 'maxRetryMs'];
 
 export function resolveKafkaOptions(opts: KafkaDestinationOptions): ResolvedKafkaOptions {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const r = { ...KAFKA_DEFAULTS, random: Math.random, ...defined } as Record<string, unknown>;
   const problems = [...brokerProblems(opts.brokers)];
-  for (const k of AT_LEAST_ONE) if (!(Number.isInteger(r[k]) && (r[k] as number) >= 1)) problems.push(`kafka option ${k} must be an integer >= 1, got ${String(r[k])}`);
-  for (const k of AT_LEAST_ZERO) if (!(typeof r[k] === 'number' && (r[k]) >= 0)) problems.push(`kafka option ${k} must be >= 0, got ${String(r[k])}`);
+  for (const k of AT_LEAST_ONE)
+    if (!(Number.isInteger(r[k]) && (r[k] as number) >= 1))
+      problems.push(`kafka option ${k} must be an integer >= 1, got ${String(r[k])}`);
+  for (const k of AT_LEAST_ZERO)
+    if (!(typeof r[k] === 'number' && r[k] >= 0)) problems.push(`kafka option ${k} must be >= 0, got ${String(r[k])}`);
   const ssl = opts.ssl ?? { enabled: false };
   problems.push(...sslProblems(ssl));
   let sasl: ClientSasl | undefined;
@@ -115,9 +128,12 @@ export function resolveKafkaOptions(opts: KafkaDestinationOptions): ResolvedKafk
 export function brokerProblems(brokers: readonly string[]): string[] {
   // The config may hand over anything; checked on a copy so the typed list is not narrowed to any[].
   const given: unknown = brokers;
-  if (!Array.isArray(given) || brokers.length === 0) return ['kafka.brokers: list at least one broker as host:port, e.g. onap-strimzi-kafka-bootstrap:9092'];
+  if (!Array.isArray(given) || brokers.length === 0)
+    return ['kafka.brokers: list at least one broker as host:port, e.g. onap-strimzi-kafka-bootstrap:9092'];
   return brokers
-    .filter((b) => !/^(\[[0-9a-fA-F:]+\]|[^\s:/[\]]+):\d{1,5}$/.test(b) || Number(b.slice(b.lastIndexOf(':') + 1)) > 65535)
+    .filter(
+      (b) => !/^(\[[0-9a-fA-F:]+\]|[^\s:/[\]]+):\d{1,5}$/.test(b) || Number(b.slice(b.lastIndexOf(':') + 1)) > 65535,
+    )
     .map((b) => `kafka.brokers: "${b}" is not host:port; write e.g. onap-strimzi-kafka-bootstrap:9092 (no scheme)`);
 }
 
@@ -128,10 +144,15 @@ export function resolveSasl(sasl: KafkaSaslConfig | undefined): ClientSasl | und
   const user = sasl?.username ?? '';
   const pass = sasl?.password ?? '';
   if (!SASL_MECHANISMS.includes(mechanism)) {
-    throw new Error(`kafka.sasl.mechanism: "${String(mechanism)}" is not one of plain, scram-sha-256, scram-sha-512 (or empty for no SASL)`);
+    throw new Error(
+      `kafka.sasl.mechanism: "${String(mechanism)}" is not one of plain, scram-sha-256, scram-sha-512 (or empty for no SASL)`,
+    );
   }
   if (mechanism === '') {
-    if (jaas || user || pass) throw new Error('kafka.sasl.mechanism is empty but credentials are set; set it to scram-sha-512 (Strimzi\'s SCRAM listener), scram-sha-256 or plain');
+    if (jaas || user || pass)
+      throw new Error(
+        "kafka.sasl.mechanism is empty but credentials are set; set it to scram-sha-512 (Strimzi's SCRAM listener), scram-sha-256 or plain",
+      );
     return undefined;
   }
   if (jaas && (user || pass)) throw new Error('kafka.sasl: set either jaasConfig or username/password, not both');
@@ -140,31 +161,44 @@ export function resolveSasl(sasl: KafkaSaslConfig | undefined): ClientSasl | und
     try {
       login = parseJaasConfig(jaas);
     } catch (e) {
-      throw new Error(`kafka.sasl.jaasConfig ${(e as Error).message}; pass the KafkaUser Secret's sasl.jaas.config value as it is`, { cause: e });
+      throw new Error(
+        `kafka.sasl.jaasConfig ${(e as Error).message}; pass the KafkaUser Secret's sasl.jaas.config value as it is`,
+        { cause: e },
+      );
     }
     const family = mechanismOfModule(login.loginModule);
     const wanted = mechanism === 'plain' ? 'plain' : 'scram';
     if (family !== '' && family !== wanted) {
-      throw new Error(`kafka.sasl.jaasConfig names a ${family === 'plain' ? 'PlainLoginModule' : 'ScramLoginModule'} but kafka.sasl.mechanism is ${mechanism}; make them agree`);
+      throw new Error(
+        `kafka.sasl.jaasConfig names a ${family === 'plain' ? 'PlainLoginModule' : 'ScramLoginModule'} but kafka.sasl.mechanism is ${mechanism}; make them agree`,
+      );
     }
     const { username, password } = login.options;
     if (!username || !password) throw new Error('kafka.sasl.jaasConfig must hold username="..." and password="..."');
     return { mechanism, username, password };
   }
-  if (!user || !pass) throw new Error(`kafka.sasl.mechanism is ${mechanism}; set kafka.sasl.jaasConfig, or both kafka.sasl.username and kafka.sasl.password`);
+  if (!user || !pass)
+    throw new Error(
+      `kafka.sasl.mechanism is ${mechanism}; set kafka.sasl.jaasConfig, or both kafka.sasl.username and kafka.sasl.password`,
+    );
   return { mechanism, username: user, password: pass };
 }
 
 export function sslProblems(ssl: KafkaSslConfig): string[] {
   const problems: string[] = [];
   const files = (['caFile', 'certFile', 'keyFile'] as const).filter((k) => ssl[k]);
-  if (!ssl.enabled && files.length) problems.push(`kafka.ssl.${files[0]} is set but kafka.ssl.enabled is false; set kafka.ssl.enabled to true`);
-  if (Boolean(ssl.certFile) !== Boolean(ssl.keyFile)) problems.push('kafka.ssl.certFile and kafka.ssl.keyFile go together (mutual TLS); set both or neither');
+  if (!ssl.enabled && files.length)
+    problems.push(`kafka.ssl.${files[0]} is set but kafka.ssl.enabled is false; set kafka.ssl.enabled to true`);
+  if (Boolean(ssl.certFile) !== Boolean(ssl.keyFile))
+    problems.push('kafka.ssl.certFile and kafka.ssl.keyFile go together (mutual TLS); set both or neither');
   return problems;
 }
 
 /** The client's TLS settings: false, true (system CAs), or the PEM files read. */
-export function buildTls(ssl: KafkaSslConfig, readFile: (path: string) => Buffer): false | true | { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+export function buildTls(
+  ssl: KafkaSslConfig,
+  readFile: (path: string) => Buffer,
+): false | true | { ca?: Buffer; cert?: Buffer; key?: Buffer } {
   if (!ssl.enabled) return false;
   if (!ssl.caFile && !ssl.certFile) return true;
   const read = (key: 'caFile' | 'certFile' | 'keyFile'): Buffer | undefined => {
@@ -173,7 +207,10 @@ export function buildTls(ssl: KafkaSslConfig, readFile: (path: string) => Buffer
     try {
       return readFile(path);
     } catch (e) {
-      throw new Error(`kafka.ssl.${key}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); mount the file or fix the path`, { cause: e });
+      throw new Error(
+        `kafka.ssl.${key}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); mount the file or fix the path`,
+        { cause: e },
+      );
     }
   };
   const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};

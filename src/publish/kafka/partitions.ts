@@ -19,6 +19,10 @@ export function defaultPartitioner(): PartitionFor {
       partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({ partitionId, leader: 0 }));
       metadata.set(partitionCount, partitionMetadata);
     }
-    return partitioner({ topic, partitionMetadata: partitionMetadata as never, message: { key: key ?? null, value: null } });
+    return partitioner({
+      topic,
+      partitionMetadata: partitionMetadata as never,
+      message: { key: key ?? null, value: null },
+    });
   };
 }

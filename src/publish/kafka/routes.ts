@@ -33,7 +33,10 @@ export class TopicRoutes<E> {
   private readonly routes = new Map<string, Route<E>>();
 
   constructor(
-    private readonly o: Pick<ResolvedKafkaOptions, 'metadataMaxAgeMs' | 'maxRetryMs' | 'retryInitialMs' | 'retryMaxMs' | 'random'>,
+    private readonly o: Pick<
+      ResolvedKafkaOptions,
+      'metadataMaxAgeMs' | 'maxRetryMs' | 'retryInitialMs' | 'retryMaxMs' | 'random'
+    >,
     private readonly client: Pick<KafkaClient, 'partitionsOf'>,
     private readonly events: RouteEvents<E>,
   ) {}
@@ -71,7 +74,12 @@ export class TopicRoutes<E> {
     r.looking = false;
     if (this.events.isFinished()) return;
     if (count < 1) {
-      this.missed(topic, r, { kind: 'retry', reason: `topic ${topic} has no partitions in the cluster's metadata` }, durationMs);
+      this.missed(
+        topic,
+        r,
+        { kind: 'retry', reason: `topic ${topic} has no partitions in the cluster's metadata` },
+        durationMs,
+      );
       return;
     }
     r.count = count;
@@ -94,13 +102,22 @@ export class TopicRoutes<E> {
     r.failingSince ??= now;
     const expired = outcome.kind === 'retry' && this.o.maxRetryMs > 0 && now - r.failingSince >= this.o.maxRetryMs;
     if (outcome.kind === 'permanent' || expired) {
-      this.events.failed(topic, r.waiting.splice(0), expired ? { ...outcome, expired: now - r.failingSince } : outcome, durationMs);
+      this.events.failed(
+        topic,
+        r.waiting.splice(0),
+        expired ? { ...outcome, expired: now - r.failingSince } : outcome,
+        durationMs,
+      );
       r.failingSince = undefined;
       r.attempt = 0;
       return;
     }
     this.events.failed(topic, r.waiting, outcome, durationMs);
-    const delayMs = backoffDelay(r.attempt++, { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs }, this.o.random);
+    const delayMs = backoffDelay(
+      r.attempt++,
+      { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs },
+      this.o.random,
+    );
     this.events.retrying(topic, r.waiting.length, outcome, delayMs);
     r.timer = setTimeout(() => {
       r.timer = undefined;

@@ -17,14 +17,26 @@ const IDLE_CLOSE_MS = 5 * 60_000;
 
 /** Groups events by collector without keeping the password in a map key or a log line. */
 export function collectorKey(c: VesSubscription): string {
-  const who = c.username ? createHash('sha256').update(`${c.username}\u0000${c.password ?? ''}`).digest('hex').slice(0, 16) : '';
+  const who = c.username
+    ? createHash('sha256')
+        .update(`${c.username}\u0000${c.password ?? ''}`)
+        .digest('hex')
+        .slice(0, 16)
+    : '';
   return `${c.endpoint.replace(/\/+$/, '')}\u0000${who}`;
 }
 
 export class CollectorClients {
   private readonly pool = new Map<string, Pooled>();
 
-  constructor(private readonly o: { readonly caFile?: string; readonly timeoutMs: number; readonly maxSockets: number; readonly now?: () => number }) {}
+  constructor(
+    private readonly o: {
+      readonly caFile?: string;
+      readonly timeoutMs: number;
+      readonly maxSockets: number;
+      readonly now?: () => number;
+    },
+  ) {}
 
   /** Runs `fn` with the collector's client, counted as in use meanwhile. */
   async use<T>(key: string, c: VesSubscription, fn: (client: DmaapClient) => Promise<T>): Promise<T> {
@@ -33,8 +45,14 @@ export class CollectorClients {
     let p = this.pool.get(key);
     if (!p) {
       const client = new DmaapClient({
-        url: c.endpoint, username: c.username, password: c.password, caFile: this.o.caFile, timeoutMs: this.o.timeoutMs,
-        maxSockets: this.o.maxSockets, peer: 'the VES collector', caFileKey: 'ves.caFile',
+        url: c.endpoint,
+        username: c.username,
+        password: c.password,
+        caFile: this.o.caFile,
+        timeoutMs: this.o.timeoutMs,
+        maxSockets: this.o.maxSockets,
+        peer: 'the VES collector',
+        caFileKey: 'ves.caFile',
       });
       p = { client, inFlight: 0, lastUsed: now };
       this.pool.set(key, p);

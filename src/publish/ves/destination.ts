@@ -45,11 +45,17 @@ interface Batch {
   readonly failingSince?: number;
 }
 
-const PEER: PeerCodes = { rejected: 'VES_REJECTED', expired: 'VES_RETRY_EXPIRED', name: 'the VES collector', maxRetryKey: 'ves.maxRetryMs' };
+const PEER: PeerCodes = {
+  rejected: 'VES_REJECTED',
+  expired: 'VES_RETRY_EXPIRED',
+  name: 'the VES collector',
+  maxRetryKey: 'ves.maxRetryMs',
+};
 /** {"eventList":} around the `[...]` the assembler counts. */
 const BATCH_ENVELOPE_BYTES = 14;
 
-const closedError = (): RelayError => new RelayError('PUBLISHER_CLOSED', 'the VES destination closed before the collector accepted the event');
+const closedError = (): RelayError =>
+  new RelayError('PUBLISHER_CLOSED', 'the VES destination closed before the collector accepted the event');
 
 export class VesDestination implements Destination {
   readonly name = 'ves' as const;
@@ -72,16 +78,28 @@ export class VesDestination implements Destination {
     this.o = resolveVesOptions(options);
     // Read once here so that a missing CA stops the start, instead of failing every request.
     if (this.o.caFile) readCaOrThrow(this.o.caFile);
-    this.clients = new CollectorClients({ caFile: this.o.caFile, timeoutMs: this.o.timeoutMs, maxSockets: this.o.maxInFlightRequests });
+    this.clients = new CollectorClients({
+      caFile: this.o.caFile,
+      timeoutMs: this.o.timeoutMs,
+      maxSockets: this.o.maxInFlightRequests,
+    });
     this.queue = new PQueue({ concurrency: this.o.maxInFlightRequests });
-    this.assembler = new BatchAssembler({ maxMessages: this.o.batchMaxMessages, maxBytes: Math.max(1, this.o.batchMaxBytes - BATCH_ENVELOPE_BYTES) });
+    this.assembler = new BatchAssembler({
+      maxMessages: this.o.batchMaxMessages,
+      maxBytes: Math.max(1, this.o.batchMaxBytes - BATCH_ENVELOPE_BYTES),
+    });
     this.outage = new OutageTracker('ves', this.o.logger, { summaryEveryMs: this.o.outageSummaryEveryMs });
   }
 
   send(record: OutboundRecord): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     if (this.unsettled.size >= this.o.maxPending) {
-      return Promise.reject(new RelayError('PUBLISHER_OVERLOADED', `the VES destination holds ${this.o.maxPending} unsettled events; refusing more`));
+      return Promise.reject(
+        new RelayError(
+          'PUBLISHER_OVERLOADED',
+          `the VES destination holds ${this.o.maxPending} unsettled events; refusing more`,
+        ),
+      );
     }
     const collector = this.o.collectorFor(record.topic);
     if (!collector) {
@@ -90,10 +108,20 @@ export class VesDestination implements Destination {
       return Promise.resolve();
     }
     const domain = domainOf(record.json);
-    if (!domain) return Promise.reject(new RelayError('VES_REJECTED', `VES event for VIM ${record.topic} has no commonEventHeader.domain; not sent`));
+    if (!domain)
+      return Promise.reject(
+        new RelayError('VES_REJECTED', `VES event for VIM ${record.topic} has no commonEventHeader.domain; not sent`),
+      );
     const group = this.group(collector, domain);
     return new Promise<void>((resolve, reject) => {
-      const entry: Entry = { json: record.json, vimId: record.topic, bytes: Buffer.byteLength(record.json), resolve, reject, settled: false };
+      const entry: Entry = {
+        json: record.json,
+        vimId: record.topic,
+        bytes: Buffer.byteLength(record.json),
+        resolve,
+        reject,
+        settled: false,
+      };
       this.unsettled.add(entry);
       const sealed = this.assembler.add(group.key, entry);
       if (sealed.length > 0) {
@@ -101,7 +129,10 @@ export class VesDestination implements Destination {
         for (const items of sealed) this.dispatch({ group, items, attempt: 0 });
       }
       if (this.assembler.has(group.key) && !this.lingerTimers.has(group.key)) {
-        this.lingerTimers.set(group.key, setTimeout(() => this.flush(group.key), this.o.lingerMs));
+        this.lingerTimers.set(
+          group.key,
+          setTimeout(() => this.flush(group.key), this.o.lingerMs),
+        );
       }
     });
   }
@@ -164,11 +195,13 @@ export class VesDestination implements Destination {
 
   private dispatch(batch: Batch): void {
     if (this.finished) return;
-    this.queue.add(() => this.request(batch)).catch((err: unknown) => {
-      // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
-      const error = err instanceof Error ? err : new Error(String(err));
-      for (const entry of batch.items) this.settle(entry, () => entry.reject(error));
-    });
+    this.queue
+      .add(() => this.request(batch))
+      .catch((err: unknown) => {
+        // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const entry of batch.items) this.settle(entry, () => entry.reject(error));
+      });
   }
 
   private async request(batch: Batch): Promise<void> {
@@ -179,7 +212,10 @@ export class VesDestination implements Destination {
     let outcome: Outcome;
     let status: number | undefined;
     let error: string | undefined;
-    const [path, body] = items.length === 1 ? ['', `{"event":${items[0].json}}`] : ['/eventBatch', `{"eventList":[${items.map((e) => e.json).join(',')}]}`];
+    const [path, body] =
+      items.length === 1
+        ? ['', `{"event":${items[0].json}}`]
+        : ['/eventBatch', `{"eventList":[${items.map((e) => e.json).join(',')}]}`];
     try {
       const res = await this.clients.use(group.key, group.collector, (c) => c.post(path, body, this.abort.signal));
       status = res.status;
@@ -190,12 +226,19 @@ export class VesDestination implements Destination {
     }
     if (this.finished) return;
     this.o.hooks?.onRequest?.({
-      destination: 'ves', topic: group.label, count: items.length, status, error, durationMs: performance.now() - started, outcome: outcome.kind,
+      destination: 'ves',
+      topic: group.label,
+      count: items.length,
+      status,
+      error,
+      durationMs: performance.now() - started,
+      outcome: outcome.kind,
     });
     const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), { ...this.o, peer: PEER });
     if (outcome.kind === 'success') this.outage.success();
     const retry = plan.resend[0];
-    if (retry && outcome.kind !== 'permanent') this.outage.failure(group.label, retry.reason, retry.delayMs, this.unsettled.size);
+    if (retry && outcome.kind !== 'permanent')
+      this.outage.failure(group.label, retry.reason, retry.delayMs, this.unsettled.size);
     this.apply(group, plan);
   }
 
@@ -203,12 +246,27 @@ export class VesDestination implements Destination {
     for (const entry of plan.accepted) this.settle(entry, () => entry.resolve());
     const refused = plan.refused;
     if (refused) {
-      const error = new RelayError(refused.error.code, `VES collector ${group.label} (VIM ${refused.items[0]?.vimId}): ${refused.error.message}`);
-      this.o.logger.warn('VES collector refused events', { destination: 'ves', topic: group.label, code: error.code, reason: refused.error.message, count: refused.items.length });
+      const error = new RelayError(
+        refused.error.code,
+        `VES collector ${group.label} (VIM ${refused.items[0]?.vimId}): ${refused.error.message}`,
+      );
+      this.o.logger.warn('VES collector refused events', {
+        destination: 'ves',
+        topic: group.label,
+        code: error.code,
+        reason: refused.error.message,
+        count: refused.items.length,
+      });
       for (const entry of refused.items) this.settle(entry, () => entry.reject(error));
     }
     for (const next of plan.resend) {
-      this.o.hooks?.onRetry?.({ destination: 'ves', topic: group.label, count: next.items.length, reason: next.reason, delayMs: next.delayMs });
+      this.o.hooks?.onRetry?.({
+        destination: 'ves',
+        topic: group.label,
+        count: next.items.length,
+        reason: next.reason,
+        delayMs: next.delayMs,
+      });
       const batch: Batch = { group, items: next.items, attempt: next.attempt, failingSince: next.failingSince };
       if (next.delayMs <= 0) {
         this.dispatch(batch);
@@ -244,6 +302,9 @@ function readCaOrThrow(path: string): void {
   try {
     readFileSync(path);
   } catch (err) {
-    throw new RelayError('CONFIG_INVALID', `ves.caFile: cannot read ${path}: ${(err as Error).message}; point it at a PEM CA bundle or leave it empty for the system CAs`);
+    throw new RelayError(
+      'CONFIG_INVALID',
+      `ves.caFile: cannot read ${path}: ${(err as Error).message}; point it at a PEM CA bundle or leave it empty for the system CAs`,
+    );
   }
 }

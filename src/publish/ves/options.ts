@@ -48,13 +48,17 @@ export const VES_DEFAULTS = {
   outageSummaryEveryMs: 10_000,
 } as const;
 
-export type ResolvedVesOptions = Required<Omit<VesDestinationOptions, 'hooks' | 'caFile'>> & Pick<VesDestinationOptions, 'hooks' | 'caFile'>;
+export type ResolvedVesOptions = Required<Omit<VesDestinationOptions, 'hooks' | 'caFile'>> &
+  Pick<VesDestinationOptions, 'hooks' | 'caFile'>;
 
 export function resolveVesOptions(opts: VesDestinationOptions): ResolvedVesOptions {
-  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<VesDestinationOptions>;
+  const defined = Object.fromEntries(
+    Object.entries(opts).filter(([, v]) => v !== undefined),
+  ) as Partial<VesDestinationOptions>;
   const r = { ...VES_DEFAULTS, random: Math.random, ...defined } as ResolvedVesOptions;
   for (const k of ['batchMaxMessages', 'batchMaxBytes', 'maxInFlightRequests', 'maxPending', 'timeoutMs'] as const) {
-    if (!(Number.isInteger(r[k]) && r[k] >= 1)) throw new RangeError(`VES destination option ${k} must be an integer >= 1, got ${r[k]}`);
+    if (!(Number.isInteger(r[k]) && r[k] >= 1))
+      throw new RangeError(`VES destination option ${k} must be an integer >= 1, got ${r[k]}`);
   }
   for (const k of ['lingerMs', 'retryInitialMs', 'retryMaxMs', 'maxRetryMs'] as const) {
     if (!(r[k] >= 0)) throw new RangeError(`VES destination option ${k} must be >= 0, got ${r[k]}`);

@@ -26,5 +26,9 @@ export function describe(e: unknown): string {
 }
 
 export function unavailable(reason: string, cause?: unknown): RelayError {
-  return new RelayError('STORE_UNAVAILABLE', `the PostgreSQL store (store.url) cannot be reached: ${reason}; the change was not made, retry when the store is back (readiness reports it)`, { cause });
+  return new RelayError(
+    'STORE_UNAVAILABLE',
+    `the PostgreSQL store (store.url) cannot be reached: ${reason}; the change was not made, retry when the store is back (readiness reports it)`,
+    { cause },
+  );
 }

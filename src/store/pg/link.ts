@@ -28,7 +28,10 @@ export class PgLink {
   private closed = false;
   private started = false;
 
-  constructor(private readonly config: pg.ClientConfig, private readonly log: Logger) {}
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly log: Logger,
+  ) {}
 
   /** The first connection: throws when PostgreSQL cannot be reached. */
   async start(): Promise<void> {
@@ -48,7 +51,10 @@ export class PgLink {
     this.reason = reason;
     if (this.up) {
       this.mark(false);
-      this.log.warn('store down: PostgreSQL cannot be reached; relaying goes on from the last state, admin writes answer 503 until it returns', { reason });
+      this.log.warn(
+        'store down: PostgreSQL cannot be reached; relaying goes on from the last state, admin writes answer 503 until it returns',
+        { reason },
+      );
     }
     this.dropClient();
     this.schedule();

@@ -66,7 +66,10 @@ export async function migrate(client: pg.ClientBase, migrations: readonly Migrat
   const newest = Math.max(0, ...done);
   const known = Math.max(0, ...migrations.map((m) => m.version));
   if (newest > known) {
-    throw new RelayError('STORE_CORRUPT', `the database of store.url has schema version ${newest}, newer than this relay's ${known}: a newer relay migrated it. Run that version, or restore the database.`);
+    throw new RelayError(
+      'STORE_CORRUPT',
+      `the database of store.url has schema version ${newest}, newer than this relay's ${known}: a newer relay migrated it. Run that version, or restore the database.`,
+    );
   }
   const applied: number[] = [];
   for (const m of migrations) {
@@ -95,9 +98,15 @@ const LOCK_POLL_MS = 100;
  * this start. Each try stays bounded, so a database that stops answering is still noticed.
  * `onWait` is called once, when the lock is held by another session.
  */
-export async function withMigrationLock<T>(client: pg.ClientBase, work: () => Promise<T>, onWait?: () => void): Promise<T> {
+export async function withMigrationLock<T>(
+  client: pg.ClientBase,
+  work: () => Promise<T>,
+  onWait?: () => void,
+): Promise<T> {
   for (let waited = false; ; waited = true) {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK]);
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      MIGRATION_LOCK,
+    ]);
     if (rows[0]?.locked) break;
     if (!waited) onWait?.();
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));

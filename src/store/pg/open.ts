@@ -32,7 +32,11 @@ export function clientConfig(opts: Pick<PgStoreOptions, 'url' | 'connectTimeoutM
 export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promise<OpenedStore> {
   const initial = seedState(seed);
   const problem = checkState(initial);
-  if (problem) throw new RelayError('CONFIG_INVALID', `the vims and subscriptions in the config cannot seed the store: ${problem}`);
+  if (problem)
+    throw new RelayError(
+      'CONFIG_INVALID',
+      `the vims and subscriptions in the config cannot seed the store: ${problem}`,
+    );
   const config = clientConfig(opts);
   const pool = new pg.Pool({ ...config, max: 4 });
   const link = new PgLink(config, opts.logger);
@@ -45,11 +49,15 @@ export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promis
     client.on('error', ignore);
     let seeded: boolean;
     try {
-      seeded = await withMigrationLock(client, async () => {
-        const applied = await migrate(client);
-        if (applied.length) opts.logger.info('store schema migrated', { applied });
-        return seedIfNew(client, initial);
-      }, () => opts.logger.info('waiting for another replica to migrate and seed the store'));
+      seeded = await withMigrationLock(
+        client,
+        async () => {
+          const applied = await migrate(client);
+          if (applied.length) opts.logger.info('store schema migrated', { applied });
+          return seedIfNew(client, initial);
+        },
+        () => opts.logger.info('waiting for another replica to migrate and seed the store'),
+      );
     } finally {
       client.off('error', ignore);
       client.release();
@@ -62,10 +70,20 @@ export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promis
     await pool.end().catch(() => undefined);
     if (e instanceof RelayError) throw e;
     const where = redactText(opts.url);
-    if (isConnectionError(e) || (e as { code?: string }).code === '3D000' || (e as { code?: string }).code === '28P01') {
-      throw new RelayError('STORE_UNAVAILABLE', `cannot open the PostgreSQL store at ${where}: ${describe(e)}. Check store.url (VIM_EVENT_RELAY_STORE_URL): the database must exist and accept this user`, { cause: e });
+    if (
+      isConnectionError(e) ||
+      (e as { code?: string }).code === '3D000' ||
+      (e as { code?: string }).code === '28P01'
+    ) {
+      throw new RelayError(
+        'STORE_UNAVAILABLE',
+        `cannot open the PostgreSQL store at ${where}: ${describe(e)}. Check store.url (VIM_EVENT_RELAY_STORE_URL): the database must exist and accept this user`,
+        { cause: e },
+      );
     }
-    throw new RelayError('STORE_CORRUPT', `cannot prepare the PostgreSQL store at ${where}: ${describe(e)}`, { cause: e });
+    throw new RelayError('STORE_CORRUPT', `cannot prepare the PostgreSQL store at ${where}: ${describe(e)}`, {
+      cause: e,
+    });
   }
 }
 
@@ -76,7 +94,11 @@ async function seedIfNew(client: pg.PoolClient, initial: ReturnType<typeof seedS
   await client.query('BEGIN');
   try {
     for (const r of toRows(initial).values()) {
-      if ((await writeRow(client, r, 0)) === null) throw new RelayError('STORE_CORRUPT', `the store has rows but no seed mark (row ${r.kind} ${r.k1}); it was not created by this relay`);
+      if ((await writeRow(client, r, 0)) === null)
+        throw new RelayError(
+          'STORE_CORRUPT',
+          `the store has rows but no seed mark (row ${r.kind} ${r.k1}); it was not created by this relay`,
+        );
     }
     await client.query('INSERT INTO relay_meta (key, value) VALUES ($1, now()::text)', [SEEDED_KEY]);
     await client.query('COMMIT');

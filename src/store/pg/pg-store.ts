@@ -20,7 +20,14 @@ import { redactText } from '../../util/redact.js';
 import { checkRow, getRow } from '../file-store.js';
 import { diffRows, idOf, rowId, toRows, type RowDiff } from '../rows.js';
 import { checkState, type StateMutator, type StoreState } from '../state-store.js';
-import { STORE_KINDS, type CasResult, type ConditionalKind, type RelayStore, type StoreHealth, type StoreKind } from '../store.js';
+import {
+  STORE_KINDS,
+  type CasResult,
+  type ConditionalKind,
+  type RelayStore,
+  type StoreHealth,
+  type StoreKind,
+} from '../store.js';
 import { PgCache } from './cache.js';
 import { describe, isConnectionError, unavailable } from './errors.js';
 import { PgLink } from './link.js';
@@ -90,7 +97,13 @@ export class PgStore implements RelayStore {
     return this.cache.version(rowId(kind, vimId, key));
   }
 
-  compareAndSet(kind: ConditionalKind, vimId: string, key: string, expectedVersion: number, value: Record<string, unknown> | undefined): Promise<CasResult> {
+  compareAndSet(
+    kind: ConditionalKind,
+    vimId: string,
+    key: string,
+    expectedVersion: number,
+    value: Record<string, unknown> | undefined,
+  ): Promise<CasResult> {
     if (!this.link.up) return Promise.reject(unavailable(this.link.reason));
     const problem = value === undefined ? undefined : checkRow(kind, vimId, key, value);
     if (problem) return Promise.reject(new RelayError('VALIDATION_FAILED', `store update refused: ${problem}`));
@@ -100,7 +113,8 @@ export class PgStore implements RelayStore {
       const note = changeNote(this.instanceId, [keyOf]);
       const ok = await this.guard(async () => {
         // Deleting what must not exist: done if it does not.
-        if (value === undefined && expectedVersion === 0) return (await loadKeys(this.pool, [keyOf])).size === 0 ? 0 : null;
+        if (value === undefined && expectedVersion === 0)
+          return (await loadKeys(this.pool, [keyOf])).size === 0 ? 0 : null;
         if (value === undefined) return (await deleteRow(this.pool, keyOf, expectedVersion, note)) ? 0 : null;
         // The VIM was deleted meanwhile: nothing to claim for it.
         return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, note).catch((e: unknown) => {
@@ -170,10 +184,16 @@ export class PgStore implements RelayStore {
       if (outcome === 'orphan') {
         // Running the change again cannot help: its VIM is gone. The reload lets the caller see that.
         await this.guard(() => this.reconcile());
-        throw new RelayError('CONFLICT', 'store update refused: it refers to a VIM that another replica has just deleted');
+        throw new RelayError(
+          'CONFLICT',
+          'store update refused: it refers to a VIM that another replica has just deleted',
+        );
       }
       if (attempt >= MAX_ATTEMPTS) {
-        throw new RelayError('CONFLICT', `store update gave up after ${attempt} attempts: other replicas kept changing the same rows first; retry the request`);
+        throw new RelayError(
+          'CONFLICT',
+          `store update gave up after ${attempt} attempts: other replicas kept changing the same rows first; retry the request`,
+        );
       }
       // Another replica was first: take the whole state as it is now (the mutator may read rows it does not write), and run it again.
       await this.guard(() => this.reconcile());
@@ -205,7 +225,9 @@ export class PgStore implements RelayStore {
       for (const r of [...diff.deletes].sort((x, y) => STORE_KINDS.indexOf(y.kind) - STORE_KINDS.indexOf(x.kind))) {
         if (!(await deleteRow(client, r, this.cache.version(idOf(r))))) return await rollback(client, 'conflict');
       }
-      await client.query("SELECT pg_notify('relay_state', $1)", [changeNote(this.instanceId, [...diff.upserts, ...diff.deletes])]);
+      await client.query("SELECT pg_notify('relay_state', $1)", [
+        changeNote(this.instanceId, [...diff.upserts, ...diff.deletes]),
+      ]);
       await client.query('COMMIT');
       this.cache.applyWrite(diff, written);
       return 'written';
@@ -252,7 +274,8 @@ export class PgStore implements RelayStore {
 
   private failed(e: unknown): void {
     if (isConnectionError(e)) this.link.down(describe(e));
-    else if (!(e instanceof RelayError && e.code === 'STORE_UNAVAILABLE')) this.opts.logger.error('store reload failed', { error: describe(e) });
+    else if (!(e instanceof RelayError && e.code === 'STORE_UNAVAILABLE'))
+      this.opts.logger.error('store reload failed', { error: describe(e) });
   }
 
   private emit(kinds: readonly StoreKind[]): void {

@@ -54,7 +54,10 @@ export class PgRecent {
         );
         return rows.map((r) => r.entry);
       } catch (e) {
-        this.log.warn('check_vim_status answered from this replica only: the store cannot be read', { vim: vimId, error: describe(e) });
+        this.log.warn('check_vim_status answered from this replica only: the store cannot be read', {
+          vim: vimId,
+          error: describe(e),
+        });
       }
     }
     return this.local.get(vimId)?.query(states) ?? [];
@@ -65,7 +68,10 @@ export class PgRecent {
     this.buffer = this.buffer.filter((p) => p.vimId !== vimId);
     if (!this.usable()) return;
     this.pool.query('DELETE FROM relay_recent WHERE vim_id = $1', [vimId]).catch((e: unknown) => {
-      this.log.warn('recent state changes of a deleted VIM not removed from the store; they age out of the window', { vim: vimId, error: describe(e) });
+      this.log.warn('recent state changes of a deleted VIM not removed from the store; they age out of the window', {
+        vim: vimId,
+        error: describe(e),
+      });
     });
   }
 
@@ -104,7 +110,12 @@ export class PgRecent {
       try {
         await this.pool.query(
           'INSERT INTO relay_recent (vim_id, event, entry, seen_at) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])',
-          [batch.map((p) => p.vimId), batch.map((p) => p.entry.event), batch.map((p) => JSON.stringify(p.entry)), batch.map((p) => p.seenAt)],
+          [
+            batch.map((p) => p.vimId),
+            batch.map((p) => p.entry.event),
+            batch.map((p) => JSON.stringify(p.entry)),
+            batch.map((p) => p.seenAt),
+          ],
         );
         for (const vimId of new Set(batch.map((p) => p.vimId))) {
           await this.pool.query(
@@ -115,7 +126,10 @@ export class PgRecent {
       } catch (e) {
         this.buffer = [...batch, ...this.buffer];
         this.trimBuffer();
-        this.log.debug('recent state changes kept for a later write', { pending: this.buffer.length, error: describe(e) });
+        this.log.debug('recent state changes kept for a later write', {
+          pending: this.buffer.length,
+          error: describe(e),
+        });
         return;
       }
     }

@@ -57,7 +57,10 @@ export async function loadAll(db: Queryable): Promise<Map<string, Versioned>> {
 }
 
 /** The rows of these keys that exist (a key absent from the answer has no row). */
-export async function loadKeys(db: Queryable, keys: readonly Pick<Row, 'kind' | 'k1' | 'k2'>[]): Promise<Map<string, Versioned>> {
+export async function loadKeys(
+  db: Queryable,
+  keys: readonly Pick<Row, 'kind' | 'k1' | 'k2'>[],
+): Promise<Map<string, Versioned>> {
   const out = new Map<string, Versioned>();
   for (const kind of STORE_KINDS) {
     const mine = keys.filter((k) => k.kind === kind);
@@ -93,7 +96,12 @@ function conditional(write: string, params: unknown[], notify: string | undefine
  * Creates `r` (expectedVersion 0) or replaces it at `expectedVersion`. Returns the new version,
  * or null when the row is not at the version expected (another writer was first).
  */
-export async function writeRow(db: Queryable, r: Row, expectedVersion: number, notify?: string): Promise<number | null> {
+export async function writeRow(
+  db: Queryable,
+  r: Row,
+  expectedVersion: number,
+  notify?: string,
+): Promise<number | null> {
   const t = TABLES[r.kind];
   const keys = keyParams(t, r);
   let sql: string;
@@ -105,7 +113,12 @@ export async function writeRow(db: Queryable, r: Row, expectedVersion: number, n
     sql = `INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${marks.join(', ')}, nextval('relay_version_seq')) ON CONFLICT DO NOTHING RETURNING version`;
     params = values;
   } else {
-    const sets = [...(t.ord ? [`ord = $${keys.length + 3}`] : []), `value = $${keys.length + 2}`, "version = nextval('relay_version_seq')", 'updated_at = now()'];
+    const sets = [
+      ...(t.ord ? [`ord = $${keys.length + 3}`] : []),
+      `value = $${keys.length + 2}`,
+      "version = nextval('relay_version_seq')",
+      'updated_at = now()',
+    ];
     sql = `UPDATE ${t.name} SET ${sets.join(', ')} WHERE ${keyWhere(t, 1)} AND version = $${keys.length + 1} RETURNING version`;
     params = [...keys, expectedVersion, JSON.stringify(r.value), ...(t.ord ? [r.ord] : [])];
   }
@@ -115,7 +128,12 @@ export async function writeRow(db: Queryable, r: Row, expectedVersion: number, n
 }
 
 /** Deletes the row if it is at `expectedVersion`; false when it is not (or is gone). */
-export async function deleteRow(db: Queryable, r: Pick<Row, 'kind' | 'k1' | 'k2'>, expectedVersion: number, notify?: string): Promise<boolean> {
+export async function deleteRow(
+  db: Queryable,
+  r: Pick<Row, 'kind' | 'k1' | 'k2'>,
+  expectedVersion: number,
+  notify?: string,
+): Promise<boolean> {
   const t = TABLES[r.kind];
   const keys = keyParams(t, r);
   const sql = `DELETE FROM ${t.name} WHERE ${keyWhere(t, 1)} AND version = $${keys.length + 1} RETURNING version`;

@@ -54,7 +54,10 @@ export class AckWindow<T> {
   private readonly flushAt: number;
   private readonly stragglerMs: number;
 
-  constructor(private readonly send: SendAck<T>, opts: AckWindowOptions = {}) {
+  constructor(
+    private readonly send: SendAck<T>,
+    opts: AckWindowOptions = {},
+  ) {
     this.flushMs = opts.flushMs ?? 2;
     this.flushAt = opts.flushAt ?? 256;
     this.stragglerMs = opts.stragglerMs ?? 20;
@@ -103,7 +106,10 @@ export class AckWindow<T> {
 
   /** Items still in hand, oldest first. */
   unsettledItems(): T[] {
-    return this.slots.slice(this.head).filter((s) => s.state === IN_HAND).map((s) => s.item);
+    return this.slots
+      .slice(this.head)
+      .filter((s) => s.state === IN_HAND)
+      .map((s) => s.item);
   }
 
   /** Sends every settled ack now (before the channel closes). */

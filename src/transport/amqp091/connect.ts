@@ -31,7 +31,12 @@ export async function closeQuietly(c: Channel | ChannelModel): Promise<void> {
 }
 
 /** amqplib options for one host. Throws on an unreadable TLS file. */
-export function connectionTarget(url: TransportUrl, host: TransportHost, opts: TransportOptions, vimId: string): ConnectionTarget {
+export function connectionTarget(
+  url: TransportUrl,
+  host: TransportHost,
+  opts: TransportOptions,
+  vimId: string,
+): ConnectionTarget {
   const target: Options.Connect = {
     protocol: url.tls ? 'amqps' : 'amqp',
     hostname: host.hostname,
@@ -67,7 +72,14 @@ clientSockets.subscribe((message) => capture?.((message as { socket: Socket }).s
  * (tls.connect publishes nothing there) the slot is held until the handshake is done. On
  * `signal` the socket is destroyed and the promise rejects.
  */
-export async function connectHost(url: TransportUrl, host: TransportHost, opts: TransportOptions, vimId: string, signal: AbortSignal, connected: () => void): Promise<ChannelModel> {
+export async function connectHost(
+  url: TransportUrl,
+  host: TransportHost,
+  opts: TransportOptions,
+  vimId: string,
+  signal: AbortSignal,
+  connected: () => void,
+): Promise<ChannelModel> {
   const { target, socket } = connectionTarget(url, host, opts, vimId);
   let sock: Socket | undefined;
   capture = (s) => (sock ??= s);
@@ -83,7 +95,7 @@ export async function connectHost(url: TransportUrl, host: TransportHost, opts: 
     else connected();
   }
   const abort = (): void => {
-    tcp?.destroy(new Error("attempt abandoned"));
+    tcp?.destroy(new Error('attempt abandoned'));
   };
   signal.addEventListener('abort', abort, { once: true });
   try {
@@ -104,7 +116,12 @@ export async function connectHost(url: TransportUrl, host: TransportHost, opts: 
  * queue): one round over the URL's hosts from `start`, each bounded by the connect timeout; the
  * first that opens wins.
  */
-export async function connectOnce(url: TransportUrl, opts: TransportOptions, vimId: string, start = 0): Promise<ChannelModel> {
+export async function connectOnce(
+  url: TransportUrl,
+  opts: TransportOptions,
+  vimId: string,
+  start = 0,
+): Promise<ChannelModel> {
   const failures: string[] = [];
   for (let i = 0; i < url.hosts.length; i++) {
     const host = url.hosts[(start + i) % url.hosts.length];

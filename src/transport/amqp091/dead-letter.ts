@@ -34,7 +34,13 @@ interface CopiedProperties {
  * the publishing user and closes the channel on a mismatch), and CC/BCC headers (they would
  * route extra copies through the default exchange).
  */
-export function deadLetterProperties(msg: Message, reason: DeadLetterReason, vimId: string, id: string, now: Date = new Date()): Options.Publish {
+export function deadLetterProperties(
+  msg: Message,
+  reason: DeadLetterReason,
+  vimId: string,
+  id: string,
+  now: Date = new Date(),
+): Options.Publish {
   const p: CopiedProperties = msg.properties;
   const { CC: _cc, BCC: _bcc, ...headers } = p.headers ?? {};
   return {
@@ -64,7 +70,10 @@ export function deadLetterProperties(msg: Message, reason: DeadLetterReason, vim
 export class DeadLetterPublisher {
   private readonly returned = new Set<string>();
 
-  constructor(private readonly channel: ConfirmChannel, private readonly vim: Pick<ListenerSpec, 'id' | 'deadLetterQueue' | 'queueType' | 'maxLength'>) {
+  constructor(
+    private readonly channel: ConfirmChannel,
+    private readonly vim: Pick<ListenerSpec, 'id' | 'deadLetterQueue' | 'queueType' | 'maxLength'>,
+  ) {
     channel.on('return', (m: Message) => {
       const id: unknown = m.properties.headers?.[RELAY_HEADERS.id];
       if (typeof id === 'string') this.returned.add(id);
@@ -81,11 +90,19 @@ export class DeadLetterPublisher {
     const id = randomUUID();
     const queue = this.vim.deadLetterQueue;
     const unconfirmed = (cause: unknown) =>
-      new RelayError('BROKER_UNREACHABLE', `the broker did not confirm the copy to dead-letter queue "${queue}"; the original stays unacked`, { cause });
+      new RelayError(
+        'BROKER_UNREACHABLE',
+        `the broker did not confirm the copy to dead-letter queue "${queue}"; the original stays unacked`,
+        { cause },
+      );
     await new Promise<void>((resolve, reject) => {
       try {
-        this.channel.sendToQueue(queue, msg.content, deadLetterProperties(msg, reason, this.vim.id, id), (err: unknown) =>
-          err ? reject(unconfirmed(err)) : resolve());
+        this.channel.sendToQueue(
+          queue,
+          msg.content,
+          deadLetterProperties(msg, reason, this.vim.id, id),
+          (err: unknown) => (err ? reject(unconfirmed(err)) : resolve()),
+        );
       } catch (err) {
         // amqplib throws synchronously once the channel is closed.
         reject(unconfirmed(err));
@@ -95,7 +112,10 @@ export class DeadLetterPublisher {
       // Someone deleted the DLQ under us; put it back so the caller's retry lands.
       // With the same type and arguments as declareTopology gives it, or the next declare is a 406.
       await this.channel.assertQueue(queue, { durable: true, arguments: deadLetterQueueArguments(this.vim) });
-      throw new RelayError('BROKER_REFUSED', `dead-letter queue "${queue}" did not exist (the copy was returned); it has been re-declared, retry`);
+      throw new RelayError(
+        'BROKER_REFUSED',
+        `dead-letter queue "${queue}" did not exist (the copy was returned); it has been re-declared, retry`,
+      );
     }
   }
 }

@@ -114,7 +114,10 @@ export class Amqp091Delivery implements Delivery {
   private settled = false;
   private deadLettering: Promise<void> | undefined;
 
-  constructor(private readonly session: ConsumeSession, readonly msg: ConsumeMessage) {
+  constructor(
+    private readonly session: ConsumeSession,
+    readonly msg: ConsumeMessage,
+  ) {
     this.vimId = session.vimId;
     this.body = msg.content;
     this.source = msg.fields.routingKey;

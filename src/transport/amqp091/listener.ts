@@ -14,13 +14,21 @@ import { Amqp091Opener } from './session.js';
 function amqp091Url(vim: ListenerSpec): TransportUrl {
   const url = parseTransportUrl(vim.transportUrl);
   if (url.kind !== 'amqp091') {
-    throw new RelayError('CONFIG_INVALID', `VIM ${vim.id}: ${url.scheme}:// is AMQP 1.0; the AMQP 0-9-1 listener needs rabbit://`);
+    throw new RelayError(
+      'CONFIG_INVALID',
+      `VIM ${vim.id}: ${url.scheme}:// is AMQP 1.0; the AMQP 0-9-1 listener needs rabbit://`,
+    );
   }
   return url;
 }
 
 export class Amqp091Listener extends SupervisedListener {
-  constructor(vim: ListenerSpec, opts: TransportOptions, logger: Logger, limiter: ConnectLimiter = sharedConnectLimiter(opts.maxConcurrentConnects)) {
+  constructor(
+    vim: ListenerSpec,
+    opts: TransportOptions,
+    logger: Logger,
+    limiter: ConnectLimiter = sharedConnectLimiter(opts.maxConcurrentConnects),
+  ) {
     const url = amqp091Url(vim);
     const log = logger.child({ vim: vim.id, transport: 'amqp091' });
     super(vim.id, url, new Amqp091Opener(vim, url, opts, log), opts, limiter, logger);

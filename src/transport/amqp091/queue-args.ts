@@ -58,8 +58,20 @@ export interface Inequivalence {
   readonly current: string | number | boolean | undefined;
 }
 
-const INEQUIVALENT = /inequivalent arg '([^']+)' for queue '.*' in vhost '.*': received (?:none|the value '.*' of type '[a-z]+'|'.*') but current is (none|the value '(.*)' of type '([a-z]+)'|'(.*)')"?\s*$/s;
-const NUMERIC = new Set(['byte', 'short', 'signedint', 'long', 'unsignedbyte', 'unsignedshort', 'unsignedint', 'float', 'double', 'decimal']);
+const INEQUIVALENT =
+  /inequivalent arg '([^']+)' for queue '.*' in vhost '.*': received (?:none|the value '.*' of type '[a-z]+'|'.*') but current is (none|the value '(.*)' of type '([a-z]+)'|'(.*)')"?\s*$/s;
+const NUMERIC = new Set([
+  'byte',
+  'short',
+  'signedint',
+  'long',
+  'unsignedbyte',
+  'unsignedshort',
+  'unsignedint',
+  'float',
+  'double',
+  'decimal',
+]);
 
 /** The queue's own flags, not arguments: a mismatch there is a different queue, not another type. */
 export const QUEUE_FLAGS = new Set(['durable', 'exclusive', 'auto_delete']);

@@ -19,7 +19,12 @@ export class Amqp091Opener implements SessionOpener {
   /** Consumer channel generations, across the listener's sessions (for logs). */
   private generation = 0;
 
-  constructor(private readonly vim: ListenerSpec, private readonly url: TransportUrl, private readonly opts: TransportOptions, private readonly log: Logger) {}
+  constructor(
+    private readonly vim: ListenerSpec,
+    private readonly url: TransportUrl,
+    private readonly opts: TransportOptions,
+    private readonly log: Logger,
+  ) {}
 
   async open(req: OpenRequest): Promise<Session> {
     const model = await connectHost(this.url, req.host, this.opts, this.vim.id, req.signal, req.connected);
@@ -65,7 +70,12 @@ class Amqp091Session implements Session {
       this.consumer?.end();
       lost(this.failure ?? (this.ours ? 'closed by the relay' : err ? errorText(err) : 'closed by the broker'));
     });
-    model.on('blocked', (reason: string) => this.log.warn('broker blocked the connection (resource alarm); dead-letter copies wait until it unblocks', { host, reason }));
+    model.on('blocked', (reason: string) =>
+      this.log.warn('broker blocked the connection (resource alarm); dead-letter copies wait until it unblocks', {
+        host,
+        reason,
+      }),
+    );
     model.on('unblocked', () => this.log.info('broker unblocked the connection', { host }));
   }
 
@@ -79,7 +89,10 @@ class Amqp091Session implements Session {
     const confirm = await this.model.createConfirmChannel();
     const consumer = new ConsumeSession(generation, channel, new DeadLetterPublisher(confirm, this.vim), this.vim.id);
     this.consumer = consumer;
-    for (const [name, ch] of [['consumer', channel], ['dead-letter', confirm]] as const) {
+    for (const [name, ch] of [
+      ['consumer', channel],
+      ['dead-letter', confirm],
+    ] as const) {
       // amqplib emits 'error' only when the broker closes the channel alone (the connection's
       // own loss closes channels without one). A session with one channel gone would strand
       // deliveries or dead-letters, so restart it whole.

@@ -16,7 +16,15 @@ import type { ListenerSpec as VimConfig } from '../types.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { closeQuietly, errorText } from './connect.js';
-import { adopt, deadLetterQueueArguments, parseInequivalence, QUEUE_FLAGS, queueArguments, typeOf, type QueueArgs } from './queue-args.js';
+import {
+  adopt,
+  deadLetterQueueArguments,
+  parseInequivalence,
+  QUEUE_FLAGS,
+  queueArguments,
+  typeOf,
+  type QueueArgs,
+} from './queue-args.js';
 
 /** The AMQP reply code carried by an amqplib channel/connection error, if any. */
 export function replyCode(err: unknown): number | undefined {
@@ -51,7 +59,9 @@ export function refusal(err: unknown, vim: VimConfig, step: string): unknown {
     fix = `exchange "${vim.exchange}" disappeared while binding; it is re-declared on the next attempt`;
   }
   if (fix === undefined) return err;
-  return new RelayError('BROKER_REFUSED', `the broker refused to ${step}: ${fix} (broker said: ${broker})`, { cause: err });
+  return new RelayError('BROKER_REFUSED', `the broker refused to ${step}: ${fix} (broker said: ${broker})`, {
+    cause: err,
+  });
 }
 
 async function step<T>(vim: VimConfig, what: string, fn: () => Promise<T>): Promise<T> {
@@ -80,7 +90,9 @@ async function ensureExchange(model: ChannelModel, vim: VimConfig): Promise<void
   if (exists) return;
   await withChannel(model, (ch) =>
     step(vim, `declare exchange "${vim.exchange}"`, () =>
-      ch.assertExchange(vim.exchange, 'topic', { durable: vim.exchangeDurable, autoDelete: false })));
+      ch.assertExchange(vim.exchange, 'topic', { durable: vim.exchangeDurable, autoDelete: false }),
+    ),
+  );
 }
 
 /** How a queue the relay uses turned out. */
@@ -115,7 +127,12 @@ async function tryDeclare(model: ChannelModel, name: string, args: QueueArgs): P
 }
 
 /** Declares `name` with `wanted`, or takes the existing queue as it is (see the file comment). */
-export async function ensureQueue(model: ChannelModel, vim: VimConfig, name: string, wanted: QueueArgs): Promise<QueueState> {
+export async function ensureQueue(
+  model: ChannelModel,
+  vim: VimConfig,
+  name: string,
+  wanted: QueueArgs,
+): Promise<QueueState> {
   let args = wanted;
   for (let probe = 0; probe < MAX_PROBES; probe++) {
     const err = await tryDeclare(model, name, args);
@@ -124,7 +141,10 @@ export async function ensureQueue(model: ChannelModel, vim: VimConfig, name: str
     if (!said || QUEUE_FLAGS.has(said.arg)) throw refusal(err, vim, `declare queue "${name}"`);
     args = adopt(args, said);
   }
-  throw new RelayError('BROKER_REFUSED', `the broker refused to declare queue "${name}": its arguments could not be matched after ${MAX_PROBES} attempts; delete it (rabbitmqctl delete_queue) or configure another queue name`);
+  throw new RelayError(
+    'BROKER_REFUSED',
+    `the broker refused to declare queue "${name}": its arguments could not be matched after ${MAX_PROBES} attempts; delete it (rabbitmqctl delete_queue) or configure another queue name`,
+  );
 }
 
 function logQueue(log: Logger | undefined, vim: VimConfig, q: QueueState): void {
@@ -133,9 +153,15 @@ function logQueue(log: Logger | undefined, vim: VimConfig, q: QueueState): void 
     log.info('queue ready', { queue: q.name, queueType: q.type });
     return;
   }
-  log.warn('queue exists with other arguments than configured; used as it is (delete it to have it re-created as configured)', {
-    queue: q.name, queueType: q.type, configuredType: vim.queueType, arguments: q.arguments,
-  });
+  log.warn(
+    'queue exists with other arguments than configured; used as it is (delete it to have it re-created as configured)',
+    {
+      queue: q.name,
+      queueType: q.type,
+      configuredType: vim.queueType,
+      arguments: q.arguments,
+    },
+  );
 }
 
 /**
@@ -153,7 +179,9 @@ export async function declareTopology(model: ChannelModel, vim: VimConfig, log?:
   logQueue(log, vim, queue);
   await withChannel(model, async (ch) => {
     for (const key of routingKeys(vim)) {
-      await step(vim, `bind queue "${vim.queue}" to exchange "${vim.exchange}" with "${key}"`, () => ch.bindQueue(vim.queue, vim.exchange, key));
+      await step(vim, `bind queue "${vim.queue}" to exchange "${vim.exchange}" with "${key}"`, () =>
+        ch.bindQueue(vim.queue, vim.exchange, key),
+      );
     }
   });
   return { queue, deadLetterQueue };

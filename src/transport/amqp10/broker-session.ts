@@ -40,7 +40,11 @@ export class BrokerSession extends EventEmitter {
   private connectionErrorCause?: unknown;
   private over = false;
 
-  constructor(private readonly container: Container, readonly plan: ConnectPlan, private readonly opts: BrokerSessionOptions) {
+  constructor(
+    private readonly container: Container,
+    readonly plan: ConnectPlan,
+    private readonly opts: BrokerSessionOptions,
+  ) {
     super();
   }
 
@@ -66,8 +70,18 @@ export class BrokerSession extends EventEmitter {
       this.connectionErrorCause = ctx.connection.error ?? ctx.error;
       this.connectionError = describeAmqpError(this.connectionErrorCause, 'connection error');
     });
-    conn.on('connection_close', () => this.fail(`the broker closed the connection${this.connectionError ? ` (${this.connectionError})` : ''}`, this.connectionErrorCause));
-    conn.on('disconnected', (ctx: EventContext) => this.fail(describeAmqpError(ctx.error ?? this.connectionError, 'disconnected'), this.connectionErrorCause ?? ctx.error));
+    conn.on('connection_close', () =>
+      this.fail(
+        `the broker closed the connection${this.connectionError ? ` (${this.connectionError})` : ''}`,
+        this.connectionErrorCause,
+      ),
+    );
+    conn.on('disconnected', (ctx: EventContext) =>
+      this.fail(
+        describeAmqpError(ctx.error ?? this.connectionError, 'disconnected'),
+        this.connectionErrorCause ?? ctx.error,
+      ),
+    );
     conn.on('protocol_error', (e: unknown) => this.fail(`protocol error: ${describeAmqpError(e, 'unknown')}`, e));
     conn.on('error', (e: unknown) => this.fail(describeAmqpError(e, 'error'), e));
   }
@@ -126,7 +140,9 @@ export class BrokerSession extends EventEmitter {
     if (this.over) return;
     const session = conn.create_session();
     this.session = session;
-    session.on('session_error', (ctx: EventContext) => this.fail(`session refused: ${describeAmqpError(ctx.session?.error, 'session error')}`, ctx.session?.error));
+    session.on('session_error', (ctx: EventContext) =>
+      this.fail(`session refused: ${describeAmqpError(ctx.session?.error, 'session error')}`, ctx.session?.error),
+    );
     session.on('session_close', () => this.fail('the broker ended the session'));
     session.begin();
     this.receivers = this.opts.addresses.map((address, index) => this.attachReceiver(session, address, index));
@@ -148,7 +164,12 @@ export class BrokerSession extends EventEmitter {
       if (this.attached === this.opts.addresses.length) this.emit('ready');
     });
     r.on('message', (ctx: EventContext) => this.emit('message', index, ctx));
-    r.on('receiver_error', (ctx: EventContext) => this.fail(`receiver for "${address}" refused: ${describeAmqpError(ctx.receiver?.error, 'detached')}`, ctx.receiver?.error));
+    r.on('receiver_error', (ctx: EventContext) =>
+      this.fail(
+        `receiver for "${address}" refused: ${describeAmqpError(ctx.receiver?.error, 'detached')}`,
+        ctx.receiver?.error,
+      ),
+    );
     r.on('receiver_close', () => this.fail(`the broker detached the receiver for "${address}"`));
     return r;
   }

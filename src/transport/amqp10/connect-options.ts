@@ -50,7 +50,13 @@ function saslOptions(host: TransportHost): Partial<RheaConnectOptions> {
  * rhea's own reconnect is off: the listener reconnects itself so that every attempt is
  * reported as a status change.
  */
-export function connectPlan(url: TransportUrl, attempt: number, opts: TransportOptions, vimId: string, read: FileReader = readFileSync): ConnectPlan {
+export function connectPlan(
+  url: TransportUrl,
+  attempt: number,
+  opts: TransportOptions,
+  vimId: string,
+  read: FileReader = readFileSync,
+): ConnectPlan {
   const host = url.hosts[attempt % url.hosts.length];
   const idle = idleTimeoutMs(url, opts);
   const options: RheaConnectOptions = {

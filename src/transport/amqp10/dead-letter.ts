@@ -71,7 +71,10 @@ export class DeadLetterSender {
   send(copy: DeadLetterCopy): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const p: Pending = { done: false, resolve, reject };
-      p.timer = setTimeout(() => this.finish(p, this.refused(`no answer from the broker within ${this.timeoutMs} ms`)), this.timeoutMs);
+      p.timer = setTimeout(
+        () => this.finish(p, this.refused(`no answer from the broker within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       this.open().then(
         (sender) => {
           const go = (): void => {
@@ -140,7 +143,11 @@ export class DeadLetterSender {
       const session = this.connection.create_session();
       this.session = session;
       const fail = (ctx: EventContext, what: string): void => {
-        reject(this.refused(`${what}: ${describeAmqpError(ctx.session?.error ?? ctx.sender?.error ?? ctx.receiver?.error, 'refused by the broker')}`));
+        reject(
+          this.refused(
+            `${what}: ${describeAmqpError(ctx.session?.error ?? ctx.sender?.error ?? ctx.receiver?.error, 'refused by the broker')}`,
+          ),
+        );
       };
       session.on('session_error', (ctx: EventContext) => fail(ctx, `dead-letter queue "${this.queue}" is not usable`));
       session.on('session_close', (ctx: EventContext) => {
@@ -152,7 +159,9 @@ export class DeadLetterSender {
       // RabbitMQ 3.x accepts and silently drops messages sent to /amq/queue/<missing>; a
       // receiver attach (no credit, so it takes nothing) fails NOT_FOUND instead: a real check.
       const probe = session.open_receiver({ source: { address: this.address }, credit_window: 0, autoaccept: false });
-      probe.on('receiver_error', (ctx: EventContext) => fail(ctx, `dead-letter queue "${this.queue}" cannot be checked`));
+      probe.on('receiver_error', (ctx: EventContext) =>
+        fail(ctx, `dead-letter queue "${this.queue}" cannot be checked`),
+      );
       probe.on('receiver_close', () => undefined);
       probe.on('receiver_open', () => {
         probe.close();
@@ -164,7 +173,9 @@ export class DeadLetterSender {
   private attachSender(session: Session, resolve: (s: Sender) => void, reject: (e: Error) => void): void {
     const sender = session.open_sender({ target: { address: this.address } });
     sender.on('sender_open', () => resolve(sender));
-    sender.on('sender_error', (ctx: EventContext) => reject(this.refused(describeAmqpError(ctx.sender?.error, 'sender refused'))));
+    sender.on('sender_error', (ctx: EventContext) =>
+      reject(this.refused(describeAmqpError(ctx.sender?.error, 'sender refused'))),
+    );
     sender.on('sender_close', () => {
       // Detached by the broker: the next dead letter attaches (and checks) again.
       this.ready = undefined;

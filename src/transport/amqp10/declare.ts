@@ -30,7 +30,12 @@ export function declaresOwnQueue(vim: VimConfig): boolean {
  * hosts the 1.0 listener fails over between); undefined when there is nothing to declare.
  * Throws BROKER_UNREACHABLE / BROKER_REFUSED like the 0-9-1 listener's declarations.
  */
-export async function declareAmqp10Topology(vim: VimConfig, opts: TransportOptions, log?: Logger, hostIndex = 0): Promise<TopologyState | undefined> {
+export async function declareAmqp10Topology(
+  vim: VimConfig,
+  opts: TransportOptions,
+  log?: Logger,
+  hostIndex = 0,
+): Promise<TopologyState | undefined> {
   if (!declaresOwnQueue(vim)) return undefined;
   const url = parseTransportUrl(vim.transportUrl);
   const model = await connectOnce({ ...url, kind: 'amqp091' }, opts, vim.id, hostIndex);

@@ -28,7 +28,10 @@ export class Amqp10Delivery implements Delivery {
   readonly redelivered: boolean;
   private state: SettleState = 'open';
 
-  constructor(init: DeliveryInit, private readonly settler: Settler) {
+  constructor(
+    init: DeliveryInit,
+    private readonly settler: Settler,
+  ) {
     this.vimId = init.vimId;
     this.body = init.body;
     this.source = init.source;

@@ -18,7 +18,10 @@ export { DEAD_LETTER_CONDITION, DEFAULT_AMQP10_TIMEOUTS, type Amqp10Timeouts } f
 function amqp10Url(vim: ListenerSpec): TransportUrl {
   const url = parseTransportUrl(vim.transportUrl);
   if (url.kind !== 'amqp10') {
-    throw new RelayError('CONFIG_INVALID', `VIM ${vim.id}: ${url.scheme}:// is AMQP 0-9-1; the AMQP 1.0 listener needs amqp:// or amqps://`);
+    throw new RelayError(
+      'CONFIG_INVALID',
+      `VIM ${vim.id}: ${url.scheme}:// is AMQP 0-9-1; the AMQP 1.0 listener needs amqp:// or amqps://`,
+    );
   }
   return url;
 }
@@ -36,7 +39,10 @@ export class Amqp10Listener extends SupervisedListener {
     const opener = new Amqp10Opener({ vim, url, opts, timeouts, log });
     super(vim.id, url, opener, opts, limiter, logger);
     if (opener.credit.raised) {
-      this.log.warn('transport.prefetch is below the number of AMQP 1.0 addresses; each receiver gets 1 credit', { prefetch: opts.prefetch, addresses: opener.addresses.length });
+      this.log.warn('transport.prefetch is below the number of AMQP 1.0 addresses; each receiver gets 1 credit', {
+        prefetch: opts.prefetch,
+        addresses: opener.addresses.length,
+      });
     }
   }
 }

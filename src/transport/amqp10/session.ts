@@ -59,7 +59,9 @@ export class Amqp10Opener implements SessionOpener {
     this.container = rhea.create_container({ id: `vim-event-relay-${plan.vim.id}` });
     // rhea re-emits unhandled connection errors on its container; an 'error' without a
     // listener would throw out of the event loop. BrokerSession handles them per connection.
-    this.container.on('error', (e: unknown) => plan.log.debug('rhea container error', { error: describeAmqpError(e, 'unknown') }));
+    this.container.on('error', (e: unknown) =>
+      plan.log.debug('rhea container error', { error: describeAmqpError(e, 'unknown') }),
+    );
   }
 
   /**
@@ -74,7 +76,10 @@ export class Amqp10Opener implements SessionOpener {
     try {
       await declareAmqp10Topology(vim, opts, log, req.hostIndex);
     } catch (e) {
-      log.warn("could not declare the VIM's queue over AMQP 0-9-1; attaching to it as it is", { queue: vim.queue, reason: (e as Error).message });
+      log.warn("could not declare the VIM's queue over AMQP 0-9-1; attaching to it as it is", {
+        queue: vim.queue,
+        reason: (e as Error).message,
+      });
     }
     return this.attach(req);
   }
@@ -83,7 +88,9 @@ export class Amqp10Opener implements SessionOpener {
     const { vim, url, opts, timeouts } = this.plan;
     // Throws only for the TLS files (unreadable ssl_ca_file and the like): a rejection.
     const broker = new BrokerSession(this.container, connectPlan(url, req.hostIndex, opts, vim.id), {
-      vimId: vim.id, addresses: this.addresses, deadLetterTimeoutMs: timeouts.deadLetterMs,
+      vimId: vim.id,
+      addresses: this.addresses,
+      deadLetterTimeoutMs: timeouts.deadLetterMs,
     });
     const session = new Amqp10Session(broker, this, this.plan, req.deliver);
     return new Promise<Session>((resolve, reject) => {
@@ -198,15 +205,23 @@ class Amqp10Session implements Session {
     if (!this.stopped) this.broker.addCredit(index, credit);
   }
 
-  private async deadLetter(entry: InFlight, d: { message: Message; body: Buffer; source: string; reason: DeadLetterReason }): Promise<void> {
+  private async deadLetter(
+    entry: InFlight,
+    d: { message: Message; body: Buffer; source: string; reason: DeadLetterReason },
+  ): Promise<void> {
     if (!this.inFlight.has(entry)) return;
     const { vim, log } = this.plan;
     const target = deadLetterAddress(d.source, vim.deadLetterQueue);
     if (!target) {
       // Not RabbitMQ: nothing to copy to; the broker behind the router decides (e.g. its DLQ).
-      const error = { condition: DEAD_LETTER_CONDITION, description: `${d.reason.code}: ${d.reason.message}`, info: { [DEAD_LETTER_HEADERS.reasonCode]: d.reason.code, [DEAD_LETTER_HEADERS.reason]: d.reason.message } };
+      const error = {
+        condition: DEAD_LETTER_CONDITION,
+        description: `${d.reason.code}: ${d.reason.message}`,
+        info: { [DEAD_LETTER_HEADERS.reasonCode]: d.reason.code, [DEAD_LETTER_HEADERS.reason]: d.reason.message },
+      };
       // Each rejection in a pass of its own: rhea would send one range with the first error.
-      if (this.settle(entry, `rejected:${++this.rejections}`, (x) => x.reject(error))) log.warn('dead letter rejected to the broker', { code: d.reason.code, source: d.source });
+      if (this.settle(entry, `rejected:${++this.rejections}`, (x) => x.reject(error)))
+        log.warn('dead letter rejected to the broker', { code: d.reason.code, source: d.source });
       return;
     }
     const sender = this.broker.deadLetterSender(vim.deadLetterQueue, target);
@@ -221,7 +236,10 @@ class Amqp10Session implements Session {
     if (this.settle(entry, 'accepted', (x) => x.accept())) {
       log.info('dead-lettered', { code: d.reason.code, queue: vim.deadLetterQueue, source: d.source });
     } else {
-      log.warn('dead-letter copy stored but the connection was lost before the original was settled; it will be redelivered', { queue: vim.deadLetterQueue });
+      log.warn(
+        'dead-letter copy stored but the connection was lost before the original was settled; it will be redelivered',
+        { queue: vim.deadLetterQueue },
+      );
     }
   }
 }

@@ -54,19 +54,39 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
   const dmaap = new ScriptedDestination();
   observer.watchDestinations([dmaap]);
   const pipeline = new Pipeline({
-    destinations: { dmaap }, defaultSink: 'dmaap', subscriptions: () => store.get().subscriptions, observer, logger, maxBodyBytes: 1 << 20,
+    destinations: { dmaap },
+    defaultSink: 'dmaap',
+    subscriptions: () => store.get().subscriptions,
+    observer,
+    logger,
+    maxBodyBytes: 1 << 20,
   });
   const listeners: ScriptedListener[] = [];
-  const catalogue = new VimCatalogue(() => store, pipeline, {
-    transport: DEFAULT_TRANSPORT_OPTIONS, dedupeWindow: 100, recentWindow: WINDOW, drainTimeoutMs: 1000, defaultSink: 'dmaap', sinks: new Set(['dmaap']),
-    listenerFactory: (vim: VimConfig) => {
-      const l = new ScriptedListener(vim);
-      listeners.push(l);
-      return l;
+  const catalogue = new VimCatalogue(
+    () => store,
+    pipeline,
+    {
+      transport: DEFAULT_TRANSPORT_OPTIONS,
+      dedupeWindow: 100,
+      recentWindow: WINDOW,
+      drainTimeoutMs: 1000,
+      defaultSink: 'dmaap',
+      sinks: new Set(['dmaap']),
+      listenerFactory: (vim: VimConfig) => {
+        const l = new ScriptedListener(vim);
+        listeners.push(l);
+        return l;
+      },
     },
-  }, observer, logger);
+    observer,
+    logger,
+  );
   const control = new ControlPlane({
-    catalogue, store: () => store, vesAgents: new VesAgentRegistry(() => store), metrics: observer.registry, destinations: [dmaap],
+    catalogue,
+    store: () => store,
+    vesAgents: new VesAgentRegistry(() => store),
+    metrics: observer.registry,
+    destinations: [dmaap],
   });
   const server = createAdminServer(control, {
     host: '127.0.0.1',
@@ -82,7 +102,15 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
     return l;
   };
   return {
-    url, control, catalogue, store, observer, dmaap, server, listeners, listener,
+    url,
+    control,
+    catalogue,
+    store,
+    observer,
+    dmaap,
+    server,
+    listeners,
+    listener,
     logLines: () => log.split('\n').filter(Boolean),
     async close() {
       await server.close();
@@ -106,7 +134,13 @@ export async function call(
   base: string,
   method: string,
   path: string,
-  opts: { body?: unknown; raw?: string | Buffer; contentType?: string; token?: string; headers?: Record<string, string> } = {},
+  opts: {
+    body?: unknown;
+    raw?: string | Buffer;
+    contentType?: string;
+    token?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   let body: string | Buffer | undefined;

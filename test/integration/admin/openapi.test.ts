@@ -5,7 +5,9 @@ import { redactDeep } from '../../../src/util/redact.js';
 import { call, startAdmin, type Harness } from './harness.js';
 
 type Operation = { parameters?: { $ref?: string; name?: string; in?: string }[]; responses: Record<string, unknown> };
-type PathItem = Record<string, Operation | unknown[]> & { parameters?: { $ref?: string; name?: string; in?: string }[] };
+type PathItem = Record<string, Operation | unknown[]> & {
+  parameters?: { $ref?: string; name?: string; in?: string }[];
+};
 interface Doc {
   paths: Record<string, PathItem>;
   components: { parameters: Record<string, { name: string; in: string }> };
@@ -24,7 +26,9 @@ afterAll(async () => {
 
 function documented(doc: Doc): string[] {
   return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.keys(item).filter((k) => METHODS.includes(k)).map((m) => `${m.toUpperCase()} ${path}`),
+    Object.keys(item)
+      .filter((k) => METHODS.includes(k))
+      .map((m) => `${m.toUpperCase()} ${path}`),
   );
 }
 
@@ -38,7 +42,7 @@ it('every path parameter in a route is declared for it, by the same name', () =>
   for (const [path, item] of Object.entries(onDisk.paths)) {
     const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
     const declared = (item.parameters ?? [])
-      .map((p) => (p.$ref ? onDisk.components.parameters[p.$ref.split('/').pop()!]! : p))
+      .map((p) => (p.$ref ? onDisk.components.parameters[p.$ref.split('/').pop()!] : p))
       .filter((p) => p.in === 'path')
       .map((p) => p.name)
       .sort();
@@ -53,8 +57,14 @@ it('every operation documents its error answers, 401 included under /api/', () =
       if (!op) continue;
       const codes = Object.keys(op.responses);
       expect(codes.some((c) => c.startsWith('2'))).toBe(true);
-      if (path.startsWith('/api/')) expect({ path, m, has401: codes.includes('401') }).toEqual({ path, m, has401: true });
-      if (m === 'put' || m === 'post') expect({ path, m, codes: ['400', '413', '415'].filter((c) => codes.includes(c)) }).toEqual({ path, m, codes: ['400', '413', '415'] });
+      if (path.startsWith('/api/'))
+        expect({ path, m, has401: codes.includes('401') }).toEqual({ path, m, has401: true });
+      if (m === 'put' || m === 'post')
+        expect({ path, m, codes: ['400', '413', '415'].filter((c) => codes.includes(c)) }).toEqual({
+          path,
+          m,
+          codes: ['400', '413', '415'],
+        });
     }
   }
 });

@@ -26,7 +26,9 @@ describe('bearer auth (admin.authToken set)', () => {
     const a = await call(h.url, method, path, method === 'GET' ? {} : { body: VIM });
     expect(a.status).toBe(401);
     expect(a.headers.get('www-authenticate')).toBe('Bearer realm="vim-event-relay"');
-    expect(a.json).toEqual({ error: { code: 'UNAUTHORIZED', message: 'send Authorization: Bearer <admin.authToken>' } });
+    expect(a.json).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'send Authorization: Bearer <admin.authToken>' },
+    });
   });
 
   it.each([
@@ -48,7 +50,9 @@ describe('bearer auth (admin.authToken set)', () => {
 
   it('the right token passes, whatever the case of "Bearer"', async () => {
     expect((await call(h.url, 'GET', '/api/v1/vims', { token: TOKEN })).status).toBe(200);
-    expect((await call(h.url, 'GET', '/api/v1/vims', { headers: { authorization: `bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await call(h.url, 'GET', '/api/v1/vims', { headers: { authorization: `bearer ${TOKEN}` } })).status).toBe(
+      200,
+    );
     expect((await call(h.url, 'GET', '/api/v1/no-such-route', { token: TOKEN })).status).toBe(404);
   });
 
@@ -83,7 +87,9 @@ describe('protocol errors', () => {
   it('an unknown path is 404 NOT_FOUND', async () => {
     const a = await call(h.url, 'GET', '/api/v2/vims');
     expect(a.status).toBe(404);
-    expect(a.json).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /api/v2/vims; GET /api/openapi.json lists the routes' } });
+    expect(a.json).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no route GET /api/v2/vims; GET /api/openapi.json lists the routes' },
+    });
   });
 
   it.each([
@@ -103,7 +109,12 @@ describe('protocol errors', () => {
     const a = await call(h.url, 'PUT', '/api/v1/vims/vio-1', { body: { ...VIM, exchange: 'x'.repeat(5000) } });
     expect(a.status).toBe(413);
     expect(a.headers.get('connection')).toBe('close');
-    expect(a.json).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 4096 bytes (admin.bodyLimitBytes)' } });
+    expect(a.json).toEqual({
+      error: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'the request body is larger than 4096 bytes (admin.bodyLimitBytes)',
+      },
+    });
   });
 
   it('a body just under the limit is read', async () => {
@@ -122,7 +133,10 @@ describe('protocol errors', () => {
   });
 
   it('JSON with a charset parameter is accepted', async () => {
-    const a = await call(h.url, 'PUT', '/api/v1/vims/vio-2', { raw: JSON.stringify(VIM), contentType: 'application/json; charset=utf-8' });
+    const a = await call(h.url, 'PUT', '/api/v1/vims/vio-2', {
+      raw: JSON.stringify(VIM),
+      contentType: 'application/json; charset=utf-8',
+    });
     expect(a.status).toBe(201);
   });
 

@@ -8,7 +8,6 @@ import { parseCli } from '../../../src/cli/args.js';
 import { PW, URLS_WITH_PASSWORD as MALFORMED } from '../../helpers/malformed-urls.js';
 import { call, startAdmin, type Harness } from './harness.js';
 
-
 let h: Harness;
 beforeAll(async () => {
   h = await startAdmin();
@@ -50,7 +49,9 @@ it.each(MALFORMED)('check-config judges %j without printing the password', (url)
   writeFileSync(file, JSON.stringify({ vims: [{ id: 'a', transportUrl: url }] }));
   const out = capture();
   const err = capture();
-  expect(checkConfig(parseCli(['check-config', '--config', file]), out.stream, err.stream, {})).toBe(TAKEN(url) ? 0 : 1);
+  expect(checkConfig(parseCli(['check-config', '--config', file]), out.stream, err.stream, {})).toBe(
+    TAKEN(url) ? 0 : 1,
+  );
   if (!TAKEN(url)) expect(err.text()).toContain('vims[0].transportUrl');
   expect(out.text() + err.text()).not.toContain(PW);
 });

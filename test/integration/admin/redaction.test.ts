@@ -29,13 +29,26 @@ it('no answer to any route contains the password', async () => {
   // Validation errors that quote the offending value.
   const badScheme = await record('PUT', '/api/v1/vims/vio-2', { body: { transportUrl: `http://nova:${PASSWORD}@h/` } });
   expect(badScheme.status).toBe(400);
-  expect(badScheme.json).toMatchObject({ error: { message: expect.stringContaining('"http://nova:***@h/" does not match') } });
-  const badPort = await record('PUT', '/api/v1/vims/vio-2', { body: { transportUrl: `rabbit://nova:${PASSWORD}@h:70000/` } });
+  expect(badScheme.json).toMatchObject({
+    error: { message: expect.stringContaining('"http://nova:***@h/" does not match') },
+  });
+  const badPort = await record('PUT', '/api/v1/vims/vio-2', {
+    body: { transportUrl: `rabbit://nova:${PASSWORD}@h:70000/` },
+  });
   expect(badPort.status).toBe(400);
   // The transport_url parser names the part that is wrong, never the URL.
-  expect(badPort.json).toEqual({ error: { code: 'VALIDATION_FAILED', message: 'body.transportUrl: port "70000" of host h is not a number from 1 to 65535' } });
-  const wrongType = await record('PUT', '/api/v1/vims/vio-2', { body: { transportUrl: URL_WITH_PASSWORD, topics: URL_WITH_PASSWORD } });
-  expect(wrongType.json).toMatchObject({ error: { message: 'body.topics must be an array (got "rabbit://nova:***@10.0.0.5:5672/")' } });
+  expect(badPort.json).toEqual({
+    error: {
+      code: 'VALIDATION_FAILED',
+      message: 'body.transportUrl: port "70000" of host h is not a number from 1 to 65535',
+    },
+  });
+  const wrongType = await record('PUT', '/api/v1/vims/vio-2', {
+    body: { transportUrl: URL_WITH_PASSWORD, topics: URL_WITH_PASSWORD },
+  });
+  expect(wrongType.json).toMatchObject({
+    error: { message: 'body.topics must be an array (got "rabbit://nova:***@10.0.0.5:5672/")' },
+  });
   await record('PUT', '/api/v1/vims/vio-2', { raw: `{"transportUrl": "${URL_WITH_PASSWORD}"` });
   await record('PUT', '/api/v1/vims/vio-2', { raw: URL_WITH_PASSWORD, contentType: 'text/plain' });
   await record('PUT', '/api/v1/subscriptions/s', { body: { vimId: 'vio-1', states: [URL_WITH_PASSWORD], topic: 'T' } });
@@ -53,10 +66,17 @@ it("nor the key password of a TLS transport_url (oslo's ssl_key_password)", asyn
   const url = `rabbit://nova@10.0.0.5:5671/?ssl=1&ssl_cert_file=/etc/c.pem&ssl_key_file=/etc/k.pem&ssl_key_password=${keyPassword}`;
   const put = await record('PUT', '/api/v1/vims/vio-tls', { body: { transportUrl: url } });
   expect(put.status).toBe(201);
-  expect(put.json).toMatchObject({ transportUrl: 'rabbit://nova@10.0.0.5:5671/?ssl=1&ssl_cert_file=/etc/c.pem&ssl_key_file=/etc/k.pem&ssl_key_password=***' });
-  const bad = await record('PUT', '/api/v1/vims/vio-tls', { body: { transportUrl: `${url}&heartbeat_timeout_threshold=x` } });
+  expect(put.json).toMatchObject({
+    transportUrl:
+      'rabbit://nova@10.0.0.5:5671/?ssl=1&ssl_cert_file=/etc/c.pem&ssl_key_file=/etc/k.pem&ssl_key_password=***',
+  });
+  const bad = await record('PUT', '/api/v1/vims/vio-tls', {
+    body: { transportUrl: `${url}&heartbeat_timeout_threshold=x` },
+  });
   expect(bad.status).toBe(400);
-  expect(bad.json).toMatchObject({ error: { message: expect.stringContaining('heartbeat_timeout_threshold "x" is not a whole number of seconds') } });
+  expect(bad.json).toMatchObject({
+    error: { message: expect.stringContaining('heartbeat_timeout_threshold "x" is not a whole number of seconds') },
+  });
   await record('GET', '/api/v1/vims/vio-tls');
   await record('GET', '/api/v1/vims');
   for (const a of answers) expect(a).not.toContain(keyPassword);

@@ -12,7 +12,11 @@ afterEach(async () => {
 
 const CONFIG = {
   vesagent_config: {
-    ves_subscription: { endpoint: 'http://127.0.0.1:8443/eventListener/v7', username: 'ves-user', password: 'ves-s3cret' },
+    ves_subscription: {
+      endpoint: 'http://127.0.0.1:8443/eventListener/v7',
+      username: 'ves-user',
+      password: 'ves-s3cret',
+    },
     poll_interval_default: 10,
     backlogs: [{ domain: 'fault', type: 'vm', tenant: '6f70656e737461636b20342065766572', source: 'some-server' }],
   },
@@ -28,8 +32,12 @@ describe.each(['/api/multicloud-vio/v0', '/api/multicloud-fcaps/v0'])('%s/{vimId
     expect(a.json).toEqual({
       vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: sub },
       vesagent_backlogs: {
-        vimid: 'vio-1', poll_interval_default: 10, subscription: sub,
-        backlogs: [{ ...CONFIG.vesagent_config.backlogs[0], backlog_uuid: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-/) }],
+        vimid: 'vio-1',
+        poll_interval_default: 10,
+        subscription: sub,
+        backlogs: [
+          { ...CONFIG.vesagent_config.backlogs[0], backlog_uuid: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-/) },
+        ],
       },
     });
     expect(a.text).not.toContain('ves-s3cret');
@@ -38,15 +46,22 @@ describe.each(['/api/multicloud-vio/v0', '/api/multicloud-fcaps/v0'])('%s/{vimId
     expect(g.json).toEqual(a.json);
     // The daemon gets the password: it is the collector's credential.
     expect(h.store.get().vesAgents['vio-1']).toEqual({
-      ves_subscription: CONFIG.vesagent_config.ves_subscription, poll_interval_default: 10,
-      backlogs: (a.json as any).vesagent_backlogs.backlogs, updatedAt: expect.any(String),
+      ves_subscription: CONFIG.vesagent_config.ves_subscription,
+      poll_interval_default: 10,
+      backlogs: (a.json as any).vesagent_backlogs.backlogs,
+      updatedAt: expect.any(String),
     });
     expect(h.logLines().join('\n')).not.toContain('ves-s3cret');
   });
 
   it('a POST again replaces it, live, keeping the uuid of an unchanged backlog', async () => {
     const first = (await call(h.url, 'POST', path(), { body: CONFIG })).json as any;
-    const more = { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [...CONFIG.vesagent_config.backlogs, { domain: 'fault', type: 'vm' }] } };
+    const more = {
+      vesagent_config: {
+        ...CONFIG.vesagent_config,
+        backlogs: [...CONFIG.vesagent_config.backlogs, { domain: 'fault', type: 'vm' }],
+      },
+    };
     const second = (await call(h.url, 'POST', path(), { body: more })).json as any;
     expect(second.vesagent_backlogs.backlogs).toHaveLength(2);
     expect(second.vesagent_backlogs.backlogs[0].backlog_uuid).toBe(first.vesagent_backlogs.backlogs[0].backlog_uuid);
@@ -55,7 +70,12 @@ describe.each(['/api/multicloud-vio/v0', '/api/multicloud-fcaps/v0'])('%s/{vimId
   it('GET 404 for a VIM without a configuration, and for an unknown VIM, saying which', async () => {
     const none = await call(h.url, 'GET', path());
     expect(none.status).toBe(404);
-    expect(none.json).toEqual({ error: { code: 'NOT_FOUND', message: `VIM "vio-1" has no VES agent configuration; POST one to ${prefix}/vio-1/vesagent` } });
+    expect(none.json).toEqual({
+      error: {
+        code: 'NOT_FOUND',
+        message: `VIM "vio-1" has no VES agent configuration; POST one to ${prefix}/vio-1/vesagent`,
+      },
+    });
     const unknown = await call(h.url, 'GET', path('vio-9'));
     expect(unknown.status).toBe(404);
     expect((unknown.json as any).error.message).toMatch(/VIM "vio-9" is not registered/);
@@ -69,12 +89,36 @@ describe.each(['/api/multicloud-vio/v0', '/api/multicloud-fcaps/v0'])('%s/{vimId
 
   it.each<[string, unknown, RegExp]>([
     ['no vesagent_config', {}, /body\.vesagent_config is required/],
-    ['no ves_subscription', { vesagent_config: { backlogs: [] } }, /body\.vesagent_config\.ves_subscription is required/],
-    ['an endpoint that is not http(s)', { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'ftp://x' } } }, /body\.vesagent_config\.ves_subscription\.endpoint "ftp:\/\/x" does not match/],
-    ['credentials in the endpoint', { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'http://u:secretpw@h/' } } }, /body\.vesagent_config\.ves_subscription\.endpoint "http:\/\/u:\*\*\*@h\/" does not match/],
-    ['a pm backlog', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'pm', type: 'vm' }] } }, /body\.vesagent_config\.backlogs\[0\]\.domain "pm" must be one of fault/],
-    ['a backlog without type', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault' }] } }, /body\.vesagent_config\.backlogs\[0\]\.type is required/],
-    ['an unknown backlog field', { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault', type: 'vm', colour: 'red' }] } }, /body\.vesagent_config\.backlogs\[0\]\.colour is not a known property/],
+    [
+      'no ves_subscription',
+      { vesagent_config: { backlogs: [] } },
+      /body\.vesagent_config\.ves_subscription is required/,
+    ],
+    [
+      'an endpoint that is not http(s)',
+      { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'ftp://x' } } },
+      /body\.vesagent_config\.ves_subscription\.endpoint "ftp:\/\/x" does not match/,
+    ],
+    [
+      'credentials in the endpoint',
+      { vesagent_config: { ...CONFIG.vesagent_config, ves_subscription: { endpoint: 'http://u:secretpw@h/' } } },
+      /body\.vesagent_config\.ves_subscription\.endpoint "http:\/\/u:\*\*\*@h\/" does not match/,
+    ],
+    [
+      'a pm backlog',
+      { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'pm', type: 'vm' }] } },
+      /body\.vesagent_config\.backlogs\[0\]\.domain "pm" must be one of fault/,
+    ],
+    [
+      'a backlog without type',
+      { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault' }] } },
+      /body\.vesagent_config\.backlogs\[0\]\.type is required/,
+    ],
+    [
+      'an unknown backlog field',
+      { vesagent_config: { ...CONFIG.vesagent_config, backlogs: [{ domain: 'fault', type: 'vm', colour: 'red' }] } },
+      /body\.vesagent_config\.backlogs\[0\]\.colour is not a known property/,
+    ],
   ])('POST 400 for %s, naming the field', async (_name, body, message) => {
     const a = await call(h.url, 'POST', path(), { body });
     expect(a.status).toBe(400);

@@ -49,7 +49,13 @@ describe('/api/v1/vims', () => {
     expect(h.store.get().vims).toEqual([{ id: 'vio-1', ...VIM, exchangeDurable: true }]);
     expect(h.listeners).toHaveLength(1);
     expect(h.listener('vio-1').calls).toEqual(['start']);
-    expect(h.listener('vio-1').vim).toMatchObject({ id: 'vio-1', transportUrl: VIM.transportUrl, exchange: 'nova', exchangeDurable: true, queue: 'vim-event-relay.vio-1' });
+    expect(h.listener('vio-1').vim).toMatchObject({
+      id: 'vio-1',
+      transportUrl: VIM.transportUrl,
+      exchange: 'nova',
+      exchangeDurable: true,
+      queue: 'vim-event-relay.vio-1',
+    });
   });
 
   it('restarts the listener only when the VIM changed, and stops it on DELETE', async () => {
@@ -74,7 +80,11 @@ describe('/api/v1/vims', () => {
     const since = new Date('2024-05-01T10:00:00Z');
     h.listener('vio-1').report({ status: 'UNREACHABLE', since, reason: 'connect ECONNREFUSED 10.0.0.5:5672' });
     const down = await call(h.url, 'GET', '/api/v1/vims/vio-1');
-    expect(down.json).toMatchObject({ status: 'UNREACHABLE', statusSince: since.toISOString(), statusReason: 'connect ECONNREFUSED 10.0.0.5:5672' });
+    expect(down.json).toMatchObject({
+      status: 'UNREACHABLE',
+      statusSince: since.toISOString(),
+      statusReason: 'connect ECONNREFUSED 10.0.0.5:5672',
+    });
     h.listener('vio-1').report({ status: 'REACHABLE', since: new Date('2024-05-01T10:01:00Z') });
     const up = await call(h.url, 'GET', '/api/v1/vims/vio-1');
     expect(up.json).toMatchObject({ status: 'REACHABLE', statusSince: '2024-05-01T10:01:00.000Z' });
@@ -91,7 +101,9 @@ describe('/api/v1/vims', () => {
     expect((await call(h.url, 'GET', '/api/v1/subscriptions')).json).toEqual([]);
     const again = await call(h.url, 'DELETE', '/api/v1/vims/vio-1');
     expect(again.status).toBe(404);
-    expect(again.json).toEqual({ error: { code: 'NOT_FOUND', message: 'VIM "vio-1" is not registered; GET /api/v1/vims lists those that are' } });
+    expect(again.json).toEqual({
+      error: { code: 'NOT_FOUND', message: 'VIM "vio-1" is not registered; GET /api/v1/vims lists those that are' },
+    });
   });
 
   it('DELETE with a JSON Content-Type and no body is fine', async () => {
@@ -111,13 +123,28 @@ describe('/api/v1/vims', () => {
     ['no transportUrl', 'vio-1', { exchange: 'nova' }, 'body.transportUrl is required'],
     ['an unknown key', 'vio-1', { ...VIM, prefetch: 10 }, 'body.prefetch is not a known property'],
     ['an empty topics list', 'vio-1', { ...VIM, topics: [] }, 'body.topics must NOT have fewer than 1 items'],
-    ['a boolean as string', 'vio-1', { ...VIM, exchangeDurable: 'yes' }, 'body.exchangeDurable must be a boolean (got "yes")'],
+    [
+      'a boolean as string',
+      'vio-1',
+      { ...VIM, exchangeDurable: 'yes' },
+      'body.exchangeDurable must be a boolean (got "yes")',
+    ],
     ['an unsupported scheme', 'vio-1', { transportUrl: 'http://h/' }, 'body.transportUrl "http://h/" does not match'],
     ['an array body', 'vio-1', [VIM], 'body must be an object'],
     ['a vimId with a space', 'bad%20id', VIM, 'params.vimId "bad id" does not match ^[0-9a-zA-Z_-]{1,64}$'],
     ['a vimId of 65 characters', 'a'.repeat(65), VIM, 'params.vimId'],
-    ['a body id that differs from the path', 'vio-1', { ...VIM, id: 'vio-2' }, 'body.id "vio-2" differs from the vimId "vio-1" in the path'],
-    ['a transportUrl the daemon cannot parse', 'vio-1', { transportUrl: 'rabbit://u:p@h:99999/' }, 'port "99999" of host h is not a number'],
+    [
+      'a body id that differs from the path',
+      'vio-1',
+      { ...VIM, id: 'vio-2' },
+      'body.id "vio-2" differs from the vimId "vio-1" in the path',
+    ],
+    [
+      'a transportUrl the daemon cannot parse',
+      'vio-1',
+      { transportUrl: 'rabbit://u:p@h:99999/' },
+      'port "99999" of host h is not a number',
+    ],
   ];
   it.each(invalid)('refuses %s with 400 VALIDATION_FAILED naming the field', async (_n, id, body, message) => {
     const a = await put(id, body);

@@ -26,7 +26,10 @@ import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { ScriptedListener } from '../../helpers/scripted-listener.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const seed: StoreSeed = { vims: [{ id: 'vio-1', transportUrl: 'rabbit://guest:guest@127.0.0.1:1/' }], subscriptions: [] };
+const seed: StoreSeed = {
+  vims: [{ id: 'vio-1', transportUrl: 'rabbit://guest:guest@127.0.0.1:1/' }],
+  subscriptions: [],
+};
 const sample = expandVersioned('instance-power_off-end.json');
 const uuid = sample.payload['nova_object.data'].uuid as string;
 
@@ -46,20 +49,49 @@ async function daemonOn(store: RelayStore): Promise<Daemon> {
   const observer = new MetricsObserver();
   const logger = silentLogger();
   const dmaap = new ScriptedDestination();
-  const pipeline = new Pipeline({ destinations: { dmaap }, defaultSink: 'dmaap', subscriptions: () => store.get().subscriptions, observer, logger, maxBodyBytes: 1 << 20 });
+  const pipeline = new Pipeline({
+    destinations: { dmaap },
+    defaultSink: 'dmaap',
+    subscriptions: () => store.get().subscriptions,
+    observer,
+    logger,
+    maxBodyBytes: 1 << 20,
+  });
   const listeners: ScriptedListener[] = [];
-  const catalogue = new VimCatalogue(() => store, pipeline, {
-    transport: DEFAULT_TRANSPORT_OPTIONS, dedupeWindow: 100, recentWindow: 10, drainTimeoutMs: 1000, defaultSink: 'dmaap', sinks: new Set(['dmaap']),
-    ...(store.engine === 'postgres' ? { shareRecent: (vimId: string, change: Parameters<RelayStore['pushRecent']>[1]) => store.pushRecent(vimId, change) } : {}),
-    listenerFactory: (vim: VimConfig) => {
-      const l = new ScriptedListener(vim);
-      listeners.push(l);
-      return l;
+  const catalogue = new VimCatalogue(
+    () => store,
+    pipeline,
+    {
+      transport: DEFAULT_TRANSPORT_OPTIONS,
+      dedupeWindow: 100,
+      recentWindow: 10,
+      drainTimeoutMs: 1000,
+      defaultSink: 'dmaap',
+      sinks: new Set(['dmaap']),
+      ...(store.engine === 'postgres'
+        ? {
+            shareRecent: (vimId: string, change: Parameters<RelayStore['pushRecent']>[1]) =>
+              store.pushRecent(vimId, change),
+          }
+        : {}),
+      listenerFactory: (vim: VimConfig) => {
+        const l = new ScriptedListener(vim);
+        listeners.push(l);
+        return l;
+      },
     },
-  }, observer, logger);
+    observer,
+    logger,
+  );
   cleanups.push(() => catalogue.closeAll());
   await catalogue.startAll();
-  const control = new ControlPlane({ catalogue, store: () => store, vesAgents: new VesAgentRegistry(() => store), metrics: observer.registry, destinations: [dmaap] });
+  const control = new ControlPlane({
+    catalogue,
+    store: () => store,
+    vesAgents: new VesAgentRegistry(() => store),
+    metrics: observer.registry,
+    destinations: [dmaap],
+  });
   return { control, catalogue, listener: () => listeners.at(-1)! };
 }
 
@@ -85,7 +117,9 @@ describe('ControlPlane.recentStateChanges on the file store', () => {
     const d = await daemonOn(store);
     expect(await d.control.recentStateChanges('vio-1', ['*'])).toEqual([]);
     await powerOff(d, 'm-file-1');
-    expect(await d.control.recentStateChanges('vio-1', ['POWER_OFF'])).toEqual([expect.objectContaining({ event: 'POWER_OFF', instance_id: uuid })]);
+    expect(await d.control.recentStateChanges('vio-1', ['POWER_OFF'])).toEqual([
+      expect.objectContaining({ event: 'POWER_OFF', instance_id: uuid }),
+    ]);
     // The FileStore's own window is not where one daemon records (no shareRecent): it stays unread.
     expect(await store.queryRecent('vio-1', ['*'])).toEqual([]);
     expect(await d.control.recentStateChanges('vio-9', ['*'])).toBeUndefined();
@@ -101,17 +135,24 @@ describe('ControlPlane.recentStateChanges on PostgreSQL', () => {
 
   it('answers from the shared window: what one replica took, another answers', async () => {
     const open = async () => {
-      const { store } = await openPgStore({ url: db.url, logger: silentLogger(), recentSize: 10, reconcileMs: 60_000, connectTimeoutMs: 2000 }, seed);
+      const { store } = await openPgStore(
+        { url: db.url, logger: silentLogger(), recentSize: 10, reconcileMs: 60_000, connectTimeoutMs: 2000 },
+        seed,
+      );
       cleanups.push(() => store.close());
       return store;
     };
     const a = await daemonOn(await open());
     const b = await daemonOn(await open());
     await powerOff(a, 'm-pg-1');
-    const fromB = await waitFor(async () => {
-      const got = await b.control.recentStateChanges('vio-1', ['POWER_OFF']);
-      return got && got.length > 0 ? got : undefined;
-    }, 'the change in the shared window', 5000);
+    const fromB = await waitFor(
+      async () => {
+        const got = await b.control.recentStateChanges('vio-1', ['POWER_OFF']);
+        return got && got.length > 0 ? got : undefined;
+      },
+      'the change in the shared window',
+      5000,
+    );
     expect(fromB).toEqual([expect.objectContaining({ event: 'POWER_OFF', instance_id: uuid })]);
     // Replica b's runner never saw the notification: the answer came from PostgreSQL.
     expect(b.catalogue.running.get('vio-1')?.state.recent.query(['*'])).toEqual([]);

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
-import { configSchema } from '../../../src/config/schema.js';
 import { secretFileVariables, sensitiveKeys } from '../../../src/config/secret-files.js';
 import { ROOT, tempDir } from '../../helpers/daemon.js';
 
@@ -29,7 +28,7 @@ async function render(target: string): Promise<Obj[]> {
     const { stdout } = await promisify(execFile)('kubectl', ['kustomize', path.join(K8S, target)]);
     return parseAllDocuments(stdout).map((d) => d.toJSON() as Obj);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') throw new Error('kubectl is not installed: it renders the manifests (kubectl kustomize)');
+    if ((e as { code?: string }).code === 'ENOENT') throw new Error('kubectl is not installed: it renders the manifests (kubectl kustomize)', { cause: e });
     throw e;
   }
 }
@@ -43,7 +42,7 @@ const of = (t: string, kind: string) => rendered.get(t)!.filter((o) => o.kind ==
 const one = (t: string, kind: string) => {
   const list = of(t, kind);
   expect(list).toHaveLength(1);
-  return list[0]!;
+  return list[0];
 };
 const podOf = (t: string) => one(t, 'Deployment').spec.template;
 const containerOf = (t: string) => podOf(t).spec.containers[0];
@@ -62,7 +61,7 @@ describe.each(TARGETS)('deploy/k8s/%s', (target) => {
     expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http-admin' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-admin' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http-admin' });
-    const cfg = JSON.parse(one(target, 'ConfigMap').data!['config.json']!) as { admin: { port: number; host: string } };
+    const cfg = JSON.parse(one(target, 'ConfigMap').data!['config.json']) as { admin: { port: number; host: string } };
     expect(c.ports).toEqual([{ name: 'http-admin', containerPort: cfg.admin.port, protocol: 'TCP' }]);
     expect(cfg.admin.host).toBe('0.0.0.0');
   });
@@ -110,7 +109,7 @@ describe.each(TARGETS)('deploy/k8s/%s', (target) => {
     expect(volume('config').configMap.name).toBe(one(target, 'ConfigMap').metadata.name);
     expect(c.args).toEqual(['run', '--config', `${mount('config')}/config.json`]);
     expect(volume('secrets').secret.secretName).toBe('vim-event-relay');
-    const cfg = JSON.parse(one(target, 'ConfigMap').data!['config.json']!) as { store: { path: string }; shutdown: { timeoutMs: number } };
+    const cfg = JSON.parse(one(target, 'ConfigMap').data!['config.json']) as { store: { path: string }; shutdown: { timeoutMs: number } };
     expect(volume('store').emptyDir).toBeDefined();
     expect(path.dirname(cfg.store.path)).toBe(mount('store'));
     // SIGTERM's drain (shutdown.timeoutMs) and the broker close (at most 5 s) fit in the grace period.
@@ -130,7 +129,7 @@ describe.each(TARGETS)('deploy/k8s/%s', (target) => {
       expect(path.dirname(f.value!)).toBe(secretDir);
     }
     // Nor in the ConfigMap: no secret key with a value, no credentials in a URL.
-    const cfgText = one(target, 'ConfigMap').data!['config.json']!;
+    const cfgText = one(target, 'ConfigMap').data!['config.json'];
     expect(cfgText).not.toMatch(/"(password|authToken|url)"\s*:\s*"[^"]*:[^"]*@/);
     expect(cfgText).not.toMatch(/"(password|authToken)"\s*:\s*"[^"]/);
   });
@@ -139,7 +138,7 @@ describe.each(TARGETS)('deploy/k8s/%s', (target) => {
     const c = containerOf(target);
     const dir = tempDir('ver-k8s-');
     const cfgFile = path.join(dir, 'config.json');
-    writeFileSync(cfgFile, one(target, 'ConfigMap').data!['config.json']!);
+    writeFileSync(cfgFile, one(target, 'ConfigMap').data!['config.json']);
     mkdirSync(path.join(dir, 'secrets'));
     const env: NodeJS.ProcessEnv = {};
     for (const e of c.env as { name: string; value: string }[]) {

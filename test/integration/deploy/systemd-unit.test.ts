@@ -18,7 +18,7 @@ const service = unit.get('Service')!;
 const one = (key: string) => {
   const v = service.get(key);
   expect(v).toHaveLength(1);
-  return v![0]!;
+  return v![0];
 };
 
 /** systemd-analyze's complaints about a copy of `body` (ExecStart's node made this machine's). */
@@ -30,13 +30,13 @@ async function analyze(body: string, args: string[]): Promise<{ lines: string[];
   // Without a console log target systemd-analyze sends its warnings to the journal, not stderr,
   // and it exits 0 after warnings: the lines are the verdict.
   const env = { ...process.env, SYSTEMD_LOG_TARGET: 'console', SYSTEMD_LOG_COLOR: '0' };
-  let stdout = '';
-  let stderr = '';
+  let stdout: string;
+  let stderr: string;
   try {
     ({ stdout, stderr } = await promisify(execFile)('systemd-analyze', [...args, file], { env }));
   } catch (e) {
     const err = e as { code?: string | number; stdout: string; stderr: string };
-    if (err.code === 'ENOENT') throw new Error('systemd-analyze is not installed: apt-get install systemd');
+    if (err.code === 'ENOENT') throw new Error('systemd-analyze is not installed: apt-get install systemd', { cause: e });
     ({ stdout, stderr } = err);
     stderr += `\n(exit ${String(err.code)})`;
   }
@@ -76,7 +76,7 @@ describe('deploy/systemd/vim-event-relay.service', () => {
   it('keeps the store in its StateDirectory (writable under ProtectSystem=strict)', () => {
     expect(one('StateDirectory')).toBe('vim-event-relay');
     const env = unitEnvironment(service);
-    expect(path.dirname(env[configSchema.store.path.env]!)).toBe('/var/lib/vim-event-relay');
+    expect(path.dirname(env[configSchema.store.path.env])).toBe('/var/lib/vim-event-relay');
     // No ReadWritePaths= on a directory that may not exist (226/NAMESPACE at start).
     expect(service.has('ReadWritePaths')).toBe(false);
     const known = new Set(JSON.stringify(configSchema).match(/VIM_EVENT_RELAY_[A-Z0-9_]+/g));
@@ -90,7 +90,7 @@ describe('deploy/systemd/vim-event-relay.service', () => {
     expect(creds).toContain('config.json');
     // Every other credential is a secret key the relay reads from $CREDENTIALS_DIRECTORY.
     const secretKeys = new Set(sensitiveKeys().map((k) => k.key));
-    expect(creds.filter((c) => c !== 'config.json' && !secretKeys.has(c!))).toEqual([]);
+    expect(creds.filter((c) => c !== 'config.json' && !secretKeys.has(c))).toEqual([]);
     expect(creds).toEqual(expect.arrayContaining([...secretKeys]));
     // A connection per VIM: far above systemd's default soft limit of 1024.
     expect(Number(one('LimitNOFILE'))).toBeGreaterThanOrEqual(65536);

@@ -10,7 +10,11 @@ beforeEach(async () => {
 afterEach(() => dev.close());
 
 async function post(path: string, body: string | Buffer, contentType?: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(url + path, { method: 'POST', body, headers: contentType ? { 'Content-Type': contentType } : {} });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    body,
+    headers: contentType ? { 'Content-Type': contentType } : {},
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -28,7 +32,7 @@ const mrErrorShape = (status: number) => ({
 });
 
 describe('POST /events/{topic}', () => {
-  it('stores one message for an object and answers MR\'s count', async () => {
+  it("stores one message for an object and answers MR's count", async () => {
     const r = await post('/events/T1', '{"a": 1, "b": "x"}', 'application/json');
     expect(r).toEqual({ status: 200, json: { count: 1, serverTimeMs: expect.any(Number) } });
     expect(dev.messages('T1')).toEqual(['{"a":1,"b":"x"}']);
@@ -54,7 +58,7 @@ describe('POST /events/{topic}', () => {
     ['an array holding a non-object', '[{"n":1}, 2]', 'application/json'],
     ['another charset', '[{"n":1}]', 'application/json; charset=utf-16'],
     ['a JSON-like type that is not application/json', '{"records":[]}', 'application/vnd.kafka.json.v2+json'],
-  ])('answers 400 with MR\'s error body for %s', async (_name, body, type) => {
+  ])("answers 400 with MR's error body for %s", async (_name, body, type) => {
     const r = await post('/events/T1', body, type);
     expect(r.status).toBe(400);
     expect(r.json).toEqual(mrErrorShape(400));
@@ -85,7 +89,11 @@ describe('POST /events/{topic}', () => {
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const r = await post('/events/T1', `[${Array(5000).fill('{"padding":"xxxxxxxxxx"}').join(',')}]`, 'application/json');
+    const r = await post(
+      '/events/T1',
+      `[${Array(5000).fill('{"padding":"xxxxxxxxxx"}').join(',')}]`,
+      'application/json',
+    );
     expect(r.status).toBe(413);
     expect(r.json).toEqual(mrErrorShape(413));
   });
@@ -94,7 +102,12 @@ describe('POST /events/{topic}', () => {
     const small = createDmaapDevServer({ retainPerTopic: 3 });
     const { url: u } = await small.listen();
     try {
-      for (let i = 1; i <= 5; i++) await fetch(`${u}/events/R`, { method: 'POST', body: `{"i":${i}}`, headers: { 'Content-Type': 'application/json' } });
+      for (let i = 1; i <= 5; i++)
+        await fetch(`${u}/events/R`, {
+          method: 'POST',
+          body: `{"i":${i}}`,
+          headers: { 'Content-Type': 'application/json' },
+        });
       expect(small.messages('R')).toEqual(['{"i":3}', '{"i":4}', '{"i":5}']);
       const res = await fetch(`${u}/events/R/g/c?timeout=0`);
       expect(await res.json()).toEqual(['{"i":3}', '{"i":4}', '{"i":5}']);
@@ -162,7 +175,17 @@ describe('GET /events/{topic}/{group}/{id}', () => {
 describe('topics', () => {
   it('lists topics created by publishing and by /topics/create', async () => {
     await post('/events/PUB', '{"n":1}', 'application/json');
-    const created = await post('/topics/create', JSON.stringify({ topicName: 'MADE', topicDescription: 'd', partitionCount: 1, replicationCount: 1, transactionEnabled: false }), 'application/json');
+    const created = await post(
+      '/topics/create',
+      JSON.stringify({
+        topicName: 'MADE',
+        topicDescription: 'd',
+        partitionCount: 1,
+        replicationCount: 1,
+        transactionEnabled: false,
+      }),
+      'application/json',
+    );
     expect(created.status).toBe(200);
     expect(created.json).toMatchObject({ name: 'MADE', description: 'd' });
     expect((await get('/topics')).json).toEqual({ topics: ['PUB', 'MADE'] });
@@ -181,7 +204,7 @@ describe('topics', () => {
     expect(await get('/events/EMPTY/g/c?timeout=0')).toEqual({ status: 200, json: [] });
   });
 
-  it('answers a topic\'s details, 404 when unknown', async () => {
+  it("answers a topic's details, 404 when unknown", async () => {
     await post('/topics/create', '{"topicName":"MADE"}', 'application/json');
     expect((await get('/topics/MADE')).json).toMatchObject({ name: 'MADE' });
     expect((await get('/topics/NOPE')).status).toBe(404);

@@ -14,10 +14,24 @@ beforeEach(async () => {
 afterEach(() => dev.close());
 
 const fault = (n: number) =>
-  vmOnset({ vimId: 'vio-1', instanceId: `i-${n}`, displayName: `vm-${n}`, tenantId: 't', vmState: 'stopped', host: 'h', eventType: 'instance.power_off.end', messageId: `m${n}`, atMicros: 1_700_000_000_000_000 + n });
+  vmOnset({
+    vimId: 'vio-1',
+    instanceId: `i-${n}`,
+    displayName: `vm-${n}`,
+    tenantId: 't',
+    vmState: 'stopped',
+    host: 'h',
+    eventType: 'instance.power_off.end',
+    messageId: `m${n}`,
+    atMicros: 1_700_000_000_000_000 + n,
+  });
 
 async function post(path: string, body: unknown, raw = false): Promise<{ status: number; text: string }> {
-  const res = await fetch(url + path, { method: 'POST', body: raw ? String(body) : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    body: raw ? String(body) : JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' },
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -45,9 +59,24 @@ it("accepts the collector's own valid batch", async () => {
 });
 
 it.each<[string, string, unknown, RegExp]>([
-  ['a batch mixing domains', '/eventListener/v7/eventBatch', loadJson('ves/ves7_batch_valid_two_different_domain.json'), /mixes domains \(fault, stndDefined\)/],
-  ['an event without sourceName', '/eventListener/v7', { event: { ...fault(1), commonEventHeader: { ...fault(1).commonEventHeader, sourceName: undefined } } }, /event\.commonEventHeader\.sourceName is required/],
-  ['VES 5 (MultiCloud\'s old agent)', '/eventListener/v7', { event: { ...fault(1), commonEventHeader: { ...fault(1).commonEventHeader, version: 3 } } }, /version must be a string \(got 3\)/],
+  [
+    'a batch mixing domains',
+    '/eventListener/v7/eventBatch',
+    loadJson('ves/ves7_batch_valid_two_different_domain.json'),
+    /mixes domains \(fault, stndDefined\)/,
+  ],
+  [
+    'an event without sourceName',
+    '/eventListener/v7',
+    { event: { ...fault(1), commonEventHeader: { ...fault(1).commonEventHeader, sourceName: undefined } } },
+    /event\.commonEventHeader\.sourceName is required/,
+  ],
+  [
+    "VES 5 (MultiCloud's old agent)",
+    '/eventListener/v7',
+    { event: { ...fault(1), commonEventHeader: { ...fault(1).commonEventHeader, version: 3 } } },
+    /version must be a string \(got 3\)/,
+  ],
   ['a batch on the single-event path', '/eventListener/v7', { eventList: [fault(1)] }, /exactly one key, "event"/],
   ['an event on the batch path', '/eventListener/v7/eventBatch', { event: fault(1) }, /exactly one key, "eventList"/],
 ])('refuses %s with 400 naming the violation, and publishes nothing', async (_name, path, body, reason) => {

@@ -48,7 +48,12 @@ describe('DmaapClient.postBatch', () => {
   });
 
   it('returns any status with lower-case headers and the raw body', async () => {
-    fault.script({ kind: 'respond', status: 503, headers: { 'Retry-After': '5', 'Content-Type': 'text/html' }, body: '<h1>down</h1>' });
+    fault.script({
+      kind: 'respond',
+      status: 503,
+      headers: { 'Retry-After': '5', 'Content-Type': 'text/html' },
+      body: '<h1>down</h1>',
+    });
     const res = await client().postBatch('T', ['{}']);
     expect(res).toMatchObject({ status: 503, body: '<h1>down</h1>' });
     expect(res.headers['retry-after']).toBe('5');
@@ -67,7 +72,10 @@ describe('DmaapClient.postBatch', () => {
 
   it('throws ETIMEDOUT when no answer comes within timeoutMs', async () => {
     fault.script({ kind: 'hang' });
-    await expect(client({ timeoutMs: 150 }).postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'ETIMEDOUT', message: expect.stringContaining('150 ms') });
+    await expect(client({ timeoutMs: 150 }).postBatch('T', ['{}'])).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+      message: expect.stringContaining('150 ms'),
+    });
   });
 
   it('throws when the caller aborts', async () => {
@@ -83,11 +91,21 @@ describe('DmaapClient.postBatch', () => {
     const url = fault.url;
     await fault.close();
     fault = await startFaultServer();
-    await expect(client({ url, timeoutMs: 1000 }).postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(client({ url, timeoutMs: 1000 }).postBatch('T', ['{}'])).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
   });
 
   it('names dmaap.caFile when the CA file cannot be read', () => {
-    expect(() => new DmaapClient({ url: 'https://127.0.0.1:3905', timeoutMs: 1000, maxSockets: 4, caFile: '/nonexistent/ca.pem' })).toThrow(/dmaap\.caFile.*\/nonexistent\/ca\.pem/);
+    expect(
+      () =>
+        new DmaapClient({
+          url: 'https://127.0.0.1:3905',
+          timeoutMs: 1000,
+          maxSockets: 4,
+          caFile: '/nonexistent/ca.pem',
+        }),
+    ).toThrow(/dmaap\.caFile.*\/nonexistent\/ca\.pem/);
   });
 });
 
@@ -98,14 +116,36 @@ describe('DmaapClient over HTTPS', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dmaap-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"count":1,"serverTimeMs":0}'));
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    server = https.createServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (req, res) => {
+        req.resume();
+        req.on('end', () =>
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"count":1,"serverTimeMs":0}'),
+        );
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

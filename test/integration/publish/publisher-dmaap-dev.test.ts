@@ -16,7 +16,8 @@ afterEach(async () => {
   await dev.close();
 });
 
-const msg = (topic: string, i: number): string => JSON.stringify({ instance_id: `vm-${i}`, topic, event: 'POWER_OFF', n: i });
+const msg = (topic: string, i: number): string =>
+  JSON.stringify({ instance_id: `vm-${i}`, topic, event: 'POWER_OFF', n: i });
 
 describe('DmaapPublisher against dmaap-dev', () => {
   it('delivers every message exactly once, in fewer requests than messages', async () => {

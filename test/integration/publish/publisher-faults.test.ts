@@ -1,7 +1,12 @@
 import type { DmaapPublisherOptions } from '../../../src/publish/options.js';
 import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
 import { DmaapPublisher } from '../../../src/publish/publisher.js';
-import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError, type PublishResult } from '../../../src/publish/types.js';
+import {
+  PermanentPublishError,
+  PublisherClosedError,
+  PublisherOverloadedError,
+  type PublishResult,
+} from '../../../src/publish/types.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
 
 let fault: FaultServer;
@@ -21,7 +26,8 @@ const make = (opts: Partial<DmaapPublisherOptions> = {}): DmaapPublisher => {
   return publisher;
 };
 const msgs = (n: number, tag = 'm'): string[] => Array.from({ length: n }, (_, i) => JSON.stringify({ tag, i }));
-const publishAll = (topic: string, jsons: readonly string[]): Promise<PublishResult>[] => jsons.map((j) => publisher.publish(topic, j));
+const publishAll = (topic: string, jsons: readonly string[]): Promise<PublishResult>[] =>
+  jsons.map((j) => publisher.publish(topic, j));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const until = async (cond: () => boolean): Promise<void> => {
   while (!cond()) await sleep(2);
@@ -71,7 +77,11 @@ describe('DmaapPublisher under faults', () => {
 
   it('refuses a 400 permanently, with the status and the body', async () => {
     make();
-    fault.script({ kind: 'respond', status: 400, body: '{"mrErrorCode":3005,"errorMessage":"Expecting an array or an object."}' });
+    fault.script({
+      kind: 'respond',
+      status: 400,
+      body: '{"mrErrorCode":3005,"errorMessage":"Expecting an array or an object."}',
+    });
     const results = await Promise.allSettled(publishAll('T', msgs(2)));
     for (const r of results) {
       expect(r.status).toBe('rejected');
@@ -229,6 +239,7 @@ describe('DmaapPublisher closing and limits', () => {
     await expect(publisher.publish('T', '{"third":1}')).rejects.toBeInstanceOf(PublisherOverloadedError);
     expect(publisher.pending()).toBe(2);
     await publisher.close(0);
-    for (const r of await Promise.allSettled(held)) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(PublisherClosedError);
+    for (const r of await Promise.allSettled(held))
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(PublisherClosedError);
   });
 });

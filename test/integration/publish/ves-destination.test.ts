@@ -23,7 +23,19 @@ import { waitFor } from '../../helpers/wait.js';
 const logger = createLogger({ level: 'error', format: 'json' });
 const FAULTS = 'unauthenticated.SEC_FAULT_OUTPUT';
 const event = (n: number): string =>
-  JSON.stringify(vmOnset({ vimId: 'vio-1', instanceId: `i-${n}`, displayName: `vm-${n}`, tenantId: 't', vmState: 'stopped', host: 'h', eventType: 'instance.power_off.end', messageId: `m${n}`, atMicros: 1_700_000_000_000_000 + n }));
+  JSON.stringify(
+    vmOnset({
+      vimId: 'vio-1',
+      instanceId: `i-${n}`,
+      displayName: `vm-${n}`,
+      tenantId: 't',
+      vmState: 'stopped',
+      host: 'h',
+      eventType: 'instance.power_off.end',
+      messageId: `m${n}`,
+      atMicros: 1_700_000_000_000_000 + n,
+    }),
+  );
 
 const destinations: VesDestination[] = [];
 const requests: RequestEvent[] = [];
@@ -31,8 +43,14 @@ const retries: RetryEvent[] = [];
 
 function destination(collector: VesSubscription | undefined, o: Partial<VesDestinationOptions> = {}): VesDestination {
   const d = new VesDestination({
-    collectorFor: (vimId) => (vimId === 'vio-1' ? collector : undefined), logger, lingerMs: 20, retryInitialMs: 20, retryMaxMs: 100, timeoutMs: 2000,
-    hooks: { onRequest: (e) => requests.push(e), onRetry: (e) => retries.push(e) }, ...o,
+    collectorFor: (vimId) => (vimId === 'vio-1' ? collector : undefined),
+    logger,
+    lingerMs: 20,
+    retryInitialMs: 20,
+    retryMaxMs: 100,
+    timeoutMs: 2000,
+    hooks: { onRequest: (e) => requests.push(e), onRetry: (e) => retries.push(e) },
+    ...o,
   });
   destinations.push(d);
   return d;
@@ -57,7 +75,15 @@ describe('against dmaap-dev as the collector', () => {
     const d = destination({ endpoint: `${url}/eventListener/v7` });
     await d.send({ topic: 'vio-1', json: event(1) });
     expect(dev.messages(FAULTS).map((m) => JSON.parse(m))).toEqual([{ event: JSON.parse(event(1)) }]);
-    expect(requests).toEqual([expect.objectContaining({ destination: 'ves', topic: `${url}/eventListener/v7`, count: 1, status: 202, outcome: 'success' })]);
+    expect(requests).toEqual([
+      expect.objectContaining({
+        destination: 'ves',
+        topic: `${url}/eventListener/v7`,
+        count: 1,
+        status: 202,
+        outcome: 'success',
+      }),
+    ]);
     expect(d.pending()).toBe(0);
   });
 
@@ -78,7 +104,9 @@ describe('against dmaap-dev as the collector', () => {
     const d = destination({ endpoint: `${url}/eventListener/v7` });
     const bad = JSON.stringify({ commonEventHeader: { domain: 'fault' } });
     await expect(d.send({ topic: 'vio-1', json: bad })).rejects.toMatchObject({
-      name: 'RelayError', code: 'VES_REJECTED', message: expect.stringMatching(/HTTP 400: .*event\.commonEventHeader\.eventId is required/),
+      name: 'RelayError',
+      code: 'VES_REJECTED',
+      message: expect.stringMatching(/HTTP 400: .*event\.commonEventHeader\.eventId is required/),
     });
     expect(d.health().ok).toBe(true);
   });
@@ -98,18 +126,34 @@ describe('against a scripted collector', () => {
   afterEach(() => fault.close());
 
   it('Basic auth when a username is set, none otherwise', async () => {
-    await destination({ endpoint: `${fault.url}/eventListener/v7`, username: 'ves-user', password: 'p@ss:word' }).send({ topic: 'vio-1', json: event(1) });
+    await destination({ endpoint: `${fault.url}/eventListener/v7`, username: 'ves-user', password: 'p@ss:word' }).send({
+      topic: 'vio-1',
+      json: event(1),
+    });
     await destination({ endpoint: `${fault.url}/eventListener/v7` }).send({ topic: 'vio-1', json: event(2) });
-    expect(fault.requests[0].headers.authorization).toBe(`Basic ${Buffer.from('ves-user:p@ss:word').toString('base64')}`);
+    expect(fault.requests[0].headers.authorization).toBe(
+      `Basic ${Buffer.from('ves-user:p@ss:word').toString('base64')}`,
+    );
     expect(fault.requests[1].headers.authorization).toBeUndefined();
-    expect(fault.requests[0]).toMatchObject({ method: 'POST', path: '/eventListener/v7', body: `{"event":${event(1)}}` });
+    expect(fault.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/eventListener/v7',
+      body: `{"event":${event(1)}}`,
+    });
     expect(fault.requests[0].headers['content-type']).toBe('application/json');
   });
 
   it('401 (wrong credentials) refuses for good, naming the collector and its answer', async () => {
     fault.script({ kind: 'respond', status: 401, body: '{"requestError":"unauthorized"}' });
-    await expect(destination({ endpoint: `${fault.url}/eventListener/v7`, username: 'u', password: 'wrong' }).send({ topic: 'vio-1', json: event(1) }))
-      .rejects.toMatchObject({ code: 'VES_REJECTED', message: `VES collector ${fault.url}/eventListener/v7 (VIM vio-1): HTTP 401: {"requestError":"unauthorized"}` });
+    await expect(
+      destination({ endpoint: `${fault.url}/eventListener/v7`, username: 'u', password: 'wrong' }).send({
+        topic: 'vio-1',
+        json: event(1),
+      }),
+    ).rejects.toMatchObject({
+      code: 'VES_REJECTED',
+      message: `VES collector ${fault.url}/eventListener/v7 (VIM vio-1): HTTP 401: {"requestError":"unauthorized"}`,
+    });
   });
 
   it('429 with Retry-After, then 503, then accepted: retried, health down then up again', async () => {
@@ -183,7 +227,10 @@ describe('a collector that is down', () => {
     const port = await freePort();
     const d = destination({ endpoint: `http://127.0.0.1:${port}/eventListener/v7` }, { maxRetryMs: 300 });
     await expect(d.send({ topic: 'vio-1', json: event(1) })).rejects.toMatchObject({
-      code: 'VES_RETRY_EXPIRED', message: expect.stringMatching(/the VES collector kept failing for \d+ ms \(ves.maxRetryMs 300\); last: .*ECONNREFUSED/),
+      code: 'VES_RETRY_EXPIRED',
+      message: expect.stringMatching(
+        /the VES collector kept failing for \d+ ms \(ves.maxRetryMs 300\); last: .*ECONNREFUSED/,
+      ),
     });
   });
 });
@@ -194,14 +241,34 @@ describe('over HTTPS', () => {
   let url: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ves-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(202).end());
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    server = https.createServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(202).end());
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/eventListener/v7`;
   });
@@ -224,6 +291,8 @@ describe('over HTTPS', () => {
   });
 
   it('a ves.caFile that cannot be read stops the construction, naming the key', () => {
-    expect(() => new VesDestination({ collectorFor: () => undefined, logger, caFile: '/nonexistent/ca.pem' })).toThrow(/ves\.caFile: cannot read \/nonexistent\/ca\.pem/);
+    expect(() => new VesDestination({ collectorFor: () => undefined, logger, caFile: '/nonexistent/ca.pem' })).toThrow(
+      /ves\.caFile: cannot read \/nonexistent\/ca\.pem/,
+    );
   });
 });

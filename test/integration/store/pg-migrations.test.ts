@@ -23,10 +23,12 @@ const open: RelayStore[] = [];
 const log = capturedLogger();
 
 function openOne(url = db.url) {
-  return openPgStore({ url, logger: log.logger, recentSize: 10, reconcileMs: 5000, connectTimeoutMs: 2000 }, seed).then((o) => {
-    open.push(o.store);
-    return o;
-  });
+  return openPgStore({ url, logger: log.logger, recentSize: 10, reconcileMs: 5000, connectTimeoutMs: 2000 }, seed).then(
+    (o) => {
+      open.push(o.store);
+      return o;
+    },
+  );
 }
 
 beforeEach(async () => {
@@ -91,7 +93,14 @@ describe('PgStore migrations', () => {
   });
 
   it('openStore opens PostgreSQL when store.url is set', async () => {
-    const { store, seeded } = await openStore({ store: { path: '/nonexistent/never-used.json', url: db.url, reconcileMs: 5000, timeoutMs: 2000 }, recent: { windowSize: 10 } }, seed, log.logger);
+    const { store, seeded } = await openStore(
+      {
+        store: { path: '/nonexistent/never-used.json', url: db.url, reconcileMs: 5000, timeoutMs: 2000 },
+        recent: { windowSize: 10 },
+      },
+      seed,
+      log.logger,
+    );
     open.push(store);
     expect(store.engine).toBe('postgres');
     expect(seeded).toBe(true);
@@ -102,14 +111,20 @@ describe('PgStore migrations', () => {
     await (await openOne()).store.close();
     open.length = 0;
     await db.query("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')");
-    const e = await openOne().then(() => undefined, (x: unknown) => x as RelayError);
+    const e = await openOne().then(
+      () => undefined,
+      (x: unknown) => x as RelayError,
+    );
     expect(e).toBeInstanceOf(RelayError);
     expect(e!.code).toBe('STORE_CORRUPT');
     expect(e!.message).toMatch(/schema version 99, newer than this relay's 1/);
   });
 
   it('a database that does not exist: STORE_UNAVAILABLE naming store.url, the password masked', async () => {
-    const e = await openOne(db.url.replace(/\/[^/]+$/, '/no_such_database_here')).then(() => undefined, (x: unknown) => x as RelayError);
+    const e = await openOne(db.url.replace(/\/[^/]+$/, '/no_such_database_here')).then(
+      () => undefined,
+      (x: unknown) => x as RelayError,
+    );
     expect(e!.code).toBe('STORE_UNAVAILABLE');
     expect(e!.message).toMatch(/store\.url \(VIM_EVENT_RELAY_STORE_URL\)/);
     expect(e!.message).toMatch(/no_such_database_here/);

@@ -27,14 +27,20 @@ const stores: PgStore[] = [];
 const log = capturedLogger();
 
 async function open(url: string): Promise<PgStore> {
-  const { store } = await openPgStore({ url, logger: log.logger, recentSize: 10, reconcileMs: 60_000, connectTimeoutMs: TIMEOUT_MS }, seed);
+  const { store } = await openPgStore(
+    { url, logger: log.logger, recentSize: 10, reconcileMs: 60_000, connectTimeoutMs: TIMEOUT_MS },
+    seed,
+  );
   stores.push(store as PgStore);
   return store as PgStore;
 }
 
 async function rejection(p: Promise<unknown>): Promise<{ error: RelayError; ms: number }> {
   const t0 = performance.now();
-  const error = await p.then(() => undefined, (e: unknown) => e as RelayError);
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e as RelayError,
+  );
   if (!error) throw new Error('expected a rejection');
   return { error, ms: performance.now() - t0 };
 }
@@ -85,7 +91,15 @@ describe('PgStore with PostgreSQL away', () => {
     console.log(`store down: update rejected in ${upd.ms.toFixed(1)} ms, compareAndSet in ${cas.ms.toFixed(1)} ms`);
 
     // The window keeps taking changes, answered from this replica meanwhile.
-    const change = (i: number): StateChange => ({ state_description: null, launched_at: null, instance_id: `i-${i}`, display_name: null, state: 'stopped', event: 'POWER_OFF', timestamp: '2026-01-01T00:00:00Z' });
+    const change = (i: number): StateChange => ({
+      state_description: null,
+      launched_at: null,
+      instance_id: `i-${i}`,
+      display_name: null,
+      state: 'stopped',
+      event: 'POWER_OFF',
+      timestamp: '2026-01-01T00:00:00Z',
+    });
     // 25 changes into a window of 10: the buffer keeps the newest 10 to write later.
     for (let i = 0; i < 25; i++) a.pushRecent('vio-1', change(i));
     const newest = Array.from({ length: 10 }, (_x, i) => `i-${24 - i}`);
@@ -107,7 +121,10 @@ describe('PgStore with PostgreSQL away', () => {
     await b.update((s) => void s.subscriptions.pop());
     await waitFor(() => a.get().subscriptions.length === 0, 'a to hear b after recovery', 2000);
     // What a pushed while down was written once the store came back.
-    await waitFor(async () => (await b.queryRecent('vio-1', ['*'])).length === 10, 'the buffered state changes in the shared window');
+    await waitFor(
+      async () => (await b.queryRecent('vio-1', ['*'])).length === 10,
+      'the buffered state changes in the shared window',
+    );
     expect((await b.queryRecent('vio-1', ['*'])).map((c) => c.instance_id)).toEqual(newest);
     expect(log.lines()).not.toContain(PG_PASSWORD);
     expect(log.lines()).toMatch(/store down/);

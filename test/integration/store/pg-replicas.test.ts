@@ -27,8 +27,13 @@ const agent: VesAgentRecord = {
 };
 /** An open alarm as the VES alarm tracker keeps it; `by` in messageId says which replica wrote it. */
 const alarm = (by: string, i: number): AlarmRecord => ({
-  eventId: `vio-1:i-${i}:1767225600000000:0`, startEpochMicrosec: 1767225600000000, sequence: 0,
-  state: 'stopped', eventType: 'compute.instance.power_off.end', messageId: by, sourceName: `vm-${i}`,
+  eventId: `vio-1:i-${i}:1767225600000000:0`,
+  startEpochMicrosec: 1767225600000000,
+  sequence: 0,
+  state: 'stopped',
+  eventType: 'compute.instance.power_off.end',
+  messageId: by,
+  sourceName: `vm-${i}`,
 });
 
 let db: TestDatabase;
@@ -37,7 +42,10 @@ let b: PgStore;
 const RECENT = 5;
 
 async function replica(reconcileMs = 60_000): Promise<PgStore> {
-  const { store } = await openPgStore({ url: db.url, logger: capturedLogger().logger, recentSize: RECENT, reconcileMs, connectTimeoutMs: 2000 }, seed);
+  const { store } = await openPgStore(
+    { url: db.url, logger: capturedLogger().logger, recentSize: RECENT, reconcileMs, connectTimeoutMs: 2000 },
+    seed,
+  );
   return store as PgStore;
 }
 
@@ -66,7 +74,9 @@ describe('two PgStores on one database', () => {
       times.push(performance.now() - t0);
     }
     times.sort((x, y) => x - y);
-    console.log(`propagation through NOTIFY, write to visible in the other replica: median ${times[5].toFixed(1)} ms, max ${times[9].toFixed(1)} ms (10 changes)`);
+    console.log(
+      `propagation through NOTIFY, write to visible in the other replica: median ${times[5].toFixed(1)} ms, max ${times[9].toFixed(1)} ms (10 changes)`,
+    );
     expect(times[9]).toBeLessThan(2000);
     expect(b.get().subscriptions.map((x) => x.id)).toEqual(a.get().subscriptions.map((x) => x.id));
     expect(seen.flat().every((k) => k === 'subscriptions')).toBe(true);
@@ -76,9 +86,16 @@ describe('two PgStores on one database', () => {
   it('a row written with SQL and no NOTIFY reaches the other store at its next reconcile', async () => {
     const seen: StoreKind[][] = [];
     b.onChange((k) => seen.push([...k]));
-    await db.query("UPDATE relay_vims SET value = jsonb_set(value, '{exchange}', '\"nova-behind-your-back\"'), version = nextval('relay_version_seq') WHERE vim_id = 'vio-1'");
+    await db.query(
+      "UPDATE relay_vims SET value = jsonb_set(value, '{exchange}', '\"nova-behind-your-back\"'), version = nextval('relay_version_seq') WHERE vim_id = 'vio-1'",
+    );
     const t0 = performance.now();
-    await waitFor(() => b.get().vims[0]?.exchange === 'nova-behind-your-back', 'the reconcile to reload the VIM', 3000, 5);
+    await waitFor(
+      () => b.get().vims[0]?.exchange === 'nova-behind-your-back',
+      'the reconcile to reload the VIM',
+      3000,
+      5,
+    );
     console.log(`reconcile (every 300 ms) healed a change without NOTIFY in ${(performance.now() - t0).toFixed(0)} ms`);
     expect(seen).toContainEqual(['vims']);
     // a reconciles only every minute and heard nothing: it still has the old row.
@@ -90,7 +107,8 @@ describe('two PgStores on one database', () => {
     for (let i = 0; i < 25; i++) {
       const kind = i % 2 ? 'alarms' : 'computeNodes';
       const key = `node-${i}`;
-      const value = (by: string): Record<string, unknown> => (kind === 'alarms' ? { ...alarm(by, i) } : { by, free_ram_mb: i });
+      const value = (by: string): Record<string, unknown> =>
+        kind === 'alarms' ? { ...alarm(by, i) } : { by, free_ram_mb: i };
       const [ra, rb] = await Promise.all([
         a.compareAndSet(kind, 'vio-1', key, a.versionOf(kind, 'vio-1', key), value('a')),
         b.compareAndSet(kind, 'vio-1', key, b.versionOf(kind, 'vio-1', key), value('b')),
@@ -104,7 +122,10 @@ describe('two PgStores on one database', () => {
       // Both caches hold the winner's row now.
       const held = (s: PgStore): unknown => (kind === 'alarms' ? s.get().alarms : s.get().computeNodes)['vio-1']?.[key];
       // canonical: a row read back from jsonb has its keys in another order.
-      await waitFor(() => canonical(held(a)) === canonical(winner.value) && canonical(held(b)) === canonical(winner.value), 'both stores to hold the winner');
+      await waitFor(
+        () => canonical(held(a)) === canonical(winner.value) && canonical(held(b)) === canonical(winner.value),
+        'both stores to hold the winner',
+      );
     }
     expect(wins).toBe(25);
     // A second round on one row: the holder of the current version wins, a stale version loses.
@@ -119,7 +140,10 @@ describe('two PgStores on one database', () => {
   });
 
   it('compareAndSet refuses an alarm that is not an AlarmRecord, as the file store does: VALIDATION_FAILED, no row', async () => {
-    await expect(a.compareAndSet('alarms', 'vio-1', 'i-1', 0, { by: 'a' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/state\.alarms\.vio-1\.i-1\.eventId is required/) });
+    await expect(a.compareAndSet('alarms', 'vio-1', 'i-1', 0, { by: 'a' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/state\.alarms\.vio-1\.i-1\.eventId is required/),
+    });
     expect((await db.query('SELECT count(*)::int AS n FROM relay_alarms')).rows[0].n).toBe(0);
     expect(a.get().alarms).toEqual({});
     // A valid one goes through.
@@ -135,7 +159,11 @@ describe('two PgStores on one database', () => {
         }),
       ),
     );
-    const ids = (s: PgStore) => s.get().subscriptions.map((x) => x.id).sort();
+    const ids = (s: PgStore) =>
+      s
+        .get()
+        .subscriptions.map((x) => x.id)
+        .sort();
     await waitFor(() => ids(a).length === 6 && ids(b).length === 6, 'both stores to hold all six');
     expect(ids(a)).toEqual(['c-0', 'c-1', 'c-2', 'c-3', 'c-4', 'c-5']);
     expect(ids(b)).toEqual(ids(a));
@@ -151,7 +179,11 @@ describe('two PgStores on one database', () => {
       s.subscriptions = [];
       s.computeNodes = {};
     });
-    await waitFor(() => b.get().vims.length === 0 && b.get().subscriptions.length === 0 && !b.get().computeNodes['vio-1'], 'b to see the VIM gone with its rows', 2000);
+    await waitFor(
+      () => b.get().vims.length === 0 && b.get().subscriptions.length === 0 && !b.get().computeNodes['vio-1'],
+      'b to see the VIM gone with its rows',
+      2000,
+    );
   });
 
   it('a VIM deleted by another replica takes along rows added meanwhile, and nothing can be added for it after', async () => {
@@ -165,7 +197,12 @@ describe('two PgStores on one database', () => {
       expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
     }
     expect(a.get().vims).toHaveLength(1);
-    const e = await a.update((s) => void s.subscriptions.push(sub('s-late'))).then(() => undefined, (x: unknown) => x as Error & { code?: string });
+    const e = await a
+      .update((s) => void s.subscriptions.push(sub('s-late')))
+      .then(
+        () => undefined,
+        (x: unknown) => x as Error & { code?: string },
+      );
     expect(e?.code).toBe('CONFLICT');
     expect(e?.message).toMatch(/a VIM that another replica has just deleted/);
     // The refusal reloaded a's state: the VIM is gone there too.
@@ -179,28 +216,48 @@ describe('two PgStores on one database', () => {
       s.vesAgents['vio-1'] = structuredClone(agent);
       s.alarms['vio-1'] = { 'i-1': alarm('a', 1) };
     });
-    await waitFor(() => b.get().vesAgents['vio-1'] && b.get().alarms['vio-1']?.['i-1'], 'the VES agent and its alarm in b', 2000);
+    await waitFor(
+      () => b.get().vesAgents['vio-1'] && b.get().alarms['vio-1']?.['i-1'],
+      'the VES agent and its alarm in b',
+      2000,
+    );
     expect(b.get().vesAgents['vio-1']).toEqual(agent);
     expect(b.get().alarms['vio-1']).toEqual({ 'i-1': alarm('a', 1) });
     const { rows } = await db.query('SELECT vim_id, value FROM relay_ves_agents');
     expect(rows).toEqual([{ vim_id: 'vio-1', value: agent }]);
-    expect((await db.query('SELECT vim_id, instance_id FROM relay_alarms')).rows).toEqual([{ vim_id: 'vio-1', instance_id: 'i-1' }]);
+    expect((await db.query('SELECT vim_id, instance_id FROM relay_alarms')).rows).toEqual([
+      { vim_id: 'vio-1', instance_id: 'i-1' },
+    ]);
     await a.update((s) => {
       delete s.vesAgents['vio-1'];
       delete s.alarms['vio-1'];
     });
-    await waitFor(() => b.get().vesAgents['vio-1'] === undefined && b.get().alarms['vio-1'] === undefined, 'the VES agent and its alarm gone from b', 2000);
+    await waitFor(
+      () => b.get().vesAgents['vio-1'] === undefined && b.get().alarms['vio-1'] === undefined,
+      'the VES agent and its alarm gone from b',
+      2000,
+    );
   });
 
   it('check_vim_status reads one window: pushed through one, answered alike by both, newest first, bounded', async () => {
     const change = (i: number, event: string): StateChange => ({
-      state_description: null, launched_at: null, instance_id: `i-${i}`, display_name: null, state: null, event, timestamp: `2026-01-01T00:00:0${i}Z`,
+      state_description: null,
+      launched_at: null,
+      instance_id: `i-${i}`,
+      display_name: null,
+      state: null,
+      event,
+      timestamp: `2026-01-01T00:00:0${i}Z`,
     });
     for (let i = 0; i < 8; i++) {
       (i % 2 ? a : b).pushRecent('vio-1', change(i, i % 3 ? 'POWER_OFF' : 'DELETE'));
       await sleep(3);
     }
-    await waitFor(async () => (await db.query("SELECT count(*)::int AS n FROM relay_recent WHERE vim_id = 'vio-1'")).rows[0].n === RECENT, 'the window trimmed to its size');
+    await waitFor(
+      async () =>
+        (await db.query("SELECT count(*)::int AS n FROM relay_recent WHERE vim_id = 'vio-1'")).rows[0].n === RECENT,
+      'the window trimmed to its size',
+    );
     const fromA = await a.queryRecent('vio-1', ['*']);
     expect(fromA.map((c) => c.instance_id)).toEqual(['i-7', 'i-6', 'i-5', 'i-4', 'i-3']);
     expect(await b.queryRecent('vio-1', ['*'])).toEqual(fromA);

@@ -35,7 +35,10 @@ afterEach(async () => {
 
 /** Nothing is declared: every case fails before the relay would declare anything. */
 async function reasonFor(transportUrl: string, logger: Logger = silentLogger()): Promise<string> {
-  const { vim } = testVim({ transportUrl, addresses: transportUrl.startsWith('amqp') ? ['/amq/queue/relay-none'] : [] });
+  const { vim } = testVim({
+    transportUrl,
+    addresses: transportUrl.startsWith('amqp') ? ['/amq/queue/relay-none'] : [],
+  });
   const l = createListener(vim, { ...FAST_TRANSPORT, connectTimeoutMs: 8000 }, logger);
   listeners.push(l);
   await l.start(() => undefined);
@@ -47,7 +50,9 @@ describe.each([['rabbit'], ['amqp']])('%s:// VIM', (scheme) => {
   it('an unknown virtual host: says it does not exist or the user has no access, and how to fix it', async () => {
     const vhost = uniqueName('relay-missing');
     const reason = await reasonFor(`${scheme}://guest:guest@127.0.0.1:5672/${vhost}`);
-    expect(reason).toContain(`127.0.0.1:5672: virtual host "${vhost}" does not exist or user "guest" has no access to it`);
+    expect(reason).toContain(
+      `127.0.0.1:5672: virtual host "${vhost}" does not exist or user "guest" has no access to it`,
+    );
     expect(reason).toContain(`rabbitmqctl add_vhost ${vhost}`);
     expect(reason).toContain(`rabbitmqctl set_permissions -p ${vhost} guest ".*" ".*" ".*"`);
     expect(reason).toContain('or correct the virtual host in the transport_url');
@@ -64,10 +69,16 @@ describe.each([['rabbit'], ['amqp']])('%s:// VIM', (scheme) => {
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => lines.push(c.toString()));
     // A plain winston logger: the listener itself must keep the password out.
-    const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+    const logger = winston.createLogger({
+      level: 'debug',
+      format: winston.format.json(),
+      transports: [new winston.transports.Stream({ stream })],
+    });
     const reason = await reasonFor(`${scheme}://guest:${password}@127.0.0.1:5672/`, logger);
     const refusal = scheme === 'rabbit' ? 'ACCESS_REFUSED' : 'amqp:unauthorized-access';
-    expect(reason).toContain(`127.0.0.1:5672: login refused for user "guest" (${refusal}): check the user name and password in the transport_url (the password is not shown)`);
+    expect(reason).toContain(
+      `127.0.0.1:5672: login refused for user "guest" (${refusal}): check the user name and password in the transport_url (the password is not shown)`,
+    );
     await waitFor(() => lines.some((l) => l.includes('login refused')), 'the log line');
     expect(reason).not.toContain(password);
     expect(lines.join('')).not.toContain(password);
@@ -75,7 +86,9 @@ describe.each([['rabbit'], ['amqp']])('%s:// VIM', (scheme) => {
 
   it('nothing listening: connection refused, naming the host', async () => {
     const reason = await reasonFor(`${scheme}://guest:guest@127.0.0.1:1/`);
-    expect(reason).toMatch(/^127\.0\.0\.1:1: connection refused \(ECONNREFUSED\): nothing listens on that host and port; check the transport_url and that the broker is running/);
+    expect(reason).toMatch(
+      /^127\.0\.0\.1:1: connection refused \(ECONNREFUSED\): nothing listens on that host and port; check the transport_url and that the broker is running/,
+    );
   });
 });
 
@@ -94,6 +107,8 @@ describe('amqp:// VIM against a broker without AMQP 1.0', () => {
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
     const port = (peer.address() as net.AddressInfo).port;
     const reason = await reasonFor(`amqp://guest:guest@127.0.0.1:${port}/`);
-    expect(reason).toContain(`127.0.0.1:${port}: the broker speaks only AMQP 0-9-1, not AMQP 1.0: enable RabbitMQ's AMQP 1.0 plugin (rabbitmq-plugins enable rabbitmq_amqp1_0), or use rabbit:// in the transport_url`);
+    expect(reason).toContain(
+      `127.0.0.1:${port}: the broker speaks only AMQP 0-9-1, not AMQP 1.0: enable RabbitMQ's AMQP 1.0 plugin (rabbitmq-plugins enable rabbitmq_amqp1_0), or use rabbit:// in the transport_url`,
+    );
   });
 });

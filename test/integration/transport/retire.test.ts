@@ -6,7 +6,17 @@ import { retireQueue } from '../../../src/transport/retire.js';
 import type { VimConfig } from '../../../src/config/vim.js';
 import type { Delivery } from '../../../src/transport/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { amqpUrl, cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, tagOf, testVim, withChannel } from '../../helpers/amqp.js';
+import {
+  amqpUrl,
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  tagOf,
+  testVim,
+  withChannel,
+} from '../../helpers/amqp.js';
 import { captureLog } from '../../helpers/log-capture.js';
 import { waitFor } from '../../helpers/wait.js';
 import { AMQP10_URL, relayTopology } from './amqp10/support.js';
@@ -34,13 +44,23 @@ async function declared(vim: VimConfig): Promise<void> {
   }
 }
 
-async function publish(vim: VimConfig, tags: readonly (string | number)[], keys = ['notifications.info', 'versioned_notifications.error']): Promise<void> {
+async function publish(
+  vim: VimConfig,
+  tags: readonly (string | number)[],
+  keys = ['notifications.info', 'versioned_notifications.error'],
+): Promise<void> {
   await withChannel(async (ch) => {
     for (const t of tags) for (const k of keys) publishOslo(ch, vim.exchange, k, osloBody(`${t}-${k}`));
   });
 }
 
-const exists = (queue: string) => withChannel(async (ch) => ch.checkQueue(queue).then(() => true, () => false));
+const exists = (queue: string) =>
+  withChannel(async (ch) =>
+    ch.checkQueue(queue).then(
+      () => true,
+      () => false,
+    ),
+  );
 
 describe('retireQueue', () => {
   it('unbinds every routing key: nothing new arrives, queued messages stay, re-adding the VIM resumes them', async () => {
@@ -51,8 +71,26 @@ describe('retireQueue', () => {
     const log = captureLog();
 
     const result = await retireQueue(vim, {}, log.logger);
-    expect(result).toEqual({ vimId: vim.id, purged: false, queues: [{ queue: vim.queue, unbound: ['notifications.info', 'notifications.error', 'versioned_notifications.info', 'versioned_notifications.error'], messages: 4 }] });
-    expect(log.lines.find((l) => String(l.message).startsWith('queue retired'))).toMatchObject({ queue: vim.queue, messages: 4 });
+    expect(result).toEqual({
+      vimId: vim.id,
+      purged: false,
+      queues: [
+        {
+          queue: vim.queue,
+          unbound: [
+            'notifications.info',
+            'notifications.error',
+            'versioned_notifications.info',
+            'versioned_notifications.error',
+          ],
+          messages: 4,
+        },
+      ],
+    });
+    expect(log.lines.find((l) => String(l.message).startsWith('queue retired'))).toMatchObject({
+      queue: vim.queue,
+      messages: 4,
+    });
     await publish(vim, [3]);
     await new Promise((r) => setTimeout(r, 200));
     expect(await messageCount(vim.queue)).toBe(4);
@@ -84,8 +122,13 @@ describe('retireQueue', () => {
 
   it('is harmless when nothing is there (already retired, exchange gone)', async () => {
     const vim = vimFor();
-    expect(await retireQueue(vim, {}, silentLogger())).toMatchObject({ queues: [{ queue: vim.queue, messages: undefined }] });
-    expect(await retireQueue(vim, { purge: true }, silentLogger())).toMatchObject({ queues: [{ messages: undefined }], deadLetterMessages: undefined });
+    expect(await retireQueue(vim, {}, silentLogger())).toMatchObject({
+      queues: [{ queue: vim.queue, messages: undefined }],
+    });
+    expect(await retireQueue(vim, { purge: true }, silentLogger())).toMatchObject({
+      queues: [{ messages: undefined }],
+      deadLetterMessages: undefined,
+    });
   });
 
   it('AMQP 1.0 VIM on RabbitMQ: retires the queue its /amq/queue/ address names, over 0-9-1 on the same port', async () => {
@@ -103,11 +146,18 @@ describe('retireQueue', () => {
 
   it('AMQP 1.0 VIM on routable addresses (qpid-dispatch-router): nothing of ours to retire, no connection made', async () => {
     const vim = vimFor({ transportUrl: 'amqp://u:p@127.0.0.1:1/', addresses: [] });
-    expect(await retireQueue(vim, { purge: true }, silentLogger())).toEqual({ vimId: vim.id, purged: false, queues: [] });
+    expect(await retireQueue(vim, { purge: true }, silentLogger())).toEqual({
+      vimId: vim.id,
+      purged: false,
+      queues: [],
+    });
   });
 
   it('names the hosts when the broker cannot be reached', async () => {
     const vim = vimFor({ transportUrl: 'rabbit://u:secret@127.0.0.1:1/' });
-    await expect(retireQueue(vim, {}, silentLogger())).rejects.toMatchObject({ code: 'BROKER_UNREACHABLE', message: expect.stringMatching(/^(?!.*secret).*127\.0\.0\.1:1/s) });
+    await expect(retireQueue(vim, {}, silentLogger())).rejects.toMatchObject({
+      code: 'BROKER_UNREACHABLE',
+      message: expect.stringMatching(/^(?!.*secret).*127\.0\.0\.1:1/s),
+    });
   });
 });

@@ -9,7 +9,18 @@ import { routingKeys, type VimConfig } from '../../../src/config/vim.js';
 import { createListener } from '../../../src/transport/create-listener.js';
 import type { Delivery, VimListener } from '../../../src/transport/types.js';
 import { silentLogger, type Logger } from '../../../src/util/logger.js';
-import { cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, statusLog, tagOf, testVim, uniqueName, withChannel } from '../../helpers/amqp.js';
+import {
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  statusLog,
+  tagOf,
+  testVim,
+  uniqueName,
+  withChannel,
+} from '../../helpers/amqp.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const listeners: VimListener[] = [];
@@ -23,7 +34,11 @@ afterEach(async () => {
 /** A VIM of the given scheme with its queue declared and bound (RabbitMQ 3.x cannot declare it over 1.0). */
 async function vimFor(scheme: string): Promise<VimConfig> {
   const queue = uniqueName('relay-sup-q');
-  const { vim, names } = testVim({ transportUrl: `${scheme}://guest:guest@127.0.0.1:5672/`, queue, addresses: scheme === 'amqp' ? [`/amq/queue/${queue}`] : [] });
+  const { vim, names } = testVim({
+    transportUrl: `${scheme}://guest:guest@127.0.0.1:5672/`,
+    queue,
+    addresses: scheme === 'amqp' ? [`/amq/queue/${queue}`] : [],
+  });
   garbage.push(names);
   await withChannel(async (ch) => {
     await ch.assertExchange(vim.exchange, 'topic', { durable: false, autoDelete: false });
@@ -40,7 +55,8 @@ function listen(vim: VimConfig, logger: Logger = silentLogger()): VimListener {
   return l;
 }
 
-const publish = (vim: VimConfig, tag: string) => withChannel(async (ch) => void publishOslo(ch, vim.exchange, 'notifications.info', osloBody(tag)));
+const publish = (vim: VimConfig, tag: string) =>
+  withChannel(async (ch) => void publishOslo(ch, vim.exchange, 'notifications.info', osloBody(tag)));
 
 describe.each([['rabbit'], ['amqp']])('%s:// listener', (scheme) => {
   it('requeues the delivery of a handler that throws, and it comes back redelivered', async () => {
@@ -67,7 +83,9 @@ describe.each([['rabbit'], ['amqp']])('%s:// listener', (scheme) => {
     const seen = statusLog(l);
     const got: Delivery[] = [];
     await l.start((d) => got.push(d));
-    await expect(l.start(() => undefined)).rejects.toThrow(`the listener for VIM ${vim.id} was already started; a listener starts once`);
+    await expect(l.start(() => undefined)).rejects.toThrow(
+      `the listener for VIM ${vim.id} was already started; a listener starts once`,
+    );
     await waitFor(() => l.status.status === 'REACHABLE', 'REACHABLE');
     await publish(vim, 'once');
     await waitFor(() => got.length === 1, 'a delivery');
@@ -79,8 +97,18 @@ describe.each([['rabbit'], ['amqp']])('%s:// listener', (scheme) => {
     const vim = await vimFor(scheme);
     const lines: Record<string, unknown>[] = [];
     const stream = new PassThrough();
-    stream.on('data', (c: Buffer) => c.toString().split('\n').filter(Boolean).forEach((x) => lines.push(JSON.parse(x) as Record<string, unknown>)));
-    const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+    stream.on('data', (c: Buffer) =>
+      c
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((x) => lines.push(JSON.parse(x) as Record<string, unknown>)),
+    );
+    const logger = winston.createLogger({
+      level: 'debug',
+      format: winston.format.json(),
+      transports: [new winston.transports.Stream({ stream })],
+    });
     const l = listen(vim, logger);
     await l.start(() => {
       throw new Error('pipeline bug');

@@ -33,8 +33,15 @@ interface Relay {
 
 /** As the daemon builds it: the ves.* config (defaults, retries shortened for the test), its store. */
 async function startRelay(): Promise<Relay> {
-  const { store } = await StateStore.open(join(dir, 'state.json'), { vims: [{ id: VIM, transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }], subscriptions: [] });
-  const config = loadConfig(undefined, { VIM_EVENT_RELAY_VES_RETRY_INITIAL_MS: '20', VIM_EVENT_RELAY_VES_RETRY_MAX_MS: '100', VIM_EVENT_RELAY_VES_VIM_UNREACHABLE_AFTER_MS: '100' }).ves;
+  const { store } = await StateStore.open(join(dir, 'state.json'), {
+    vims: [{ id: VIM, transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }],
+    subscriptions: [],
+  });
+  const config = loadConfig(undefined, {
+    VIM_EVENT_RELAY_VES_RETRY_INITIAL_MS: '20',
+    VIM_EVENT_RELAY_VES_RETRY_MAX_MS: '100',
+    VIM_EVENT_RELAY_VES_VIM_UNREACHABLE_AFTER_MS: '100',
+  }).ves;
   return { store, ves: createVesAgent({ store: () => store, config, logger }) };
 }
 
@@ -50,7 +57,11 @@ async function relay(r: Relay, n: Notification): Promise<'sent' | 'nothing' | 'a
   return 'sent';
 }
 
-const names = () => (dev?.messages(FAULTS) ?? []).map((m) => JSON.parse(m).event.commonEventHeader as { eventName: string; startEpochMicrosec: number; sourceName: string });
+const names = () =>
+  (dev?.messages(FAULTS) ?? []).map(
+    (m) =>
+      JSON.parse(m).event.commonEventHeader as { eventName: string; startEpochMicrosec: number; sourceName: string },
+  );
 
 beforeAll(async () => {
   const s = http.createServer();
@@ -99,7 +110,10 @@ it('the collector down for a while: the clear waits and is retried, nothing is l
   await relay(r, legacy('watcher/scenario3_legacy_instance-update.json', {}, 'paused-1'));
   await dev!.close();
   dev = undefined;
-  const back = relay(r, legacy('watcher/scenario3_legacy_instance-update.json', { state: 'active' }, 'active-2', later(31)));
+  const back = relay(
+    r,
+    legacy('watcher/scenario3_legacy_instance-update.json', { state: 'active' }, 'active-2', later(31)),
+  );
   await waitFor(() => !r.ves.destination.health().ok, 'the destination reports the outage');
   expect(Object.keys(r.store.get().alarms[VIM] ?? {})).toHaveLength(1);
   dev = createDmaapDevServer({ port });

@@ -7,7 +7,12 @@ describe('toFailure', () => {
   it.each<[string, unknown, number, string]>([
     ['a RelayError', new RelayError('CONFLICT', 'c'), 409, 'CONFLICT'],
     ['a RelayError of the pipeline', new RelayError('DMAAP_UNAVAILABLE', 'd'), 503, 'DMAAP_UNAVAILABLE'],
-    ['a schema violation', Object.assign(new Error('body.x is required'), { validation: [{}] }), 400, 'VALIDATION_FAILED'],
+    [
+      'a schema violation',
+      Object.assign(new Error('body.x is required'), { validation: [{}] }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['a body over the limit', fst('FST_ERR_CTP_BODY_TOO_LARGE', 413), 413, 'PAYLOAD_TOO_LARGE'],
     ['a non-JSON body', fst('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['broken JSON', fst('FST_ERR_CTP_INVALID_JSON_BODY', 400), 400, 'VALIDATION_FAILED'],
@@ -25,7 +30,9 @@ describe('toFailure', () => {
   });
 
   it('keeps framework wording and unexpected details out of the message', () => {
-    expect(toFailure(fst('FST_ERR_CTP_BODY_TOO_LARGE', 413), 2048).body.error.message).toBe('the request body is larger than 2048 bytes (admin.bodyLimitBytes)');
+    expect(toFailure(fst('FST_ERR_CTP_BODY_TOO_LARGE', 413), 2048).body.error.message).toBe(
+      'the request body is larger than 2048 bytes (admin.bodyLimitBytes)',
+    );
     expect(toFailure(new Error('secret internals'), 1).body.error.message).not.toContain('secret');
   });
 });

@@ -17,7 +17,10 @@ function resolvePointer(doc: unknown, pointer: string): unknown {
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), doc);
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      doc,
+    );
 }
 
 describe('schemas/openapi.json on disk', () => {
@@ -27,7 +30,10 @@ describe('schemas/openapi.json on disk', () => {
     for (const ref of external) {
       const [file, fragment = ''] = ref.split('#');
       expect(SCHEMA_FILES).toContain(file);
-      expect({ ref, found: resolvePointer(loadSchemaFile(file), fragment) !== undefined }).toEqual({ ref, found: true });
+      expect({ ref, found: resolvePointer(loadSchemaFile(file), fragment) !== undefined }).toEqual({
+        ref,
+        found: true,
+      });
     }
   });
 });

@@ -23,8 +23,11 @@ describe('RouteTable', () => {
 
   it('lists what was added, in order', () => {
     expect(t.list().map((r) => `${r.method} ${r.url}`)).toEqual([
-      'GET /api/v1/vims', 'GET /api/v1/vims/:vimId', 'PUT /api/v1/vims/:vimId',
-      'POST /api/multicloud-vio/v0/:vimId/check_vim_status', 'GET /api/openapi.json',
+      'GET /api/v1/vims',
+      'GET /api/v1/vims/:vimId',
+      'PUT /api/v1/vims/:vimId',
+      'POST /api/multicloud-vio/v0/:vimId/check_vim_status',
+      'GET /api/openapi.json',
     ]);
   });
 });

@@ -43,8 +43,16 @@ describe('describeSchemaErrors', () => {
     ['a missing property', {}, 'body.transportUrl is required'],
     ['an unknown property', { transportUrl: 'rabbit://h/', queueName: 'q' }, 'body.queueName is not a known property'],
     ['a nested item', { transportUrl: 'rabbit://h/', topics: ['a', 7] }, 'body.topics[1] must be a string (got 7)'],
-    ['several problems at once', { transportUrl: 1, exchangeDurable: 'no' }, 'body.transportUrl must be a string (got 1); body.exchangeDurable must be a boolean (got "no")'],
-    ['a pattern, redacting the quoted URL', { transportUrl: 'https://u:pw123@h/' }, 'body.transportUrl "https://u:***@h/" does not match ^(rabbit|kombu|amqp|amqps)://\\S+$'],
+    [
+      'several problems at once',
+      { transportUrl: 1, exchangeDurable: 'no' },
+      'body.transportUrl must be a string (got 1); body.exchangeDurable must be a boolean (got "no")',
+    ],
+    [
+      'a pattern, redacting the quoted URL',
+      { transportUrl: 'https://u:pw123@h/' },
+      'body.transportUrl "https://u:***@h/" does not match ^(rabbit|kombu|amqp|amqps)://\\S+$',
+    ],
   ];
   it.each(cases)('words %s', (_n, value, expected) => {
     expect(validateVim(value)).toBe(false);

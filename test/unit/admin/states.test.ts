@@ -4,7 +4,10 @@ import { STATES } from '../../../src/model/subscription.js';
 describe('knownStatesOrRefuse', () => {
   it.each<[string[], string[]]>([
     [['power_off'], ['POWER_OFF']],
-    [['Power_Off', 'POWER_OFF', ' delete '], ['POWER_OFF', 'DELETE']],
+    [
+      ['Power_Off', 'POWER_OFF', ' delete '],
+      ['POWER_OFF', 'DELETE'],
+    ],
     [['*'], ['*']],
     [['create', '*'], ['*']],
     [[...STATES].map((s) => s.toLowerCase()), [...STATES]],
@@ -21,7 +24,9 @@ describe('knownStatesOrRefuse', () => {
     }
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
     const message = (error as Error).message;
-    expect(message).toMatch(/^body\.states has unknown state\(s\) "explode", "melt"; use "\*" or any of CREATE, DELETE/);
+    expect(message).toMatch(
+      /^body\.states has unknown state\(s\) "explode", "melt"; use "\*" or any of CREATE, DELETE/,
+    );
     expect(message).toContain('COMPUTE_NODE_DELETE');
   });
 

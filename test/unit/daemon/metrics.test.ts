@@ -29,7 +29,9 @@ describe('createRelayMetrics', () => {
   });
 
   it('has no relay metric beyond the documented ones', async () => {
-    const names = (await createRelayMetrics().registry.getMetricsAsJSON()).map((x) => x.name).filter((n) => n.startsWith('vim_event_relay_'));
+    const names = (await createRelayMetrics().registry.getMetricsAsJSON())
+      .map((x) => x.name)
+      .filter((n) => n.startsWith('vim_event_relay_'));
     expect(names.sort()).toEqual(EXPECTED.map(([n]) => n).sort());
   });
 

@@ -2,34 +2,61 @@
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 
-const sample = async (o: MetricsObserver, name: string, labels: Record<string, string>): Promise<number | undefined> => {
+const sample = async (
+  o: MetricsObserver,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> => {
   const m = (await o.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  const v = (m?.values as { labels: Record<string, string>; value: number }[] | undefined)?.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+  const v = (m?.values as { labels: Record<string, string>; value: number }[] | undefined)?.find((x) =>
+    Object.entries(labels).every(([k, val]) => x.labels[k] === val),
+  );
   return v?.value;
 };
 
 describe('MetricsObserver', () => {
-  it('initialises a known VIM\'s series at zero: consumed, filtered, every dead-letter code, every status', async () => {
+  it("initialises a known VIM's series at zero: consumed, filtered, every dead-letter code, every status", async () => {
     const o = new MetricsObserver();
-    expect(await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code: 'NOT_JSON' })).toBeUndefined();
+    expect(
+      await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code: 'NOT_JSON' }),
+    ).toBeUndefined();
     o.knowVim('v1');
     expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v1' })).toBe(0);
     expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1' })).toBe(0);
     for (const code of ['NOT_JSON', 'UNMAPPABLE', 'DMAAP_REJECTED', 'KAFKA_REJECTED', 'VES_REJECTED']) {
       expect(await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code })).toBe(0);
     }
-    expect(await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code: 'VALIDATION_FAILED' })).toBeUndefined();
-    for (const status of ['PENDING', 'REACHABLE', 'UNREACHABLE']) expect(await sample(o, 'vim_event_relay_vim_status_changes_total', { vim: 'v1', status })).toBe(0);
+    expect(
+      await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code: 'VALIDATION_FAILED' }),
+    ).toBeUndefined();
+    for (const status of ['PENDING', 'REACHABLE', 'UNREACHABLE'])
+      expect(await sample(o, 'vim_event_relay_vim_status_changes_total', { vim: 'v1', status })).toBe(0);
     o.deadLettered('v1', 'NOT_JSON');
-    expect(await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code: 'NOT_JSON' })).toBe(1);
+    expect(await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code: 'NOT_JSON' })).toBe(
+      1,
+    );
   });
 
-  it('initialises a route\'s series at zero, per destination', async () => {
+  it("initialises a route's series at zero, per destination", async () => {
     const o = new MetricsObserver();
     o.knowRoute('v1', 'kafka', 'k.topic');
-    expect(await sample(o, 'vim_event_relay_notifications_published_total', { vim: 'v1', destination: 'kafka', topic: 'k.topic' })).toBe(0);
-    expect(await sample(o, 'vim_event_relay_destination_requests_total', { destination: 'kafka', topic: 'k.topic', class: 'error' })).toBe(0);
-    expect(await sample(o, 'vim_event_relay_dmaap_requests_total', { topic: 'k.topic', class: 'error' })).toBeUndefined();
+    expect(
+      await sample(o, 'vim_event_relay_notifications_published_total', {
+        vim: 'v1',
+        destination: 'kafka',
+        topic: 'k.topic',
+      }),
+    ).toBe(0);
+    expect(
+      await sample(o, 'vim_event_relay_destination_requests_total', {
+        destination: 'kafka',
+        topic: 'k.topic',
+        class: 'error',
+      }),
+    ).toBe(0);
+    expect(
+      await sample(o, 'vim_event_relay_dmaap_requests_total', { topic: 'k.topic', class: 'error' }),
+    ).toBeUndefined();
   });
 
   it('reads destination_up and destination_pending when scraped', async () => {
@@ -50,9 +77,19 @@ describe('MetricsObserver', () => {
     h.onRequest!({ destination: 'dmaap', topic: 'T', count: 3, status: 503, durationMs: 1, outcome: 'retry' });
     h.onRequest!({ destination: 'kafka', topic: 'K', count: 1, status: 29, durationMs: 1, outcome: 'permanent' });
     h.onRequest!({ destination: 'kafka', topic: 'K', count: 1, durationMs: 1, outcome: 'retry' });
-    expect(await sample(o, 'vim_event_relay_destination_requests_total', { destination: 'dmaap', topic: 'T', class: '5xx' })).toBe(1);
+    expect(
+      await sample(o, 'vim_event_relay_destination_requests_total', { destination: 'dmaap', topic: 'T', class: '5xx' }),
+    ).toBe(1);
     expect(await sample(o, 'vim_event_relay_dmaap_requests_total', { topic: 'T', class: '5xx' })).toBe(1);
-    expect(await sample(o, 'vim_event_relay_destination_requests_total', { destination: 'kafka', topic: 'K', class: '4xx' })).toBe(1);
-    expect(await sample(o, 'vim_event_relay_destination_requests_total', { destination: 'kafka', topic: 'K', class: 'error' })).toBe(1);
+    expect(
+      await sample(o, 'vim_event_relay_destination_requests_total', { destination: 'kafka', topic: 'K', class: '4xx' }),
+    ).toBe(1);
+    expect(
+      await sample(o, 'vim_event_relay_destination_requests_total', {
+        destination: 'kafka',
+        topic: 'K',
+        class: 'error',
+      }),
+    ).toBe(1);
   });
 });

@@ -16,7 +16,11 @@ type Settled = { kind: 'ack' } | { kind: 'requeue' } | { kind: 'dead'; reason: D
 function delivery(body: Buffer | string): Delivery & { settled: Settled[] } {
   const settled: Settled[] = [];
   return {
-    vimId: 'v1', body: Buffer.isBuffer(body) ? body : Buffer.from(body), source: 'versioned_notifications.info', redelivered: false, settled,
+    vimId: 'v1',
+    body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+    source: 'versioned_notifications.info',
+    redelivered: false,
+    settled,
     ack: () => void settled.push({ kind: 'ack' }),
     requeue: () => void settled.push({ kind: 'requeue' }),
     deadLetter: async (reason) => void settled.push({ kind: 'dead', reason }),
@@ -34,8 +38,12 @@ function counters(): PipelineObserver & { c: Record<string, number> } {
   const inc = (k: string) => (c[k] = (c[k] ?? 0) + 1);
   return {
     c,
-    consumed: () => inc('consumed'), filtered: () => inc('filtered'), published: () => inc('published'),
-    deadLettered: (_v, code) => inc(`dead:${code}`), duplicate: () => inc('duplicate'), inFlight: (_v, d) => inc(d > 0 ? 'in' : 'out'),
+    consumed: () => inc('consumed'),
+    filtered: () => inc('filtered'),
+    published: () => inc('published'),
+    deadLettered: (_v, code) => inc(`dead:${code}`),
+    duplicate: () => inc('duplicate'),
+    inFlight: (_v, d) => inc(d > 0 ? 'in' : 'out'),
   };
 }
 
@@ -43,12 +51,20 @@ const subs: Subscription[] = [
   { id: 's1', vimId: 'v1', states: ['POWER_OFF'], topic: 'A' },
   { id: 's2', vimId: 'v1', states: ['*'], topic: 'B' },
 ];
-const powerOff = (id = 'm-1') => JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
+const powerOff = (id = 'm-1') =>
+  JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
 const state = (): VimState => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
 const ok = (_topic: string) => Promise.resolve();
 
 function pipeline(pub: ScriptedDestination, obs = counters(), maxBodyBytes = 1 << 20) {
-  return new Pipeline({ destinations: { dmaap: pub }, defaultSink: 'dmaap', subscriptions: () => subs, observer: obs, logger: silentLogger(), maxBodyBytes });
+  return new Pipeline({
+    destinations: { dmaap: pub },
+    defaultSink: 'dmaap',
+    subscriptions: () => subs,
+    observer: obs,
+    logger: silentLogger(),
+    maxBodyBytes,
+  });
 }
 
 describe('Pipeline settle rules', () => {
@@ -105,7 +121,9 @@ describe('Pipeline settle rules', () => {
   });
 
   it('dead-letters with DMAAP_REJECTED when a topic refuses permanently', async () => {
-    const pub = new ScriptedPublisher((t) => (t === 'B' ? Promise.reject(new PermanentPublishError('DMAAP_REJECTED', 'HTTP 403 blacklisted', 403)) : ok(t)));
+    const pub = new ScriptedPublisher((t) =>
+      t === 'B' ? Promise.reject(new PermanentPublishError('DMAAP_REJECTED', 'HTTP 403 blacklisted', 403)) : ok(t),
+    );
     const d = delivery(powerOff());
     await pipeline(pub).accept(state(), d);
     expect(d.settled).toEqual([{ kind: 'dead', reason: { code: 'DMAAP_REJECTED', message: 'HTTP 403 blacklisted' } }]);
@@ -137,7 +155,10 @@ describe('Pipeline settle rules', () => {
     let release!: () => void;
     const pub = new ScriptedPublisher(() => new Promise((r) => (release = () => r())));
     const st = state();
-    const done = pipeline(pub).accept(st, delivery(JSON.stringify(toWireV2(expandVersioned('instance-create-end.json')))));
+    const done = pipeline(pub).accept(
+      st,
+      delivery(JSON.stringify(toWireV2(expandVersioned('instance-create-end.json')))),
+    );
     expect(st.inFlight.size).toBe(1);
     await new Promise((r) => setTimeout(r, 10));
     release();
@@ -149,7 +170,10 @@ describe('Pipeline settle rules', () => {
     const st = state();
     const p = pipeline(new ScriptedPublisher(ok));
     await p.accept(st, delivery(powerOff('1')));
-    await p.accept(st, delivery(JSON.stringify(toWireV2(expandVersioned('instance-delete-end.json'), { messageId: '2' }))));
+    await p.accept(
+      st,
+      delivery(JSON.stringify(toWireV2(expandVersioned('instance-delete-end.json'), { messageId: '2' }))),
+    );
     expect(st.recent.query(['POWER_OFF', 'DELETE']).map((c) => c.event)).toEqual(['DELETE', 'POWER_OFF']);
     expect(st.recent.query(['delete'])).toHaveLength(1);
   });

@@ -18,13 +18,25 @@ function delivery(id = 'm-1'): Delivery & { settled: Settled[]; reasons: DeadLet
   const reasons: DeadLetterReason[] = [];
   const body = Buffer.from(JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id })));
   return {
-    vimId: 'v1', body, source: 'versioned_notifications.info', redelivered: false, settled, reasons,
+    vimId: 'v1',
+    body,
+    source: 'versioned_notifications.info',
+    redelivered: false,
+    settled,
+    reasons,
     ack: () => void settled.push('ack'),
     requeue: () => void settled.push('requeue'),
     deadLetter: async (r) => void (settled.push(`dead:${r.code}`), reasons.push(r)),
   };
 }
-const observer: PipelineObserver = { consumed() {}, filtered() {}, published() {}, deadLettered() {}, duplicate() {}, inFlight() {} };
+const observer: PipelineObserver = {
+  consumed() {},
+  filtered() {},
+  published() {},
+  deadLettered() {},
+  duplicate() {},
+  inFlight() {},
+};
 const state = () => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
 
 function setup(subs: Subscription[], opts: { kafka?: boolean; sideSteps?: SideStep[] } = {}) {
@@ -32,12 +44,23 @@ function setup(subs: Subscription[], opts: { kafka?: boolean; sideSteps?: SideSt
   const kafka = new ScriptedDestination(undefined, 'kafka');
   const pipeline = new Pipeline({
     destinations: opts.kafka === false ? { dmaap } : { dmaap, kafka },
-    defaultSink: 'dmaap', subscriptions: () => subs, observer, logger: silentLogger(), maxBodyBytes: 1 << 20, sideSteps: opts.sideSteps,
+    defaultSink: 'dmaap',
+    subscriptions: () => subs,
+    observer,
+    logger: silentLogger(),
+    maxBodyBytes: 1 << 20,
+    sideSteps: opts.sideSteps,
   });
   return { dmaap, kafka, pipeline };
 }
 
-const sub = (id: string, topic: string, sink?: 'dmaap' | 'kafka'): Subscription => ({ id, vimId: 'v1', states: ['POWER_OFF'], topic, ...(sink ? { sink } : {}) });
+const sub = (id: string, topic: string, sink?: 'dmaap' | 'kafka'): Subscription => ({
+  id,
+  vimId: 'v1',
+  states: ['POWER_OFF'],
+  topic,
+  ...(sink ? { sink } : {}),
+});
 
 describe('routing by sink', () => {
   it('sends each message to its subscription sink; Kafka records carry the VM key and the headers', async () => {
@@ -51,7 +74,12 @@ describe('routing by sink', () => {
     const msg = JSON.parse(rec.json);
     expect(rec.json).toBe(dmaap.calls[0].json); // byte for byte what DMaaP gets
     expect(rec.key).toBe(msg.instance_id);
-    expect(rec.headers).toEqual({ message_id: 'mid-7', vim_id: 'v1', event: 'POWER_OFF', 'content-type': 'application/json' });
+    expect(rec.headers).toEqual({
+      message_id: 'mid-7',
+      vim_id: 'v1',
+      event: 'POWER_OFF',
+      'content-type': 'application/json',
+    });
   });
 
   it('acks only when both destinations accepted', async () => {
@@ -70,7 +98,8 @@ describe('routing by sink', () => {
 
   it('dead-letters with the refusing destination named when one refuses for good, though the other accepted', async () => {
     const { kafka, pipeline } = setup([sub('a', 'MR'), sub('b', 'K', 'kafka')]);
-    kafka.answer = (t) => Promise.reject(new RelayError('KAFKA_REJECTED', `Kafka topic ${t}: TOPIC_AUTHORIZATION_FAILED`));
+    kafka.answer = (t) =>
+      Promise.reject(new RelayError('KAFKA_REJECTED', `Kafka topic ${t}: TOPIC_AUTHORIZATION_FAILED`));
     const d = delivery();
     await pipeline.accept(state(), d);
     expect(d.settled).toEqual(['dead:KAFKA_REJECTED']);
@@ -135,7 +164,13 @@ describe('side steps (records no subscription asked for)', () => {
   function withVes(subs: Subscription[]) {
     const dmaap = new ScriptedDestination();
     const pipeline = new Pipeline({
-      destinations: { dmaap, ves }, defaultSink: 'dmaap', subscriptions: () => subs, observer, logger: silentLogger(), maxBodyBytes: 1 << 20, sideSteps: [step],
+      destinations: { dmaap, ves },
+      defaultSink: 'dmaap',
+      subscriptions: () => subs,
+      observer,
+      logger: silentLogger(),
+      maxBodyBytes: 1 << 20,
+      sideSteps: [step],
     });
     return { dmaap, pipeline };
   }

@@ -104,15 +104,29 @@ async function setup(o: SetupOptions = {}) {
   const { logger, lines } = logLines();
   // The pipeline asks the catalogue built after it (only once deliveries flow).
   const pipeline = new Pipeline({
-    destinations: { dmaap: new ScriptedDestination() }, defaultSink: 'dmaap', subscriptions: () => catalogue.subscriptions(),
-    observer, logger, maxBodyBytes: 1 << 20,
+    destinations: { dmaap: new ScriptedDestination() },
+    defaultSink: 'dmaap',
+    subscriptions: () => catalogue.subscriptions(),
+    observer,
+    logger,
+    maxBodyBytes: 1 << 20,
   });
-  const catalogue: VimCatalogue = new VimCatalogue(() => store, pipeline, {
-    transport: { ...DEFAULT_TRANSPORT_OPTIONS, reconnectInitialMs: 50, reconnectMaxMs: 100 },
-    dedupeWindow: 100, recentWindow: 10, drainTimeoutMs: 1000, defaultSink: 'dmaap', sinks: new Set(o.sinks ?? ['dmaap']),
-    ...(o.scripted === false ? {} : { listenerFactory: (v: VimConfig) => rec.listener(v) }),
-    ...(o.retire ? { retire: o.retire } : {}),
-  }, observer, logger);
+  const catalogue: VimCatalogue = new VimCatalogue(
+    () => store,
+    pipeline,
+    {
+      transport: { ...DEFAULT_TRANSPORT_OPTIONS, reconnectInitialMs: 50, reconnectMaxMs: 100 },
+      dedupeWindow: 100,
+      recentWindow: 10,
+      drainTimeoutMs: 1000,
+      defaultSink: 'dmaap',
+      sinks: new Set(o.sinks ?? ['dmaap']),
+      ...(o.scripted === false ? {} : { listenerFactory: (v: VimConfig) => rec.listener(v) }),
+      ...(o.retire ? { retire: o.retire } : {}),
+    },
+    observer,
+    logger,
+  );
   catalogues.push(catalogue);
   return { catalogue, store, rec, observer, lines };
 }
@@ -133,7 +147,8 @@ describe('VimCatalogue.putVim', () => {
     const refusal = (b: Omit<VimSpec, 'id'>) => codeOf(Promise.resolve().then(() => catalogue.putVim('v1', b)));
     // The transport_url check: the item path "vims[0]" becomes "body".
     await expect(refusal(body(99999))).resolves.toMatchObject({
-      code: 'VALIDATION_FAILED', message: 'body.transportUrl: port "99999" of host 127.0.0.1 is not a number from 1 to 65535',
+      code: 'VALIDATION_FAILED',
+      message: 'body.transportUrl: port "99999" of host 127.0.0.1 is not a number from 1 to 65535',
     });
     // The schema check names the field the JSON-pointer way.
     const scheme = await refusal({ transportUrl: 'http://admin:s3cret@127.0.0.1:1/' });
@@ -141,7 +156,10 @@ describe('VimCatalogue.putVim', () => {
     expect(scheme.message).toMatch(/^body\.transportUrl "http:\/\/admin:\*+@127\.0\.0\.1:1\/" does not match /);
     expect(scheme.message).not.toContain('s3cret');
     const wrongType = await refusal({ ...body(), exchange: 5 as unknown as string });
-    expect(wrongType).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/^body\.exchange must be a string/) });
+    expect(wrongType).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/^body\.exchange must be a string/),
+    });
     expect(store.get().vims).toEqual([]);
     expect(rec.listeners).toHaveLength(0);
   });
@@ -171,8 +189,20 @@ describe('VimCatalogue.putVim', () => {
   it('serialises the changes of one VIM: overlapping PUTs never run two listeners for it at once', async () => {
     const { catalogue, store, rec } = await setup();
     const results = await Promise.all([1, 2, 3].map((port) => catalogue.putVim('v1', body(port))));
-    expect(results.map((r) => [r.created, r.vim.transportUrl])).toEqual([[true, url(1)], [false, url(2)], [false, url(3)]]);
-    expect(rec.events).toEqual(['L1 start', 'L1 stopConsuming', 'L1 close', 'L2 start', 'L2 stopConsuming', 'L2 close', 'L3 start']);
+    expect(results.map((r) => [r.created, r.vim.transportUrl])).toEqual([
+      [true, url(1)],
+      [false, url(2)],
+      [false, url(3)],
+    ]);
+    expect(rec.events).toEqual([
+      'L1 start',
+      'L1 stopConsuming',
+      'L1 close',
+      'L2 start',
+      'L2 stopConsuming',
+      'L2 close',
+      'L3 start',
+    ]);
     expect(rec.maxOpen).toBe(1);
     expect(store.get().vims).toEqual([{ id: 'v1', transportUrl: url(3) }]);
     expect(catalogue.running.get('v1')?.vim.transportUrl).toBe(url(3));
@@ -191,7 +221,9 @@ describe('VimCatalogue.putVim', () => {
 describe('VimCatalogue.deleteVim', () => {
   it('stops the listener, removes the VIM with its subscriptions and compute-node memory, then retires it', async () => {
     const retired: [string, boolean][] = [];
-    const { catalogue, store, rec } = await setup({ retire: async (vim, purge) => void retired.push([vim.queue, purge]) });
+    const { catalogue, store, rec } = await setup({
+      retire: async (vim, purge) => void retired.push([vim.queue, purge]),
+    });
     await catalogue.putVim('v1', body());
     await catalogue.putVim('v2', body());
     await catalogue.putSubscription('s1', { vimId: 'v1', states: ['POWER_OFF'], topic: 'T' });
@@ -212,15 +244,20 @@ describe('VimCatalogue.deleteVim', () => {
   });
 
   it('logs a warning, not a failure, when retiring the VIM throws', async () => {
-    const { catalogue, store, lines } = await setup({ retire: () => Promise.reject(new Error('NOT_FOUND - no queue')) });
+    const { catalogue, store, lines } = await setup({
+      retire: () => Promise.reject(new Error('NOT_FOUND - no queue')),
+    });
     await catalogue.putVim('v1', body());
     await expect(catalogue.deleteVim('v1', false)).resolves.toBe(true);
     expect(store.get().vims).toEqual([]);
     await waitFor(() => lines.some((l) => l.level === 'warn'), 'the retire warning', 2000);
     expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([
       expect.objectContaining({
-        level: 'warn', message: 'could not unbind the removed VIM\'s queue; it keeps filling',
-        vim: 'v1', queue: 'vim-event-relay.v1', error: 'NOT_FOUND - no queue',
+        level: 'warn',
+        message: "could not unbind the removed VIM's queue; it keeps filling",
+        vim: 'v1',
+        queue: 'vim-event-relay.v1',
+        error: 'NOT_FOUND - no queue',
       }),
     ]);
   });
@@ -230,27 +267,44 @@ describe('VimCatalogue.putSubscription', () => {
   it('refuses a subscription of an unknown VIM with CONFLICT', async () => {
     const { catalogue, store } = await setup();
     const err = await codeOf(catalogue.putSubscription('s1', { vimId: 'nope', states: ['POWER_OFF'], topic: 'T' }));
-    expect(err).toMatchObject({ code: 'CONFLICT', message: 'vimId "nope" is not a registered VIM; PUT /api/v1/vims/nope first' });
+    expect(err).toMatchObject({
+      code: 'CONFLICT',
+      message: 'vimId "nope" is not a registered VIM; PUT /api/v1/vims/nope first',
+    });
     expect(store.get().subscriptions).toEqual([]);
   });
 
   it('refuses a sink that is not configured with CONFLICT naming kafka.brokers', async () => {
     const { catalogue, store } = await setup();
     await catalogue.putVim('v1', body());
-    const err = await codeOf(Promise.resolve().then(() => catalogue.putSubscription('s1', { vimId: 'v1', states: ['POWER_OFF'], topic: 'T', sink: 'kafka' })));
+    const err = await codeOf(
+      Promise.resolve().then(() =>
+        catalogue.putSubscription('s1', { vimId: 'v1', states: ['POWER_OFF'], topic: 'T', sink: 'kafka' }),
+      ),
+    );
     expect(err.code).toBe('CONFLICT');
     expect(err.message).toContain('kafka.brokers');
     expect(store.get().subscriptions).toEqual([]);
   });
 
-  it('upper-cases states, stores it, and starts its route\'s series at zero', async () => {
+  it("upper-cases states, stores it, and starts its route's series at zero", async () => {
     const { catalogue, store, observer } = await setup({ sinks: ['dmaap', 'kafka'] });
     await catalogue.putVim('v1', body());
-    const res = await catalogue.putSubscription('s1', { vimId: 'v1', states: ['power_off', 'Delete'], topic: 'VM_EVENTS', sink: 'kafka' });
-    expect(res).toEqual({ created: true, subscription: { id: 's1', vimId: 'v1', states: ['POWER_OFF', 'DELETE'], topic: 'VM_EVENTS', sink: 'kafka' } });
+    const res = await catalogue.putSubscription('s1', {
+      vimId: 'v1',
+      states: ['power_off', 'Delete'],
+      topic: 'VM_EVENTS',
+      sink: 'kafka',
+    });
+    expect(res).toEqual({
+      created: true,
+      subscription: { id: 's1', vimId: 'v1', states: ['POWER_OFF', 'DELETE'], topic: 'VM_EVENTS', sink: 'kafka' },
+    });
     expect(store.get().subscriptions).toEqual([res.subscription]);
     const published = (await observer.m.notificationsPublished.get()).values;
-    expect(published).toContainEqual(expect.objectContaining({ labels: { vim: 'v1', destination: 'kafka', topic: 'VM_EVENTS' }, value: 0 }));
+    expect(published).toContainEqual(
+      expect.objectContaining({ labels: { vim: 'v1', destination: 'kafka', topic: 'VM_EVENTS' }, value: 0 }),
+    );
     const again = await catalogue.putSubscription('s1', { vimId: 'v1', states: ['POWER_OFF'], topic: 'VM_EVENTS' });
     expect(again.created).toBe(false);
     expect((await observer.m.notificationsPublished.get()).values).toContainEqual(

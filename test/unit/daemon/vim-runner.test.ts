@@ -18,9 +18,17 @@ import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
 import { ScriptedListener } from '../../helpers/scripted-listener.js';
 
 const noop = (): void => undefined;
-const observer: PipelineObserver = { consumed: noop, filtered: noop, published: noop, deadLettered: noop, duplicate: noop, inFlight: noop };
+const observer: PipelineObserver = {
+  consumed: noop,
+  filtered: noop,
+  published: noop,
+  deadLettered: noop,
+  duplicate: noop,
+  inFlight: noop,
+};
 const subs: Subscription[] = [{ id: 's1', vimId: 'v1', states: ['*'], topic: 'T' }];
-const powerOff = (id: string): string => JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
+const powerOff = (id: string): string =>
+  JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 async function advance(ms: number): Promise<void> {
@@ -34,7 +42,10 @@ function logLines() {
   stream.on('data', (b: Buffer) => {
     for (const l of b.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
   });
-  return { logger: createLogger({ level: 'debug', format: 'json', stream }), warnings: () => lines.filter((l) => l.level === 'warn').map((l) => l.message) };
+  return {
+    logger: createLogger({ level: 'debug', format: 'json', stream }),
+    warnings: () => lines.filter((l) => l.level === 'warn').map((l) => l.message),
+  };
 }
 
 /** A runner whose destination holds every record until the test releases it. */
@@ -42,13 +53,27 @@ function setup() {
   const held: (() => void)[] = [];
   const dest = new ScriptedDestination(() => new Promise<void>((resolve) => held.push(resolve)));
   const { logger, warnings } = logLines();
-  const pipeline = new Pipeline({ destinations: { dmaap: dest }, defaultSink: 'dmaap', subscriptions: () => subs, observer, logger, maxBodyBytes: 1 << 20 });
+  const pipeline = new Pipeline({
+    destinations: { dmaap: dest },
+    defaultSink: 'dmaap',
+    subscriptions: () => subs,
+    observer,
+    logger,
+    maxBodyBytes: 1 << 20,
+  });
   let listener!: ScriptedListener;
   const vim = applyVimDefaults({ id: 'v1', transportUrl: 'rabbit://guest:guest@127.0.0.1:1/' });
-  const runner = new VimRunner(vim, pipeline, {
-    dedupeWindow: 100, recentWindow: 10, transport: DEFAULT_TRANSPORT_OPTIONS,
-    listenerFactory: (v) => (listener = new ScriptedListener(v)),
-  }, logger);
+  const runner = new VimRunner(
+    vim,
+    pipeline,
+    {
+      dedupeWindow: 100,
+      recentWindow: 10,
+      transport: DEFAULT_TRANSPORT_OPTIONS,
+      listenerFactory: (v) => (listener = new ScriptedListener(v)),
+    },
+    logger,
+  );
   return { runner, listener, dest, held, warnings };
 }
 
@@ -172,6 +197,8 @@ describe('VimRunner', () => {
     expect(stopped.done).toBe(false);
     await advance(1);
     expect(stopped.done).toBe(true);
-    expect(warnings()).toEqual(['the broker connection did not close in time; the broker will redeliver what was not acked']);
+    expect(warnings()).toEqual([
+      'the broker connection did not close in time; the broker will redeliver what was not acked',
+    ]);
   });
 });

@@ -8,14 +8,32 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import { ROOT } from '../../helpers/daemon.js';
 
-type Service = { build?: string; image?: string; command?: string[]; ports?: string[]; volumes?: string[]; depends_on?: Record<string, unknown>; environment?: Record<string, string> };
-const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+type Service = {
+  build?: string;
+  image?: string;
+  command?: string[];
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, unknown>;
+  environment?: Record<string, string>;
+};
+const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 
-interface Instruction { op: string; args: string }
+interface Instruction {
+  op: string;
+  args: string;
+}
 /** The Dockerfile's instructions (continuations joined, comments dropped), one list per stage. */
 function stages(text: string): Instruction[][] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const out: Instruction[][] = [];
   for (const line of lines) {
     const [op, ...rest] = line.split(/\s+/);
@@ -25,21 +43,27 @@ function stages(text: string): Instruction[][] {
   return out;
 }
 const [buildStage, runStage] = stages(dockerfile);
-const ops = (stage: Instruction[] | undefined, op: string) => (stage ?? []).filter((i) => i.op === op).map((i) => i.args);
+const ops = (stage: Instruction[] | undefined, op: string) =>
+  (stage ?? []).filter((i) => i.op === op).map((i) => i.args);
 const { rabbitmq, dmaap, relay } = compose.services;
 
 /** The relay's environment as compose passes it, with the operator's token exported. */
 function composeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(relay.environment ?? {})) env[k] = String(v).replace(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/, 'an-exported-token');
+  for (const [k, v] of Object.entries(relay.environment ?? {}))
+    env[k] = String(v).replace(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/, 'an-exported-token');
   return env;
 }
 
 describe('docker-compose.yml', () => {
   it('passes the admin token from the environment, refusing to start without it', () => {
-    expect(relay.environment?.VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN).toMatch(/^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/);
+    expect(relay.environment?.VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN).toMatch(
+      /^\$\{VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN:\?.+\}$/,
+    );
     // The published admin port of config/docker.json without a token: refused, naming the keys.
-    expect(() => loadConfig(path.join(ROOT, 'config/docker.json'), {})).toThrow(/admin\.host .*admin\.authToken \(VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN\) is empty/);
+    expect(() => loadConfig(path.join(ROOT, 'config/docker.json'), {})).toThrow(
+      /admin\.host .*admin\.authToken \(VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN\) is empty/,
+    );
     expect(loadConfig(path.join(ROOT, 'config/docker.json'), composeEnv()).admin.authToken).toBe('an-exported-token');
   });
 
@@ -81,14 +105,19 @@ describe('docker-compose.yml', () => {
     expect(mkdir).toBeGreaterThanOrEqual(0);
     expect(runs[mkdir]).toMatch(new RegExp(`chown (-R )?node(:node)? ${dir}( |$)`));
     const order = runStage.map((i) => i.op);
-    expect(order.lastIndexOf('USER')).toBeGreaterThan(runStage.findIndex((i) => i.op === 'RUN' && i.args === runs[mkdir]));
+    expect(order.lastIndexOf('USER')).toBeGreaterThan(
+      runStage.findIndex((i) => i.op === 'RUN' && i.args === runs[mkdir]),
+    );
   });
 
   it('has a probe-able healthcheck in the image, and dmaap-dev (the same image) overrides it', () => {
     const [hc] = ops(runStage, 'HEALTHCHECK');
     expect(hc).toMatch(/CMD \["node", "\/app\/healthcheck\.mjs"\]$/);
     expect(ops(runStage, 'COPY')).toContain('deploy/docker/healthcheck.mjs ./healthcheck.mjs');
-    const dmaapPort = new URL(loadConfig(path.join(ROOT, 'config/docker.json'), { VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN: 'given-by-compose' }).dmaap.url).port;
+    const dmaapPort = new URL(
+      loadConfig(path.join(ROOT, 'config/docker.json'), { VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN: 'given-by-compose' }).dmaap
+        .url,
+    ).port;
     const dmaapHc = (dmaap as { healthcheck?: { test?: string[] } }).healthcheck?.test;
     expect(dmaapHc).toEqual(['CMD', 'node', '/app/healthcheck.mjs', `http://127.0.0.1:${dmaapPort}/topics`]);
   });
@@ -104,9 +133,15 @@ describe('docker-compose.yml', () => {
     expect(ops(runStage, 'USER')).toEqual(['node']);
   });
 
-  it("sends the build every file the Dockerfile copies (.dockerignore leaves them in)", () => {
-    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const sources = [buildStage, runStage].flatMap((st) => ops(st, 'COPY')).filter((c) => !c.startsWith('--from')).flatMap((c) => c.split(' ').slice(0, -1));
+  it('sends the build every file the Dockerfile copies (.dockerignore leaves them in)', () => {
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const sources = [buildStage, runStage]
+      .flatMap((st) => ops(st, 'COPY'))
+      .filter((c) => !c.startsWith('--from'))
+      .flatMap((c) => c.split(' ').slice(0, -1));
     expect(sources).toContain('src');
     expect(sources.filter((src) => ignored.some((i) => src === i || src.startsWith(`${i}/`)))).toEqual([]);
     for (const src of sources) expect(existsSync(path.join(ROOT, src))).toBe(true);

@@ -19,9 +19,15 @@ it('log calls outside src/transport name a VIM `vim`, not `vimId`', () => {
   const files = tsFiles('src').filter((f) => !f.startsWith(path.join('src', 'transport')));
   expect(files.length).toBeGreaterThan(50);
   const offending = files.flatMap((f) =>
-    readFileSync(path.join(ROOT, f), 'utf8').split('\n').flatMap((line, i) => (LOG_CALL.test(line) && /[{,]\s*vimId\s*[:,}]/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+    readFileSync(path.join(ROOT, f), 'utf8')
+      .split('\n')
+      .flatMap((line, i) =>
+        LOG_CALL.test(line) && /[{,]\s*vimId\s*[:,}]/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [],
+      ),
   );
   expect(offending).toEqual([]);
   // The rule is not vacuous: the daemon's VIM lines do carry `vim`.
-  expect(readFileSync(path.join(ROOT, 'src/daemon/vim-runner.ts'), 'utf8')).toMatch(/logger\.child\(\{ vim: vim\.id \}\)/);
+  expect(readFileSync(path.join(ROOT, 'src/daemon/vim-runner.ts'), 'utf8')).toMatch(
+    /logger\.child\(\{ vim: vim\.id \}\)/,
+  );
 });

@@ -9,7 +9,11 @@ const firstScreen = readme.slice(0, readme.indexOf('\n---\n'));
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, '')
+    .replace(/ /g, '-');
 }
 
 describe('README', () => {
@@ -34,7 +38,13 @@ describe('README', () => {
 
   it('documents dmaap-dev: publish, the long-poll consume, /topics and /topics/create', () => {
     const section = readme.slice(readme.indexOf('## dmaap-dev'), readme.indexOf('## Performance'));
-    for (const call of ['`POST /events/{topic}`', '`GET /events/{topic}/{consumerGroup}/{consumerId}?timeout=ms&limit=n`', '`GET /topics`', '`POST /topics/create`', 'No such topic']) {
+    for (const call of [
+      '`POST /events/{topic}`',
+      '`GET /events/{topic}/{consumerGroup}/{consumerId}?timeout=ms&limit=n`',
+      '`GET /topics`',
+      '`POST /topics/create`',
+      'No such topic',
+    ]) {
       expect(section).toContain(call);
     }
   });
@@ -59,7 +69,15 @@ describe('docs/admin-api.md', () => {
     expect(example.length).toBeGreaterThan(0);
     for (const change of example) {
       expect(validate(change)).toBe(true);
-      expect(Object.keys(change).sort()).toEqual(['display_name', 'event', 'instance_id', 'launched_at', 'state', 'state_description', 'timestamp']);
+      expect(Object.keys(change).sort()).toEqual([
+        'display_name',
+        'event',
+        'instance_id',
+        'launched_at',
+        'state',
+        'state_description',
+        'timestamp',
+      ]);
       // nova's strtime form, as the relay passes it on: no zone suffix, microseconds.
       expect(change.launched_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/);
       expect(change.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);

@@ -19,7 +19,11 @@ function files(rel: string): string[] {
 }
 
 function citing(rels: readonly string[], pattern: RegExp): string[] {
-  return rels.flatMap((rel) => readFileSync(path.join(ROOT, rel), 'utf8').split('\n').flatMap((line, i) => (pattern.test(line) ? [`${rel}:${i + 1}: ${line.trim()}`] : [])));
+  return rels.flatMap((rel) =>
+    readFileSync(path.join(ROOT, rel), 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (pattern.test(line) ? [`${rel}:${i + 1}: ${line.trim()}`] : [])),
+  );
 }
 
 describe('the project stands alone', () => {
@@ -36,7 +40,13 @@ describe('the project stands alone', () => {
 
   it('docs/message-router.md says what Message Router does, and the README links it', () => {
     const page = readFileSync(path.join(ROOT, 'docs/message-router.md'), 'utf8');
-    for (const topic of ['POST /events/{topic}', 'Successfully published number of messages', 'GET /events/{topic}/{consumerGroup}/{consumerId}', 'POST /topics/create', 'Basic']) {
+    for (const topic of [
+      'POST /events/{topic}',
+      'Successfully published number of messages',
+      'GET /events/{topic}/{consumerGroup}/{consumerId}',
+      'POST /topics/create',
+      'Basic',
+    ]) {
       expect(page).toContain(topic);
     }
     expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain('(docs/message-router.md)');

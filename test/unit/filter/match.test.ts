@@ -11,16 +11,27 @@ function notificationOf(sample: Sample): Notification {
 }
 
 const VIM = 'vio-1';
-const sub = (id: string, states: string[], phases?: Phase[], vimId = VIM): Subscription =>
-  ({ id, vimId, states, topic: `T_${id}`, ...(phases ? { phases } : {}) });
+const sub = (id: string, states: string[], phases?: Phase[], vimId = VIM): Subscription => ({
+  id,
+  vimId,
+  states,
+  topic: `T_${id}`,
+  ...(phases ? { phases } : {}),
+});
 
 const V = (f: string) => expandVersioned(f);
 const L = (f: string) => legacySample(f);
 const VIO = (): Sample => ({
-  event_type: 'compute.instance.power_off.start', publisher_id: 'compute.compute01', priority: 'INFO',
+  event_type: 'compute.instance.power_off.start',
+  publisher_id: 'compute.compute01',
+  priority: 'INFO',
   payload: loadJson('vio/vio-compute.instance-payload-powering-off.json'),
 });
-const legacyError = (): Sample => ({ ...L('designate/compute.instance.create.start.json'), event_type: 'compute.instance.create.error', priority: 'ERROR' });
+const legacyError = (): Sample => ({
+  ...L('designate/compute.instance.create.start.json'),
+  event_type: 'compute.instance.create.error',
+  priority: 'ERROR',
+});
 const changedUpdate = (): Sample => {
   const s = V('instance-update.json');
   s.payload['nova_object.data'].state_update['nova_object.data'].state = 'active';
@@ -50,7 +61,13 @@ const MATRIX: Array<[string, () => Sample, string[], Phase[] | undefined, string
   ['v create.error', () => V('instance-create-error.json'), ['*'], undefined, 'ERROR'],
   ['v volume_swap.error', () => V('instance-volume_swap-error.json'), ['error'], undefined, 'ERROR'],
   ['v volume_swap.error', () => V('instance-volume_swap-error.json'), ['CREATE'], ['error'], ''],
-  ['v compute_task.build_instances.error', () => V('compute_task-build_instances-error.json'), ['*'], ['start', 'end', 'error'], ''],
+  [
+    'v compute_task.build_instances.error',
+    () => V('compute_task-build_instances-error.json'),
+    ['*'],
+    ['start', 'end', 'error'],
+    '',
+  ],
   ['v compute.exception', () => V('compute-exception.json'), ['ERROR'], undefined, ''],
   ['v evacuate', () => V('instance-evacuate.json'), ['EVACUATE'], undefined, 'EVACUATE'],
   ['v evacuate', () => V('instance-evacuate.json'), ['EVACUATE'], ['start'], ''],
@@ -69,12 +86,36 @@ const MATRIX: Array<[string, () => Sample, string[], Phase[] | undefined, string
   ['l create.start', () => L('designate/compute.instance.create.start.json'), ['CREATE'], undefined, ''],
   ['l create.start', () => L('designate/compute.instance.create.start.json'), ['CREATE'], ['start'], 'CREATE'],
   ['l shutdown.end', () => L('designate/compute.instance.shutdown.end.json'), ['SHUT_DOWN'], undefined, 'SHUT_DOWN'],
-  ['l finish_resize.end', () => L('ceilometer/compute.instance.finish_resize.end.json'), ['resize'], undefined, 'RESIZE'],
+  [
+    'l finish_resize.end',
+    () => L('ceilometer/compute.instance.finish_resize.end.json'),
+    ['resize'],
+    undefined,
+    'RESIZE',
+  ],
   ['l resize.revert.end', () => L('ceilometer/compute.instance.resize.revert.end.json'), ['RESIZE'], undefined, ''],
   ['l exists', () => L('ceilometer/compute.instance.exists.json'), ['*'], ['start', 'end', 'error'], ''],
-  ['l live_migration.post.dest.end', () => L('watcher/scenario3_legacy_livemigration-post-dest-end.json'), ['LIVE_MIGRATE'], undefined, 'LIVE_MIGRATE'],
-  ['l update building -> error', () => L('searchlight/servers__instance-update-error-during-schedule.json'), ['UPDATE'], undefined, 'UPDATE'],
-  ['l update error -> error', () => L('searchlight/servers__instance-update-error-final.json'), ['UPDATE'], undefined, ''],
+  [
+    'l live_migration.post.dest.end',
+    () => L('watcher/scenario3_legacy_livemigration-post-dest-end.json'),
+    ['LIVE_MIGRATE'],
+    undefined,
+    'LIVE_MIGRATE',
+  ],
+  [
+    'l update building -> error',
+    () => L('searchlight/servers__instance-update-error-during-schedule.json'),
+    ['UPDATE'],
+    undefined,
+    'UPDATE',
+  ],
+  [
+    'l update error -> error',
+    () => L('searchlight/servers__instance-update-error-final.json'),
+    ['UPDATE'],
+    undefined,
+    '',
+  ],
   ['l update paused -> paused', () => L('watcher/scenario3_legacy_instance-update.json'), ['*'], undefined, ''],
   ['l create.error (priority ERROR)', legacyError, ['ERROR'], undefined, 'ERROR'],
   ['l create.error (priority ERROR)', legacyError, ['CREATE'], ['error'], 'CREATE'],
@@ -94,8 +135,10 @@ describe('matchSubscriptions: one subscription at a time', () => {
   });
 
   it.each([
-    ['instance-power_off-start.json', 'start'], ['instance-power_off-end.json', 'end'],
-    ['instance-create-error.json', 'error'], ['instance-evacuate.json', 'end'],
+    ['instance-power_off-start.json', 'start'],
+    ['instance-power_off-end.json', 'end'],
+    ['instance-create-error.json', 'error'],
+    ['instance-evacuate.json', 'end'],
   ])('reports the phase of %s as %s', (file, phase) => {
     const [m] = matchSubscriptions(VIM, notificationOf(V(file)), [sub('s', ['*'], ['start', 'end', 'error'])]);
     expect(m?.phase).toBe(phase);
@@ -108,12 +151,16 @@ describe('matchSubscriptions: several subscriptions', () => {
   it('returns one match per matching subscription, in subscription order', () => {
     const subs = [sub('a', ['POWER_OFF']), sub('b', ['DELETE']), sub('c', ['*']), sub('d', ['POWER_OFF', 'POWER_ON'])];
     expect(matchSubscriptions(VIM, n, subs).map((m) => [m.subscription.id, m.event])).toEqual([
-      ['a', 'POWER_OFF'], ['c', 'POWER_OFF'], ['d', 'POWER_OFF'],
+      ['a', 'POWER_OFF'],
+      ['c', 'POWER_OFF'],
+      ['d', 'POWER_OFF'],
     ]);
   });
 
   it('ignores subscriptions of other VIMs', () => {
-    expect(matchSubscriptions(VIM, n, [sub('x', ['*'], undefined, 'vio-2'), sub('y', ['*'], undefined, 'VIO-1')])).toEqual([]);
+    expect(
+      matchSubscriptions(VIM, n, [sub('x', ['*'], undefined, 'vio-2'), sub('y', ['*'], undefined, 'VIO-1')]),
+    ).toEqual([]);
   });
 
   it('matches nothing without subscriptions', () => {
@@ -121,10 +168,20 @@ describe('matchSubscriptions: several subscriptions', () => {
   });
 
   it('routes compute_node.* to COMPUTE_NODE_* subscriptions and "*"', () => {
-    const node = notificationOf({ event_type: 'compute_node.update', publisher_id: 'nova-compute:h', payload: { host: 'h' } });
-    const subs = [sub('a', ['COMPUTE_NODE_UPDATE']), sub('b', ['compute_node_create']), sub('c', ['*']), sub('d', ['UPDATE'])];
+    const node = notificationOf({
+      event_type: 'compute_node.update',
+      publisher_id: 'nova-compute:h',
+      payload: { host: 'h' },
+    });
+    const subs = [
+      sub('a', ['COMPUTE_NODE_UPDATE']),
+      sub('b', ['compute_node_create']),
+      sub('c', ['*']),
+      sub('d', ['UPDATE']),
+    ];
     expect(matchSubscriptions(VIM, node, subs).map((m) => [m.subscription.id, m.event, m.phase])).toEqual([
-      ['a', 'COMPUTE_NODE_UPDATE', 'end'], ['c', 'COMPUTE_NODE_UPDATE', 'end'],
+      ['a', 'COMPUTE_NODE_UPDATE', 'end'],
+      ['c', 'COMPUTE_NODE_UPDATE', 'end'],
     ]);
   });
 });

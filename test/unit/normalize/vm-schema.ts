@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
-export const VM_SCHEMA = JSON.parse(readFileSync(new URL('../../../schemas/vm-message.schema.json', import.meta.url), 'utf8'));
+export const VM_SCHEMA = JSON.parse(
+  readFileSync(new URL('../../../schemas/vm-message.schema.json', import.meta.url), 'utf8'),
+);
 
 const validate = new Ajv2020({ strict: true, allErrors: true }).compile(VM_SCHEMA);
 

@@ -1,6 +1,14 @@
 import {
-  expandVersioned, legacySample, listLegacySamples, listVersionedSamples, loadJson,
-  osloTimestamp, routingKeyFor, toAmqp1Body, toWireV1, toWireV2,
+  expandVersioned,
+  legacySample,
+  listLegacySamples,
+  listVersionedSamples,
+  loadJson,
+  osloTimestamp,
+  routingKeyFor,
+  toAmqp1Body,
+  toWireV1,
+  toWireV2,
 } from '../../helpers/fixtures.js';
 
 const versioned = listVersionedSamples();
@@ -41,16 +49,28 @@ describe('test fixtures helper', () => {
 
   it('builds a v1 body with the same keys and formats as the captured oslo body', () => {
     const captured = loadJson('oslo-wire/sample-wire-legacy.json').body;
-    const body = toWireV1(legacySample('designate/compute.instance.shutdown.end.json'),
-      { messageId: 'm-1', timestamp: new Date(Date.UTC(2026, 10, 22, 0, 30, 5, 336)) });
-    const contextKeys = (o: object) => Object.keys(o).filter((k) => !k.startsWith('_context_')).sort();
+    const body = toWireV1(legacySample('designate/compute.instance.shutdown.end.json'), {
+      messageId: 'm-1',
+      timestamp: new Date(Date.UTC(2026, 10, 22, 0, 30, 5, 336)),
+    });
+    const contextKeys = (o: object) =>
+      Object.keys(o)
+        .filter((k) => !k.startsWith('_context_'))
+        .sort();
     expect(contextKeys(body)).toEqual(contextKeys(captured));
     expect(body.message_id).toBe('m-1');
     expect(body.timestamp).toBe('2026-11-22 00:30:05.336000');
     expect(body._unique_id).toMatch(/^[0-9a-f]{32}$/);
     const fresh = toWireV1({ event_type: 'x', publisher_id: 'compute.h', payload: {} });
-    expect(Object.keys(fresh).filter((k) => k.startsWith('_context_')).sort())
-      .toEqual(Object.keys(captured).filter((k) => k.startsWith('_context_')).sort());
+    expect(
+      Object.keys(fresh)
+        .filter((k) => k.startsWith('_context_'))
+        .sort(),
+    ).toEqual(
+      Object.keys(captured)
+        .filter((k) => k.startsWith('_context_'))
+        .sort(),
+    );
     expect(fresh.priority).toBe('INFO');
     expect(fresh.message_id).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -64,7 +84,10 @@ describe('test fixtures helper', () => {
     const s = expandVersioned('instance-power_off-end.json');
     const v2 = toWireV2(s, { messageId: 'abc' });
     expect(v2['oslo.version']).toBe('2.0');
-    expect(JSON.parse(v2['oslo.message'] as string)).toMatchObject({ message_id: 'abc', event_type: 'instance.power_off.end' });
+    expect(JSON.parse(v2['oslo.message'] as string)).toMatchObject({
+      message_id: 'abc',
+      event_type: 'instance.power_off.end',
+    });
     const a1 = toAmqp1Body(s) as { request: Record<string, string>; context: object };
     expect(JSON.parse(a1.request['oslo.message']).payload).toEqual(s.payload);
     expect(a1.context).toHaveProperty('project_id');

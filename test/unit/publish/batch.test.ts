@@ -83,7 +83,12 @@ describe('BatchAssembler', () => {
       out.push(...a.add(i % 2 ? 'x' : 'y', msg));
     }
     for (const t of a.topics()) out.push(a.take(t)!);
-    expect(out.flat().map((x) => x.id).sort()).toEqual([...sent].sort());
+    expect(
+      out
+        .flat()
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual([...sent].sort());
     for (const b of out) {
       expect(b.length).toBeLessThanOrEqual(7);
       if (b.length > 1) expect(batchBodyBytes(b)).toBeLessThanOrEqual(120);

@@ -1,8 +1,21 @@
-import { classifyError, classifyResponse, parseRetryAfter, REASON_BODY_LIMIT, type Outcome } from '../../../src/publish/classify.js';
+import {
+  classifyError,
+  classifyResponse,
+  parseRetryAfter,
+  REASON_BODY_LIMIT,
+  type Outcome,
+} from '../../../src/publish/classify.js';
 
 const mrError = (status: number, code: number, errorMessage: string): string =>
-  JSON.stringify({ status, mrErrorCode: code, errorMessage, helpURL: 'https://docs.onap.org', statusTs: '2024-01-01T00:00:00Z' });
-const partial = (n: number): string => mrError(404, 5007, `Problem publishing message:VIM_VM_EVENTS.Successfully published number of messages :${n}`);
+  JSON.stringify({
+    status,
+    mrErrorCode: code,
+    errorMessage,
+    helpURL: 'https://docs.onap.org',
+    statusTs: '2024-01-01T00:00:00Z',
+  });
+const partial = (n: number): string =>
+  mrError(404, 5007, `Problem publishing message:VIM_VM_EVENTS.Successfully published number of messages :${n}`);
 
 describe('classifyResponse', () => {
   it.each<[string, number, Record<string, string>, string, number, Outcome['kind']]>([
@@ -29,28 +42,47 @@ describe('classifyResponse', () => {
   });
 
   it('reports how many of a partial publish went in', () => {
-    expect(classifyResponse(404, {}, partial(2), 5)).toEqual({ kind: 'partial', published: 2, reason: expect.stringContaining('HTTP 404') });
+    expect(classifyResponse(404, {}, partial(2), 5)).toEqual({
+      kind: 'partial',
+      published: 2,
+      reason: expect.stringContaining('HTTP 404'),
+    });
   });
 
-  it('finds the partial count in MR\'s real text, where a cause follows the count', () => {
-    const body = mrError(404, 5007, 'Problem publishing message:T.Successfully published number of messages :4.Broker down');
+  it("finds the partial count in MR's real text, where a cause follows the count", () => {
+    const body = mrError(
+      404,
+      5007,
+      'Problem publishing message:T.Successfully published number of messages :4.Broker down',
+    );
     expect(classifyResponse(404, {}, body, 10)).toMatchObject({ kind: 'partial', published: 4 });
   });
 
   it('reads the partial count from a legacy "message" field and from plain text', () => {
-    expect(classifyResponse(404, {}, JSON.stringify({ message: 'x. Successfully published number of messages :1' }), 2)).toMatchObject({ kind: 'partial', published: 1 });
-    expect(classifyResponse(404, {}, 'Successfully published number of messages :1', 2)).toMatchObject({ kind: 'partial', published: 1 });
+    expect(
+      classifyResponse(404, {}, JSON.stringify({ message: 'x. Successfully published number of messages :1' }), 2),
+    ).toMatchObject({ kind: 'partial', published: 1 });
+    expect(classifyResponse(404, {}, 'Successfully published number of messages :1', 2)).toMatchObject({
+      kind: 'partial',
+      published: 1,
+    });
   });
 
   it('treats a 5xx carrying a partial count as partial', () => {
-    expect(classifyResponse(503, {}, mrError(503, 5007, 'Successfully published number of messages :2'), 4)).toMatchObject({ kind: 'partial', published: 2 });
+    expect(
+      classifyResponse(503, {}, mrError(503, 5007, 'Successfully published number of messages :2'), 4),
+    ).toMatchObject({ kind: 'partial', published: 2 });
   });
 
   it.each([
     ['seconds', '7', 7000],
     ['zero', '0', 0],
   ])('honours Retry-After in %s on 429', (_n, value, ms) => {
-    expect(classifyResponse(429, { 'retry-after': value }, '', 1)).toEqual({ kind: 'retry', retryAfterMs: ms, reason: 'HTTP 429' });
+    expect(classifyResponse(429, { 'retry-after': value }, '', 1)).toEqual({
+      kind: 'retry',
+      retryAfterMs: ms,
+      reason: 'HTTP 429',
+    });
   });
 
   it('honours Retry-After on 503 too, and ignores a malformed one', () => {
@@ -89,9 +121,17 @@ describe('parseRetryAfter', () => {
 
 describe('classifyError', () => {
   it.each([
-    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'ECONNREFUSED'],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      'ECONNREFUSED',
+    ],
     ['a reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ECONNRESET: socket hang up'],
-    ['a timeout', Object.assign(new Error('no answer from DMaaP within 5000 ms'), { code: 'ETIMEDOUT' }), 'ETIMEDOUT: no answer'],
+    [
+      'a timeout',
+      Object.assign(new Error('no answer from DMaaP within 5000 ms'), { code: 'ETIMEDOUT' }),
+      'ETIMEDOUT: no answer',
+    ],
     ['a thrown string', 'boom', 'boom'],
   ])('retries after %s', (_n, err, text) => {
     const out = classifyError(err);

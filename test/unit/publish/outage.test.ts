@@ -10,7 +10,10 @@ function tracker() {
     for (const l of b.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
   });
   let now = 1_000_000;
-  const t = new OutageTracker('dmaap', createLogger({ level: 'debug', format: 'json', stream }), { summaryEveryMs: 5000, now: () => now });
+  const t = new OutageTracker('dmaap', createLogger({ level: 'debug', format: 'json', stream }), {
+    summaryEveryMs: 5000,
+    now: () => now,
+  });
   const flush = () => new Promise((r) => setImmediate(r));
   return { t, lines, advance: (ms: number) => (now += ms), flush };
 }
@@ -32,7 +35,13 @@ describe('OutageTracker', () => {
       ['warn', 'dmaap still failing'],
       ['info', 'dmaap recovered'],
     ]);
-    expect(lines[0]).toMatchObject({ destination: 'dmaap', topic: 'T1', reason: 'connect ECONNREFUSED 127.0.0.1:3904', retryInMs: 250, waiting: 12 });
+    expect(lines[0]).toMatchObject({
+      destination: 'dmaap',
+      topic: 'T1',
+      reason: 'connect ECONNREFUSED 127.0.0.1:3904',
+      retryInMs: 250,
+      waiting: 12,
+    });
     expect(lines[1]).toMatchObject({ failingForMs: 5000, failures: 6 });
     expect(lines[3]).toMatchObject({ outageMs: 12000, failures: 11, peakWaiting: 49 });
   });

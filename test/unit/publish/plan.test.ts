@@ -20,7 +20,13 @@ describe('planAfter', () => {
   });
 
   it('grows the delay with the attempt and keeps the first failure time', () => {
-    const plan = planAfter({ kind: 'retry', reason: 'x' }, { items, attempt: 3, failingSince: NOW - 10 }, undefined, NOW, opts);
+    const plan = planAfter(
+      { kind: 'retry', reason: 'x' },
+      { items, attempt: 3, failingSince: NOW - 10 },
+      undefined,
+      NOW,
+      opts,
+    );
     expect(plan.resend[0]).toMatchObject({ attempt: 4, failingSince: NOW - 10, delayMs: 400 });
   });
 
@@ -45,9 +51,18 @@ describe('planAfter', () => {
   });
 
   it('splits a 413 batch into halves sent at once', () => {
-    const plan = planAfter({ kind: 'permanent', reason: 'HTTP 413' }, { items, attempt: 2, failingSince: 5 }, 413, NOW, opts);
+    const plan = planAfter(
+      { kind: 'permanent', reason: 'HTTP 413' },
+      { items, attempt: 2, failingSince: 5 },
+      413,
+      NOW,
+      opts,
+    );
     expect(plan.refused).toBeUndefined();
-    expect(plan.resend.map((r) => r.items)).toEqual([['a', 'b', 'c'], ['d', 'e']]);
+    expect(plan.resend.map((r) => r.items)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
     expect(plan.resend.every((r) => r.delayMs === 0 && r.attempt === 2 && r.failingSince === 5)).toBe(true);
   });
 
@@ -73,22 +88,48 @@ describe('planAfter', () => {
     });
 
     it('expires the unpublished rest of a partial publish too', () => {
-      const plan = planAfter({ kind: 'partial', published: 1, reason: 'p' }, { items, attempt: 4, failingSince: NOW - 5000 }, 404, NOW, bounded);
+      const plan = planAfter(
+        { kind: 'partial', published: 1, reason: 'p' },
+        { items, attempt: 4, failingSince: NOW - 5000 },
+        404,
+        NOW,
+        bounded,
+      );
       expect(plan.accepted).toEqual(['a']);
       expect(plan.refused?.items).toEqual(['b', 'c', 'd', 'e']);
     });
   });
 
   describe("with another peer's codes (the VES collector)", () => {
-    const ves: PlanOptions = { ...opts, maxRetryMs: 1000, peer: { rejected: 'VES_REJECTED', expired: 'VES_RETRY_EXPIRED', name: 'the VES collector', maxRetryKey: 'ves.maxRetryMs' } };
+    const ves: PlanOptions = {
+      ...opts,
+      maxRetryMs: 1000,
+      peer: {
+        rejected: 'VES_REJECTED',
+        expired: 'VES_RETRY_EXPIRED',
+        name: 'the VES collector',
+        maxRetryKey: 'ves.maxRetryMs',
+      },
+    };
 
     it('refuses with its rejected code', () => {
-      expect(planAfter({ kind: 'permanent', reason: 'HTTP 400: bad' }, fresh, 400, NOW, ves).refused?.error).toMatchObject({ code: 'VES_REJECTED', message: 'HTTP 400: bad' });
+      expect(
+        planAfter({ kind: 'permanent', reason: 'HTTP 400: bad' }, fresh, 400, NOW, ves).refused?.error,
+      ).toMatchObject({ code: 'VES_REJECTED', message: 'HTTP 400: bad' });
     });
 
     it('expires with its code, naming it and its config key', () => {
-      const plan = planAfter({ kind: 'retry', reason: 'HTTP 503' }, { items, attempt: 4, failingSince: NOW - 1000 }, 503, NOW, ves);
-      expect(plan.refused?.error).toMatchObject({ code: 'VES_RETRY_EXPIRED', message: 'the VES collector kept failing for 1000 ms (ves.maxRetryMs 1000); last: HTTP 503' });
+      const plan = planAfter(
+        { kind: 'retry', reason: 'HTTP 503' },
+        { items, attempt: 4, failingSince: NOW - 1000 },
+        503,
+        NOW,
+        ves,
+      );
+      expect(plan.refused?.error).toMatchObject({
+        code: 'VES_RETRY_EXPIRED',
+        message: 'the VES collector kept failing for 1000 ms (ves.maxRetryMs 1000); last: HTTP 503',
+      });
     });
   });
 });

@@ -26,11 +26,19 @@ function setup(options: Partial<DmaapPublisherOptions> = {}, responder?: Respond
   const client = new ScriptedClient(responder);
   const requests: RequestEvent[] = [];
   const retries: RetryEvent[] = [];
-  const pub = new DmaapPublisher({
-    url: 'http://127.0.0.1:1', lingerMs: 10, random: () => 0.5, retryInitialMs: 100, retryMaxMs: 1000,
-    hooks: { onRequest: (e) => void requests.push(e), onRetry: (e) => void retries.push(e) },
-    ...options,
-  }, undefined, client);
+  const pub = new DmaapPublisher(
+    {
+      url: 'http://127.0.0.1:1',
+      lingerMs: 10,
+      random: () => 0.5,
+      retryInitialMs: 100,
+      retryMaxMs: 1000,
+      hooks: { onRequest: (e) => void requests.push(e), onRetry: (e) => void retries.push(e) },
+      ...options,
+    },
+    undefined,
+    client,
+  );
   return { client, pub, requests, retries };
 }
 
@@ -54,7 +62,10 @@ describe('DmaapPublisher batching', () => {
     expect(kinds([a, b])).toEqual(['pending', 'pending']);
     client.calls[0].reply(200);
     await flush();
-    expect([a.now, b.now]).toEqual([{ kind: 'resolved', value: { topic: 'T', status: 200 } }, { kind: 'resolved', value: { topic: 'T', status: 200 } }]);
+    expect([a.now, b.now]).toEqual([
+      { kind: 'resolved', value: { topic: 'T', status: 200 } },
+      { kind: 'resolved', value: { topic: 'T', status: 200 } },
+    ]);
     expect(pub.pending()).toBe(0);
   });
 
@@ -89,7 +100,10 @@ describe('DmaapPublisher batching', () => {
     await flush();
     expect(client.calls.map((c) => [c.topic, c.jsons])).toEqual([['A', [m(1), m(3)]]]);
     await advance(10);
-    expect(client.calls.map((c) => [c.topic, c.jsons])).toEqual([['A', [m(1), m(3)]], ['B', [m(2)]]]);
+    expect(client.calls.map((c) => [c.topic, c.jsons])).toEqual([
+      ['A', [m(1), m(3)]],
+      ['B', [m(2)]],
+    ]);
   });
 
   it('while every request slot is busy, lets an expired linger wait and the batch grow: one bigger request once a slot frees', async () => {
@@ -116,7 +130,10 @@ describe('DmaapPublisher answers', () => {
     await flush();
     client.calls[0].reply(413, 'too large');
     await flush();
-    expect(client.calls.slice(1).map((c) => c.jsons)).toEqual([[m(1), m(2)], [m(3), m(4)]]);
+    expect(client.calls.slice(1).map((c) => c.jsons)).toEqual([
+      [m(1), m(2)],
+      [m(3), m(4)],
+    ]);
     client.calls[1].reply(200);
     client.calls[2].reply(413, 'too large');
     await flush();
@@ -130,8 +147,10 @@ describe('DmaapPublisher answers', () => {
     expect(err).toBeInstanceOf(PermanentPublishError);
     expect(err).toMatchObject({ code: 'DMAAP_REJECTED', status: 413, message: 'DMaaP topic T: HTTP 413: too large' });
     expect(retries.map((r) => [r.count, r.delayMs, r.reason])).toEqual([
-      [2, 0, 'split after HTTP 413: too large'], [2, 0, 'split after HTTP 413: too large'],
-      [1, 0, 'split after HTTP 413: too large'], [1, 0, 'split after HTTP 413: too large'],
+      [2, 0, 'split after HTTP 413: too large'],
+      [2, 0, 'split after HTTP 413: too large'],
+      [1, 0, 'split after HTTP 413: too large'],
+      [1, 0, 'split after HTTP 413: too large'],
     ]);
   });
 
@@ -155,7 +174,9 @@ describe('DmaapPublisher answers', () => {
     ['honours Retry-After', '2', 5000, 2000],
     ['caps Retry-After at retryMaxMs', '86400', 1000, 1000],
   ])('%s', async (_name, retryAfter, retryMaxMs, delay) => {
-    const { client, pub, retries } = setup({ retryMaxMs }, (c) => (client.calls.length === 1 ? c.reply(429, 'slow down', { 'retry-after': retryAfter }) : c.reply(200)));
+    const { client, pub, retries } = setup({ retryMaxMs }, (c) =>
+      client.calls.length === 1 ? c.reply(429, 'slow down', { 'retry-after': retryAfter }) : c.reply(200),
+    );
     const w = watch(pub.publish('T', m(1)));
     await advance(10);
     await advance(delay - 1);
@@ -167,7 +188,9 @@ describe('DmaapPublisher answers', () => {
   });
 
   it('after a partial-publish 404 resends only the unpublished tail', async () => {
-    const partial = JSON.stringify({ errorMessage: 'Error while publishing data to topic.:T.Successfully published number of messages :2.boom' });
+    const partial = JSON.stringify({
+      errorMessage: 'Error while publishing data to topic.:T.Successfully published number of messages :2.boom',
+    });
     const { client, pub } = setup({ batchMaxMessages: 5 });
     const ws = [1, 2, 3, 4, 5].map((i) => watch(pub.publish('T', m(i))));
     await flush();
@@ -175,7 +198,10 @@ describe('DmaapPublisher answers', () => {
     await flush();
     expect(kinds(ws)).toEqual(['resolved', 'resolved', 'pending', 'pending', 'pending']);
     await advance(50);
-    expect(client.calls.map((c) => c.jsons)).toEqual([[m(1), m(2), m(3), m(4), m(5)], [m(3), m(4), m(5)]]);
+    expect(client.calls.map((c) => c.jsons)).toEqual([
+      [m(1), m(2), m(3), m(4), m(5)],
+      [m(3), m(4), m(5)],
+    ]);
     client.calls[1].reply(200);
     await flush();
     expect(kinds(ws)).toEqual(['resolved', 'resolved', 'resolved', 'resolved', 'resolved']);
@@ -183,7 +209,9 @@ describe('DmaapPublisher answers', () => {
 
   it('refuses a message still failing after maxRetryMs as DMAAP_RETRY_EXPIRED, naming the time spent', async () => {
     // Delays 200, 400, then min(800, 1000 - 600): the last try lands on the expiry instant.
-    const { client, pub } = setup({ retryInitialMs: 400, retryMaxMs: 10_000, maxRetryMs: 1000 }, (c) => c.reply(503, 'busy'));
+    const { client, pub } = setup({ retryInitialMs: 400, retryMaxMs: 10_000, maxRetryMs: 1000 }, (c) =>
+      c.reply(503, 'busy'),
+    );
     const w = watch(pub.publish('T', m(1)));
     await advance(10);
     await advance(200);
@@ -196,20 +224,28 @@ describe('DmaapPublisher answers', () => {
     const err = rejection(w);
     expect(err).toBeInstanceOf(PermanentPublishError);
     expect(err).toMatchObject({
-      code: 'DMAAP_RETRY_EXPIRED', status: 503,
+      code: 'DMAAP_RETRY_EXPIRED',
+      status: 503,
       message: 'DMaaP topic T: DMaaP kept failing for 1000 ms (maxRetryMs 1000); last: HTTP 503: busy',
     });
     expect(pub.pending()).toBe(0);
   });
 
   it('names the topic in a refusal and counts a 403 as no outage; a retry streak is one, until a success', async () => {
-    const { client, pub, requests } = setup({}, (c) => c.reply(c.topic === 'NOPE' ? 403 : 200, c.topic === 'NOPE' ? 'forbidden' : ''));
+    const { client, pub, requests } = setup({}, (c) =>
+      c.reply(c.topic === 'NOPE' ? 403 : 200, c.topic === 'NOPE' ? 'forbidden' : ''),
+    );
     const refused = watch(pub.publish('NOPE', m(1)));
     await advance(10);
-    expect(rejection(refused)).toMatchObject({ code: 'DMAAP_REJECTED', status: 403, message: 'DMaaP topic NOPE: HTTP 403: forbidden' });
+    expect(rejection(refused)).toMatchObject({
+      code: 'DMAAP_REJECTED',
+      status: 403,
+      message: 'DMaaP topic NOPE: HTTP 403: forbidden',
+    });
     expect(pub.health().ok).toBe(true);
 
-    client.responder = (c) => c.fail(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3904'), { code: 'ECONNREFUSED' }));
+    client.responder = (c) =>
+      c.fail(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3904'), { code: 'ECONNREFUSED' }));
     const w = watch(pub.publish('T', m(2)));
     await advance(10);
     expect(pub.health()).toMatchObject({ ok: false, reason: 'T: connect ECONNREFUSED 127.0.0.1:3904' });
@@ -240,14 +276,20 @@ describe('DmaapPublisher close and caps', () => {
     const late = watch(pub.publish('T', m(3)));
     await flush();
     expect(rejection(late)).toBeInstanceOf(PublisherClosedError);
-    expect(rejection(late)).toMatchObject({ code: 'PUBLISHER_CLOSED', message: 'DMaaP publisher closed before the message was accepted' });
+    expect(rejection(late)).toMatchObject({
+      code: 'PUBLISHER_CLOSED',
+      message: 'DMaaP publisher closed before the message was accepted',
+    });
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(0)], [m(1), m(2)]]); // flushed without waiting the linger
     await advance(499);
     expect(kinds(ws)).toEqual(['pending', 'pending']);
     expect(closed).toBe(false);
     await advance(1);
     expect(closed).toBe(true);
-    expect(ws.map((w) => (rejection(w) as PublisherClosedError).code)).toEqual(['PUBLISHER_CLOSED', 'PUBLISHER_CLOSED']);
+    expect(ws.map((w) => (rejection(w) as PublisherClosedError).code)).toEqual([
+      'PUBLISHER_CLOSED',
+      'PUBLISHER_CLOSED',
+    ]);
     expect(client.calls[1].signal?.aborted).toBe(true);
     expect(client.closed).toBe(1);
     client.calls[1].reply(200); // an answer past the deadline changes nothing

@@ -25,7 +25,9 @@ export class ScriptedClient implements BatchPoster {
   postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse> {
     return new Promise<DmaapResponse>((resolve, reject) => {
       const call: Call = {
-        topic, jsons: [...jsons], signal,
+        topic,
+        jsons: [...jsons],
+        signal,
         reply: (status, body = '', headers = {}) => resolve({ status, headers, body, durationMs: 1 }),
         fail: reject,
       };
@@ -40,10 +42,14 @@ export class ScriptedClient implements BatchPoster {
 }
 
 /** How each promise settled, readable synchronously after a flush. */
-export type Outcome = { kind: 'pending' } | { kind: 'resolved'; value: PublishResult } | { kind: 'rejected'; error: Error };
+export type Outcome =
+  { kind: 'pending' } | { kind: 'resolved'; value: PublishResult } | { kind: 'rejected'; error: Error };
 export function watch(p: Promise<PublishResult>): { readonly now: Outcome } {
   const box: { now: Outcome } = { now: { kind: 'pending' } };
-  p.then((value) => (box.now = { kind: 'resolved', value }), (error: Error) => (box.now = { kind: 'rejected', error }));
+  p.then(
+    (value) => (box.now = { kind: 'resolved', value }),
+    (error: Error) => (box.now = { kind: 'rejected', error }),
+  );
   return box;
 }
 export const kinds = (ws: readonly { readonly now: Outcome }[]): string[] => ws.map((w) => w.now.kind);

@@ -26,7 +26,12 @@ import { expandVersioned, toWireV2, type Sample } from '../../helpers/fixtures.j
 
 const VIM = 'v1';
 const SUBS: Subscription[] = [
-  { id: 'nodes', vimId: VIM, states: ['COMPUTE_NODE_CREATE', 'COMPUTE_NODE_UPDATE', 'COMPUTE_NODE_DELETE'], topic: 'NODES' },
+  {
+    id: 'nodes',
+    vimId: VIM,
+    states: ['COMPUTE_NODE_CREATE', 'COMPUTE_NODE_UPDATE', 'COMPUTE_NODE_DELETE'],
+    topic: 'NODES',
+  },
   { id: 'all', vimId: VIM, states: ['*'], topic: 'ALL' },
   { id: 'other', vimId: 'v2', states: ['*'], topic: 'OTHER' },
 ];
@@ -37,7 +42,11 @@ const bodyOf = (s: Sample, id: string): Buffer => Buffer.from(JSON.stringify(toW
 function delivery(s: Sample, id: string, vimId = VIM): Delivery & { settled: Settled[] } {
   const settled: Settled[] = [];
   return {
-    vimId, body: bodyOf(s, id), source: 'versioned_notifications.info', redelivered: false, settled,
+    vimId,
+    body: bodyOf(s, id),
+    source: 'versioned_notifications.info',
+    redelivered: false,
+    settled,
     ack: () => void settled.push('ack'),
     requeue: () => void settled.push('requeue'),
     deadLetter: async (reason) => void settled.push(`dead:${reason.code}`),
@@ -47,19 +56,34 @@ function delivery(s: Sample, id: string, vimId = VIM): Delivery & { settled: Set
 /** Records each message parsed, beside the record it came in. */
 class ScriptedPublisher extends ScriptedDestination {
   get messages(): { topic: string; message: Record<string, unknown> }[] {
-    return this.calls.map((r: OutboundRecord) => ({ topic: r.topic, message: JSON.parse(r.json) as Record<string, unknown> }));
+    return this.calls.map((r: OutboundRecord) => ({
+      topic: r.topic,
+      message: JSON.parse(r.json) as Record<string, unknown>,
+    }));
   }
 }
 const ok = (_topic: string): Promise<void> => Promise.resolve();
 
-const observer: PipelineObserver = { consumed() {}, filtered() {}, published() {}, deadLettered() {}, duplicate() {}, inFlight() {} };
+const observer: PipelineObserver = {
+  consumed() {},
+  filtered() {},
+  published() {},
+  deadLettered() {},
+  duplicate() {},
+  inFlight() {},
+};
 const vimState = (vimId = VIM): VimState => new VimState(vimId, { dedupeWindow: 100, recentWindow: 10 });
 
 function setup(memory: NodeMemoryStore = new InMemoryNodeMemory(), logger = silentLogger()) {
   const tracker = new ComputeNodeTracker(() => memory, logger);
   const pub = new ScriptedPublisher();
   const pipeline = new Pipeline({
-    destinations: { dmaap: pub }, defaultSink: 'dmaap', subscriptions: () => SUBS, observer, logger: silentLogger(), maxBodyBytes: 1 << 20,
+    destinations: { dmaap: pub },
+    defaultSink: 'dmaap',
+    subscriptions: () => SUBS,
+    observer,
+    logger: silentLogger(),
+    maxBodyBytes: 1 << 20,
     computeNode: tracker,
   });
   const st = vimState();
@@ -80,10 +104,14 @@ describe('ComputeNodeTracker in the pipeline', () => {
     expect(await send(versionedMetrics(), 'u1')).toEqual(['ack']);
     expect(await send(versionedMetrics(), 'u2')).toEqual(['ack']); // unchanged: nothing sent, still acked
     expect(pub.messages.map((c) => [c.topic, c.message.event, c.message.message_id])).toEqual([
-      ['NODES', 'COMPUTE_NODE_CREATE', 'c'], ['ALL', 'COMPUTE_NODE_CREATE', 'c'],
-      ['NODES', 'COMPUTE_NODE_UPDATE', 'u1'], ['ALL', 'COMPUTE_NODE_UPDATE', 'u1'],
+      ['NODES', 'COMPUTE_NODE_CREATE', 'c'],
+      ['ALL', 'COMPUTE_NODE_CREATE', 'c'],
+      ['NODES', 'COMPUTE_NODE_UPDATE', 'u1'],
+      ['ALL', 'COMPUTE_NODE_UPDATE', 'u1'],
     ]);
-    expect(memory.get().computeNodes).toEqual({ [VIM]: { 'fake-mini': expect.objectContaining({ host: 'compute', hypervisor_hostname: 'fake-mini' }) } });
+    expect(memory.get().computeNodes).toEqual({
+      [VIM]: { 'fake-mini': expect.objectContaining({ host: 'compute', hypervisor_hostname: 'fake-mini' }) },
+    });
   });
 
   it('does not remember an update DMaaP did not take: its redelivery is published, not suppressed', async () => {
@@ -100,15 +128,20 @@ describe('ComputeNodeTracker in the pipeline', () => {
 
   it('does not remember a dead-lettered update either', async () => {
     const { pub, send, memory } = setup();
-    pub.answer = (t) => (t === 'ALL' ? Promise.reject(new PermanentPublishError('DMAAP_REJECTED', 'HTTP 403', 403)) : ok(t));
+    pub.answer = (t) =>
+      t === 'ALL' ? Promise.reject(new PermanentPublishError('DMAAP_REJECTED', 'HTTP 403', 403)) : ok(t);
     expect(await send(versionedMetrics(), 'u1')).toEqual(['dead:DMAAP_REJECTED']);
     expect(memory.get().computeNodes).toEqual({});
   });
 
   it('dead-letters a compute-node notification it cannot read, and goes on with the next', async () => {
     const { send } = setup();
-    expect(await send(specSample('compute_node.update', { ...SPEC_NODE, vcpus: '8' as unknown as number }), 'bad')).toEqual(['dead:UNMAPPABLE']);
-    expect(await send(specSample('compute_node.update', { hypervisor_hostname: null, host: null }), 'nameless')).toEqual(['dead:UNMAPPABLE']);
+    expect(
+      await send(specSample('compute_node.update', { ...SPEC_NODE, vcpus: '8' as unknown as number }), 'bad'),
+    ).toEqual(['dead:UNMAPPABLE']);
+    expect(
+      await send(specSample('compute_node.update', { hypervisor_hostname: null, host: null }), 'nameless'),
+    ).toEqual(['dead:UNMAPPABLE']);
     expect(await send(versionedMetrics(), 'u1')).toEqual(['ack']);
   });
 
@@ -161,17 +194,29 @@ describe('ComputeNodeTracker over the StateStore', () => {
     expect(before.pub.calls.filter((c) => c.topic === 'NODES')).toHaveLength(2);
 
     const after = setup(await open()); // a new process: memory only from the file
-    expect(await after.send(specSample('compute_node.update', { ...SPEC_NODE, running_vms: 3, free_ram_mb: 1 }), 'u2')).toEqual(['ack']);
+    expect(
+      await after.send(specSample('compute_node.update', { ...SPEC_NODE, running_vms: 3, free_ram_mb: 1 }), 'u2'),
+    ).toEqual(['ack']);
     expect(after.pub.calls).toHaveLength(0);
     await after.send(specSample('compute_node.update', { ...SPEC_NODE, running_vms: 4 }), 'u3');
-    expect(after.pub.messages.map((c) => [c.topic, c.message.running_vms, c.message.free_ram_mb])).toEqual([['NODES', 4, SPEC_NODE.free_ram_mb], ['ALL', 4, SPEC_NODE.free_ram_mb]]);
+    expect(after.pub.messages.map((c) => [c.topic, c.message.running_vms, c.message.free_ram_mb])).toEqual([
+      ['NODES', 4, SPEC_NODE.free_ram_mb],
+      ['ALL', 4, SPEC_NODE.free_ram_mb],
+    ]);
     await after.send(specSample('compute_node.delete', { id: SPEC_NODE.id, uuid: SPEC_NODE.uuid }), 'd');
-    expect(after.pub.messages.at(-1)!.message).toMatchObject({ event: 'COMPUTE_NODE_DELETE', hypervisor_hostname: 'fake-mini', running_vms: 4 });
+    expect(after.pub.messages.at(-1)!.message).toMatchObject({
+      event: 'COMPUTE_NODE_DELETE',
+      hypervisor_hostname: 'fake-mini',
+      running_vms: 4,
+    });
     expect((await open()).get().computeNodes).toEqual({});
   });
 
   it('acks a published update whose memory could not be written, says so, and goes on', async () => {
-    const failing: NodeMemoryStore = { get: () => ({ computeNodes: {} }), update: () => Promise.reject(new Error('ENOSPC: no space left on device')) };
+    const failing: NodeMemoryStore = {
+      get: () => ({ computeNodes: {} }),
+      update: () => Promise.reject(new Error('ENOSPC: no space left on device')),
+    };
     const stream = new PassThrough();
     let log = '';
     stream.on('data', (b: Buffer) => (log += b.toString()));
@@ -190,7 +235,8 @@ describe('ComputeNodeTracker outcomes', () => {
     if (!r.ok) throw r.error;
     return r.notification;
   };
-  const prepare = (t: ComputeNodeTracker, n: Notification): Promise<PreparedStep<RenderedMatches>> => t.prepare(VIM, n, matchSubscriptions(VIM, n, SUBS));
+  const prepare = (t: ComputeNodeTracker, n: Notification): Promise<PreparedStep<RenderedMatches>> =>
+    t.prepare(VIM, n, matchSubscriptions(VIM, n, SUBS));
 
   it('takes one decision of a VIM at a time: the next waits until the previous is released, committed or not', async () => {
     const t = new ComputeNodeTracker(() => new InMemoryNodeMemory(), silentLogger());
@@ -209,7 +255,9 @@ describe('ComputeNodeTracker outcomes', () => {
   });
 
   it('renders the same message for every match, or null for all, and remembers only on commit', async () => {
-    const memory = new InMemoryNodeMemory({ [VIM]: { 'fake-mini': { host: 'compute', host_ip: '10.0.2.15', hypervisor_hostname: 'fake-mini' } } });
+    const memory = new InMemoryNodeMemory({
+      [VIM]: { 'fake-mini': { host: 'compute', host_ip: '10.0.2.15', hypervisor_hostname: 'fake-mini' } },
+    });
     const t = new ComputeNodeTracker(() => memory, silentLogger());
     const suppressed = await prepare(t, note(versionedMetrics(), 's'));
     expect([...suppressed.value.values()]).toEqual([null, null]);

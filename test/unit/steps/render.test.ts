@@ -8,7 +8,14 @@ import { matchSubscriptions } from '../../../src/filter/match.js';
 import type { Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import { serializeMessage, toVmFields, toVmMessage } from '../../../src/normalize/vm-message.js';
-import { expandVersioned, legacySample, listLegacySamples, listVersionedSamples, toWireV2, type Sample } from '../../helpers/fixtures.js';
+import {
+  expandVersioned,
+  legacySample,
+  listLegacySamples,
+  listVersionedSamples,
+  toWireV2,
+  type Sample,
+} from '../../helpers/fixtures.js';
 
 const VIM = 'vio-"1"\u00e9';
 const SUBS: Subscription[] = [
@@ -42,7 +49,11 @@ describe('renderVmMessages', () => {
 
   it.each(cases)('%s: each message is exactly serializeMessage(toVmMessage())', async (_name, n, matches) => {
     const rendered = renderVmMessages(VIM, n, matches);
-    for (const m of matches) expect(rendered.get(m)).toEqual({ json: serializeMessage(toVmMessage(VIM, n, m)), key: toVmFields(n).instance_id ?? '' });
+    for (const m of matches)
+      expect(rendered.get(m)).toEqual({
+        json: serializeMessage(toVmMessage(VIM, n, m)),
+        key: toVmFields(n).instance_id ?? '',
+      });
     // renderMatches, as the pipeline and replay call it, gives the same for instance events.
     expect((await renderMatches(VIM, n, matches)).value).toEqual(rendered);
   });

@@ -49,7 +49,8 @@ function runAndKill(child: string, storePath: string): Promise<{ start: number; 
     let killTimer: NodeJS.Timeout | undefined;
     proc.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      if (!killTimer && out.includes('\n')) killTimer = setTimeout(() => proc.kill('SIGKILL'), 20 + Math.random() * 180);
+      if (!killTimer && out.includes('\n'))
+        killTimer = setTimeout(() => proc.kill('SIGKILL'), 20 + Math.random() * 180);
     });
     proc.stderr.on('data', (b: Buffer) => (err += b.toString()));
     proc.on('error', fail);

@@ -20,7 +20,11 @@ const open = async () => (await FileStore.open(join(dir, 'state.json'), seed, 3)
 describe('FileStore', () => {
   it('openStore picks the file when store.url is empty; health is always ok', async () => {
     const logger = createLogger({ level: 'error', format: 'json' });
-    const { store, seeded } = await openStore({ store: { path: join(dir, 's.json'), url: '', reconcileMs: 5000, timeoutMs: 5000 }, recent: { windowSize: 3 } }, seed, logger);
+    const { store, seeded } = await openStore(
+      { store: { path: join(dir, 's.json'), url: '', reconcileMs: 5000, timeoutMs: 5000 }, recent: { windowSize: 3 } },
+      seed,
+      logger,
+    );
     expect(store.engine).toBe('file');
     expect(seeded).toBe(true);
     expect(store.health().ok).toBe(true);
@@ -47,7 +51,10 @@ describe('FileStore', () => {
 
   it('compareAndSet refuses an alarm that is not an AlarmRecord (VALIDATION_FAILED, nothing written)', async () => {
     const s = await open();
-    await expect(s.compareAndSet('alarms', 'vio-1', 'i-1', 0, { by: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/state\.alarms\.vio-1\.i-1\.eventId is required/) });
+    await expect(s.compareAndSet('alarms', 'vio-1', 'i-1', 0, { by: 'x' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/state\.alarms\.vio-1\.i-1\.eventId is required/),
+    });
     expect(s.get().alarms).toEqual({});
     expect(s.versionOf('alarms', 'vio-1', 'i-1')).toBe(0);
   });
@@ -67,7 +74,15 @@ describe('FileStore', () => {
 
   it('keeps the newest recent.windowSize state changes per VIM in memory', async () => {
     const s = await open();
-    const c = (i: number): StateChange => ({ state_description: null, launched_at: null, instance_id: `i${i}`, display_name: null, state: null, event: i % 2 ? 'DELETE' : 'POWER_OFF', timestamp: '' });
+    const c = (i: number): StateChange => ({
+      state_description: null,
+      launched_at: null,
+      instance_id: `i${i}`,
+      display_name: null,
+      state: null,
+      event: i % 2 ? 'DELETE' : 'POWER_OFF',
+      timestamp: '',
+    });
     for (let i = 0; i < 5; i++) s.pushRecent('vio-1', c(i));
     expect((await s.queryRecent('vio-1', ['*'])).map((x) => x.instance_id)).toEqual(['i4', 'i3', 'i2']);
     expect((await s.queryRecent('vio-1', ['delete'])).map((x) => x.instance_id)).toEqual(['i3']);

@@ -9,8 +9,13 @@ const agent: VesAgentRecord = {
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
 const alarm: AlarmRecord = {
-  eventId: 'vio-1:i-1:1767225600000000:0', startEpochMicrosec: 1767225600000000, sequence: 0,
-  state: 'stopped', eventType: 'compute.instance.power_off.end', messageId: 'm-1', sourceName: 'vm-1',
+  eventId: 'vio-1:i-1:1767225600000000:0',
+  startEpochMicrosec: 1767225600000000,
+  sequence: 0,
+  state: 'stopped',
+  eventType: 'compute.instance.power_off.end',
+  messageId: 'm-1',
+  sourceName: 'vm-1',
 };
 
 const state = (): StoreState => ({
@@ -30,7 +35,13 @@ describe('rows', () => {
     expect(checkState(state())).toBeUndefined();
     const rows = toRows(state());
     expect([...rows.values()].map((r) => `${r.kind}/${r.k1}/${r.k2}`)).toEqual([
-      'vims/vio-1/', 'vims/vio-2/', 'subscriptions/s1/', 'computeNodes/vio-1/node-a', 'computeNodes/vio-1/node-b', 'vesAgents/vio-1/', 'alarms/vio-1/i-1',
+      'vims/vio-1/',
+      'vims/vio-2/',
+      'subscriptions/s1/',
+      'computeNodes/vio-1/node-a',
+      'computeNodes/vio-1/node-b',
+      'vesAgents/vio-1/',
+      'alarms/vio-1/i-1',
     ]);
     // Reversed input order: ord, not arrival, decides the list order.
     const back = fromRows([...rows.values()].reverse());
@@ -56,11 +67,16 @@ describe('rows', () => {
   });
 
   it('canonical JSON sorts keys at every depth and drops undefined', () => {
-    expect(canonical({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonical({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('seeds as the file store does (states upper-case, empty VES parts), a state the file schema accepts', () => {
-    const s = seedState({ vims: [{ id: 'v', transportUrl: 'rabbit://h/' }], subscriptions: [{ id: 's', vimId: 'v', states: [' power_off'], topic: 'T' }] });
+    const s = seedState({
+      vims: [{ id: 'v', transportUrl: 'rabbit://h/' }],
+      subscriptions: [{ id: 's', vimId: 'v', states: [' power_off'], topic: 'T' }],
+    });
     expect(s.subscriptions[0].states).toEqual(['POWER_OFF']);
     expect(s).toMatchObject({ version: STORE_VERSION, computeNodes: {}, vesAgents: {}, alarms: {} });
     expect(checkState(s)).toBeUndefined();

@@ -32,7 +32,14 @@ describe('StateStore.open', () => {
   it('seeds a missing file from the config, creating the directory, mode 0600', async () => {
     const { store, seeded } = await StateStore.open(path, seed);
     expect(seeded).toBe(true);
-    expect(store.get()).toEqual({ version: 2, vims: seed.vims, subscriptions: seed.subscriptions, computeNodes: {}, vesAgents: {}, alarms: {} });
+    expect(store.get()).toEqual({
+      version: 2,
+      vims: seed.vims,
+      subscriptions: seed.subscriptions,
+      computeNodes: {},
+      vesAgents: {},
+      alarms: {},
+    });
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(store.get());
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
@@ -51,14 +58,29 @@ describe('StateStore.open', () => {
 
   it('reads a version 1 file (written before VES) as version 2, and writes version 2 on the next update', async () => {
     await StateStore.open(path, seed); // creates the directory
-    const v1 = { version: 1, vims: seed.vims, subscriptions: seed.subscriptions, computeNodes: { 'vio-1': { 'h/n': { vcpus: 2 } } } };
+    const v1 = {
+      version: 1,
+      vims: seed.vims,
+      subscriptions: seed.subscriptions,
+      computeNodes: { 'vio-1': { 'h/n': { vcpus: 2 } } },
+    };
     await writeFile(path, JSON.stringify(v1));
     const { store, seeded } = await StateStore.open(path, seed);
     expect(seeded).toBe(false);
     expect(store.get()).toEqual({ ...v1, version: 2, vesAgents: {}, alarms: {} });
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(v1);
     await store.update((d) => {
-      d.alarms['vio-1'] = { i1: { eventId: 'vio-1:i1:1:0', startEpochMicrosec: 1, sequence: 0, state: 'stopped', eventType: 'instance.power_off.end', messageId: 'm', sourceName: 'vm' } };
+      d.alarms['vio-1'] = {
+        i1: {
+          eventId: 'vio-1:i1:1:0',
+          startEpochMicrosec: 1,
+          sequence: 0,
+          state: 'stopped',
+          eventType: 'instance.power_off.end',
+          messageId: 'm',
+          sourceName: 'vm',
+        },
+      };
     });
     const written = JSON.parse(await readFile(path, 'utf8'));
     expect(written.version).toBe(2);
@@ -69,8 +91,15 @@ describe('StateStore.open', () => {
   it('round-trips compute-node memory and every VIM field', async () => {
     const { store } = await StateStore.open(path, { vims: [], subscriptions: [] });
     const vim = {
-      id: 'v', transportUrl: 'rabbit://a:b@h1:5672,a:b@h2:5672/vh?ssl=1', exchange: 'nova', exchangeDurable: true,
-      topics: ['notifications'], priorities: ['info'], queue: 'q', deadLetterQueue: 'q.dead', addresses: ['/queues/q'],
+      id: 'v',
+      transportUrl: 'rabbit://a:b@h1:5672,a:b@h2:5672/vh?ssl=1',
+      exchange: 'nova',
+      exchangeDurable: true,
+      topics: ['notifications'],
+      priorities: ['info'],
+      queue: 'q',
+      deadLetterQueue: 'q.dead',
+      addresses: ['/queues/q'],
     };
     await store.update((d) => {
       d.vims.push(vim);
@@ -86,16 +115,83 @@ describe('StateStore.open', () => {
     ['truncated JSON (a torn write)', '{"version":1,"vims":[{"id":"vio-1","transp', /not valid JSON/],
     ['an empty file', '', /it is empty/],
     ['garbage bytes', '\u0000\u0001garbage\u00ff', /not valid JSON/],
-    ['a wrong version', JSON.stringify({ version: 3, vims: [], subscriptions: [], computeNodes: {} }), /version 3; this relay reads versions 1 and 2/],
-    ['a version 2 file without alarms', JSON.stringify({ version: 2, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {} }), /state\.alarms is required/],
-    ['an alarm without its startEpochMicrosec', JSON.stringify({ version: 2, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: { a: { i: { eventId: 'e', sequence: 0, state: 's', eventType: 't', messageId: 'm', sourceName: 'n' } } } }), /state\.alarms\.a\.i\.startEpochMicrosec is required/],
-    ['a VES agent with a backlog of another domain', JSON.stringify({ version: 2, vims: [], subscriptions: [], computeNodes: {}, alarms: {}, vesAgents: { a: { ves_subscription: { endpoint: 'http://c/' }, updatedAt: '2026-01-01T00:00:00Z', backlogs: [{ backlog_uuid: '3f0c1d9e-8c4b-4f5e-9a53-6f1d2a7b8c90', domain: 'pm', type: 'vm' }] } } }), /state\.vesAgents\.a\.backlogs\[0\]\.domain "pm" must be one of fault/],
+    [
+      'a wrong version',
+      JSON.stringify({ version: 3, vims: [], subscriptions: [], computeNodes: {} }),
+      /version 3; this relay reads versions 1 and 2/,
+    ],
+    [
+      'a version 2 file without alarms',
+      JSON.stringify({ version: 2, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {} }),
+      /state\.alarms is required/,
+    ],
+    [
+      'an alarm without its startEpochMicrosec',
+      JSON.stringify({
+        version: 2,
+        vims: [],
+        subscriptions: [],
+        computeNodes: {},
+        vesAgents: {},
+        alarms: {
+          a: { i: { eventId: 'e', sequence: 0, state: 's', eventType: 't', messageId: 'm', sourceName: 'n' } },
+        },
+      }),
+      /state\.alarms\.a\.i\.startEpochMicrosec is required/,
+    ],
+    [
+      'a VES agent with a backlog of another domain',
+      JSON.stringify({
+        version: 2,
+        vims: [],
+        subscriptions: [],
+        computeNodes: {},
+        alarms: {},
+        vesAgents: {
+          a: {
+            ves_subscription: { endpoint: 'http://c/' },
+            updatedAt: '2026-01-01T00:00:00Z',
+            backlogs: [{ backlog_uuid: '3f0c1d9e-8c4b-4f5e-9a53-6f1d2a7b8c90', domain: 'pm', type: 'vm' }],
+          },
+        },
+      }),
+      /state\.vesAgents\.a\.backlogs\[0\]\.domain "pm" must be one of fault/,
+    ],
     ['no version', JSON.stringify({ vims: [], subscriptions: [], computeNodes: {} }), /no "version"/],
     ['an array', '[]', /state must be an object/],
-    ['a VIM without a transportUrl', JSON.stringify({ version: 1, vims: [{ id: 'a' }], subscriptions: [], computeNodes: {} }), /state\.vims\[0\]\.transportUrl is required/],
-    ['a lower-case stored state', JSON.stringify({ version: 1, vims: [], subscriptions: [{ id: 's', vimId: 'a', states: ['create'], topic: 'T' }], computeNodes: {} }), /state\.subscriptions\[0\]\.states\[0\] "create" must be one of/],
-    ['a duplicate VIM id', JSON.stringify({ version: 1, vims: [{ id: 'a', transportUrl: 'rabbit://h/' }, { id: 'a', transportUrl: 'rabbit://h/' }], subscriptions: [], computeNodes: {} }), /VIM id "a" appears twice/],
-    ['an unknown top-level key', JSON.stringify({ version: 1, vims: [], subscriptions: [], computeNodes: {}, extra: 1 }), /state\.extra is not a known property/],
+    [
+      'a VIM without a transportUrl',
+      JSON.stringify({ version: 1, vims: [{ id: 'a' }], subscriptions: [], computeNodes: {} }),
+      /state\.vims\[0\]\.transportUrl is required/,
+    ],
+    [
+      'a lower-case stored state',
+      JSON.stringify({
+        version: 1,
+        vims: [],
+        subscriptions: [{ id: 's', vimId: 'a', states: ['create'], topic: 'T' }],
+        computeNodes: {},
+      }),
+      /state\.subscriptions\[0\]\.states\[0\] "create" must be one of/,
+    ],
+    [
+      'a duplicate VIM id',
+      JSON.stringify({
+        version: 1,
+        vims: [
+          { id: 'a', transportUrl: 'rabbit://h/' },
+          { id: 'a', transportUrl: 'rabbit://h/' },
+        ],
+        subscriptions: [],
+        computeNodes: {},
+      }),
+      /VIM id "a" appears twice/,
+    ],
+    [
+      'an unknown top-level key',
+      JSON.stringify({ version: 1, vims: [], subscriptions: [], computeNodes: {}, extra: 1 }),
+      /state\.extra is not a known property/,
+    ],
   ];
 
   it.each(corruptCases)('refuses %s and leaves the file untouched', async (_name, content, why) => {

@@ -20,6 +20,10 @@ it.each([
   const p = at();
   await expect(StateStore.open(p, { vims: [], subscriptions: [] })).rejects.toMatchObject({
     code: 'CONFIG_INVALID',
-    message: expect.stringMatching(new RegExp(`^store\\.path \\(VIM_EVENT_RELAY_STORE_PATH\\) is ${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, but its directory .* cannot be created or written`)),
+    message: expect.stringMatching(
+      new RegExp(
+        `^store\\.path \\(VIM_EVENT_RELAY_STORE_PATH\\) is ${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, but its directory .* cannot be created or written`,
+      ),
+    ),
   });
 });

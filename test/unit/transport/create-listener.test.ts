@@ -21,10 +21,16 @@ describe('createListener', () => {
   });
 
   it('a stored URL that no longer parses: UNREACHABLE with the fix, announced once at start', async () => {
-    const l = createListener(vim('rabbit://h/?heartbeat_timeout_threshold=1.5'), DEFAULT_TRANSPORT_OPTIONS, silentLogger());
+    const l = createListener(
+      vim('rabbit://h/?heartbeat_timeout_threshold=1.5'),
+      DEFAULT_TRANSPORT_OPTIONS,
+      silentLogger(),
+    );
     expect(l).toBeInstanceOf(UnusableUrlListener);
     expect(l.status.status).toBe('UNREACHABLE');
-    expect(l.status.reason).toMatch(/^transportUrl: .*heartbeat_timeout_threshold.*; correct it with PUT \/api\/v1\/vims\/vio-1$/);
+    expect(l.status.reason).toMatch(
+      /^transportUrl: .*heartbeat_timeout_threshold.*; correct it with PUT \/api\/v1\/vims\/vio-1$/,
+    );
     const events: ListenerStatusChange[] = [];
     l.on('status', (s: ListenerStatusChange) => events.push(s));
     await l.start(() => undefined);
@@ -32,7 +38,7 @@ describe('createListener', () => {
     expect(events).toEqual([l.status]);
   });
 
-  it('VimConfig stays assignable to the transport\'s ListenerSpec', () => {
+  it("VimConfig stays assignable to the transport's ListenerSpec", () => {
     const spec: ListenerSpec = vim('rabbit://h/');
     expect(spec.queue).toBe('vim-event-relay.vio-1');
   });

@@ -45,7 +45,8 @@ class ScriptedOpener implements SessionOpener {
   }
 }
 
-const refused = (port: number) => Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:${port}`), { code: 'ECONNREFUSED' });
+const refused = (port: number) =>
+  Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:${port}`), { code: 'ECONNREFUSED' });
 const OPTS = { reconnectInitialMs: 5, reconnectMaxMs: 10, connectTimeoutMs: 5000 };
 
 function listener(url = 'rabbit://u:pw@127.0.0.1:1,u:pw@127.0.0.1:2/', opts = OPTS, limiter = new ConnectLimiter(32)) {
@@ -82,7 +83,9 @@ describe('SupervisedListener', () => {
   it('start() twice rejects with a clear error, and so does start() after close()', async () => {
     const x = listener();
     await started(x);
-    await expect(x.l.start(() => undefined)).rejects.toThrow('the listener for VIM vim-1 was already started; a listener starts once (make a new one to start again)');
+    await expect(x.l.start(() => undefined)).rejects.toThrow(
+      'the listener for VIM vim-1 was already started; a listener starts once (make a new one to start again)',
+    );
     const y = listener();
     await y.l.close();
     await expect(y.l.start(() => undefined)).rejects.toBeInstanceOf(RelayError);
@@ -109,12 +112,16 @@ describe('SupervisedListener', () => {
     x.opener.calls[1].reject(refused(2));
     await waitFor(() => x.l.status.status === 'UNREACHABLE', 'UNREACHABLE');
     const first = x.l.status;
-    expect(first.reason).toMatch(/^no host of the transport_url accepted the connection: 127\.0\.0\.1:1: connection refused \(ECONNREFUSED\).*; 127\.0\.0\.1:2: connection refused/);
+    expect(first.reason).toMatch(
+      /^no host of the transport_url accepted the connection: 127\.0\.0\.1:1: connection refused \(ECONNREFUSED\).*; 127\.0\.0\.1:2: connection refused/,
+    );
     expect(first.reason).not.toContain('pw');
     // The next round, after a backoff, starts at the first host again; now it refuses the login.
     await waitFor(() => x.opener.calls.length === 3, 'attempt 3');
     expect(x.opener.calls[2].req.hostIndex).toBe(0);
-    const login = new Error('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused"');
+    const login = new Error(
+      'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused"',
+    );
     x.opener.calls[2].reject(login);
     await waitFor(() => x.opener.calls.length === 4, 'attempt 4');
     x.opener.calls[3].reject(login);
@@ -162,7 +169,11 @@ describe('SupervisedListener', () => {
   it('an attempt past connectTimeoutMs is aborted, frees its slot, and a session that opens late is closed', async () => {
     const limiter = new ConnectLimiter(1);
     // A long backoff: no second attempt takes the slot again during the test.
-    const x = listener('rabbit://127.0.0.1:1/', { reconnectInitialMs: 60000, reconnectMaxMs: 60000, connectTimeoutMs: 40 }, limiter);
+    const x = listener(
+      'rabbit://127.0.0.1:1/',
+      { reconnectInitialMs: 60000, reconnectMaxMs: 60000, connectTimeoutMs: 40 },
+      limiter,
+    );
     await started(x);
     await waitFor(() => x.opener.calls.length === 1, 'attempt 1');
     const first = x.opener.calls[0];

@@ -1,4 +1,9 @@
-import { hostLabel, parseTransportUrl, redactTransportUrl, TransportUrlError } from '../../../src/transport/transport-url.js';
+import {
+  hostLabel,
+  parseTransportUrl,
+  redactTransportUrl,
+  TransportUrlError,
+} from '../../../src/transport/transport-url.js';
 
 describe('parseTransportUrl', () => {
   it('reads several hosts, each with its own credentials, for failover', () => {
@@ -12,7 +17,10 @@ describe('parseTransportUrl', () => {
 
   it('gives a host written without credentials those of the first host that has them', () => {
     const u = parseTransportUrl('rabbit://h1,u:p@h2/');
-    expect(u.hosts.map((h) => [h.hostname, h.username, h.password])).toEqual([['h1', 'u', 'p'], ['h2', 'u', 'p']]);
+    expect(u.hosts.map((h) => [h.hostname, h.username, h.password])).toEqual([
+      ['h1', 'u', 'p'],
+      ['h2', 'u', 'p'],
+    ]);
   });
 
   it.each([
@@ -67,13 +75,16 @@ describe('parseTransportUrl', () => {
 
   // The same check for both transports, when the URL is parsed: check-config and the admin API
   // refuse it, rather than one transport failing at connect time and the other ignoring it.
-  it.each(['rabbit', 'amqp'])('%s://: a heartbeat_timeout_threshold that is not whole seconds is refused, naming it', (scheme) => {
-    for (const v of ['abc', '-1', '1.5', '1e3', ' ']) {
-      expect(() => parseTransportUrl(`${scheme}://h/?heartbeat_timeout_threshold=${encodeURIComponent(v)}`)).toThrow(
-        `heartbeat_timeout_threshold "${v}" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60 (0 disables heartbeats)`,
-      );
-    }
-  });
+  it.each(['rabbit', 'amqp'])(
+    '%s://: a heartbeat_timeout_threshold that is not whole seconds is refused, naming it',
+    (scheme) => {
+      for (const v of ['abc', '-1', '1.5', '1e3', ' ']) {
+        expect(() => parseTransportUrl(`${scheme}://h/?heartbeat_timeout_threshold=${encodeURIComponent(v)}`)).toThrow(
+          `heartbeat_timeout_threshold "${v}" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60 (0 disables heartbeats)`,
+        );
+      }
+    },
+  );
 
   it.each([
     ['rabbit://h/', 'amqp091'],
@@ -105,7 +116,9 @@ describe('parseTransportUrl', () => {
   });
 
   it('never puts the password into an error message', () => {
-    expect(() => parseTransportUrl('rabbit://u:s3cret@h:70000/')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
+    expect(() => parseTransportUrl('rabbit://u:s3cret@h:70000/')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
   });
 });
 

@@ -22,7 +22,8 @@ describe('logger', () => {
   it.each(['json', 'pretty'] as const)('never writes a password or a configured secret (%s)', async (format) => {
     const { log, text } = capture(format, ['tok-abcdef']);
     log.warn('connect to rabbit://nova:s3cr3t@h1:5672,nova:0th3r@h2:5672/ failed', {
-      url: 'amqps://u:p%40ss@host/', nested: { password: 'plain-pw', list: ['rabbit://a:b@c/'] },
+      url: 'amqps://u:p%40ss@host/',
+      nested: { password: 'plain-pw', list: ['rabbit://a:b@c/'] },
       error: new Error('auth tok-abcdef refused'),
     });
     await new Promise((r) => setImmediate(r));
@@ -38,14 +39,26 @@ describe('redaction', () => {
     ['rabbit://u:p@ss@h:5672/v', 'rabbit://u:***@h:5672/v'],
     ['x rabbit://a:1@h1,b:2@h2/ y', 'x rabbit://a:***@h1,b:***@h2/ y'],
     ['http://127.0.0.1:3904/events/T', 'http://127.0.0.1:3904/events/T'],
-    ['amqps://u:p@h/?ssl_key_file=/k.pem&ssl_key_password=kp-s3cret', 'amqps://u:***@h/?ssl_key_file=/k.pem&ssl_key_password=***'],
+    [
+      'amqps://u:p@h/?ssl_key_file=/k.pem&ssl_key_password=kp-s3cret',
+      'amqps://u:***@h/?ssl_key_file=/k.pem&ssl_key_password=***',
+    ],
     ['rabbit://h/?ssl_key_password=kp-s3cret&ssl=1', 'rabbit://h/?ssl_key_password=***&ssl=1'],
     ['"rabbit://h/?password=x%20y&token=abc"', '"rabbit://h/?password=***&token=***"'],
     ['rabbit://h/?heartbeat_timeout_threshold=30&ssl=1', 'rabbit://h/?heartbeat_timeout_threshold=30&ssl=1'],
     ['a=b, passes=3', 'a=b, passes=3'],
-    ['x.ScramLoginModule required username="u" password="p w\\"=;";', 'x.ScramLoginModule required username="u" password="***";'],
-    ['{"jaas":"x.ScramLoginModule required username=\\"u\\" password=\\"s3cr3t\\";"}', '{"jaas":"x.ScramLoginModule required username=\\"u\\" password=\\"***\\";"}'],
-    ['PlainLoginModule required username=u password=bare-s3cret;', 'PlainLoginModule required username=u password=***;'],
+    [
+      'x.ScramLoginModule required username="u" password="p w\\"=;";',
+      'x.ScramLoginModule required username="u" password="***";',
+    ],
+    [
+      '{"jaas":"x.ScramLoginModule required username=\\"u\\" password=\\"s3cr3t\\";"}',
+      '{"jaas":"x.ScramLoginModule required username=\\"u\\" password=\\"***\\";"}',
+    ],
+    [
+      'PlainLoginModule required username=u password=bare-s3cret;',
+      'PlainLoginModule required username=u password=***;',
+    ],
     ['rabbit://h/?password=x&ssl=1', 'rabbit://h/?password=***&ssl=1'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
@@ -63,9 +76,14 @@ describe('redaction', () => {
 
   it('masks secret-named keys at any depth and leaves others', () => {
     expect(redactDeep({ a: { password: 'x', authToken: 't', user: 'u' }, b: [{ secret: 's' }] })).toEqual({
-      a: { password: '***', authToken: '***', user: 'u' }, b: [{ secret: '***' }],
+      a: { password: '***', authToken: '***', user: 'u' },
+      b: [{ secret: '***' }],
     });
-    expect(redactDeep({ kafka: { sasl: { jaasConfig: 'x.ScramLoginModule required username="u" password="p";', username: 'u' } } })).toEqual({
+    expect(
+      redactDeep({
+        kafka: { sasl: { jaasConfig: 'x.ScramLoginModule required username="u" password="p";', username: 'u' } },
+      }),
+    ).toEqual({
       kafka: { sasl: { jaasConfig: '***', username: 'u' } },
     });
   });

@@ -3,7 +3,6 @@ import { REDACTED, redactDeep, redactText, redactValue } from '../../../src/util
 import { quoteValue } from '../../../src/util/schemas.js';
 import { PW, URLS_WITH_PASSWORD } from '../../helpers/malformed-urls.js';
 
-
 describe('redaction of credentials', () => {
   it.each(URLS_WITH_PASSWORD)('masks the password of %j as a value, quoted, and in a schema message', (url) => {
     expect(redactValue(url)).not.toContain(PW);

@@ -33,11 +33,21 @@ it('onset, then the alarm is remembered only once published; the clear carries i
   expect(parse(rec?.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailure');
   expect(store.get().alarms).toEqual({});
   await tracker.published(VIM, off());
-  expect(store.get().alarms[VIM]?.[UUID]).toMatchObject({ startEpochMicrosec: AT_MICROS, sequence: 0, state: 'stopped', messageId: 'off-1' });
+  expect(store.get().alarms[VIM]?.[UUID]).toMatchObject({
+    startEpochMicrosec: AT_MICROS,
+    sequence: 0,
+    state: 'stopped',
+    messageId: 'off-1',
+  });
 
   const clear = await tracker.decide(VIM, on());
   const h = parse(clear?.json).commonEventHeader;
-  expect(h).toMatchObject({ eventName: 'Fault_MultiCloud_VMFailureCleared', sequence: 1, startEpochMicrosec: AT_MICROS, lastEpochMicrosec: AT_MICROS + 60_000_000 });
+  expect(h).toMatchObject({
+    eventName: 'Fault_MultiCloud_VMFailureCleared',
+    sequence: 1,
+    startEpochMicrosec: AT_MICROS,
+    lastEpochMicrosec: AT_MICROS + 60_000_000,
+  });
   await tracker.published(VIM, on());
   expect(store.get().alarms).toEqual({});
 });
@@ -128,7 +138,9 @@ describe('deliver', () => {
   it('commits on acceptance, abandons and rethrows on refusal; the later abandoned() of the pipeline is a no-op', async () => {
     const { store, tracker } = setup();
     const rec = await tracker.decide(VIM, off());
-    await expect(tracker.deliver(VIM, off(), rec!, () => Promise.reject(new Error('VES_REJECTED')))).rejects.toThrow('VES_REJECTED');
+    await expect(tracker.deliver(VIM, off(), rec!, () => Promise.reject(new Error('VES_REJECTED')))).rejects.toThrow(
+      'VES_REJECTED',
+    );
     expect(store.get().alarms).toEqual({});
     const again = await tracker.decide(VIM, off());
     const sent: string[] = [];

@@ -19,7 +19,12 @@ export function versioned(file: string, messageId = `m-${file}`, at: Date = AT):
 }
 
 /** A legacy sample from test/fixtures/nova-legacy, optionally with payload fields changed. */
-export function legacy(rel: string, payload: Record<string, unknown> = {}, messageId = `m-${rel}`, at: Date = AT): Notification {
+export function legacy(
+  rel: string,
+  payload: Record<string, unknown> = {},
+  messageId = `m-${rel}`,
+  at: Date = AT,
+): Notification {
   const s: Sample = legacySample(rel);
   return parse(toWireV2({ ...s, payload: { ...s.payload, ...payload } }, { messageId, timestamp: at }));
 }
@@ -34,5 +39,9 @@ export function backlog(b: Partial<VesBacklog> = {}): VesBacklog {
 }
 
 export function agent(backlogs: VesBacklog[] = [backlog()]): VesAgentRecord {
-  return { ves_subscription: { endpoint: 'http://127.0.0.1:9/eventListener/v7' }, backlogs, updatedAt: AT.toISOString() };
+  return {
+    ves_subscription: { endpoint: 'http://127.0.0.1:9/eventListener/v7' },
+    backlogs,
+    updatedAt: AT.toISOString(),
+  };
 }

@@ -17,11 +17,16 @@ afterEach(async () => {
 });
 
 function setup(opts: { refuse?: boolean; configured?: boolean } = {}) {
-  const store = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: opts.configured === false ? {} : { [VIM]: agent() } });
+  const store = new InMemoryVesStore({
+    vims: [{ id: VIM }],
+    vesAgents: opts.configured === false ? {} : { [VIM]: agent() },
+  });
   const sent: OutboundRecord[] = [];
   let refuse = opts.refuse ?? false;
   const watch = new VimUnreachableWatch({
-    store: () => store, unreachableAfterMs: 100, log: logger,
+    store: () => store,
+    unreachableAfterMs: 100,
+    log: logger,
     send: async (r) => {
       if (refuse) throw new RelayError('VES_REJECTED', 'HTTP 400: no');
       sent.push(r);
@@ -43,7 +48,12 @@ it('unreachable past the threshold raises the onset (source: the VIM), reachable
   const onset = JSON.parse(sent[0].json);
   expect(vesEventErrors(onset)).toBeUndefined();
   expect(sent[0].topic).toBe(VIM);
-  expect(onset.commonEventHeader).toMatchObject({ eventName: 'Fault_MultiCloud_VIMUnreachable', sourceName: VIM, sourceId: VIM, startEpochMicrosec: since.getTime() * 1000 });
+  expect(onset.commonEventHeader).toMatchObject({
+    eventName: 'Fault_MultiCloud_VIMUnreachable',
+    sourceName: VIM,
+    sourceId: VIM,
+    startEpochMicrosec: since.getTime() * 1000,
+  });
   await waitFor(() => store.get().alarms[VIM]?.[VIM_ALARM_KEY], 'the alarm remembered');
   watch.statusChanged(VIM, up());
   await waitFor(() => sent.length === 2, 'the clear');
@@ -82,7 +92,12 @@ it('after a restart with the alarm open: no second onset while down, the clear o
   const { store, sent, watch } = setup();
   watch.statusChanged(VIM, down(new Date(Date.now() - 1000)));
   await waitFor(() => store.get().alarms[VIM]?.[VIM_ALARM_KEY], 'the alarm remembered');
-  const restarted = new VimUnreachableWatch({ store: () => store, unreachableAfterMs: 100, log: logger, send: async (r) => void sent.push(r) });
+  const restarted = new VimUnreachableWatch({
+    store: () => store,
+    unreachableAfterMs: 100,
+    log: logger,
+    send: async (r) => void sent.push(r),
+  });
   watches.push(restarted);
   restarted.statusChanged(VIM, down());
   await sleep(150);

@@ -77,7 +77,11 @@ describe('KafkaDestination against the mock cluster', () => {
     const topic = topicName();
     await mock.createTopic(topic, 3);
     const d = destination();
-    const recs = [record(topic, 'vm-a', 1), record(topic, 'vm-b', 2, '\u2603 "quoted"'), { topic, key: 'vm-c', json: '{"spaced" :  1 }' }];
+    const recs = [
+      record(topic, 'vm-a', 1),
+      record(topic, 'vm-b', 2, '\u2603 "quoted"'),
+      { topic, key: 'vm-c', json: '{"spaced" :  1 }' },
+    ];
     await Promise.all(recs.map((r) => d.send(r)));
     expect(d.pending()).toBe(0);
     const dumped = await mock.dump(topic);
@@ -154,7 +158,8 @@ describe('KafkaDestination against the mock cluster', () => {
     await Promise.all(sends);
     await waitFor(() => d.health().ok, 'health to recover', 10_000);
     const byKey = await seqsByKey(topic);
-    for (const k of range(5)) expect(byKey.get(`vm-${k}`)?.filter((n) => n >= 0)).toEqual(range(50).filter((n) => n % 5 === k));
+    for (const k of range(5))
+      expect(byKey.get(`vm-${k}`)?.filter((n) => n >= 0)).toEqual(range(50).filter((n) => n % 5 === k));
   });
 
   it('one partition without a leader holds only its own records; the others go on, and it catches up in order', async () => {
@@ -266,7 +271,9 @@ describe('KafkaDestination against the mock cluster', () => {
     await mock.createTopic(topic, 1);
     const d = destination({ maxPending: 2 });
     await mock.command('down -1');
-    const held = [d.send(record(topic, 'vm-a', 0)), d.send(record(topic, 'vm-a', 1))].map((p) => p.catch(() => undefined));
+    const held = [d.send(record(topic, 'vm-a', 0)), d.send(record(topic, 'vm-a', 1))].map((p) =>
+      p.catch(() => undefined),
+    );
     const err = await d.send(record(topic, 'vm-a', 2)).catch((e: unknown) => e);
     expect(isRelayError(err) && err.code).toBe('PUBLISHER_OVERLOADED');
     await mock.command('up -1');

@@ -6,7 +6,17 @@
 import { Amqp091Listener } from '../../../../src/transport/amqp091/listener.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
-import { cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, statusLog, tagOf, testVim, withChannel } from '../../../helpers/amqp.js';
+import {
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  statusLog,
+  tagOf,
+  testVim,
+  withChannel,
+} from '../../../helpers/amqp.js';
 import { sleep, waitFor } from '../../../helpers/wait.js';
 
 const { vim, names } = testVim();

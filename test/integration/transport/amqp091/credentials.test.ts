@@ -31,14 +31,20 @@ afterAll(async () => {
 
 it('connects with percent-encoded user, password and vhost, and consumes in that vhost', async () => {
   const enc = encodeURIComponent;
-  const vim = applyVimDefaults({ id: uniqueName('vim'), transportUrl: `rabbit://${enc(user)}:${enc(password)}@127.0.0.1:5672/${enc(vhost)}` });
+  const vim = applyVimDefaults({
+    id: uniqueName('vim'),
+    transportUrl: `rabbit://${enc(user)}:${enc(password)}@127.0.0.1:5672/${enc(vhost)}`,
+  });
   const listener = new Amqp091Listener(vim, FAST_TRANSPORT, silentLogger());
   const got: Delivery[] = [];
   try {
     await listener.start((d) => got.push(d));
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE', 15000);
     // amqplib's string URL form decodes user, password and vhost itself.
-    await withChannel(async (ch) => void publishOslo(ch, vim.exchange, 'notifications.info', osloBody('vh')), `amqp://${enc(user)}:${enc(password)}@127.0.0.1:5672/${enc(vhost)}`);
+    await withChannel(
+      async (ch) => void publishOslo(ch, vim.exchange, 'notifications.info', osloBody('vh')),
+      `amqp://${enc(user)}:${enc(password)}@127.0.0.1:5672/${enc(vhost)}`,
+    );
     await waitFor(() => got.length === 1, 'a delivery');
     expect(tagOf(got[0])).toBe('msg-vh');
     got[0].ack();

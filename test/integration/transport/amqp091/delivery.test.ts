@@ -3,7 +3,17 @@ import { Amqp091Listener } from '../../../../src/transport/amqp091/listener.js';
 import type { VimConfig } from '../../../../src/config/vim.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
-import { cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, statusLog, tagOf, testVim, withChannel } from '../../../helpers/amqp.js';
+import {
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  statusLog,
+  tagOf,
+  testVim,
+  withChannel,
+} from '../../../helpers/amqp.js';
 import { sleep, waitFor } from '../../../helpers/wait.js';
 
 const garbage: { queues: string[]; exchanges: string[] }[] = [];
@@ -105,9 +115,19 @@ describe('Amqp091Listener deliveries', () => {
     const copy = await withChannel((ch) => ch.get(vim.deadLetterQueue, { noAck: true }));
     if (!copy) throw new Error('the DLQ is empty');
     expect(copy.content.equals(got[0].body)).toBe(true);
-    expect(copy.properties).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0 });
+    expect(copy.properties).toMatchObject({
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 2,
+      priority: 0,
+    });
     const h = copy.properties.headers!;
-    expect(h).toMatchObject({ 'x-relay-reason-code': 'NOT_JSON', 'x-relay-reason': 'body is not JSON', 'x-relay-vim-id': vim.id, 'x-relay-routing-key': 'notifications.error' });
+    expect(h).toMatchObject({
+      'x-relay-reason-code': 'NOT_JSON',
+      'x-relay-reason': 'body is not JSON',
+      'x-relay-vim-id': vim.id,
+      'x-relay-routing-key': 'notifications.error',
+    });
     expect(Date.parse(h['x-relay-dead-lettered-at'] as string)).toBeGreaterThanOrEqual(before - 1000);
     expect(await messageCount(vim.deadLetterQueue)).toBe(0);
 
@@ -120,7 +140,9 @@ describe('Amqp091Listener deliveries', () => {
     await publish(vim, ['x']);
     await waitFor(() => got.length === 1, 'a delivery');
     await withChannel((ch) => ch.deleteQueue(vim.deadLetterQueue));
-    await expect(got[0].deadLetter({ code: 'UNMAPPABLE', message: 'm' })).rejects.toThrow(/did not exist .*re-declared, retry/);
+    await expect(got[0].deadLetter({ code: 'UNMAPPABLE', message: 'm' })).rejects.toThrow(
+      /did not exist .*re-declared, retry/,
+    );
     expect(listener.unsettled()).toBe(1);
     await got[0].deadLetter({ code: 'UNMAPPABLE', message: 'm' });
     expect(listener.unsettled()).toBe(0);
@@ -129,7 +151,10 @@ describe('Amqp091Listener deliveries', () => {
 
   it('prefetch bounds the deliveries in hand (50 published, prefetch 10: exactly 10)', async () => {
     const { listener, got } = await listen(vim, { ...FAST_TRANSPORT, prefetch: 10 });
-    await publish(vim, Array.from({ length: 50 }, (_, i) => i));
+    await publish(
+      vim,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     await waitFor(() => got.length === 10, '10 deliveries');
     await sleep(300);
     expect(got).toHaveLength(10);

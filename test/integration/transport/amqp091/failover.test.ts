@@ -5,7 +5,18 @@ import type { VimConfig } from '../../../../src/config/vim.js';
 import type { Delivery, ListenerStatusChange } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import winston from 'winston';
-import { cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, rabbitUrl, statusLog, tagOf, testVim, withChannel } from '../../../helpers/amqp.js';
+import {
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  rabbitUrl,
+  statusLog,
+  tagOf,
+  testVim,
+  withChannel,
+} from '../../../helpers/amqp.js';
 import { startTcpProxy, type TcpProxy } from '../../../helpers/tcp-proxy.js';
 import { sleep, waitFor } from '../../../helpers/wait.js';
 
@@ -103,7 +114,12 @@ describe('Amqp091Listener failover and reconnect', () => {
     const after = got.slice(4);
     for (const d of after) d.ack();
     expect(after.map(tagOf).sort()).toEqual(['msg-3', 'msg-4', 'msg-5']);
-    expect(after.filter((d) => d.redelivered).map(tagOf).sort()).toEqual(['msg-3', 'msg-4']);
+    expect(
+      after
+        .filter((d) => d.redelivered)
+        .map(tagOf)
+        .sort(),
+    ).toEqual(['msg-3', 'msg-4']);
     expect(changes.map((c) => c.status)).toEqual(['REACHABLE', 'UNREACHABLE', 'REACHABLE']);
 
     // Stale acks did not reach the new channel (that would be a 406 and another reconnect).
@@ -120,7 +136,10 @@ describe('Amqp091Listener failover and reconnect', () => {
     const seen = statusLog(l);
     await waitFor(() => l.status.status === 'REACHABLE', 'REACHABLE');
     await withChannel((ch) => ch.deleteQueue(vim.queue));
-    await waitFor(async () => (await withChannel((ch) => ch.checkQueue(vim.queue)).catch(() => undefined))?.consumerCount === 1, 'the queue back with our consumer');
+    await waitFor(
+      async () => (await withChannel((ch) => ch.checkQueue(vim.queue)).catch(() => undefined))?.consumerCount === 1,
+      'the queue back with our consumer',
+    );
     await publish(vim, ['after']);
     await waitFor(() => got.length === 1, 'a delivery after the re-declare');
     expect(tagOf(got[0])).toBe('msg-after');
@@ -134,7 +153,11 @@ describe('Amqp091Listener failover and reconnect', () => {
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => lines.push(c.toString()));
     // A plain winston logger: it must be the listener that keeps the password out, not redaction in the logger.
-    const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+    const logger = winston.createLogger({
+      level: 'debug',
+      format: winston.format.json(),
+      transports: [new winston.transports.Stream({ stream })],
+    });
     const vim = vimFor(`rabbit://guest:${password}@127.0.0.1:5672/`);
     const { listener: l } = listener(vim, logger);
     await waitFor(() => l.status.status === 'UNREACHABLE', 'UNREACHABLE');
@@ -148,6 +171,8 @@ describe('Amqp091Listener failover and reconnect', () => {
     const vim = vimFor('rabbit://guest:guest@127.0.0.1:5671/?ssl=1&ssl_ca_file=/nonexistent/relay-ca.pem');
     const { listener: l } = listener(vim);
     await waitFor(() => l.status.status === 'UNREACHABLE', 'UNREACHABLE');
-    expect(l.status.reason).toBe('ssl_ca_file "/nonexistent/relay-ca.pem" from the transport_url cannot be read (ENOENT); fix the path or the file\'s permissions');
+    expect(l.status.reason).toBe(
+      'ssl_ca_file "/nonexistent/relay-ca.pem" from the transport_url cannot be read (ENOENT); fix the path or the file\'s permissions',
+    );
   });
 });

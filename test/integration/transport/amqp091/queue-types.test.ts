@@ -8,7 +8,18 @@ import { declareTopology } from '../../../../src/transport/amqp091/topology.js';
 import type { VimConfig } from '../../../../src/config/vim.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
-import { amqpUrl, cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, statusLog, tagOf, testVim, withChannel } from '../../../helpers/amqp.js';
+import {
+  amqpUrl,
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  statusLog,
+  tagOf,
+  testVim,
+  withChannel,
+} from '../../../helpers/amqp.js';
 import { captureLog } from '../../../helpers/log-capture.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -22,7 +33,10 @@ function vimFor(spec: Parameters<typeof testVim>[0] = {}): VimConfig {
   return vim;
 }
 
-function listen(vim: VimConfig, handle: (d: Delivery, got: Delivery[]) => void = () => undefined): { listener: Amqp091Listener; got: Delivery[] } {
+function listen(
+  vim: VimConfig,
+  handle: (d: Delivery, got: Delivery[]) => void = () => undefined,
+): { listener: Amqp091Listener; got: Delivery[] } {
   const listener = new Amqp091Listener(vim, FAST_TRANSPORT, silentLogger());
   listeners.push(listener);
   const got: Delivery[] = [];
@@ -57,17 +71,32 @@ describe('queueType', () => {
     const { state, lines } = await declare(vim);
     expect(state.queue).toMatchObject({ type: 'quorum', asConfigured: true });
     expect(state.queue.arguments).toEqual({
-      'x-queue-type': 'quorum', 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': vim.deadLetterQueue,
-      'x-delivery-limit': 20, 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish',
+      'x-queue-type': 'quorum',
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': vim.deadLetterQueue,
+      'x-delivery-limit': 20,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
     });
-    expect(state.deadLetterQueue).toMatchObject({ type: 'quorum', asConfigured: true, arguments: { 'x-queue-type': 'quorum' } });
-    expect(lines.filter((l) => l.message === 'queue ready').map((l) => [l.queue, l.queueType])).toEqual([[vim.deadLetterQueue, 'quorum'], [vim.queue, 'quorum']]);
+    expect(state.deadLetterQueue).toMatchObject({
+      type: 'quorum',
+      asConfigured: true,
+      arguments: { 'x-queue-type': 'quorum' },
+    });
+    expect(lines.filter((l) => l.message === 'queue ready').map((l) => [l.queue, l.queueType])).toEqual([
+      [vim.deadLetterQueue, 'quorum'],
+      [vim.queue, 'quorum'],
+    ]);
   });
 
   it('creates classic queues when queueType is classic, without broker dead-lettering', async () => {
     const vim = vimFor({ queueType: 'classic' });
     const { state } = await declare(vim);
-    expect(state.queue).toMatchObject({ type: 'classic', asConfigured: true, arguments: { 'x-queue-type': 'classic' } });
+    expect(state.queue).toMatchObject({
+      type: 'classic',
+      asConfigured: true,
+      arguments: { 'x-queue-type': 'classic' },
+    });
     expect(state.deadLetterQueue.type).toBe('classic');
   });
 
@@ -97,10 +126,26 @@ describe('queueType', () => {
 
   it('uses an existing quorum queue with other arguments as it is (an operator set x-delivery-limit 5)', async () => {
     const vim = vimFor();
-    await withChannel((ch) => ch.assertQueue(vim.queue, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } }));
+    await withChannel((ch) =>
+      ch.assertQueue(vim.queue, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } }),
+    );
     const { state } = await declare(vim);
-    expect(state.queue).toMatchObject({ type: 'quorum', asConfigured: false, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } });
-    expect(await withChannel(async (ch) => (await ch.assertQueue(vim.queue, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } })).queue)).toBe(vim.queue);
+    expect(state.queue).toMatchObject({
+      type: 'quorum',
+      asConfigured: false,
+      arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 },
+    });
+    expect(
+      await withChannel(
+        async (ch) =>
+          (
+            await ch.assertQueue(vim.queue, {
+              durable: true,
+              arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 },
+            })
+          ).queue,
+      ),
+    ).toBe(vim.queue);
   });
 });
 
@@ -117,7 +162,9 @@ describe('deliveryLimit', () => {
     expect(await messageCount(vim.queue)).toBe(0);
     const dead = await withChannel(async (ch) => ch.get(vim.deadLetterQueue, { noAck: true }));
     expect(dead && JSON.parse(dead.content.toString()).message_id).toBe('msg-poison');
-    const death = (dead ? (dead.properties.headers?.['x-death'] as { reason: string; queue: string }[] | undefined) : undefined) ?? [];
+    const death =
+      (dead ? (dead.properties.headers?.['x-death'] as { reason: string; queue: string }[] | undefined) : undefined) ??
+      [];
     expect(death[0]).toMatchObject({ reason: 'delivery_limit', queue: vim.queue });
   });
 });
@@ -146,16 +193,24 @@ describe('singleActiveConsumer', () => {
 });
 
 describe('maxLength', () => {
-  it.each(['quorum', 'classic'] as const)('%s: keeps the newest maxLength, drops the oldest into the DLQ, which is bounded alike', async (queueType) => {
-    const vim = vimFor({ queueType, maxLength: 3 });
-    await declare(vim);
-    await publish(vim, [1, 2, 3, 4, 5, 6, 7, 8]);
-    await waitFor(async () => (await messageCount(vim.queue)) === 3 && (await messageCount(vim.deadLetterQueue)) === 3, 'queue and DLQ at 3', 5000);
-    const tags = await withChannel(async (ch) => {
-      const out: string[] = [];
-      for (let m = await ch.get(vim.queue, { noAck: true }); m; m = await ch.get(vim.queue, { noAck: true })) out.push(JSON.parse(m.content.toString()).message_id as string);
-      return out;
-    });
-    expect(tags).toEqual(['msg-6', 'msg-7', 'msg-8']);
-  });
+  it.each(['quorum', 'classic'] as const)(
+    '%s: keeps the newest maxLength, drops the oldest into the DLQ, which is bounded alike',
+    async (queueType) => {
+      const vim = vimFor({ queueType, maxLength: 3 });
+      await declare(vim);
+      await publish(vim, [1, 2, 3, 4, 5, 6, 7, 8]);
+      await waitFor(
+        async () => (await messageCount(vim.queue)) === 3 && (await messageCount(vim.deadLetterQueue)) === 3,
+        'queue and DLQ at 3',
+        5000,
+      );
+      const tags = await withChannel(async (ch) => {
+        const out: string[] = [];
+        for (let m = await ch.get(vim.queue, { noAck: true }); m; m = await ch.get(vim.queue, { noAck: true }))
+          out.push(JSON.parse(m.content.toString()).message_id as string);
+        return out;
+      });
+      expect(tags).toEqual(['msg-6', 'msg-7', 'msg-8']);
+    },
+  );
 });

@@ -14,7 +14,16 @@ import { createServer, type Server } from 'node:tls';
 import { Amqp091Listener } from '../../../../src/transport/amqp091/listener.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
-import { cleanup, FAST_TRANSPORT, osloBody, publishOslo, statusLog, tagOf, testVim, withChannel } from '../../../helpers/amqp.js';
+import {
+  cleanup,
+  FAST_TRANSPORT,
+  osloBody,
+  publishOslo,
+  statusLog,
+  tagOf,
+  testVim,
+  withChannel,
+} from '../../../helpers/amqp.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ver-tls-'));
@@ -26,10 +35,27 @@ const garbage: { queues: string[]; exchanges: string[] }[] = [];
 const listeners: Amqp091Listener[] = [];
 
 beforeAll(async () => {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', certFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
   server = createServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(certFile) }, (tls) => {
     const broker = tcpConnect(5672, '127.0.0.1');
     for (const s of [tls, broker]) {
@@ -66,7 +92,9 @@ function start(transportUrl: string): { listener: Amqp091Listener; got: Delivery
 
 describe('Amqp091Listener over TLS (ssl=1)', () => {
   it('connects with the CA from ssl_ca_file, consumes and settles through the TLS session', async () => {
-    const { listener, got, exchange } = start(`rabbit://guest:guest@127.0.0.1:${port}/?ssl=1&ssl_ca_file=${encodeURIComponent(certFile)}`);
+    const { listener, got, exchange } = start(
+      `rabbit://guest:guest@127.0.0.1:${port}/?ssl=1&ssl_ca_file=${encodeURIComponent(certFile)}`,
+    );
     const seen = statusLog(listener);
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE over TLS');
     await withChannel(async (ch) => void publishOslo(ch, exchange, 'notifications.info', osloBody('tls')));
@@ -83,7 +111,9 @@ describe('Amqp091Listener over TLS (ssl=1)', () => {
   });
 
   it('names a missing ssl_ca_file in the reason', async () => {
-    const { listener } = start(`rabbit://guest:guest@127.0.0.1:${port}/?ssl=1&ssl_ca_file=${encodeURIComponent(join(dir, 'nope.pem'))}`);
+    const { listener } = start(
+      `rabbit://guest:guest@127.0.0.1:${port}/?ssl=1&ssl_ca_file=${encodeURIComponent(join(dir, 'nope.pem'))}`,
+    );
     await waitFor(() => listener.status.status === 'UNREACHABLE', 'UNREACHABLE');
     expect(listener.status.reason).toContain('nope.pem');
   });

@@ -4,7 +4,18 @@ import { deadLetterQueueArguments, queueArguments } from '../../../../src/transp
 import type { VimConfig } from '../../../../src/config/vim.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
-import { cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, statusLog, tagOf, testVim, uniqueName, withChannel } from '../../../helpers/amqp.js';
+import {
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  statusLog,
+  tagOf,
+  testVim,
+  uniqueName,
+  withChannel,
+} from '../../../helpers/amqp.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 const garbage: { queues: string[]; exchanges: string[] }[] = [];
@@ -33,7 +44,12 @@ afterEach(async () => {
 });
 
 /** A passive-ish check: re-declaring with the given durability (and queue arguments) succeeds only if it matches. */
-function declaresAs(kind: 'queue' | 'exchange', name: string, durable: boolean, args?: Record<string, unknown>): Promise<boolean> {
+function declaresAs(
+  kind: 'queue' | 'exchange',
+  name: string,
+  durable: boolean,
+  args?: Record<string, unknown>,
+): Promise<boolean> {
   return withChannel(async (ch) => {
     try {
       if (kind === 'queue') await ch.assertQueue(name, { durable, arguments: args });
@@ -52,15 +68,23 @@ describe('Amqp091Listener topology', () => {
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE');
 
     expect(await declaresAs('queue', vim.queue, true, queueArguments(vim))).toBe(true);
-    expect(await declaresAs('queue', vim.queue, true, { ...queueArguments(vim), 'x-queue-type': 'classic' })).toBe(false);
+    expect(await declaresAs('queue', vim.queue, true, { ...queueArguments(vim), 'x-queue-type': 'classic' })).toBe(
+      false,
+    );
     expect(await declaresAs('queue', vim.deadLetterQueue, true, deadLetterQueueArguments(vim))).toBe(true);
     expect(await declaresAs('queue', vim.deadLetterQueue, true)).toBe(false);
     expect(await declaresAs('exchange', vim.exchange, false)).toBe(true);
     expect(await declaresAs('exchange', vim.exchange, true)).toBe(false);
 
-    const bound = ['notifications.info', 'notifications.error', 'versioned_notifications.info', 'versioned_notifications.error'];
+    const bound = [
+      'notifications.info',
+      'notifications.error',
+      'versioned_notifications.info',
+      'versioned_notifications.error',
+    ];
     await withChannel(async (ch) => {
-      for (const key of [...bound, 'notifications.warn', 'notifications.audit']) publishOslo(ch, vim.exchange, key, osloBody(key));
+      for (const key of [...bound, 'notifications.warn', 'notifications.audit'])
+        publishOslo(ch, vim.exchange, key, osloBody(key));
     });
     await waitFor(() => got.length === 4, '4 deliveries');
     expect(got.map((d) => d.source).sort()).toEqual([...bound].sort());
@@ -127,7 +151,9 @@ describe('Amqp091Listener topology', () => {
     await withChannel((ch) => ch.assertQueue(vim.queue, { durable: false }));
     const { listener } = listen(vim);
     await waitFor(() => listener.status.status === 'UNREACHABLE', 'UNREACHABLE');
-    expect(listener.status.reason).toMatch(new RegExp(`refused to declare queue "${vim.queue}".*delete it .*or configure another queue name.*PRECONDITION`));
+    expect(listener.status.reason).toMatch(
+      new RegExp(`refused to declare queue "${vim.queue}".*delete it .*or configure another queue name.*PRECONDITION`),
+    );
     await withChannel((ch) => ch.deleteQueue(vim.queue));
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE after the fix');
     expect(await declaresAs('queue', vim.queue, true, queueArguments(vim))).toBe(true);

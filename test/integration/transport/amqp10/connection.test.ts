@@ -16,7 +16,8 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-const body = (n: number) => Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': `{"message_id":"m-${n}"}` }));
+const body = (n: number) =>
+  Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': `{"message_id":"m-${n}"}` }));
 
 describe('Amqp10Listener connections', () => {
   it('fails over: with a dead first host it connects through the second, PENDING -> REACHABLE', async () => {
@@ -33,7 +34,9 @@ describe('Amqp10Listener connections', () => {
   it('reports UNREACHABLE with a redacted reason when no host answers, and keeps retrying', async () => {
     proxy = await startTcpProxy(5672);
     proxy.pause();
-    const { vim } = await h.topology({ transportUrl: `amqp://guest:TopSecret99@127.0.0.1:1,guest:guest@127.0.0.1:${proxy.port}/` });
+    const { vim } = await h.topology({
+      transportUrl: `amqp://guest:TopSecret99@127.0.0.1:1,guest:guest@127.0.0.1:${proxy.port}/`,
+    });
     const listener = h.listener(vim, { reconnectInitialMs: 20, reconnectMaxMs: 60 });
     const changes: ListenerStatusChange[] = [];
     listener.on('status', (s: ListenerStatusChange) => changes.push(s));

@@ -19,7 +19,10 @@ async function getOver091(queue: string): Promise<GetMessage> {
 }
 afterEach(() => h.dispose());
 
-const NOTIFICATION = Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': '{"event_type":"compute.instance.delete.end"}' }), 'utf8');
+const NOTIFICATION = Buffer.from(
+  JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': '{"event_type":"compute.instance.delete.end"}' }),
+  'utf8',
+);
 const reason = { code: 'UNMAPPABLE', message: 'payload lacks instance_id' };
 
 type Outcome = 'rejected' | 'modified';
@@ -30,13 +33,25 @@ async function settleRaw(queue: string, outcome: Outcome): Promise<string | unde
   try {
     return await new Promise<string | undefined>((resolve) => {
       const session = conn.create_session();
-      session.on('session_error', (ctx: EventContext) => resolve(String((ctx.session?.error as { description?: string } | undefined)?.description ?? 'session error')));
+      session.on('session_error', (ctx: EventContext) =>
+        resolve(String((ctx.session?.error as { description?: string } | undefined)?.description ?? 'session error')),
+      );
       session.begin();
-      const r = session.open_receiver({ source: { address: `/amq/queue/${queue}` }, credit_window: 0, autoaccept: false });
+      const r = session.open_receiver({
+        source: { address: `/amq/queue/${queue}` },
+        credit_window: 0,
+        autoaccept: false,
+      });
       r.once('receiver_open', () => r.add_credit(1));
       r.once('message', (ctx: EventContext) => {
-        if (outcome === 'rejected') ctx.delivery!.reject({ condition: 'amqp:internal-error', description: 'relay reason' });
-        else ctx.delivery!.modified({ delivery_failed: true, undeliverable_here: true, message_annotations: { 'x-relay-reason-code': 'X' } });
+        if (outcome === 'rejected')
+          ctx.delivery!.reject({ condition: 'amqp:internal-error', description: 'relay reason' });
+        else
+          ctx.delivery!.modified({
+            delivery_failed: true,
+            undeliverable_here: true,
+            message_annotations: { 'x-relay-reason-code': 'X' },
+          });
         setTimeout(() => resolve(undefined), 500);
       });
     });
@@ -135,7 +150,10 @@ describe('Amqp10Listener.deadLetter on RabbitMQ 3.x', () => {
     await waitFor(() => got.length === 1, 'the delivery');
     // The listener declares its dead-letter queue as it connects; deleted under it, the copy has nowhere to go.
     await withChannel(async (ch) => void (await ch.deleteQueue(vim.deadLetterQueue)));
-    const err = await got[0].deadLetter(reason).then(() => undefined, (e: unknown) => e);
+    const err = await got[0].deadLetter(reason).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isRelayError(err) && err.code).toBe('BROKER_REFUSED');
     expect(String((err as Error).message)).toMatch(/NOT_FOUND - no queue/);
     expect(listener.unsettled()).toBe(1);

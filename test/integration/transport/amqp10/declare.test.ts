@@ -4,7 +4,17 @@
  */
 import { declareAmqp10Topology } from '../../../../src/transport/amqp10/declare.js';
 import { deadLetterQueueArguments, queueArguments } from '../../../../src/transport/amqp091/queue-args.js';
-import { cleanup, FAST_TRANSPORT, messageCount, osloBody, publishOslo, tagOf, testVim, uniqueName, withChannel } from '../../../helpers/amqp.js';
+import {
+  cleanup,
+  FAST_TRANSPORT,
+  messageCount,
+  osloBody,
+  publishOslo,
+  tagOf,
+  testVim,
+  uniqueName,
+  withChannel,
+} from '../../../helpers/amqp.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { AMQP10_URL, collect, Harness } from './support.js';
 
@@ -17,29 +27,39 @@ afterEach(async () => {
 });
 
 const declaresWith = (queue: string, args: Record<string, unknown>) =>
-  withChannel(async (ch) => ch.assertQueue(queue, { durable: true, arguments: args }).then(() => true, () => false));
+  withChannel(async (ch) =>
+    ch.assertQueue(queue, { durable: true, arguments: args }).then(
+      () => true,
+      () => false,
+    ),
+  );
 
 describe('declareAmqp10Topology', () => {
   it.each([
     ['/amq/queue/', (q: string) => `/amq/queue/${q}`],
     ['/queues/ (4.x form)', (q: string) => `/queues/${encodeURIComponent(q)}`],
-  ])('declares the VIM\'s own queue named by %s as quorum, with its DLQ and bindings; the 1.0 listener reads it', async (_, address) => {
-    const queue = uniqueName('relay10-decl');
-    const { vim, names } = testVim({ transportUrl: AMQP10_URL, queue, addresses: [address(queue)] });
-    garbage.push(names);
-    const state = await declareAmqp10Topology(vim, FAST_TRANSPORT);
-    expect(state?.queue).toMatchObject({ name: queue, type: 'quorum', asConfigured: true });
-    expect(await declaresWith(vim.queue, queueArguments(vim))).toBe(true);
-    expect(await declaresWith(vim.deadLetterQueue, deadLetterQueueArguments(vim))).toBe(true);
-    if (address(queue).startsWith('/queues/')) return; // RabbitMQ 3.10 refuses the 4.x address form for attaching
-    const got = await collect(h.listener(vim));
-    await withChannel(async (ch) => void publishOslo(ch, vim.exchange, 'versioned_notifications.info', osloBody('q1')));
-    await waitFor(() => got.length === 1, 'the notification over AMQP 1.0 from the quorum queue');
-    expect(tagOf(got[0])).toBe('msg-q1');
-    // The relay's own dead-letter copy over 1.0 lands in the quorum dead-letter queue.
-    await got[0].deadLetter({ code: 'UNMAPPABLE', message: 'test' });
-    await waitFor(async () => (await messageCount(vim.deadLetterQueue)) === 1, 'the copy in the quorum DLQ');
-  });
+  ])(
+    "declares the VIM's own queue named by %s as quorum, with its DLQ and bindings; the 1.0 listener reads it",
+    async (_, address) => {
+      const queue = uniqueName('relay10-decl');
+      const { vim, names } = testVim({ transportUrl: AMQP10_URL, queue, addresses: [address(queue)] });
+      garbage.push(names);
+      const state = await declareAmqp10Topology(vim, FAST_TRANSPORT);
+      expect(state?.queue).toMatchObject({ name: queue, type: 'quorum', asConfigured: true });
+      expect(await declaresWith(vim.queue, queueArguments(vim))).toBe(true);
+      expect(await declaresWith(vim.deadLetterQueue, deadLetterQueueArguments(vim))).toBe(true);
+      if (address(queue).startsWith('/queues/')) return; // RabbitMQ 3.10 refuses the 4.x address form for attaching
+      const got = await collect(h.listener(vim));
+      await withChannel(
+        async (ch) => void publishOslo(ch, vim.exchange, 'versioned_notifications.info', osloBody('q1')),
+      );
+      await waitFor(() => got.length === 1, 'the notification over AMQP 1.0 from the quorum queue');
+      expect(tagOf(got[0])).toBe('msg-q1');
+      // The relay's own dead-letter copy over 1.0 lands in the quorum dead-letter queue.
+      await got[0].deadLetter({ code: 'UNMAPPABLE', message: 'test' });
+      await waitFor(async () => (await messageCount(vim.deadLetterQueue)) === 1, 'the copy in the quorum DLQ');
+    },
+  );
 
   it('leaves other queues and routable addresses alone (nothing declared, no connection)', async () => {
     const { vim } = testVim({ transportUrl: 'amqp://u:p@127.0.0.1:1/', addresses: ['/amq/queue/someone-elses'] });

@@ -12,7 +12,12 @@ const h = new Harness();
 afterEach(() => h.dispose());
 
 function osloV2(tag: number): Buffer {
-  const sample = { event_type: 'compute.instance.power_off.end', publisher_id: 'compute.host1', payload: { instance_id: `inst-${tag}` }, message_id: `msg-${tag}` };
+  const sample = {
+    event_type: 'compute.instance.power_off.end',
+    publisher_id: 'compute.host1',
+    payload: { instance_id: `inst-${tag}` },
+    message_id: `msg-${tag}`,
+  };
   return Buffer.from(JSON.stringify(toWireV2(sample)), 'utf8');
 }
 
@@ -111,7 +116,11 @@ describe('Amqp10Listener on RabbitMQ 3.x (/amq/queue/<name>)', () => {
 
   it('keeps exactly prefetch deliveries in hand and gets more only as they are settled', async () => {
     const { vim } = await h.topology();
-    await publishRaw(vim, 'notifications.info', Array.from({ length: 50 }, (_v, i) => osloV2(i)));
+    await publishRaw(
+      vim,
+      'notifications.info',
+      Array.from({ length: 50 }, (_v, i) => osloV2(i)),
+    );
     await waitFor(async () => (await messageCount(vim.queue)) === 50, '50 messages queued');
     const listener = h.listener(vim, { prefetch: 10 });
     const got = await collect(listener);
@@ -131,7 +140,9 @@ describe('Amqp10Listener on RabbitMQ 3.x (/amq/queue/<name>)', () => {
       got[settled].ack();
       expect(listener.unsettled()).toBeLessThanOrEqual(10);
     }
-    expect(got.map((d) => JSON.parse(JSON.parse(d.body.toString())['oslo.message']).message_id)).toEqual(Array.from({ length: 50 }, (_v, i) => `msg-${i}`));
+    expect(got.map((d) => JSON.parse(JSON.parse(d.body.toString())['oslo.message']).message_id)).toEqual(
+      Array.from({ length: 50 }, (_v, i) => `msg-${i}`),
+    );
     await waitFor(async () => (await messageCount(vim.queue)) === 0, 'an empty queue');
   });
 

@@ -37,7 +37,9 @@ export async function startPeer(tls?: { key: Buffer; cert: Buffer }): Promise<Pe
   const links: Sender[] = [];
   const outcomes: PeerOutcome[] = [];
   container.sasl_server_mechanisms.enable_anonymous();
-  (container.sasl_server_mechanisms as unknown as { enable_plain(cb: (u: string, p: string) => boolean): void }).enable_plain((user, password) => {
+  (
+    container.sasl_server_mechanisms as unknown as { enable_plain(cb: (u: string, p: string) => boolean): void }
+  ).enable_plain((user, password) => {
     logins.push(user);
     return user === 'relay' && password === 'relay-pw';
   });
@@ -46,9 +48,16 @@ export async function startPeer(tls?: { key: Buffer; cert: Buffer }): Promise<Pe
   container.on('disconnected', () => undefined);
   container.on('error', () => undefined);
   for (const kind of ['accepted', 'rejected', 'released', 'modified'] as const) {
-    container.on(kind, (ctx: EventContext) => outcomes.push({ kind, delivery: ctx.delivery!, address: ctx.sender?.source?.address ?? '' }));
+    container.on(kind, (ctx: EventContext) =>
+      outcomes.push({ kind, delivery: ctx.delivery!, address: ctx.sender?.source?.address ?? '' }),
+    );
   }
-  const options = { port: 0, host: '127.0.0.1', require_sasl: true, ...(tls ? { transport: 'tls' as const, key: tls.key, cert: tls.cert } : {}) };
+  const options = {
+    port: 0,
+    host: '127.0.0.1',
+    require_sasl: true,
+    ...(tls ? { transport: 'tls' as const, key: tls.key, cert: tls.cert } : {}),
+  };
   const server: Server = container.listen(options as Parameters<typeof container.listen>[0]);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;

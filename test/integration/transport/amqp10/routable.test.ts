@@ -29,7 +29,10 @@ function routableVim(url: string, extra: { topics?: string[]; priorities?: strin
 
 describe('routable addresses (qpid-dispatch style)', () => {
   it("attaches oslo's default addresses with the prefetch split as credit, logging in with PLAIN", async () => {
-    const listener = h.listener(routableVim(`amqp://relay:relay-pw@127.0.0.1:${peer.port}/?heartbeat_timeout_threshold=4`), { prefetch: 10 });
+    const listener = h.listener(
+      routableVim(`amqp://relay:relay-pw@127.0.0.1:${peer.port}/?heartbeat_timeout_threshold=4`),
+      { prefetch: 10 },
+    );
     await collect(listener);
     expect(listener.status.status).toBe('REACHABLE');
     expect(peer.logins).toEqual(['relay']);
@@ -47,15 +50,21 @@ describe('routable addresses (qpid-dispatch style)', () => {
   });
 
   it('logs in with SASL ANONYMOUS when the URL has no user', async () => {
-    const listener = h.listener(routableVim(`amqp://127.0.0.1:${peer.port}/`, { topics: ['notifications'], priorities: ['info'] }));
+    const listener = h.listener(
+      routableVim(`amqp://127.0.0.1:${peer.port}/`, { topics: ['notifications'], priorities: ['info'] }),
+    );
     await collect(listener);
     expect(listener.status.status).toBe('REACHABLE');
     expect(peer.logins).toEqual([]);
-    expect((peer.connections[0] as unknown as { sasl_transport?: { username?: string } }).sasl_transport?.username).toMatch(/anonymous$/);
+    expect(
+      (peer.connections[0] as unknown as { sasl_transport?: { username?: string } }).sasl_transport?.username,
+    ).toMatch(/anonymous$/);
   });
 
   it('settles as accepted, released, and rejected with the reason for a dead letter', async () => {
-    const listener = h.listener(routableVim(`amqp://relay:relay-pw@127.0.0.1:${peer.port}/`, { topics: ['notifications'] }));
+    const listener = h.listener(
+      routableVim(`amqp://relay:relay-pw@127.0.0.1:${peer.port}/`, { topics: ['notifications'] }),
+    );
     const got = await collect(listener);
     await waitFor(() => peer.links.length === 2 && peer.links.every((l) => creditOf(l) > 0), 'credit');
     peer.send(INFO, { body: '{"n":1}' });
@@ -63,7 +72,10 @@ describe('routable addresses (qpid-dispatch style)', () => {
     peer.send(ERROR, { body: { n: 3 } });
     await waitFor(() => got.length === 3, '3 deliveries');
     const bySource = (s: string) => got.filter((d: Delivery) => d.source === s);
-    expect(bySource(INFO).map((d) => [d.body.toString(), d.redelivered])).toEqual([['{"n":1}', false], ['{"n":2}', true]]);
+    expect(bySource(INFO).map((d) => [d.body.toString(), d.redelivered])).toEqual([
+      ['{"n":1}', false],
+      ['{"n":2}', true],
+    ]);
     expect(bySource(ERROR).map((d) => d.body.toString())).toEqual(['{"n":3}']);
 
     got[0].ack();
@@ -72,7 +84,11 @@ describe('routable addresses (qpid-dispatch style)', () => {
     await waitFor(() => peer.outcomes.length === 3, '3 outcomes at the peer');
     expect(peer.outcomes.map((o) => o.kind).sort()).toEqual(['accepted', 'rejected', 'released']);
     const rejected = peer.outcomes.find((o) => o.kind === 'rejected')!;
-    const error = (rejected.delivery.remote_state as unknown as { error: { condition: string; description: string; info: Record<string, unknown> } }).error;
+    const error = (
+      rejected.delivery.remote_state as unknown as {
+        error: { condition: string; description: string; info: Record<string, unknown> };
+      }
+    ).error;
     expect(error.condition).toBe(DEAD_LETTER_CONDITION);
     expect(error.description).toBe('NOT_A_NOTIFICATION: lacks event_type');
     expect(error.info).toEqual({ 'x-relay-reason-code': 'NOT_A_NOTIFICATION', 'x-relay-reason': 'lacks event_type' });
@@ -80,7 +96,10 @@ describe('routable addresses (qpid-dispatch style)', () => {
   });
 
   it('returns one credit per settled delivery to the link it came from', async () => {
-    const listener = h.listener(routableVim(`amqp://relay:relay-pw@127.0.0.1:${peer.port}/`, { topics: ['notifications'], priorities: ['info'] }), { prefetch: 3 });
+    const listener = h.listener(
+      routableVim(`amqp://relay:relay-pw@127.0.0.1:${peer.port}/`, { topics: ['notifications'], priorities: ['info'] }),
+      { prefetch: 3 },
+    );
     const got = await collect(listener);
     await waitFor(() => creditOf(peer.links[0]) === 3, 'credit 3');
     for (let i = 0; i < 3; i++) peer.send(INFO, { body: `{"n":${i}}` });

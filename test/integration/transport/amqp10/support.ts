@@ -25,9 +25,15 @@ export interface Topology {
 }
 
 /** A VIM read at /amq/queue/<its queue>, with exchange, durable queue, bindings and DLQ declared. */
-export async function relayTopology(spec: { transportUrl?: string; queueArgs?: Record<string, unknown>; declareDlq?: boolean } = {}): Promise<Topology> {
+export async function relayTopology(
+  spec: { transportUrl?: string; queueArgs?: Record<string, unknown>; declareDlq?: boolean } = {},
+): Promise<Topology> {
   const queue = uniqueName('relay10-q');
-  const { vim, names } = testVim({ transportUrl: spec.transportUrl ?? AMQP10_URL, queue, addresses: [`/amq/queue/${queue}`] });
+  const { vim, names } = testVim({
+    transportUrl: spec.transportUrl ?? AMQP10_URL,
+    queue,
+    addresses: [`/amq/queue/${queue}`],
+  });
   await withChannel(async (ch) => {
     await ch.assertExchange(vim.exchange, 'topic', { durable: false, autoDelete: false });
     await ch.assertQueue(vim.queue, { durable: true, arguments: spec.queueArgs });
@@ -40,7 +46,13 @@ export async function relayTopology(spec: { transportUrl?: string; queueArgs?: R
 /** Publishes exact bytes over 0-9-1 as oslo's notifier does (JSON, utf-8, persistent). */
 export async function publishRaw(vim: VimConfig, routingKey: string, bodies: readonly Buffer[]): Promise<void> {
   await withChannel(async (ch) => {
-    for (const b of bodies) ch.publish(vim.exchange, routingKey, b, { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0 });
+    for (const b of bodies)
+      ch.publish(vim.exchange, routingKey, b, {
+        contentType: 'application/json',
+        contentEncoding: 'utf-8',
+        deliveryMode: 2,
+        priority: 0,
+      });
   });
 }
 
@@ -50,7 +62,12 @@ export class Harness {
   private readonly topologies: Topology[] = [];
 
   listener(vim: VimConfig, opts: Partial<TransportOptions> = {}): Amqp10Listener {
-    const l = new Amqp10Listener(vim, { ...FAST_TRANSPORT, connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS, ...opts }, silentLogger(), TEST_TIMEOUTS);
+    const l = new Amqp10Listener(
+      vim,
+      { ...FAST_TRANSPORT, connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS, ...opts },
+      silentLogger(),
+      TEST_TIMEOUTS,
+    );
     this.listeners.push(l);
     return l;
   }
@@ -74,14 +91,20 @@ export class Harness {
 export async function collect(listener: Amqp10Listener): Promise<Delivery[]> {
   const got: Delivery[] = [];
   await listener.start((d) => got.push(d));
-  await waitFor(() => listener.status.status !== 'PENDING', 'the first connection attempt to succeed or fail', TEST_CONNECT_TIMEOUT_MS * 2);
+  await waitFor(
+    () => listener.status.status !== 'PENDING',
+    'the first connection attempt to succeed or fail',
+    TEST_CONNECT_TIMEOUT_MS * 2,
+  );
   return got;
 }
 
 /** An independent rhea connection to the local broker, for sending or reading over AMQP 1.0. */
 export function rawConnection(): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const conn = rhea.create_container().connect({ host: '127.0.0.1', port: 5672, username: 'guest', password: 'guest', reconnect: false });
+    const conn = rhea
+      .create_container()
+      .connect({ host: '127.0.0.1', port: 5672, username: 'guest', password: 'guest', reconnect: false });
     conn.once('connection_open', () => resolve(conn));
     conn.once('disconnected', (ctx: EventContext) => reject(ctx.error ?? new Error('disconnected')));
     conn.on('session_error', () => undefined);
@@ -93,7 +116,8 @@ export function sendOver10(conn: Connection, address: string, message: Message):
   return new Promise((resolve) => {
     const sender = conn.open_sender({ target: { address } });
     sender.once('sendable', () => sender.send(message));
-    for (const outcome of ['accepted', 'rejected', 'released', 'modified']) sender.once(outcome, () => resolve(outcome));
+    for (const outcome of ['accepted', 'rejected', 'released', 'modified'])
+      sender.once(outcome, () => resolve(outcome));
   });
 }
 

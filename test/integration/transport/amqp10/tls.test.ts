@@ -17,15 +17,56 @@ const path = (f: string) => join(dir, f);
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
 function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  );
 }
 
 beforeAll(() => {
   makeCa('ca');
   makeCa('other-ca');
   writeFileSync(path('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=localhost',
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -41,7 +82,12 @@ afterEach(async () => {
 
 function tlsVim(caFile: string) {
   const url = `amqps://relay:relay-pw@127.0.0.1:${peer.port}/?ssl_ca_file=${encodeURIComponent(caFile)}`;
-  return applyVimDefaults({ id: uniqueName('vim'), transportUrl: url, topics: ['notifications'], priorities: ['info'] });
+  return applyVimDefaults({
+    id: uniqueName('vim'),
+    transportUrl: url,
+    topics: ['notifications'],
+    priorities: ['info'],
+  });
 }
 
 describe('amqps:// (TLS)', () => {
@@ -65,6 +111,8 @@ describe('amqps:// (TLS)', () => {
     await listener.start(() => undefined);
     await waitFor(() => listener.status.status === 'UNREACHABLE', 'UNREACHABLE');
     // Word for word what the 0-9-1 transport says (test/integration/transport/amqp091/failover.test.ts).
-    expect(listener.status.reason).toBe(`ssl_ca_file "${path('missing.pem')}" from the transport_url cannot be read (ENOENT); fix the path or the file's permissions`);
+    expect(listener.status.reason).toBe(
+      `ssl_ca_file "${path('missing.pem')}" from the transport_url cannot be read (ENOENT); fix the path or the file's permissions`,
+    );
   });
 });

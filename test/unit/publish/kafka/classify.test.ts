@@ -1,8 +1,10 @@
 import { classifyKafkaError, isRecordScoped, KAFKA_ERROR_KINDS } from '../../../../src/publish/kafka/classify.js';
 
 /** Shaped as kafkajs throws them (KafkaJSProtocolError and friends), without a connection. */
-const protocolError = (type: string, code: number, retriable: boolean) => Object.assign(new Error(`${type} message`), { name: 'KafkaJSProtocolError', type, code, retriable });
-const named = (name: string, message: string, extra: object = {}) => Object.assign(new Error(message), { name, ...extra });
+const protocolError = (type: string, code: number, retriable: boolean) =>
+  Object.assign(new Error(`${type} message`), { name: 'KafkaJSProtocolError', type, code, retriable });
+const named = (name: string, message: string, extra: object = {}) =>
+  Object.assign(new Error(message), { name, ...extra });
 
 describe('classifyKafkaError', () => {
   it.each([
@@ -37,23 +39,35 @@ describe('classifyKafkaError', () => {
     expect(Object.values(KAFKA_ERROR_KINDS).every((k) => k === 'retry' || k === 'permanent')).toBe(true);
   });
 
-  it.each(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSMetadataNotLoaded', 'KafkaJSSASLAuthenticationError'])(
-    '%s (no answer, no broker, no metadata, bad credentials) is retried',
-    (name) => expect(classifyKafkaError(named(name, 'x')).kind).toBe('retry'),
+  it.each([
+    'KafkaJSConnectionError',
+    'KafkaJSConnectionClosedError',
+    'KafkaJSRequestTimeoutError',
+    'KafkaJSBrokerNotFound',
+    'KafkaJSMetadataNotLoaded',
+    'KafkaJSSASLAuthenticationError',
+  ])('%s (no answer, no broker, no metadata, bad credentials) is retried', (name) =>
+    expect(classifyKafkaError(named(name, 'x')).kind).toBe('retry'),
   );
 
   it("looks under kafkajs' retry wrappers for the error that happened", () => {
     const inner = protocolError('TOPIC_AUTHORIZATION_FAILED', 29, false);
     expect(classifyKafkaError(named('KafkaJSNonRetriableError', 'wrapped', { cause: inner })).kind).toBe('permanent');
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
-    const wrapped = named('KafkaJSNonRetriableError', 'Connection error', { cause: named('KafkaJSConnectionError', 'Connection error', { cause: refused }) });
+    const wrapped = named('KafkaJSNonRetriableError', 'Connection error', {
+      cause: named('KafkaJSConnectionError', 'Connection error', { cause: refused }),
+    });
     expect(classifyKafkaError(wrapped)).toEqual({ kind: 'retry', reason: 'KafkaJSConnectionError: Connection error' });
-    const exceeded = named('KafkaJSNumberOfRetriesExceeded', 'x', { originalError: protocolError('NOT_LEADER_FOR_PARTITION', 6, true) });
+    const exceeded = named('KafkaJSNumberOfRetriesExceeded', 'x', {
+      originalError: protocolError('NOT_LEADER_FOR_PARTITION', 6, true),
+    });
     expect(classifyKafkaError(exceeded).code).toBe(6);
   });
 
   it('a client-side refusal with no cause (a record without a value) is permanent; anything unknown is retried', () => {
-    expect(classifyKafkaError(named('KafkaJSNonRetriableError', 'Invalid message without value')).kind).toBe('permanent');
+    expect(classifyKafkaError(named('KafkaJSNonRetriableError', 'Invalid message without value')).kind).toBe(
+      'permanent',
+    );
     expect(classifyKafkaError(new Error('socket hang up'))).toEqual({ kind: 'retry', reason: 'socket hang up' });
     expect(classifyKafkaError(undefined).kind).toBe('retry');
   });

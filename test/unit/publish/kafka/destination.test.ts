@@ -9,7 +9,12 @@ import { PassThrough } from 'node:stream';
 import { createLogger, silentLogger, type Logger } from '../../../../src/util/logger.js';
 import { waitFor } from '../../../helpers/wait.js';
 
-interface Call { topic: string; partition: number; values: string[]; settle: (err?: Error) => void }
+interface Call {
+  topic: string;
+  partition: number;
+  values: string[];
+  settle: (err?: Error) => void;
+}
 
 class ScriptedClient implements KafkaClient {
   readonly calls: Call[] = [];
@@ -22,19 +27,37 @@ class ScriptedClient implements KafkaClient {
   }
   produce(topic: string, partition: number, records: readonly ProducedRecord[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.calls.push({ topic, partition, values: records.map((r) => r.value), settle: (err) => (err ? reject(err) : resolve()) });
+      this.calls.push({
+        topic,
+        partition,
+        values: records.map((r) => r.value),
+        settle: (err) => (err ? reject(err) : resolve()),
+      });
     });
   }
   async disconnect(): Promise<void> {}
 }
 
-const notLeader = () => Object.assign(new Error('not leader'), { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });
+const notLeader = () =>
+  Object.assign(new Error('not leader'), {
+    name: 'KafkaJSProtocolError',
+    type: 'NOT_LEADER_FOR_PARTITION',
+    code: 6,
+    retriable: true,
+  });
 
 function setup(opts: { maxInFlightRequests?: number; batchMaxMessages?: number } = {}, log: Logger = silentLogger()) {
   const client = new ScriptedClient();
   const retries: RetryEvent[] = [];
   const d = new KafkaDestination(
-    { brokers: ['k:9092'], lingerMs: 0, retryInitialMs: 1, retryMaxMs: 1, ...opts, hooks: { onRetry: (e) => retries.push(e) } },
+    {
+      brokers: ['k:9092'],
+      lingerMs: 0,
+      retryInitialMs: 1,
+      retryMaxMs: 1,
+      ...opts,
+      hooks: { onRetry: (e) => retries.push(e) },
+    },
     log,
     { client, partitionFor: (_t, key) => Number(key) % 2 },
   );
@@ -116,7 +139,15 @@ describe('KafkaDestination lanes', () => {
   it('stays failing while any partition is, with one warn and one recovery in the log', async () => {
     const stream = new PassThrough();
     const lines: { message: string }[] = [];
-    stream.on('data', (b: Buffer) => lines.push(...b.toString().trim().split('\n').map((l) => JSON.parse(l) as { message: string })));
+    stream.on('data', (b: Buffer) =>
+      lines.push(
+        ...b
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { message: string }),
+      ),
+    );
     const { client, d } = setup({}, createLogger({ level: 'info', format: 'json', stream }));
     const held = d.send(rec(0, 1));
     await waitFor(() => client.calls.length === 1, 'the first request');

@@ -2,7 +2,8 @@ import { mechanismOfModule, parseJaasConfig } from '../../../../src/publish/kafk
 
 describe('parseJaasConfig', () => {
   it("reads a Strimzi KafkaUser Secret's sasl.jaas.config as it is", () => {
-    const text = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="vim-event-relay" password="Zm9vYmFy1234";';
+    const text =
+      'org.apache.kafka.common.security.scram.ScramLoginModule required username="vim-event-relay" password="Zm9vYmFy1234";';
     expect(parseJaasConfig(text)).toEqual({
       loginModule: 'org.apache.kafka.common.security.scram.ScramLoginModule',
       options: { username: 'vim-event-relay', password: 'Zm9vYmFy1234' },
@@ -10,9 +11,17 @@ describe('parseJaasConfig', () => {
   });
 
   it.each([
-    ['spaces and a trailing newline', '  org.apache.kafka.common.security.plain.PlainLoginModule   required\n  username="u"\tpassword="p" ;\n', { username: 'u', password: 'p' }],
+    [
+      'spaces and a trailing newline',
+      '  org.apache.kafka.common.security.plain.PlainLoginModule   required\n  username="u"\tpassword="p" ;\n',
+      { username: 'u', password: 'p' },
+    ],
     ['unquoted values', 'x.ScramLoginModule required username=u password=p;', { username: 'u', password: 'p' }],
-    ['escapes, = ; and spaces inside quotes', String.raw`x.ScramLoginModule required username="a b" password="p\"w=;d\\";`, { username: 'a b', password: 'p"w=;d\\' }],
+    [
+      'escapes, = ; and spaces inside quotes',
+      String.raw`x.ScramLoginModule required username="a b" password="p\"w=;d\\";`,
+      { username: 'a b', password: 'p"w=;d\\' },
+    ],
     ['no options', 'x.ScramLoginModule required ;', {}],
   ])('%s', (_what, text, options) => {
     expect(parseJaasConfig(text).options).toEqual(options);

@@ -7,7 +7,11 @@ describe('change notifications', () => {
   });
 
   it('fall back to the kinds when the rows would pass the NOTIFY payload limit (8000 bytes)', () => {
-    const rows = Array.from({ length: 500 }, (_x, i) => ({ kind: 'subscriptions' as const, k1: `subscription-number-${i}`, k2: '' }));
+    const rows = Array.from({ length: 500 }, (_x, i) => ({
+      kind: 'subscriptions' as const,
+      k1: `subscription-number-${i}`,
+      k2: '',
+    }));
     const text = changeNote('replica-a', [...rows, { kind: 'vims', k1: 'vio-1', k2: '' }]);
     expect(Buffer.byteLength(text)).toBeLessThan(8000);
     expect(parseNote(text)).toEqual({ from: 'replica-a', kinds: ['subscriptions', 'vims'] });

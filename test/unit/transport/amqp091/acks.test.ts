@@ -154,27 +154,35 @@ describe('AckWindow', () => {
   });
 
   it('any order of acks and requeues: every ack reaches the broker, none covers a delivery in hand, no 406', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.integer({ min: 1, max: 40 }).chain((n) => fc.tuple(
-        fc.constant(n),
-        fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i + 1), { minLength: n, maxLength: n }),
-        fc.array(fc.boolean(), { minLength: n, maxLength: n }),
-        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
-      )),
-      async ([n, order, requeues, pauses]) => {
-        const { broker, deliver, ack, requeue, w } = setup(1, pauses[0] ?? 0);
-        deliver(...Array.from({ length: n }, (_, i) => i + 1));
-        for (const [i, tag] of order.entries()) {
-          if (requeues[i]) requeue(tag);
-          else ack(tag);
-          if (pauses[i] === 0) await turn();
-          if (pauses[i] === 3) await sleep(2);
-        }
-        await turn();
-        w.flushAll();
-        expect(broker.outstanding.size).toBe(0);
-        expect(w.unsettled).toBe(0);
-      },
-    ), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 40 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.shuffledSubarray(
+              Array.from({ length: n }, (_, i) => i + 1),
+              { minLength: n, maxLength: n },
+            ),
+            fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+            fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
+          ),
+        ),
+        async ([n, order, requeues, pauses]) => {
+          const { broker, deliver, ack, requeue, w } = setup(1, pauses[0] ?? 0);
+          deliver(...Array.from({ length: n }, (_, i) => i + 1));
+          for (const [i, tag] of order.entries()) {
+            if (requeues[i]) requeue(tag);
+            else ack(tag);
+            if (pauses[i] === 0) await turn();
+            if (pauses[i] === 3) await sleep(2);
+          }
+          await turn();
+          w.flushAll();
+          expect(broker.outstanding.size).toBe(0);
+          expect(w.unsettled).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

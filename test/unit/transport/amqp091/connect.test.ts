@@ -11,7 +11,15 @@ describe('connectionTarget', () => {
   it('maps one host of the transport_url to amqplib options', () => {
     const url = parseTransportUrl('rabbit://a:pa@h1:5672,b:p%40b@h2:5673/nova');
     const { target, socket } = connectionTarget(url, url.hosts[1], opts, 'vio-1');
-    expect(target).toEqual({ protocol: 'amqp', hostname: 'h2', port: 5673, username: 'b', password: 'p@b', vhost: 'nova', heartbeat: 42 });
+    expect(target).toEqual({
+      protocol: 'amqp',
+      hostname: 'h2',
+      port: 5673,
+      username: 'b',
+      password: 'p@b',
+      vhost: 'nova',
+      heartbeat: 42,
+    });
     // transport.connectTimeoutMs, also amqplib's socket timeout.
     expect(socket).toEqual({ timeout: 4321, clientProperties: { connection_name: 'vim-event-relay vio-1' } });
   });
@@ -48,7 +56,9 @@ describe('TLS and heartbeat from the URL (read by url-options.ts, as for AMQP 1.
   });
 
   it('hands amqplib the client certificate, its key and ssl_key_password', () => {
-    const url = parseTransportUrl(`rabbit://h/?ssl=1&ssl_cert_file=${join(dir, 'cert.pem')}&ssl_key_file=${join(dir, 'key.pem')}&ssl_key_password=kp`);
+    const url = parseTransportUrl(
+      `rabbit://h/?ssl=1&ssl_cert_file=${join(dir, 'cert.pem')}&ssl_key_file=${join(dir, 'key.pem')}&ssl_key_password=kp`,
+    );
     const { socket } = connectionTarget(url, url.hosts[0], opts, 'v');
     expect(socket.cert?.toString()).toBe('-- cert.pem --');
     expect((socket.key as Buffer | undefined)?.toString()).toBe('-- key.pem --');

@@ -14,8 +14,20 @@ const at = new Date('2026-01-02T03:04:05.678Z');
 
 describe('deadLetterProperties', () => {
   it('keeps oslo properties, makes the copy persistent and mandatory, adds the reason headers', () => {
-    const p = deadLetterProperties(message({ contentType: 'application/json', contentEncoding: 'utf-8', priority: 0, deliveryMode: 1 }), reason, 'vio-1', 'id-1', at);
-    expect(p).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', priority: 0, persistent: true, mandatory: true });
+    const p = deadLetterProperties(
+      message({ contentType: 'application/json', contentEncoding: 'utf-8', priority: 0, deliveryMode: 1 }),
+      reason,
+      'vio-1',
+      'id-1',
+      at,
+    );
+    expect(p).toMatchObject({
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      priority: 0,
+      persistent: true,
+      mandatory: true,
+    });
     expect(p.headers).toEqual({
       [RELAY_HEADERS.reasonCode]: 'NOT_JSON',
       [RELAY_HEADERS.reason]: 'body is not JSON',
@@ -27,7 +39,13 @@ describe('deadLetterProperties', () => {
   });
 
   it('keeps the original headers but drops CC/BCC, expiration and userId', () => {
-    const p = deadLetterProperties(message({ headers: { a: 1, CC: ['x'], BCC: ['y'] }, expiration: '1000', userId: 'nova', messageId: 'm1' }), reason, 'v', 'i', at);
+    const p = deadLetterProperties(
+      message({ headers: { a: 1, CC: ['x'], BCC: ['y'] }, expiration: '1000', userId: 'nova', messageId: 'm1' }),
+      reason,
+      'v',
+      'i',
+      at,
+    );
     expect(p.headers).toMatchObject({ a: 1 });
     expect(p.headers).not.toHaveProperty('CC');
     expect(p.headers).not.toHaveProperty('BCC');

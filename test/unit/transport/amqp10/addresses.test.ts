@@ -28,12 +28,22 @@ describe('sourceAddresses', () => {
   });
 
   it('uses the configured addresses, once each, ignoring blanks', () => {
-    const vim = applyVimDefaults({ id: 'v1', transportUrl: 'amqp://h/', addresses: ['/amq/queue/q', ' ', '/amq/queue/q', '/amq/queue/r'] });
+    const vim = applyVimDefaults({
+      id: 'v1',
+      transportUrl: 'amqp://h/',
+      addresses: ['/amq/queue/q', ' ', '/amq/queue/q', '/amq/queue/r'],
+    });
     expect(sourceAddresses(vim)).toEqual(['/amq/queue/q', '/amq/queue/r']);
   });
 
   it('falls back to the defaults when every configured address is blank', () => {
-    const vim = applyVimDefaults({ id: 'v1', transportUrl: 'amqp://h/', addresses: [''], topics: ['notifications'], priorities: ['info'] });
+    const vim = applyVimDefaults({
+      id: 'v1',
+      transportUrl: 'amqp://h/',
+      addresses: [''],
+      topics: ['notifications'],
+      priorities: ['info'],
+    });
     expect(sourceAddresses(vim)).toEqual(['openstack.org/om/notify/anycast/nova/notifications.info']);
   });
 });

@@ -10,15 +10,25 @@ function overTheWire(message: Message): Message {
 
 const wire = loadJson('oslo-wire/sample-wire-legacy-messagingv2.json') as { body: Record<string, unknown> };
 const v2Text = JSON.stringify(wire.body);
-const amqp1Text = JSON.stringify(toAmqp1Body({ event_type: 'compute.instance.power_off.end', publisher_id: 'compute.h1', payload: { a: 1 } }));
+const amqp1Text = JSON.stringify(
+  toAmqp1Body({ event_type: 'compute.instance.power_off.end', publisher_id: 'compute.h1', payload: { a: 1 } }),
+);
 
 describe('bodyToBuffer', () => {
   it.each([
-    ['a data section (RabbitMQ delivering a 0-9-1 publish)', { body: rhea.message.data_section(Buffer.from(v2Text)) }, v2Text],
+    [
+      'a data section (RabbitMQ delivering a 0-9-1 publish)',
+      { body: rhea.message.data_section(Buffer.from(v2Text)) },
+      v2Text,
+    ],
     ['an AMQP value string (oslo amqp1 driver, Python 3)', { body: amqp1Text }, amqp1Text],
     ['an AMQP value string with non-ASCII text', { body: '{"name":"vm-é-☃"}' }, '{"name":"vm-é-☃"}'],
     ['an AMQP value binary', { body: Buffer.from(v2Text) }, v2Text],
-    ['several data sections', { body: rhea.message.data_sections([Buffer.from('{"a":'), Buffer.from('1}')]) }, '{"a":1}'],
+    [
+      'several data sections',
+      { body: rhea.message.data_sections([Buffer.from('{"a":'), Buffer.from('1}')]) },
+      '{"a":1}',
+    ],
   ])('keeps %s byte for byte', (_what, message, expected) => {
     expect(bodyToBuffer(overTheWire(message as Message).body).toString('utf8')).toBe(expected);
   });
@@ -58,7 +68,9 @@ describe('bodyToBuffer', () => {
   it('round-trips a messagingv2 wire body built by the fixtures helper', () => {
     const body = toWireV2({ event_type: 'compute.instance.create.end', publisher_id: 'compute.h', payload: {} });
     const text = JSON.stringify(body);
-    expect(bodyToBuffer(overTheWire({ body: rhea.message.data_section(Buffer.from(text)) }).body).toString()).toBe(text);
+    expect(bodyToBuffer(overTheWire({ body: rhea.message.data_section(Buffer.from(text)) }).body).toString()).toBe(
+      text,
+    );
   });
 });
 

@@ -30,7 +30,9 @@ describe('connectPlan', () => {
 
   it('selects a RabbitMQ virtual host through the open hostname', () => {
     expect(loose(connectPlan(parseTransportUrl('amqp://u:p@h/'), 0, opts, 'v').options).hostname).toBeUndefined();
-    expect(loose(connectPlan(parseTransportUrl('amqp://u:p@h/openstack'), 0, opts, 'v').options).hostname).toBe('vhost:openstack');
+    expect(loose(connectPlan(parseTransportUrl('amqp://u:p@h/openstack'), 0, opts, 'v').options).hostname).toBe(
+      'vhost:openstack',
+    );
   });
 
   it('reads the oslo TLS files for amqps://', () => {
@@ -40,7 +42,9 @@ describe('connectPlan', () => {
       if (content === undefined) throw new Error('ENOENT');
       return Buffer.from(content);
     };
-    const tlsUrl = parseTransportUrl('amqps://u:p@broker.example/?ssl_ca_file=/ca.pem&ssl_cert_file=/cert.pem&ssl_key_file=/key.pem&ssl_key_password=kp');
+    const tlsUrl = parseTransportUrl(
+      'amqps://u:p@broker.example/?ssl_ca_file=/ca.pem&ssl_cert_file=/cert.pem&ssl_key_file=/key.pem&ssl_key_password=kp',
+    );
     const o = loose(connectPlan(tlsUrl, 0, opts, 'v', read).options);
     expect(o).toMatchObject({ transport: 'tls', port: 5671, passphrase: 'kp' });
     expect(String(o.ca)).toBe('CA');
@@ -50,8 +54,14 @@ describe('connectPlan', () => {
 
   it('sends no SNI name for an IP address (RFC 6066) but keeps it for a DNS name', () => {
     const read = () => Buffer.from('CA');
-    expect(loose(connectPlan(parseTransportUrl('amqps://u:p@127.0.0.1/?ssl_ca_file=/ca'), 0, opts, 'v', read).options).servername).toBe('');
-    expect(loose(connectPlan(parseTransportUrl('amqps://u:p@broker.example/?ssl_ca_file=/ca'), 0, opts, 'v', read).options).servername).toBeUndefined();
+    expect(
+      loose(connectPlan(parseTransportUrl('amqps://u:p@127.0.0.1/?ssl_ca_file=/ca'), 0, opts, 'v', read).options)
+        .servername,
+    ).toBe('');
+    expect(
+      loose(connectPlan(parseTransportUrl('amqps://u:p@broker.example/?ssl_ca_file=/ca'), 0, opts, 'v', read).options)
+        .servername,
+    ).toBeUndefined();
   });
 
   it('names the unreadable TLS file, as the 0-9-1 transport does', () => {
@@ -59,12 +69,16 @@ describe('connectPlan', () => {
     const enoent = () => {
       throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
     };
-    expect(() => connectPlan(tlsUrl, 0, opts, 'v', enoent)).toThrow('ssl_ca_file "/missing.pem" from the transport_url cannot be read (ENOENT); fix the path or the file\'s permissions');
+    expect(() => connectPlan(tlsUrl, 0, opts, 'v', enoent)).toThrow(
+      'ssl_ca_file "/missing.pem" from the transport_url cannot be read (ENOENT); fix the path or the file\'s permissions',
+    );
   });
 
   it('wants a client certificate together with its key, as the 0-9-1 transport does', () => {
     const tlsUrl = parseTransportUrl('amqps://u:p@h/?ssl_cert_file=/cert.pem');
-    expect(() => connectPlan(tlsUrl, 0, opts, 'v', () => Buffer.from('CERT'))).toThrow(/ssl_cert_file and ssl_key_file must be given together/);
+    expect(() => connectPlan(tlsUrl, 0, opts, 'v', () => Buffer.from('CERT'))).toThrow(
+      /ssl_cert_file and ssl_key_file must be given together/,
+    );
   });
 
   it('uses plain TCP for amqp:// without ssl', () => {
@@ -78,12 +92,21 @@ describe('idleTimeoutMs', () => {
     ['amqp://h/?heartbeat_timeout_threshold=10', 60, 5000],
     ['amqp://h/?heartbeat_timeout_threshold=0', 60, 0],
     ['amqp://h/', 0, 0],
-  ])('%s with heartbeatSeconds %i announces %i ms (half the threshold: rhea allows twice that)', (u, heartbeatSeconds, expected) => {
-    expect(idleTimeoutMs(parseTransportUrl(u), { ...opts, heartbeatSeconds })).toBe(expected);
-  });
+  ])(
+    '%s with heartbeatSeconds %i announces %i ms (half the threshold: rhea allows twice that)',
+    (u, heartbeatSeconds, expected) => {
+      expect(idleTimeoutMs(parseTransportUrl(u), { ...opts, heartbeatSeconds })).toBe(expected);
+    },
+  );
 
   it('is set on the connection options only when enabled', () => {
-    expect(loose(connectPlan(parseTransportUrl('amqp://h/?heartbeat_timeout_threshold=4'), 0, opts, 'v').options).idle_time_out).toBe(2000);
-    expect(loose(connectPlan(parseTransportUrl('amqp://h/'), 0, { ...opts, heartbeatSeconds: 0 }, 'v').options).idle_time_out).toBeUndefined();
+    expect(
+      loose(connectPlan(parseTransportUrl('amqp://h/?heartbeat_timeout_threshold=4'), 0, opts, 'v').options)
+        .idle_time_out,
+    ).toBe(2000);
+    expect(
+      loose(connectPlan(parseTransportUrl('amqp://h/'), 0, { ...opts, heartbeatSeconds: 0 }, 'v').options)
+        .idle_time_out,
+    ).toBeUndefined();
   });
 });

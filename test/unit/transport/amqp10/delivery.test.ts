@@ -18,9 +18,30 @@ const reason = { code: 'NOT_JSON', message: 'bad' };
 
 describe('Amqp10Delivery', () => {
   it.each([
-    ['ack then requeue', (d: Amqp10Delivery) => { d.ack(); d.requeue(); }, ['accept']],
-    ['requeue then ack', (d: Amqp10Delivery) => { d.requeue(); d.ack(); }, ['release']],
-    ['ack twice', (d: Amqp10Delivery) => { d.ack(); d.ack(); }, ['accept']],
+    [
+      'ack then requeue',
+      (d: Amqp10Delivery) => {
+        d.ack();
+        d.requeue();
+      },
+      ['accept'],
+    ],
+    [
+      'requeue then ack',
+      (d: Amqp10Delivery) => {
+        d.requeue();
+        d.ack();
+      },
+      ['release'],
+    ],
+    [
+      'ack twice',
+      (d: Amqp10Delivery) => {
+        d.ack();
+        d.ack();
+      },
+      ['accept'],
+    ],
   ])('settles once: %s', (_what, act, expected) => {
     const { calls, settler } = fakeSettler();
     const d = new Amqp10Delivery(init, settler);

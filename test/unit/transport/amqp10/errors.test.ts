@@ -3,7 +3,10 @@ import { describeAmqpError } from '../../../../src/transport/amqp10/errors.js';
 describe('describeAmqpError', () => {
   it.each([
     [undefined, 'fallback'],
-    [{ condition: 'amqp:not-found', description: "NOT_FOUND - no queue 'q'" }, "amqp:not-found: NOT_FOUND - no queue 'q'"],
+    [
+      { condition: 'amqp:not-found', description: "NOT_FOUND - no queue 'q'" },
+      "amqp:not-found: NOT_FOUND - no queue 'q'",
+    ],
     [{ condition: 'amqp:unauthorized-access' }, 'amqp:unauthorized-access'],
     [new Error('connect ECONNREFUSED 127.0.0.1:1'), 'connect ECONNREFUSED 127.0.0.1:1'],
     ['plain text', 'plain text'],

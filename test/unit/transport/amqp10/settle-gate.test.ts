@@ -30,7 +30,12 @@ describe('SettleGate', () => {
       s.turn();
       passes.push(applied.splice(0));
     }
-    expect(passes.filter((p) => p.length > 0)).toEqual([['accepted:0'], ['released:1'], ['accepted:2'], ['released:3']]);
+    expect(passes.filter((p) => p.length > 0)).toEqual([
+      ['accepted:0'],
+      ['released:1'],
+      ['accepted:2'],
+      ['released:3'],
+    ]);
   });
 
   it('keeps same-kind outcomes together in one pass', () => {

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // npm run bench:vims — many VIMs: how long until all are REACHABLE, what each costs at rest, and
-// the admin API's speed with them registered. Each VIM is a vhost of the local RabbitMQ (created
-// here with one `rabbitmqctl eval`, deleted at the end). Scenarios (BENCH_VIMS_COUNTS, default
+// the admin API's speed with them registered. Each VIM has its own connection, exchange and
+// classic queue on the local RabbitMQ: its own vhost too with BENCH_VIMS_VHOSTS=1 (created with
+// one `rabbitmqctl eval`, deleted at the end), but every vhost costs the broker two message-store
+// files, and a broker at the usual 1,024 open files cannot hold 500 vhosts and 500 connections.
+// Scenarios (BENCH_VIMS_COUNTS, default
 // 1,100,500): N healthy VIMs; then 200 healthy VIMs with 10 silent ones among them (a loopback
 // TCP server that accepts and never answers, as a broker behind a dead firewall does). Target:
 // 200 VIMs all REACHABLE within 5 s of start, with or without the silent ones.
@@ -9,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import amqp from 'amqplib';
 import autocannon from 'autocannon';
 import { cpuSeconds, startRelay } from '../dist/bench/bench/procs.js';
 
@@ -17,6 +21,19 @@ const SILENT = Number(process.env.BENCH_VIMS_SILENT ?? 10);
 const WITH_SILENT = Number(process.env.BENCH_VIMS_WITH_SILENT ?? 200);
 const IDLE_SECONDS = Number(process.env.BENCH_VIMS_IDLE_SECONDS ?? 10);
 const prefix = `vb-${process.pid}`;
+const VHOSTS = process.env.BENCH_VIMS_VHOSTS === '1';
+
+/** Each VIM's queue, dead-letter queue and exchange on the default vhost. */
+async function deleteQueues(n) {
+  const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const ch = await conn.createChannel();
+  for (let i = 0; i < n; i++) {
+    await ch.deleteQueue(`vim-event-relay.${prefix}-${i}`);
+    await ch.deleteQueue(`vim-event-relay.${prefix}-${i}.dead`);
+    await ch.deleteExchange(`nova-${prefix}-${i}`);
+  }
+  await conn.close();
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function rabbitEval(expr) {
@@ -60,7 +77,9 @@ async function silentBroker() {
 async function scenario(name, healthy, silentPort) {
   const vims = Array.from({ length: healthy }, (_, i) => ({
     id: `${prefix}-${i}`,
-    transportUrl: `rabbit://guest:guest@127.0.0.1:5672/${prefix}-${i}`,
+    transportUrl: `rabbit://guest:guest@127.0.0.1:5672/${VHOSTS ? `${prefix}-${i}` : ''}`,
+    exchange: `nova-${prefix}-${i}`,
+    queueType: 'classic',
   }));
   if (silentPort)
     for (let i = 0; i < SILENT; i++)
@@ -94,15 +113,18 @@ async function scenario(name, healthy, silentPort) {
 
 const rows = [];
 const maxVims = Math.max(...COUNTS, WITH_SILENT);
-console.log(`creating ${maxVims} vhosts on the local RabbitMQ...`);
-addVhosts(maxVims);
+if (VHOSTS) {
+  console.log(`creating ${maxVims} vhosts on the local RabbitMQ...`);
+  addVhosts(maxVims);
+}
 const silent = await silentBroker();
 try {
   for (const n of COUNTS) rows.push(await scenario(`${n} healthy`, n));
   rows.push(await scenario(`${WITH_SILENT} healthy + ${SILENT} silent`, WITH_SILENT, silent.port));
 } finally {
   silent.close();
-  deleteVhosts(maxVims);
+  if (VHOSTS) deleteVhosts(maxVims);
+  else await deleteQueues(maxVims);
 }
 console.log(
   `\nmachine: ${cpus().length} x ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}`,

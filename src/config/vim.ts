@@ -1,5 +1,5 @@
 /** A VIM as configured (README "VIMs"), with defaults applied by applyVimDefaults. */
-import type { QueueType } from '../transport/types.js';
+import type { ListenerSpec, QueueType } from '../transport/types.js';
 
 export type { QueueType };
 
@@ -19,25 +19,8 @@ export interface VimSpec {
   readonly addresses?: readonly string[];
 }
 
-export interface VimConfig {
-  readonly id: string;
-  readonly transportUrl: string;
-  readonly exchange: string;
-  readonly exchangeDurable: boolean;
-  readonly topics: readonly string[];
-  readonly priorities: readonly string[];
-  readonly queue: string;
-  readonly deadLetterQueue: string;
-  /** The type of the queues the relay creates; an existing queue keeps its own. */
-  readonly queueType: QueueType;
-  /** Quorum queues only: x-delivery-limit; 0 = the broker's default. */
-  readonly deliveryLimit: number;
-  readonly singleActiveConsumer: boolean;
-  /** x-max-length with overflow drop-head on the relay's queue (and its dead-letter queue); 0 = unbounded. */
-  readonly maxLength: number;
-  /** AMQP 1.0 only; empty = oslo's routable notification addresses. */
-  readonly addresses: readonly string[];
-}
+/** A VIM with its defaults applied: what the transport listens with (ListenerSpec), nothing more. */
+export type VimConfig = ListenerSpec;
 
 export const VIM_ID_PATTERN = /^[0-9a-zA-Z_-]{1,64}$/;
 

@@ -10,6 +10,7 @@
  * Order: batches of one topic may be in flight together and retries go behind newer batches, so
  * order within a topic is not preserved (Message Router over Kafka does not promise it either).
  */
+import { drainedWithin } from './drain.js';
 import PQueue from 'p-queue';
 import { BatchAssembler, type Sized } from './batch.js';
 import { classifyError, classifyResponse, describeError, type Outcome } from './classify.js';
@@ -126,14 +127,7 @@ export class DmaapPublisher implements Destination {
   private async shutdown(deadlineMs: number): Promise<void> {
     this.closed = true;
     for (const topic of this.assembler.topics()) this.flush(topic);
-    if (this.unsettled.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.onDrained = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs)))),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.unsettled.size > 0) await drainedWithin(deadlineMs, (drained) => (this.onDrained = drained));
     this.finished = true;
     this.abort.abort(new PublisherClosedError());
     this.queue.clear();

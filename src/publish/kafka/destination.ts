@@ -11,6 +11,7 @@
  * Memory: records are held until settled; the bound is the callers' (every listener's prefetch);
  * maxPending only makes a missing bound visible (PUBLISHER_OVERLOADED).
  */
+import { drainedWithin } from '../drain.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { backoffDelay } from '../../util/backoff.js';
@@ -116,14 +117,7 @@ export class KafkaDestination implements Destination {
   private async shutdown(deadlineMs: number): Promise<void> {
     this.closed = true;
     for (const lane of this.lanes.values()) this.kick(lane);
-    if (this.unsettled.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.onDrained = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs)))),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.unsettled.size > 0) await drainedWithin(deadlineMs, (drained) => (this.onDrained = drained));
     this.finished = true;
     this.routes.stop();
     for (const lane of this.lanes.values()) {

@@ -11,6 +11,7 @@
  * collector's answer. The classifier, the retry plan, the backoff and the batch assembly are
  * the DMaaP publisher's own (src/publish/classify.ts, plan.ts, backoff.ts, batch.ts).
  */
+import { drainedWithin } from '../drain.js';
 import { readFileSync } from 'node:fs';
 import PQueue from 'p-queue';
 import { RelayError } from '../../errors.js';
@@ -153,14 +154,7 @@ export class VesDestination implements Destination {
   private async shutdown(deadlineMs: number): Promise<void> {
     this.closed = true;
     for (const key of this.assembler.topics()) this.flush(key);
-    if (this.unsettled.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.onDrained = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs)))),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.unsettled.size > 0) await drainedWithin(deadlineMs, (drained) => (this.onDrained = drained));
     this.finished = true;
     this.abort.abort(closedError());
     this.queue.clear();

@@ -5,7 +5,7 @@
 // one `rabbitmqctl eval`, deleted at the end), but every vhost costs the broker two message-store
 // files, and a broker at the usual 1,024 open files cannot hold 500 vhosts and 500 connections.
 // Scenarios (BENCH_VIMS_COUNTS, default
-// 1,100,500): N healthy VIMs; then 200 healthy VIMs with 10 silent ones among them (a loopback
+// 1,100,200,500): N healthy VIMs; then 200 healthy VIMs with 10 silent ones among them (a loopback
 // TCP server that accepts and never answers, as a broker behind a dead firewall does). Target:
 // 200 VIMs all REACHABLE within 5 s of start, with or without the silent ones.
 import { execFileSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import amqp from 'amqplib';
 import autocannon from 'autocannon';
 import { cpuSeconds, startRelay } from '../dist/bench/bench/procs.js';
 
-const COUNTS = (process.env.BENCH_VIMS_COUNTS ?? '1,100,500').split(',').map(Number);
+const COUNTS = (process.env.BENCH_VIMS_COUNTS ?? '1,100,200,500').split(',').map(Number);
 const SILENT = Number(process.env.BENCH_VIMS_SILENT ?? 10);
 const WITH_SILENT = Number(process.env.BENCH_VIMS_WITH_SILENT ?? 200);
 const IDLE_SECONDS = Number(process.env.BENCH_VIMS_IDLE_SECONDS ?? 10);

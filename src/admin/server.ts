@@ -99,9 +99,16 @@ function installAuth(app: FastifyInstance, authToken: string): void {
  */
 function installRedaction(app: FastifyInstance, secrets: readonly string[]): void {
   const redactedAsObject = new WeakSet<FastifyReply>();
+  // A frozen answer cannot change: its redacted copy is kept as long as the answer itself (the VIM
+  // list is one frozen array per store state, asked for again and again).
+  const frozen = new WeakMap<object, unknown>();
   app.addHook('preSerialization', (_req, reply, payload: unknown, done) => {
     redactedAsObject.add(reply);
-    done(null, redactDeep(payload, secrets));
+    if (payload === null || typeof payload !== 'object' || !Object.isFrozen(payload))
+      return done(null, redactDeep(payload, secrets));
+    let redacted = frozen.get(payload);
+    if (redacted === undefined) frozen.set(payload, (redacted = redactDeep(payload, secrets)));
+    done(null, redacted);
   });
   app.addHook('onSend', (_req, reply, payload: unknown, done) => {
     done(null, typeof payload === 'string' && !redactedAsObject.has(reply) ? redactText(payload, secrets) : payload);

@@ -37,6 +37,7 @@ export interface ControlPlaneParts {
 }
 
 export class ControlPlane implements RelayControl {
+  private vimList?: { readonly state: object; readonly views: VimView[] };
   private stoppingNow = false;
 
   constructor(private readonly parts: ControlPlaneParts) {}
@@ -54,8 +55,12 @@ export class ControlPlane implements RelayControl {
     this.stoppingNow = true;
   }
 
+  /** One frozen list per store state: the admin port asks for it often, and redacts it once (server.ts). */
   listVims(): VimView[] {
-    return this.parts.catalogue.vims().map(view);
+    const state = this.parts.catalogue.storeState();
+    if (this.vimList?.state !== state)
+      this.vimList = { state, views: Object.freeze(this.parts.catalogue.vims().map(view)) as VimView[] };
+    return this.vimList.views;
   }
 
   getVim(id: string): VimStatusView | undefined {

@@ -100,6 +100,11 @@ export class VimCatalogue {
     return this.runners;
   }
 
+  /** The store's current snapshot (a new object after every change): what answers may be cached by. */
+  storeState(): object {
+    return this.store().get();
+  }
+
   vims(): VimConfig[] {
     return this.store()
       .get()

@@ -17,6 +17,23 @@ describe('/api/v1/vims', () => {
     expect(a.json).toEqual([]);
   });
 
+  it('answers the list from one frozen copy per store state: the same until a change, a new one after it, never a password', async () => {
+    await put('vio-1', VIM);
+    const first = h.control.listVims();
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(h.control.listVims()).toBe(first);
+    const before = await call(h.url, 'GET', '/api/v1/vims');
+    const again = await call(h.url, 'GET', '/api/v1/vims');
+    expect(again.json).toEqual(before.json);
+    expect(JSON.stringify(again.json)).not.toMatch(/nova:[^*]/);
+    await put('vio-2', VIM);
+    expect(h.control.listVims()).not.toBe(first);
+    expect(((await call(h.url, 'GET', '/api/v1/vims')).json as { id: string }[]).map((v) => v.id)).toEqual([
+      'vio-1',
+      'vio-2',
+    ]);
+  });
+
   it('creates with 201 and a Location, replaces with 200, and answers defaults applied, password redacted', async () => {
     const created = await put('vio-1', VIM);
     expect(created.status).toBe(201);

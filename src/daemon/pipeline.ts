@@ -182,17 +182,22 @@ export class Pipeline {
         fail(sinkNotConfigured(r));
         continue;
       }
-      sends.push(
-        dest.send(r.record).then(async () => {
-          this.deps.observer.published(
-            vimId,
-            r.destination,
-            r.record.topic,
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
-          await r.afterAccepted?.();
-        }, fail),
-      );
+      const accepted = (): void =>
+        this.deps.observer.published(
+          vimId,
+          r.destination,
+          r.record.topic,
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
+      // Most records have nothing to do once accepted: no async step (and its promise) for them.
+      const after = r.afterAccepted;
+      const onAccepted = after
+        ? async (): Promise<void> => {
+            accepted();
+            await after();
+          }
+        : accepted;
+      sends.push(dest.send(r.record).then(onAccepted, fail));
     }
     if (sends.length === 1) await sends[0];
     else await Promise.all(sends);

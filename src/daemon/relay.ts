@@ -119,7 +119,11 @@ export class Relay {
     );
     // Another replica changed the shared store: its VIMs apply here too (subscriptions are read live).
     this.unwatchStore = store.onChange((kinds) => {
-      if (kinds.includes('vims') && !this.stopping) void this.catalogue.reconcile();
+      if (this.stopping) return;
+      if (kinds.includes('vims')) void this.catalogue.reconcile();
+      // A VES configuration posted on another replica re-judges an already unreachable VIM here too.
+      if (kinds.includes('vesAgents'))
+        for (const vimId of Object.keys(store.get().vesAgents)) this.ves.vimWatch.configured(vimId);
     });
     if (this.stopping) return;
     this.admin = createAdminServer(this.control, { ...this.cfg.admin, logger: this.log });

@@ -7,9 +7,10 @@
  * Retryable destination failures never reach here: a destination keeps the record and retries,
  * so the delivery stays unacked and the broker's prefetch is the backpressure.
  */
-import { parseNotification } from '../notifications/parse.js';
-import { matchSubscriptions } from '../filter/match.js';
-import { classify, type Classification } from '../filter/classify.js';
+import { decodeBody, parseDecoded, peekDecoded, type Decoded } from '../notifications/parse.js';
+import type { Peeked } from '../notifications/peek.js';
+import { couldMatch, matchSubscriptions } from '../filter/match.js';
+import { classify, classifyType, type Classification } from '../filter/classify.js';
 import { toVmFields } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import { ERRORS, isRelayError, RelayError } from '../errors.js';
@@ -52,20 +53,52 @@ export interface PipelineDeps {
   /** Compute-node events (with their per-node memory); absent = such events are dead-lettered UNMAPPABLE. */
   readonly computeNode?: ComputeNodeStep;
   readonly sideSteps?: readonly SideStep[];
+  /**
+   * Ack notifications nothing can want (no subscription, window or side step, judged from the
+   * event type) without parsing their message. Default true; false takes the full path for
+   * every notification (the property test that proves both decide alike).
+   */
+  readonly fastFilter?: boolean;
 }
+
+/** Bound of the fast path's per-subscription-list memo; cleared when full (event types are few in practice). */
+const WANTED_MEMO_MAX = 10_000;
+const SETTLED = Promise.resolve();
 
 /** Pause before a delivery whose dead-letter copy failed goes back to the broker. */
 const DEAD_LETTER_RETRY_PAUSE_MS = 1000;
 
 export class Pipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly fastFilter: boolean;
+  /** Per subscription list (the store's snapshot array): "vim\ntype\npriority" -> may anything want it. */
+  private readonly wantedMemo = new WeakMap<readonly Subscription[], Map<string, boolean>>();
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.fastFilter = deps.fastFilter ?? true;
+  }
 
   /** Takes a delivery; the returned promise settles when the delivery is settled (never rejects). */
   accept(state: VimState, d: Delivery): Promise<void> {
     const started = process.hrtime.bigint();
     this.deps.observer.consumed(state.vimId);
+    let decoded: Decoded | undefined;
+    if (d.body.length <= this.deps.maxBodyBytes) {
+      decoded = decodeBody(d.body);
+      if (decoded.ok && this.fastFilter && this.filteredUnread(state, decoded.value)) {
+        try {
+          d.ack();
+          this.deps.observer.filtered(state.vimId);
+        } catch (e) {
+          this.deps.logger.error('delivery left unsettled; the broker will redeliver it', {
+            vim: state.vimId,
+            error: (e as Error).message,
+          });
+        }
+        return SETTLED;
+      }
+    }
     this.deps.observer.inFlight(state.vimId, 1);
-    const p = this.process(state, d, started)
+    const p = this.process(state, d, started, decoded)
       .catch((e: unknown) => {
         this.deps.logger.error('delivery left unsettled; the broker will redeliver it', {
           vim: state.vimId,
@@ -80,7 +113,35 @@ export class Pipeline {
     return p;
   }
 
-  private async process(state: VimState, d: Delivery, started: bigint): Promise<void> {
+  /**
+   * The filtered fast path: true when the body is an oslo 2.0 envelope whose message
+   * parseNotification would accept (peek.ts) and whose event type no subscription of the VIM,
+   * no check_vim_status window and no side step can want, whatever its payload says. Such a
+   * notification would be acked as filtered by the full path too; it is acked unparsed.
+   */
+  private filteredUnread(state: VimState, value: unknown): boolean {
+    const peeked = peekDecoded(value);
+    return peeked !== null && !this.mayWant(state, peeked);
+  }
+
+  private mayWant(state: VimState, p: Peeked): boolean {
+    const vimId = state.vimId;
+    for (const side of this.deps.sideSteps ?? []) if (side.mayWant(vimId, p.eventType)) return true;
+    const subs = this.deps.subscriptions();
+    let memo = this.wantedMemo.get(subs);
+    if (!memo) this.wantedMemo.set(subs, (memo = new Map<string, boolean>()));
+    const key = `${vimId}\n${p.eventType}\n${p.priority}`;
+    let wanted = memo.get(key);
+    if (wanted === undefined) {
+      const c = classifyType(p.eventType, p.priority);
+      wanted = couldMatch(vimId, c, subs) || couldMatch(vimId, c, state.windowSubscriptions);
+      if (memo.size >= WANTED_MEMO_MAX) memo.clear();
+      memo.set(key, wanted);
+    }
+    return wanted;
+  }
+
+  private async process(state: VimState, d: Delivery, started: bigint, decoded?: Decoded): Promise<void> {
     if (d.body.length > this.deps.maxBodyBytes) {
       return this.deadLetter(
         state,
@@ -91,7 +152,9 @@ export class Pipeline {
         ),
       );
     }
-    const parsed = parseNotification(d.body);
+    const body = decoded ?? decodeBody(d.body);
+    if (!body.ok) return this.deadLetter(state, d, body.error);
+    const parsed = parseDecoded(body.value, d.body);
     if (!parsed.ok) return this.deadLetter(state, d, parsed.error);
     const n = parsed.notification;
     // A broker redelivers what was unacked on a lost channel while our first copy may still be

@@ -57,27 +57,38 @@ function splitPhase(eventType: string): { base: string; phase: Phase | null } {
   return { base: eventType, phase: null };
 }
 
-function classifyInstance(n: Notification, legacy: boolean): Classification {
-  const { base, phase } = splitPhase(n.eventType);
-  let state: State | null = phase === null ? (INDEX.bare.get(n.eventType) ?? null) : (INDEX.phased.get(base) ?? null);
-  if (state === 'UPDATE' && !updateChangedSomething(n)) state = null;
-  const error = phase === 'error' || (legacy && n.priority === 'ERROR');
+function classifyInstance(eventType: string, priority: string, legacy: boolean): Classification {
+  const { base, phase } = splitPhase(eventType);
+  const state: State | null = phase === null ? (INDEX.bare.get(eventType) ?? null) : (INDEX.phased.get(base) ?? null);
+  const error = phase === 'error' || (legacy && priority === 'ERROR');
   return { kind: 'instance', state, phase: phase ?? 'end', error };
 }
 
 /** The versioned payload's data, or a legacy payload as it is. */
 const payloadData = (n: Notification): Json => asObject(n.payload['nova_object.data']) ?? n.payload;
 
-function classifyComputeNode(n: Notification): Classification | null {
-  const row = COMPUTE_NODE_EVENTS.get(n.eventType);
-  if (!row || (row.binary !== undefined && payloadData(n).binary !== row.binary)) return null;
-  return { kind: 'compute_node', state: row.state, phase: 'end', error: false };
+/**
+ * What the event type and priority alone say (`priority` upper case). classify() only narrows it
+ * by the payload: a compute-node row's `binary` may turn it to null, an UPDATE that changed
+ * nothing has state null. Neither narrowing can add a match, so a notification whose type-level
+ * classification matches no subscription matches none once parsed (the filtered fast path).
+ */
+export function classifyType(eventType: string, priority: string): Classification | null {
+  const row = COMPUTE_NODE_EVENTS.get(eventType);
+  if (row) return { kind: 'compute_node', state: row.state, phase: 'end', error: false };
+  if (eventType.startsWith(LEGACY_PREFIX)) return classifyInstance(eventType, priority, true);
+  if (eventType.startsWith(VERSIONED_PREFIX)) return classifyInstance(eventType, priority, false);
+  return null;
 }
 
 /** Null for notifications that are neither about an instance nor a compute node (aggregates, keypairs, other services, ...). */
 export function classify(n: Notification): Classification | null {
-  if (COMPUTE_NODE_EVENTS.has(n.eventType)) return classifyComputeNode(n);
-  if (n.eventType.startsWith(LEGACY_PREFIX)) return classifyInstance(n, true);
-  if (n.eventType.startsWith(VERSIONED_PREFIX)) return classifyInstance(n, false);
-  return null;
+  const c = classifyType(n.eventType, n.priority);
+  if (c === null) return null;
+  if (c.kind === 'compute_node') {
+    const binary = COMPUTE_NODE_EVENTS.get(n.eventType)?.binary;
+    return binary !== undefined && payloadData(n).binary !== binary ? null : c;
+  }
+  if (c.state === 'UPDATE' && !updateChangedSomething(n)) return { ...c, state: null };
+  return c;
 }

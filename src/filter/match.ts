@@ -55,6 +55,18 @@ export function matchSubscriptions(
 }
 
 /**
+ * Whether any subscription of this VIM in `subs` matches the classification (the filtered fast
+ * path asks it with classifyType's, which a parsed notification can only narrow).
+ */
+export function couldMatch(vimId: string, c: Classification | null, subs: readonly Subscription[]): boolean {
+  if (!c) return false;
+  for (const subscription of subs) {
+    if (subscription.vimId === vimId && eventFor(subscription, c) !== null) return true;
+  }
+  return false;
+}
+
+/**
  * Subscription input -> the stored form: upper case, de-duplicated, `["*"]` when "*" is
  * among them; `unknown` lists the inputs that are no state, as given, so the admin API can name them.
  */

@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { RelayError } from '../errors.js';
-import { decodeJson, isJsonObject, unwrap, type JsonObject } from './envelope.js';
+import { decodeJson, envelopeText, isJsonObject, unwrap, type JsonObject } from './envelope.js';
+import { peekMessageText, type Peeked } from './peek.js';
 import { toIsoUtc } from './time.js';
 import type { Notification } from './types.js';
 
@@ -99,13 +100,26 @@ function toNotification(message: JsonObject, body: unknown): ParseResult {
   return { ok: true, notification };
 }
 
-function parseUnsafe(body: unknown): ParseResult {
-  let value = body;
-  if (isBytes(body) || typeof body === 'string') {
-    const decoded = decodeJson(body);
-    if (!decoded.ok) return decoded;
-    value = decoded.value;
-  }
+/** A body's JSON value (bytes and text are decoded), or NOT_JSON. */
+export type Decoded = { ok: true; value: unknown } | { ok: false; error: RelayError };
+
+/** Bytes (UTF-8 JSON) or JSON text -> its value; anything else is taken as already parsed. */
+export function decodeBody(body: unknown): Decoded {
+  return isBytes(body) || typeof body === 'string' ? decodeJson(body) : { ok: true, value: body };
+}
+
+/**
+ * The event type and priority of a decoded oslo 2.0 envelope, read without parsing its message
+ * (src/notifications/peek.ts), or null: then only parseDecoded can tell. Non-null only when
+ * parseDecoded would accept the body with this event type and priority.
+ */
+export function peekDecoded(value: unknown): Peeked | null {
+  if (!isJsonObject(value)) return null;
+  const text = envelopeText(value);
+  return text === undefined ? null : peekMessageText(text);
+}
+
+function parseUnsafe(value: unknown, body: unknown): ParseResult {
   if (!isJsonObject(value)) {
     return notANotification(
       `The body must be a JSON object; got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`,
@@ -116,14 +130,10 @@ function parseUnsafe(body: unknown): ParseResult {
   return toNotification(unwrapped.message, body);
 }
 
-/**
- * Accepts a Buffer (UTF-8 JSON), JSON text, or an already-parsed value, in any of the
- * shapes oslo and its consumers produce: 2.0 envelope, flat 1.0 body, AMQP 1.0 driver body,
- * NotificationListener view (`metadata`, `ctxt`) and trimmed samples.
- */
-export function parseNotification(body: unknown): ParseResult {
+/** parseNotification's second half: `value` is decodeBody(body)'s value. Never throws. */
+export function parseDecoded(value: unknown, body: unknown): ParseResult {
   try {
-    return parseUnsafe(body);
+    return parseUnsafe(value, body);
   } catch (cause) {
     // Only reachable with in-process objects JSON never yields (cycles, BigInt, throwing getters).
     return fail(
@@ -132,4 +142,14 @@ export function parseNotification(body: unknown): ParseResult {
       cause,
     );
   }
+}
+
+/**
+ * Accepts a Buffer (UTF-8 JSON), JSON text, or an already-parsed value, in any of the
+ * shapes oslo and its consumers produce: 2.0 envelope, flat 1.0 body, AMQP 1.0 driver body,
+ * NotificationListener view (`metadata`, `ctxt`) and trimmed samples.
+ */
+export function parseNotification(body: unknown): ParseResult {
+  const decoded = decodeBody(body);
+  return decoded.ok ? parseDecoded(decoded.value, body) : decoded;
 }

@@ -97,5 +97,10 @@ export interface Routed {
 
 /** Records a notification produces beside its subscribed messages (VES fault events); undefined = none. */
 export interface SideStep {
+  /**
+   * Whether this step may produce anything for a notification of this VIM and event type,
+   * before it is parsed; true when unsure. false lets the filtered fast path ack it unread.
+   */
+  mayWant(vimId: string, eventType: string): boolean;
   prepare(vimId: string, n: Notification, fields: () => VmFields): Promise<PreparedStep<readonly Routed[]> | undefined>;
 }

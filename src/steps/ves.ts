@@ -13,6 +13,7 @@ import type { SideStep } from './render.js';
 /** `watched` says cheaply whether a VIM has a VES agent configuration (most notifications need no more). */
 export function vesStep(alarms: VesAlarmTracker, watched: (vimId: string) => boolean): SideStep {
   return {
+    mayWant: (vimId) => watched(vimId),
     async prepare(vimId: string, n: Notification, fields: () => VmFields) {
       if (!watched(vimId)) return undefined;
       let f: VmFields | undefined;

@@ -148,6 +148,7 @@ describe('side steps (records no subscription asked for)', () => {
   const events: string[] = [];
   const ves = new ScriptedDestination(undefined, 'ves');
   const step: SideStep = {
+    mayWant: () => true,
     prepare: async (vimId) => ({
       value: [{ destination: 'ves', record: { topic: vimId, json: '{"event":{}}' }, subscription: '' }],
       commit: async () => void events.push('commit'),

@@ -3,35 +3,89 @@
  *
  * The memory must follow only what DMaaP accepted: were it written while rendering, a DMaaP
  * failure followed by a redelivery would find the new values already remembered and suppress
- * the very update that never got out. So render() only decides, and keeps the decision
- * pending; the pipeline then reports the outcome: published() writes the decision to the
- * store (before the delivery is acked), abandoned() (requeued, dead-lettered) drops it.
+ * the very update that never got out. So prepare() only decides, and keeps the decision
+ * pending; the pipeline then reports the outcome: commit() writes the decision to the store
+ * (before the delivery is acked), release() without commit (requeued, dead-lettered) drops it.
  *
  * Compute-node notifications of one VIM are decided one at a time, each after the previous
  * one's outcome is known, so that each is compared with what was really published last:
  * with prefetch, a backlog of identical updates would otherwise all be compared with the same
  * old memory and all be published. Instance notifications never wait on this.
+ *
+ * Replicas (a store other processes write too: PostgreSQL, `shared`) take turns only within
+ * their own process, so there a decision is claimed before it is published (src/store/claims.ts):
+ * - the VIM's node rows are read with their versions, and the decision is taken against them
+ *   (another notification's claim read as the fields it claims, this notification's own claim,
+ *   left by a replica that died or a redelivery, as the `previous` it replaced: so a redelivery
+ *   publishes again, never suppresses itself);
+ * - each node row the decision changes (the node, a placeholder it adopts, the nodes a delete
+ *   forgets) is written with compareAndSet as the new fields plus `claim: {messageId,
+ *   claimedAt, previous}`, in key order. A lost row (another replica wrote it first) puts back
+ *   the rows already claimed and the decision is taken again against the row as it now is, at
+ *   most MAX_CLAIM_ATTEMPTS times: of two replicas deciding the same update at once, one
+ *   publishes it and the other finds it claimed and suppresses it;
+ * - commit() tidies each claimed row to its plain fields (a second write per published change,
+ *   chosen so that the table holds plain memory for operators, a claim left in a row means
+ *   "not known to be published", and `previous` never grows with each publish); a requeued or
+ *   dead-lettered notification puts each row back to `previous`. Either only if the row is
+ *   still at the claim's version.
+ * A decision that changes no row (a suppressed update, a delete of an unknown node) claims
+ * nothing and writes nothing: it is taken against this replica's copy of the rows, where a
+ * concurrent claim is visible once its NOTIFY arrived; one that arrives later orders the two
+ * notifications as if this one came first, which concurrent deliveries allow. One that
+ * publishes nothing but teaches the memory untracked fields writes them plainly at once.
+ * When the store cannot take a claim (STORE_UNAVAILABLE: PostgreSQL down), the decision goes
+ * ahead unclaimed, as in one process, with a warning that another replica may publish the
+ * same update: relaying must not stop while PostgreSQL is away, and a duplicate is the cost.
  */
 import { RelayError } from '../errors.js';
 import { COMPUTE_NODE_STATES, type ComputeNodeState, type Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
-import { nodeFacts, toComputeNodeMessage } from '../normalize/compute-node.js';
+import { nodeFacts, toComputeNodeMessage, type NodeFacts } from '../normalize/compute-node.js';
 import { applyDecision, changesMemory, decide, type NodeDecision } from '../normalize/compute-node-rule.js';
+import {
+  claimRows,
+  codeOf,
+  decidingView,
+  plainRows,
+  rowChanges,
+  settleRows,
+  sharedRows,
+  unclaimedRows,
+  VimGoneError,
+  type ConditionalRows,
+  type HeldRow,
+  type RowValue,
+  type SharedRows,
+} from '../store/claims.js';
+import { RowVersions } from '../store/memory-rows.js';
 import type { ComputeNodeMemory } from '../store/state-store.js';
+import type { CasResult } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import { Turns } from '../util/turns.js';
 import type { ComputeNodeStep, PreparedStep, Rendered, RenderedMatches } from './render.js';
 
-/** Where the memory lives: the StateStore in the daemon, InMemoryNodeMemory in `replay`. */
-export interface NodeMemoryStore {
+/**
+ * Where the memory lives: the RelayStore in the daemon, InMemoryNodeMemory in `replay`. A
+ * `shared` store (other processes write it) must give versionOf and compareAndSet: decisions
+ * are then claimed. Otherwise only get and update are used.
+ */
+export interface NodeMemoryStore extends ConditionalRows<'computeNodes'> {
   get(): Readonly<{ computeNodes: ComputeNodeMemory }>;
   update(mutator: (draft: { computeNodes: ComputeNodeMemory }) => void): Promise<void>;
 }
 
+type SharedNodeMemory = NodeMemoryStore & SharedRows<'computeNodes'>;
+
+/** The memory in this process: `replay`'s copy of the store file, and the unit tests' (`shared` to run the claims without PostgreSQL). */
 export class InMemoryNodeMemory implements NodeMemoryStore {
+  readonly shared: boolean;
   private state: { computeNodes: ComputeNodeMemory };
-  constructor(initial: ComputeNodeMemory = {}) {
+  private readonly versions: RowVersions;
+  constructor(initial: ComputeNodeMemory = {}, opts: { readonly shared?: boolean } = {}) {
     this.state = { computeNodes: structuredClone(initial) };
+    this.versions = new RowVersions('computeNodes', this.state.computeNodes);
+    this.shared = opts.shared ?? false;
   }
   get(): Readonly<{ computeNodes: ComputeNodeMemory }> {
     return this.state;
@@ -39,9 +93,27 @@ export class InMemoryNodeMemory implements NodeMemoryStore {
   async update(mutator: (draft: { computeNodes: ComputeNodeMemory }) => void): Promise<void> {
     const draft = structuredClone(this.state);
     mutator(draft);
+    this.versions.track(this.state.computeNodes, draft.computeNodes);
     this.state = draft;
   }
+  versionOf(_kind: 'computeNodes', vimId: string, key: string): number {
+    return this.versions.of(vimId, key);
+  }
+  async compareAndSet(
+    _kind: 'computeNodes',
+    vimId: string,
+    key: string,
+    expectedVersion: number,
+    value: RowValue | undefined,
+  ): Promise<CasResult> {
+    const { table, result } = this.versions.compareAndSet(this.state.computeNodes, vimId, key, expectedVersion, value);
+    this.state = { computeNodes: table };
+    return result;
+  }
 }
+
+/** Decisions taken again, at most, when other replicas keep writing the same node rows first. */
+export const MAX_CLAIM_ATTEMPTS = 8;
 
 const NODE_STATES = new Set<string>(COMPUTE_NODE_STATES);
 const isNodeState = (s: string): s is ComputeNodeState => NODE_STATES.has(s);
@@ -66,28 +138,132 @@ export class ComputeNodeTracker implements ComputeNodeStep {
    * Decides, in the VIM's turn, what the notification publishes: one message for every match,
    * or null for all (suppressed). commit() remembers the decision (every destination accepted,
    * or nothing was sent); release() ends the turn, so a requeued or dead-lettered notification
-   * leaves the memory as it was and a redelivery decides again. Throws RelayError(UNMAPPABLE).
+   * leaves the memory as it was and a redelivery decides again (on a shared store: once its
+   * claim is put back). Throws RelayError(UNMAPPABLE).
    */
   async prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>> {
     const event = this.eventOf(n, matches);
     const facts = nodeFacts(n);
     const release = await this.turns.take(vimId);
+    const store = this.memory();
+    const shared = sharedRows(store) as SharedNodeMemory | undefined;
+    let held: readonly HeldRow[] = [];
     try {
-      const decision = decide(n.eventType, event, facts, this.memory().get().computeNodes[vimId] ?? {});
+      let decision: NodeDecision;
+      if (shared) ({ decision, held } = await this.claim(shared, vimId, n, event, facts));
+      else decision = decide(n.eventType, event, facts, plainRows(store.get().computeNodes[vimId] ?? {}));
       let rendered: Rendered | null = null;
       if (decision.publish) {
         const msg = toComputeNodeMessage(vimId, n, event, decision.publish);
         rendered = { json: JSON.stringify(msg), key: String(msg.uuid ?? msg.host ?? '') };
       }
-      return {
-        value: new Map(matches.map((m) => [m, rendered])),
-        commit: () => this.remember(vimId, n, decision),
-        release,
-      };
+      const value = new Map(matches.map((m) => [m, rendered]));
+      if (!shared) return { value, commit: () => this.remember(vimId, n, decision), release };
+      return this.heldStep(shared, vimId, n, value, held, release);
     } catch (e) {
-      release();
+      if (shared && held.length > 0) void this.settle(shared, vimId, n, held, false).finally(release);
+      else release();
       throw e;
     }
+  }
+
+  /** Reads, decides and claims until a claim lands (or there is nothing to claim, or it cannot be). */
+  private async claim(
+    store: SharedNodeMemory,
+    vimId: string,
+    n: Notification,
+    event: ComputeNodeState,
+    facts: NodeFacts,
+  ): Promise<{ decision: NodeDecision; held: readonly HeldRow[] }> {
+    for (let attempt = 1; ; attempt++) {
+      // Rows and their versions read together, before any await.
+      const rows = store.get().computeNodes[vimId] ?? {};
+      const { view, own } = decidingView(rows, n.messageId);
+      const decision = decide(n.eventType, event, facts, view);
+      const changes = rowChanges(rows, view, applyDecision(view, decision), own, (key) =>
+        store.versionOf('computeNodes', vimId, key),
+      );
+      if (changes.length === 0) return { decision, held: [] };
+      if (attempt > MAX_CLAIM_ATTEMPTS) {
+        this.log.warn(
+          'compute-node decision not claimed: other replicas kept changing the same nodes first; it goes ahead unclaimed, and another replica may publish the same update',
+          { vim: vimId, messageId: n.messageId, attempts: MAX_CLAIM_ATTEMPTS },
+        );
+        return { decision, held: unclaimedRows(changes) };
+      }
+      const out = await claimRows({
+        store,
+        kind: 'computeNodes',
+        vimId,
+        messageId: n.messageId,
+        changes,
+        publishes: decision.publish !== null,
+      });
+      if (out.kind === 'claimed') return { decision, held: out.rows };
+      if (out.kind === 'failed') {
+        if (out.error instanceof VimGoneError)
+          this.log.debug('compute-node decision not claimed: the VIM is gone from the store', {
+            vim: vimId,
+            messageId: n.messageId,
+          });
+        else
+          this.log.warn(
+            'compute-node decision not claimed: the store cannot take it now; it goes ahead unclaimed, and another replica may publish the same update',
+            { vim: vimId, messageId: n.messageId, code: codeOf(out.error), error: (out.error as Error).message },
+          );
+        return { decision, held: out.rows };
+      }
+    }
+  }
+
+  /** The step of a decision on a shared store: commit() settles its rows as published, a release() before that puts them back. */
+  private heldStep(
+    store: SharedNodeMemory,
+    vimId: string,
+    n: Notification,
+    value: RenderedMatches,
+    held: readonly HeldRow[],
+    release: () => void,
+  ): PreparedStep<RenderedMatches> {
+    let settled = false;
+    return {
+      value,
+      commit: async () => {
+        if (settled) return;
+        settled = true;
+        await this.settle(store, vimId, n, held, true);
+      },
+      release: () => {
+        if (settled || held.length === 0) return release();
+        settled = true;
+        // The turn ends once the rows are back: the next decision of this VIM reads them as they were.
+        void this.settle(store, vimId, n, held, false).finally(release);
+      },
+    };
+  }
+
+  /** Never rejects: a row that cannot be settled stays as it is, and the log says what that costs. */
+  private async settle(
+    store: SharedNodeMemory,
+    vimId: string,
+    n: Notification,
+    held: readonly HeldRow[],
+    published: boolean,
+  ): Promise<void> {
+    const errors = await settleRows(store, 'computeNodes', vimId, held, published);
+    if (errors.length === 0) return;
+    const fields = { vim: vimId, messageId: n.messageId, error: (errors[0] as Error).message };
+    if (!published)
+      this.log.warn(
+        "compute-node claim not put back; until the notification's redelivery settles it, other replicas read the node as claimed",
+        fields,
+      );
+    else if (held.some((r) => !r.claimed))
+      this.log.warn(
+        'compute-node memory not saved; the next update of this node may be published although unchanged',
+        fields,
+      );
+    else this.log.warn('compute-node claim not tidied; the row keeps it, read as the memory it carries', fields);
   }
 
   /** Never rejects: the message is out, and acking it is right. */

@@ -13,6 +13,7 @@ import type { CasResult, ConditionalKind, OpenedStore, RelayStore, StoreHealth, 
 
 export class FileStore implements RelayStore {
   readonly engine = 'file';
+  readonly shared = false;
   private readonly versions = new Map<string, number>();
   /** One counter for all rows, so a row deleted and created again never repeats a version (no ABA). */
   private clock = 0;

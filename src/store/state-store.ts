@@ -15,6 +15,7 @@ import type { VimSpec } from '../config/vim.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../model/subscription.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
+import { COMPUTE_NODE_ROW_DEFS } from './claims.js';
 import { migrateToV2, VES_STATE_PROPERTIES, type AlarmMemory, type VesAgents } from './ves-state.js';
 
 /** 2 added vesAgents and alarms; a version 1 file is read as version 2 without them (migrateToV2). */
@@ -23,7 +24,10 @@ export const STORE_VERSION = 2;
 /** Versions this relay reads: older ones are upgraded in memory, then written as STORE_VERSION. */
 const READABLE_VERSIONS: readonly unknown[] = [1, STORE_VERSION];
 
-/** Tracked fields of one compute node as last published, by VIM id then node key. */
+/**
+ * Tracked fields of one compute node as last published, by VIM id then node key. On a
+ * PostgreSQL store a row may carry a replica's claim (src/store/claims.ts): read it with plainOf.
+ */
 export type ComputeNodeMemory = Record<string, Record<string, Record<string, unknown>>>;
 
 export interface StoreState {
@@ -51,6 +55,7 @@ function stateValidator(): ValidateFunction {
   validator ??= createSchemaAjv().compile({
     type: 'object',
     required: ['version', 'vims', 'subscriptions', 'computeNodes', 'vesAgents', 'alarms'],
+    $defs: COMPUTE_NODE_ROW_DEFS,
     additionalProperties: false,
     properties: {
       version: { const: STORE_VERSION },
@@ -58,7 +63,7 @@ function stateValidator(): ValidateFunction {
       subscriptions: { type: 'array', items: { $ref: 'subscription.schema.json#/$defs/view' } },
       computeNodes: {
         type: 'object',
-        additionalProperties: { type: 'object', additionalProperties: { type: 'object' } },
+        additionalProperties: { type: 'object', additionalProperties: { $ref: '#/$defs/computeNodeRow' } },
       },
       ...VES_STATE_PROPERTIES,
     },

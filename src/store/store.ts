@@ -37,6 +37,12 @@ export interface CasResult {
 
 export interface RelayStore {
   readonly engine: 'file' | 'postgres';
+  /**
+   * true when other processes (replicas) write the same rows: the compute-node step and the VES
+   * alarm tracker then claim a decision's rows before publishing it (src/store/claims.ts). In
+   * one process their turns already order the decisions.
+   */
+  readonly shared: boolean;
   /** The current snapshot, frozen. Change it only through update() or compareAndSet(). */
   get(): Readonly<StoreState>;
   /**

@@ -4,6 +4,7 @@
  * step that reads a version 1 file (written before VES existed) as version 2.
  */
 import type { AlarmRecord, VesAgentRecord } from '../ves/types.js';
+import { plainOf, type RowValue } from './claims.js';
 
 export type VesAgents = Record<string, VesAgentRecord>;
 export type AlarmMemory = Record<string, Record<string, AlarmRecord>>;
@@ -18,7 +19,7 @@ export const VES_STATE_PROPERTIES = {
   alarms: {
     type: 'object',
     propertyNames: { $ref: 'vim.schema.json#/$defs/vimId' },
-    additionalProperties: { type: 'object', additionalProperties: { $ref: 'vesagent.schema.json#/$defs/alarm' } },
+    additionalProperties: { type: 'object', additionalProperties: { $ref: 'vesagent.schema.json#/$defs/alarmRow' } },
   },
 } as const;
 
@@ -37,4 +38,9 @@ export function migrateToV2(value: unknown): unknown {
 export function dropVesState(draft: { vesAgents: VesAgents; alarms: AlarmMemory }, vimId: string): void {
   delete draft.vesAgents[vimId];
   delete draft.alarms[vimId];
+}
+
+/** An alarm row as the alarm it stands for: without a replica's claim (src/store/claims.ts); undefined for none, or a clear being sent. */
+export function plainAlarm(row: AlarmRecord | undefined): AlarmRecord | undefined {
+  return plainOf(row as unknown as RowValue | undefined) as unknown as AlarmRecord | undefined;
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { RelayError } from '../errors.js';
 import { REDACTED } from '../util/redact.js';
+import type { ConditionalRows } from '../store/claims.js';
 import { dropVesState, type AlarmMemory, type VesAgents } from '../store/ves-state.js';
 import type {
   VesAgentConfigInput,
@@ -16,8 +17,12 @@ import type {
   VesSubscription,
 } from './types.js';
 
-/** The part of the StateStore this needs (the StateStore itself in the daemon). */
-export interface VesStore {
+/**
+ * The part of the store this needs (the RelayStore in the daemon; a StateStore or
+ * InMemoryVesStore in tests and `replay`). A `shared` store (PostgreSQL: other replicas write
+ * it) must give versionOf and compareAndSet: the VM alarm tracker then claims its decisions.
+ */
+export interface VesStore extends ConditionalRows<'alarms'> {
   get(): Readonly<{ vims: readonly { readonly id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory }>;
   update(
     mutator: (draft: { vims: { id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory }) => void,

@@ -1,6 +1,6 @@
 /**
  * The VM alarms and their memory, in the decide -> pending -> published/abandoned shape of the
- * compute-node memory (src/daemon/compute-nodes.ts), for the same reason: the memory must
+ * compute-node memory (src/steps/compute-nodes.ts), for the same reason: the memory must
  * follow only what the collector accepted. decide() only decides and keeps the decision
  * pending; the pipeline then reports the notification's outcome: published() (every
  * destination, the collector included, accepted) writes the alarm to the store before the
@@ -11,14 +11,46 @@
  * Notifications about one VM are decided one at a time, each after the previous one's outcome
  * is known: two "stopped" notifications in flight together would otherwise both find no alarm
  * and both raise an onset. Other VMs, and notifications without a VES part, never wait.
+ *
+ * Replicas (a `shared` store, PostgreSQL) take those turns only within their own process, so
+ * there decide() claims the VM's alarm row before the event is sent (src/store/claims.ts):
+ * the row is read with its version, decided on (another notification's claim read as the
+ * alarm state it claims; this notification's own claim, left by a replica that died, as the
+ * `previous` it replaced, so that the redelivery sends the event again rather than taking it
+ * for sent), and written with compareAndSet as the onset's alarm plus `claim: {messageId,
+ * claimedAt, previous}`, or for a clear as `{claim}` alone. A lost claim decides again against
+ * the row as it now is (at most MAX_CLAIM_ATTEMPTS times): of two "stopped" notifications on
+ * two replicas, one raises the onset and the other finds it claimed and raises nothing.
+ * published() tidies the row to the plain alarm (or deletes it: a clear), abandoned() puts
+ * `previous` back; both only if the row is still at the claim's version. A decision of
+ * nothing writes nothing (against this replica's copy of the row; see compute-nodes.ts for
+ * why no check for a claim not yet heard of). When the store cannot take the claim
+ * (STORE_UNAVAILABLE), the event is sent unclaimed, as in one process, with a warning that
+ * another replica may send the same onset or clear: relaying goes on while PostgreSQL is away.
+ * The VIM's own alarm (vim-watch.ts) is not claimed.
  */
 import type { OutboundRecord } from '../publish/destination.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import type { Notification } from '../notifications/types.js';
+import {
+  claimOf,
+  claimRows,
+  codeOf,
+  decidingValue,
+  rowChanges,
+  settleRows,
+  sharedRows,
+  unclaimedRows,
+  VimGoneError,
+  type HeldRow,
+  type RowValue,
+  type SharedRows,
+} from '../store/claims.js';
+import { plainAlarm } from '../store/ves-state.js';
 import type { Logger } from '../util/logger.js';
 import type { VesStore } from './agents.js';
-import { alarmOf, vmClear, vmOnset } from './events.js';
-import { decideFault, vmFieldsOf } from './fault-rule.js';
+import { alarmOf, vmClear, vmOnset, type VesFaultEvent } from './events.js';
+import { decideFault, vmFieldsOf, type FaultDecision } from './fault-rule.js';
 import type { AlarmRecord } from './types.js';
 import { Turns } from '../util/turns.js';
 
@@ -27,7 +59,23 @@ interface Pending {
   /** The alarm to keep once accepted (onset), or null to forget it (clear). */
   readonly next: AlarmRecord | null;
   readonly release: () => void;
+  /** On a shared store: the alarm row, claimed (or, when the claim could not be written, to write once accepted). */
+  readonly held?: readonly HeldRow[];
 }
+
+/** Decisions taken again, at most, when other replicas keep writing the same VM's alarm first. */
+export const MAX_CLAIM_ATTEMPTS = 8;
+
+interface Judged {
+  readonly d: FaultDecision;
+  readonly event?: VesFaultEvent;
+  readonly next: AlarmRecord | null;
+}
+
+const one = (key: string, v: RowValue | undefined): Record<string, RowValue> => (v === undefined ? {} : { [key]: v });
+/** An alarm as a store row, and back (the row's schema is the alarm's: checkState judges it). */
+const asRow = (a: AlarmRecord | undefined): RowValue | undefined => a as unknown as RowValue | undefined;
+const asAlarm = (r: RowValue | undefined): AlarmRecord | undefined => r as unknown as AlarmRecord | undefined;
 
 export interface VesAlarmTrackerOptions {
   /** Clock for a notification without a timestamp, ms. Default Date.now. */
@@ -60,36 +108,104 @@ export class VesAlarmTracker {
     const f = fields ?? vmFieldsOf(n);
     if (!f) return null;
     const release = await this.turns.take(`${vimId}\n${f.instance_id}`);
+    const store = this.store();
+    const shared = sharedRows(store);
+    let held: readonly HeldRow[] | undefined;
     try {
-      const state = this.store().get();
-      const alarm = state.alarms[vimId]?.[f.instance_id];
-      const d = decideFault({
-        vimId,
-        agent: state.vesAgents[vimId],
-        n,
-        alarm,
-        fields: f,
-        nowMicros: this.now() * 1000,
-      });
-      if (d.kind === 'none') {
+      let j: Judged;
+      if (shared) ({ j, held } = await this.claim(shared, store, vimId, n, f));
+      else j = this.judge(store, vimId, n, f, plainAlarm(store.get().alarms[vimId]?.[f.instance_id]));
+      if (!j.event) {
         release();
         return null;
       }
-      const event = d.kind === 'onset' ? vmOnset(d.vm) : vmClear(d.vm, d.alarm);
-      const next =
-        d.kind === 'onset'
-          ? alarmOf(event, { state: d.vm.vmState, eventType: n.eventType, messageId: n.messageId })
-          : null;
-      this.pending.set(this.key(vimId, n), { instanceId: f.instance_id, next, release });
-      this.log.debug(`VES ${event.commonEventHeader.eventName} decided`, {
+      this.pending.set(this.key(vimId, n), { instanceId: f.instance_id, next: j.next, release, held });
+      this.log.debug(`VES ${j.event.commonEventHeader.eventName} decided`, {
         vim: vimId,
         instance: f.instance_id,
         messageId: n.messageId,
       });
-      return { topic: vimId, json: JSON.stringify(event), key: f.instance_id };
+      return { topic: vimId, json: JSON.stringify(j.event), key: f.instance_id };
     } catch (e) {
-      release();
+      if (shared && held?.some((r) => r.claimed))
+        void settleRows(shared, 'alarms', vimId, held, false).finally(release);
+      else release();
       throw e;
+    }
+  }
+
+  private judge(store: VesStore, vimId: string, n: Notification, f: VmFields, alarm: AlarmRecord | undefined): Judged {
+    const d = decideFault({
+      vimId,
+      agent: store.get().vesAgents[vimId],
+      n,
+      alarm,
+      fields: f,
+      nowMicros: this.now() * 1000,
+    });
+    if (d.kind === 'none') return { d, next: null };
+    const event = d.kind === 'onset' ? vmOnset(d.vm) : vmClear(d.vm, d.alarm);
+    const next =
+      d.kind === 'onset'
+        ? alarmOf(event, { state: d.vm.vmState, eventType: n.eventType, messageId: n.messageId })
+        : null;
+    return { d, event, next };
+  }
+
+  /** Reads, decides and claims the VM's alarm row until a claim lands (or there is nothing to claim, or it cannot be). */
+  private async claim(
+    shared: SharedRows<'alarms'>,
+    store: VesStore,
+    vimId: string,
+    n: Notification,
+    f: VmFields,
+  ): Promise<{ j: Judged; held: readonly HeldRow[] }> {
+    const key = f.instance_id;
+    for (let attempt = 1; ; attempt++) {
+      // The row and its version read together, before any await.
+      const row = asRow(store.get().alarms[vimId]?.[key]);
+      const version = shared.versionOf('alarms', vimId, key);
+      const alarm = asAlarm(decidingValue(row, n.messageId));
+      const j = this.judge(store, vimId, n, f, alarm);
+      const target = j.d.kind === 'none' ? alarm : (j.next ?? undefined);
+      const own = claimOf(row)?.messageId === n.messageId ? [key] : [];
+      const changes = rowChanges(one(key, row), one(key, asRow(alarm)), one(key, asRow(target)), own, () => version);
+      if (changes.length === 0) return { j, held: [] };
+      if (attempt > MAX_CLAIM_ATTEMPTS) {
+        this.log.warn(
+          'VES alarm not claimed: other replicas kept changing it first; the event is sent unclaimed, and another replica may send the same one',
+          { vim: vimId, instance: key, messageId: n.messageId, attempts: MAX_CLAIM_ATTEMPTS },
+        );
+        return { j, held: unclaimedRows(changes) };
+      }
+      const out = await claimRows({
+        store: shared,
+        kind: 'alarms',
+        vimId,
+        messageId: n.messageId,
+        changes,
+        publishes: j.event !== undefined,
+      });
+      if (out.kind === 'claimed') return { j, held: out.rows };
+      if (out.kind === 'failed') {
+        if (out.error instanceof VimGoneError)
+          this.log.debug('VES alarm not claimed: the VIM is gone from the store', {
+            vim: vimId,
+            messageId: n.messageId,
+          });
+        else
+          this.log.warn(
+            'VES alarm not claimed: the store cannot take it now; the event is sent unclaimed, and another replica may send the same one',
+            {
+              vim: vimId,
+              instance: key,
+              messageId: n.messageId,
+              code: codeOf(out.error),
+              error: (out.error as Error).message,
+            },
+          );
+        return { j, held: out.rows };
+      }
     }
   }
 
@@ -120,6 +236,7 @@ export class VesAlarmTracker {
     const p = this.take(vimId, n);
     if (!p) return;
     try {
+      if (p.held) return await this.settle(vimId, n, p, true);
       await this.store().update((draft) => {
         // Deleted meanwhile: the configuration went and its alarms with it; nothing to remember.
         if (!draft.vesAgents[vimId]) return;
@@ -130,17 +247,7 @@ export class VesAlarmTracker {
       });
     } catch (e) {
       // The event is out and acking is right; the cost of the lost write is one event sent again later.
-      this.log.warn(
-        p.next
-          ? 'VES alarm not saved; a later fault notification of this VM may raise its onset again'
-          : 'VES clear not saved; the next active notification of this VM sends the clear again',
-        {
-          vim: vimId,
-          instance: p.instanceId,
-          messageId: n.messageId,
-          error: (e as Error).message,
-        },
-      );
+      this.notSaved(vimId, n, p, e);
     } finally {
       p.release();
     }
@@ -148,8 +255,44 @@ export class VesAlarmTracker {
 
   /** Requeued or dead-lettered before the collector accepted: forget the decision; a redelivery decides again. A no-op once settled. */
   readonly abandoned = (vimId: string, n: Notification): void => {
-    this.take(vimId, n)?.release();
+    const p = this.take(vimId, n);
+    if (!p) return;
+    if (!p.held?.some((r) => r.claimed)) return p.release();
+    // The VM's turn ends once its row is back: the next decision here reads it as it was.
+    void this.settle(vimId, n, p, false).finally(p.release);
   };
+
+  /** A shared store's row: tidied (published) or put back; never rejects. */
+  private async settle(vimId: string, n: Notification, p: Pending, published: boolean): Promise<void> {
+    const shared = sharedRows(this.store());
+    if (!shared || !p.held) return;
+    // The configuration deleted meanwhile took the VM's alarm along: leave no row of it behind.
+    const gone = !this.store().get().vesAgents[vimId];
+    const rows = gone ? p.held.map((r) => ({ ...r, target: undefined, previous: undefined })) : p.held;
+    const errors = await settleRows(shared, 'alarms', vimId, rows, published);
+    if (errors.length === 0) return;
+    if (published && rows.some((r) => !r.claimed)) return this.notSaved(vimId, n, p, errors[0]);
+    this.log.warn(
+      published
+        ? 'VES alarm claim not tidied; the row keeps it, read as the alarm state it carries'
+        : "VES alarm claim not put back; until the notification's redelivery settles it, other replicas read the VM's alarm as claimed",
+      { vim: vimId, instance: p.instanceId, messageId: n.messageId, error: (errors[0] as Error).message },
+    );
+  }
+
+  private notSaved(vimId: string, n: Notification, p: Pending, e: unknown): void {
+    this.log.warn(
+      p.next
+        ? 'VES alarm not saved; a later fault notification of this VM may raise its onset again'
+        : 'VES clear not saved; the next active notification of this VM sends the clear again',
+      {
+        vim: vimId,
+        instance: p.instanceId,
+        messageId: n.messageId,
+        error: (e as Error).message,
+      },
+    );
+  }
 
   /** Decisions waiting for their outcome (for tests and shutdown logs). */
   pendingCount(): number {

@@ -13,6 +13,7 @@
 import type { OutboundRecord } from '../publish/destination.js';
 import type { ListenerStatusChange } from '../transport/types.js';
 import type { Logger } from '../util/logger.js';
+import { plainAlarm } from '../store/ves-state.js';
 import type { VesStore } from './agents.js';
 import { alarmOf, vimClear, vimOnset, type VesFaultEvent } from './events.js';
 import { VIM_ALARM_KEY, type AlarmRecord } from './types.js';
@@ -94,7 +95,8 @@ export class VimUnreachableWatch {
   }
 
   private alarm(vimId: string): AlarmRecord | undefined {
-    return this.o.store().get().alarms[vimId]?.[VIM_ALARM_KEY];
+    // The VIM's own alarm is never claimed; read plain all the same, as every reader of alarms does.
+    return plainAlarm(this.o.store().get().alarms[vimId]?.[VIM_ALARM_KEY]);
   }
 
   private async raise(vimId: string, change: ListenerStatusChange): Promise<void> {

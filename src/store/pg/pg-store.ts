@@ -52,6 +52,7 @@ const MAX_ATTEMPTS = 8;
 
 export class PgStore implements RelayStore {
   readonly engine = 'postgres';
+  readonly shared = true;
   readonly instanceId: string;
   private readonly cache = new PgCache();
   private readonly listeners = new Set<(kinds: readonly StoreKind[]) => void>();

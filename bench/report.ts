@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DrainResult, LatencyResult, LimitsResult } from './scenarios.js';
 import type { CeilingResult } from './ratio-scenarios.js';
+import type { BreakdownResult } from './breakdown.js';
 import { median } from './stats.js';
 
 export interface Collected {
@@ -12,6 +13,8 @@ export interface Collected {
   filtered: DrainResult[];
   /** The drain with every subscription on the kafka sink (librdkafka's mock cluster). */
   kafka: DrainResult[];
+  /** In-process costs, without the broker (bench/breakdown.ts). */
+  breakdown: BreakdownResult[];
   baseline: DrainResult[];
   latency: LatencyResult[][];
   limits: LimitsResult[];
@@ -107,6 +110,30 @@ function ceilingRows(c: Collected): Row[] {
         'Kafka drain: duplicates',
         c.kafka.map((d) => d.duplicates),
         'rec',
+      ),
+    );
+  }
+  if (c.breakdown.length) {
+    const b = c.breakdown;
+    out.push(
+      row(
+        'breakdown: pipeline alone, CPU per notification (drain corpus)',
+        b.map((x) => x.pipelineUs),
+        'us',
+      ),
+    );
+    out.push(
+      row(
+        'breakdown: pipeline alone, CPU per notification (filtered corpus)',
+        b.map((x) => x.pipelineFilteredUs),
+        'us',
+      ),
+    );
+    out.push(
+      row(
+        "breakdown: DMaaP publisher + HTTP alone, CPU per notification's messages",
+        b.map((x) => x.publisherUsPerMessage * x.messagesPerNotification),
+        'us',
       ),
     );
   }

@@ -14,6 +14,7 @@ import { ROOT, startSink } from './procs.js';
 import { ratios, table, targets, writeJson, type Collected } from './report.js';
 import { drain, latency, limits, type Ctx } from './scenarios.js';
 import { ceiling, kafkaDrain } from './ratio-scenarios.js';
+import { breakdown } from './breakdown.js';
 import { MockKafka } from '../test/helpers/kafka-mock.js';
 import { loadSettings, machine } from './settings.js';
 
@@ -50,7 +51,16 @@ async function main(): Promise<void> {
   const sink = await startSink();
   const mock = s.only.has('kafka') ? await MockKafka.start(3) : undefined;
   const ctx: Ctx = { s, corpus, sink, exchange };
-  const c: Collected = { ceiling: [], drain: [], filtered: [], kafka: [], baseline: [], latency: [], limits: [] };
+  const c: Collected = {
+    ceiling: [],
+    drain: [],
+    filtered: [],
+    kafka: [],
+    breakdown: [],
+    baseline: [],
+    latency: [],
+    limits: [],
+  };
   const started = Date.now();
   try {
     for (let run = 1; run <= s.runs; run++) {
@@ -87,6 +97,13 @@ async function main(): Promise<void> {
         c.kafka.push(d);
         log(
           `run ${run}: kafka drain ${d.notifications} in ${d.seconds.toFixed(2)} s = ${Math.round(d.rate)} msg/s, ${(d.cpuPer10k * 100).toFixed(1)} CPU us/notification, peak RSS ${d.peakRssMb.toFixed(0)} MB, duplicates ${d.duplicates}`,
+        );
+      }
+      if (s.only.has('breakdown')) {
+        const b = await breakdown(sink.url);
+        c.breakdown.push(b);
+        log(
+          `run ${run}: breakdown: pipeline ${b.pipelineUs.toFixed(1)} us (filtered corpus ${b.pipelineFilteredUs.toFixed(1)}), DMaaP publisher ${b.publisherUsPerMessage.toFixed(1)} us/message`,
         );
       }
       if (s.only.has('latency')) {

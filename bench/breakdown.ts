@@ -1,0 +1,151 @@
+/**
+ * Where a drained notification's CPU goes, measured in a fresh process (forked by
+ * run.ts's `breakdown` scenario) without the broker: the relay's own Pipeline (decode, peek, parse,
+ * classify, match, render, route, settle) with destinations that accept at once, over the
+ * drain's and the filtered corpus; and the DMaaP publisher alone (batching, axios, HTTP) posting
+ * the drain corpus's rendered messages to the bench sink. With the ceiling's CPU per message
+ * (amqplib consuming and acking) these account for most of the relay's CPU per notification in
+ * the drains; what remains is their meeting in one event loop (timers, microtasks, GC of both).
+ *
+ * Runs as a child (IPC): gets {sinkUrl}, answers {result} or {error}.
+ */
+import { Pipeline, type PipelineObserver } from '../src/daemon/pipeline.js';
+import { VimState } from '../src/daemon/vim-state.js';
+import { configSchema } from '../src/config/schema.js';
+import { DmaapPublisher } from '../src/publish/publisher.js';
+import type { Destination } from '../src/publish/destination.js';
+import type { Delivery } from '../src/transport/types.js';
+import { silentLogger } from '../src/util/logger.js';
+import { benchSubscriptions, buildCorpus, FILTERED_SOURCES, type Corpus } from './corpus.js';
+
+export interface BreakdownResult {
+  /** Pipeline CPU per notification, drain corpus (every notification subscribed). */
+  readonly pipelineUs: number;
+  /** The same over the filtered corpus (80 % matching nothing). */
+  readonly pipelineFilteredUs: number;
+  /** DMaaP publisher + HTTP CPU per published message (the drain publishes `messagesPerNotification` per notification). */
+  readonly publisherUsPerMessage: number;
+  readonly messagesPerNotification: number;
+}
+
+const N = Number(process.env.BENCH_BREAKDOWN_MESSAGES ?? 40_000);
+const IN_FLIGHT = 500; // the relay's default prefetch
+const VIM = 'bench-breakdown';
+
+const cpuUs = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+const observer: PipelineObserver = {
+  consumed() {},
+  filtered() {},
+  published() {},
+  deadLettered() {},
+  duplicate() {},
+  inFlight() {},
+};
+
+const accepting: Destination = {
+  name: 'dmaap',
+  send: () => Promise.resolve(),
+  health: () => ({ ok: true, since: new Date() }),
+  pending: () => 0,
+  close: async () => {},
+};
+
+async function pipelineUs(corpus: Corpus): Promise<number> {
+  const subs = benchSubscriptions(VIM);
+  const pipeline = new Pipeline({
+    destinations: { dmaap: accepting },
+    defaultSink: 'dmaap',
+    subscriptions: () => subs,
+    observer,
+    logger: silentLogger(),
+    maxBodyBytes: configSchema.transport.maxBodyBytes.default,
+  });
+  const state = new VimState(VIM, { dedupeWindow: configSchema.dedupe.windowSize.default, recentWindow: 100 });
+  const bodies = Array.from({ length: N }, (_, i) =>
+    corpus.body(corpus.cycle[i % corpus.cycle.length], `bd-${i}-${Math.random()}`),
+  );
+  const delivery = (body: Buffer): Delivery => ({
+    vimId: VIM,
+    body,
+    source: 'bench',
+    redelivered: false,
+    ack() {},
+    requeue() {},
+    deadLetter: async () => {},
+  });
+  const run = async (from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i += IN_FLIGHT) {
+      const batch: Promise<void>[] = [];
+      for (let j = i; j < Math.min(to, i + IN_FLIGHT); j++) batch.push(pipeline.accept(state, delivery(bodies[j])));
+      await Promise.all(batch);
+    }
+  };
+  await run(0, Math.min(N, 5000)); // warm-up: the JIT, the memo
+  const c0 = cpuUs();
+  await run(0, N);
+  return (cpuUs() - c0) / N;
+}
+
+async function publisherUs(corpus: Corpus, sinkUrl: string): Promise<number> {
+  const defaults = Object.fromEntries(Object.entries(configSchema.publish).map(([k, v]) => [k, v.default]));
+  const publisher = new DmaapPublisher({ ...defaults, url: sinkUrl, timeoutMs: 10_000 }, silentLogger());
+  const jsons = corpus.rendered;
+  const total = N;
+  const send = async (from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i += IN_FLIGHT) {
+      const batch: Promise<void>[] = [];
+      for (let j = i; j < Math.min(to, i + IN_FLIGHT); j++)
+        batch.push(publisher.send({ topic: 'BENCH_BREAKDOWN', json: jsons[j % jsons.length] }));
+      await Promise.all(batch);
+    }
+  };
+  try {
+    await send(0, 5000);
+    const c0 = cpuUs();
+    await send(0, total);
+    return (cpuUs() - c0) / total;
+  } finally {
+    await publisher.close(5000);
+  }
+}
+
+if (process.send)
+  process.once('message', (m: { sinkUrl: string }) => {
+    void (async () => {
+      try {
+        const corpus = await buildCorpus();
+        const filtered = await buildCorpus(FILTERED_SOURCES);
+        const result: BreakdownResult = {
+          pipelineUs: await pipelineUs(corpus),
+          pipelineFilteredUs: await pipelineUs(filtered),
+          publisherUsPerMessage: await publisherUs(corpus, m.sinkUrl),
+          messagesPerNotification: corpus.expectedPublished(corpus.cycle.length) / corpus.cycle.length,
+        };
+        process.send?.({ result });
+      } catch (e) {
+        process.send?.({ error: (e as Error).stack ?? String(e) });
+      }
+    })();
+  });
+
+/** Forks this file as a child and returns what it measured (the bench sink must be running). */
+export async function breakdown(sinkUrl: string): Promise<BreakdownResult> {
+  const { fork } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const child = fork(fileURLToPath(import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    return await new Promise<BreakdownResult>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`breakdown child exited (${code})`)));
+      child.once('message', (m: { result?: BreakdownResult; error?: string }) =>
+        m.result ? resolve(m.result) : reject(new Error(`breakdown child: ${m.error}`)),
+      );
+      child.send({ sinkUrl });
+    });
+  } finally {
+    child.kill();
+  }
+}

@@ -1,25 +1,20 @@
 /**
- * End to end with Kafka: the built daemon, the real RabbitMQ, dmaap-dev as a process and
- * librdkafka's mock cluster (test/helpers/kafka-mock.ts), with subscriptions routed by "sink".
- * Needs the pipeline's sink routing (a subscription's "sink", config sinks.default); until the
- * config schema has `sinks`, this file says so on stderr and its tests show as skipped.
+ * End to end with Kafka: the built daemon, the real RabbitMQ, dmaap-dev as a process, with
+ * subscriptions routed by "sink". What is written and what survives a SIGKILL run against the
+ * Kafka under test (test/helpers/kafka-under-test.ts: a real Kafka in a container where Docker
+ * answers, else librdkafka's mock cluster); Kafka down and Kafka refusing run against the mock
+ * (test/helpers/kafka-mock.ts), the only one that can be told to.
  */
 import { jest } from '@jest/globals';
 import { withChannel } from '../helpers/amqp.js';
 import { freePort } from '../helpers/daemon.js';
 import { consume, startDmaapDevProcess, type DmaapDevProcess } from '../helpers/dmaap.js';
 import { KERR, API, MockKafka } from '../helpers/kafka-mock.js';
+import { startKafkaUnderTest, type KafkaUnderTest } from '../helpers/kafka-under-test.js';
 import { RelayUnderTest } from '../helpers/relay-under-test.js';
 import { waitFor } from '../helpers/wait.js';
-import { configSchema } from '../../src/config/schema.js';
 
 jest.setTimeout(120000);
-
-const wired = 'sinks' in configSchema;
-if (!wired)
-  process.stderr.write(
-    '\nkafka.e2e: SKIPPED: the config schema has no "sinks" yet (sink routing is not wired into the pipeline on this branch)\n',
-  );
 
 class KafkaRelay extends RelayUnderTest {
   readonly kafkaTopic = `K_${this.vimId}`;
@@ -48,31 +43,35 @@ class KafkaRelay extends RelayUnderTest {
   }
 }
 
-let mock: MockKafka;
 let dmaap: DmaapDevProcess;
 let relay: KafkaRelay;
 
-(wired ? describe : describe.skip)('the daemon publishing to Kafka', () => {
-  beforeAll(async () => {
-    mock = await MockKafka.start(3);
-    dmaap = await startDmaapDevProcess(await freePort());
-  });
-  afterAll(async () => {
-    await mock?.stop();
-    await dmaap?.stop();
-  });
-  beforeEach(async () => {
-    relay = new KafkaRelay(dmaap.url, mock.brokers);
-    await mock.createTopic(relay.kafkaTopic, 3);
-  });
-  afterEach(async () => {
-    await mock.command('up -1');
-    await relay.cleanup();
-  });
+beforeAll(async () => {
+  dmaap = await startDmaapDevProcess(await freePort());
+});
+afterAll(async () => {
+  await dmaap?.stop();
+});
+afterEach(async () => {
+  await relay?.cleanup();
+});
 
-  const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+describe('the daemon publishing to the Kafka under test', () => {
+  let kafka: KafkaUnderTest;
+  beforeAll(async () => {
+    kafka = await startKafkaUnderTest();
+  }, 240_000);
+  afterAll(async () => {
+    await kafka?.stop();
+  }, 60_000);
+  beforeEach(async () => {
+    relay = new KafkaRelay(dmaap.url, kafka.brokers);
+    await kafka.createTopic(relay.kafkaTopic, 3);
+  });
   const kafkaIds = async (): Promise<string[]> =>
-    (await mock.dump(relay.kafkaTopic)).map((r) => r.headers.message_id?.toString() ?? '');
+    (await kafka.records(relay.kafkaTopic)).map((r) => r.headers.message_id?.toString() ?? '');
 
   it('mixed DMaaP and Kafka subscriptions: each topic gets every message, the Kafka record byte for byte with key and headers', async () => {
     await relay.start();
@@ -80,7 +79,7 @@ let relay: KafkaRelay;
     await relay.publish(sent);
     const fromDmaap = await consume(dmaap.url, relay.topic, sent.length);
     await relay.untilDrained();
-    const records = await mock.dump(relay.kafkaTopic);
+    const records = await kafka.records(relay.kafkaTopic);
     expect(records).toHaveLength(sent.length);
     for (const r of records) {
       const value = JSON.parse(r.value.toString('utf8')) as Record<string, unknown>;
@@ -94,6 +93,39 @@ let relay: KafkaRelay;
       });
     }
   });
+
+  it('SIGKILL mid-stream loses nothing', async () => {
+    await relay.start();
+    const sent = ids('kill', 300);
+    const publishing = relay.publishSteadily(sent, 200);
+    await new Promise((r) => setTimeout(r, 600));
+    relay.daemon.signal('SIGKILL');
+    await relay.daemon.exited;
+    const confirmed = await publishing;
+    await relay.spawn();
+    await relay.untilDrained(60000);
+    const got = new Set(await kafkaIds());
+    expect(confirmed.filter((id) => !got.has(id))).toEqual([]);
+  });
+});
+
+describe('the daemon publishing to Kafka under faults (mock cluster)', () => {
+  let mock: MockKafka;
+  beforeAll(async () => {
+    mock = await MockKafka.start(3);
+  });
+  afterAll(async () => {
+    await mock?.stop();
+  });
+  beforeEach(async () => {
+    relay = new KafkaRelay(dmaap.url, mock.brokers);
+    await mock.createTopic(relay.kafkaTopic, 3);
+  });
+  afterEach(async () => {
+    await mock.command('up -1');
+  });
+  const kafkaIds = async (): Promise<string[]> =>
+    (await mock.dump(relay.kafkaTopic)).map((r) => r.headers.message_id?.toString() ?? '');
 
   it('acks a notification only when both destinations accepted it: Kafka down holds it, Kafka back releases it', async () => {
     await relay.start();
@@ -122,19 +154,5 @@ let relay: KafkaRelay;
     expect(dead.properties.headers?.['x-relay-reason-code']).toBe('KAFKA_REJECTED');
     expect(reason).toContain(relay.kafkaTopic);
     expect(reason).toContain('TOPIC_AUTHORIZATION_FAILED');
-  });
-
-  it('SIGKILL mid-stream loses nothing', async () => {
-    await relay.start();
-    const sent = ids('kill', 300);
-    const publishing = relay.publishSteadily(sent, 200);
-    await new Promise((r) => setTimeout(r, 600));
-    relay.daemon.signal('SIGKILL');
-    await relay.daemon.exited;
-    const confirmed = await publishing;
-    await relay.spawn();
-    await relay.untilDrained(60000);
-    const got = new Set(await kafkaIds());
-    expect(confirmed.filter((id) => !got.has(id))).toEqual([]);
   });
 });

@@ -74,7 +74,10 @@ interface ErrorLike {
   readonly retriable?: unknown;
   readonly originalError?: unknown;
   readonly cause?: unknown;
+  readonly apiName?: unknown;
 }
+
+const SASL_APIS = new Set(['SaslHandshake', 'SaslAuthenticate']);
 
 /** kafkajs' retrier wraps the real error in these once its retries (none here) are spent. */
 const WRAPPERS = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
@@ -101,6 +104,15 @@ export function classifyKafkaError(err: unknown): KafkaOutcome {
   }
   const reason = name === 'Error' ? message : `${name}: ${message}`;
   if (TRANSIENT_CLIENT_ERRORS.has(name)) return { kind: 'retry', reason };
+  // The broker does not offer a request the client needs (ApiVersions), before anything is sent.
+  // Retried like a refused login: it is the configuration's fault, not the record's.
+  if (name === 'KafkaJSServerDoesNotSupportApiKey') {
+    const api = typeof e.apiName === 'string' ? e.apiName : 'an API';
+    const hint = SASL_APIS.has(api)
+      ? ': the broker offers no SASL on this listener; check kafka.brokers (the SASL listener) and kafka.sasl.mechanism'
+      : '';
+    return { kind: 'retry', reason: `${reason} (${api})${hint}` };
+  }
   // The client refused before sending (a record without a value, a bad topic name): a bug or a
   // bad record, and sending it again would meet the same refusal.
   if (name === 'KafkaJSNonRetriableError') return { kind: 'permanent', reason };

@@ -47,6 +47,8 @@ interface Lane {
   singles: number;
   linger?: NodeJS.Timeout;
   retry?: NodeJS.Timeout;
+  /** The retry waits out a failure with no Kafka error code (no connection, no answer): the cluster's, not the partition's. */
+  unreachable: boolean;
 }
 
 export interface KafkaDestinationDeps {
@@ -136,7 +138,16 @@ export class KafkaDestination implements Destination {
     const id = laneId({ topic, partition });
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { topic, partition, queue: [], queuedBytes: 0, sending: false, attempt: 0, singles: 0 };
+      lane = {
+        topic,
+        partition,
+        queue: [],
+        queuedBytes: 0,
+        sending: false,
+        attempt: 0,
+        singles: 0,
+        unreachable: false,
+      };
       this.lanes.set(id, lane);
     }
     lane.queue.push(entry);
@@ -227,12 +238,31 @@ export class KafkaDestination implements Destination {
   }
 
   private accepted(lane: Lane, batch: Entry[]): void {
+    const recovered = lane.attempt > 0;
     lane.batch = undefined;
     lane.attempt = 0;
     lane.failingSince = undefined;
     this.streaks.success(laneId(lane));
     for (const entry of batch) this.settle(entry, (e) => e.resolve());
     this.kick(lane);
+    if (recovered) this.wakeUnreachable(lane);
+  }
+
+  /**
+   * A partition that was failing has just been answered: the lanes waiting out a backoff because
+   * the cluster could not be reached try again now rather than when their timers say (up to
+   * retryMaxMs later, with the listeners' prefetch held by their records meanwhile). Only on a
+   * recovery, not on every success: lanes whose brokers are still down fail again and back off
+   * further, and are woken again only by the next recovery. Partition-level failures (no leader,
+   * not enough replicas) keep their timers: another partition's answer says nothing about them.
+   */
+  private wakeUnreachable(recovered: Lane): void {
+    for (const lane of this.lanes.values()) {
+      if (lane === recovered || !lane.retry || !lane.unreachable) continue;
+      clearTimeout(lane.retry);
+      lane.retry = undefined;
+      this.ready(lane);
+    }
   }
 
   private refused(lane: Lane, batch: Entry[], outcome: KafkaOutcome): void {
@@ -278,6 +308,7 @@ export class KafkaDestination implements Destination {
       reason: outcome.reason,
       delayMs,
     });
+    lane.unreachable = outcome.code === undefined;
     lane.retry = setTimeout(() => {
       lane.retry = undefined;
       this.ready(lane);

@@ -1,7 +1,8 @@
 /**
- * KafkaDestination against a cluster that speaks the Kafka protocol: librdkafka's mock cluster
- * (test/helpers/kafka-mock.ts; no Kafka broker installs here and there is no Docker engine).
- * Records are read back with librdkafka's consumer, not the client under test.
+ * KafkaDestination under injected faults: librdkafka's mock cluster (test/helpers/kafka-mock.ts),
+ * whatever the Kafka under test is, since only the mock can be told to take its brokers down or
+ * fail the next request. Records are read back with librdkafka's consumer, not the client under
+ * test. What is written and its order without faults: records.test.ts, on the Kafka under test.
  */
 import { randomUUID } from 'node:crypto';
 import type { OutboundRecord, RequestEvent, RetryEvent } from '../../../../src/publish/destination.js';
@@ -10,6 +11,7 @@ import type { KafkaDestinationOptions } from '../../../../src/publish/kafka/opti
 import { isRelayError } from '../../../../src/errors.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import { API, KERR, MockKafka } from '../../../helpers/kafka-mock.js';
+import { readTopic } from '../../../helpers/kafka-under-test.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 let mock: MockKafka;
@@ -73,29 +75,6 @@ async function seqsByKey(topic: string): Promise<Map<string, number[]>> {
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('KafkaDestination against the mock cluster', () => {
-  it('writes each record field for field: value byte for byte, key, headers plus content-type', async () => {
-    const topic = topicName();
-    await mock.createTopic(topic, 3);
-    const d = destination();
-    const recs = [
-      record(topic, 'vm-a', 1),
-      record(topic, 'vm-b', 2, '\u2603 "quoted"'),
-      { topic, key: 'vm-c', json: '{"spaced" :  1 }' },
-    ];
-    await Promise.all(recs.map((r) => d.send(r)));
-    expect(d.pending()).toBe(0);
-    const dumped = await mock.dump(topic);
-    expect(dumped).toHaveLength(3);
-    for (const r of recs) {
-      const got = dumped.find((x) => x.key?.toString() === r.key);
-      expect(got?.value.equals(Buffer.from(r.json, 'utf8'))).toBe(true);
-      const headers = Object.fromEntries(Object.entries(got?.headers ?? {}).map(([k, v]) => [k, v.toString('utf8')]));
-      expect(headers).toEqual({ ...r.headers, 'content-type': 'application/json' });
-    }
-    expect(requests.every((e) => e.destination === 'kafka' && e.outcome === 'success')).toBe(true);
-    expect(d.health().ok).toBe(true);
-  });
-
   it('keeps order per key across injected retriable errors (NOT_LEADER, NOT_ENOUGH_REPLICAS)', async () => {
     const topic = topicName();
     await mock.createTopic(topic, 2);
@@ -264,6 +243,40 @@ describe('KafkaDestination against the mock cluster', () => {
     expect(isRelayError(err) && err.spec.disposition).toBe('requeue');
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(d2.pending()).toBe(0);
+  });
+
+  it("the Docker backend's reader (a kafkajs consumer) reads what librdkafka's consumer reads", async () => {
+    const topic = topicName();
+    await mock.createTopic(topic, 3);
+    const d = destination();
+    await Promise.all(range(30).map((n) => d.send(record(topic, `vm-${n % 7}`, n, n % 2 ? '\u2603' : ''))));
+    await d.send({ topic, json: '{"keyless":true}' });
+    const byLibrdkafka = (await mock.dump(topic)).sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    expect(byLibrdkafka).toHaveLength(31);
+    expect(await readTopic(mock.brokers, topic)).toEqual(byLibrdkafka);
+    const empty = topicName();
+    await mock.createTopic(empty, 2);
+    expect(await readTopic(mock.brokers, empty)).toEqual([]);
+  });
+
+  it('SASL set against a listener that offers none (the mock has no SASL): kept, unhealthy, the reason says what to check', async () => {
+    const topic = topicName();
+    await mock.createTopic(topic, 1);
+    const d = destination({
+      sasl: { mechanism: 'scram-sha-512', username: 'relay', password: 's3cret-pw' },
+      maxRetryMs: 1000,
+    });
+    const err = await d.send(record(topic, 'vm-a', 0)).catch((e: unknown) => e);
+    // Retried until kafka.maxRetryMs (0, the default, retries for as long as it takes), never refused as the record's fault.
+    expect(isRelayError(err) && err.code).toBe('KAFKA_RETRY_EXPIRED');
+    expect(retries.length).toBeGreaterThan(1);
+    const health = d.health();
+    expect(health.ok).toBe(false);
+    for (const reason of [health.reason ?? '', (err as Error).message]) {
+      expect(reason).toContain('(SaslHandshake): the broker offers no SASL on this listener');
+      expect(reason).toContain('kafka.sasl.mechanism');
+      expect(reason).not.toContain('s3cret-pw');
+    }
   });
 
   it('refuses over its sanity cap with PUBLISHER_OVERLOADED', async () => {

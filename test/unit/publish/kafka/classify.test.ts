@@ -64,6 +64,25 @@ describe('classifyKafkaError', () => {
     expect(classifyKafkaError(exceeded).code).toBe(6);
   });
 
+  it('a broker without the API the client needs: retried, naming the API, and for SASL what to check', () => {
+    const missing = (apiName: string) =>
+      named('KafkaJSServerDoesNotSupportApiKey', 'The Kafka server does not support the requested API version', {
+        apiKey: 17,
+        apiName,
+      });
+    const sasl = classifyKafkaError(
+      named('KafkaJSNumberOfRetriesExceeded', 'x', { originalError: missing('SaslHandshake') }),
+    );
+    expect(sasl).toEqual({
+      kind: 'retry',
+      reason:
+        'KafkaJSServerDoesNotSupportApiKey: The Kafka server does not support the requested API version (SaslHandshake): the broker offers no SASL on this listener; check kafka.brokers (the SASL listener) and kafka.sasl.mechanism',
+    });
+    const other = classifyKafkaError(missing('DescribeConfigs'));
+    expect(other.kind).toBe('retry');
+    expect(other.reason).toMatch(/\(DescribeConfigs\)$/);
+  });
+
   it('a client-side refusal with no cause (a record without a value) is permanent; anything unknown is retried', () => {
     expect(classifyKafkaError(named('KafkaJSNonRetriableError', 'Invalid message without value')).kind).toBe(
       'permanent',

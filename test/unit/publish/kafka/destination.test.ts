@@ -136,6 +136,47 @@ describe('KafkaDestination lanes', () => {
     await d.close(0);
   });
 
+  it('a partition that recovers wakes the lanes backing off because the cluster was unreachable, once', async () => {
+    const client = new ScriptedClient();
+    // Lane 0's first backoff is short, every other one about 59 s: only a wake can make them go sooner.
+    const jitter = [0.001];
+    const d = new KafkaDestination(
+      {
+        brokers: ['k:9092'],
+        lingerMs: 0,
+        retryInitialMs: 60_000,
+        retryMaxMs: 60_000,
+        random: () => jitter.shift() ?? 0.99,
+      },
+      silentLogger(),
+      { client, partitionFor: (_t, key) => Number(key) % 3 },
+    );
+    const unreachable = () => Object.assign(new Error('connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+    const callsOf = (p: number) => client.calls.filter((c) => c.partition === p);
+    const sent = [0, 1, 2].map((k) => d.send(rec(k, 1)));
+    await waitFor(() => client.calls.length === 3, 'one request per partition');
+    callsOf(0)[0]?.settle(unreachable());
+    callsOf(1)[0]?.settle(unreachable());
+    callsOf(2)[0]?.settle(notLeader()); // the partition's own trouble, not the cluster's
+    await waitFor(() => callsOf(0).length === 2, "partition 0's retry after its short backoff");
+    await tick(20);
+    expect(callsOf(1)).toHaveLength(1); // still waiting out its 59 s
+    callsOf(0)[1]?.settle(); // partition 0 recovers
+    await waitFor(() => callsOf(1).length === 2, 'partition 1 woken by the recovery');
+    await tick(20);
+    expect(callsOf(2)).toHaveLength(1); // a leaderless partition keeps its timer
+    callsOf(1)[1]?.settle(unreachable()); // its broker is still down: it backs off again
+    const more = d.send(rec(3, 2)); // partition 0, answered at once: a success, not a recovery
+    await waitFor(() => callsOf(0).length === 3, 'the next request of partition 0');
+    callsOf(0)[2]?.settle();
+    await more;
+    await tick(20);
+    expect(callsOf(1)).toHaveLength(2); // not woken again: no retry storm against a broker still down
+    await sent[0];
+    await d.close(0);
+    await Promise.allSettled(sent);
+  });
+
   it('stays failing while any partition is, with one warn and one recovery in the log', async () => {
     const stream = new PassThrough();
     const lines: { message: string }[] = [];

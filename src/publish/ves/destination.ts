@@ -66,6 +66,8 @@ export class VesDestination implements Destination {
   private readonly assembler: BatchAssembler<Entry>;
   private readonly groups = new Map<string, Group>();
   private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
+  /** Groups whose linger ran out while every request slot was busy. */
+  private readonly deferred = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly unsettled = new Set<Entry>();
   private readonly abort = new AbortController();
@@ -90,6 +92,7 @@ export class VesDestination implements Destination {
       maxBytes: Math.max(1, this.o.batchMaxBytes - BATCH_ENVELOPE_BYTES),
     });
     this.outage = new OutageTracker('ves', this.o.logger, { summaryEveryMs: this.o.outageSummaryEveryMs });
+    this.queue.on('next', () => this.flushDeferred());
   }
 
   send(record: OutboundRecord): Promise<void> {
@@ -132,7 +135,7 @@ export class VesDestination implements Destination {
       if (this.assembler.has(group.key) && !this.lingerTimers.has(group.key)) {
         this.lingerTimers.set(
           group.key,
-          setTimeout(() => this.flush(group.key), this.o.lingerMs),
+          setTimeout(() => this.onLinger(group.key), this.o.lingerMs),
         );
       }
     });
@@ -175,6 +178,22 @@ export class VesDestination implements Destination {
     return g;
   }
 
+  private onLinger(key: string): void {
+    this.lingerTimers.delete(key);
+    // With every slot busy, sealing now would only make the batch queue; let it grow until one frees.
+    if (!this.closed && !this.slotFree()) this.deferred.add(key);
+    else this.flush(key);
+  }
+
+  private slotFree(): boolean {
+    return this.queue.size === 0 && this.queue.pending < this.o.maxInFlightRequests;
+  }
+
+  private flushDeferred(): void {
+    if (this.deferred.size === 0 || !this.slotFree()) return;
+    for (const key of [...this.deferred]) this.flush(key);
+  }
+
   private flush(key: string): void {
     this.stopLinger(key);
     const items = this.assembler.take(key);
@@ -185,6 +204,7 @@ export class VesDestination implements Destination {
   private stopLinger(key: string): void {
     clearTimeout(this.lingerTimers.get(key));
     this.lingerTimers.delete(key);
+    this.deferred.delete(key);
   }
 
   private dispatch(batch: Batch): void {
@@ -229,10 +249,11 @@ export class VesDestination implements Destination {
       outcome: outcome.kind,
     });
     const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), { ...this.o, peer: PEER });
+    // A refusal of one batch says nothing of reachability; an answer that needs a resend does,
+    // also the last one of a retry window that expires with it.
     if (outcome.kind === 'success') this.outage.success();
-    const retry = plan.resend[0];
-    if (retry && outcome.kind !== 'permanent')
-      this.outage.failure(group.label, retry.reason, retry.delayMs, this.unsettled.size);
+    else if (outcome.kind !== 'permanent')
+      this.outage.failure(group.label, outcome.reason, plan.resend[0]?.delayMs ?? 0, this.unsettled.size);
     this.apply(group, plan);
   }
 

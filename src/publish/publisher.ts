@@ -213,9 +213,11 @@ export class DmaapPublisher implements Destination {
       outcome: outcome.kind,
     });
     const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), this.o);
-    // A refusal of one batch says nothing of reachability; an answer that needs a resend does.
-    if (outcome.kind === 'success' || outcome.kind === 'permanent') this.outage.success();
-    else this.outage.failure(batch.topic, error ?? outcome.reason, plan.resend[0]?.delayMs ?? 0, this.unsettled.size);
+    // A refusal of one batch says nothing of reachability (it neither starts nor ends an outage);
+    // an answer that needs a resend does, also the last one of a retry window that expires with it.
+    if (outcome.kind === 'success') this.outage.success();
+    else if (outcome.kind !== 'permanent')
+      this.outage.failure(batch.topic, outcome.reason, plan.resend[0]?.delayMs ?? 0, this.unsettled.size);
     this.apply(batch.topic, status, plan);
   }
 

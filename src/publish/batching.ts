@@ -192,7 +192,7 @@ export class HttpBatcher<G, R> {
     this.queue.clear();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    for (const entry of [...this.unsettled]) this.settle(entry, () => entry.reject(this.peer.closedError()));
+    for (const entry of [...this.unsettled]) this.refuse(entry, this.peer.closedError());
     this.peer.close();
   }
 
@@ -241,7 +241,7 @@ export class HttpBatcher<G, R> {
       .catch((err: unknown) => {
         // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
         const error = err instanceof Error ? err : new Error(String(err));
-        for (const entry of batch.items) this.settle(entry, () => entry.reject(error));
+        for (const entry of batch.items) this.refuse(entry, error);
       });
   }
 
@@ -290,12 +290,12 @@ export class HttpBatcher<G, R> {
     const { group } = batch;
     if (plan.accepted.length > 0) {
       const result = this.peer.accepted(group, status ?? 0);
-      for (const entry of plan.accepted) this.settle(entry, () => entry.resolve(result));
+      for (const entry of plan.accepted) this.accept(entry, result);
     }
     const refused = plan.refused;
     if (refused) {
       const error = this.peer.refused(group, refused.items, refused.error);
-      for (const entry of refused.items) this.settle(entry, () => entry.reject(error));
+      for (const entry of refused.items) this.refuse(entry, error);
     }
     for (const next of plan.resend) {
       this.o.hooks?.onRetry?.({
@@ -318,11 +318,28 @@ export class HttpBatcher<G, R> {
     }
   }
 
-  private settle(entry: BatchEntry<R>, how: () => void): void {
-    if (entry.settled) return;
+  // accept() and refuse() settle a record once (no closure per record to say how).
+  private accept(entry: BatchEntry<R>, result: R): void {
+    if (!this.release(entry)) return;
+    entry.resolve(result);
+    this.drainedYet();
+  }
+
+  private refuse(entry: BatchEntry<R>, error: Error): void {
+    if (!this.release(entry)) return;
+    entry.reject(error);
+    this.drainedYet();
+  }
+
+  /** Marks the entry settled; false if it already was. */
+  private release(entry: BatchEntry<R>): boolean {
+    if (entry.settled) return false;
     entry.settled = true;
     this.unsettled.delete(entry);
-    how();
+    return true;
+  }
+
+  private drainedYet(): void {
     if (this.unsettled.size === 0) this.onDrained?.();
   }
 }

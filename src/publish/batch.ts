@@ -22,6 +22,7 @@ interface OpenBatch<T> {
 }
 
 const EMPTY_BODY_BYTES = 2;
+const NOTHING_SEALED: never[] = Object.freeze([]) as never[];
 
 /** The request body size, in bytes, of a batch of messages of these sizes. */
 export function batchBodyBytes(items: readonly Sized[]): number {
@@ -40,19 +41,18 @@ export class BatchAssembler<T extends Sized> {
 
   /**
    * Adds `item` to the topic's open batch and returns the batches this sealed, oldest first
-   * (none, the previous batch, the full one, or the oversized item alone).
+   * (none, the previous batch, the full one, or the oversized item alone). "None" is one shared,
+   * frozen empty array: most messages seal nothing, and they allocate nothing to say so.
    */
   add(topic: string, item: T): T[][] {
-    const sealed: T[][] = [];
     if (EMPTY_BODY_BYTES + item.bytes > this.limits.maxBytes) {
       const previous = this.take(topic);
-      if (previous) sealed.push(previous);
-      sealed.push([item]);
-      return sealed;
+      return previous ? [previous, [item]] : [[item]];
     }
+    let sealed: T[][] | undefined;
     let batch = this.open.get(topic);
     if (batch && batch.bytes + 1 + item.bytes > this.limits.maxBytes) {
-      sealed.push(batch.items);
+      sealed = [batch.items];
       batch = undefined;
     }
     if (!batch) {
@@ -64,9 +64,9 @@ export class BatchAssembler<T extends Sized> {
     }
     if (batch.items.length >= this.limits.maxMessages) {
       this.open.delete(topic);
-      sealed.push(batch.items);
+      (sealed ??= []).push(batch.items);
     }
-    return sealed;
+    return sealed ?? NOTHING_SEALED;
   }
 
   /** Seals and returns the topic's open batch, if it has one. */

@@ -44,12 +44,13 @@ export interface PeerCodes {
   readonly maxRetryKey: string;
 }
 
-const DMAAP: PeerCodes = {
-  rejected: 'DMAAP_REJECTED',
-  expired: 'DMAAP_RETRY_EXPIRED',
-  name: 'DMaaP',
-  maxRetryKey: 'maxRetryMs',
-};
+/** `prefix`'s codes (<prefix>_REJECTED, <prefix>_RETRY_EXPIRED) and words. */
+export function peerCodes(prefix: 'DMAAP' | 'VES', name: string, maxRetryKey: string): PeerCodes {
+  return { rejected: `${prefix}_REJECTED`, expired: `${prefix}_RETRY_EXPIRED`, name, maxRetryKey };
+}
+
+export const DMAAP_PEER = peerCodes('DMAAP', 'DMaaP', 'maxRetryMs');
+export const VES_PEER = peerCodes('VES', 'the VES collector', 'ves.maxRetryMs');
 
 const PAYLOAD_TOO_LARGE = 413;
 
@@ -64,7 +65,7 @@ export function planAfter<T>(
     case 'success':
       return { accepted: batch.items, resend: [] };
     case 'permanent':
-      return planRefusal(batch, outcome.reason, status, opts.peer ?? DMAAP);
+      return planRefusal(batch, outcome.reason, status, opts.peer ?? DMAAP_PEER);
     case 'partial': {
       const rest = { ...batch, items: batch.items.slice(outcome.published) };
       return {
@@ -109,7 +110,7 @@ function planRetry<T>(
   const failingSince = batch.failingSince ?? now;
   const elapsed = now - failingSince;
   if (opts.maxRetryMs > 0 && elapsed >= opts.maxRetryMs) {
-    const peer = opts.peer ?? DMAAP;
+    const peer = opts.peer ?? DMAAP_PEER;
     const msg = `${peer.name} kept failing for ${elapsed} ms (${peer.maxRetryKey} ${opts.maxRetryMs}); last: ${reason}`;
     return {
       accepted: [],

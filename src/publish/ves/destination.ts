@@ -8,30 +8,19 @@
  * {"eventList": [...]} to <endpoint>/eventBatch. Any 2xx is accepted (the collector answers
  * 202); network errors, timeouts, 408, 429 and 5xx are retried with backoff (Retry-After
  * honoured) for up to ves.maxRetryMs; any other 4xx refuses the batch for good with the
- * collector's answer. The classifier, the retry plan, the backoff and the batch assembly are
- * the DMaaP publisher's own (src/publish/classify.ts, plan.ts, backoff.ts, batch.ts).
+ * collector's answer. Batching, requests in flight, classification, retries, the outage and close
+ * are the HTTP destinations' shared core (src/publish/batching.ts), as for DMaaP.
  */
-import { drainedWithin } from '../drain.js';
 import { readFileSync } from 'node:fs';
-import PQueue from 'p-queue';
 import { RelayError } from '../../errors.js';
 import type { VesSubscription } from '../../ves/types.js';
-import { BatchAssembler, type Sized } from '../batch.js';
-import { classifyError, classifyResponse, describeError, type Outcome } from '../classify.js';
-import type { Destination, DestinationHealth, OutboundRecord } from '../destination.js';
-import { OutageTracker } from '../outage.js';
-import { planAfter, type PeerCodes, type Plan } from '../plan.js';
+import { BatchingDestination, HttpBatcher } from '../batching.js';
+import type { Destination, OutboundRecord } from '../destination.js';
+import { VES_PEER } from '../plan.js';
 import { CollectorClients, collectorKey } from './collectors.js';
 import { resolveVesOptions, type ResolvedVesOptions, type VesDestinationOptions } from './options.js';
 
-interface Entry extends Sized {
-  readonly json: string;
-  readonly vimId: string;
-  readonly resolve: () => void;
-  readonly reject: (e: Error) => void;
-  settled: boolean;
-}
-
+/** The events of one collector and one domain: what a batch goes to. */
 interface Group {
   readonly key: string;
   readonly collector: VesSubscription;
@@ -39,69 +28,71 @@ interface Group {
   readonly label: string;
 }
 
-interface Batch {
-  readonly group: Group;
-  readonly items: readonly Entry[];
-  readonly attempt: number;
-  readonly failingSince?: number;
-}
-
-const PEER: PeerCodes = {
-  rejected: 'VES_REJECTED',
-  expired: 'VES_RETRY_EXPIRED',
-  name: 'the VES collector',
-  maxRetryKey: 'ves.maxRetryMs',
-};
 /** {"eventList":} around the `[...]` the assembler counts. */
 const BATCH_ENVELOPE_BYTES = 14;
 
 const closedError = (): RelayError =>
   new RelayError('PUBLISHER_CLOSED', 'the VES destination closed before the collector accepted the event');
 
-export class VesDestination implements Destination {
+export class VesDestination extends BatchingDestination<Group, void> implements Destination {
   readonly name = 'ves' as const;
   private readonly o: ResolvedVesOptions;
-  private readonly clients: CollectorClients;
-  private readonly queue: PQueue;
-  private readonly assembler: BatchAssembler<Entry>;
   private readonly groups = new Map<string, Group>();
-  private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly unsettled = new Set<Entry>();
-  private readonly abort = new AbortController();
-  private readonly outage: OutageTracker;
-  private closed = false;
-  private finished = false;
-  private closing?: Promise<void>;
-  private onDrained?: () => void;
+  protected readonly batcher: HttpBatcher<Group, void>;
 
   constructor(options: VesDestinationOptions) {
+    super();
     this.o = resolveVesOptions(options);
     // Read once here so that a missing CA stops the start, instead of failing every request.
     if (this.o.caFile) readCaOrThrow(this.o.caFile);
-    this.clients = new CollectorClients({
+    const clients = new CollectorClients({
       caFile: this.o.caFile,
       timeoutMs: this.o.timeoutMs,
       maxSockets: this.o.maxInFlightRequests,
     });
-    this.queue = new PQueue({ concurrency: this.o.maxInFlightRequests });
-    this.assembler = new BatchAssembler({
-      maxMessages: this.o.batchMaxMessages,
-      maxBytes: Math.max(1, this.o.batchMaxBytes - BATCH_ENVELOPE_BYTES),
-    });
-    this.outage = new OutageTracker('ves', this.o.logger, { summaryEveryMs: this.o.outageSummaryEveryMs });
+    const logger = this.o.logger;
+    this.batcher = new HttpBatcher<Group, void>(
+      {
+        destination: 'ves',
+        codes: VES_PEER,
+        label: (group) => group.label,
+        post: (group, items, signal) => {
+          const [path, body] =
+            items.length === 1
+              ? ['', `{"event":${items[0].json}}`]
+              : ['/eventBatch', `{"eventList":[${items.map((e) => e.json).join(',')}]}`];
+          return clients.use(group.key, group.collector, (c) => c.post(path, body, signal));
+        },
+        accepted: () => undefined,
+        refused: (group, items, refusal) => {
+          const error = new RelayError(
+            refusal.code,
+            `VES collector ${group.label} (VIM ${items[0]?.topic}): ${refusal.message}`,
+          );
+          logger.warn('VES collector refused events', {
+            destination: 'ves',
+            topic: group.label,
+            code: error.code,
+            reason: refusal.message,
+            count: items.length,
+          });
+          return error;
+        },
+        closedError,
+        overloadedError: (maxPending) =>
+          new RelayError(
+            'PUBLISHER_OVERLOADED',
+            `the VES destination holds ${maxPending} unsettled events; refusing more`,
+          ),
+        close: () => clients.closeAll(),
+      },
+      { ...this.o, envelopeBytes: BATCH_ENVELOPE_BYTES },
+    );
   }
 
   send(record: OutboundRecord): Promise<void> {
-    if (this.closed) return Promise.reject(closedError());
-    if (this.unsettled.size >= this.o.maxPending) {
-      return Promise.reject(
-        new RelayError(
-          'PUBLISHER_OVERLOADED',
-          `the VES destination holds ${this.o.maxPending} unsettled events; refusing more`,
-        ),
-      );
-    }
+    const refusal = this.batcher.refusal();
+    if (refusal) return Promise.reject(refusal);
     const collector = this.o.collectorFor(record.topic);
     if (!collector) {
       // The configuration was deleted while the event was on its way: VES events for that VIM stop.
@@ -114,54 +105,7 @@ export class VesDestination implements Destination {
         new RelayError('VES_REJECTED', `VES event for VIM ${record.topic} has no commonEventHeader.domain; not sent`),
       );
     const group = this.group(collector, domain);
-    return new Promise<void>((resolve, reject) => {
-      const entry: Entry = {
-        json: record.json,
-        vimId: record.topic,
-        bytes: Buffer.byteLength(record.json),
-        resolve,
-        reject,
-        settled: false,
-      };
-      this.unsettled.add(entry);
-      const sealed = this.assembler.add(group.key, entry);
-      if (sealed.length > 0) {
-        this.stopLinger(group.key);
-        for (const items of sealed) this.dispatch({ group, items, attempt: 0 });
-      }
-      if (this.assembler.has(group.key) && !this.lingerTimers.has(group.key)) {
-        this.lingerTimers.set(
-          group.key,
-          setTimeout(() => this.flush(group.key), this.o.lingerMs),
-        );
-      }
-    });
-  }
-
-  health(): DestinationHealth {
-    return this.outage.health();
-  }
-
-  pending(): number {
-    return this.unsettled.size;
-  }
-
-  close(deadlineMs: number): Promise<void> {
-    this.closing ??= this.shutdown(deadlineMs);
-    return this.closing;
-  }
-
-  private async shutdown(deadlineMs: number): Promise<void> {
-    this.closed = true;
-    for (const key of this.assembler.topics()) this.flush(key);
-    if (this.unsettled.size > 0) await drainedWithin(deadlineMs, (drained) => (this.onDrained = drained));
-    this.finished = true;
-    this.abort.abort(closedError());
-    this.queue.clear();
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
-    for (const entry of [...this.unsettled]) this.settle(entry, () => entry.reject(closedError()));
-    this.clients.closeAll();
+    return this.batcher.enqueue(group.key, group, record.topic, record.json);
   }
 
   private group(collector: VesSubscription, domain: string): Group {
@@ -173,113 +117,6 @@ export class VesDestination implements Destination {
       this.groups.set(key, g);
     }
     return g;
-  }
-
-  private flush(key: string): void {
-    this.stopLinger(key);
-    const items = this.assembler.take(key);
-    const group = this.groups.get(key);
-    if (items && group) this.dispatch({ group, items, attempt: 0 });
-  }
-
-  private stopLinger(key: string): void {
-    clearTimeout(this.lingerTimers.get(key));
-    this.lingerTimers.delete(key);
-  }
-
-  private dispatch(batch: Batch): void {
-    if (this.finished) return;
-    this.queue
-      .add(() => this.request(batch))
-      .catch((err: unknown) => {
-        // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
-        const error = err instanceof Error ? err : new Error(String(err));
-        for (const entry of batch.items) this.settle(entry, () => entry.reject(error));
-      });
-  }
-
-  private async request(batch: Batch): Promise<void> {
-    const items = batch.items.filter((e) => !e.settled);
-    if (items.length === 0 || this.finished) return;
-    const { group } = batch;
-    const started = performance.now();
-    let outcome: Outcome;
-    let status: number | undefined;
-    let error: string | undefined;
-    const [path, body] =
-      items.length === 1
-        ? ['', `{"event":${items[0].json}}`]
-        : ['/eventBatch', `{"eventList":[${items.map((e) => e.json).join(',')}]}`];
-    try {
-      const res = await this.clients.use(group.key, group.collector, (c) => c.post(path, body, this.abort.signal));
-      status = res.status;
-      outcome = classifyResponse(res.status, res.headers, res.body, items.length);
-    } catch (err) {
-      error = describeError(err);
-      outcome = classifyError(err);
-    }
-    if (this.finished) return;
-    this.o.hooks?.onRequest?.({
-      destination: 'ves',
-      topic: group.label,
-      count: items.length,
-      status,
-      error,
-      durationMs: performance.now() - started,
-      outcome: outcome.kind,
-    });
-    const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), { ...this.o, peer: PEER });
-    if (outcome.kind === 'success') this.outage.success();
-    const retry = plan.resend[0];
-    if (retry && outcome.kind !== 'permanent')
-      this.outage.failure(group.label, retry.reason, retry.delayMs, this.unsettled.size);
-    this.apply(group, plan);
-  }
-
-  private apply(group: Group, plan: Plan<Entry>): void {
-    for (const entry of plan.accepted) this.settle(entry, () => entry.resolve());
-    const refused = plan.refused;
-    if (refused) {
-      const error = new RelayError(
-        refused.error.code,
-        `VES collector ${group.label} (VIM ${refused.items[0]?.vimId}): ${refused.error.message}`,
-      );
-      this.o.logger.warn('VES collector refused events', {
-        destination: 'ves',
-        topic: group.label,
-        code: error.code,
-        reason: refused.error.message,
-        count: refused.items.length,
-      });
-      for (const entry of refused.items) this.settle(entry, () => entry.reject(error));
-    }
-    for (const next of plan.resend) {
-      this.o.hooks?.onRetry?.({
-        destination: 'ves',
-        topic: group.label,
-        count: next.items.length,
-        reason: next.reason,
-        delayMs: next.delayMs,
-      });
-      const batch: Batch = { group, items: next.items, attempt: next.attempt, failingSince: next.failingSince };
-      if (next.delayMs <= 0) {
-        this.dispatch(batch);
-        continue;
-      }
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.dispatch(batch);
-      }, next.delayMs);
-      this.retryTimers.add(timer);
-    }
-  }
-
-  private settle(entry: Entry, how: () => void): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    this.unsettled.delete(entry);
-    how();
-    if (this.unsettled.size === 0) this.onDrained?.();
   }
 }
 

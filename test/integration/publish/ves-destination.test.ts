@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
 import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
 import { VesDestination } from '../../../src/publish/ves/destination.js';
@@ -194,6 +195,26 @@ describe('against a scripted collector', () => {
     await expect(d.send({ topic: 'vio-1', json: event(2) })).rejects.toMatchObject({ code: 'PUBLISHER_CLOSED' });
     expect(d.pending()).toBe(0);
   });
+
+  it('while every request slot is busy, an expired linger waits and the batch grows: one bigger request once a slot frees', async () => {
+    let release!: () => void;
+    fault.script({ kind: 'accept', until: new Promise<void>((r) => (release = r)) });
+    const d = destination({ endpoint: `${fault.url}/eventListener/v7` }, { maxInFlightRequests: 1 });
+    const sent = [d.send({ topic: 'vio-1', json: event(1) })];
+    await fault.waitForRequests(1);
+    for (const n of [2, 3, 4]) {
+      sent.push(d.send({ topic: 'vio-1', json: event(n) }));
+      await new Promise((r) => setTimeout(r, 40)); // twice lingerMs: each linger runs out meanwhile
+    }
+    expect(fault.requests).toHaveLength(1);
+    release();
+    await Promise.all(sent);
+    expect(requests.map((r) => r.count)).toEqual([1, 3]);
+    expect(fault.requests[1]).toMatchObject({
+      path: '/eventListener/v7/eventBatch',
+      body: `{"eventList":[${[2, 3, 4].map(event).join(',')}]}`,
+    });
+  });
 });
 
 describe('a collector that is down', () => {
@@ -232,6 +253,25 @@ describe('a collector that is down', () => {
         /the VES collector kept failing for \d+ ms \(ves.maxRetryMs 300\); last: .*ECONNREFUSED/,
       ),
     });
+  });
+
+  it('every failed request of an expiring event counts in the outage, the last one too', async () => {
+    const port = await freePort();
+    const stream = new PassThrough();
+    const lines: { message: string; retryInMs?: number }[] = [];
+    stream.on('data', (b: Buffer) => {
+      for (const l of b.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { message: string });
+    });
+    const d = destination(
+      { endpoint: `http://127.0.0.1:${port}/eventListener/v7` },
+      { maxRetryMs: 300, outageSummaryEveryMs: 0, logger: createLogger({ level: 'info', format: 'json', stream }) },
+    );
+    await expect(d.send({ topic: 'vio-1', json: event(1) })).rejects.toMatchObject({ code: 'VES_RETRY_EXPIRED' });
+    await new Promise((r) => setImmediate(r));
+    const streak = lines.filter((l) => l.message.startsWith('ves failing') || l.message === 'ves still failing');
+    expect(streak).toHaveLength(requests.length);
+    expect(streak.at(-1)?.retryInMs).toBe(0); // the expiring answer: nothing more is sent
+    expect(d.health().ok).toBe(false);
   });
 });
 

@@ -261,6 +261,21 @@ describe('DmaapPublisher answers', () => {
     expect(requests[1].error).toBe('connect ECONNREFUSED 127.0.0.1:3904');
     expect(typeof requests[1].durationMs).toBe('number');
   });
+
+  it('a refusal during an outage leaves it going: health stays down until a request that needed a resend is accepted', async () => {
+    const { client, pub } = setup({}, (c) => c.reply(c.topic === 'NOPE' ? 403 : 503, 'no'));
+    const w = watch(pub.publish('T', m(1)));
+    await advance(10);
+    expect(pub.health()).toMatchObject({ ok: false, reason: 'T: HTTP 503: no' });
+    const refused = watch(pub.publish('NOPE', m(2)));
+    await advance(10);
+    expect(rejection(refused)).toMatchObject({ code: 'DMAAP_REJECTED' });
+    expect(pub.health()).toMatchObject({ ok: false, reason: 'T: HTTP 503: no' });
+    client.responder = (c) => c.reply(200);
+    await advance(50);
+    expect(w.now.kind).toBe('resolved');
+    expect(pub.health().ok).toBe(true);
+  });
 });
 
 describe('DmaapPublisher close and caps', () => {

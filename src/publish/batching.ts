@@ -1,0 +1,370 @@
+/**
+ * HttpBatcher: the delivery core of the HTTP destinations, the DMaaP publisher and the VES
+ * destination. Records are batched per key (DMaaP: the topic; VES: the collector and the
+ * domain) until the batch is full (batch.ts) or its linger runs out, or later while every request
+ * slot is busy, so that it grows instead of queueing; at most maxInFlightRequests requests run at
+ * once; each answer is classified (classify.ts) and planned (plan.ts): records accepted, refused
+ * for good, or sent again after a backoff within the retry window. Each record's promise settles
+ * once. A streak of retryable answers is an outage (outage.ts); a refusal neither starts nor ends
+ * one. close() flushes, gives what is pending a deadline, then rejects the rest and aborts.
+ *
+ * What differs between destinations is their HttpPeer: how a batch is sent, what an accepted
+ * record resolves with, what a refused one rejects with, and the names in hooks, logs and errors.
+ *
+ * Memory: records are held until settled; the bound is the callers' (each AMQP listener has a
+ * prefetch); maxPending only makes a missing bound visible (PUBLISHER_OVERLOADED).
+ * Order: batches of one key may be in flight together and retries go behind newer batches, so
+ * order within a key is not preserved.
+ */
+import PQueue from 'p-queue';
+import type { Logger } from '../util/logger.js';
+import { BatchAssembler, type Sized } from './batch.js';
+import type { ResolvedBatchingOptions } from './batching-options.js';
+import { classifyError, classifyResponse, describeError, type Outcome } from './classify.js';
+import type { DmaapResponse } from './dmaap-client.js';
+import type { DestinationHealth, DestinationName } from './destination.js';
+import { drainedWithin } from './drain.js';
+import { OutageTracker } from './outage.js';
+import { planAfter, type PeerCodes, type Plan, type PlanOptions } from './plan.js';
+import type { PermanentPublishError } from './types.js';
+
+/** One record held until settled. */
+export interface BatchEntry<R> extends Sized {
+  /** The record's own topic (DMaaP: the topic; VES: the VIM id). */
+  readonly topic: string;
+  readonly json: string;
+  resolve: (r: R) => void;
+  reject: (e: Error) => void;
+  settled: boolean;
+}
+
+/** What a destination adds to the core; `G` is what one key's batches go to, `R` what a record resolves with. */
+export interface HttpPeer<G, R> {
+  readonly destination: DestinationName;
+  /** The codes and words of a refusal and of an expiry. */
+  readonly codes: PeerCodes;
+  /** The batch's name in hooks and the outage log (DMaaP: the topic; VES: the endpoint). */
+  label(group: G): string;
+  /** One request with `items` (never empty); resolves with any answer, rejects when there is none. */
+  post(group: G, items: readonly BatchEntry<R>[], signal: AbortSignal): Promise<DmaapResponse>;
+  /** What the records accepted with `status` resolve with. */
+  accepted(group: G, status: number): R;
+  /** What the records refused for good reject with; `error` is the plan's (its message names no batch). */
+  refused(group: G, items: readonly BatchEntry<R>[], error: PermanentPublishError): Error;
+  /** What a record offered after close(), or unsettled at its deadline, rejects with (PUBLISHER_CLOSED). */
+  closedError(): Error;
+  /** What a record offered over maxPending rejects with (PUBLISHER_OVERLOADED). */
+  overloadedError(maxPending: number): Error;
+  /** Frees the connections; called once, when close() has settled everything. */
+  close(): void;
+}
+
+export interface HttpBatcherOptions extends ResolvedBatchingOptions {
+  readonly logger: Logger;
+  /** How often an outage is summarised in the log, ms; default the tracker's (10000). */
+  readonly outageSummaryEveryMs?: number;
+  /** Body bytes around the `[a,b,...]` batch.ts counts (VES: `{"eventList":}`); default 0. */
+  readonly envelopeBytes?: number;
+}
+
+/** How the last request ended (DMaaP's healthy(): for tests and diagnosis). */
+export interface LastRequest {
+  /** The last request got a 2xx (also true before the first request). */
+  readonly ok: boolean;
+  readonly lastError?: string;
+  readonly lastStatus?: number;
+}
+
+const noop = (): void => undefined;
+
+interface Batch<G, R> {
+  readonly group: G;
+  readonly items: readonly BatchEntry<R>[];
+  readonly attempt: number;
+  readonly failingSince?: number;
+}
+
+export class HttpBatcher<G, R> {
+  private readonly outage: OutageTracker;
+  private readonly queue: PQueue;
+  private readonly assembler: BatchAssembler<BatchEntry<R>>;
+  private readonly plan: PlanOptions;
+  private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
+  /** The group of each key with an open batch, for the batch its linger or close() seals. */
+  private readonly openGroups = new Map<string, G>();
+  /** Keys whose linger ran out while every request slot was busy. */
+  private readonly deferred = new Set<string>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly unsettled = new Set<BatchEntry<R>>();
+  private readonly abort = new AbortController();
+  private last: LastRequest = { ok: true };
+  private closed = false;
+  private finished = false;
+  private closing?: Promise<void>;
+  private onDrained?: () => void;
+
+  constructor(
+    private readonly peer: HttpPeer<G, R>,
+    private readonly o: HttpBatcherOptions,
+  ) {
+    this.outage = new OutageTracker(peer.destination, o.logger, { summaryEveryMs: o.outageSummaryEveryMs });
+    this.queue = new PQueue({ concurrency: o.maxInFlightRequests });
+    this.assembler = new BatchAssembler({
+      maxMessages: o.batchMaxMessages,
+      maxBytes: Math.max(1, o.batchMaxBytes - (o.envelopeBytes ?? 0)),
+    });
+    this.plan = {
+      retryInitialMs: o.retryInitialMs,
+      retryMaxMs: o.retryMaxMs,
+      maxRetryMs: o.maxRetryMs,
+      random: o.random,
+      peer: peer.codes,
+    };
+    this.queue.on('next', () => this.flushDeferred());
+  }
+
+  /** Why a record offered now would be refused at once (closed, over maxPending), if it would. */
+  refusal(): Error | undefined {
+    if (this.closed) return this.peer.closedError();
+    if (this.unsettled.size >= this.o.maxPending) return this.peer.overloadedError(this.o.maxPending);
+    return undefined;
+  }
+
+  /**
+   * Holds the record in `key`'s batch, which goes to `group`; settles once it is accepted,
+   * refused for good, or the batcher closed. refusal() is the caller's to check first.
+   */
+  enqueue(key: string, group: G, topic: string, json: string): Promise<R> {
+    const entry: BatchEntry<R> = {
+      topic,
+      json,
+      bytes: Buffer.byteLength(json),
+      resolve: noop,
+      reject: noop,
+      settled: false,
+    };
+    // The executor keeps nothing but the entry: no closure context holding the key, group and record.
+    const promise = new Promise<R>((resolve, reject) => {
+      entry.resolve = resolve;
+      entry.reject = reject;
+    });
+    this.unsettled.add(entry);
+    const sealed = this.assembler.add(key, entry);
+    if (sealed.length > 0) {
+      this.stopLinger(key);
+      for (const items of sealed) this.dispatch({ group, items, attempt: 0 });
+    }
+    if (this.assembler.has(key) && !this.lingerTimers.has(key)) this.startLinger(key, group);
+    return promise;
+  }
+
+  /** Reachability: down during a streak of retryable failures, not after one refused batch. */
+  health(): DestinationHealth {
+    return this.outage.health();
+  }
+
+  lastRequest(): LastRequest {
+    return this.last;
+  }
+
+  /** Records enqueued and not yet settled. */
+  pending(): number {
+    return this.unsettled.size;
+  }
+
+  /**
+   * Stops taking records (refusal() says closed), spends up to `deadlineMs` getting what is
+   * pending accepted, then rejects the rest with closedError() (a request cut short may still
+   * have landed, so duplicates may follow) and frees the connections. A settled record is never
+   * touched.
+   */
+  close(deadlineMs: number): Promise<void> {
+    this.closing ??= this.shutdown(deadlineMs);
+    return this.closing;
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    this.closed = true;
+    for (const key of this.assembler.topics()) this.flush(key);
+    if (this.unsettled.size > 0) await drainedWithin(deadlineMs, (drained) => (this.onDrained = drained));
+    this.finished = true;
+    this.abort.abort(this.peer.closedError());
+    this.queue.clear();
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    for (const entry of [...this.unsettled]) this.refuse(entry, this.peer.closedError());
+    this.peer.close();
+  }
+
+  private startLinger(key: string, group: G): void {
+    this.openGroups.set(key, group);
+    this.lingerTimers.set(
+      key,
+      setTimeout(() => this.onLinger(key), this.o.lingerMs),
+    );
+  }
+
+  private onLinger(key: string): void {
+    this.lingerTimers.delete(key);
+    // With every slot busy, sealing now would only make the batch queue; let it grow until one frees.
+    if (!this.closed && !this.slotFree()) this.deferred.add(key);
+    else this.flush(key);
+  }
+
+  private slotFree(): boolean {
+    return this.queue.size === 0 && this.queue.pending < this.o.maxInFlightRequests;
+  }
+
+  private flushDeferred(): void {
+    if (this.deferred.size === 0 || !this.slotFree()) return;
+    for (const key of [...this.deferred]) this.flush(key);
+  }
+
+  private flush(key: string): void {
+    const group = this.openGroups.get(key);
+    this.stopLinger(key);
+    const items = this.assembler.take(key);
+    if (items && group !== undefined) this.dispatch({ group, items, attempt: 0 });
+  }
+
+  private stopLinger(key: string): void {
+    clearTimeout(this.lingerTimers.get(key));
+    this.lingerTimers.delete(key);
+    this.deferred.delete(key);
+    this.openGroups.delete(key);
+  }
+
+  private dispatch(batch: Batch<G, R>): void {
+    if (this.finished) return;
+    this.queue
+      .add(() => this.post(batch))
+      .catch((err: unknown) => {
+        // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const entry of batch.items) this.refuse(entry, error);
+      });
+  }
+
+  private async post(batch: Batch<G, R>): Promise<void> {
+    const items = batch.items.filter((e) => !e.settled);
+    if (items.length === 0 || this.finished) return;
+    const started = performance.now();
+    let outcome: Outcome;
+    let status: number | undefined;
+    let error: string | undefined;
+    try {
+      const res = await this.peer.post(batch.group, items, this.abort.signal);
+      status = res.status;
+      outcome = classifyResponse(res.status, res.headers, res.body, items.length);
+    } catch (err) {
+      error = describeError(err);
+      outcome = classifyError(err);
+    }
+    // Past the close deadline every entry was already rejected; this answer changes nothing.
+    if (this.finished) return;
+    const durationMs = performance.now() - started;
+    this.last =
+      outcome.kind === 'success'
+        ? { ok: true, lastStatus: status }
+        : { ok: false, lastStatus: status, lastError: error ?? outcome.reason };
+    const label = this.peer.label(batch.group);
+    this.o.hooks?.onRequest?.({
+      destination: this.peer.destination,
+      topic: label,
+      count: items.length,
+      status,
+      error,
+      durationMs,
+      outcome: outcome.kind,
+    });
+    const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), this.plan);
+    // A refusal of one batch says nothing of reachability (it neither starts nor ends an outage);
+    // an answer that needs a resend does, also the last one of a retry window that expires with it.
+    if (outcome.kind === 'success') this.outage.success();
+    else if (outcome.kind !== 'permanent')
+      this.outage.failure(label, outcome.reason, plan.resend[0]?.delayMs ?? 0, this.unsettled.size);
+    this.apply(batch, label, status, plan);
+  }
+
+  private apply(batch: Batch<G, R>, label: string, status: number | undefined, plan: Plan<BatchEntry<R>>): void {
+    const { group } = batch;
+    if (plan.accepted.length > 0) {
+      const result = this.peer.accepted(group, status ?? 0);
+      for (const entry of plan.accepted) this.accept(entry, result);
+    }
+    const refused = plan.refused;
+    if (refused) {
+      const error = this.peer.refused(group, refused.items, refused.error);
+      for (const entry of refused.items) this.refuse(entry, error);
+    }
+    for (const next of plan.resend) {
+      this.o.hooks?.onRetry?.({
+        destination: this.peer.destination,
+        topic: label,
+        count: next.items.length,
+        reason: next.reason,
+        delayMs: next.delayMs,
+      });
+      const again: Batch<G, R> = { group, items: next.items, attempt: next.attempt, failingSince: next.failingSince };
+      if (next.delayMs <= 0) {
+        this.dispatch(again);
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        this.dispatch(again);
+      }, next.delayMs);
+      this.retryTimers.add(timer);
+    }
+  }
+
+  // accept() and refuse() settle a record once (no closure per record to say how).
+  private accept(entry: BatchEntry<R>, result: R): void {
+    if (!this.release(entry)) return;
+    entry.resolve(result);
+    this.drainedYet();
+  }
+
+  private refuse(entry: BatchEntry<R>, error: Error): void {
+    if (!this.release(entry)) return;
+    entry.reject(error);
+    this.drainedYet();
+  }
+
+  /** Marks the entry settled; false if it already was. */
+  private release(entry: BatchEntry<R>): boolean {
+    if (entry.settled) return false;
+    entry.settled = true;
+    this.unsettled.delete(entry);
+    return true;
+  }
+
+  private drainedYet(): void {
+    if (this.unsettled.size === 0) this.onDrained?.();
+  }
+}
+
+/** What a Destination built on an HttpBatcher answers from it: health(), pending(), close(). */
+export abstract class BatchingDestination<G, R> {
+  protected abstract readonly batcher: HttpBatcher<G, R>;
+
+  /** Reachability: down during a streak of retryable failures, not after one refused batch. */
+  health(): DestinationHealth {
+    return this.batcher.health();
+  }
+
+  /** Records handed to send() and not yet settled. */
+  pending(): number {
+    return this.batcher.pending();
+  }
+
+  /**
+   * Stops taking records (they reject with PUBLISHER_CLOSED), spends up to `deadlineMs` getting
+   * what is pending accepted, then rejects the rest with PUBLISHER_CLOSED (their deliveries are
+   * requeued: a request cut short may still have landed, so duplicates may follow) and frees the
+   * sockets. A record already accepted is never touched.
+   */
+  close(deadlineMs: number): Promise<void> {
+    return this.batcher.close(deadlineMs);
+  }
+}

@@ -9,7 +9,7 @@
  *
  * Runs as a child (IPC): gets {sinkUrl}, answers {result} or {error}.
  */
-import { Pipeline, type PipelineObserver } from '../src/daemon/pipeline.js';
+import { Pipeline } from '../src/daemon/pipeline.js';
 import { VimState } from '../src/daemon/vim-state.js';
 import { configSchema } from '../src/config/schema.js';
 import { DmaapPublisher } from '../src/publish/publisher.js';
@@ -17,6 +17,7 @@ import type { Destination } from '../src/publish/destination.js';
 import type { Delivery } from '../src/transport/types.js';
 import { silentLogger } from '../src/util/logger.js';
 import { benchSubscriptions, buildCorpus, FILTERED_SOURCES, type Corpus } from './corpus.js';
+import { silentObserver } from '../test/helpers/silent-observer.js';
 
 export interface BreakdownResult {
   /** Pipeline CPU per notification, drain corpus (every notification subscribed). */
@@ -37,14 +38,7 @@ const cpuUs = (): number => {
   return u.user + u.system;
 };
 
-const observer: PipelineObserver = {
-  consumed() {},
-  filtered() {},
-  published() {},
-  deadLettered() {},
-  duplicate() {},
-  inFlight() {},
-};
+const observer = silentObserver;
 
 const accepting: Destination = {
   name: 'dmaap',

@@ -5,7 +5,7 @@
  * handed. Several of them over one shared store (PostgreSQL, or an in-memory one marked shared)
  * race as replicas do: each has its own turns, only the store is common.
  */
-import { Pipeline, type PipelineObserver } from '../../src/daemon/pipeline.js';
+import { Pipeline } from '../../src/daemon/pipeline.js';
 import { VimState } from '../../src/daemon/vim-state.js';
 import type { Subscription } from '../../src/model/subscription.js';
 import { ComputeNodeTracker, type NodeMemoryStore } from '../../src/steps/compute-nodes.js';
@@ -17,6 +17,7 @@ import type { VesStore } from '../../src/ves/agents.js';
 import { VesAlarmTracker } from '../../src/ves/alarm-tracker.js';
 import { expandVersioned, toWireV2, type Sample } from './fixtures.js';
 import { ScriptedDestination } from './scripted-destination.js';
+import { silentObserver } from './silent-observer.js';
 
 export const CLAIM_VIM = 'vio-1';
 
@@ -32,14 +33,7 @@ export const NODE_SUBSCRIPTIONS: Subscription[] = [
 
 export type Settled = 'ack' | 'requeue' | `dead:${string}`;
 
-const observer: PipelineObserver = {
-  consumed() {},
-  filtered() {},
-  published() {},
-  deadLettered() {},
-  duplicate() {},
-  inFlight() {},
-};
+const observer = silentObserver;
 
 export interface ClaimReplica {
   readonly dmaap: ScriptedDestination;

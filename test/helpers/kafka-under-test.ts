@@ -19,6 +19,7 @@ import kafkajs, { type IHeaders } from 'kafkajs';
 import type { StartedTestContainer } from 'testcontainers';
 import { freePort } from './daemon.js';
 import { MockKafka, type DumpedRecord } from './kafka-mock.js';
+import type { OutboundRecord } from '../../src/publish/destination.js';
 
 export type KafkaBackend = 'mock' | 'docker';
 export const BACKEND_ENV = 'KAFKA_TEST_BACKEND';
@@ -281,3 +282,11 @@ export async function startKafkaUnderTest(): Promise<KafkaUnderTest> {
   );
   return choice.backend === 'docker' ? dockerUnderTest() : mockUnderTest();
 }
+
+/** Record `n` of VM `vm` (its key), as the Kafka tests send them: a non-ASCII note, the relay's headers. */
+export const testRecord = (topic: string, vm: string, n: number, extra = ''): OutboundRecord => ({
+  topic,
+  key: vm,
+  json: JSON.stringify({ instance_id: vm, seq: n, note: `é ${extra}` }),
+  headers: { message_id: `${vm}-${n}`, vim_id: 'vim-1', event: 'compute.instance.update' },
+});

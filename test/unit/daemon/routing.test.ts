@@ -3,7 +3,7 @@
  * names, a notification is acked only when every destination accepted, and every failure
  * settles by its catalogue code's disposition.
  */
-import { Pipeline, type PipelineObserver, type SideStep } from '../../../src/daemon/pipeline.js';
+import { Pipeline, type SideStep } from '../../../src/daemon/pipeline.js';
 import { VimState } from '../../../src/daemon/vim-state.js';
 import { RelayError } from '../../../src/errors.js';
 import type { Subscription } from '../../../src/model/subscription.js';
@@ -11,6 +11,7 @@ import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js
 import { silentLogger } from '../../../src/util/logger.js';
 import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
+import { silentObserver } from '../../helpers/silent-observer.js';
 
 type Settled = 'ack' | 'requeue' | `dead:${string}`;
 function delivery(id = 'm-1'): Delivery & { settled: Settled[]; reasons: DeadLetterReason[] } {
@@ -29,14 +30,7 @@ function delivery(id = 'm-1'): Delivery & { settled: Settled[]; reasons: DeadLet
     deadLetter: async (r) => void (settled.push(`dead:${r.code}`), reasons.push(r)),
   };
 }
-const observer: PipelineObserver = {
-  consumed() {},
-  filtered() {},
-  published() {},
-  deadLettered() {},
-  duplicate() {},
-  inFlight() {},
-};
+const observer = silentObserver;
 const state = () => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
 
 function setup(subs: Subscription[], opts: { kafka?: boolean; sideSteps?: SideStep[] } = {}) {

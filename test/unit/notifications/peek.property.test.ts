@@ -24,6 +24,7 @@ import type { Delivery } from '../../../src/transport/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { expandVersioned, legacySample, loadJson, toWireV2 } from '../../helpers/fixtures.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
+import { silentObserver } from '../../helpers/silent-observer.js';
 
 const VIM = 'v1';
 
@@ -202,13 +203,10 @@ describe('peek', () => {
 /** How the delivery was settled, what each destination was handed, what check_vim_status's window kept. */
 type Outcome = { settled: string[]; records: string[]; window: unknown[] };
 
+/** Counts the deliveries that took the full path (the fast path settles without going in flight). */
 const observer: PipelineObserver & { full: number } = {
+  ...silentObserver,
   full: 0,
-  consumed() {},
-  filtered() {},
-  published() {},
-  deadLettered() {},
-  duplicate() {},
   inFlight(_vim, delta) {
     if (delta === 1) this.full++;
   },

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComputeNodeTracker, InMemoryNodeMemory, type NodeMemoryStore } from '../../../src/steps/compute-nodes.js';
-import { Pipeline, type PipelineObserver } from '../../../src/daemon/pipeline.js';
+import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { VimState } from '../../../src/daemon/vim-state.js';
 import type { PreparedStep, RenderedMatches } from '../../../src/steps/render.js';
 import { matchSubscriptions } from '../../../src/filter/match.js';
@@ -23,6 +23,7 @@ import type { Delivery } from '../../../src/transport/types.js';
 import { createLogger, silentLogger } from '../../../src/util/logger.js';
 import { serviceSample, SPEC_NODE, specSample, versionedMetrics } from '../../helpers/compute-node.js';
 import { expandVersioned, toWireV2, type Sample } from '../../helpers/fixtures.js';
+import { silentObserver } from '../../helpers/silent-observer.js';
 
 const VIM = 'v1';
 const SUBS: Subscription[] = [
@@ -64,14 +65,7 @@ class ScriptedPublisher extends ScriptedDestination {
 }
 const ok = (_topic: string): Promise<void> => Promise.resolve();
 
-const observer: PipelineObserver = {
-  consumed() {},
-  filtered() {},
-  published() {},
-  deadLettered() {},
-  duplicate() {},
-  inFlight() {},
-};
+const observer = silentObserver;
 const vimState = (vimId = VIM): VimState => new VimState(vimId, { dedupeWindow: 100, recentWindow: 10 });
 
 function setup(memory: NodeMemoryStore = new InMemoryNodeMemory(), logger = silentLogger()) {

@@ -5,13 +5,13 @@
  * test. What is written and its order without faults: records.test.ts, on the Kafka under test.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutboundRecord, RequestEvent, RetryEvent } from '../../../../src/publish/destination.js';
+import type { RequestEvent, RetryEvent } from '../../../../src/publish/destination.js';
 import { KafkaDestination } from '../../../../src/publish/kafka/destination.js';
 import type { KafkaDestinationOptions } from '../../../../src/publish/kafka/options.js';
 import { isRelayError } from '../../../../src/errors.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import { API, KERR, MockKafka } from '../../../helpers/kafka-mock.js';
-import { readTopic } from '../../../helpers/kafka-under-test.js';
+import { readTopic, testRecord } from '../../../helpers/kafka-under-test.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 let mock: MockKafka;
@@ -54,12 +54,7 @@ function destination(opts: Partial<KafkaDestinationOptions> = {}): KafkaDestinat
   return d;
 }
 
-const record = (topic: string, vm: string, n: number, extra = ''): OutboundRecord => ({
-  topic,
-  key: vm,
-  json: JSON.stringify({ instance_id: vm, seq: n, note: `é ${extra}` }),
-  headers: { message_id: `${vm}-${n}`, vim_id: 'vim-1', event: 'compute.instance.update' },
-});
+const record = testRecord;
 
 /** Per key, the seq numbers in the order the topic holds them. */
 async function seqsByKey(topic: string): Promise<Map<string, number[]>> {

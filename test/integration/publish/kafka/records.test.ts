@@ -5,11 +5,10 @@
  * it, on the mock). Records are read back with a consumer, not the producer under test.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutboundRecord } from '../../../../src/publish/destination.js';
 import { KafkaDestination } from '../../../../src/publish/kafka/destination.js';
 import type { KafkaDestinationOptions } from '../../../../src/publish/kafka/options.js';
 import { silentLogger } from '../../../../src/util/logger.js';
-import { startKafkaUnderTest, type KafkaUnderTest } from '../../../helpers/kafka-under-test.js';
+import { startKafkaUnderTest, testRecord, type KafkaUnderTest } from '../../../helpers/kafka-under-test.js';
 
 let kafka: KafkaUnderTest;
 const destinations: KafkaDestination[] = [];
@@ -35,12 +34,7 @@ function destination(opts: Partial<KafkaDestinationOptions> = {}): KafkaDestinat
   return d;
 }
 
-const record = (topic: string, vm: string, n: number, extra = ''): OutboundRecord => ({
-  topic,
-  key: vm,
-  json: JSON.stringify({ instance_id: vm, seq: n, note: `é ${extra}` }),
-  headers: { message_id: `${vm}-${n}`, vim_id: 'vim-1', event: 'compute.instance.update' },
-});
+const record = testRecord;
 
 const text = (headers: Record<string, Buffer>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.toString('utf8')]));

@@ -20,7 +20,9 @@ import type { Subscription, Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import type { Logger } from '../util/logger.js';
 import {
+  isComputeNodeMatch,
   renderMatches,
+  renderVmMessages,
   type ComputeNodeStep,
   type PreparedStep,
   type RenderedMatches,
@@ -61,6 +63,14 @@ export interface PipelineDeps {
   readonly fastFilter?: boolean;
 }
 
+/** A message_id being handled; a redelivered twin waits for it to settle. */
+interface Handling {
+  waiters?: (() => void)[];
+}
+
+const unmappable = (e: unknown): RelayError =>
+  isRelayError(e) ? e : new RelayError('UNMAPPABLE', (e as Error).message);
+
 /** Bound of the fast path's per-subscription-list memo; cleared when full (event types are few in practice). */
 const WANTED_MEMO_MAX = 10_000;
 const SETTLED = Promise.resolve();
@@ -98,19 +108,24 @@ export class Pipeline {
       }
     }
     this.deps.observer.inFlight(state.vimId, 1);
-    const p = this.process(state, d, started, decoded)
-      .catch((e: unknown) => {
+    // One then() for both outcomes: a catch() and a finally() would cost a promise each.
+    const p: Promise<void> = this.process(state, d, started, decoded).then(
+      () => this.settled(state, p),
+      (e: unknown) => {
         this.deps.logger.error('delivery left unsettled; the broker will redeliver it', {
           vim: state.vimId,
           error: (e as Error).message,
         });
-      })
-      .finally(() => {
-        state.inFlight.delete(p);
-        this.deps.observer.inFlight(state.vimId, -1);
-      });
+        this.settled(state, p);
+      },
+    );
     state.inFlight.add(p);
     return p;
+  }
+
+  private settled(state: VimState, p: Promise<void>): void {
+    state.inFlight.delete(p);
+    this.deps.observer.inFlight(state.vimId, -1);
   }
 
   /**
@@ -161,16 +176,19 @@ export class Pipeline {
     // waiting for a destination: let that copy finish, so that once it is published the
     // redelivery is recognised below instead of being published a second time.
     const ids = state.handling;
-    for (let earlier = ids.get(n.messageId); earlier; earlier = ids.get(n.messageId)) await earlier;
-    let done!: () => void;
-    ids.set(n.messageId, new Promise<void>((resolve) => (done = resolve)));
+    for (let earlier = ids.get(n.messageId); earlier; earlier = ids.get(n.messageId)) {
+      const twin = earlier;
+      await new Promise<void>((resolve) => (twin.waiters ??= []).push(resolve));
+    }
+    const mine: Handling = {};
+    ids.set(n.messageId, mine);
     try {
       await this.handle(state, d, n, started);
     } catch (e) {
       await this.settleFailure(state, d, e);
     } finally {
       ids.delete(n.messageId);
-      done();
+      if (mine.waiters) for (const wake of mine.waiters) wake();
     }
   }
 
@@ -188,7 +206,8 @@ export class Pipeline {
     const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions(), c);
     const steps: PreparedStep<unknown>[] = [];
     try {
-      const routed = await this.prepare(state.vimId, n, matches, fields, steps);
+      const prepared = this.prepare(state.vimId, n, matches, fields, steps);
+      const routed = prepared instanceof Promise ? await prepared : prepared;
       if (routed === undefined) {
         this.deps.observer.filtered(state.vimId);
         d.ack();
@@ -203,8 +222,32 @@ export class Pipeline {
     }
   }
 
-  /** Every record the notification produces; undefined when nothing wants it (filtered). */
-  private async prepare(
+  /**
+   * Every record the notification produces; undefined when nothing wants it (filtered). Without
+   * a step that keeps memory (compute nodes) or a side step that may want it, synchronously:
+   * most notifications need no promise here.
+   */
+  private prepare(
+    vimId: string,
+    n: Notification,
+    matches: readonly Match[],
+    fields: () => VmFields,
+    steps: PreparedStep<unknown>[],
+  ): Routed[] | undefined | Promise<Routed[] | undefined> {
+    let sideMayWant = false;
+    for (const side of this.deps.sideSteps ?? []) sideMayWant ||= side.mayWant(vimId, n.eventType);
+    if (sideMayWant || isComputeNodeMatch(matches)) return this.prepareSteps(vimId, n, matches, fields, steps);
+    if (matches.length === 0) return undefined;
+    let rendered: RenderedMatches;
+    try {
+      rendered = renderVmMessages(vimId, n, matches, fields);
+    } catch (e) {
+      throw unmappable(e);
+    }
+    return routeMessages(vimId, n.messageId, rendered, this.deps.defaultSink);
+  }
+
+  private async prepareSteps(
     vimId: string,
     n: Notification,
     matches: readonly Match[],
@@ -218,12 +261,13 @@ export class Pipeline {
       try {
         step = await renderMatches(vimId, n, matches, this.deps.computeNode, fields);
       } catch (e) {
-        throw isRelayError(e) ? e : new RelayError('UNMAPPABLE', (e as Error).message);
+        throw unmappable(e);
       }
       steps.push(step);
       routed.push(...routeMessages(vimId, n.messageId, step.value, this.deps.defaultSink));
     }
     for (const side of this.deps.sideSteps ?? []) {
+      if (!side.mayWant(vimId, n.eventType)) continue; // its prepare() would give nothing
       const step = await side.prepare(vimId, n, fields);
       if (!step) continue;
       steps.push(step);

@@ -21,8 +21,8 @@ export class VimState {
   readonly recent: RecentStateChanges;
   /** Promises of deliveries being processed: what shutdown and VIM removal wait for. */
   readonly inFlight = new Set<Promise<void>>();
-  /** message_id -> settles when the delivery carrying it is settled. */
-  readonly handling = new Map<string, Promise<void>>();
+  /** message_id -> the delivery carrying it, until settled; a redelivered twin adds a waiter. */
+  readonly handling = new Map<string, { waiters?: (() => void)[] }>();
   /** The window behind check_vim_status sees every completed or failed instance operation. */
   readonly windowSubscriptions: readonly Subscription[];
 

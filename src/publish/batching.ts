@@ -94,7 +94,8 @@ export class HttpBatcher<G, R> {
   private readonly openGroups = new Map<string, G>();
   /** Keys whose linger ran out while every request slot was busy. */
   private readonly deferred = new Set<string>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Batches waiting for their retry, by timer; `paced` when the peer set the delay (Retry-After). */
+  private readonly retryTimers = new Map<NodeJS.Timeout, { readonly batch: Batch<G, R>; readonly paced: boolean }>();
   private readonly unsettled = new Set<BatchEntry<R>>();
   private readonly abort = new AbortController();
   private last: LastRequest = { ok: true };
@@ -190,7 +191,7 @@ export class HttpBatcher<G, R> {
     this.finished = true;
     this.abort.abort(this.peer.closedError());
     this.queue.clear();
-    for (const t of this.retryTimers) clearTimeout(t);
+    for (const t of this.retryTimers.keys()) clearTimeout(t);
     this.retryTimers.clear();
     for (const entry of [...this.unsettled]) this.refuse(entry, this.peer.closedError());
     this.peer.close();
@@ -280,8 +281,9 @@ export class HttpBatcher<G, R> {
     const plan = planAfter(outcome, { ...batch, items }, status, Date.now(), this.plan);
     // A refusal of one batch says nothing of reachability (it neither starts nor ends an outage);
     // an answer that needs a resend does, also the last one of a retry window that expires with it.
-    if (outcome.kind === 'success') this.outage.success();
-    else if (outcome.kind !== 'permanent')
+    if (outcome.kind === 'success') {
+      if (this.outage.success()) this.wakeRetries();
+    } else if (outcome.kind !== 'permanent')
       this.outage.failure(label, outcome.reason, plan.resend[0]?.delayMs ?? 0, this.unsettled.size);
     this.apply(batch, label, status, plan);
   }
@@ -314,7 +316,21 @@ export class HttpBatcher<G, R> {
         this.retryTimers.delete(timer);
         this.dispatch(again);
       }, next.delayMs);
-      this.retryTimers.add(timer);
+      this.retryTimers.set(timer, { batch: again, paced: next.paced === true });
+    }
+  }
+
+  /**
+   * The peer accepted a request after an outage: the batches waiting out our own backoff (up to
+   * retryMaxMs, 30 s by default) go now, through the request slots, instead of each waking on
+   * its own timer while the backlog waits behind them. Delays the peer set (Retry-After) stand.
+   */
+  private wakeRetries(): void {
+    for (const [timer, { batch, paced }] of this.retryTimers) {
+      if (paced) continue;
+      clearTimeout(timer);
+      this.retryTimers.delete(timer);
+      this.dispatch(batch);
     }
   }
 

@@ -70,8 +70,9 @@ export class OutageTracker {
   }
 
   /** A request was accepted: ends an outage, if one was going on. */
-  success(): void {
-    if (this.failingSince === undefined) return;
+  /** An accepted request; true when it ended an outage. */
+  success(): boolean {
+    if (this.failingSince === undefined) return false;
     const now = this.now();
     this.log.info(`${this.destination} recovered`, {
       destination: this.destination,
@@ -83,5 +84,6 @@ export class OutageTracker {
     this.failures = 0;
     this.peakWaiting = 0;
     this.state = { ok: true, since: new Date(now) };
+    return true;
   }
 }

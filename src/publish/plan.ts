@@ -17,6 +17,8 @@ export interface BatchState<T> {
 export interface Resend<T> extends BatchState<T> {
   readonly delayMs: number;
   readonly reason: string;
+  /** The peer set the delay (Retry-After): it is kept even when the peer answers again sooner. */
+  readonly paced?: boolean;
 }
 
 export interface Plan<T> {
@@ -125,5 +127,11 @@ function planRetry<T>(
   });
   // The last try lands on the expiry instant rather than after it, so the window is used in full.
   if (opts.maxRetryMs > 0) delayMs = Math.min(delayMs, opts.maxRetryMs - elapsed);
-  return { accepted: [], resend: [{ items: batch.items, attempt: batch.attempt + 1, failingSince, delayMs, reason }] };
+  const paced = retryAfterMs !== undefined;
+  return {
+    accepted: [],
+    resend: [
+      { items: batch.items, attempt: batch.attempt + 1, failingSince, delayMs, reason, ...(paced ? { paced } : {}) },
+    ],
+  };
 }

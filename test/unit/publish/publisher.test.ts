@@ -187,6 +187,34 @@ describe('DmaapPublisher answers', () => {
     expect(w.now).toEqual({ kind: 'resolved', value: { topic: 'T', status: 200 } });
   });
 
+  it('when an outage ends, batches waiting out their own backoff are sent at once; a Retry-After stands', async () => {
+    let down = true;
+    const { client, pub } = setup({ retryMaxMs: 10_000 }, (c) => {
+      if (c.topic === 'PACED' && down) c.reply(429, 'slow down', { 'retry-after': '5' });
+      else c.reply(down ? 503 : 200, down ? 'busy' : '');
+    });
+    const waiting = watch(pub.publish('T1', m(1)));
+    const paced = watch(pub.publish('PACED', m(2)));
+    await advance(10);
+    // T1's backoff doubles: 50, 100, 200, 400, 800 ms; its next retry is 1,600 ms away.
+    for (const delay of [50, 100, 200, 400, 800]) await advance(delay);
+    const callsOf = (topic: string) => client.calls.filter((c) => c.topic === topic).length;
+    expect(callsOf('T1')).toBe(6);
+    expect(callsOf('PACED')).toBe(1); // its next try is 5 s after the first, as the 429 asked
+    expect(pub.health().ok).toBe(false);
+    down = false;
+    const fresh = watch(pub.publish('T2', m(3)));
+    await advance(10);
+    expect(fresh.now).toEqual({ kind: 'resolved', value: { topic: 'T2', status: 200 } });
+    // The outage ended with T2's answer: T1 goes now, not 1,600 ms later.
+    expect(callsOf('T1')).toBe(7);
+    expect(waiting.now).toEqual({ kind: 'resolved', value: { topic: 'T1', status: 200 } });
+    expect(paced.now.kind).toBe('pending');
+    expect(callsOf('PACED')).toBe(1);
+    await advance(5000);
+    expect(paced.now).toEqual({ kind: 'resolved', value: { topic: 'PACED', status: 200 } });
+  });
+
   it('after a partial-publish 404 resends only the unpublished tail', async () => {
     const partial = JSON.stringify({
       errorMessage: 'Error while publishing data to topic.:T.Successfully published number of messages :2.boom',

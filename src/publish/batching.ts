@@ -23,19 +23,16 @@ import type { ResolvedBatchingOptions } from './batching-options.js';
 import { classifyError, classifyResponse, describeError, type Outcome } from './classify.js';
 import type { DmaapResponse } from './dmaap-client.js';
 import type { DestinationHealth, DestinationName } from './destination.js';
-import { drainedWithin } from './drain.js';
+import { Unsettled, type Settleable } from './unsettled.js';
 import { OutageTracker } from './outage.js';
 import { planAfter, type PeerCodes, type Plan, type PlanOptions } from './plan.js';
 import type { PermanentPublishError } from './types.js';
 
 /** One record held until settled. */
-export interface BatchEntry<R> extends Sized {
+export interface BatchEntry<R> extends Sized, Settleable<R> {
   /** The record's own topic (DMaaP: the topic; VES: the VIM id). */
   readonly topic: string;
   readonly json: string;
-  resolve: (r: R) => void;
-  reject: (e: Error) => void;
-  settled: boolean;
 }
 
 /** What a destination adds to the core; `G` is what one key's batches go to, `R` what a record resolves with. */
@@ -96,13 +93,12 @@ export class HttpBatcher<G, R> {
   private readonly deferred = new Set<string>();
   /** Batches waiting for their retry, by timer; `paced` when the peer set the delay (Retry-After). */
   private readonly retryTimers = new Map<NodeJS.Timeout, { readonly batch: Batch<G, R>; readonly paced: boolean }>();
-  private readonly unsettled = new Set<BatchEntry<R>>();
+  private readonly unsettled = new Unsettled<BatchEntry<R>, R>();
   private readonly abort = new AbortController();
   private last: LastRequest = { ok: true };
   private closed = false;
   private finished = false;
   private closing?: Promise<void>;
-  private onDrained?: () => void;
 
   constructor(
     private readonly peer: HttpPeer<G, R>,
@@ -187,13 +183,13 @@ export class HttpBatcher<G, R> {
   private async shutdown(deadlineMs: number): Promise<void> {
     this.closed = true;
     for (const key of this.assembler.topics()) this.flush(key);
-    if (this.unsettled.size > 0) await drainedWithin(deadlineMs, (drained) => (this.onDrained = drained));
+    await this.unsettled.drained(deadlineMs);
     this.finished = true;
     this.abort.abort(this.peer.closedError());
     this.queue.clear();
     for (const t of this.retryTimers.keys()) clearTimeout(t);
     this.retryTimers.clear();
-    for (const entry of [...this.unsettled]) this.refuse(entry, this.peer.closedError());
+    this.unsettled.rejectAll(this.peer.closedError());
     this.peer.close();
   }
 
@@ -242,7 +238,7 @@ export class HttpBatcher<G, R> {
       .catch((err: unknown) => {
         // Only a bug (or a throwing hook) lands here; the callers hear of it rather than wait forever.
         const error = err instanceof Error ? err : new Error(String(err));
-        for (const entry of batch.items) this.refuse(entry, error);
+        for (const entry of batch.items) this.unsettled.reject(entry, error);
       });
   }
 
@@ -292,12 +288,12 @@ export class HttpBatcher<G, R> {
     const { group } = batch;
     if (plan.accepted.length > 0) {
       const result = this.peer.accepted(group, status ?? 0);
-      for (const entry of plan.accepted) this.accept(entry, result);
+      for (const entry of plan.accepted) this.unsettled.resolve(entry, result);
     }
     const refused = plan.refused;
     if (refused) {
       const error = this.peer.refused(group, refused.items, refused.error);
-      for (const entry of refused.items) this.refuse(entry, error);
+      for (const entry of refused.items) this.unsettled.reject(entry, error);
     }
     for (const next of plan.resend) {
       this.o.hooks?.onRetry?.({
@@ -332,31 +328,6 @@ export class HttpBatcher<G, R> {
       this.retryTimers.delete(timer);
       this.dispatch(batch);
     }
-  }
-
-  // accept() and refuse() settle a record once (no closure per record to say how).
-  private accept(entry: BatchEntry<R>, result: R): void {
-    if (!this.release(entry)) return;
-    entry.resolve(result);
-    this.drainedYet();
-  }
-
-  private refuse(entry: BatchEntry<R>, error: Error): void {
-    if (!this.release(entry)) return;
-    entry.reject(error);
-    this.drainedYet();
-  }
-
-  /** Marks the entry settled; false if it already was. */
-  private release(entry: BatchEntry<R>): boolean {
-    if (entry.settled) return false;
-    entry.settled = true;
-    this.unsettled.delete(entry);
-    return true;
-  }
-
-  private drainedYet(): void {
-    if (this.unsettled.size === 0) this.onDrained?.();
   }
 }
 

@@ -11,7 +11,7 @@
  * Memory: records are held until settled; the bound is the callers' (every listener's prefetch);
  * maxPending only makes a missing bound visible (PUBLISHER_OVERLOADED).
  */
-import { drainedWithin } from '../drain.js';
+import { Unsettled, type Settleable } from '../unsettled.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { backoffDelay } from '../../util/backoff.js';
@@ -24,12 +24,9 @@ import { defaultPartitioner, type PartitionFor } from './partitions.js';
 import { TopicRoutes } from './routes.js';
 import { Streaks } from './streaks.js';
 
-interface Entry {
+interface Entry extends Settleable<void> {
   readonly record: OutboundRecord;
   readonly bytes: number;
-  readonly resolve: () => void;
-  readonly reject: (e: Error) => void;
-  settled: boolean;
 }
 
 interface Lane {
@@ -65,12 +62,11 @@ export class KafkaDestination implements Destination {
   private readonly routes: TopicRoutes<Entry>;
   private readonly lanes = new Map<string, Lane>();
   private readonly slotWaiters = new Set<Lane>();
-  private readonly unsettled = new Set<Entry>();
+  private readonly unsettled = new Unsettled<Entry, void>();
   private inFlight = 0;
   private closed = false;
   private finished = false;
   private closing?: Promise<void>;
-  private onDrained?: () => void;
 
   constructor(options: KafkaDestinationOptions, log: Logger, deps: KafkaDestinationDeps = {}) {
     this.o = resolveKafkaOptions(options);
@@ -119,7 +115,7 @@ export class KafkaDestination implements Destination {
   private async shutdown(deadlineMs: number): Promise<void> {
     this.closed = true;
     for (const lane of this.lanes.values()) this.kick(lane);
-    if (this.unsettled.size > 0) await drainedWithin(deadlineMs, (drained) => (this.onDrained = drained));
+    await this.unsettled.drained(deadlineMs);
     this.finished = true;
     this.routes.stop();
     for (const lane of this.lanes.values()) {
@@ -127,7 +123,7 @@ export class KafkaDestination implements Destination {
       clearTimeout(lane.retry);
     }
     // A request cut short may still land: the requeued deliveries may be published twice.
-    for (const entry of [...this.unsettled]) this.settle(entry, (e) => e.reject(closedError()));
+    this.unsettled.rejectAll(closedError());
     await this.client.disconnect();
   }
 
@@ -243,7 +239,7 @@ export class KafkaDestination implements Destination {
     lane.attempt = 0;
     lane.failingSince = undefined;
     this.streaks.success(laneId(lane));
-    for (const entry of batch) this.settle(entry, (e) => e.resolve());
+    for (const entry of batch) this.unsettled.resolve(entry, undefined);
     this.kick(lane);
     if (recovered) this.wakeUnreachable(lane);
   }
@@ -276,7 +272,7 @@ export class KafkaDestination implements Destination {
         'KAFKA_REJECTED',
         `kafka refused ${batch.length} record(s) for topic "${lane.topic}" (partition ${lane.partition}): ${outcome.reason}`,
       );
-      for (const entry of batch) this.settle(entry, (e) => e.reject(error));
+      for (const entry of batch) this.unsettled.reject(entry, error);
     }
     this.kick(lane);
   }
@@ -290,7 +286,7 @@ export class KafkaDestination implements Destination {
         'KAFKA_RETRY_EXPIRED',
         `kafka kept failing for topic "${lane.topic}" (partition ${lane.partition}) for ${now - lane.failingSince} ms, over kafka.maxRetryMs; last error ${outcome.reason}`,
       );
-      for (const entry of batch) this.settle(entry, (e) => e.reject(error));
+      for (const entry of batch) this.unsettled.reject(entry, error);
       if (lane.queue.length === 0) this.streaks.idle(laneId(lane));
       this.kick(lane);
       return;
@@ -334,27 +330,19 @@ export class KafkaDestination implements Destination {
     if (outcome.kind === 'permanent' || outcome.expired !== undefined) this.streaks.idle(`lookup/${topic}`);
     if (outcome.kind === 'permanent') {
       const error = new RelayError('KAFKA_REJECTED', `kafka refused topic "${topic}": ${outcome.reason}`);
-      for (const entry of entries) this.settle(entry, (e) => e.reject(error));
+      for (const entry of entries) this.unsettled.reject(entry, error);
     } else if (outcome.expired !== undefined) {
       const error = new RelayError(
         'KAFKA_RETRY_EXPIRED',
         `kafka kept failing for topic "${topic}" for ${outcome.expired} ms, over kafka.maxRetryMs; last error ${outcome.reason}`,
       );
-      for (const entry of entries) this.settle(entry, (e) => e.reject(error));
+      for (const entry of entries) this.unsettled.reject(entry, error);
     }
   }
 
   private lookupRetrying(topic: string, count: number, outcome: KafkaOutcome, delayMs: number): void {
     this.streaks.failure(`lookup/${topic}`, topic, outcome.reason, delayMs, this.unsettled.size);
     this.o.hooks?.onRetry?.({ destination: 'kafka', topic, count, reason: outcome.reason, delayMs });
-  }
-
-  private settle(entry: Entry, how: (e: Entry) => void): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    this.unsettled.delete(entry);
-    how(entry);
-    if (this.unsettled.size === 0) this.onDrained?.();
   }
 }
 

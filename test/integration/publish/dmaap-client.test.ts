@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DmaapClient } from '../../../src/publish/dmaap-client.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
+import { selfSignedCert, type SelfSigned } from '../../helpers/self-signed.js';
 
 let fault: FaultServer;
 const clients: DmaapClient[] = [];
@@ -110,53 +107,29 @@ describe('DmaapClient.postBatch', () => {
 });
 
 describe('DmaapClient over HTTPS', () => {
-  let dir: string;
+  let tls: SelfSigned;
   let server: https.Server;
   let url: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dmaap-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    server = https.createServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (req, res) => {
-        req.resume();
-        req.on('end', () =>
-          res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"count":1,"serverTimeMs":0}'),
-        );
-      },
-    );
+    tls = selfSignedCert('dmaap-tls-');
+    server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"count":1,"serverTimeMs":0}'),
+      );
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    tls.remove();
   });
 
   it('trusts the server through dmaap.caFile', async () => {
-    const c = new DmaapClient({ url, timeoutMs: 2000, maxSockets: 4, caFile: join(dir, 'cert.pem') });
+    const c = new DmaapClient({ url, timeoutMs: 2000, maxSockets: 4, caFile: tls.certFile });
     clients.push(c);
     expect((await c.postBatch('T', ['{}'])).status).toBe(200);
   });

@@ -3,13 +3,9 @@
  * really checked), a scripted server for the faults a collector will not produce on demand
  * (429, 5xx, 400, 401), an HTTPS collector with its own CA, and a collector that is down.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
 import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
@@ -20,6 +16,7 @@ import { vmOnset } from '../../../src/ves/events.js';
 import type { VesSubscription } from '../../../src/ves/types.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
 import { waitFor } from '../../helpers/wait.js';
+import { selfSignedCert, type SelfSigned } from '../../helpers/self-signed.js';
 
 const logger = createLogger({ level: 'error', format: 'json' });
 const FAULTS = 'unauthenticated.SEC_FAULT_OUTPUT';
@@ -276,50 +273,26 @@ describe('a collector that is down', () => {
 });
 
 describe('over HTTPS', () => {
-  let dir: string;
+  let tls: SelfSigned;
   let server: https.Server;
   let url: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ves-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    server = https.createServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (req, res) => {
-        req.resume();
-        req.on('end', () => res.writeHead(202).end());
-      },
-    );
+    tls = selfSignedCert('ves-tls-');
+    server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(202).end());
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/eventListener/v7`;
   });
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    tls.remove();
   });
 
   it('trusts the collector through ves.caFile', async () => {
-    await destination({ endpoint: url }, { caFile: join(dir, 'cert.pem') }).send({ topic: 'vio-1', json: event(1) });
+    await destination({ endpoint: url }, { caFile: tls.certFile }).send({ topic: 'vio-1', json: event(1) });
     expect(requests[0]).toMatchObject({ status: 202, outcome: 'success' });
   });
 

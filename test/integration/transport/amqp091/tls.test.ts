@@ -4,11 +4,7 @@
  * stands in front of it. The listener does a real handshake and verifies the broker's
  * certificate against the CA file; without the CA it must refuse the untrusted certificate.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { Amqp091Listener } from '../../../../src/transport/amqp091/listener.js';
@@ -25,9 +21,10 @@ import {
   withChannel,
 } from '../../../helpers/amqp.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { selfSignedCert } from '../../../helpers/self-signed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ver-tls-'));
-const certFile = join(dir, 'cert.pem');
+const tlsFiles = selfSignedCert('ver-tls-');
+const { dir, certFile } = tlsFiles;
 let server: Server;
 let port: number;
 const sockets = new Set<Socket>();
@@ -35,28 +32,7 @@ const garbage: { queues: string[]; exchanges: string[] }[] = [];
 const listeners: Amqp091Listener[] = [];
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  server = createServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(certFile) }, (tls) => {
+  server = createServer({ key: tlsFiles.key, cert: tlsFiles.cert }, (tls) => {
     const broker = tcpConnect(5672, '127.0.0.1');
     for (const s of [tls, broker]) {
       sockets.add(s);
@@ -78,6 +54,7 @@ afterEach(async () => {
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  tlsFiles.remove();
 });
 
 function start(transportUrl: string): { listener: Amqp091Listener; got: Delivery[]; exchange: string } {

@@ -1,0 +1,54 @@
+/**
+ * A throwaway self-signed certificate for 127.0.0.1 (openssl, valid one day), for tests that
+ * stand a TLS peer on loopback and trust it through a CA file option.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SelfSigned {
+  /** The folder holding both files (other files a test needs may go there too). */
+  readonly dir: string;
+  readonly keyFile: string;
+  /** The certificate, also the CA file that trusts it. */
+  readonly certFile: string;
+  readonly key: Buffer;
+  readonly cert: Buffer;
+  remove(): void;
+}
+
+export function selfSignedCert(prefix: string): SelfSigned {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  return {
+    dir,
+    keyFile,
+    certFile,
+    key: readFileSync(keyFile),
+    cert: readFileSync(certFile),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import { cleanup, publishOslo, rabbitUrl, uniqueName, withChannel } from '../helpers/amqp.js';
-import { expandVersioned, toWireV2 } from '../helpers/fixtures.js';
+import { powerOffV2 } from '../helpers/fixtures.js';
 import { freePort, spawnDaemon, stopDaemon, tempDir, type SpawnedDaemon } from '../helpers/daemon.js';
 import { consume, startDmaapDevProcess, type DmaapDevProcess } from '../helpers/dmaap.js';
 import { queueCounts } from '../helpers/rabbitmqctl.js';
@@ -53,7 +53,7 @@ async function start(): Promise<SpawnedDaemon> {
   );
 }
 
-const powerOff = (id: string) => toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id });
+const powerOff = (id: string) => powerOffV2(id);
 
 beforeAll(async () => {
   dmaap = await startDmaapDevProcess(await freePort());

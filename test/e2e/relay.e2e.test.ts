@@ -13,6 +13,7 @@ import {
   expandVersioned,
   legacySample,
   loadJson,
+  powerOffV2,
   routingKeyFor,
   toWireV1,
   toWireV2,
@@ -149,12 +150,7 @@ test('acknowledges nothing before DMaaP accepted it: with DMaaP down the deliver
     for (let i = 0; i < 20; i++) {
       const id = randomUUID();
       ids.push(id);
-      publishOslo(
-        ch,
-        exchange,
-        'versioned_notifications.info',
-        toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }),
-      );
+      publishOslo(ch, exchange, 'versioned_notifications.info', powerOffV2(id));
     }
   });
   await waitFor(

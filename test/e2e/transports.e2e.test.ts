@@ -8,7 +8,15 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { amqpUrl, cleanup, publishOslo, rabbitUrl, uniqueName, withChannel } from '../helpers/amqp.js';
-import { expandVersioned, legacySample, routingKeyFor, toWireV1, toWireV2, type Sample } from '../helpers/fixtures.js';
+import {
+  expandVersioned,
+  legacySample,
+  powerOffV2,
+  routingKeyFor,
+  toWireV1,
+  toWireV2,
+  type Sample,
+} from '../helpers/fixtures.js';
 import { freePort, spawnDaemon, stopDaemon, tempDir, type SpawnedDaemon } from '../helpers/daemon.js';
 import { consume, startDmaapDevProcess, type DmaapDevProcess } from '../helpers/dmaap.js';
 import { queueCounts } from '../helpers/rabbitmqctl.js';
@@ -149,13 +157,7 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     await dmaap.stop();
     const ids = Array.from({ length: 30 }, () => randomUUID());
     await withChannel(async (ch) => {
-      for (const id of ids)
-        publishOslo(
-          ch,
-          exchange,
-          'versioned_notifications.info',
-          toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }),
-        );
+      for (const id of ids) publishOslo(ch, exchange, 'versioned_notifications.info', powerOffV2(id));
     });
     await waitFor(
       async () => (await queueCounts(queue))?.unacked === 30,

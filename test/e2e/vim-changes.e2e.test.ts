@@ -5,7 +5,7 @@
  */
 import { jest } from '@jest/globals';
 import { cleanup, publishOslo, rabbitUrl, uniqueName, withChannel } from '../helpers/amqp.js';
-import { expandVersioned, toWireV2 } from '../helpers/fixtures.js';
+import { powerOffV2 } from '../helpers/fixtures.js';
 import { spawnDaemon, stopDaemon, type SpawnedDaemon } from '../helpers/daemon.js';
 import { startFaultServer, type FaultServer } from '../helpers/fault-http.js';
 import { queueCounts } from '../helpers/rabbitmqctl.js';
@@ -29,7 +29,7 @@ const api = async (method: string, path: string, body?: unknown) => {
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 };
-const powerOff = (id: string) => toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id });
+const powerOff = (id: string) => powerOffV2(id);
 const publish = (ids: readonly string[]) =>
   withChannel(async (ch) => {
     for (const id of ids) publishOslo(ch, exchange, 'versioned_notifications.info', powerOff(id));

@@ -192,3 +192,8 @@ export function routingKeyFor(sample: Sample): string {
   const priority = (sample.priority ?? 'INFO').toLowerCase();
   return `${versioned ? 'versioned_notifications' : 'notifications'}.${priority}`;
 }
+
+/** The versioned `instance.power_off.end` sample as nova's messagingv2 puts it on the wire: the tests' usual notification. */
+export function powerOffV2(messageId: string): Record<string, unknown> {
+  return toWireV2(expandVersioned('instance-power_off-end.json'), { messageId });
+}

@@ -9,7 +9,7 @@ import { ScriptedDestination, type Answer } from '../../helpers/scripted-destina
 import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
 import type { Subscription } from '../../../src/model/subscription.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
+import { expandVersioned, powerOffV2, toWireV2 } from '../../helpers/fixtures.js';
 
 type Settled = { kind: 'ack' } | { kind: 'requeue' } | { kind: 'dead'; reason: DeadLetterReason };
 
@@ -51,8 +51,7 @@ const subs: Subscription[] = [
   { id: 's1', vimId: 'v1', states: ['POWER_OFF'], topic: 'A' },
   { id: 's2', vimId: 'v1', states: ['*'], topic: 'B' },
 ];
-const powerOff = (id = 'm-1') =>
-  JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
+const powerOff = (id = 'm-1') => JSON.stringify(powerOffV2(id));
 const state = (): VimState => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
 const ok = (_topic: string) => Promise.resolve();
 

@@ -9,7 +9,7 @@ import { RelayError } from '../../../src/errors.js';
 import type { Subscription } from '../../../src/model/subscription.js';
 import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
+import { powerOffV2 } from '../../helpers/fixtures.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { silentObserver } from '../../helpers/silent-observer.js';
 
@@ -17,7 +17,7 @@ type Settled = 'ack' | 'requeue' | `dead:${string}`;
 function delivery(id = 'm-1'): Delivery & { settled: Settled[]; reasons: DeadLetterReason[] } {
   const settled: Settled[] = [];
   const reasons: DeadLetterReason[] = [];
-  const body = Buffer.from(JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id })));
+  const body = Buffer.from(JSON.stringify(powerOffV2(id)));
   return {
     vimId: 'v1',
     body,

@@ -14,7 +14,7 @@ import type { Subscription } from '../../../src/model/subscription.js';
 import type { ListenerStatusChange } from '../../../src/transport/types.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
-import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
+import { powerOffV2 } from '../../helpers/fixtures.js';
 import { ScriptedListener } from '../../helpers/scripted-listener.js';
 
 const noop = (): void => undefined;
@@ -27,8 +27,7 @@ const observer: PipelineObserver = {
   inFlight: noop,
 };
 const subs: Subscription[] = [{ id: 's1', vimId: 'v1', states: ['*'], topic: 'T' }];
-const powerOff = (id: string): string =>
-  JSON.stringify(toWireV2(expandVersioned('instance-power_off-end.json'), { messageId: id }));
+const powerOff = (id: string): string => JSON.stringify(powerOffV2(id));
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 async function advance(ms: number): Promise<void> {

@@ -1,7 +1,8 @@
 /** dmaap-dev as a VES collector: real HTTP on loopback, the collector's schema, faults readable on SEC_FAULT_OUTPUT. */
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
-import { vimOnset, vmOnset } from '../../../src/ves/events.js';
+import { vimOnset } from '../../../src/ves/events.js';
 import { loadJson } from '../../helpers/fixtures.js';
+import { vmFault } from '../../helpers/ves-events.js';
 
 const TOPIC = 'unauthenticated.SEC_FAULT_OUTPUT';
 let dev: DmaapDevServer;
@@ -13,18 +14,7 @@ beforeEach(async () => {
 });
 afterEach(() => dev.close());
 
-const fault = (n: number) =>
-  vmOnset({
-    vimId: 'vio-1',
-    instanceId: `i-${n}`,
-    displayName: `vm-${n}`,
-    tenantId: 't',
-    vmState: 'stopped',
-    host: 'h',
-    eventType: 'instance.power_off.end',
-    messageId: `m${n}`,
-    atMicros: 1_700_000_000_000_000 + n,
-  });
+const fault = vmFault;
 
 async function post(path: string, body: unknown, raw = false): Promise<{ status: number; text: string }> {
   const res = await fetch(url + path, {

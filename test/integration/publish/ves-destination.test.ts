@@ -12,28 +12,15 @@ import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.
 import { VesDestination } from '../../../src/publish/ves/destination.js';
 import type { VesDestinationOptions } from '../../../src/publish/ves/options.js';
 import { createLogger } from '../../../src/util/logger.js';
-import { vmOnset } from '../../../src/ves/events.js';
 import type { VesSubscription } from '../../../src/ves/types.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
 import { waitFor } from '../../helpers/wait.js';
 import { selfSignedCert, type SelfSigned } from '../../helpers/self-signed.js';
+import { vmFault } from '../../helpers/ves-events.js';
 
 const logger = createLogger({ level: 'error', format: 'json' });
 const FAULTS = 'unauthenticated.SEC_FAULT_OUTPUT';
-const event = (n: number): string =>
-  JSON.stringify(
-    vmOnset({
-      vimId: 'vio-1',
-      instanceId: `i-${n}`,
-      displayName: `vm-${n}`,
-      tenantId: 't',
-      vmState: 'stopped',
-      host: 'h',
-      eventType: 'instance.power_off.end',
-      messageId: `m${n}`,
-      atMicros: 1_700_000_000_000_000 + n,
-    }),
-  );
+const event = (n: number): string => JSON.stringify(vmFault(n));
 
 const destinations: VesDestination[] = [];
 const requests: RequestEvent[] = [];

@@ -99,10 +99,7 @@ export class Pipeline {
           d.ack();
           this.deps.observer.filtered(state.vimId);
         } catch (e) {
-          this.deps.logger.error('delivery left unsettled; the broker will redeliver it', {
-            vim: state.vimId,
-            error: (e as Error).message,
-          });
+          this.leftUnsettled(state, e);
         }
         return SETTLED;
       }
@@ -112,15 +109,19 @@ export class Pipeline {
     const p: Promise<void> = this.process(state, d, started, decoded).then(
       () => this.settled(state, p),
       (e: unknown) => {
-        this.deps.logger.error('delivery left unsettled; the broker will redeliver it', {
-          vim: state.vimId,
-          error: (e as Error).message,
-        });
+        this.leftUnsettled(state, e);
         this.settled(state, p);
       },
     );
     state.inFlight.add(p);
     return p;
+  }
+
+  private leftUnsettled(state: VimState, e: unknown): void {
+    this.deps.logger.error('delivery left unsettled; the broker will redeliver it', {
+      vim: state.vimId,
+      error: (e as Error).message,
+    });
   }
 
   private settled(state: VimState, p: Promise<void>): void {
@@ -141,7 +142,7 @@ export class Pipeline {
 
   private mayWant(state: VimState, p: Peeked): boolean {
     const vimId = state.vimId;
-    for (const side of this.deps.sideSteps ?? []) if (side.mayWant(vimId, p.eventType)) return true;
+    if (this.sideMayWant(vimId, p.eventType)) return true;
     const subs = this.deps.subscriptions();
     let memo = this.wantedMemo.get(subs);
     if (!memo) this.wantedMemo.set(subs, (memo = new Map<string, boolean>()));
@@ -156,8 +157,15 @@ export class Pipeline {
     return wanted;
   }
 
-  private async process(state: VimState, d: Delivery, started: bigint, decoded?: Decoded): Promise<void> {
-    if (d.body.length > this.deps.maxBodyBytes) {
+  /** Whether any side step may produce a record for this VIM and event type. */
+  private sideMayWant(vimId: string, eventType: string): boolean {
+    for (const side of this.deps.sideSteps ?? []) if (side.mayWant(vimId, eventType)) return true;
+    return false;
+  }
+
+  /** `decoded` is undefined when the body exceeds maxBodyBytes (it was not decoded). */
+  private async process(state: VimState, d: Delivery, started: bigint, decoded: Decoded | undefined): Promise<void> {
+    if (decoded === undefined) {
       return this.deadLetter(
         state,
         d,
@@ -167,9 +175,8 @@ export class Pipeline {
         ),
       );
     }
-    const body = decoded ?? decodeBody(d.body);
-    if (!body.ok) return this.deadLetter(state, d, body.error);
-    const parsed = parseDecoded(body.value, d.body);
+    if (!decoded.ok) return this.deadLetter(state, d, decoded.error);
+    const parsed = parseDecoded(decoded.value, d.body);
     if (!parsed.ok) return this.deadLetter(state, d, parsed.error);
     const n = parsed.notification;
     // A broker redelivers what was unacked on a lost channel while our first copy may still be
@@ -234,9 +241,8 @@ export class Pipeline {
     fields: () => VmFields,
     steps: PreparedStep<unknown>[],
   ): Routed[] | undefined | Promise<Routed[] | undefined> {
-    let sideMayWant = false;
-    for (const side of this.deps.sideSteps ?? []) sideMayWant ||= side.mayWant(vimId, n.eventType);
-    if (sideMayWant || isComputeNodeMatch(matches)) return this.prepareSteps(vimId, n, matches, fields, steps);
+    if (this.sideMayWant(vimId, n.eventType) || isComputeNodeMatch(matches))
+      return this.prepareSteps(vimId, n, matches, fields, steps);
     if (matches.length === 0) return undefined;
     let rendered: RenderedMatches;
     try {

@@ -130,10 +130,11 @@ export class Pipeline {
   }
 
   /**
-   * The filtered fast path: true when the body is an oslo 2.0 envelope whose message
-   * parseNotification would accept (peek.ts) and whose event type no subscription of the VIM,
-   * no check_vim_status window and no side step can want, whatever its payload says. Such a
-   * notification would be acked as filtered by the full path too; it is acked unparsed.
+   * The filtered fast path: true when the body is an oslo 2.0 envelope whose event type (read
+   * from the head of its message, peek.ts) no subscription of the VIM, no check_vim_status
+   * window and no side step can want, whatever its payload says. A well-formed one would be
+   * acked as filtered by the full path too; it is acked unparsed, and a message broken past its
+   * event type is acked with it rather than dead-lettered (docs/performance.md).
    */
   private filteredUnread(state: VimState, value: unknown): boolean {
     const peeked = peekDecoded(value);

@@ -65,29 +65,27 @@ function badEnvelope(message: string, cause?: unknown): Unwrapped {
   return { ok: false, error: new RelayError('BAD_ENVELOPE', message, cause === undefined ? undefined : { cause }) };
 }
 
+/** What lies inside at most one amqp1 body: the body itself, or its `request`; undefined when that is no object. */
+function peelAmqp1(body: JsonObject): JsonObject | undefined {
+  if (!isAmqp1Body(body)) return body;
+  const request = body.request;
+  return isJsonObject(request) ? request : undefined;
+}
+
 /**
  * The `oslo.message` text of a body unwrap() would open as a well-formed 2.0 envelope (after at
  * most one amqp1 body), undefined for any other body: what the filtered fast path reads.
  */
 export function envelopeText(body: JsonObject): string | undefined {
-  let current = body;
-  if (isAmqp1Body(current)) {
-    const request = current.request;
-    if (!isJsonObject(request)) return undefined;
-    current = request;
-  }
-  if (!isEnvelope(current) || current[VERSION_KEY] !== '2.0') return undefined;
+  const current = peelAmqp1(body);
+  if (!current || !isEnvelope(current) || current[VERSION_KEY] !== '2.0') return undefined;
   const text = current[MESSAGE_KEY];
   return typeof text === 'string' ? text : undefined;
 }
 
 /** Peels at most one amqp1 body and then at most one 2.0 envelope, the only nesting oslo produces. */
 export function unwrap(body: JsonObject): Unwrapped {
-  let current = body;
-  if (isAmqp1Body(current)) {
-    const request = current.request;
-    if (!isJsonObject(request)) return badEnvelope('The AMQP 1.0 body\'s "request" must be a JSON object.');
-    current = request;
-  }
+  const current = peelAmqp1(body);
+  if (!current) return badEnvelope('The AMQP 1.0 body\'s "request" must be a JSON object.');
   return isEnvelope(current) ? openEnvelope(current) : { ok: true, message: current };
 }

@@ -109,9 +109,10 @@ export function decodeBody(body: unknown): Decoded {
 }
 
 /**
- * The event type and priority of a decoded oslo 2.0 envelope, read without parsing its message
- * (src/notifications/peek.ts), or null: then only parseDecoded can tell. Non-null only when
- * parseDecoded would accept the body with this event type and priority.
+ * The event type and priority of a decoded oslo 2.0 envelope, read from the head of its message
+ * without parsing it (src/notifications/peek.ts), or null: then only parseDecoded can tell. For
+ * a body parseDecoded accepts, a non-null answer is that notification's event type and
+ * priority; the rest of the message is not read, so it says nothing of whether it is accepted.
  */
 export function peekDecoded(value: unknown): Peeked | null {
   if (!isJsonObject(value)) return null;

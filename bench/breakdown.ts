@@ -28,6 +28,13 @@ export interface BreakdownResult {
   /** DMaaP publisher + HTTP CPU per published message (the drain publishes `messagesPerNotification` per notification). */
   readonly publisherUsPerMessage: number;
   readonly messagesPerNotification: number;
+  /**
+   * Heap (KB) each notification keeps while it waits for its destinations: the Pipeline holds
+   * HELD_NOTIFICATIONS of the drain corpus whose records are never accepted, and the heap after
+   * a full GC is compared with the heap before. What lives this long is what young-generation
+   * collections copy and promote under a drain (up to a prefetch of notifications wait ~100 ms).
+   */
+  readonly retainedKbPerNotification: number;
 }
 
 const N = Number(process.env.BENCH_BREAKDOWN_MESSAGES ?? 20_000);
@@ -36,6 +43,7 @@ const VIM = 'bench-breakdown';
 
 /** Each figure is the median of this many passes over the N (one pass moves +-30 % on a shared machine). */
 const REPEATS = 5;
+const HELD_NOTIFICATIONS = 2000;
 
 async function medianOf(n: number, pass: () => Promise<number>): Promise<number> {
   const xs: number[] = [];
@@ -58,6 +66,16 @@ const accepting: Destination = {
   close: async () => {},
 };
 
+const delivery = (body: Buffer): Delivery => ({
+  vimId: VIM,
+  body,
+  source: 'bench',
+  redelivered: false,
+  ack() {},
+  requeue() {},
+  deadLetter: async () => {},
+});
+
 async function pipelineUs(corpus: Corpus): Promise<number> {
   const subs = benchSubscriptions(VIM);
   const pipeline = new Pipeline({
@@ -72,15 +90,6 @@ async function pipelineUs(corpus: Corpus): Promise<number> {
   const bodies = Array.from({ length: N }, (_, i) =>
     corpus.body(corpus.cycle[i % corpus.cycle.length], `bd-${i}-${Math.random()}`),
   );
-  const delivery = (body: Buffer): Delivery => ({
-    vimId: VIM,
-    body,
-    source: 'bench',
-    redelivered: false,
-    ack() {},
-    requeue() {},
-    deadLetter: async () => {},
-  });
   const run = async (from: number, to: number): Promise<void> => {
     for (let i = from; i < to; i += IN_FLIGHT) {
       const batch: Promise<void>[] = [];
@@ -94,6 +103,41 @@ async function pipelineUs(corpus: Corpus): Promise<number> {
     await run(0, N);
     return (cpuUs() - c0) / N;
   });
+}
+
+declare const gc: () => void; // --expose-gc (the child is forked with it)
+
+function fullGc(): void {
+  gc();
+  gc();
+}
+
+async function retainedKb(corpus: Corpus): Promise<number> {
+  const subs = benchSubscriptions(VIM);
+  const held: (() => void)[] = [];
+  const waiting: Destination = { ...accepting, send: () => new Promise<void>((resolve) => held.push(resolve)) };
+  const pipeline = new Pipeline({
+    destinations: { dmaap: waiting },
+    defaultSink: 'dmaap',
+    subscriptions: () => subs,
+    observer,
+    logger: silentLogger(),
+    maxBodyBytes: configSchema.transport.maxBodyBytes.default,
+  });
+  const state = new VimState(VIM, { dedupeWindow: 0, recentWindow: 100 });
+  const deliveries = Array.from({ length: HELD_NOTIFICATIONS }, (_, i) =>
+    delivery(corpus.body(corpus.cycle[i % corpus.cycle.length], `held-${i}-${Math.random()}`)),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  fullGc();
+  const before = process.memoryUsage().heapUsed;
+  const settled = deliveries.map((d) => pipeline.accept(state, d));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  fullGc();
+  const after = process.memoryUsage().heapUsed;
+  for (const accept of held) accept();
+  await Promise.all(settled);
+  return (after - before) / HELD_NOTIFICATIONS / 1024;
 }
 
 async function publisherUs(corpus: Corpus, sinkUrl: string): Promise<number> {
@@ -132,6 +176,7 @@ if (process.send)
           pipelineFilteredUs: await pipelineUs(filtered),
           publisherUsPerMessage: await publisherUs(corpus, m.sinkUrl),
           messagesPerNotification: corpus.expectedPublished(corpus.cycle.length) / corpus.cycle.length,
+          retainedKbPerNotification: await retainedKb(corpus),
         };
         process.send?.({ result });
       } catch (e) {
@@ -144,7 +189,10 @@ if (process.send)
 export async function breakdown(sinkUrl: string): Promise<BreakdownResult> {
   const { fork } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
-  const child = fork(fileURLToPath(import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, '--expose-gc'],
+  });
   try {
     return await new Promise<BreakdownResult>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`breakdown child exited (${code})`)));

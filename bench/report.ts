@@ -24,7 +24,7 @@ type Row = [string, number, number[], string];
 
 const fmt = (v: number, unit: string): string => {
   if (!Number.isFinite(v)) return '-';
-  if (unit === 'ms' || unit === 's') return v < 10 ? v.toFixed(2) : v.toFixed(1);
+  if (unit === 'ms' || unit === 's' || unit === 'KB') return v < 10 ? v.toFixed(2) : v.toFixed(1);
   if (unit === 'MB' || unit === 'x' || unit === '%' || unit === 'us') return v.toFixed(1);
   return Math.round(v).toLocaleString('en-US');
 };
@@ -134,6 +134,13 @@ function ceilingRows(c: Collected): Row[] {
         "breakdown: DMaaP publisher + HTTP alone, CPU per notification's messages",
         b.map((x) => x.publisherUsPerMessage * x.messagesPerNotification),
         'us',
+      ),
+    );
+    out.push(
+      row(
+        'breakdown: heap kept per notification waiting for its destinations',
+        b.map((x) => x.retainedKbPerNotification),
+        'KB',
       ),
     );
   }

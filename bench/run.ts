@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         const b = await breakdown(sink.url);
         c.breakdown.push(b);
         log(
-          `run ${run}: breakdown: pipeline ${b.pipelineUs.toFixed(1)} us (filtered corpus ${b.pipelineFilteredUs.toFixed(1)}), DMaaP publisher ${b.publisherUsPerMessage.toFixed(1)} us/message`,
+          `run ${run}: breakdown: pipeline ${b.pipelineUs.toFixed(1)} us (filtered corpus ${b.pipelineFilteredUs.toFixed(1)}), DMaaP publisher ${b.publisherUsPerMessage.toFixed(1)} us/message, ${b.retainedKbPerNotification.toFixed(2)} KB kept per waiting notification`,
         );
       }
       if (s.only.has('latency')) {

@@ -63,6 +63,14 @@ export interface PipelineDeps {
   readonly fastFilter?: boolean;
 }
 
+/** What a notification comes to before it is sent: its records, nothing wanted (undefined), or a duplicate. */
+const DUPLICATE = Symbol('duplicate');
+type Decided = Routed[] | undefined | typeof DUPLICATE;
+/** decide() threw: deliver() settles it by its code, as any later failure. */
+class Failed {
+  constructor(readonly error: unknown) {}
+}
+
 /** A message_id being handled; a redelivered twin waits for it to settle. */
 interface Handling {
   waiters?: (() => void)[];
@@ -89,7 +97,7 @@ export class Pipeline {
 
   /** Takes a delivery; the returned promise settles when the delivery is settled (never rejects). */
   accept(state: VimState, d: Delivery): Promise<void> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     this.deps.observer.consumed(state.vimId);
     let decoded: Decoded | undefined;
     if (d.body.length <= this.deps.maxBodyBytes) {
@@ -165,7 +173,7 @@ export class Pipeline {
   }
 
   /** `decoded` is undefined when the body exceeds maxBodyBytes (it was not decoded). */
-  private async process(state: VimState, d: Delivery, started: bigint, decoded: Decoded | undefined): Promise<void> {
+  private process(state: VimState, d: Delivery, started: number, decoded: Decoded | undefined): Promise<void> {
     if (decoded === undefined) {
       return this.deadLetter(
         state,
@@ -182,52 +190,84 @@ export class Pipeline {
     const n = parsed.notification;
     // A broker redelivers what was unacked on a lost channel while our first copy may still be
     // waiting for a destination: let that copy finish, so that once it is published the
-    // redelivery is recognised below instead of being published a second time.
+    // redelivery is recognised as a duplicate instead of being published a second time.
+    if (state.handling.has(n.messageId)) return this.afterTwin(state, d, n, started);
+    return this.handle(state, d, n, started);
+  }
+
+  private async afterTwin(state: VimState, d: Delivery, n: Notification, started: number): Promise<void> {
     const ids = state.handling;
     for (let earlier = ids.get(n.messageId); earlier; earlier = ids.get(n.messageId)) {
       const twin = earlier;
       await new Promise<void>((resolve) => (twin.waiters ??= []).push(resolve));
     }
+    return this.handle(state, d, n, started);
+  }
+
+  /**
+   * Claims the message_id and decides, synchronously, everything the notification produces;
+   * only the records and the steps go on to wait for the destinations. The parsed notification
+   * and its mapped fields are dropped here: kept across the wait (tens of milliseconds, with up
+   * to a prefetch of them in flight) they survived young-generation collections and were copied
+   * and promoted, the largest share of the relay's garbage-collection cost (docs/performance.md).
+   */
+  private handle(state: VimState, d: Delivery, n: Notification, started: number): Promise<void> {
+    const id = n.messageId;
     const mine: Handling = {};
-    ids.set(n.messageId, mine);
+    state.handling.set(id, mine);
+    const steps: PreparedStep<unknown>[] = [];
+    let decided: Decided | Promise<Decided> | Failed;
     try {
-      await this.handle(state, d, n, started);
+      decided = this.decide(state, n, steps);
+    } catch (e) {
+      decided = new Failed(e);
+    }
+    return this.deliver(state, d, id, mine, decided, steps, started);
+  }
+
+  private async deliver(
+    state: VimState,
+    d: Delivery,
+    id: string,
+    mine: Handling,
+    decided: Decided | Promise<Decided> | Failed,
+    steps: PreparedStep<unknown>[],
+    started: number,
+  ): Promise<void> {
+    try {
+      if (decided instanceof Failed) throw decided.error;
+      const routed = decided instanceof Promise ? await decided : decided;
+      if (routed === DUPLICATE) {
+        this.deps.observer.duplicate(state.vimId);
+        d.ack();
+      } else if (routed === undefined) {
+        this.deps.observer.filtered(state.vimId);
+        d.ack();
+      } else {
+        await this.sendAll(state.vimId, routed, started);
+        for (const s of steps) await s.commit();
+        d.ack();
+        state.dedupe.add(id);
+      }
     } catch (e) {
       await this.settleFailure(state, d, e);
     } finally {
-      ids.delete(n.messageId);
+      for (const s of steps) s.release();
+      state.handling.delete(id);
       if (mine.waiters) for (const wake of mine.waiters) wake();
     }
   }
 
-  private async handle(state: VimState, d: Delivery, n: Notification, started: bigint): Promise<void> {
-    if (state.dedupe.has(n.messageId)) {
-      this.deps.observer.duplicate(state.vimId);
-      d.ack();
-      return;
-    }
+  /** The records `n` produces (undefined: nothing wants it), or DUPLICATE when it was published already. */
+  private decide(state: VimState, n: Notification, steps: PreparedStep<unknown>[]): Decided | Promise<Decided> {
+    if (state.dedupe.has(n.messageId)) return DUPLICATE;
     // The payload is mapped once, for the window, every topic and every step alike.
     let mapped: VmFields | undefined;
     const fields = (): VmFields => (mapped ??= toVmFields(n));
     const c = classify(n);
     this.remember(state, n, c, fields);
     const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions(), c);
-    const steps: PreparedStep<unknown>[] = [];
-    try {
-      const prepared = this.prepare(state.vimId, n, matches, fields, steps);
-      const routed = prepared instanceof Promise ? await prepared : prepared;
-      if (routed === undefined) {
-        this.deps.observer.filtered(state.vimId);
-        d.ack();
-        return;
-      }
-      await this.sendAll(state.vimId, routed, started);
-      for (const s of steps) await s.commit();
-      d.ack();
-      state.dedupe.add(n.messageId);
-    } finally {
-      for (const s of steps) s.release();
-    }
+    return this.prepare(state.vimId, n, matches, fields, steps);
   }
 
   /**
@@ -285,7 +325,7 @@ export class Pipeline {
   }
 
   /** As Promise.allSettled, then throws the first failure in record order. */
-  private async sendAll(vimId: string, routed: readonly Routed[], started: bigint): Promise<void> {
+  private async sendAll(vimId: string, routed: readonly Routed[], started: number): Promise<void> {
     let failures: unknown[] | undefined;
     const sends: Promise<void>[] = [];
     for (const r of routed) {
@@ -297,12 +337,7 @@ export class Pipeline {
         continue;
       }
       const accepted = (): void =>
-        this.deps.observer.published(
-          vimId,
-          r.destination,
-          r.record.topic,
-          Number(process.hrtime.bigint() - started) / 1e9,
-        );
+        this.deps.observer.published(vimId, r.destination, r.record.topic, (performance.now() - started) / 1000);
       // Most records have nothing to do once accepted: no async step (and its promise) for them.
       const after = r.afterAccepted;
       const onAccepted = after

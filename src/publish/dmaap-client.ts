@@ -78,11 +78,11 @@ export class DmaapClient implements BatchPoster {
 
   /** POSTs `[json,json,...]` to /events/{topic}; resolves with any status, rejects on no answer. */
   postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse> {
-    return this.post(`/events/${encodeURIComponent(topic)}`, `[${jsons.join(',')}]`, signal);
+    return this.post(`/events/${encodeURIComponent(topic)}`, jsonArrayBytes(jsons), signal);
   }
 
   /** POSTs a JSON body to the base URL + `path` ("" = the base URL itself); as postBatch otherwise. */
-  async post(path: string, body: string, signal?: AbortSignal): Promise<DmaapResponse> {
+  async post(path: string, body: string | Buffer, signal?: AbortSignal): Promise<DmaapResponse> {
     const started = performance.now();
     // axios' own timeout only watches socket inactivity; this also bounds a server that trickles.
     const ctrl = new AbortController();
@@ -124,6 +124,25 @@ export class DmaapClient implements BatchPoster {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/**
+ * `[a,b,...]` as UTF-8 bytes, written once into one buffer. A joined string cost a copy to join
+ * it and another when axios encoded it; given bytes, axios sends them as they are. Measured
+ * against a local HTTP server, 67 messages of ~1 KB a request: ~750 -> ~550 us of CPU a request.
+ */
+export function jsonArrayBytes(jsons: readonly string[]): Buffer {
+  let size = 2 + Math.max(0, jsons.length - 1); // the brackets and the commas
+  for (const json of jsons) size += Buffer.byteLength(json);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < jsons.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    at += out.write(jsons[i], at);
+  }
+  out[at] = 0x5d; // ]
+  return out;
 }
 
 function readCa(path: string, key: string): Buffer {

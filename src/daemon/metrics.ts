@@ -39,6 +39,12 @@ export interface RelayMetrics {
   readonly vimConnected: Gauge<'vim'>;
   /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
   onScrape(fn: () => void): void;
+  /**
+   * Runs `fn` before any of the per-notification series (consumed, filtered, published,
+   * duplicates, in flight) is read, by a scrape or by get(): counts kept as plain numbers on the
+   * hot path are added then.
+   */
+  onRead(fn: () => void): void;
 }
 
 // Publishing normally takes milliseconds; the upper buckets show time spent in retry/backoff.
@@ -49,30 +55,41 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
   // Unprefixed (process_*, nodejs_*), so the usual Node.js dashboards work as they are.
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
-    new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
   let scrape = (): void => {};
+  let read = (): void => {};
+  const beforeRead = { collect: (): void => read() };
+  const counter = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    hot?: typeof beforeRead,
+  ): Counter<L> => new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...hot });
   const gauge = <L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
-    collect?: () => void,
+    collect: (() => void) | undefined = undefined,
   ): Gauge<L> =>
     new Gauge({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? { collect } : {}) });
   return {
     registry,
-    notificationsConsumed: counter('notifications_consumed_total', 'Notifications received from a VIM broker.', [
-      'vim',
-    ]),
+    notificationsConsumed: counter(
+      'notifications_consumed_total',
+      'Notifications received from a VIM broker.',
+      ['vim'],
+      beforeRead,
+    ),
     notificationsFiltered: counter(
       'notifications_filtered_total',
       'Notifications that matched no subscription (acked, not published).',
       ['vim'],
+      beforeRead,
     ),
     notificationsPublished: counter(
       'notifications_published_total',
       'Messages accepted by a destination (dmaap, kafka, ves).',
       ['vim', 'destination', 'topic'],
+      beforeRead,
     ),
     notificationsDeadLettered: counter(
       'notifications_dead_lettered_total',
@@ -87,6 +104,7 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       'duplicates_suppressed_total',
       'Redelivered notifications recognised by message_id and not published again.',
       ['vim'],
+      beforeRead,
     ),
     vimStatusChanges: counter('vim_status_changes_total', "Changes of a VIM listener's status, by the new status.", [
       'vim',
@@ -120,12 +138,18 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    inFlight: gauge('in_flight', 'Notifications consumed and not yet settled (acked, requeued or dead-lettered).', [
-      'vim',
-    ]),
+    inFlight: gauge(
+      'in_flight',
+      'Notifications consumed and not yet settled (acked, requeued or dead-lettered).',
+      ['vim'],
+      beforeRead.collect,
+    ),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
     onScrape: (fn) => {
       scrape = fn;
+    },
+    onRead: (fn) => {
+      read = fn;
     },
   };
 }

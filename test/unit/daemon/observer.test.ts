@@ -15,6 +15,43 @@ const sample = async (
 };
 
 describe('MetricsObserver', () => {
+  it('shows the per-notification counts on every read, whichever way the series are read, and adds up across reads', async () => {
+    const o = new MetricsObserver();
+    const events = (): void => {
+      for (let i = 0; i < 3; i++) o.consumed('v1');
+      o.consumed('v2');
+      o.filtered('v1');
+      o.duplicate('v2');
+      o.inFlight('v1', 1);
+      o.inFlight('v1', 1);
+      o.inFlight('v1', -1);
+      o.published('v1', 'dmaap', 'T1', 0.002);
+      o.published('v1', 'dmaap', 'T1', 0.003);
+      o.published('v1', 'kafka', 'T1', 0.004);
+    };
+    events();
+    const published = (destination: string): Promise<number | undefined> =>
+      sample(o, 'vim_event_relay_notifications_published_total', { vim: 'v1', destination, topic: 'T1' });
+    expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v1' })).toBe(3);
+    expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v2' })).toBe(1);
+    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1' })).toBe(1);
+    expect(await sample(o, 'vim_event_relay_duplicates_suppressed_total', { vim: 'v2' })).toBe(1);
+    expect(await sample(o, 'vim_event_relay_in_flight', { vim: 'v1' })).toBe(1);
+    expect(await published('dmaap')).toBe(2);
+    expect(await published('kafka')).toBe(1);
+    events();
+    // One metric's get() (not a whole scrape) is current too.
+    const consumed = await o.registry.getSingleMetric('vim_event_relay_notifications_consumed_total')!.get();
+    expect(consumed.values.find((v) => v.labels.vim === 'v1')?.value).toBe(6);
+    const text = await o.registry.metrics();
+    expect(text).toContain('vim_event_relay_in_flight{vim="v1"} 2');
+    expect(text).toContain('vim_event_relay_notifications_published_total{vim="v1",destination="dmaap",topic="T1"} 4');
+    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1' })).toBe(2);
+    o.forgetVim('v1');
+    expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v1' })).toBe(6);
+    expect(await sample(o, 'vim_event_relay_in_flight', { vim: 'v1' })).toBeUndefined();
+  });
+
   it("initialises a known VIM's series at zero: consumed, filtered, every dead-letter code, every status", async () => {
     const o = new MetricsObserver();
     expect(

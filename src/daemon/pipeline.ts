@@ -76,6 +76,12 @@ interface Handling {
   waiters?: (() => void)[];
 }
 
+/** A destination's failure as thrown on: an Error as it is, anything else described. */
+const asError = (reason: unknown): Error =>
+  reason instanceof Error
+    ? reason
+    : new Error(reason === undefined || reason === null ? 'destination failed' : JSON.stringify(reason));
+
 const unmappable = (e: unknown): RelayError =>
   isRelayError(e) ? e : new RelayError('UNMAPPABLE', (e as Error).message);
 
@@ -113,16 +119,25 @@ export class Pipeline {
       }
     }
     this.deps.observer.inFlight(state.vimId, 1);
-    // One then() for both outcomes: a catch() and a finally() would cost a promise each.
-    const p: Promise<void> = this.process(state, d, started, decoded).then(
-      () => this.settled(state, p),
-      (e: unknown) => {
-        this.leftUnsettled(state, e);
-        this.settled(state, p);
-      },
-    );
-    state.inFlight.add(p);
-    return p;
+    state.inFlight.add();
+    return this.process(state, d, started, decoded);
+  }
+
+  /** What every path of process() ends with, whatever happened: the delivery is no longer in flight. */
+  private settled(state: VimState): void {
+    state.inFlight.done();
+    this.deps.observer.inFlight(state.vimId, -1);
+  }
+
+  /** For the rare paths (dead letters, a redelivered twin): as deliver() does for the common one. */
+  private async guarded(state: VimState, work: Promise<void>): Promise<void> {
+    try {
+      await work;
+    } catch (e) {
+      this.leftUnsettled(state, e);
+    } finally {
+      this.settled(state);
+    }
   }
 
   private leftUnsettled(state: VimState, e: unknown): void {
@@ -130,11 +145,6 @@ export class Pipeline {
       vim: state.vimId,
       error: (e as Error).message,
     });
-  }
-
-  private settled(state: VimState, p: Promise<void>): void {
-    state.inFlight.delete(p);
-    this.deps.observer.inFlight(state.vimId, -1);
   }
 
   /**
@@ -172,26 +182,26 @@ export class Pipeline {
     return false;
   }
 
-  /** `decoded` is undefined when the body exceeds maxBodyBytes (it was not decoded). */
+  /**
+   * `decoded` is undefined when the body exceeds maxBodyBytes (it was not decoded). The promise
+   * never rejects, and settled() has run when it settles.
+   */
   private process(state: VimState, d: Delivery, started: number, decoded: Decoded | undefined): Promise<void> {
     if (decoded === undefined) {
-      return this.deadLetter(
-        state,
-        d,
-        new RelayError(
-          'BODY_TOO_LARGE',
-          `body of ${d.body.length} bytes exceeds transport.maxBodyBytes (${this.deps.maxBodyBytes})`,
-        ),
+      const e = new RelayError(
+        'BODY_TOO_LARGE',
+        `body of ${d.body.length} bytes exceeds transport.maxBodyBytes (${this.deps.maxBodyBytes})`,
       );
+      return this.guarded(state, this.deadLetter(state, d, e));
     }
-    if (!decoded.ok) return this.deadLetter(state, d, decoded.error);
+    if (!decoded.ok) return this.guarded(state, this.deadLetter(state, d, decoded.error));
     const parsed = parseDecoded(decoded.value, d.body);
-    if (!parsed.ok) return this.deadLetter(state, d, parsed.error);
+    if (!parsed.ok) return this.guarded(state, this.deadLetter(state, d, parsed.error));
     const n = parsed.notification;
     // A broker redelivers what was unacked on a lost channel while our first copy may still be
     // waiting for a destination: let that copy finish, so that once it is published the
     // redelivery is recognised as a duplicate instead of being published a second time.
-    if (state.handling.has(n.messageId)) return this.afterTwin(state, d, n, started);
+    if (state.handling.has(n.messageId)) return this.guarded(state, this.afterTwin(state, d, n, started));
     return this.handle(state, d, n, started);
   }
 
@@ -201,7 +211,7 @@ export class Pipeline {
       const twin = earlier;
       await new Promise<void>((resolve) => (twin.waiters ??= []).push(resolve));
     }
-    return this.handle(state, d, n, started);
+    return this.handle(state, d, n, started, false);
   }
 
   /**
@@ -211,7 +221,8 @@ export class Pipeline {
    * to a prefetch of them in flight) they survived young-generation collections and were copied
    * and promoted, the largest share of the relay's garbage-collection cost (docs/performance.md).
    */
-  private handle(state: VimState, d: Delivery, n: Notification, started: number): Promise<void> {
+  /** `settles`: deliver() runs settled() at its end (false when a guarded() caller does). */
+  private handle(state: VimState, d: Delivery, n: Notification, started: number, settles = true): Promise<void> {
     const id = n.messageId;
     const mine: Handling = {};
     state.handling.set(id, mine);
@@ -222,7 +233,7 @@ export class Pipeline {
     } catch (e) {
       decided = new Failed(e);
     }
-    return this.deliver(state, d, id, mine, decided, steps, started);
+    return this.deliver(state, d, id, mine, decided, steps, started, settles);
   }
 
   private async deliver(
@@ -233,28 +244,36 @@ export class Pipeline {
     decided: Decided | Promise<Decided> | Failed,
     steps: PreparedStep<unknown>[],
     started: number,
+    settles: boolean,
   ): Promise<void> {
     try {
-      if (decided instanceof Failed) throw decided.error;
-      const routed = decided instanceof Promise ? await decided : decided;
-      if (routed === DUPLICATE) {
-        this.deps.observer.duplicate(state.vimId);
-        d.ack();
-      } else if (routed === undefined) {
-        this.deps.observer.filtered(state.vimId);
-        d.ack();
-      } else {
-        await this.sendAll(state.vimId, routed, started);
-        for (const s of steps) await s.commit();
-        d.ack();
-        state.dedupe.add(id);
+      try {
+        if (decided instanceof Failed) throw decided.error;
+        const routed = decided instanceof Promise ? await decided : decided;
+        if (routed === DUPLICATE) {
+          this.deps.observer.duplicate(state.vimId);
+          d.ack();
+        } else if (routed === undefined) {
+          this.deps.observer.filtered(state.vimId);
+          d.ack();
+        } else {
+          if (routed.length === 1) await this.sendOne(state.vimId, routed[0], started);
+          else await this.sendAll(state.vimId, routed, started);
+          for (const s of steps) await s.commit();
+          d.ack();
+          state.dedupe.add(id);
+        }
+      } catch (e) {
+        await this.settleFailure(state, d, e);
+      } finally {
+        for (const s of steps) s.release();
+        state.handling.delete(id);
+        if (mine.waiters) for (const wake of mine.waiters) wake();
       }
     } catch (e) {
-      await this.settleFailure(state, d, e);
+      this.leftUnsettled(state, e);
     } finally {
-      for (const s of steps) s.release();
-      state.handling.delete(id);
-      if (mine.waiters) for (const wake of mine.waiters) wake();
+      if (settles) this.settled(state);
     }
   }
 
@@ -324,6 +343,19 @@ export class Pipeline {
     return wanted ? routed : undefined;
   }
 
+  /** sendAll() of one record (most notifications), without its per-record closures and arrays. */
+  private async sendOne(vimId: string, r: Routed, started: number): Promise<void> {
+    const dest = this.deps.destinations[r.destination];
+    if (!dest) throw sinkNotConfigured(r);
+    try {
+      await dest.send(r.record);
+    } catch (reason) {
+      throw asError(reason);
+    }
+    this.deps.observer.published(vimId, r.destination, r.record.topic, (performance.now() - started) / 1000);
+    if (r.afterAccepted) await r.afterAccepted();
+  }
+
   /** As Promise.allSettled, then throws the first failure in record order. */
   private async sendAll(vimId: string, routed: readonly Routed[], started: number): Promise<void> {
     let failures: unknown[] | undefined;
@@ -351,7 +383,7 @@ export class Pipeline {
     if (sends.length === 1) await sends[0];
     else await Promise.all(sends);
     const failed = failures?.find((f) => f !== undefined);
-    if (failed !== undefined) throw failed instanceof Error ? failed : new Error(JSON.stringify(failed));
+    if (failed !== undefined) throw asError(failed);
   }
 
   /** The one place a failure settles a delivery: by its code's disposition. */

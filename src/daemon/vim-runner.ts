@@ -63,7 +63,7 @@ export class VimRunner extends EventEmitter {
     if (!(await settlesWithin(this.listener.stopConsuming(), deadline - Date.now()))) {
       this.log.warn('the broker did not confirm the consumer cancel before the shutdown deadline');
     }
-    await settlesWithin(Promise.allSettled([...this.state.inFlight]), deadline - Date.now());
+    await settlesWithin(this.state.inFlight.idle(), deadline - Date.now());
     return this.state.inFlight.size;
   }
 

@@ -16,11 +16,37 @@ export interface VimStateOptions {
   readonly shareRecent?: (vimId: string, change: StateChange) => void;
 }
 
+/** How many deliveries are being processed, and a wait for none: what shutdown and VIM removal wait for. */
+export class InFlight {
+  private count = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(): void {
+    this.count++;
+  }
+
+  done(): void {
+    if (--this.count > 0 || this.idleWaiters.length === 0) return;
+    const wake = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of wake) w();
+  }
+
+  /** Settles once nothing is in flight (at once when nothing is). */
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
+
 export class VimState {
   readonly dedupe: RecentIds;
   readonly recent: RecentStateChanges;
-  /** Promises of deliveries being processed: what shutdown and VIM removal wait for. */
-  readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries being processed: what shutdown and VIM removal wait for. */
+  readonly inFlight = new InFlight();
   /** message_id -> the delivery carrying it, until settled; a redelivered twin adds a waiter. */
   readonly handling = new Map<string, { waiters?: (() => void)[] }>();
   /** The window behind check_vim_status sees every completed or failed instance operation. */

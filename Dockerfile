@@ -24,5 +24,5 @@ USER node
 EXPOSE 8080
 # Liveness only (/healthz): /readyz is 503 while any VIM is unreachable, which a restart does not fix.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.mjs"]
-ENTRYPOINT ["node", "dist/main.js"]
+ENTRYPOINT ["node", "--single-threaded-gc", "dist/main.js"]
 CMD ["run", "--config", "/app/config/docker.json"]

@@ -23,6 +23,14 @@ export interface Sink {
   stop(): Promise<void>;
 }
 
+/**
+ * The relay's Node flags: as the Dockerfile, the systemd unit and `npm start` run it (one GC
+ * thread, docs/performance.md), or BENCH_RELAY_NODE_FLAGS instead ("" = Node's defaults).
+ */
+export function relayNodeFlags(): string[] {
+  return (process.env.BENCH_RELAY_NODE_FLAGS ?? '--single-threaded-gc').split(/\s+/).filter(Boolean);
+}
+
 export async function startSink(): Promise<Sink> {
   const proc = fork(path.join(HERE, 'sink.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -107,8 +115,7 @@ export async function startRelay(config: Record<string, unknown>, cpuProfDir?: s
   const file = path.join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(cfg));
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
-  // Node flags for the relay only (e.g. --max-semi-space-size=64), for tuning experiments.
-  const flags = (process.env.BENCH_RELAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const flags = relayNodeFlags();
   const spawnedAt = Date.now();
   const proc = spawn(process.execPath, [...flags, ...prof, MAIN, 'run', '--config', file], {
     cwd: ROOT,

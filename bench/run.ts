@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { configSchema } from '../src/config/schema.js';
 import { buildCorpus, FILTERED_SOURCES } from './corpus.js';
 import { declareExchange, deleteExchange } from './broker.js';
-import { ROOT, startSink } from './procs.js';
+import { relayNodeFlags, ROOT, startSink } from './procs.js';
 import { ratios, table, targets, writeJson, type Collected } from './report.js';
 import { drain, latency, limits, type Ctx } from './scenarios.js';
 import { ceiling, kafkaDrain } from './ratio-scenarios.js';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   log(
     `filtered corpus: ${(filteredCorpus.filteredShare * 100).toFixed(0)}% of notifications match no subscription, ${filteredCorpus.expectedPublished(filteredCorpus.cycle.length)} DMaaP messages per ${filteredCorpus.cycle.length}`,
   );
-  log(`relay: prefetch ${prefetch}, publish ${JSON.stringify(publish)}`);
+  log(`relay: prefetch ${prefetch}, publish ${JSON.stringify(publish)}, node flags [${relayNodeFlags().join(' ')}]`);
   if (loadStart[0] > m.cores * 0.5)
     log(
       `the machine is busy (load ${loadStart[0].toFixed(2)} on ${m.cores} cores): figures will be noisy, ratios of the same run less so`,
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const header = [
     `vim-event-relay bench: ${m.cores} cores (${m.cpu}), ${m.memGb} GB, Node ${m.node}, ${m.platform}`,
     `load average at start ${loadStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' ')}; ${s.runs} run(s) per figure, median shown; ${((Date.now() - started) / 1000).toFixed(0)} s`,
-    `relay: prefetch ${prefetch}, publish ${JSON.stringify(publish)}`,
+    `relay: prefetch ${prefetch}, publish ${JSON.stringify(publish)}, node flags [${relayNodeFlags().join(' ')}]`,
   ];
   const out = [...header, '', table(c), '', ...ratios(c), '', ...targets(c)].join('\n');
   process.stdout.write(`${out}\n`);

@@ -9,7 +9,7 @@ import { parseUnit, unitEnvironment, unitText } from '../helpers/systemd-unit.js
 import { MAIN, runCli, tempDir } from '../helpers/daemon.js';
 
 const service = parseUnit(unitText()).get('Service')!;
-const [node, main, command, ...rest] = service.get('ExecStart')![0].split(' ');
+const [node, gcFlag, main, command, ...rest] = service.get('ExecStart')![0].split(' ');
 
 async function asSystemdRuns(credentials: Record<string, string>) {
   const dir = tempDir('ver-credentials-');
@@ -25,7 +25,13 @@ const config = JSON.stringify({
 
 describe('the systemd unit, as it starts the relay', () => {
   it('runs node on the built main.js', () => {
-    expect([node, main, command]).toEqual(['/usr/bin/node', '/opt/vim-event-relay/dist/main.js', 'run']);
+    // One GC thread (docs/performance.md), as the Dockerfile and `npm start` run it.
+    expect([node, gcFlag, main, command]).toEqual([
+      '/usr/bin/node',
+      '--single-threaded-gc',
+      '/opt/vim-event-relay/dist/main.js',
+      'run',
+    ]);
     expect(path.basename(MAIN)).toBe(path.basename(main));
   });
 

@@ -85,7 +85,9 @@ describe('deploy/systemd/vim-event-relay.service', () => {
 
   it('runs the built relay with the config passed as a credential', () => {
     expect(one('Type')).toBe('simple');
-    expect(one('ExecStart')).toBe('/usr/bin/node /opt/vim-event-relay/dist/main.js run --config ${CREDENTIALS_DIRECTORY}/config.json');
+    expect(one('ExecStart')).toBe(
+      '/usr/bin/node --single-threaded-gc /opt/vim-event-relay/dist/main.js run --config ${CREDENTIALS_DIRECTORY}/config.json',
+    );
     const creds = (service.get('LoadCredential') ?? []).map((c) => c.split(':')[0]);
     expect(creds).toContain('config.json');
     // Every other credential is a secret key the relay reads from $CREDENTIALS_DIRECTORY.

@@ -148,7 +148,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('agrees with the Dockerfile: entrypoint, exposed admin port, shipped schemas', () => {
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/main.js"]');
+    // One GC thread (docs/performance.md), as the systemd unit and `npm start` run it.
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "--single-threaded-gc", "dist/main.js"]');
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+    expect(pkg.scripts.start).toContain('node --single-threaded-gc dist/main.js run');
     expect(dockerfile).toContain('EXPOSE 8080');
     expect(dockerfile).toContain('COPY schemas ./schemas'); // the daemon loads its JSON Schemas at run time
   });

@@ -9,9 +9,10 @@
  *    whose message is broken after its event type, when nothing wants that event type, is acked
  *    as filtered by the fast path (it never reads that far) where the full path dead-letters it.
  *
- * The bodies are real nova samples in oslo's wire forms, rebuilt member by member so that keys
- * come in any order, twice, spelled with escapes, with other event types, priorities,
- * timestamps and payloads, and then cut, spliced or bit-flipped.
+ * The bodies are real nova samples in oslo's wire forms (JSON.stringify's spacing and Python's),
+ * rebuilt member by member so that keys come in any order, twice, spelled with escapes, with
+ * other event types, priorities, timestamps and payloads, and then cut, spliced or bit-flipped,
+ * in the message text and in the body's bytes (invalid UTF-8, a later envelope member).
  */
 import fc from 'fast-check';
 import { Pipeline, type PipelineObserver, type SideStep } from '../../../src/daemon/pipeline.js';
@@ -121,7 +122,59 @@ const messageText = fc
     }),
   );
 
-/** Message text -> an envelope body, sometimes damaged in the message text itself. */
+/** The envelope's text: JSON.stringify's, or Python's json.dumps (oslo's: a space after `:` and `,`). */
+const envelopeJson = (text: string, python: boolean): string =>
+  python
+    ? `{"oslo.version": "2.0", "oslo.message": ${JSON.stringify(text)}}`
+    : JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': text });
+
+/**
+ * Damage to the body's bytes, outside the message text too: cut, a bit flipped, invalid UTF-8
+ * or other bytes put in, a member added after the message (a later `oslo.message` overrides the
+ * first in JSON.parse).
+ */
+const byteDamage = fc.oneof(
+  { weight: 6, arbitrary: fc.constant((b: Buffer): Buffer => b) },
+  {
+    weight: 1,
+    arbitrary: fc.nat().map(
+      (at) =>
+        (b: Buffer): Buffer =>
+          b.subarray(0, at % (b.length + 1)),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })).map(([at, bit]) => (b: Buffer): Buffer => {
+      const c = Buffer.from(b);
+      if (c.length > 0) c[at % c.length] ^= 1 << bit;
+      return c;
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.nat(), fc.constantFrom([0xff], [0xc3], [0xc1, 0xa5], [0x5c], [0x22], [0x5c, 0x75]))
+      .map(([at, bytes]) => (b: Buffer): Buffer => {
+        const i = at % (b.length + 1);
+        return Buffer.concat([b.subarray(0, i), Buffer.from(bytes), b.subarray(i)]);
+      }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('oslo.message', 'oslo.version', 'oslo\\u002emessage', 'x'), messageText)
+      .map(([key, text]) => (b: Buffer): Buffer => {
+        const t = b.toString('latin1');
+        const close = t.lastIndexOf('}');
+        if (close < 0) return b;
+        const member = `, "${key}": ${JSON.stringify(key.startsWith('oslo.v') ? '2.0' : text)}`;
+        return Buffer.from(t.slice(0, close) + member + t.slice(close), 'latin1');
+      }),
+  },
+);
+
+/** Message text -> an envelope body, sometimes damaged in the message text itself or in its bytes. */
 const body = fc
   .tuple(
     messageText,
@@ -129,8 +182,10 @@ const body = fc
     fc.nat(),
     fc.string({ maxLength: 6 }),
     fc.boolean(),
+    fc.boolean(),
+    byteDamage,
   )
-  .map(([text, damage, at, insert, amqp1]) => {
+  .map(([text, damage, at, insert, amqp1, python, damageBytes]) => {
     const i = at % (text.length + 1);
     if (damage === 'cut') text = text.slice(0, i);
     if (damage === 'splice') text = text.slice(0, i) + insert + text.slice(i + insert.length);
@@ -138,8 +193,8 @@ const body = fc
       const j = i % text.length;
       text = text.slice(0, j) + String.fromCharCode(text.charCodeAt(j) ^ 0x20) + text.slice(j + 1);
     }
-    const envelope = { 'oslo.version': '2.0', 'oslo.message': text };
-    return Buffer.from(JSON.stringify(amqp1 ? { request: envelope, context: {} } : envelope));
+    const envelope = envelopeJson(text, python);
+    return damageBytes(Buffer.from(amqp1 ? `{"request": ${envelope}, "context": {}}` : envelope));
   });
 
 describe('peek', () => {
@@ -168,9 +223,11 @@ describe('peek', () => {
 
   it('reads the real wire captures and samples as oslo writes them', () => {
     for (const m of messages) {
-      const b = Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(m) }));
-      const decoded = decodeBody(b);
-      expect(decoded.ok && peekDecoded(decoded.value)?.eventType).toBe(m.event_type);
+      for (const python of [false, true]) {
+        const b = Buffer.from(envelopeJson(JSON.stringify(m), python));
+        const decoded = decodeBody(b);
+        expect(decoded.ok && peekDecoded(decoded.value)?.eventType).toBe(m.event_type);
+      }
     }
   });
 

@@ -76,16 +76,21 @@ const delivery = (body: Buffer): Delivery => ({
   deadLetter: async () => {},
 });
 
-async function pipelineUs(corpus: Corpus): Promise<number> {
+/** The relay's Pipeline with the bench's subscriptions, publishing to `dmaap` alone. */
+function benchPipeline(dmaap: Destination): Pipeline {
   const subs = benchSubscriptions(VIM);
-  const pipeline = new Pipeline({
-    destinations: { dmaap: accepting },
+  return new Pipeline({
+    destinations: { dmaap },
     defaultSink: 'dmaap',
     subscriptions: () => subs,
     observer,
     logger: silentLogger(),
     maxBodyBytes: configSchema.transport.maxBodyBytes.default,
   });
+}
+
+async function pipelineUs(corpus: Corpus): Promise<number> {
+  const pipeline = benchPipeline(accepting);
   const state = new VimState(VIM, { dedupeWindow: configSchema.dedupe.windowSize.default, recentWindow: 100 });
   const bodies = Array.from({ length: N }, (_, i) =>
     corpus.body(corpus.cycle[i % corpus.cycle.length], `bd-${i}-${Math.random()}`),
@@ -113,17 +118,8 @@ function fullGc(): void {
 }
 
 async function retainedKb(corpus: Corpus): Promise<number> {
-  const subs = benchSubscriptions(VIM);
   const held: (() => void)[] = [];
-  const waiting: Destination = { ...accepting, send: () => new Promise<void>((resolve) => held.push(resolve)) };
-  const pipeline = new Pipeline({
-    destinations: { dmaap: waiting },
-    defaultSink: 'dmaap',
-    subscriptions: () => subs,
-    observer,
-    logger: silentLogger(),
-    maxBodyBytes: configSchema.transport.maxBodyBytes.default,
-  });
+  const pipeline = benchPipeline({ ...accepting, send: () => new Promise<void>((resolve) => held.push(resolve)) });
   const state = new VimState(VIM, { dedupeWindow: 0, recentWindow: 100 });
   const deliveries = Array.from({ length: HELD_NOTIFICATIONS }, (_, i) =>
     delivery(corpus.body(corpus.cycle[i % corpus.cycle.length], `held-${i}-${Math.random()}`)),

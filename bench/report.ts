@@ -175,6 +175,13 @@ export function rows(c: Collected): Row[] {
     );
     out.push(
       row(
+        "drain: share of the relay's CPU on its main thread",
+        pick(c.drain, (d) => d.mainThreadShare * 100),
+        '%',
+      ),
+    );
+    out.push(
+      row(
         'drain: relay peak RSS',
         pick(c.drain, (d) => d.peakRssMb),
         'MB',

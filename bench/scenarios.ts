@@ -4,7 +4,16 @@ import type { Corpus } from './corpus.js';
 import { benchSubscriptions } from './corpus.js';
 import { consumeAndAck, declareQueue, deleteQueues, open, prefill, publishAtRate } from './broker.js';
 import { endpointRate, type EndpointRate } from './endpoint.js';
-import { cpuSeconds, freePort, peakRssMb, startDmaapDev, startRelay, type Relay, type Sink } from './procs.js';
+import {
+  cpuSeconds,
+  freePort,
+  mainThreadCpuSeconds,
+  peakRssMb,
+  startDmaapDev,
+  startRelay,
+  type Relay,
+  type Sink,
+} from './procs.js';
 import type { BenchSettings } from './settings.js';
 import { percentiles, type Percentiles } from './stats.js';
 
@@ -28,6 +37,8 @@ export interface DrainResult {
   readonly seconds: number;
   readonly rate: number;
   readonly cpuPer10k: number;
+  /** The share of that CPU spent on the relay's main thread (the rest: V8's helper threads, libuv's pool). */
+  readonly mainThreadShare: number;
   readonly peakRssMb: number;
   readonly startupSeconds: number;
   readonly requests: number;
@@ -100,8 +111,10 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
     relay = await startRelay(relayConfig(ctx, vimId, publish), ctx.s.cpuProfDir);
     const pid = relay.proc.pid!;
     const cpu0 = cpuSeconds(pid);
+    const main0 = mainThreadCpuSeconds(pid);
     const st = await waitForSink(ctx.sink, expected, 120_000 + n * 10, relay);
     const cpu = cpuSeconds(pid) - cpu0;
+    const mainCpu = mainThreadCpuSeconds(pid) - main0;
     const rss = peakRssMb(pid);
     // Whatever arrives a moment later is a duplicate.
     await new Promise((r) => setTimeout(r, 200));
@@ -113,6 +126,7 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
       seconds,
       rate: n / seconds,
       cpuPer10k: (cpu / n) * 10_000,
+      mainThreadShare: mainCpu / cpu,
       peakRssMb: rss,
       startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
       requests: st.requests,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
+import { jsonArrayBytes, type SizedJson } from './batch.js';
 
 export interface DmaapClientOptions {
   /** Message Router base URL, e.g. http://mr:3904 or https://mr:3905 (dmaap.url). */
@@ -42,7 +43,7 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** What the publisher needs of a client: one POST of a batch, and freeing its sockets. */
 export interface BatchPoster {
-  postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse>;
+  postBatch(topic: string, messages: readonly SizedJson[], signal?: AbortSignal): Promise<DmaapResponse>;
   close(): void;
 }
 
@@ -77,8 +78,8 @@ export class DmaapClient implements BatchPoster {
   }
 
   /** POSTs `[json,json,...]` to /events/{topic}; resolves with any status, rejects on no answer. */
-  postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse> {
-    return this.post(`/events/${encodeURIComponent(topic)}`, jsonArrayBytes(jsons), signal);
+  postBatch(topic: string, messages: readonly SizedJson[], signal?: AbortSignal): Promise<DmaapResponse> {
+    return this.post(`/events/${encodeURIComponent(topic)}`, jsonArrayBytes(messages), signal);
   }
 
   /** POSTs a JSON body to the base URL + `path` ("" = the base URL itself); as postBatch otherwise. */
@@ -124,25 +125,6 @@ export class DmaapClient implements BatchPoster {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
-}
-
-/**
- * `[a,b,...]` as UTF-8 bytes, written once into one buffer. A joined string cost a copy to join
- * it and another when axios encoded it; given bytes, axios sends them as they are. Measured
- * against a local HTTP server, 67 messages of ~1 KB a request: ~750 -> ~550 us of CPU a request.
- */
-export function jsonArrayBytes(jsons: readonly string[]): Buffer {
-  let size = 2 + Math.max(0, jsons.length - 1); // the brackets and the commas
-  for (const json of jsons) size += Buffer.byteLength(json);
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  out[at++] = 0x5b; // [
-  for (let i = 0; i < jsons.length; i++) {
-    if (i > 0) out[at++] = 0x2c; // ,
-    at += out.write(jsons[i], at);
-  }
-  out[at] = 0x5d; // ]
-  return out;
 }
 
 function readCa(path: string, key: string): Buffer {

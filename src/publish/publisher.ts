@@ -7,7 +7,7 @@
  * Order: batches of one topic may be in flight together and retries go behind newer batches, so
  * order within a topic is not preserved (Message Router over Kafka does not promise it either).
  */
-import { BatchingDestination, HttpBatcher, type BatchEntry, type LastRequest } from './batching.js';
+import { BatchingDestination, HttpBatcher, type LastRequest } from './batching.js';
 import { DmaapClient, type BatchPoster } from './dmaap-client.js';
 import { resolvePublisherOptions, type DmaapPublisherOptions } from './options.js';
 import { DMAAP_PEER } from './plan.js';
@@ -22,8 +22,6 @@ import type { Destination, OutboundRecord } from './destination.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
 export type PublisherHealth = LastRequest;
-
-const jsonOf = (e: BatchEntry<PublishResult>): string => e.json;
 
 export class DmaapPublisher extends BatchingDestination<string, PublishResult> implements Destination {
   readonly name = 'dmaap';
@@ -40,7 +38,7 @@ export class DmaapPublisher extends BatchingDestination<string, PublishResult> i
         destination: 'dmaap',
         codes: DMAAP_PEER,
         label: (topic) => topic,
-        post: (topic, items, signal) => poster.postBatch(topic, items.map(jsonOf), signal),
+        post: (topic, items, signal) => poster.postBatch(topic, items, signal),
         accepted: (topic, status) => ({ topic, status }),
         // The reason names the topic: with several topics, "HTTP 403" alone does not say which refused.
         refused: (topic, _items, e) =>

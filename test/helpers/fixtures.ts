@@ -197,3 +197,8 @@ export function routingKeyFor(sample: Sample): string {
 export function powerOffV2(messageId: string): Record<string, unknown> {
   return toWireV2(expandVersioned('instance-power_off-end.json'), { messageId });
 }
+
+/** Serialised messages as a batch holds them: each with its UTF-8 length. */
+export function sized(jsons: readonly string[]): { json: string; bytes: number }[] {
+  return jsons.map((json) => ({ json, bytes: Buffer.byteLength(json) }));
+}

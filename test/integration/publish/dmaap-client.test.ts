@@ -2,6 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DmaapClient } from '../../../src/publish/dmaap-client.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
+import { sized } from '../../helpers/fixtures.js';
 import { selfSignedCert, type SelfSigned } from '../../helpers/self-signed.js';
 
 let fault: FaultServer;
@@ -23,7 +24,7 @@ afterEach(async () => {
 describe('DmaapClient.postBatch', () => {
   it('posts the messages verbatim as one JSON array with exactly Content-Type: application/json', async () => {
     const jsons = ['{"b":1,  "a":2}', '{"x":"é\\u00e9"}'];
-    const res = await client().postBatch('VIM_VM_EVENTS', jsons);
+    const res = await client().postBatch('VIM_VM_EVENTS', sized(jsons));
     expect(res.status).toBe(200);
     const req = fault.requests[0];
     expect(req.method).toBe('POST');
@@ -34,12 +35,12 @@ describe('DmaapClient.postBatch', () => {
   });
 
   it('encodes the topic into the path and tolerates a trailing slash in the URL', async () => {
-    await client({ url: `${fault.url}/` }).postBatch('odd topic/x', ['{}']);
+    await client({ url: `${fault.url}/` }).postBatch('odd topic/x', sized(['{}']));
     expect(fault.requests[0].path).toBe('/events/odd%20topic%2Fx');
   });
 
   it('sends Basic auth when a username is set', async () => {
-    await client({ username: 'relay@onap.org', password: 's3cr:et' }).postBatch('T', ['{}']);
+    await client({ username: 'relay@onap.org', password: 's3cr:et' }).postBatch('T', sized(['{}']));
     const expected = `Basic ${Buffer.from('relay@onap.org:s3cr:et').toString('base64')}`;
     expect(fault.requests[0].headers.authorization).toBe(expected);
   });
@@ -51,25 +52,25 @@ describe('DmaapClient.postBatch', () => {
       headers: { 'Retry-After': '5', 'Content-Type': 'text/html' },
       body: '<h1>down</h1>',
     });
-    const res = await client().postBatch('T', ['{}']);
+    const res = await client().postBatch('T', sized(['{}']));
     expect(res).toMatchObject({ status: 503, body: '<h1>down</h1>' });
     expect(res.headers['retry-after']).toBe('5');
     expect(res.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('keeps a JSON answer as text', async () => {
-    const res = await client().postBatch('T', ['{}', '{}']);
+    const res = await client().postBatch('T', sized(['{}', '{}']));
     expect(res.body).toBe('{"count":2,"serverTimeMs":0}');
   });
 
   it('throws when the connection is reset', async () => {
     fault.script({ kind: 'reset' });
-    await expect(client().postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(client().postBatch('T', sized(['{}']))).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 
   it('throws ETIMEDOUT when no answer comes within timeoutMs', async () => {
     fault.script({ kind: 'hang' });
-    await expect(client({ timeoutMs: 150 }).postBatch('T', ['{}'])).rejects.toMatchObject({
+    await expect(client({ timeoutMs: 150 }).postBatch('T', sized(['{}']))).rejects.toMatchObject({
       code: 'ETIMEDOUT',
       message: expect.stringContaining('150 ms'),
     });
@@ -78,7 +79,7 @@ describe('DmaapClient.postBatch', () => {
   it('throws when the caller aborts', async () => {
     fault.script({ kind: 'hang' });
     const ctrl = new AbortController();
-    const p = client().postBatch('T', ['{}'], ctrl.signal);
+    const p = client().postBatch('T', sized(['{}']), ctrl.signal);
     await fault.waitForRequests(1);
     ctrl.abort();
     await expect(p).rejects.toBeDefined();
@@ -88,7 +89,7 @@ describe('DmaapClient.postBatch', () => {
     const url = fault.url;
     await fault.close();
     fault = await startFaultServer();
-    await expect(client({ url, timeoutMs: 1000 }).postBatch('T', ['{}'])).rejects.toMatchObject({
+    await expect(client({ url, timeoutMs: 1000 }).postBatch('T', sized(['{}']))).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
   });
@@ -131,12 +132,12 @@ describe('DmaapClient over HTTPS', () => {
   it('trusts the server through dmaap.caFile', async () => {
     const c = new DmaapClient({ url, timeoutMs: 2000, maxSockets: 4, caFile: tls.certFile });
     clients.push(c);
-    expect((await c.postBatch('T', ['{}'])).status).toBe(200);
+    expect((await c.postBatch('T', sized(['{}']))).status).toBe(200);
   });
 
   it('refuses the same server without the CA', async () => {
     const c = new DmaapClient({ url, timeoutMs: 2000, maxSockets: 4 });
     clients.push(c);
-    await expect(c.postBatch('T', ['{}'])).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    await expect(c.postBatch('T', sized(['{}']))).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });
 });

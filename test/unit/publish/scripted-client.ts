@@ -3,6 +3,7 @@
  * settled without awaiting it: the publisher's decisions are about timing, so a test looks at
  * every promise at exact fake-clock instants.
  */
+import type { SizedJson } from '../../../src/publish/batch.js';
 import type { BatchPoster, DmaapResponse } from '../../../src/publish/dmaap-client.js';
 import type { PublishResult } from '../../../src/publish/types.js';
 
@@ -22,11 +23,11 @@ export class ScriptedClient implements BatchPoster {
   closed = 0;
   constructor(public responder?: Responder) {}
 
-  postBatch(topic: string, jsons: readonly string[], signal?: AbortSignal): Promise<DmaapResponse> {
+  postBatch(topic: string, messages: readonly SizedJson[], signal?: AbortSignal): Promise<DmaapResponse> {
     return new Promise<DmaapResponse>((resolve, reject) => {
       const call: Call = {
         topic,
-        jsons: [...jsons],
+        jsons: messages.map((m) => m.json),
         signal,
         reply: (status, body = '', headers = {}) => resolve({ status, headers, body, durationMs: 1 }),
         fail: reject,

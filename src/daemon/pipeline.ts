@@ -129,7 +129,7 @@ export class Pipeline {
     this.deps.observer.inFlight(state.vimId, -1);
   }
 
-  /** For the rare paths (dead letters, a redelivered twin): as deliver() does for the common one. */
+  /** For the dead-letter paths: as deliver() does for the others. */
   private async guarded(state: VimState, work: Promise<void>): Promise<void> {
     try {
       await work;
@@ -201,17 +201,18 @@ export class Pipeline {
     // A broker redelivers what was unacked on a lost channel while our first copy may still be
     // waiting for a destination: let that copy finish, so that once it is published the
     // redelivery is recognised as a duplicate instead of being published a second time.
-    if (state.handling.has(n.messageId)) return this.guarded(state, this.afterTwin(state, d, n, started));
+    if (state.handling.has(n.messageId)) return this.afterTwin(state, d, n, started);
     return this.handle(state, d, n, started);
   }
 
+  /** Waits (on promises that only resolve) until no earlier copy is being handled, then handles this one. */
   private async afterTwin(state: VimState, d: Delivery, n: Notification, started: number): Promise<void> {
     const ids = state.handling;
     for (let earlier = ids.get(n.messageId); earlier; earlier = ids.get(n.messageId)) {
       const twin = earlier;
       await new Promise<void>((resolve) => (twin.waiters ??= []).push(resolve));
     }
-    return this.handle(state, d, n, started, false);
+    return this.handle(state, d, n, started);
   }
 
   /**
@@ -220,9 +221,9 @@ export class Pipeline {
    * and its mapped fields are dropped here: kept across the wait (tens of milliseconds, with up
    * to a prefetch of them in flight) they survived young-generation collections and were copied
    * and promoted, the largest share of the relay's garbage-collection cost (docs/performance.md).
+   * Never throws; deliver() runs settled() at its end.
    */
-  /** `settles`: deliver() runs settled() at its end (false when a guarded() caller does). */
-  private handle(state: VimState, d: Delivery, n: Notification, started: number, settles = true): Promise<void> {
+  private handle(state: VimState, d: Delivery, n: Notification, started: number): Promise<void> {
     const id = n.messageId;
     const mine: Handling = {};
     state.handling.set(id, mine);
@@ -233,7 +234,7 @@ export class Pipeline {
     } catch (e) {
       decided = new Failed(e);
     }
-    return this.deliver(state, d, id, mine, decided, steps, started, settles);
+    return this.deliver(state, d, id, mine, decided, steps, started);
   }
 
   private async deliver(
@@ -244,7 +245,6 @@ export class Pipeline {
     decided: Decided | Promise<Decided> | Failed,
     steps: PreparedStep<unknown>[],
     started: number,
-    settles: boolean,
   ): Promise<void> {
     try {
       try {
@@ -273,7 +273,7 @@ export class Pipeline {
     } catch (e) {
       this.leftUnsettled(state, e);
     } finally {
-      if (settles) this.settled(state);
+      this.settled(state);
     }
   }
 
@@ -352,8 +352,13 @@ export class Pipeline {
     } catch (reason) {
       throw asError(reason);
     }
-    this.deps.observer.published(vimId, r.destination, r.record.topic, (performance.now() - started) / 1000);
+    this.accepted(vimId, r, started);
     if (r.afterAccepted) await r.afterAccepted();
+  }
+
+  /** A destination accepted the record: counted, with the time since the notification was consumed. */
+  private accepted(vimId: string, r: Routed, started: number): void {
+    this.deps.observer.published(vimId, r.destination, r.record.topic, (performance.now() - started) / 1000);
   }
 
   /** As Promise.allSettled, then throws the first failure in record order. */
@@ -368,8 +373,7 @@ export class Pipeline {
         fail(sinkNotConfigured(r));
         continue;
       }
-      const accepted = (): void =>
-        this.deps.observer.published(vimId, r.destination, r.record.topic, (performance.now() - started) / 1000);
+      const accepted = (): void => this.accepted(vimId, r, started);
       // Most records have nothing to do once accepted: no async step (and its promise) for them.
       const after = r.afterAccepted;
       const onAccepted = after

@@ -57,18 +57,19 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
   const registers = [registry];
   let scrape = (): void => {};
   let read = (): void => {};
-  const beforeRead = { collect: (): void => read() };
+  const beforeRead = (): void => read();
   const counter = <L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
-    hot?: typeof beforeRead,
-  ): Counter<L> => new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...hot });
+    collect?: () => void,
+  ): Counter<L> =>
+    new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? { collect } : {}) });
   const gauge = <L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
-    collect: (() => void) | undefined = undefined,
+    collect?: () => void,
   ): Gauge<L> =>
     new Gauge({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? { collect } : {}) });
   return {
@@ -142,7 +143,7 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       'in_flight',
       'Notifications consumed and not yet settled (acked, requeued or dead-lettered).',
       ['vim'],
-      beforeRead.collect,
+      beforeRead,
     ),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
     onScrape: (fn) => {

@@ -101,7 +101,7 @@ export class MetricsObserver implements PipelineObserver {
       if (t.inFlight) m.inFlight.inc({ vim }, t.inFlight);
       t.consumed = t.filtered = t.duplicates = t.inFlight = 0;
       for (const [destination, topics] of t.published)
-        for (const [topic, n] of topics) if (n) m.notificationsPublished.inc({ vim, destination, topic }, n);
+        for (const [topic, n] of topics) m.notificationsPublished.inc({ vim, destination, topic }, n);
       t.published.clear();
     }
   }

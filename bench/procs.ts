@@ -162,11 +162,15 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * The CPU of a process's main thread alone (its JavaScript, and whatever GC work V8 does on it);
- * the rest of cpuSeconds() is its other threads: V8's GC and compiler helpers, libuv's pool.
+ * Starts measuring a process's CPU; the function returned gives the CPU seconds used since, in
+ * all (`total`) and on its main thread alone (`main`: its JavaScript, and whatever GC work V8
+ * does there; the rest is its other threads: V8's GC and compiler helpers, libuv's pool).
  */
-export function mainThreadCpuSeconds(pid: number): number {
-  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+export function cpuSince(pid: number): () => { total: number; main: number } {
+  const mainStat = `/proc/${pid}/task/${pid}/stat`;
+  const total0 = cpuSeconds(pid);
+  const main0 = statCpuSeconds(mainStat);
+  return () => ({ total: cpuSeconds(pid) - total0, main: statCpuSeconds(mainStat) - main0 });
 }
 
 function statCpuSeconds(file: string): number {

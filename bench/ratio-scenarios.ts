@@ -11,7 +11,7 @@ import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { benchSubscriptions } from './corpus.js';
 import { declareQueue, deleteQueues, prefill } from './broker.js';
-import { cpuSeconds, mainThreadCpuSeconds, peakRssMb, startRelay, stopChild, type Relay } from './procs.js';
+import { cpuSeconds, cpuSince, peakRssMb, startRelay, stopChild, type Relay } from './procs.js';
 import { id, relayConfig, type Ctx, type DrainResult } from './scenarios.js';
 import type { MockKafka } from '../test/helpers/kafka-mock.js';
 
@@ -137,11 +137,9 @@ export async function kafkaDrain(
       ctx.s.cpuProfDir,
     );
     const pid = relay.proc.pid as number;
-    const cpu0 = cpuSeconds(pid);
-    const main0 = mainThreadCpuSeconds(pid);
+    const used = cpuSince(pid);
     const endAt = await waitForRecords(admin, topics, expected, 120_000 + n * 10, relay);
-    const cpu = cpuSeconds(pid) - cpu0;
-    const mainCpu = mainThreadCpuSeconds(pid) - main0;
+    const cpu = used();
     const rss = peakRssMb(pid);
     await new Promise((r) => setTimeout(r, 200));
     const after = await recordCount(admin, topics);
@@ -151,8 +149,8 @@ export async function kafkaDrain(
       published: expected,
       seconds,
       rate: n / seconds,
-      cpuPer10k: (cpu / n) * 10_000,
-      mainThreadShare: mainCpu / cpu,
+      cpuPer10k: (cpu.total / n) * 10_000,
+      mainThreadShare: cpu.main / cpu.total,
       peakRssMb: rss,
       startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
       requests: NaN,

@@ -7,7 +7,7 @@ import { endpointRate, type EndpointRate } from './endpoint.js';
 import {
   cpuSeconds,
   freePort,
-  mainThreadCpuSeconds,
+  cpuSince,
   peakRssMb,
   startDmaapDev,
   startRelay,
@@ -110,11 +110,9 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
     await ctx.sink.ask({ cmd: 'reset' });
     relay = await startRelay(relayConfig(ctx, vimId, publish), ctx.s.cpuProfDir);
     const pid = relay.proc.pid!;
-    const cpu0 = cpuSeconds(pid);
-    const main0 = mainThreadCpuSeconds(pid);
+    const used = cpuSince(pid);
     const st = await waitForSink(ctx.sink, expected, 120_000 + n * 10, relay);
-    const cpu = cpuSeconds(pid) - cpu0;
-    const mainCpu = mainThreadCpuSeconds(pid) - main0;
+    const cpu = used();
     const rss = peakRssMb(pid);
     // Whatever arrives a moment later is a duplicate.
     await new Promise((r) => setTimeout(r, 200));
@@ -125,8 +123,8 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
       published: expected,
       seconds,
       rate: n / seconds,
-      cpuPer10k: (cpu / n) * 10_000,
-      mainThreadShare: mainCpu / cpu,
+      cpuPer10k: (cpu.total / n) * 10_000,
+      mainThreadShare: cpu.main / cpu.total,
       peakRssMb: rss,
       startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
       requests: st.requests,

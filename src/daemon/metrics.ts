@@ -58,20 +58,16 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
   let scrape = (): void => {};
   let read = (): void => {};
   const beforeRead = (): void => read();
-  const counter = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    collect?: () => void,
-  ): Counter<L> =>
-    new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? { collect } : {}) });
-  const gauge = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    collect?: () => void,
-  ): Gauge<L> =>
-    new Gauge({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? { collect } : {}) });
+  /** A counter's or a gauge's configuration: prefixed, in `registry`, with `collect` run before each read. */
+  const config = <L extends string>(name: string, help: string, labelNames: readonly L[], collect?: () => void) => ({
+    name: `${METRIC_PREFIX}${name}`,
+    help,
+    labelNames,
+    registers,
+    ...(collect ? { collect } : {}),
+  });
+  const counter = <L extends string>(...args: Parameters<typeof config<L>>): Counter<L> => new Counter(config(...args));
+  const gauge = <L extends string>(...args: Parameters<typeof config<L>>): Gauge<L> => new Gauge(config(...args));
   return {
     registry,
     notificationsConsumed: counter(

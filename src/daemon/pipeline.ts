@@ -365,8 +365,9 @@ export class Pipeline {
   private async sendAll(vimId: string, routed: readonly Routed[], started: number): Promise<void> {
     let failures: unknown[] | undefined;
     const sends: Promise<void>[] = [];
-    for (const r of routed) {
-      const i = sends.length;
+    for (let i = 0; i < routed.length; i++) {
+      const r = routed[i];
+      // A failure's slot is its record's place, so that the first in record order is thrown.
       const fail = (reason: unknown): void => void ((failures ??= [])[i] = reason ?? new Error('destination failed'));
       const dest = this.deps.destinations[r.destination];
       if (!dest) {

@@ -108,6 +108,16 @@ describe('routing by sink', () => {
     expect(d.reasons[0].message).toMatch(/subscription b routes topic K to kafka, which is not configured/);
     expect(dmaap.calls).toHaveLength(1);
   });
+
+  it('settles by the first failure in record order, not by whichever was recorded last', async () => {
+    // The unconfigured sink comes first; a later record's transient refusal must not replace it.
+    const { dmaap, pipeline } = setup([sub('a', 'K', 'kafka'), sub('b', 'MR')], { kafka: false });
+    dmaap.answer = () => Promise.reject(new RelayError('PUBLISHER_CLOSED', 'scripted'));
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['dead:SINK_NOT_CONFIGURED']);
+    expect(dmaap.calls).toHaveLength(1);
+  });
 });
 
 describe('settling by disposition', () => {

@@ -37,7 +37,6 @@ const closedError = (): RelayError =>
 export class VesDestination extends BatchingDestination<Group, void> implements Destination {
   readonly name = 'ves' as const;
   private readonly o: ResolvedVesOptions;
-  private readonly groups = new Map<string, Group>();
   protected readonly batcher: HttpBatcher<Group, void>;
 
   constructor(options: VesDestinationOptions) {
@@ -104,19 +103,11 @@ export class VesDestination extends BatchingDestination<Group, void> implements 
       return Promise.reject(
         new RelayError('VES_REJECTED', `VES event for VIM ${record.topic} has no commonEventHeader.domain; not sent`),
       );
-    const group = this.group(collector, domain);
-    return this.batcher.enqueue(group.key, group, record.topic, record.json);
-  }
-
-  private group(collector: VesSubscription, domain: string): Group {
+    // A fresh group per event, not a cache: the batch its key opens keeps the first one, and a
+    // map of them would keep every collector (and password) a VIM ever had for the process's life.
     const key = `${collectorKey(collector)}\u0000${domain}`;
-    let g = this.groups.get(key);
-    // A group is kept per key; the collector object is refreshed so a new password is used at once.
-    if (!g || g.collector !== collector) {
-      g = { key, collector, label: collector.endpoint };
-      this.groups.set(key, g);
-    }
-    return g;
+    const group: Group = { key, collector, label: collector.endpoint };
+    return this.batcher.enqueue(group.key, group, record.topic, record.json);
   }
 }
 

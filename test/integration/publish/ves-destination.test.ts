@@ -128,6 +128,20 @@ describe('against a scripted collector', () => {
     expect(fault.requests[0].headers['content-type']).toBe('application/json');
   });
 
+  it('a password changed between two events is used for the next one, on the same destination', async () => {
+    let collector: VesSubscription = {
+      endpoint: `${fault.url}/eventListener/v7`,
+      username: 'ves-user',
+      password: 'old',
+    };
+    const d = destination(undefined, { collectorFor: () => collector });
+    await d.send({ topic: 'vio-1', json: event(1) });
+    collector = { ...collector, password: 'new' };
+    await d.send({ topic: 'vio-1', json: event(2) });
+    const basic = (p: string) => `Basic ${Buffer.from(`ves-user:${p}`).toString('base64')}`;
+    expect(fault.requests.map((r) => r.headers.authorization)).toEqual([basic('old'), basic('new')]);
+  });
+
   it('401 (wrong credentials) refuses for good, naming the collector and its answer', async () => {
     fault.script({ kind: 'respond', status: 401, body: '{"requestError":"unauthorized"}' });
     await expect(

@@ -3,7 +3,7 @@
  * dist/main.js, spawned as test/helpers/daemon.ts does), plus what /proc says about them.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -171,6 +171,78 @@ export function cpuSince(pid: number): () => { total: number; main: number } {
   const total0 = cpuSeconds(pid);
   const main0 = statCpuSeconds(mainStat);
   return () => ({ total: cpuSeconds(pid) - total0, main: statCpuSeconds(mainStat) - main0 });
+}
+
+/** What the whole machine did over a span: its busy share of all cores, and the local broker's CPU. */
+export interface MachineSpan {
+  /** Busy time of all cores over the span / (cores x span), 0..1. */
+  readonly busyShare: number;
+  readonly cores: number;
+  /** Wall-clock seconds of the span. */
+  readonly seconds: number;
+  /** CPU seconds of the local RabbitMQ (every beam.smp process); NaN when none runs on this machine. */
+  readonly brokerSeconds: number;
+}
+
+/**
+ * Starts measuring the machine (/proc/stat) and the local broker (RabbitMQ's beam.smp, found by
+ * name: the bench's broker is this machine's own unless AMQP_URL points elsewhere, and then
+ * there is none to find). What the relay may spend per notification is bounded by what is left
+ * of the cores once the broker has done its share (docs/performance.md).
+ */
+export function machineSince(): () => MachineSpan {
+  const brokers = brokerPids();
+  const broker = (): number =>
+    brokers.length === 0 ? NaN : brokers.reduce((sum, pid) => sum + (tryCpuSeconds(pid) ?? 0), 0);
+  const m0 = machineJiffies();
+  const b0 = broker();
+  const t0 = performance.now();
+  return () => {
+    const m = machineJiffies();
+    const busy = m.busy - m0.busy;
+    const all = busy + (m.idle - m0.idle);
+    return {
+      busyShare: all > 0 ? busy / all : NaN,
+      cores: m.cores,
+      seconds: (performance.now() - t0) / 1000,
+      brokerSeconds: broker() - b0,
+    };
+  };
+}
+
+/** CPU microseconds per item that the machine spent outside `pid` over the span (the broker, the sink, the bench). */
+export function othersUsPer(span: MachineSpan, ownSeconds: number, items: number): number {
+  return ((span.busyShare * span.cores * span.seconds - ownSeconds) / items) * 1e6;
+}
+
+function machineJiffies(): { busy: number; idle: number; cores: number } {
+  const stat = readFileSync('/proc/stat', 'utf8');
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const f = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4];
+  const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+  return { busy, idle, cores: (stat.match(/^cpu\d+ /gm) ?? []).length };
+}
+
+function brokerPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+function tryCpuSeconds(pid: number): number | undefined {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return undefined;
+  }
 }
 
 function statCpuSeconds(file: string): number {

@@ -11,8 +11,8 @@ import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { benchSubscriptions } from './corpus.js';
 import { declareQueue, deleteQueues, prefill } from './broker.js';
-import { cpuSeconds, cpuSince, peakRssMb, startRelay, stopChild, type Relay } from './procs.js';
-import { id, relayConfig, type Ctx, type DrainResult } from './scenarios.js';
+import { cpuSeconds, cpuSince, machineSince, peakRssMb, startRelay, stopChild, type Relay } from './procs.js';
+import { id, machineFigures, relayConfig, type Ctx, type DrainResult } from './scenarios.js';
 import type { MockKafka } from '../test/helpers/kafka-mock.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +26,10 @@ export interface CeilingResult {
   readonly rate: number;
   /** CPU (user + system, from /proc of the child) per message, between {go} and {done}. */
   readonly cpuUsPerMessage: number;
+  /** The local broker's CPU per message over the same span (NaN without a local broker). */
+  readonly brokerCpuUsPerMessage: number;
+  /** The machine's busy share of all its cores over the span, 0..1. */
+  readonly machineBusyShare: number;
   readonly peakRssMb: number;
 }
 
@@ -64,13 +68,23 @@ export async function ceiling(ctx: Ctx, n: number, prefetch: number): Promise<Ce
     child.send({ url: ctx.s.amqpUrl, queue, n, prefetch, every: CEILING_ACK_EVERY });
     await answer;
     const cpu0 = cpuSeconds(pid);
+    const machine = machineSince();
     answer = next('end of the backlog', 120_000 + n * 10);
     child.send({ go: true });
     const { seconds = NaN } = await answer;
     const cpu = cpuSeconds(pid) - cpu0;
+    const span = machine();
     const rss = peakRssMb(pid);
     child.send({ exit: true });
-    return { messages: n, seconds, rate: n / seconds, cpuUsPerMessage: (cpu / n) * 1e6, peakRssMb: rss };
+    return {
+      messages: n,
+      seconds,
+      rate: n / seconds,
+      cpuUsPerMessage: (cpu / n) * 1e6,
+      brokerCpuUsPerMessage: (span.brokerSeconds / n) * 1e6,
+      machineBusyShare: span.busyShare,
+      peakRssMb: rss,
+    };
   } finally {
     await stopChild(child);
     await deleteQueues(ctx.s.amqpUrl, [queue]);
@@ -138,8 +152,10 @@ export async function kafkaDrain(
     );
     const pid = relay.proc.pid as number;
     const used = cpuSince(pid);
+    const machine = machineSince();
     const endAt = await waitForRecords(admin, topics, expected, 120_000 + n * 10, relay);
     const cpu = used();
+    const span = machine();
     const rss = peakRssMb(pid);
     await new Promise((r) => setTimeout(r, 200));
     const after = await recordCount(admin, topics);
@@ -151,6 +167,7 @@ export async function kafkaDrain(
       rate: n / seconds,
       cpuPer10k: (cpu.total / n) * 10_000,
       mainThreadShare: cpu.main / cpu.total,
+      ...machineFigures(span, cpu.total, n),
       peakRssMb: rss,
       startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
       requests: NaN,

@@ -62,6 +62,20 @@ function ceilingRows(c: Collected): Row[] {
         'us',
       ),
     );
+    out.push(
+      row(
+        'ceiling: the broker (RabbitMQ) CPU per message',
+        c.ceiling.map((x) => x.brokerCpuUsPerMessage),
+        'us',
+      ),
+    );
+    out.push(
+      row(
+        'ceiling: machine busy (% of all cores)',
+        c.ceiling.map((x) => x.machineBusyShare * 100),
+        '%',
+      ),
+    );
   }
   for (const [name, get] of DESTINATIONS) {
     const drains = get(c);
@@ -85,6 +99,20 @@ function ceilingRows(c: Collected): Row[] {
       row(
         `${name}: relay CPU use (% of one core)`,
         drains.map((d) => (d.cpuPer10k / 10_000) * d.rate * 100),
+        '%',
+      ),
+    );
+    out.push(
+      row(
+        `${name}: the broker (RabbitMQ) CPU per notification`,
+        drains.map((d) => d.brokerCpuUsPerNotification),
+        'us',
+      ),
+    );
+    out.push(
+      row(
+        `${name}: machine busy (% of all cores)`,
+        drains.map((d) => d.machineBusyShare * 100),
         '%',
       ),
     );
@@ -311,6 +339,9 @@ export function ratios(c: Collected): string[] {
       );
     }
   }
+  if (c.ceiling.length && c.drain.length) lines.push(...relayBudget(c.drain, c.ceiling, 0.6, 'DMaaP drain'));
+  if (c.ceiling.length && c.filtered.length)
+    lines.push(...relayBudget(c.filtered, c.ceiling, 0.8, 'filtered-traffic drain'));
   if (c.limits.length && c.drain.length) {
     const each = median(c.limits.map((l) => l.consumeAck));
     const multi = median(c.limits.map((l) => l.consumeAckMultiple));
@@ -320,6 +351,30 @@ export function ratios(c: Collected): string[] {
   if (c.baseline.length && c.drain.length)
     lines.push(`drain / ONAP-like baseline         = ${(drain / median(c.baseline.map((d) => d.rate))).toFixed(1)}x`);
   return lines;
+}
+
+/**
+ * What a drain at `share` of the ceiling leaves the relay, per round: the machine's cores over
+ * that rate, less what everything else on the machine (the broker, the sink, the bench) used
+ * per notification in the same drain. A relay that used more cannot drain that fast here, on
+ * however many threads, since the cores are shared.
+ */
+function relayBudget(drains: DrainResult[], ceilings: CeilingResult[], share: number, name: string): string[] {
+  const rounds = drains.flatMap((d, i) => {
+    const ceiling = ceilings[i];
+    if (!ceiling || !Number.isFinite(d.othersCpuUsPerNotification)) return [];
+    const rate = ceiling.rate * share;
+    return [{ rate, budget: (d.cores / rate) * 1e6 - d.othersCpuUsPerNotification, cores: d.cores, d }];
+  });
+  if (!rounds.length) return [];
+  const pct = `${(share * 100).toFixed(0)}%`;
+  const budget = median(rounds.map((r) => r.budget));
+  const others = median(rounds.map((r) => r.d.othersCpuUsPerNotification));
+  const broker = median(rounds.map((r) => r.d.brokerCpuUsPerNotification));
+  const used = median(rounds.map((r) => r.d.cpuPer10k * 100));
+  return [
+    `${`${name} at ${pct} of the ceiling`.padEnd(41)} = ${Math.round(median(rounds.map((r) => r.rate))).toLocaleString('en-US')} msg/s; ${rounds[0].cores} cores at that rate leave the relay <= ${budget.toFixed(1)} CPU us per notification once the rest of the machine has its ${others.toFixed(1)} (the broker ${broker.toFixed(1)}); it used ${used.toFixed(1)}`,
+  ];
 }
 
 export function targets(c: Collected): string[] {

@@ -8,6 +8,9 @@ import {
   cpuSeconds,
   freePort,
   cpuSince,
+  machineSince,
+  othersUsPer,
+  type MachineSpan,
   peakRssMb,
   startDmaapDev,
   startRelay,
@@ -39,6 +42,14 @@ export interface DrainResult {
   readonly cpuPer10k: number;
   /** The share of that CPU spent on the relay's main thread (the rest: V8's helper threads, libuv's pool). */
   readonly mainThreadShare: number;
+  /** The local broker's CPU per notification over the same span (NaN without a local broker). */
+  readonly brokerCpuUsPerNotification: number;
+  /** Everything else on the machine (the broker, the sink, the bench) per notification, CPU us. */
+  readonly othersCpuUsPerNotification: number;
+  /** The machine's busy share of all its cores over the span, 0..1. */
+  readonly machineBusyShare: number;
+  /** The machine's cores. */
+  readonly cores: number;
   readonly peakRssMb: number;
   readonly startupSeconds: number;
   readonly requests: number;
@@ -99,6 +110,20 @@ async function waitForSink(sink: Sink, expected: number, timeoutMs: number, rela
   }
 }
 
+/** A drain's share of the machine: what the broker and everything else used per notification. */
+export function machineFigures(
+  span: MachineSpan,
+  relaySeconds: number,
+  n: number,
+): Pick<DrainResult, 'brokerCpuUsPerNotification' | 'othersCpuUsPerNotification' | 'machineBusyShare' | 'cores'> {
+  return {
+    cores: span.cores,
+    brokerCpuUsPerNotification: (span.brokerSeconds / n) * 1e6,
+    othersCpuUsPerNotification: othersUsPer(span, relaySeconds, n),
+    machineBusyShare: span.busyShare,
+  };
+}
+
 /** Pre-queue `n`, start the relay, time it to the last message received by the sink. */
 export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown>): Promise<DrainResult> {
   const vimId = id('bench');
@@ -111,8 +136,10 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
     relay = await startRelay(relayConfig(ctx, vimId, publish), ctx.s.cpuProfDir);
     const pid = relay.proc.pid!;
     const used = cpuSince(pid);
+    const machine = machineSince();
     const st = await waitForSink(ctx.sink, expected, 120_000 + n * 10, relay);
     const cpu = used();
+    const span = machine();
     const rss = peakRssMb(pid);
     // Whatever arrives a moment later is a duplicate.
     await new Promise((r) => setTimeout(r, 200));
@@ -125,6 +152,7 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
       rate: n / seconds,
       cpuPer10k: (cpu.total / n) * 10_000,
       mainThreadShare: cpu.main / cpu.total,
+      ...machineFigures(span, cpu.total, n),
       peakRssMb: rss,
       startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
       requests: st.requests,

@@ -7,7 +7,8 @@
  * Retryable destination failures never reach here: a destination keeps the record and retries,
  * so the delivery stays unacked and the broker's prefetch is the backpressure.
  */
-import { decodeBody, parseDecoded, peekDecoded, type Decoded } from '../notifications/parse.js';
+import { decodeBody, parseDecoded, peekDecodedHead, type Decoded } from '../notifications/parse.js';
+import { restIsSilent } from '../notifications/peek.js';
 import type { Peeked } from '../notifications/peek.js';
 import { couldMatch, matchSubscriptions } from '../filter/match.js';
 import { classify, classifyType, type Classification } from '../filter/classify.js';
@@ -155,8 +156,10 @@ export class Pipeline {
    * event type is acked with it rather than dead-lettered (docs/performance.md).
    */
   private filteredUnread(state: VimState, value: unknown): boolean {
-    const peeked = peekDecoded(value);
-    return peeked !== null && !this.mayWant(state, peeked);
+    // The rest of the message is searched only for a type nothing wants: what something may
+    // want is parsed in full anyway, and the search of its ~2 KB would be wasted.
+    const head = peekDecodedHead(value);
+    return head !== null && !this.mayWant(state, head) && restIsSilent(head);
   }
 
   private mayWant(state: VimState, p: Peeked): boolean {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { RelayError } from '../errors.js';
 import { decodeJson, envelopeText, isJsonObject, unwrap, type JsonObject } from './envelope.js';
-import { peekMessageText, type Peeked } from './peek.js';
+import { peekHead, restIsSilent, type Peeked, type PeekedHead } from './peek.js';
 import { toIsoUtc } from './time.js';
 import type { Notification } from './types.js';
 
@@ -115,9 +115,15 @@ export function decodeBody(body: unknown): Decoded {
  * priority; the rest of the message is not read, so it says nothing of whether it is accepted.
  */
 export function peekDecoded(value: unknown): Peeked | null {
+  const head = peekDecodedHead(value);
+  return head !== null && restIsSilent(head) ? { eventType: head.eventType, priority: head.priority } : null;
+}
+
+/** peekDecoded() without the search of the rest: trust it only once restIsSilent() agrees (peek.ts). */
+export function peekDecodedHead(value: unknown): PeekedHead | null {
   if (!isJsonObject(value)) return null;
   const text = envelopeText(value);
-  return text === undefined ? null : peekMessageText(text);
+  return text === undefined ? null : peekHead(text);
 }
 
 function parseUnsafe(value: unknown, body: unknown): ParseResult {

@@ -6,9 +6,10 @@
  * VM, `update`s without a state change, `.start` events), and JSON.parse of the message text is
  * the largest single cost of each. oslo writes the message's keys in one order (message_id,
  * publisher_id, event_type, priority, payload, timestamp), so the event type and priority are in
- * its first hundred or so characters. This reader reads the top-level members up to them, then
- * makes sure with one search of the rest that no later member can give either again (JSON.parse
- * keeps the last of a key given twice).
+ * its first hundred or so characters. peekHead() reads the top-level members up to them, and
+ * restIsSilent() makes sure with one search of the rest that no later member can give either
+ * again (JSON.parse keeps the last of a key given twice); the pipeline runs that search only for
+ * a type nothing wants, the one case where the answer is trusted.
  *
  * Its promise: for a body parseNotification accepts, a non-null answer is that notification's
  * event type and priority. It reads no further, so it cannot say whether the rest of the message
@@ -108,11 +109,21 @@ class Head {
   }
 }
 
+/** What peekHead() read: the event type and priority, and where the rest of the text starts. */
+export interface PeekedHead extends Peeked {
+  readonly text: string;
+  /** Where the members after the event type (and the priority a legacy type needs) start. */
+  readonly restAt: number;
+  readonly needsPriority: boolean;
+}
+
 /**
  * The head of an oslo 2.0 envelope's message text -> its event type and priority, or null (take
- * the full path). See the module comment for what a non-null answer promises.
+ * the full path). The answer holds only once restIsSilent() says no later member gives either
+ * again: the caller that finds nothing wants the type checks that before trusting it, and one
+ * that will parse the message anyway (something may want it) skips the search.
  */
-export function peekMessageText(text: string): Peeked | null {
+export function peekHead(text: string): PeekedHead | null {
   const h = new Head(text);
   h.ws();
   if (text.charCodeAt(h.i) !== 123 /* { */) return null;
@@ -142,13 +153,18 @@ export function peekMessageText(text: string): Peeked | null {
     }
     const needsPriority = eventType !== undefined && eventType.startsWith(LEGACY_PREFIX);
     if (eventType !== undefined && (!needsPriority || priority !== undefined)) {
-      // Nothing after this point may give either again, in any spelling (\u could spell one).
-      if (text.indexOf('"event_type"', h.i) >= 0 || text.indexOf('\\u', h.i) >= 0) return null;
-      if (needsPriority && text.indexOf('"priority"', h.i) >= 0) return null;
-      return { eventType, priority: needsPriority ? (priority ?? '').toUpperCase() : '' };
+      const p = needsPriority ? (priority ?? '').toUpperCase() : '';
+      return { eventType, priority: p, text, restAt: h.i, needsPriority };
     }
     h.ws();
     if (text.charCodeAt(h.i) !== 44 /* , */) return null; // the object ends before the event type
     h.i++;
   }
+}
+
+/** Whether nothing after the head may give the event type (or a needed priority) again, in any spelling (\u could spell one). */
+export function restIsSilent(head: PeekedHead): boolean {
+  const { text, restAt } = head;
+  if (text.indexOf('"event_type"', restAt) >= 0 || text.indexOf('\\u', restAt) >= 0) return false;
+  return !(head.needsPriority && text.indexOf('"priority"', restAt) >= 0);
 }

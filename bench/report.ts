@@ -357,23 +357,25 @@ export function ratios(c: Collected): string[] {
  * What a drain at `share` of the ceiling leaves the relay, per round: the machine's cores over
  * that rate, less what everything else on the machine (the broker, the sink, the bench) used
  * per notification in the same drain. A relay that used more cannot drain that fast here, on
- * however many threads, since the cores are shared.
+ * however many threads, since the cores are shared. The second line is the most the drain could
+ * reach if the relay's CPU were spread over every core at no cost: cores / (relay + the rest).
  */
 function relayBudget(drains: DrainResult[], ceilings: CeilingResult[], share: number, name: string): string[] {
   const rounds = drains.flatMap((d, i) => {
     const ceiling = ceilings[i];
     if (!ceiling || !Number.isFinite(d.othersCpuUsPerNotification)) return [];
     const rate = ceiling.rate * share;
-    return [{ rate, budget: (d.cores / rate) * 1e6 - d.othersCpuUsPerNotification, cores: d.cores, d }];
+    const used = d.cpuPer10k * 100;
+    const spread = d.cores / ((used + d.othersCpuUsPerNotification) / 1e6) / ceiling.rate;
+    return [{ rate, budget: (d.cores / rate) * 1e6 - d.othersCpuUsPerNotification, used, spread, d }];
   });
   if (!rounds.length) return [];
+  const each = (f: (r: (typeof rounds)[number]) => number, digits = 1): string =>
+    rounds.map((r) => f(r).toFixed(digits)).join(' | ');
   const pct = `${(share * 100).toFixed(0)}%`;
-  const budget = median(rounds.map((r) => r.budget));
-  const others = median(rounds.map((r) => r.d.othersCpuUsPerNotification));
-  const broker = median(rounds.map((r) => r.d.brokerCpuUsPerNotification));
-  const used = median(rounds.map((r) => r.d.cpuPer10k * 100));
   return [
-    `${`${name} at ${pct} of the ceiling`.padEnd(41)} = ${Math.round(median(rounds.map((r) => r.rate))).toLocaleString('en-US')} msg/s; ${rounds[0].cores} cores at that rate leave the relay <= ${budget.toFixed(1)} CPU us per notification once the rest of the machine has its ${others.toFixed(1)} (the broker ${broker.toFixed(1)}); it used ${used.toFixed(1)}`,
+    `${`${name} at ${pct} of the ceiling`.padEnd(41)} = ${Math.round(median(rounds.map((r) => r.rate))).toLocaleString('en-US')} msg/s: on ${rounds[0].d.cores} cores the relay may use <= ${median(rounds.map((r) => r.budget)).toFixed(1)} CPU us per notification (rounds: ${each((r) => r.budget)}) once the rest of the machine has what it used in the drain (rounds: ${each((r) => r.d.othersCpuUsPerNotification)}; the broker ${each((r) => r.d.brokerCpuUsPerNotification)}); the relay used ${each((r) => r.used)}`,
+    `${`${name}, relay spread over every core`.padEnd(41)} <= ${(median(rounds.map((r) => r.spread)) * 100).toFixed(0)}% of the ceiling (rounds: ${rounds.map((r) => `${(r.spread * 100).toFixed(0)}%`).join(' | ')}): cores / (the relay's CPU + the rest's) per notification`,
   ];
 }
 

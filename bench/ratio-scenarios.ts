@@ -11,8 +11,8 @@ import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { benchSubscriptions } from './corpus.js';
 import { declareQueue, deleteQueues, prefill } from './broker.js';
-import { cpuSeconds, cpuSince, machineSince, peakRssMb, startRelay, stopChild, type Relay } from './procs.js';
-import { id, machineFigures, relayConfig, type Ctx, type DrainResult } from './scenarios.js';
+import { cpuSeconds, machineSince, peakRssMb, startRelay, stopChild, type Relay } from './procs.js';
+import { id, measureDrain, relayConfig, type Ctx, type DrainResult } from './scenarios.js';
 import type { MockKafka } from '../test/helpers/kafka-mock.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -146,33 +146,17 @@ export async function kafkaDrain(
   let relay: Relay | undefined;
   try {
     const expected = await prefill(ctx.s.amqpUrl, ctx.exchange, queue, ctx.corpus, n, 'F');
-    relay = await startRelay(
+    const started = await startRelay(
       relayConfig(ctx, vimId, publish, { subscriptions, kafka: { brokers: mock.brokers } }),
       ctx.s.cpuProfDir,
     );
-    const pid = relay.proc.pid as number;
-    const used = cpuSince(pid);
-    const machine = machineSince();
-    const endAt = await waitForRecords(admin, topics, expected, 120_000 + n * 10, relay);
-    const cpu = used();
-    const span = machine();
-    const rss = peakRssMb(pid);
+    relay = started;
+    const m = await measureDrain(started, n, expected, () =>
+      waitForRecords(admin, topics, expected, 120_000 + n * 10, started),
+    );
     await new Promise((r) => setTimeout(r, 200));
     const after = await recordCount(admin, topics);
-    const seconds = (endAt - relay.consumingAt) / 1000;
-    return {
-      notifications: n,
-      published: expected,
-      seconds,
-      rate: n / seconds,
-      cpuPer10k: (cpu.total / n) * 10_000,
-      mainThreadShare: cpu.main / cpu.total,
-      ...machineFigures(span, cpu.total, n),
-      peakRssMb: rss,
-      startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
-      requests: NaN,
-      duplicates: after - expected,
-    };
+    return { ...m, requests: NaN, duplicates: after - expected };
   } finally {
     await relay?.stop();
     await admin.disconnect().catch(() => undefined);

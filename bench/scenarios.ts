@@ -10,7 +10,6 @@ import {
   cpuSince,
   machineSince,
   othersUsPer,
-  type MachineSpan,
   peakRssMb,
   startDmaapDev,
   startRelay,
@@ -110,17 +109,33 @@ async function waitForSink(sink: Sink, expected: number, timeoutMs: number, rela
   }
 }
 
-/** A drain's share of the machine: what the broker and everything else used per notification. */
-export function machineFigures(
-  span: MachineSpan,
-  relaySeconds: number,
+/** A drain's figures but its requests and duplicates, measured from now until `untilEnd` gives when the last record landed. */
+export async function measureDrain(
+  relay: Relay,
   n: number,
-): Pick<DrainResult, 'brokerCpuUsPerNotification' | 'othersCpuUsPerNotification' | 'machineBusyShare' | 'cores'> {
+  expected: number,
+  untilEnd: () => Promise<number>,
+): Promise<Omit<DrainResult, 'requests' | 'duplicates'>> {
+  const pid = relay.proc.pid as number;
+  const used = cpuSince(pid);
+  const machine = machineSince();
+  const endAt = await untilEnd();
+  const cpu = used();
+  const span = machine();
+  const seconds = (endAt - relay.consumingAt) / 1000;
   return {
-    cores: span.cores,
+    notifications: n,
+    published: expected,
+    seconds,
+    rate: n / seconds,
+    cpuPer10k: (cpu.total / n) * 10_000,
+    mainThreadShare: cpu.main / cpu.total,
     brokerCpuUsPerNotification: (span.brokerSeconds / n) * 1e6,
-    othersCpuUsPerNotification: othersUsPer(span, relaySeconds, n),
+    othersCpuUsPerNotification: othersUsPer(span, cpu.total, n),
     machineBusyShare: span.busyShare,
+    cores: span.cores,
+    peakRssMb: peakRssMb(pid),
+    startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
   };
 }
 
@@ -134,30 +149,15 @@ export async function drain(ctx: Ctx, n: number, publish: Record<string, unknown
     const expected = await prefill(ctx.s.amqpUrl, ctx.exchange, queue, ctx.corpus, n, 'D');
     await ctx.sink.ask({ cmd: 'reset' });
     relay = await startRelay(relayConfig(ctx, vimId, publish), ctx.s.cpuProfDir);
-    const pid = relay.proc.pid!;
-    const used = cpuSince(pid);
-    const machine = machineSince();
-    const st = await waitForSink(ctx.sink, expected, 120_000 + n * 10, relay);
-    const cpu = used();
-    const span = machine();
-    const rss = peakRssMb(pid);
+    let st: SinkStats | undefined;
+    const m = await measureDrain(relay, n, expected, async () => {
+      st = await waitForSink(ctx.sink, expected, 120_000 + n * 10, relay);
+      return st.lastAt;
+    });
     // Whatever arrives a moment later is a duplicate.
     await new Promise((r) => setTimeout(r, 200));
     const after = await ctx.sink.ask<SinkStats>({ cmd: 'stats' });
-    const seconds = (st.lastAt - relay.consumingAt) / 1000;
-    return {
-      notifications: n,
-      published: expected,
-      seconds,
-      rate: n / seconds,
-      cpuPer10k: (cpu.total / n) * 10_000,
-      mainThreadShare: cpu.main / cpu.total,
-      ...machineFigures(span, cpu.total, n),
-      peakRssMb: rss,
-      startupSeconds: (relay.consumingAt - relay.spawnedAt) / 1000,
-      requests: st.requests,
-      duplicates: after.count - expected,
-    };
+    return { ...m, requests: st?.requests ?? NaN, duplicates: after.count - expected };
   } finally {
     await relay?.stop();
     await deleteQueues(ctx.s.amqpUrl, [queue, `${queue}.dead`]);

@@ -261,6 +261,20 @@ export function rows(c: Collected): Row[] {
         '%',
       ),
     );
+    out.push(
+      row(
+        `latency @ ${rate}/s: the broker (RabbitMQ) CPU (% of a core)`,
+        pick(at, (l) => l.brokerCpu * 100),
+        '%',
+      ),
+    );
+    out.push(
+      row(
+        `latency @ ${rate}/s: machine busy (% of all cores)`,
+        pick(at, (l) => l.machineBusyShare * 100),
+        '%',
+      ),
+    );
   });
   if (c.limits.length) {
     out.push(

@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         c.latency.push(l);
         for (const x of l)
           log(
-            `run ${run}: latency @ ${x.rate}/s (achieved ${Math.round(x.achievedRate)}): p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} p99.9 ${x.p999.toFixed(1)} max ${x.max.toFixed(1)} ms, relay CPU ${(x.relayCpu * 100).toFixed(0)}%`,
+            `run ${run}: latency @ ${x.rate}/s (achieved ${Math.round(x.achievedRate)}): p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} p99.9 ${x.p999.toFixed(1)} max ${x.max.toFixed(1)} ms, relay CPU ${(x.relayCpu * 100).toFixed(0)}%, broker ${(x.brokerCpu * 100).toFixed(0)}%, machine ${(x.machineBusyShare * 100).toFixed(0)}% busy`,
           );
       }
       if (s.only.has('baseline')) {

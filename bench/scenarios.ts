@@ -61,6 +61,10 @@ export interface LatencyResult extends Percentiles {
   readonly samples: number;
   /** Relay CPU use while measured, as a fraction of one core. */
   readonly relayCpu: number;
+  /** The local broker's CPU use over the same span, as a fraction of one core (NaN without one). */
+  readonly brokerCpu: number;
+  /** The machine's busy share of all its cores over the same span, 0..1. */
+  readonly machineBusyShare: number;
 }
 
 export interface LimitsResult {
@@ -179,10 +183,12 @@ export async function latency(ctx: Ctx): Promise<LatencyResult[]> {
       const warm = await publishAtRate(ch, ctx.exchange, ctx.corpus, rate, ctx.s.latencyWarmupSeconds, 'w', offset);
       offset += warm.sent;
       const cpu0 = cpuSeconds(relay.proc.pid!);
+      const machine = machineSince();
       const started = performance.now();
       const paced = await publishAtRate(ch, ctx.exchange, ctx.corpus, rate, ctx.s.latencySeconds, `r${rate}`, offset);
       const elapsed = (performance.now() - started) / 1000;
       const relayCpu = (cpuSeconds(relay.proc.pid!) - cpu0) / elapsed;
+      const span = machine();
       offset += paced.sent;
       await waitForSink(ctx.sink, warm.expected + paced.expected, 60_000, relay);
       const { latencies } = await ctx.sink.ask<{ latencies: number[] }>({ cmd: 'latencies', tag: `r${rate}` });
@@ -191,6 +197,8 @@ export async function latency(ctx: Ctx): Promise<LatencyResult[]> {
         achievedRate: paced.sent / elapsed,
         samples: latencies.length,
         relayCpu,
+        brokerCpu: span.brokerSeconds / span.seconds,
+        machineBusyShare: span.busyShare,
         ...percentiles(latencies),
       });
     }

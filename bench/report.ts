@@ -33,6 +33,14 @@ function row(label: string, values: number[], unit: string): Row {
   return [label, median(values), values, unit];
 }
 
+/** One figure of a list of results: its label, how each result gives it, its unit. */
+type Figure<T> = readonly [label: string, value: (x: T) => number, unit: string];
+
+/** A row per figure, each over every result (one per round), labelled `prefix` + the figure's label. */
+function rowsOf<T>(prefix: string, results: readonly T[], figures: readonly Figure<T>[]): Row[] {
+  return figures.map(([label, value, unit]) => row(`${prefix}${label}`, results.map(value), unit));
+}
+
 /** Per round, drain / ceiling of the same round (rounds without both are left out). */
 function perRound(drains: DrainResult[], ceilings: CeilingResult[]): number[] {
   return drains.flatMap((d, i) => (ceilings[i] ? [d.rate / ceilings[i].rate] : []));
@@ -47,74 +55,31 @@ const DESTINATIONS = [
 
 function ceilingRows(c: Collected): Row[] {
   const out: Row[] = [];
-  if (c.ceiling.length) {
+  if (c.ceiling.length)
     out.push(
-      row(
-        `ceiling: amqplib, fresh process, ack multiple/50, ${c.ceiling[0].messages.toLocaleString('en-US')}, msg/s`,
-        c.ceiling.map((x) => x.rate),
-        'msg/s',
-      ),
+      ...rowsOf('ceiling: ', c.ceiling, [
+        [
+          `amqplib, fresh process, ack multiple/50, ${c.ceiling[0].messages.toLocaleString('en-US')}, msg/s`,
+          (x) => x.rate,
+          'msg/s',
+        ],
+        ['CPU per message', (x) => x.cpuUsPerMessage, 'us'],
+        ['the broker (RabbitMQ) CPU per message', (x) => x.brokerCpuUsPerMessage, 'us'],
+        ['machine busy (% of all cores)', (x) => x.machineBusyShare * 100, '%'],
+      ]),
     );
-    out.push(
-      row(
-        'ceiling: CPU per message',
-        c.ceiling.map((x) => x.cpuUsPerMessage),
-        'us',
-      ),
-    );
-    out.push(
-      row(
-        'ceiling: the broker (RabbitMQ) CPU per message',
-        c.ceiling.map((x) => x.brokerCpuUsPerMessage),
-        'us',
-      ),
-    );
-    out.push(
-      row(
-        'ceiling: machine busy (% of all cores)',
-        c.ceiling.map((x) => x.machineBusyShare * 100),
-        '%',
-      ),
-    );
-  }
   for (const [name, get] of DESTINATIONS) {
     const drains = get(c);
     if (!drains.length) continue;
     out.push(
-      row(
-        `${name}, msg/s`,
-        drains.map((d) => d.rate),
-        'msg/s',
-      ),
-    );
-    out.push(
-      row(
-        `${name}: relay CPU per notification`,
-        drains.map((d) => d.cpuPer10k * 100),
-        'us',
-      ),
-    );
-    // Below ~90 % the relay was waiting (broker, destination, or its share of a busy machine), not computing.
-    out.push(
-      row(
-        `${name}: relay CPU use (% of one core)`,
-        drains.map((d) => (d.cpuPer10k / 10_000) * d.rate * 100),
-        '%',
-      ),
-    );
-    out.push(
-      row(
-        `${name}: the broker (RabbitMQ) CPU per notification`,
-        drains.map((d) => d.brokerCpuUsPerNotification),
-        'us',
-      ),
-    );
-    out.push(
-      row(
-        `${name}: machine busy (% of all cores)`,
-        drains.map((d) => d.machineBusyShare * 100),
-        '%',
-      ),
+      ...rowsOf(name, drains, [
+        [', msg/s', (d) => d.rate, 'msg/s'],
+        [': relay CPU per notification', (d) => d.cpuPer10k * 100, 'us'],
+        // Below ~90 % the relay was waiting (broker, destination, or its share of a busy machine), not computing.
+        [': relay CPU use (% of one core)', (d) => (d.cpuPer10k / 10_000) * d.rate * 100, '%'],
+        [': the broker (RabbitMQ) CPU per notification', (d) => d.brokerCpuUsPerNotification, 'us'],
+        [': machine busy (% of all cores)', (d) => d.machineBusyShare * 100, '%'],
+      ]),
     );
     if (c.ceiling.length)
       out.push(
@@ -234,46 +199,14 @@ export function rows(c: Collected): Row[] {
   rates.forEach((rate, i) => {
     const at = c.latency.map((runs) => runs[i]);
     out.push(
-      row(
-        `latency @ ${rate}/s: p50`,
-        pick(at, (l) => l.p50),
-        'ms',
-      ),
-    );
-    out.push(
-      row(
-        `latency @ ${rate}/s: p99`,
-        pick(at, (l) => l.p99),
-        'ms',
-      ),
-    );
-    out.push(
-      row(
-        `latency @ ${rate}/s: p99.9`,
-        pick(at, (l) => l.p999),
-        'ms',
-      ),
-    );
-    out.push(
-      row(
-        `latency @ ${rate}/s: relay CPU (% of a core)`,
-        pick(at, (l) => l.relayCpu * 100),
-        '%',
-      ),
-    );
-    out.push(
-      row(
-        `latency @ ${rate}/s: the broker (RabbitMQ) CPU (% of a core)`,
-        pick(at, (l) => l.brokerCpu * 100),
-        '%',
-      ),
-    );
-    out.push(
-      row(
-        `latency @ ${rate}/s: machine busy (% of all cores)`,
-        pick(at, (l) => l.machineBusyShare * 100),
-        '%',
-      ),
+      ...rowsOf(`latency @ ${rate}/s: `, at, [
+        ['p50', (l) => l.p50, 'ms'],
+        ['p99', (l) => l.p99, 'ms'],
+        ['p99.9', (l) => l.p999, 'ms'],
+        ['relay CPU (% of a core)', (l) => l.relayCpu * 100, '%'],
+        ['the broker (RabbitMQ) CPU (% of a core)', (l) => l.brokerCpu * 100, '%'],
+        ['machine busy (% of all cores)', (l) => l.machineBusyShare * 100, '%'],
+      ]),
     );
   });
   if (c.limits.length) {

@@ -8,8 +8,7 @@
  * so the delivery stays unacked and the broker's prefetch is the backpressure.
  */
 import { decodeBody, parseDecoded, peekDecodedHead, type Decoded } from '../notifications/parse.js';
-import { restIsSilent } from '../notifications/peek.js';
-import type { Peeked } from '../notifications/peek.js';
+import { restIsSilent, type Peeked } from '../notifications/peek.js';
 import { couldMatch, matchSubscriptions } from '../filter/match.js';
 import { classify, classifyType, type Classification } from '../filter/classify.js';
 import { toVmFields } from '../normalize/vm-message.js';

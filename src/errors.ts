@@ -167,7 +167,7 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** An error that carries a catalogue code. `detail` is safe to log (no secrets). */
+/** An error that carries a catalogue code. Its message is safe to log and to answer with: it never holds a secret. */
 export class RelayError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

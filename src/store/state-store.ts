@@ -241,7 +241,7 @@ export class StateStore {
   }
 }
 
-/** A crash between writing a temp file and renaming it leaves the temp file behind. */
+/** The errors that mean this user cannot create or write the store's directory. */
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
 
 /** The store's directory, created if missing and writable, or an error naming store.path: else the first write would fail much later. */
@@ -262,6 +262,7 @@ async function ensureWritableDir(path: string): Promise<void> {
   }
 }
 
+/** A crash between writing a temp file and renaming it leaves the temp file behind: remove it at open. */
 async function removeLeftoverTempFiles(path: string): Promise<void> {
   const prefix = `${basename(path)}.tmp-`;
   const names = await readdir(dirname(path));

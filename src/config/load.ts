@@ -14,9 +14,14 @@ import type { Subscription } from '../model/subscription.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 import type { VesConfig } from '../ves/index.js';
+import { tlsConfigProblems, type AdminTlsConfig } from '../admin/tls.js';
+import { secretKeyFileProblems } from '../store/secret-codec.js';
 
 export interface RelayConfig {
-  admin: { host: string; port: number; authToken: string; allowUnauthenticated: boolean; bodyLimitBytes: number };
+  admin: {
+    host: string; port: number; authToken: string; readToken: string; metricsRequireToken: boolean;
+    tls: AdminTlsConfig; allowUnauthenticated: boolean; bodyLimitBytes: number;
+  };
   dmaap: { url: string; username: string; password: string; caFile: string; timeoutMs: number };
   sinks: { default: 'dmaap' | 'kafka' };
   publish: {
@@ -29,7 +34,7 @@ export interface RelayConfig {
     prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number;
     connectTimeoutMs: number; maxConcurrentConnects: number;
   };
-  store: { path: string; url: string; reconcileMs: number; timeoutMs: number };
+  store: { path: string; url: string; reconcileMs: number; timeoutMs: number; secretKeyFile: string };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   shutdown: { timeoutMs: number };
   dedupe: { windowSize: number };
@@ -114,6 +119,10 @@ export function isLoopbackHost(host: string): boolean {
 
 /** An admin port reachable from other machines needs a token, or the operator's explicit word. */
 function exposureProblem(admin: Partial<RelayConfig['admin']> | undefined): string[] {
+  if (admin?.readToken && !admin.authToken)
+    return [
+      'admin.readToken (VIM_EVENT_RELAY_ADMIN_READ_TOKEN) is set but admin.authToken (VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN) is empty: changes would need no token at all. Set admin.authToken too',
+    ];
   if (!admin || typeof admin.host !== 'string' || isLoopbackHost(admin.host)) return [];
   if (admin.authToken || admin.allowUnauthenticated === true) return [];
   return [
@@ -164,6 +173,8 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   const cfg = withFileKeys(c.getProperties() as unknown as RelayConfig);
   problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin), ...kafkaConfigProblems(cfg.kafka), ...sinkProblems(cfg));
+  // Files are read only once the keys themselves are valid: a wrong type would only add noise.
+  if (!problems.length) problems.push(...tlsConfigProblems(cfg.admin.tls), ...secretKeyFileProblems(cfg.store.secretKeyFile));
   if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(toFileKeys(l))).join('\n'));
   return cfg;
 }

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createAdminServer, type AdminServer } from '../../../src/admin/server.js';
+import { createAdminServer, type AdminServer, type AdminServerOptions } from '../../../src/admin/server.js';
 import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
@@ -43,7 +43,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: number } = {}): Promise<Harness> {
+export async function startAdmin(
+  opts: { authToken?: string; bodyLimitBytes?: number; server?: Partial<Omit<AdminServerOptions, 'logger'>> } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'admin-harness-'));
   const stream = new PassThrough();
   let log = '';
@@ -93,6 +95,7 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
     port: 0,
     authToken: opts.authToken ?? '',
     ...(opts.bodyLimitBytes !== undefined ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
+    ...opts.server,
     logger,
   });
   const { url } = await server.listen();

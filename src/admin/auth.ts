@@ -12,22 +12,12 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export type AuthOutcome = 'ok' | 'missing' | 'wrong';
 export type Role = 'read' | 'admin';
 /** A request's fate: allowed, or refused and why ("forbidden": a valid read token asking to change). */
 export type Verdict = 'ok' | 'missing' | 'wrong' | 'forbidden';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
-export function createBearerCheck(token: string): (authorization: string | undefined) => AuthOutcome {
-  const expected = digest(token);
-  return (authorization) => {
-    const m = BEARER.exec(authorization ?? '');
-    if (!m) return 'missing';
-    return timingSafeEqual(digest(m[1]), expected) ? 'ok' : 'wrong';
-  };
-}
 
 /** POSTs that only read (fastify route paths); every other method than GET changes something. */
 const READING_POSTS: ReadonlySet<string> = new Set(['/api/multicloud-vio/v0/:vimId/check_vim_status']);

@@ -35,7 +35,10 @@ export interface VesAgent {
   readonly alarms: VesAlarmTracker;
   readonly destination: VesDestination;
   readonly vimWatch: VimUnreachableWatch;
-  /** Stops the VIM watch, then closes the destination (what it has not delivered within `deadlineMs` rejects with PUBLISHER_CLOSED). */
+  /**
+   * Stops the VIM watch, then closes the destination (what it has not delivered within
+   * `deadlineMs` rejects with PUBLISHER_CLOSED), then tries the unsaved alarms one last time.
+   */
   close(deadlineMs: number): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export function createVesAgent(o: VesAgentOptions): VesAgent {
       const watching = vimWatch.close();
       await destination.close(deadlineMs);
       await watching;
+      await alarms.close();
     },
   };
 }

@@ -203,7 +203,7 @@ describe('VM alarm claims, two replicas on one database', () => {
     expect(claimOf((await dbRow('relay_alarms', UUID)) as never)).toBeUndefined();
   });
 
-  it('the store away during the claim: the onset is sent unclaimed, acked, with a warning', async () => {
+  it('the store away during the claim: the onset is sent unclaimed, acked, with a warning; its alarm is kept', async () => {
     proxy = await startTcpProxy(5432);
     const log = capturedLogger();
     const sa = await store(db.urlVia(proxy.port), log.logger);
@@ -223,8 +223,39 @@ describe('VM alarm claims, two replicas on one database', () => {
       }),
     );
     expect(warnings(log.lines()).map((l) => l.message)).toContain(
-      'VES alarm not saved; a later fault notification of this VM may raise its onset again',
+      'VES alarm not saved: kept in memory (its clear will be sent) and written when the store takes it',
     );
+    expect(a.alarms.unsavedCount()).toBe(1);
+    proxy.resume();
+    await waitFor(async () => (await dbRow('relay_alarms', UUID)) !== undefined, 'the alarm written once back');
+    expect(await dbRow('relay_alarms', UUID)).toMatchObject({ state: 'stopped', messageId: 'off-1' });
+    expect(claimOf((await dbRow('relay_alarms', UUID)) as never)).toBeUndefined();
+    expect(a.alarms.unsavedCount()).toBe(0);
+  });
+
+  it('the store lost between the claim and the acceptance: the alarm is kept, and the claim tidied once the store is back', async () => {
+    proxy = await startTcpProxy(5432);
+    const sa = await store(db.urlVia(proxy.port));
+    await sa.update((s) => void (s.vesAgents[VIM] = agent()));
+    const a = replicaOn(sa);
+    let accept!: () => void;
+    a.ves.answer = () => new Promise<void>((resolve) => (accept = resolve));
+    const settled = a.deliver(off(), 'off-1');
+    await waitFor(async () => claimOf((await dbRow('relay_alarms', UUID)) as never) !== undefined, 'the claim');
+    proxy.pause();
+    proxy.cutAll();
+    await waitFor(() => !sa.health().ok, 'the store to be down');
+    accept();
+    expect(await settled).toEqual(['ack']);
+    expect(a.alarms.unsavedCount()).toBe(1);
+    // Still open on this replica: a repeated fault raises nothing.
+    expect(await a.deliver(off(), 'off-2')).toEqual(['ack']);
+    expect(a.vesEvents()).toEqual([{ messageId: 'off-1', eventName: 'Fault_MultiCloud_VMFailure' }]);
+    proxy.resume();
+    await waitFor(async () => {
+      const row = (await dbRow('relay_alarms', UUID)) as Record<string, unknown> | undefined;
+      return row !== undefined && claimOf(row) === undefined && row.messageId === 'off-1';
+    }, 'the claim tidied to the alarm');
   });
 
   it('an onset the collector did not take is put back (no alarm); a later "stopped" on the other replica raises it', async () => {

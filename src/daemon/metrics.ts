@@ -37,6 +37,8 @@ export interface RelayMetrics {
   readonly inFlight: Gauge<'vim'>;
   /** 1 while the VIM's listener is connected, else 0. */
   readonly vimConnected: Gauge<'vim'>;
+  /** VES alarm changes a collector accepted that the store has not taken yet. */
+  readonly vesAlarmsUnsaved: Gauge;
   /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
   onScrape(fn: () => void): void;
   /**
@@ -142,6 +144,12 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       beforeRead,
     ),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
+    vesAlarmsUnsaved: gauge(
+      'ves_alarms_unsaved',
+      'VES alarm changes (onsets, clears) a collector accepted that the store has not taken yet (PostgreSQL away): kept in memory, written when it takes them.',
+      [],
+      () => scrape(),
+    ),
     onScrape: (fn) => {
       scrape = fn;
     },

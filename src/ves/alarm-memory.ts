@@ -108,10 +108,13 @@ export class UnsavedAlarms {
     if (this.unsaved.size > 0) await this.flush().catch(() => undefined);
     this.closed = true;
     if (this.unsaved.size > 0)
-      this.log.error('VES alarm memory lost at shutdown: the store did not take it; those alarms may repeat or stay open', {
-        unsaved: this.size,
-        alarms: [...this.unsaved.values()].slice(0, 20).map((e) => `${e.vimId}/${e.key}`),
-      });
+      this.log.error(
+        'VES alarm memory lost at shutdown: the store did not take it; those alarms may repeat or stay open',
+        {
+          unsaved: this.size,
+          alarms: [...this.unsaved.values()].slice(0, 20).map((e) => `${e.vimId}/${e.key}`),
+        },
+      );
   }
 
   private bound(): void {
@@ -168,18 +171,21 @@ export class UnsavedAlarms {
 
   private schedule(): void {
     if (this.timer || this.closed || this.unsaved.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush().then(
-        () => {
-          this.attempt = 0;
-        },
-        () => {
-          this.attempt++;
-          this.schedule();
-        },
-      );
-    }, backoffDelay(this.attempt, RETRY));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush().then(
+          () => {
+            this.attempt = 0;
+          },
+          () => {
+            this.attempt++;
+            this.schedule();
+          },
+        );
+      },
+      backoffDelay(this.attempt, RETRY),
+    );
     this.timer.unref();
   }
 

@@ -90,6 +90,11 @@ export class VimUnreachableWatch {
     await this.unsaved.close();
   }
 
+  /** Accepted VIM alarm changes the store has not taken yet. */
+  unsavedCount(): number {
+    return this.unsaved.size;
+  }
+
   private enqueue(vimId: string, step: () => Promise<void>): void {
     this.chained(vimId, step).catch((e: unknown) => {
       this.o.log.error('VIM alarm step failed', { vim: vimId, error: (e as Error).message });

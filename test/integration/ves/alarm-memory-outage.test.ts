@@ -120,9 +120,10 @@ it('an onset accepted while the store is away is kept, written on its return, an
   // Still open here while the store is away: a repeated fault raises nothing.
   expect(await relay(a, off('off-2', later(5)))).toBe('nothing');
   expect(a.lines()).toContain('VES alarm not saved: kept in memory');
+  expect(a.ves.unsavedAlarms()).toBe(1);
   proxy.resume();
   await waitFor(async () => (await dbAlarm(UUID)) !== undefined, 'the onset written once the store is back');
-  expect(a.ves.alarms.unsavedCount()).toBe(0);
+  expect(a.ves.unsavedAlarms()).toBe(0);
   expect(a.lines()).toContain('VES alarm memory written to the store after all');
   const b = await startRelay(db.url);
   expect(await relay(b, on('on-1'))).toBe('sent');

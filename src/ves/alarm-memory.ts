@@ -17,7 +17,7 @@
  * Writes of one key are serialised by the owner's `turn` (the tracker's per-VM turns, the
  * watch's per-VIM chain); the owner holds it already when it calls accepted().
  */
-import { claimOf, codeOf, sharedRows, type RowValue } from '../store/claims.js';
+import { claimOf, codeOf, isAbandoned, sharedRows, type RowValue } from '../store/claims.js';
 import { canonical } from '../store/rows.js';
 import { backoffDelay } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
@@ -162,7 +162,8 @@ export class UnsavedAlarms {
         if (claim?.messageId === e.messageId) await shared.compareAndSet('alarms', e.vimId, e.key, version, undefined);
         return 'gone';
       }
-      if (claim && claim.messageId !== e.messageId && version !== e.baseVersion) return 'superseded';
+      if (claim && claim.messageId !== e.messageId && version !== e.baseVersion && !isAbandoned(claim))
+        return 'superseded';
       if (!claim && canonical(row) === canonical(target)) return 'saved';
       if ((await shared.compareAndSet('alarms', e.vimId, e.key, version, target)).ok) return 'saved';
     }

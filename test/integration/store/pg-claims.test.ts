@@ -6,7 +6,7 @@
  * puts the row back; with the store away the decision is published unclaimed, with a warning.
  */
 import { PublisherClosedError } from '../../../src/publish/types.js';
-import { claimOf } from '../../../src/store/claims.js';
+import { CLAIM_ABANDONED_MS, claimOf } from '../../../src/store/claims.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
 import type { StoreSeed } from '../../../src/store/state-store.js';
@@ -118,6 +118,36 @@ describe('compute-node claims, two replicas on one database', () => {
     // Whether b has heard of the claim yet or finds it by losing a compare-and-set, it reads its own claim's previous.
     expect(await b.deliver(update({ running_vms: 5 }), 'u1')).toEqual(['ack']);
     expect(b.published()).toEqual([{ messageId: 'u1', event: 'COMPUTE_NODE_UPDATE' }]);
+    expect(await dbRow('relay_compute_nodes', 'fake-mini')).toEqual({ ...SPEC_NODE, running_vms: 5 });
+  });
+
+  it('a claim left by a dead replica whose redelivery never comes (filtered): once abandoned, an equal update publishes', async () => {
+    const sa = await store();
+    const a = replicaOn(sa);
+    await a.deliver(update({ running_vms: 1 }), 'u0');
+    a.dmaap.answer = never;
+    void a.deliver(update({ running_vms: 5 }), 'u1');
+    await waitFor(
+      async () => claimOf((await dbRow('relay_compute_nodes', 'fake-mini')) as never) !== undefined,
+      'the claim',
+    );
+    await sa.close(); // dead; u1's redelivery is filtered (its subscription deleted meanwhile): nothing settles the claim
+    stores.splice(stores.indexOf(sa), 1);
+    // A fresh claim may be a live replica's publish under way: an equal update is suppressed against it.
+    const sb = await store();
+    const b = replicaOn(sb);
+    expect(await b.deliver(update({ running_vms: 5 }), 'u2')).toEqual(['ack']);
+    expect(b.published()).toEqual([]);
+    // Older than CLAIM_ABANDONED_MS: read as the value it replaced, so the equal update publishes.
+    const old = new Date(Date.now() - CLAIM_ABANDONED_MS - 60_000).toISOString();
+    await db.query(
+      `UPDATE relay_compute_nodes SET value = jsonb_set(value, '{claim,claimedAt}', to_jsonb($1::text)) WHERE node = 'fake-mini'`,
+      [old],
+    );
+    const sc = await store();
+    const c = replicaOn(sc);
+    expect(await c.deliver(update({ running_vms: 5 }), 'u3')).toEqual(['ack']);
+    expect(c.published()).toEqual([{ messageId: 'u3', event: 'COMPUTE_NODE_UPDATE' }]);
     expect(await dbRow('relay_compute_nodes', 'fake-mini')).toEqual({ ...SPEC_NODE, running_vms: 5 });
   });
 

@@ -17,6 +17,7 @@
  * Writes of one key are serialised by the owner's `turn` (the tracker's per-VM turns, the
  * watch's per-VIM chain); the owner holds it already when it calls accepted().
  */
+import { CLOSE_GRACE_MS, settlesWithin } from '../daemon/deadline.js';
 import { claimOf, codeOf, isAbandoned, sharedRows, type RowValue } from '../store/claims.js';
 import { canonical } from '../store/rows.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -101,12 +102,13 @@ export class UnsavedAlarms {
     }
   }
 
-  /** Stops retrying after one last round; logs what could not be written. */
+  /** Stops retrying after one last round (at most CLOSE_GRACE_MS); logs what could not be written. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.unsaved.size > 0) await this.flush().catch(() => undefined);
     this.closed = true;
+    // Bounded: a turn still held (a decision whose outcome never came) must not hold up the exit.
+    if (this.unsaved.size > 0) await settlesWithin(this.flush(), CLOSE_GRACE_MS);
     if (this.unsaved.size > 0)
       this.log.error(
         'VES alarm memory lost at shutdown: the store did not take it; those alarms may repeat or stay open',

@@ -5,6 +5,7 @@ import { createLogger } from '../../../src/util/logger.js';
 import type { VesFaultEvent } from '../../../src/ves/events.js';
 import { vesEventErrors } from '../../../src/ves/schema.js';
 import { AT, AT_MICROS, agent, backlog, versioned, wirePowerOff } from './support.js';
+import { captureLog } from '../../helpers/log-capture.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const VIM = 'vio-1';
@@ -162,6 +163,26 @@ describe('a store write that fails after the collector accepted (a full disk)', 
     restore();
     await waitFor(() => store.get().alarms[VIM] === undefined, 'the clear written by the retry');
     await tracker.close();
+  });
+
+  it('still unsaved at close: tried once more, then logged as lost', async () => {
+    const { logger: log, lines } = captureLog();
+    const store = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: { [VIM]: agent([backlog()]) } });
+    const tracker = new VesAlarmTracker(() => store, log);
+    await tracker.decide(VIM, off());
+    let tries = 0;
+    store.update = () => Promise.reject(new Error(`ENOSPC ${++tries}`));
+    await tracker.published(VIM, off());
+    const before = tries;
+    await tracker.close();
+    expect(tries).toBe(before + 1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringContaining('VES alarm memory lost at shutdown'),
+        alarms: [`${VIM}/${UUID}`],
+      }),
+    );
   });
 });
 

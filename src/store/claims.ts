@@ -18,8 +18,7 @@
  * - by anyone else: as the claim's new value. The claimer publishes it, or its notification
  *   comes back (requeued, or redelivered when the replica died) and is published then; only a
  *   claimer's notification that is dead-lettered leaves an equal notification decided against
- *   it unpublished (and the claim is rolled back, so the next one is compared with `previous`).
- *
+ *   it unpublished (and the claim is rolled back, so the next one is compared with `previous`);
  * - by anyone, once the claim is older than CLAIM_ABANDONED_MS: as `previous`, as the
  *   redelivery would. The claimer died and nothing will settle the claim: the redelivery was
  *   filtered (its subscription deleted meanwhile), or dead-lettered by the broker past its

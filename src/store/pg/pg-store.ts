@@ -9,7 +9,8 @@
  * a reload never races a write of this replica.
  *
  * PostgreSQL away: get() answers from the snapshot, writes reject STORE_UNAVAILABLE at once
- * (those already queued too, once the link is known down), health() is down, and a reconnect loop (LISTEN again, then a full reconcile) brings it back.
+ * (those already queued too, once the link is known down), health() is down, and a reconnect
+ * loop (LISTEN again, then a full reconcile) brings it back.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';

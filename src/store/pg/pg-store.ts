@@ -81,7 +81,7 @@ export class PgStore implements RelayStore {
     await this.enqueue(() => this.reconcile());
     this.reconcileTimer = setInterval(() => {
       if (!this.link.up) return;
-      this.enqueue(() => this.reconcile()).catch((e: unknown) => this.failed(e));
+      this.enqueue(() => this.reloadIfUp(() => this.reconcile())).catch((e: unknown) => this.failed(e));
     }, this.opts.reconcileMs);
     this.reconcileTimer.unref();
   }
@@ -253,7 +253,12 @@ export class PgStore implements RelayStore {
   private noted(payload: string | undefined): void {
     const note = parseNote(payload);
     if (!note || note.from === this.instanceId) return;
-    this.enqueue(() => this.reloadNoted(note)).catch((e: unknown) => this.failed(e));
+    this.enqueue(() => this.reloadIfUp(() => this.reloadNoted(note))).catch((e: unknown) => this.failed(e));
+  }
+
+  /** A reload queued before the link was known down is skipped: the recovery's full reconcile covers it. */
+  private async reloadIfUp(reload: () => Promise<void>): Promise<void> {
+    if (this.link.up) await reload();
   }
 
   private async reloadNoted(note: ChangeNote): Promise<void> {

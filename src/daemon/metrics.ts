@@ -39,6 +39,8 @@ export interface RelayMetrics {
   readonly vimConnected: Gauge<'vim'>;
   /** Admin requests refused for want of credentials, by reason (src/admin/access.ts). */
   readonly adminAuthFailures: Counter<'reason'>;
+  /** VES alarm changes a collector accepted that the store has not taken yet. */
+  readonly vesAlarmsUnsaved: Gauge;
   /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
   onScrape(fn: () => void): void;
   /**
@@ -162,6 +164,12 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
     ),
     adminAuthFailures: adminAuthFailuresCounter(registry),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
+    vesAlarmsUnsaved: gauge(
+      'ves_alarms_unsaved',
+      'VES alarm changes (onsets, clears) a collector accepted that the store has not taken yet (PostgreSQL away): kept in memory, written when it takes them.',
+      [],
+      () => scrape(),
+    ),
     onScrape: (fn) => {
       scrape = fn;
     },

@@ -55,6 +55,7 @@ export class Relay {
     };
     this.destinations = Object.values(destinations);
     this.observer.watchDestinations(this.destinations);
+    this.observer.watchUnsavedAlarms(() => this.ves.unsavedAlarms());
     const sinks = new Set<SinkName>(['dmaap', ...(destinations.kafka ? (['kafka'] as const) : [])]);
     const pipeline = new Pipeline({
       destinations,

@@ -8,8 +8,9 @@
  * everything, so a lost notification heals. All changes to the cache go through one queue, so
  * a reload never races a write of this replica.
  *
- * PostgreSQL away: get() answers from the snapshot, writes reject STORE_UNAVAILABLE at once,
- * health() is down, and a reconnect loop (LISTEN again, then a full reconcile) brings it back.
+ * PostgreSQL away: get() answers from the snapshot, writes reject STORE_UNAVAILABLE at once
+ * (those already queued too, once the link is known down), health() is down, and a reconnect
+ * loop (LISTEN again, then a full reconcile) brings it back.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -85,7 +86,7 @@ export class PgStore implements RelayStore {
     await this.enqueue(() => this.reconcile());
     this.reconcileTimer = setInterval(() => {
       if (!this.link.up) return;
-      this.enqueue(() => this.reconcile()).catch((e: unknown) => this.failed(e));
+      this.enqueue(() => this.reloadIfUp(() => this.reconcile())).catch((e: unknown) => this.failed(e));
     }, this.opts.reconcileMs);
     this.reconcileTimer.unref();
   }
@@ -259,7 +260,12 @@ export class PgStore implements RelayStore {
   private noted(payload: string | undefined): void {
     const note = parseNote(payload);
     if (!note || note.from === this.instanceId) return;
-    this.enqueue(() => this.reloadNoted(note)).catch((e: unknown) => this.failed(e));
+    this.enqueue(() => this.reloadIfUp(() => this.reloadNoted(note))).catch((e: unknown) => this.failed(e));
+  }
+
+  /** A reload queued before the link was known down is skipped: the recovery's full reconcile covers it. */
+  private async reloadIfUp(reload: () => Promise<void>): Promise<void> {
+    if (this.link.up) await reload();
   }
 
   private async reloadNoted(note: ChangeNote): Promise<void> {
@@ -269,8 +275,14 @@ export class PgStore implements RelayStore {
     if (changed.length) this.emit(changed);
   }
 
-  /** Runs a statement; a lost database becomes STORE_UNAVAILABLE and starts the reconnect loop. */
+  /**
+   * Runs a statement; a lost database becomes STORE_UNAVAILABLE and starts the reconnect loop.
+   * Once the link is known down, a statement queued behind the one that found out fails at
+   * once rather than waiting out a timeout of its own (store.connectTimeoutMs each, in turn),
+   * so the recovery's reconcile and close() do not wait behind them.
+   */
   private async guard<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.link.up) throw unavailable(this.link.reason);
     try {
       return await work();
     } catch (e) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { VimCatalogue, type CatalogueOptions } from '../../../src/daemon/vim-catalogue.js';
+import { VimCatalogue, type CatalogueOptions, type CatalogueStore } from '../../../src/daemon/vim-catalogue.js';
 import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../../../src/config/vim.js';
@@ -111,8 +111,10 @@ async function setup(o: SetupOptions = {}) {
     logger,
     maxBodyBytes: 1 << 20,
   });
+  // What the catalogue writes through: the store, or a test's faulty stand-in for it.
+  const through: { store: CatalogueStore } = { store };
   const catalogue: VimCatalogue = new VimCatalogue(
-    () => store,
+    () => through.store,
     pipeline,
     {
       transport: { ...DEFAULT_TRANSPORT_OPTIONS, reconnectInitialMs: 50, reconnectMaxMs: 100 },
@@ -128,7 +130,7 @@ async function setup(o: SetupOptions = {}) {
     logger,
   );
   catalogues.push(catalogue);
-  return { catalogue, store, rec, observer, lines };
+  return { catalogue, store, rec, observer, lines, through };
 }
 
 async function codeOf(p: Promise<unknown>): Promise<RelayError> {
@@ -215,6 +217,22 @@ describe('VimCatalogue.putVim', () => {
     // Both stops are under way before either replacement starts.
     expect(rec.events.slice(2, 4).sort()).toEqual(['L1 stopConsuming', 'L2 stopConsuming']);
     expect(rec.maxOpen).toBe(1);
+  });
+});
+
+describe('VimCatalogue: a change the store refuses', () => {
+  it('CONFLICT from the store (other replicas kept winning) leaves the listener untouched', async () => {
+    const { catalogue, store, rec, through } = await setup();
+    await catalogue.putVim('v1', body());
+    // A fault on demand: the real file store cannot be made to answer CONFLICT.
+    through.store = {
+      get: () => store.get(),
+      update: () => Promise.reject(new RelayError('CONFLICT', 'store update gave up after 5 attempts')),
+    };
+    expect((await codeOf(catalogue.putVim('v1', body(2)))).code).toBe('CONFLICT');
+    expect((await codeOf(catalogue.deleteVim('v1'))).code).toBe('CONFLICT');
+    expect(rec.events).toEqual(['L1 start']);
+    expect(catalogue.running.get('v1')?.vim.transportUrl).toBe(url(1));
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../config/vim.js';
 import { subscriptionBodyProblems, vimBodyProblems } from '../config/items.js';
+import { sharedQueueProblem } from '../config/shared-queues.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../model/subscription.js';
 import type { StoreState } from '../store/state-store.js';
@@ -135,6 +136,8 @@ export class VimCatalogue {
       const state = this.store().get();
       const old = state.vims.find((v) => v.id === id);
       const next = applyVimDefaults(spec);
+      const shared = sharedQueueProblem(next, state.vims.map(applyVimDefaults), 'body');
+      if (shared) throw new RelayError('CONFLICT', shared);
       // The store first: a write that fails (STORE_UNAVAILABLE, CONFLICT) leaves the runner as it was.
       await this.store().update((s) => {
         s.vims = [...s.vims.filter((v) => v.id !== id), spec];

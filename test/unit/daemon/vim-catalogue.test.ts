@@ -220,6 +220,34 @@ describe('VimCatalogue.putVim', () => {
   });
 });
 
+describe('VimCatalogue: two VIMs naming one queue', () => {
+  it('refuses a queue or dead-letter queue of another VIM on the same broker and vhost with CONFLICT naming both', async () => {
+    const { catalogue, store } = await setup();
+    await catalogue.putVim('a', body(1, { queue: 'q' }));
+    const sameQueue = await codeOf(catalogue.putVim('b', body(1, { queue: 'q' })));
+    expect(sameQueue).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/^body\.queue "q" is already the queue of VIM "a" on the same broker and vhost/),
+    });
+    // b's default dead-letter queue is a's queue's: "q.dead".
+    const dead = await codeOf(catalogue.putVim('b', body(1, { queue: 'b', deadLetterQueue: 'q.dead' })));
+    expect(dead.message).toMatch(/^body\.deadLetterQueue "q\.dead" is already the deadLetterQueue of VIM "a"/);
+    const crossed = await codeOf(catalogue.putVim('b', body(1, { queue: 'q.dead' })));
+    expect(crossed.message).toMatch(/^body\.queue "q\.dead" is already the deadLetterQueue of VIM "a"/);
+    // One host of a cluster URL in common is the same broker; credentials do not matter.
+    const cluster = await codeOf(
+      catalogue.putVim('b', { transportUrl: 'rabbit://u:p@10.0.0.9:5672,127.0.0.1:1/', queue: 'q' }),
+    );
+    expect(cluster.code).toBe('CONFLICT');
+    expect(store.get().vims.map((v) => v.id)).toEqual(['a']);
+    // Another vhost, another broker, or the VIM itself: allowed.
+    await catalogue.putVim('b', { transportUrl: 'rabbit://guest:guest@127.0.0.1:1/other', queue: 'q' });
+    await catalogue.putVim('c', body(2, { queue: 'q' }));
+    await catalogue.putVim('a', body(1, { queue: 'q', exchange: 'x' }));
+    expect(store.get().vims.map((v) => v.id)).toEqual(['b', 'c', 'a']);
+  });
+});
+
 describe('VimCatalogue: a change the store refuses', () => {
   it('CONFLICT from the store (other replicas kept winning) leaves the listener untouched', async () => {
     const { catalogue, store, rec, through } = await setup();

@@ -155,8 +155,9 @@ export class VimCatalogue {
         .get()
         .vims.find((v) => v.id === id);
       if (!spec) return false;
-      // The store first: a write that fails leaves the runner consuming. What it takes between
-      // the write and the cancel finds no subscription left and is acked unrelayed, as after it.
+      // The store first: a write that fails leaves the runner consuming. The snapshot changes as
+      // the write succeeds and the cancel below follows without I/O in between, so no delivery
+      // meets the pipeline without the VIM's subscriptions: later ones go back to the broker.
       await this.store().update((s) => {
         s.vims = s.vims.filter((v) => v.id !== id);
         s.subscriptions = s.subscriptions.filter((x) => x.vimId !== id);

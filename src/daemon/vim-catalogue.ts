@@ -93,9 +93,7 @@ export class VimCatalogue {
    * spec read earlier. Only ever called in the VIM's turn (serial).
    */
   private async follow(id: string): Promise<'kept' | 'started' | 'restarted' | 'stopped'> {
-    const spec = this.store()
-      .get()
-      .vims.find((v) => v.id === id);
+    const spec = this.stored(id);
     const next = spec && applyVimDefaults(spec);
     const runner = this.runners.get(id);
     if (!runner && !next) return 'kept';
@@ -122,9 +120,7 @@ export class VimCatalogue {
   }
 
   vim(id: string): { vim: VimConfig; status?: ListenerStatusChange } | undefined {
-    const spec = this.store()
-      .get()
-      .vims.find((v) => v.id === id);
+    const spec = this.stored(id);
     return spec && { vim: applyVimDefaults(spec), status: this.runners.get(id)?.status };
   }
 
@@ -151,9 +147,7 @@ export class VimCatalogue {
   /** Stops its listener (in-flight settled), unbinds (or with purge deletes) its queue, removes it and its subscriptions. */
   deleteVim(id: string, purge = false): Promise<boolean> {
     return this.serial(id, async () => {
-      const spec = this.store()
-        .get()
-        .vims.find((v) => v.id === id);
+      const spec = this.stored(id);
       if (!spec) return false;
       // The store first: a write that fails leaves the runner consuming. The snapshot changes as
       // the write succeeds and the cancel below follows without I/O in between, so no delivery
@@ -200,11 +194,7 @@ export class VimCatalogue {
     }
     // Serialised with its VIM's changes: a subscription never lands on a VIM being deleted.
     return this.serial(sub.vimId, async () => {
-      if (
-        !this.store()
-          .get()
-          .vims.some((v) => v.id === sub.vimId)
-      ) {
+      if (!this.stored(sub.vimId)) {
         throw new RelayError(
           'CONFLICT',
           `vimId "${sub.vimId}" is not a registered VIM; PUT /api/v1/vims/${sub.vimId} first`,
@@ -239,6 +229,13 @@ export class VimCatalogue {
   /** Requeue whatever is unsettled and close every connection. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.runners.values()].map((r) => r.close()));
+  }
+
+  /** The VIM as the store holds it now. */
+  private stored(id: string): VimSpec | undefined {
+    return this.store()
+      .get()
+      .vims.find((v) => v.id === id);
   }
 
   private knowRoute(s: Subscription): void {

@@ -31,12 +31,15 @@ class Recorder {
   readonly listeners: ScriptedListener[] = [];
   private readonly open = new Map<string, number>();
   maxOpen = 0;
+  /** Awaited by listener n's stopConsuming before it goes on (a test holds a stop with it). */
+  stopGate: (n: number) => Promise<void> = () => Promise.resolve();
 
   listener(vim: VimConfig): ScriptedListener {
     const n = this.listeners.length + 1;
     const opened = (): void => this.opened(vim.id);
     const closed = (): void => this.closed(vim.id);
     const events = this.events;
+    const gate = (): Promise<void> => this.stopGate(n);
     const l = new (class extends ScriptedListener {
       override async start(onDelivery: Parameters<ScriptedListener['start']>[0]): Promise<void> {
         opened();
@@ -45,6 +48,7 @@ class Recorder {
       }
       override async stopConsuming(): Promise<void> {
         events.push(`L${n} stopConsuming`);
+        await gate();
         // A broker takes a moment to confirm the cancel: without serialisation, changes interleave here.
         await new Promise((resolve) => setTimeout(resolve, 5));
         await super.stopConsuming();
@@ -213,8 +217,11 @@ describe('VimCatalogue.putVim', () => {
   it('does not serialise different VIMs behind each other', async () => {
     const { catalogue, rec } = await setup();
     await Promise.all([catalogue.putVim('a', body()), catalogue.putVim('b', body())]);
+    // a's stop waits until b's has begun: were b's change queued behind a's, neither would end.
+    let bStopping!: () => void;
+    const bStopped = new Promise<void>((resolve) => (bStopping = resolve));
+    rec.stopGate = (n) => (n === 1 ? bStopped : Promise.resolve(n === 2 ? bStopping() : undefined));
     await Promise.all([catalogue.putVim('a', body(2)), catalogue.putVim('b', body(2))]);
-    // Both stops are under way before either replacement starts.
     expect(rec.events.slice(2, 4).sort()).toEqual(['L1 stopConsuming', 'L2 stopConsuming']);
     expect(rec.maxOpen).toBe(1);
   });

@@ -24,6 +24,7 @@ import type { StoreSeed } from '../../../src/store/state-store.js';
 import type { RelayStore } from '../../../src/store/store.js';
 import { retireQueue } from '../../../src/transport/retire.js';
 import { cleanup, FAST_TRANSPORT, publishOslo, osloBody, testVim, withChannel } from '../../helpers/amqp.js';
+import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
@@ -73,11 +74,11 @@ async function fileStore(seed: StoreSeed): Promise<{ store: RelayStore; dir: str
 }
 
 /** What Relay builds around a store, with the real listeners and the real retire. */
-function catalogueOn(store: RelayStore): VimCatalogue {
+function catalogueOn(store: RelayStore, dmaap = new ScriptedDestination(), drainTimeoutMs = 2000): VimCatalogue {
   const observer = new MetricsObserver();
   const { logger } = capturedLogger();
   const pipeline = new Pipeline({
-    destinations: { dmaap: new ScriptedDestination() },
+    destinations: { dmaap },
     defaultSink: 'dmaap',
     subscriptions: () => store.get().subscriptions,
     observer,
@@ -91,7 +92,7 @@ function catalogueOn(store: RelayStore): VimCatalogue {
       transport: FAST_TRANSPORT,
       dedupeWindow: 100,
       recentWindow: 10,
-      drainTimeoutMs: 2000,
+      drainTimeoutMs,
       defaultSink: 'dmaap',
       sinks: new Set(['dmaap']),
       retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: FAST_TRANSPORT }, logger)),
@@ -207,6 +208,49 @@ describe('reconcile reads the store when its turn runs (defect 2)', () => {
     expect(catalogue.running.get(vim.id)?.vim.queue).toBe(v2);
     await reachable(catalogue, vim.id);
     expect(await consumers(vim.queue)).toBe(0);
+  });
+
+  it("another replica's change heard during a drain does not undo a local change queued before it", async () => {
+    const [vim] = testVims(1);
+    const q = (n: number): string => `${vim.queue}-v${n}`;
+    cleanups.push(() => cleanup({ queues: [2, 3, 4].flatMap((n) => [q(n), `${q(n)}.dead`]) }));
+    const db = await database();
+    const seed: StoreSeed = {
+      vims: [spec(vim)],
+      subscriptions: [{ id: 'off', vimId: vim.id, states: ['POWER_OFF'], topic: 'T' }],
+    };
+    const a = await pgStore(db, db.url, seed);
+    const b = await pgStore(db, db.url, seed);
+    // DMaaP holds the one notification: replica a's drain of its VIM waits for it.
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const dmaap = new ScriptedDestination(() => held);
+    const catalogue = catalogueOn(a, dmaap, 60_000);
+    // As Relay.start() wires it: a change another replica made reconciles this one.
+    const reconciles: Promise<void>[] = [];
+    a.onChange((kinds) => void (kinds.includes('vims') && reconciles.push(catalogue.reconcile())));
+    await catalogue.startAll();
+    await reachable(catalogue, vim.id);
+    const sample = expandVersioned('instance-power_off-end.json');
+    await withChannel(async (ch) =>
+      ch.publish(vim.exchange, 'versioned_notifications.info', Buffer.from(JSON.stringify(toWireV2(sample)))),
+    );
+    await waitFor(() => dmaap.calls.length === 1, 'the notification held at DMaaP');
+
+    const put2 = catalogue.putVim(vim.id, { ...spec(vim), queue: q(2) });
+    // The runner leaves the map as its stop begins; the stop waits for the held notification.
+    await waitFor(() => !catalogue.running.has(vim.id), 'the v1 listener draining');
+    const put4 = catalogue.putVim(vim.id, { ...spec(vim), queue: q(4) });
+    await b.update((s) => {
+      s.vims = [{ ...spec(vim), queue: q(3) }];
+    });
+    await waitFor(() => reconciles.length > 0, "replica a to hear b's change");
+    answer();
+    await Promise.all([put2, put4, ...reconciles]);
+    expect(a.get().vims.map((v) => v.queue)).toEqual([q(4)]);
+    expect(catalogue.running.get(vim.id)?.vim.queue).toBe(q(4));
+    await reachable(catalogue, vim.id);
+    expect(await consumers(q(3))).toBeFalsy();
   });
 
   it('a reconcile queued behind a local DELETE with purge starts nothing and leaves no queue', async () => {

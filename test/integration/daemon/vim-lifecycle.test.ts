@@ -5,11 +5,12 @@
  * many consumers a queue has (passive declare): a runner dropped or started twice shows there.
  *
  * Store faults are real: PostgreSQL behind a TCP proxy that is cut and paused (the store then
- * answers STORE_UNAVAILABLE), and the file store's directory made immutable (chattr +i: even
- * root cannot create the temp file a write starts with).
+ * answers STORE_UNAVAILABLE), and the file store's directory made unwritable (chmod 0500; for
+ * root, whom modes do not stop, chattr +i, or where the filesystem has no such attribute, a
+ * directory put where the store file is, which the write's final rename then fails on).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +72,23 @@ async function fileStore(seed: StoreSeed): Promise<{ store: RelayStore; dir: str
   const { store } = await FileStore.open(join(dir, 'state.json'), seed, 10);
   cleanups.push(() => store.close());
   return { store, dir };
+}
+
+/** Makes every later write of the file store in `dir` fail, as a full or read-only disk would. */
+async function makeUnwritable(dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    await chmod(dir, 0o500);
+    cleanups.push(() => chmod(dir, 0o700));
+    return;
+  }
+  try {
+    await run('chattr', ['+i', dir]);
+    cleanups.push(() => run('chattr', ['-i', dir]));
+  } catch {
+    const file = join(dir, 'state.json');
+    await rm(file);
+    await mkdir(join(file, 'in-the-way'), { recursive: true });
+  }
 }
 
 /** What Relay builds around a store, with the real listeners and the real retire. */
@@ -178,10 +196,9 @@ describe('a VIM change whose store write fails (defect 1)', () => {
     await reachable(catalogue, vim.id);
     const runner = catalogue.running.get(vim.id);
 
-    await run('chattr', ['+i', dir]);
-    cleanups.push(() => run('chattr', ['-i', dir]));
+    await makeUnwritable(dir);
     const put = await rejected(catalogue.putVim(vim.id, { ...spec(vim), queue: `${vim.queue}-v2` }));
-    expect(put.message).toMatch(/EPERM|EACCES|not permitted/);
+    expect(put.message).toMatch(/EPERM|EACCES|EISDIR|ENOTEMPTY|not permitted/);
     await stillConsuming(catalogue, vim, runner);
     await rejected(catalogue.deleteVim(vim.id, false));
     await stillConsuming(catalogue, vim, runner);

@@ -2,12 +2,15 @@
  * Validation of the `vims` and `subscriptions` lists in a config file. The per-item shape is
  * the admin API's body schema (schemas/vim.schema.json, schemas/subscription.schema.json), so
  * config and API accept exactly the same VIMs and subscriptions; this adds what a schema cannot
- * say: ids present and unique, a transport_url that parses, states from the vocabulary.
+ * say: ids present and unique, a transport_url that parses, states from the vocabulary, no two
+ * VIMs on one queue.
  */
 import { describeSchemaErrors, schemaValidator, type SchemaFile } from '../util/schemas.js';
 import { parseTransportUrl } from '../transport/transport-url.js';
 import { normalizeStates } from '../filter/match.js';
 import { redactText } from '../util/redact.js';
+import { sharedQueueProblem } from './shared-queues.js';
+import { applyVimDefaults, type VimSpec } from './vim.js';
 
 type Item = Record<string, unknown>;
 
@@ -57,7 +60,15 @@ function subscriptionExtra(sub: Item, at: string): string[] {
 
 /** For convict's formats: throws an Error whose lines name vims[i].field. */
 export function validateVimItems(v: unknown): void {
-  fail(checkList(v, 'vims', 'vim.schema.json', vimExtra));
+  const problems = checkList(v, 'vims', 'vim.schema.json', vimExtra);
+  if (problems.length === 0) {
+    const vims = (v as VimSpec[]).map(applyVimDefaults);
+    vims.forEach((vim, i) => {
+      const shared = sharedQueueProblem(vim, vims.slice(0, i), `vims[${i}]`);
+      if (shared) problems.push(shared);
+    });
+  }
+  fail(problems);
 }
 
 export function validateSubscriptionItems(v: unknown): void {

@@ -125,6 +125,7 @@ export class Relay {
       },
     );
     // Another replica changed the shared store: its VIMs apply here too (subscriptions are read live).
+    // Watched before startAll(): a change heard meanwhile starts a VIM that startAll() then leaves alone.
     this.unwatchStore = store.onChange((kinds) => {
       if (this.stopping) return;
       if (kinds.includes('vims')) void this.catalogue.reconcile();

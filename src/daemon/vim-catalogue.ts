@@ -7,6 +7,7 @@
  */
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../config/vim.js';
 import { subscriptionBodyProblems, vimBodyProblems } from '../config/items.js';
+import { sharedQueueProblem } from '../config/shared-queues.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../model/subscription.js';
 import type { StoreState } from '../store/state-store.js';
@@ -54,11 +55,13 @@ export class VimCatalogue {
     private readonly log: Logger,
   ) {}
 
-  /** Starts every stored VIM's listener, all at once (the transport bounds the connection attempts). */
-  async startAll(): Promise<void> {
-    const state = this.store().get();
-    for (const s of state.subscriptions) this.knowRoute(s);
-    await Promise.all(state.vims.map((spec) => this.serial(spec.id, () => this.startRunner(applyVimDefaults(spec)))));
+  /**
+   * Starts every stored VIM's listener, all at once (the transport bounds the connection
+   * attempts). Idempotent: a VIM a reconcile already started (another replica's change during
+   * start-up) is left running, never started twice.
+   */
+  startAll(): Promise<void> {
+    return this.align('start');
   }
 
   /**
@@ -66,34 +69,39 @@ export class VimCatalogue {
    * VIMs it added, restarts those it changed, stops those it removed (the replica that removed
    * a VIM retires its queue). Each VIM in its own turn, as for a change through this replica.
    */
-  async reconcile(): Promise<void> {
-    const wanted = new Map(
-      this.store()
-        .get()
-        .vims.map((s) => [s.id, applyVimDefaults(s)]),
-    );
-    for (const s of this.store().get().subscriptions) this.knowRoute(s);
-    const ids = new Set([...wanted.keys(), ...this.runners.keys()]);
+  reconcile(): Promise<void> {
+    return this.align('replica');
+  }
+
+  private async align(cause: 'start' | 'replica'): Promise<void> {
+    const state = this.store().get();
+    for (const s of state.subscriptions) this.knowRoute(s);
+    const ids = new Set([...state.vims.map((v) => v.id), ...this.runners.keys()]);
     await Promise.all(
       [...ids].map((id) =>
         this.serial(id, async () => {
-          const next = wanted.get(id);
-          const runner = this.runners.get(id);
-          if (runner && next && JSON.stringify(runner.vim) === JSON.stringify(next)) return;
-          if (runner) await this.stopRunner(id);
-          if (next) await this.startRunner(next);
-          else this.opts.onRemoved?.(id);
-          this.log.info(
-            next
-              ? runner
-                ? 'VIM changed by another replica; listener restarted'
-                : 'VIM added by another replica'
-              : 'VIM removed by another replica',
-            { vim: id },
-          );
+          const done = await this.follow(id);
+          if (cause === 'replica' && done !== 'kept') this.log.info(REPLICA_CHANGE[done], { vim: id });
         }),
       ),
     );
+  }
+
+  /**
+   * Makes VIM `id`'s runner what the store says now: read when this turn runs, never when it
+   * was queued, so a change queued before it (a local PUT or DELETE) is never undone by a
+   * spec read earlier. Only ever called in the VIM's turn (serial).
+   */
+  private async follow(id: string): Promise<'kept' | 'started' | 'restarted' | 'stopped'> {
+    const spec = this.stored(id);
+    const next = spec && applyVimDefaults(spec);
+    const runner = this.runners.get(id);
+    if (!runner && !next) return 'kept';
+    if (runner && next && sameVim(runner.vim, next)) return 'kept';
+    if (runner) await this.stopRunner(id);
+    if (next) await this.startRunner(next);
+    else this.opts.onRemoved?.(id);
+    return next ? (runner ? 'restarted' : 'started') : 'stopped';
   }
 
   get running(): ReadonlyMap<string, VimRunner> {
@@ -112,9 +120,7 @@ export class VimCatalogue {
   }
 
   vim(id: string): { vim: VimConfig; status?: ListenerStatusChange } | undefined {
-    const spec = this.store()
-      .get()
-      .vims.find((v) => v.id === id);
+    const spec = this.stored(id);
     return spec && { vim: applyVimDefaults(spec), status: this.runners.get(id)?.status };
   }
 
@@ -123,17 +129,17 @@ export class VimCatalogue {
     const spec: VimSpec = { ...body, id };
     refuseIf(vimBodyProblems(spec));
     return this.serial(id, async () => {
-      const old = this.store()
-        .get()
-        .vims.find((v) => v.id === id);
+      const state = this.store().get();
+      const old = state.vims.find((v) => v.id === id);
       const next = applyVimDefaults(spec);
-      const changed = !old || JSON.stringify(applyVimDefaults(old)) !== JSON.stringify(next);
-      if (changed) await this.stopRunner(id);
+      const shared = sharedQueueProblem(next, state.vims.map(applyVimDefaults), 'body');
+      if (shared) throw new RelayError('CONFLICT', shared);
+      // The store first: a write that fails (STORE_UNAVAILABLE, CONFLICT) leaves the runner as it was.
       await this.store().update((s) => {
         s.vims = [...s.vims.filter((v) => v.id !== id), spec];
       });
-      if (changed) await this.startRunner(next);
-      this.log.info(old ? 'VIM replaced' : 'VIM created', { vim: id, restarted: changed });
+      const done = await this.follow(id);
+      this.log.info(old ? 'VIM replaced' : 'VIM created', { vim: id, restarted: done === 'restarted' });
       return { created: !old, vim: next };
     });
   }
@@ -141,18 +147,19 @@ export class VimCatalogue {
   /** Stops its listener (in-flight settled), unbinds (or with purge deletes) its queue, removes it and its subscriptions. */
   deleteVim(id: string, purge = false): Promise<boolean> {
     return this.serial(id, async () => {
-      const spec = this.store()
-        .get()
-        .vims.find((v) => v.id === id);
+      const spec = this.stored(id);
       if (!spec) return false;
-      await this.stopRunner(id);
+      // The store first: a write that fails leaves the runner consuming. The snapshot changes as
+      // the write succeeds and the cancel below follows without I/O in between, so no delivery
+      // meets the pipeline without the VIM's subscriptions: later ones go back to the broker.
       await this.store().update((s) => {
         s.vims = s.vims.filter((v) => v.id !== id);
         s.subscriptions = s.subscriptions.filter((x) => x.vimId !== id);
         delete s.computeNodes[id];
         dropVesState(s, id);
       });
-      this.opts.onRemoved?.(id);
+      // follow() tells onRemoved when it stopped a runner; a VIM without one (closed) is gone too.
+      if ((await this.follow(id)) !== 'stopped') this.opts.onRemoved?.(id);
       this.store().dropRecent?.(id);
       this.log.info('VIM deleted with its subscriptions', { vim: id, purge });
       await this.retire(applyVimDefaults(spec), purge);
@@ -187,11 +194,7 @@ export class VimCatalogue {
     }
     // Serialised with its VIM's changes: a subscription never lands on a VIM being deleted.
     return this.serial(sub.vimId, async () => {
-      if (
-        !this.store()
-          .get()
-          .vims.some((v) => v.id === sub.vimId)
-      ) {
+      if (!this.stored(sub.vimId)) {
         throw new RelayError(
           'CONFLICT',
           `vimId "${sub.vimId}" is not a registered VIM; PUT /api/v1/vims/${sub.vimId} first`,
@@ -228,6 +231,13 @@ export class VimCatalogue {
     await Promise.all([...this.runners.values()].map((r) => r.close()));
   }
 
+  /** The VIM as the store holds it now. */
+  private stored(id: string): VimSpec | undefined {
+    return this.store()
+      .get()
+      .vims.find((v) => v.id === id);
+  }
+
   private knowRoute(s: Subscription): void {
     this.observer.knowRoute(s.vimId, s.sink ?? this.opts.defaultSink, s.topic);
   }
@@ -235,6 +245,8 @@ export class VimCatalogue {
   private async startRunner(vim: VimConfig): Promise<void> {
     // A signal during start-up or a change: stop() has already drained the runners that existed.
     if (this.closed) return;
+    // One runner per VIM, always: one left here would never be stopped, deleted or closed.
+    if (this.runners.has(vim.id)) throw new RelayError('INTERNAL', `VIM ${vim.id} already has a runner`);
     const runner = new VimRunner(vim, this.pipeline, this.opts, this.log);
     runner.on('status', (s: ListenerStatusChange) => {
       this.observer.vimStatus(vim.id, s.status);
@@ -286,6 +298,16 @@ export class VimCatalogue {
     });
     return run;
   }
+}
+
+const REPLICA_CHANGE = {
+  started: 'VIM added by another replica',
+  restarted: 'VIM changed by another replica; listener restarted',
+  stopped: 'VIM removed by another replica',
+} as const;
+
+function sameVim(a: VimConfig, b: VimConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** One validation pass for the API and the config alike (config/items.ts); every problem, one a line. */

@@ -57,6 +57,8 @@ describe('loadConfig', () => {
     [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', colour: 'red' }] }, 'vims[0].colour is not a known property'],
     [{ vims: [{ id: 'a', transportUrl: 'amqp://h/?heartbeat_timeout_threshold=1m' }] }, 'vims[0].transportUrl: heartbeat_timeout_threshold "1m" is not a whole number of seconds; write e.g. heartbeat_timeout_threshold=60'],
     [{ vims: [vim, vim] }, 'appears twice'],
+    [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', queue: 'q' }, { id: 'b', transportUrl: 'rabbit://u:p@h:5672/', queue: 'q' }] }, 'vims[1].queue "q" is already the queue of VIM "a" on the same broker and vhost'],
+    [{ vims: [{ id: 'a', transportUrl: 'rabbit://h/', queue: 'q' }, { id: 'b', transportUrl: 'rabbit://h/', deadLetterQueue: 'q.dead' }] }, 'vims[1].deadLetterQueue "q.dead" is already the deadLetterQueue of VIM "a"'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['PWR_OFF'], topic: 'T' }] }, 'subscriptions[0].states: unknown state(s) "PWR_OFF"'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-2', states: ['DELETE'], topic: 'T' }] }, 'subscriptions[0].vimId: "vio-2" is not among vims'],
     [{ vims: [vim], subscriptions: [{ id: 's', vimId: 'vio-1', states: ['DELETE'] }] }, 'subscriptions[0].topic is required'],

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { VimCatalogue, type CatalogueOptions } from '../../../src/daemon/vim-catalogue.js';
+import { VimCatalogue, type CatalogueOptions, type CatalogueStore } from '../../../src/daemon/vim-catalogue.js';
 import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../../../src/config/vim.js';
@@ -31,12 +31,15 @@ class Recorder {
   readonly listeners: ScriptedListener[] = [];
   private readonly open = new Map<string, number>();
   maxOpen = 0;
+  /** Awaited by listener n's stopConsuming before it goes on (a test holds a stop with it). */
+  stopGate: (n: number) => Promise<void> = () => Promise.resolve();
 
   listener(vim: VimConfig): ScriptedListener {
     const n = this.listeners.length + 1;
     const opened = (): void => this.opened(vim.id);
     const closed = (): void => this.closed(vim.id);
     const events = this.events;
+    const gate = (): Promise<void> => this.stopGate(n);
     const l = new (class extends ScriptedListener {
       override async start(onDelivery: Parameters<ScriptedListener['start']>[0]): Promise<void> {
         opened();
@@ -45,6 +48,7 @@ class Recorder {
       }
       override async stopConsuming(): Promise<void> {
         events.push(`L${n} stopConsuming`);
+        await gate();
         // A broker takes a moment to confirm the cancel: without serialisation, changes interleave here.
         await new Promise((resolve) => setTimeout(resolve, 5));
         await super.stopConsuming();
@@ -111,8 +115,10 @@ async function setup(o: SetupOptions = {}) {
     logger,
     maxBodyBytes: 1 << 20,
   });
+  // What the catalogue writes through: the store, or a test's faulty stand-in for it.
+  const through: { store: CatalogueStore } = { store };
   const catalogue: VimCatalogue = new VimCatalogue(
-    () => store,
+    () => through.store,
     pipeline,
     {
       transport: { ...DEFAULT_TRANSPORT_OPTIONS, reconnectInitialMs: 50, reconnectMaxMs: 100 },
@@ -128,7 +134,7 @@ async function setup(o: SetupOptions = {}) {
     logger,
   );
   catalogues.push(catalogue);
-  return { catalogue, store, rec, observer, lines };
+  return { catalogue, store, rec, observer, lines, through };
 }
 
 async function codeOf(p: Promise<unknown>): Promise<RelayError> {
@@ -211,10 +217,57 @@ describe('VimCatalogue.putVim', () => {
   it('does not serialise different VIMs behind each other', async () => {
     const { catalogue, rec } = await setup();
     await Promise.all([catalogue.putVim('a', body()), catalogue.putVim('b', body())]);
+    // a's stop waits until b's has begun: were b's change queued behind a's, neither would end.
+    let bStopping!: () => void;
+    const bStopped = new Promise<void>((resolve) => (bStopping = resolve));
+    rec.stopGate = (n) => (n === 1 ? bStopped : Promise.resolve(n === 2 ? bStopping() : undefined));
     await Promise.all([catalogue.putVim('a', body(2)), catalogue.putVim('b', body(2))]);
-    // Both stops are under way before either replacement starts.
     expect(rec.events.slice(2, 4).sort()).toEqual(['L1 stopConsuming', 'L2 stopConsuming']);
     expect(rec.maxOpen).toBe(1);
+  });
+});
+
+describe('VimCatalogue: two VIMs naming one queue', () => {
+  it('refuses a queue or dead-letter queue of another VIM on the same broker and vhost with CONFLICT naming both', async () => {
+    const { catalogue, store } = await setup();
+    await catalogue.putVim('a', body(1, { queue: 'q' }));
+    const sameQueue = await codeOf(catalogue.putVim('b', body(1, { queue: 'q' })));
+    expect(sameQueue).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/^body\.queue "q" is already the queue of VIM "a" on the same broker and vhost/),
+    });
+    // b's default dead-letter queue is a's queue's: "q.dead".
+    const dead = await codeOf(catalogue.putVim('b', body(1, { queue: 'b', deadLetterQueue: 'q.dead' })));
+    expect(dead.message).toMatch(/^body\.deadLetterQueue "q\.dead" is already the deadLetterQueue of VIM "a"/);
+    const crossed = await codeOf(catalogue.putVim('b', body(1, { queue: 'q.dead' })));
+    expect(crossed.message).toMatch(/^body\.queue "q\.dead" is already the deadLetterQueue of VIM "a"/);
+    // One host of a cluster URL in common is the same broker; credentials do not matter.
+    const cluster = await codeOf(
+      catalogue.putVim('b', { transportUrl: 'rabbit://u:p@10.0.0.9:5672,127.0.0.1:1/', queue: 'q' }),
+    );
+    expect(cluster.code).toBe('CONFLICT');
+    expect(store.get().vims.map((v) => v.id)).toEqual(['a']);
+    // Another vhost, another broker, or the VIM itself: allowed.
+    await catalogue.putVim('b', { transportUrl: 'rabbit://guest:guest@127.0.0.1:1/other', queue: 'q' });
+    await catalogue.putVim('c', body(2, { queue: 'q' }));
+    await catalogue.putVim('a', body(1, { queue: 'q', exchange: 'x' }));
+    expect(store.get().vims.map((v) => v.id)).toEqual(['b', 'c', 'a']);
+  });
+});
+
+describe('VimCatalogue: a change the store refuses', () => {
+  it('CONFLICT from the store (other replicas kept winning) leaves the listener untouched', async () => {
+    const { catalogue, store, rec, through } = await setup();
+    await catalogue.putVim('v1', body());
+    // A fault on demand: the real file store cannot be made to answer CONFLICT.
+    through.store = {
+      get: () => store.get(),
+      update: () => Promise.reject(new RelayError('CONFLICT', 'store update gave up after 5 attempts')),
+    };
+    expect((await codeOf(catalogue.putVim('v1', body(2)))).code).toBe('CONFLICT');
+    expect((await codeOf(catalogue.deleteVim('v1'))).code).toBe('CONFLICT');
+    expect(rec.events).toEqual(['L1 start']);
+    expect(catalogue.running.get('v1')?.vim.transportUrl).toBe(url(1));
   });
 });
 

@@ -14,6 +14,7 @@ import type { RelayStore } from '../store/store.js';
 import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
 import { retireQueue } from '../transport/retire.js';
+import { retireChange } from '../transport/retire-change.js';
 import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
 import { Pipeline } from './pipeline.js';
@@ -65,6 +66,12 @@ export class Relay {
       computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
       sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
     });
+    // Replicas stop a removed or moved VIM's listener once they see the change (a notification,
+    // at worst the next reload) and have drained it: its old queue is not deleted under them.
+    const retiring = {
+      transport: cfg.transport,
+      othersGoneWithinMs: cfg.store.url ? cfg.store.reconcileMs + cfg.shutdown.timeoutMs + CLOSE_GRACE_MS : 0,
+    };
     this.catalogue = new VimCatalogue(
       () => this.requireStore(),
       pipeline,
@@ -77,7 +84,8 @@ export class Relay {
         drainTimeoutMs: cfg.shutdown.timeoutMs,
         defaultSink: cfg.sinks.default,
         sinks,
-        retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: cfg.transport }, log)),
+        retire: async (vim, purge) => void (await retireQueue(vim, { purge, ...retiring }, log)),
+        retireChange: async (old, next) => void (await retireChange(old, next, retiring, log)),
         onStatus: (vimId, change) => this.ves.vimWatch.statusChanged(vimId, change),
         onRemoved: (vimId) => this.ves.vimWatch.forget(vimId),
       },

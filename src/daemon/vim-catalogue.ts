@@ -34,6 +34,8 @@ export interface CatalogueOptions extends VimRunnerOptions {
   readonly sinks: ReadonlySet<SinkName>;
   /** Called after a VIM is removed (its queue unbound, or deleted when purge). */
   readonly retire?: (vim: VimConfig, purge: boolean) => Promise<void>;
+  /** Called after a changed VIM's new listener started: retires the queue or bindings it no longer reads. */
+  readonly retireChange?: (old: VimConfig, next: VimConfig) => Promise<void>;
   /** Every status of every VIM's listener, its first included (the VES VIM-unreachable watch). */
   readonly onStatus?: (vimId: string, change: ListenerStatusChange) => void;
   /** A VIM's runner is gone for good (deleted here or by another replica). */
@@ -133,6 +135,7 @@ export class VimCatalogue {
         s.vims = [...s.vims.filter((v) => v.id !== id), spec];
       });
       if (changed) await this.startRunner(next);
+      if (changed && old) await this.retireChange(applyVimDefaults(old), next);
       this.log.info(old ? 'VIM replaced' : 'VIM created', { vim: id, restarted: changed });
       return { created: !old, vim: next };
     });
@@ -235,7 +238,13 @@ export class VimCatalogue {
   private async startRunner(vim: VimConfig): Promise<void> {
     // A signal during start-up or a change: stop() has already drained the runners that existed.
     if (this.closed) return;
-    const runner = new VimRunner(vim, this.pipeline, this.opts, this.log);
+    // A listener whose VIM was removed or moved (here or by another replica) never declares its old queue again.
+    const runner = new VimRunner(
+      vim,
+      this.pipeline,
+      { ...this.opts, stillWanted: (v) => this.registeredAs(v) },
+      this.log,
+    );
     runner.on('status', (s: ListenerStatusChange) => {
       this.observer.vimStatus(vim.id, s.status);
       this.log.info('VIM status changed', { vim: vim.id, status: s.status, reason: s.reason });
@@ -272,6 +281,27 @@ export class VimCatalogue {
           error: (e as Error).message,
         },
       );
+    }
+  }
+
+  /** Whether the store holds `vim` exactly so. */
+  private registeredAs(vim: VimConfig): boolean {
+    const spec = this.store()
+      .get()
+      .vims.find((v) => v.id === vim.id);
+    return spec !== undefined && JSON.stringify(applyVimDefaults(spec)) === JSON.stringify(vim);
+  }
+
+  private async retireChange(old: VimConfig, next: VimConfig): Promise<void> {
+    try {
+      await this.opts.retireChange?.(old, next);
+    } catch (e) {
+      // The change stands; the old queue stays unbound with its backlog, which the operator must hear of.
+      this.log.warn("could not retire the changed VIM's old queue; it is unbound and keeps its messages", {
+        vim: old.id,
+        queue: old.queue,
+        error: (e as Error).message,
+      });
     }
   }
 

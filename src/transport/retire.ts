@@ -25,6 +25,13 @@ import { parseTransportUrl, redactTransportUrl, type TransportUrl } from './tran
 export interface RetireOptions {
   /** Delete the queue and its dead-letter queue instead of only unbinding. */
   readonly purge?: boolean;
+  /**
+   * How long to wait, once unbound, for the queue's consumers to leave before deleting it (or
+   * unbinding it once more): other replicas stop their listener only when they see the change
+   * in the store. A queue deleted under a consumer would drop what it holds unacked, and the
+   * consumer would see a cancel. Default 0: do not wait.
+   */
+  readonly othersGoneWithinMs?: number;
   /** Heartbeat and TLS as for the listener; reconnect settings are not used (one round of hosts). */
   readonly transport?: TransportOptions;
 }
@@ -66,7 +73,7 @@ export function retirableQueues(vim: VimConfig, url: TransportUrl): string[] {
 }
 
 /** One operation on a throwaway channel (a 404 closes the channel); 404 answers undefined. */
-async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>): Promise<T | undefined> {
+export async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>): Promise<T | undefined> {
   const ch = await model.createChannel();
   ch.on('error', () => undefined);
   try {
@@ -83,11 +90,53 @@ async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>
   }
 }
 
-async function retireOne(model: ChannelModel, vim: VimConfig, queue: string, purge: boolean): Promise<RetiredQueue> {
+/**
+ * Polls the queue's consumers until none is left or `withinMs` has passed; the consumers left
+ * (undefined: no such queue). A quorum queue counts a consumer until what it holds is settled.
+ */
+export async function awaitNoConsumers(
+  model: ChannelModel,
+  queue: string,
+  withinMs: number,
+): Promise<number | undefined> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const consumers = await onChannel(model, async (ch) => (await ch.checkQueue(queue)).consumerCount);
+    if (!consumers || Date.now() >= until) return consumers;
+    await new Promise((resolve) => setTimeout(resolve, CONSUMER_POLL_MS));
+  }
+}
+
+const CONSUMER_POLL_MS = 100;
+
+/** Unbinds every one of `keys` from `exchange`; harmless for a binding, queue or exchange that is gone. */
+export async function unbindAll(
+  model: ChannelModel,
+  queue: string,
+  exchange: string,
+  keys: readonly string[],
+): Promise<void> {
+  for (const key of keys) await onChannel(model, (ch) => ch.unbindQueue(queue, exchange, key));
+}
+
+async function retireOne(
+  model: ChannelModel,
+  vim: VimConfig,
+  queue: string,
+  opts: RetireOptions,
+  log: Logger,
+): Promise<RetiredQueue> {
   const keys = routingKeys(vim);
   // Unbind first even when purging: no notification is routed to a queue that is going away.
-  for (const key of keys) await onChannel(model, (ch) => ch.unbindQueue(queue, vim.exchange, key));
-  if (purge) {
+  await unbindAll(model, queue, vim.exchange, keys);
+  // Other replicas consume until they see the removal: deleted under them, what they hold would
+  // be lost and their cancel would look like an operator's mistake; and a replica that
+  // reconnected meanwhile bound the queue again, hence the second unbind.
+  const consumers = await awaitNoConsumers(model, queue, opts.othersGoneWithinMs ?? 0);
+  if (consumers)
+    log.warn('the queue still has consumers (replicas that have not stopped this VIM)', { queue, consumers });
+  await unbindAll(model, queue, vim.exchange, keys);
+  if (opts.purge === true) {
     const deleted = await onChannel(model, async (ch) => {
       await ch.checkQueue(queue);
       return (await ch.deleteQueue(queue)).messageCount;
@@ -114,7 +163,7 @@ export async function retireQueue(vim: VimConfig, opts: RetireOptions, logger: L
   model.on('error', (err: Error) => log.warn('connection error while retiring the queue', { reason: errorText(err) }));
   try {
     const retired: RetiredQueue[] = [];
-    for (const queue of queues) retired.push(await retireOne(model, vim, queue, purge));
+    for (const queue of queues) retired.push(await retireOne(model, vim, queue, opts, log));
     let deadLetterMessages: number | undefined;
     if (purge) {
       deadLetterMessages = await onChannel(model, async (ch) => {

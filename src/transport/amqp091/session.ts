@@ -55,8 +55,6 @@ class Amqp091Session implements Session {
   private teardown: Promise<void> | undefined;
   private ours = false;
 
-  private readonly host: string;
-
   constructor(
     private readonly model: ChannelModel,
     private readonly vim: ListenerSpec,
@@ -64,7 +62,6 @@ class Amqp091Session implements Session {
     private readonly log: Logger,
   ) {
     const host = req.label;
-    this.host = host;
     let lost!: (reason: string) => void;
     this.closed = new Promise<string>((resolve) => (lost = resolve));
     // 'close' always follows 'error'; the end of the session hangs off 'close'.
@@ -149,9 +146,7 @@ class Amqp091Session implements Session {
     if (!this.req.stillWanted()) {
       this.log.warn(
         'the broker cancelled the consumer and the VIM is no longer registered as this listener reads it; not declaring its queue again',
-        {
-          queue: this.vim.queue,
-        },
+        { queue: this.vim.queue },
       );
       // The supervisor does not reconnect while the VIM is unwanted; its stop ends the wait.
       this.fail('the broker cancelled the consumer (queue deleted) and the VIM is being removed or changed');
@@ -170,7 +165,7 @@ class Amqp091Session implements Session {
   /** Drops the connection so the supervisor reconnects, reporting `reason`. */
   private fail(reason: string): void {
     if (this.teardown) return;
-    this.log.warn('restarting the session', { host: this.host, reason });
+    this.log.warn('restarting the session', { host: this.req.label, reason });
     this.failure = reason;
     this.teardown = closeQuietly(this.model);
   }

@@ -15,6 +15,7 @@ import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
 import { retireQueue } from '../transport/retire.js';
 import { retireChange } from '../transport/retire-change.js';
+import { applyVimDefaults } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
 import { Pipeline } from './pipeline.js';
@@ -71,6 +72,8 @@ export class Relay {
     const retiring = {
       transport: cfg.transport,
       othersGoneWithinMs: cfg.store.url ? cfg.store.reconcileMs + cfg.shutdown.timeoutMs + CLOSE_GRACE_MS : 0,
+      // Added again (or changed back) through another replica meanwhile: that VIM's queue stays.
+      registered: () => this.store?.get().vims.map((s) => applyVimDefaults(s)) ?? [],
     };
     this.catalogue = new VimCatalogue(
       () => this.requireStore(),

@@ -12,7 +12,8 @@
  * The new listener then relays the moved messages like any other: "requeued in its durable
  * queue, not lost" holds across the change.
  */
-import type { ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import type { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { closeQuietly, connectOnce, errorText } from './amqp091/connect.js';
@@ -20,13 +21,15 @@ import { copyProperties, originalRoutingKey, RELAY_HEADERS } from './amqp091/dea
 import { declareTopology } from './amqp091/topology.js';
 import { declaresOwnQueue } from './amqp10/declare.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from './options.js';
-import { onChannel, retirableQueues, unbindAll, type RetireOptions } from './retire.js';
+import { keptFor, onChannel, retirableQueues, sameBroker, unbindAll, type RetireOptions } from './retire.js';
 import { routingKeys } from './routing.js';
 import { parseTransportUrl, redactTransportUrl, type TransportUrl } from './transport-url.js';
 import type { ListenerSpec as VimConfig } from './types.js';
 
 /** Header naming the queue a moved message came from. */
 export const MOVED_FROM_HEADER = 'x-relay-moved-from';
+/** Header naming the move that copied it (one per retire), which tells a move into the same queue. */
+const MOVE_ID_HEADER = 'x-relay-move-id';
 /** Messages taken (basic.get) before their copies' confirms are awaited. */
 const MOVE_BATCH = 200;
 const EMPTY_POLL_MS = 100;
@@ -42,13 +45,6 @@ export interface ChangeRetired {
   readonly movedTo?: string;
   /** The old queue was deleted (empty, no consumer). */
   readonly deleted: boolean;
-}
-
-/** Same broker: the same virtual host on at least one same host:port (a cluster's nodes). */
-export function sameBroker(a: TransportUrl, b: TransportUrl): boolean {
-  return (
-    a.vhost === b.vhost && a.hosts.some((h) => b.hosts.some((k) => k.hostname === h.hostname && k.port === h.port))
-  );
 }
 
 /** The queue the changed VIM reads on its broker, where the old backlog goes; undefined: none of the relay's. */
@@ -102,12 +98,13 @@ export async function retireChange(
         retired.push({ queue, unbound: dropped, moved: 0, deleted: false });
         continue;
       }
-      retired.push(await retireMovedQueue(model, queue, old, { next, nextUrl, same }, opts, log));
+      retired.push(await retireMovedQueue(model, queue, { old, oldUrl }, { next, nextUrl, same }, opts, log));
     }
-    if (gone.length > 0 && (oldUrl.kind === 'amqp091' || declaresOwnQueue(old))) {
-      const dlqStays = same && targetQueue(next, nextUrl) !== undefined && next.deadLetterQueue === old.deadLetterQueue;
-      if (!dlqStays) await deleteIfEmpty(model, old.deadLetterQueue, log);
-    }
+    // The old dead-letter queue goes with its queue (it is that queue's dead-letter target).
+    const ownDlq = oldUrl.kind === 'amqp091' || declaresOwnQueue(old);
+    const oldQueueGone = retired.some((r) => gone.includes(r.queue) && r.deleted);
+    const dlqStillUsed = same && next.deadLetterQueue === old.deadLetterQueue;
+    if (ownDlq && oldQueueGone && !dlqStillUsed) await deleteIfEmpty(model, old.deadLetterQueue, log);
     return retired;
   } finally {
     await closeQuietly(model);
@@ -124,12 +121,13 @@ interface MoveTarget {
 async function retireMovedQueue(
   model: ChannelModel,
   queue: string,
-  old: VimConfig,
+  { old, oldUrl }: { old: VimConfig; oldUrl: TransportUrl },
   to: MoveTarget,
   opts: RetireOptions,
   log: Logger,
 ): Promise<ChangeRetired> {
   const unbound = routingKeys(old);
+  if (await keptFor(model, queue, oldUrl, opts, log)) return { queue, unbound: [], moved: 0, deleted: false };
   await unbindAll(model, queue, old.exchange, unbound);
   if ((await onChannel(model, (ch) => ch.checkQueue(queue))) === undefined)
     return { queue, unbound, moved: 0, deleted: false };
@@ -146,7 +144,9 @@ async function retireMovedQueue(
   try {
     // What the new listener declares anyway; declared here so the copies have somewhere to go.
     await declareTopology(dest, to.next);
-    const { moved, deleted } = await drainInto(model, queue, dest, target, opts.othersGoneWithinMs ?? 0);
+    const { moved, deleted } = await drainInto(model, queue, dest, target, opts.othersGoneWithinMs ?? 0, () =>
+      keptFor(model, queue, oldUrl, opts, log),
+    );
     log.info(
       deleted
         ? 'old queue retired: unbound, its backlog moved to the queue the VIM now reads, deleted'
@@ -162,9 +162,11 @@ async function retireMovedQueue(
 /**
  * Moves `queue`'s messages into `target` (basic.get, publish with confirm, then ack) until it is
  * empty with no consumer, then deletes it; gives up deleting after `othersGoneWithinMs` (at
- * least OWN_SETTLE_MS) of consumers or new messages, leaving it unbound. quorum queues refuse `if-empty`/`if-unused` (540, which closes the
- * connection), so emptiness is checked just before an unconditional delete; the queue is unbound
- * by then and nobody consumes it, so nothing can arrive in between.
+ * least OWN_SETTLE_MS) of consumers or new messages, leaving it unbound. Quorum queues refuse
+ * `if-empty`/`if-unused` (540, which closes the connection), so emptiness is checked just before
+ * an unconditional delete; the queue is unbound by then and nobody consumes it, so nothing can
+ * arrive in between. A copy that comes back (its move id is this move's) means `target` is
+ * `queue` itself, reached at another address of the same broker: nothing to move or delete.
  */
 async function drainInto(
   src: ChannelModel,
@@ -172,6 +174,7 @@ async function drainInto(
   dest: ChannelModel,
   target: string,
   othersGoneWithinMs: number,
+  kept: () => Promise<boolean>,
 ): Promise<{ moved: number; deleted: boolean }> {
   const get = await src.createChannel();
   get.on('error', () => undefined);
@@ -179,23 +182,25 @@ async function drainInto(
   put.on('error', () => undefined);
   let returned = 0;
   put.on('return', () => returned++);
+  const move = { id: randomUUID(), from: queue, target, returned: () => returned };
   let moved = 0;
   const until = Date.now() + Math.max(othersGoneWithinMs, OWN_SETTLE_MS);
   try {
     for (;;) {
-      const batch: GetMessage[] = [];
-      for (let m = await get.get(queue, { noAck: false }); m; m = await get.get(queue, { noAck: false })) {
-        batch.push(m);
-        if (batch.length >= MOVE_BATCH) break;
+      const batch = await takeBatch(get, queue);
+      if (batch.some((m) => m.properties.headers?.[MOVE_ID_HEADER] === move.id)) {
+        get.nack(batch[batch.length - 1], true, true);
+        return { moved: 0, deleted: false };
       }
       if (batch.length > 0) {
-        await copyAll(put, batch, queue, target, () => returned);
+        await copyAll(put, batch, move);
         get.ack(batch[batch.length - 1], true);
         moved += batch.length;
         continue;
       }
       const q = await get.checkQueue(queue);
       if (q.messageCount === 0 && q.consumerCount === 0) {
+        if (await kept()) return { moved, deleted: false };
         await onChannel(src, (ch) => ch.deleteQueue(queue));
         return { moved, deleted: true };
       }
@@ -208,26 +213,41 @@ async function drainInto(
   }
 }
 
-async function copyAll(
-  put: ConfirmChannel,
-  batch: readonly GetMessage[],
-  from: string,
-  target: string,
-  returns: () => number,
-): Promise<void> {
-  const before = returns();
+async function takeBatch(get: Channel, queue: string): Promise<GetMessage[]> {
+  const batch: GetMessage[] = [];
+  while (batch.length < MOVE_BATCH) {
+    const m = await get.get(queue, { noAck: false });
+    if (!m) break;
+    batch.push(m);
+  }
+  return batch;
+}
+
+interface Move {
+  readonly id: string;
+  readonly from: string;
+  readonly target: string;
+  readonly returned: () => number;
+}
+
+async function copyAll(put: ConfirmChannel, batch: readonly GetMessage[], move: Move): Promise<void> {
+  const before = move.returned();
   for (const m of batch) {
     put.sendToQueue(
-      target,
+      move.target,
       m.content,
-      copyProperties(m, { [RELAY_HEADERS.routingKey]: originalRoutingKey(m), [MOVED_FROM_HEADER]: from }),
+      copyProperties(m, {
+        [RELAY_HEADERS.routingKey]: originalRoutingKey(m),
+        [MOVED_FROM_HEADER]: move.from,
+        [MOVE_ID_HEADER]: move.id,
+      }),
     );
   }
   await put.waitForConfirms();
-  if (returns() !== before) {
+  if (move.returned() !== before) {
     throw new RelayError(
       'BROKER_REFUSED',
-      `queue "${target}" took no copy (it does not exist); the old queue "${from}" keeps its messages`,
+      `queue "${move.target}" took no copy (it does not exist); the old queue "${move.from}" keeps its messages`,
     );
   }
 }

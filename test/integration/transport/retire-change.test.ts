@@ -160,6 +160,18 @@ describe('retireChange', () => {
     expect(await messageCount(next.queue)).toBe(2);
   });
 
+  it('the same queue at another address of the same broker: nothing moved into itself, nothing deleted, bound as the VIM now binds it', async () => {
+    const old = vimFor();
+    const next = changed(old, { transportUrl: rabbitUrl('localhost:5672') });
+    await declared(old);
+    await publish(old, [1, 2, 3]);
+    expect(await retireChange(old, next, OPTS, silentLogger())).toEqual([
+      expect.objectContaining({ queue: old.queue, moved: 0, deleted: false }),
+    ]);
+    expect(await messageCount(old.queue)).toBe(3);
+    expect(await bindingsOf(old.queue)).toHaveLength(4);
+  });
+
   it('nothing it reads changed (another password, a new delivery limit): nothing to do', async () => {
     const old = vimFor();
     const next = changed(old, {

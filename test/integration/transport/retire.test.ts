@@ -140,6 +140,28 @@ describe('retireQueue', () => {
     expect(await exists(vim.queue)).toBe(false);
   });
 
+  it('keeps the queue, bound, when the VIM is registered again while the retire waits (re-added through another replica)', async () => {
+    const vim = vimFor();
+    await declared(vim);
+    const other = await connect(amqpUrl());
+    const ch = await other.createChannel();
+    await ch.consume(vim.queue, () => undefined, { noAck: false });
+    let registered: VimConfig[] = [];
+
+    const retiring = retireQueue(
+      vim,
+      { purge: true, othersGoneWithinMs: 20000, registered: () => registered },
+      silentLogger(),
+    );
+    await waitFor(async () => (await bindingsOf(vim.queue)).length === 0, 'the queue unbound');
+    registered = [vim];
+    await other.close();
+    expect(await retiring).toMatchObject({ purged: true, queues: [{ queue: vim.queue, kept: true }] });
+    expect(await exists(vim.queue)).toBe(true);
+    expect(await exists(vim.deadLetterQueue)).toBe(true);
+    expect(await bindingsOf(vim.queue)).toHaveLength(4);
+  });
+
   it('is harmless when nothing is there (already retired, exchange gone)', async () => {
     const vim = vimFor();
     expect(await retireQueue(vim, {}, silentLogger())).toMatchObject({

@@ -23,7 +23,7 @@ import { declaresOwnQueue } from './amqp10/declare.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from './options.js';
 import { keptFor, onChannel, retirableQueues, sameBroker, unbindAll, type RetireOptions } from './retire.js';
 import { routingKeys } from './routing.js';
-import { parseTransportUrl, redactTransportUrl, type TransportUrl } from './transport-url.js';
+import { parseTransportUrl, redactTransportUrl, TransportUrlError, type TransportUrl } from './transport-url.js';
 import type { ListenerSpec as VimConfig } from './types.js';
 
 /** Header naming the queue a moved message came from. */
@@ -45,6 +45,15 @@ export interface ChangeRetired {
   readonly movedTo?: string;
   /** The old queue was deleted (empty, no consumer). */
   readonly deleted: boolean;
+}
+
+function parsedOrUndefined(url: string): TransportUrl | undefined {
+  try {
+    return parseTransportUrl(url);
+  } catch (e) {
+    if (e instanceof TransportUrlError) return undefined;
+    throw e;
+  }
 }
 
 /** The queue the changed VIM reads on its broker, where the old backlog goes; undefined: none of the relay's. */
@@ -72,7 +81,9 @@ export async function retireChange(
   opts: RetireOptions,
   logger: Logger,
 ): Promise<ChangeRetired[]> {
-  const oldUrl = parseTransportUrl(old.transportUrl);
+  const oldUrl = parsedOrUndefined(old.transportUrl);
+  // A stored URL that no longer parses (an older version checked less) never had a listener.
+  if (!oldUrl) return [];
   const nextUrl = parseTransportUrl(next.transportUrl);
   const queues = retirableQueues(old, oldUrl);
   if (queues.length === 0) return [];

@@ -172,6 +172,16 @@ describe('retireChange', () => {
     expect(await bindingsOf(old.queue)).toHaveLength(4);
   });
 
+  it('an old transport_url that no longer parses (stored by an older version): nothing it ever read, nothing to do', async () => {
+    const next = vimFor();
+    const old = {
+      ...next,
+      transportUrl: 'rabbit://guest:guest@127.0.0.1:notaport/',
+      queue: uniqueName('relay-test-q0'),
+    };
+    expect(await retireChange(old, next, OPTS, silentLogger())).toEqual([]);
+  });
+
   it('nothing it reads changed (another password, a new delivery limit): nothing to do', async () => {
     const old = vimFor();
     const next = changed(old, {

@@ -15,6 +15,8 @@ import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
 import { secretFileOf } from '../config/secret-files.js';
 import { retireQueue } from '../transport/retire.js';
+import { retireChange } from '../transport/retire-change.js';
+import { applyVimDefaults } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
 import { Pipeline } from './pipeline.js';
@@ -67,6 +69,14 @@ export class Relay {
       computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
       sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
     });
+    // Replicas stop a removed or moved VIM's listener once they see the change (a notification,
+    // at worst the next reload) and have drained it: its old queue is not deleted under them.
+    const retiring = {
+      transport: cfg.transport,
+      othersGoneWithinMs: cfg.store.url ? cfg.store.reconcileMs + cfg.shutdown.timeoutMs + CLOSE_GRACE_MS : 0,
+      // Added again (or changed back) through another replica meanwhile: that VIM's queue stays.
+      registered: () => this.store?.get().vims.map((s) => applyVimDefaults(s)) ?? [],
+    };
     this.catalogue = new VimCatalogue(
       () => this.requireStore(),
       pipeline,
@@ -79,7 +89,8 @@ export class Relay {
         drainTimeoutMs: cfg.shutdown.timeoutMs,
         defaultSink: cfg.sinks.default,
         sinks,
-        retire: async (vim, purge) => void (await retireQueue(vim, { purge, transport: cfg.transport }, log)),
+        retire: async (vim, purge) => void (await retireQueue(vim, { purge, ...retiring }, log)),
+        retireChange: async (old, next) => void (await retireChange(old, next, retiring, log)),
         onStatus: (vimId, change) => this.ves.vimWatch.statusChanged(vimId, change),
         onRemoved: (vimId) => this.ves.vimWatch.forget(vimId),
       },

@@ -35,6 +35,8 @@ export interface CatalogueOptions extends VimRunnerOptions {
   readonly sinks: ReadonlySet<SinkName>;
   /** Called after a VIM is removed (its queue unbound, or deleted when purge). */
   readonly retire?: (vim: VimConfig, purge: boolean) => Promise<void>;
+  /** Called after a changed VIM's new listener started: retires the queue or bindings it no longer reads. */
+  readonly retireChange?: (old: VimConfig, next: VimConfig) => Promise<void>;
   /** Every status of every VIM's listener, its first included (the VES VIM-unreachable watch). */
   readonly onStatus?: (vimId: string, change: ListenerStatusChange) => void;
   /** A VIM's runner is gone for good (deleted here or by another replica). */
@@ -139,6 +141,8 @@ export class VimCatalogue {
         s.vims = [...s.vims.filter((v) => v.id !== id), spec];
       });
       const done = await this.follow(id);
+      // The runner moved: what the old settings left on the broker (a queue, keys) is retired.
+      if (done === 'restarted' && old) await this.retireChange(applyVimDefaults(old), next);
       this.log.info(old ? 'VIM replaced' : 'VIM created', { vim: id, restarted: done === 'restarted' });
       return { created: !old, vim: next };
     });
@@ -247,7 +251,13 @@ export class VimCatalogue {
     if (this.closed) return;
     // One runner per VIM, always: one left here would never be stopped, deleted or closed.
     if (this.runners.has(vim.id)) throw new RelayError('INTERNAL', `VIM ${vim.id} already has a runner`);
-    const runner = new VimRunner(vim, this.pipeline, this.opts, this.log);
+    // A listener whose VIM was removed or moved (here or by another replica) never declares its old queue again.
+    const runner = new VimRunner(
+      vim,
+      this.pipeline,
+      { ...this.opts, stillWanted: (v) => this.registeredAs(v) },
+      this.log,
+    );
     runner.on('status', (s: ListenerStatusChange) => {
       this.observer.vimStatus(vim.id, s.status);
       this.log.info('VIM status changed', { vim: vim.id, status: s.status, reason: s.reason });
@@ -284,6 +294,27 @@ export class VimCatalogue {
           error: (e as Error).message,
         },
       );
+    }
+  }
+
+  /** Whether the store holds `vim` exactly so. */
+  private registeredAs(vim: VimConfig): boolean {
+    const spec = this.store()
+      .get()
+      .vims.find((v) => v.id === vim.id);
+    return spec !== undefined && JSON.stringify(applyVimDefaults(spec)) === JSON.stringify(vim);
+  }
+
+  private async retireChange(old: VimConfig, next: VimConfig): Promise<void> {
+    try {
+      await this.opts.retireChange?.(old, next);
+    } catch (e) {
+      // The change stands; the old queue stays unbound with its backlog, which the operator must hear of.
+      this.log.warn("could not retire the changed VIM's old queue; it is unbound and keeps its messages", {
+        vim: old.id,
+        queue: old.queue,
+        error: (e as Error).message,
+      });
     }
   }
 

@@ -7,19 +7,30 @@ import { EventEmitter } from 'node:events';
 import { redactTransportUrl } from '../transport/transport-url.js';
 import { createListener } from '../transport/create-listener.js';
 import type { TransportOptions } from '../transport/options.js';
-import type { ListenerStatusChange, VimListener } from '../transport/types.js';
+import type { ListenerHooks, ListenerStatusChange, VimListener } from '../transport/types.js';
 import type { VimConfig } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
 import { VimState, type VimStateOptions } from './vim-state.js';
 import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
 import type { Pipeline } from './pipeline.js';
 
-export type ListenerFactory = (vim: VimConfig, opts: TransportOptions, logger: Logger) => VimListener;
+export type ListenerFactory = (
+  vim: VimConfig,
+  opts: TransportOptions,
+  logger: Logger,
+  hooks?: ListenerHooks,
+) => VimListener;
 
 export interface VimRunnerOptions extends VimStateOptions {
   readonly transport: TransportOptions;
   /** Replaces createListener (unit tests drive the runner and the catalogue with a scripted listener). */
   readonly listenerFactory?: ListenerFactory;
+  /**
+   * Whether `vim` is still registered exactly so (the catalogue reads its store): the listener
+   * asks before declaring its queue again, so a VIM removed or moved elsewhere never gets its
+   * old queue back. Without it, always.
+   */
+  readonly stillWanted?: (vim: VimConfig) => boolean;
 }
 
 /** Emits 'status' (ListenerStatusChange) from its listener. */
@@ -37,7 +48,10 @@ export class VimRunner extends EventEmitter {
     super();
     this.log = logger.child({ vim: vim.id });
     this.state = new VimState(vim.id, opts);
-    this.listener = (opts.listenerFactory ?? createListener)(vim, opts.transport, this.log);
+    const stillWanted = opts.stillWanted;
+    this.listener = (opts.listenerFactory ?? createListener)(vim, opts.transport, this.log, {
+      stillWanted: stillWanted && (() => stillWanted(vim)),
+    });
     this.listener.on('status', (s: ListenerStatusChange) => this.emit('status', s));
   }
 

@@ -9,7 +9,7 @@ import { Amqp091Listener } from './amqp091/listener.js';
 import { Amqp10Listener } from './amqp10/listener.js';
 import type { TransportOptions } from './options.js';
 import { parseTransportUrl, TransportUrlError, type TransportKind } from './transport-url.js';
-import type { Delivery, ListenerSpec, ListenerStatusChange, VimListener } from './types.js';
+import type { Delivery, ListenerHooks, ListenerSpec, ListenerStatusChange, VimListener } from './types.js';
 
 /**
  * Stands in for the listener of a VIM whose stored transport_url no longer parses (written by an
@@ -48,7 +48,12 @@ export class UnusableUrlListener extends EventEmitter implements VimListener {
   async close(): Promise<void> {}
 }
 
-export function createListener(vim: ListenerSpec, opts: TransportOptions, logger: Logger): VimListener {
+export function createListener(
+  vim: ListenerSpec,
+  opts: TransportOptions,
+  logger: Logger,
+  hooks: ListenerHooks = {},
+): VimListener {
   let kind: TransportKind;
   try {
     kind = parseTransportUrl(vim.transportUrl).kind;
@@ -56,5 +61,7 @@ export function createListener(vim: ListenerSpec, opts: TransportOptions, logger
     if (!(e instanceof TransportUrlError)) throw e;
     return new UnusableUrlListener(vim.id, e.message);
   }
-  return kind === 'amqp10' ? new Amqp10Listener(vim, opts, logger) : new Amqp091Listener(vim, opts, logger);
+  return kind === 'amqp10'
+    ? new Amqp10Listener(vim, opts, logger, undefined, hooks)
+    : new Amqp091Listener(vim, opts, logger, hooks);
 }

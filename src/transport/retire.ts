@@ -25,6 +25,19 @@ import { parseTransportUrl, redactTransportUrl, type TransportUrl } from './tran
 export interface RetireOptions {
   /** Delete the queue and its dead-letter queue instead of only unbinding. */
   readonly purge?: boolean;
+  /**
+   * How long to wait, once unbound, for the queue's consumers to leave before deleting it (or
+   * unbinding it once more): other replicas stop their listener only when they see the change
+   * in the store. A queue deleted under a consumer would drop what it holds unacked, and the
+   * consumer would see a cancel. Default 0: do not wait.
+   */
+  readonly othersGoneWithinMs?: number;
+  /**
+   * The VIMs registered now. One that reads the queue being retired, on the same broker, was
+   * added again or changed back (through another replica) while this retire waited: the retire
+   * then leaves that queue bound as that VIM binds it and deletes nothing of it.
+   */
+  readonly registered?: () => readonly VimConfig[];
   /** Heartbeat and TLS as for the listener; reconnect settings are not used (one round of hosts). */
   readonly transport?: TransportOptions;
 }
@@ -35,6 +48,8 @@ export interface RetiredQueue {
   readonly unbound: readonly string[];
   /** Messages left in it (unbind) or deleted with it (purge); undefined when it did not exist. */
   readonly messages: number | undefined;
+  /** A VIM registered meanwhile reads it: left bound, nothing deleted. */
+  readonly kept?: boolean;
 }
 
 export interface RetireResult {
@@ -66,7 +81,7 @@ export function retirableQueues(vim: VimConfig, url: TransportUrl): string[] {
 }
 
 /** One operation on a throwaway channel (a 404 closes the channel); 404 answers undefined. */
-async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>): Promise<T | undefined> {
+export async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>): Promise<T | undefined> {
   const ch = await model.createChannel();
   ch.on('error', () => undefined);
   try {
@@ -83,19 +98,113 @@ async function onChannel<T>(model: ChannelModel, fn: (ch: Channel) => Promise<T>
   }
 }
 
-async function retireOne(model: ChannelModel, vim: VimConfig, queue: string, purge: boolean): Promise<RetiredQueue> {
+/**
+ * Polls the queue's consumers until none is left or `withinMs` has passed; the consumers left
+ * (undefined: no such queue). A quorum queue counts a consumer until what it holds is settled.
+ */
+export async function awaitNoConsumers(
+  model: ChannelModel,
+  queue: string,
+  withinMs: number,
+): Promise<number | undefined> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const consumers = await onChannel(model, async (ch) => (await ch.checkQueue(queue)).consumerCount);
+    if (!consumers || Date.now() >= until) return consumers;
+    await new Promise((resolve) => setTimeout(resolve, CONSUMER_POLL_MS));
+  }
+}
+
+const CONSUMER_POLL_MS = 100;
+
+/** Unbinds every one of `keys` from `exchange`; harmless for a binding, queue or exchange that is gone. */
+export async function unbindAll(
+  model: ChannelModel,
+  queue: string,
+  exchange: string,
+  keys: readonly string[],
+): Promise<void> {
+  for (const key of keys) await onChannel(model, (ch) => ch.unbindQueue(queue, exchange, key));
+}
+
+/** Same broker: the same virtual host on at least one same host:port (a cluster's nodes). */
+export function sameBroker(a: TransportUrl, b: TransportUrl): boolean {
+  return (
+    a.vhost === b.vhost && a.hosts.some((h) => b.hosts.some((k) => k.hostname === h.hostname && k.port === h.port))
+  );
+}
+
+function readerOf(queue: string, on: TransportUrl, opts: RetireOptions): VimConfig | undefined {
+  return opts.registered?.().find((v) => {
+    try {
+      const url = parseTransportUrl(v.transportUrl);
+      return sameBroker(url, on) && retirableQueues(v, url).includes(queue);
+    } catch {
+      return false; // a stored URL that no longer parses reads nothing
+    }
+  });
+}
+
+/**
+ * true when a VIM registered now reads `queue` on broker `on` (opts.registered): its bindings
+ * are put back (an unbind of ours may have come after its listener bound them) and the queue is
+ * kept.
+ */
+export async function keptFor(
+  model: ChannelModel,
+  queue: string,
+  on: TransportUrl,
+  opts: RetireOptions,
+  log: Logger,
+): Promise<boolean> {
+  const owner = readerOf(queue, on, opts);
+  if (!owner) return false;
+  for (const key of routingKeys(owner)) await onChannel(model, (ch) => ch.bindQueue(queue, owner.exchange, key));
+  log.info('a VIM registered meanwhile reads this queue; it stays, bound as that VIM binds it', {
+    queue,
+    vim: owner.id,
+  });
+  return true;
+}
+
+async function retireOne(
+  model: ChannelModel,
+  vim: VimConfig,
+  on: TransportUrl,
+  queue: string,
+  opts: RetireOptions,
+  log: Logger,
+): Promise<RetiredQueue> {
   const keys = routingKeys(vim);
+  const kept = async (): Promise<RetiredQueue> => ({
+    queue,
+    unbound: [],
+    messages: await countOf(model, queue),
+    kept: true,
+  });
+  if (await keptFor(model, queue, on, opts, log)) return kept();
   // Unbind first even when purging: no notification is routed to a queue that is going away.
-  for (const key of keys) await onChannel(model, (ch) => ch.unbindQueue(queue, vim.exchange, key));
-  if (purge) {
+  await unbindAll(model, queue, vim.exchange, keys);
+  // Other replicas consume until they see the removal: deleted under them, what they hold would
+  // be lost and their cancel would look like an operator's mistake; and a replica that
+  // reconnected meanwhile bound the queue again, hence the second unbind.
+  const consumers = await awaitNoConsumers(model, queue, opts.othersGoneWithinMs ?? 0);
+  if (consumers)
+    log.warn('the queue still has consumers (replicas that have not stopped this VIM)', { queue, consumers });
+  if (await keptFor(model, queue, on, opts, log)) return kept();
+  await unbindAll(model, queue, vim.exchange, keys);
+  if (opts.purge === true) {
     const deleted = await onChannel(model, async (ch) => {
       await ch.checkQueue(queue);
       return (await ch.deleteQueue(queue)).messageCount;
     });
     return { queue, unbound: keys, messages: deleted };
   }
-  const left = await onChannel(model, async (ch) => (await ch.checkQueue(queue)).messageCount);
-  return { queue, unbound: keys, messages: left };
+  return { queue, unbound: keys, messages: await countOf(model, queue) };
+}
+
+function countOf(model: ChannelModel, queue: string): Promise<number | undefined> {
+  return onChannel(model, async (ch) => (await ch.checkQueue(queue)).messageCount);
 }
 
 /** Unbinds (or with purge deletes) a VIM's queue on its broker; see the file comment. */
@@ -114,15 +223,15 @@ export async function retireQueue(vim: VimConfig, opts: RetireOptions, logger: L
   model.on('error', (err: Error) => log.warn('connection error while retiring the queue', { reason: errorText(err) }));
   try {
     const retired: RetiredQueue[] = [];
-    for (const queue of queues) retired.push(await retireOne(model, vim, queue, purge));
+    for (const queue of queues) retired.push(await retireOne(model, vim, parsed, queue, opts, log));
     let deadLetterMessages: number | undefined;
-    if (purge) {
+    if (purge && !retired.some((r) => r.kept === true)) {
       deadLetterMessages = await onChannel(model, async (ch) => {
         await ch.checkQueue(vim.deadLetterQueue);
         return (await ch.deleteQueue(vim.deadLetterQueue)).messageCount;
       });
     }
-    for (const r of retired) {
+    for (const r of retired.filter((q) => q.kept !== true)) {
       log.info(
         purge
           ? 'queue retired: unbound and deleted'

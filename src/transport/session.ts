@@ -39,6 +39,11 @@ export interface OpenRequest {
   readonly connected: () => void;
   /** Hands a delivery on (a throwing handler's delivery is requeued; after stop it goes straight back). */
   readonly deliver: (d: Delivery) => void;
+  /**
+   * false once the listener is stopping or its VIM is no longer registered as the listener has
+   * it (ListenerHooks.stillWanted): a session then never declares its queue again.
+   */
+  readonly stillWanted: () => boolean;
 }
 
 export interface SessionOpener {

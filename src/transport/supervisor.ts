@@ -22,7 +22,7 @@ import type { TransportOptions } from './options.js';
 import { nextAttemptDelay } from './reconnect.js';
 import type { Session, SessionOpener } from './session.js';
 import { hostLabel, type TransportUrl } from './transport-url.js';
-import type { Delivery, ListenerStatus, ListenerStatusChange, VimListener } from './types.js';
+import type { Delivery, ListenerHooks, ListenerStatus, ListenerStatusChange, VimListener } from './types.js';
 
 type SupervisorOptions = Pick<TransportOptions, 'reconnectInitialMs' | 'reconnectMaxMs' | 'connectTimeoutMs'>;
 
@@ -42,6 +42,8 @@ export class SupervisedListener extends EventEmitter implements VimListener {
   private failuresInRow = 0;
   private nextHost = 0;
   private roundFailures: string[] = [];
+  /** Said once per spell of "not wanted", not once per check. */
+  private toldUnwanted = false;
 
   constructor(
     readonly vimId: string,
@@ -50,6 +52,7 @@ export class SupervisedListener extends EventEmitter implements VimListener {
     private readonly opts: SupervisorOptions,
     private readonly limiter: ConnectLimiter,
     logger: Logger,
+    private readonly hooks: ListenerHooks = {},
   ) {
     super();
     this.log = logger.child({ vim: vimId, transport: url.kind });
@@ -105,6 +108,13 @@ export class SupervisedListener extends EventEmitter implements VimListener {
     return this.consuming && this.closing === undefined;
   }
 
+  /**
+   * Whether a session may declare the VIM's queue again: the listener runs and its VIM is still
+   * registered as it has it. A VIM another replica removed (its queue deleted) or moved to
+   * another queue is stopped here by the next reconcile; until then nothing is re-created.
+   */
+  private readonly stillWanted = (): boolean => this.wanted && (this.hooks.stillWanted?.() ?? true);
+
   /** Hands a delivery to the pipeline; see the rules above. */
   private readonly deliver = (d: Delivery): void => {
     if (!this.wanted || !this.onDelivery) return d.requeue();
@@ -128,11 +138,32 @@ export class SupervisedListener extends EventEmitter implements VimListener {
         await this.sleep(delay);
         if (!this.wanted) break;
       }
+      if (!this.stillWanted()) {
+        await this.awaitUnwantedEnd();
+        continue;
+      }
       const hostIndex = this.nextHost;
       this.nextHost = (hostIndex + 1) % hosts;
       const session = await this.attempt(hostIndex);
       if (session) await this.consume(session, hostIndex);
     }
+  }
+
+  /**
+   * The VIM is no longer registered as this listener has it: no connection (which would declare
+   * its queue again) until the listener is stopped, as the store's change will have it, or the
+   * VIM is registered so again. Checked every reconnectMaxMs.
+   */
+  private async awaitUnwantedEnd(): Promise<void> {
+    if (!this.toldUnwanted) {
+      this.toldUnwanted = true;
+      this.log.warn(
+        'the VIM is no longer registered as this listener reads it (removed or changed, maybe by another replica); not connecting nor declaring its queue again until the listener is stopped',
+      );
+      this.setStatus('UNREACHABLE', 'the VIM is being removed or changed; its listener is stopping');
+    }
+    await this.sleep(this.opts.reconnectMaxMs);
+    if (this.stillWanted()) this.toldUnwanted = false;
   }
 
   /** Runs one session to its end and reports the loss. */
@@ -187,6 +218,7 @@ export class SupervisedListener extends EventEmitter implements VimListener {
         signal: ctl.signal,
         connected: release,
         deliver: this.deliver,
+        stillWanted: this.stillWanted,
       });
       return await untilAborted(opening, ctl.signal);
     } catch (err) {

@@ -81,6 +81,17 @@ export interface ListenerSpec {
 }
 
 /**
+ * What a listener may ask of whoever runs it. stillWanted: is this listener's VIM still
+ * registered exactly as the listener has it? Asked before the listener declares its queue
+ * again (a reconnect, or a consumer the broker cancelled because the queue was deleted): a VIM
+ * removed or moved, by this replica or another, must not get its old queue back. Answered
+ * from the store's snapshot; without the hook the VIM is always wanted.
+ */
+export interface ListenerHooks {
+  readonly stillWanted?: () => boolean;
+}
+
+/**
  * One VIM's consumer. Events: 'status' (ListenerStatusChange), once per change of `status`
  * (a newer reason for the same status updates `status.reason` without an event).
  * start() returns at once: connecting happens in the background (it waits its turn for a

@@ -63,3 +63,20 @@ export async function queueCounts(queue: string, vhost = '/'): Promise<QueueCoun
   }
   return undefined;
 }
+
+/** The bindings to `queue` as the broker lists them ("<exchange> <routing key>"), the default exchange's left out. */
+export async function bindingsOf(queue: string, vhost = '/'): Promise<string[]> {
+  const rows = await ctl(
+    'list_bindings',
+    '-p',
+    vhost,
+    'source_name',
+    'destination_name',
+    'destination_kind',
+    'routing_key',
+  );
+  return rows
+    .filter(([source, dest, kind]) => source !== '' && dest === queue && kind === 'queue')
+    .map(([source, , , key]) => `${source} ${key}`)
+    .sort();
+}

@@ -14,6 +14,16 @@ import { deadLetterQueueArguments } from './queue-args.js';
 
 export const RELAY_HEADERS = DEAD_LETTER_HEADERS;
 
+/**
+ * The routing key nova published it with: its own, or, for a message the relay moved from a
+ * retired queue (retire-change.ts) or an operator re-published from the dead-letter queue, the
+ * one its x-relay-routing-key header kept.
+ */
+export function originalRoutingKey(msg: Message): string {
+  const kept: unknown = msg.properties.headers?.[RELAY_HEADERS.routingKey];
+  return typeof kept === 'string' ? kept : msg.fields.routingKey;
+}
+
 /** The basic properties copied, as amqplib decodes them (its typings leave them `any`). */
 interface CopiedProperties {
   readonly contentType?: string;
@@ -29,20 +39,14 @@ interface CopiedProperties {
 }
 
 /**
- * The copy's properties: the original's, persistent, plus the reason headers. `expiration`
- * is dropped (the copy must not expire in the DLQ), `userId` too (RabbitMQ checks it against
+ * A copy's properties: the original's, persistent, `mandatory`, plus `headers`. `expiration` is
+ * dropped (the copy must not expire where it goes), `userId` too (RabbitMQ checks it against
  * the publishing user and closes the channel on a mismatch), and CC/BCC headers (they would
- * route extra copies through the default exchange).
+ * route extra copies through the default exchange). Also what retire-change.ts moves with.
  */
-export function deadLetterProperties(
-  msg: Message,
-  reason: DeadLetterReason,
-  vimId: string,
-  id: string,
-  now: Date = new Date(),
-): Options.Publish {
+export function copyProperties(msg: Message, headers: Record<string, unknown>): Options.Publish {
   const p: CopiedProperties = msg.properties;
-  const { CC: _cc, BCC: _bcc, ...headers } = p.headers ?? {};
+  const { CC: _cc, BCC: _bcc, ...kept } = p.headers ?? {};
   return {
     contentType: p.contentType,
     contentEncoding: p.contentEncoding,
@@ -55,16 +59,26 @@ export function deadLetterProperties(
     appId: p.appId,
     persistent: true,
     mandatory: true,
-    headers: {
-      ...headers,
-      [RELAY_HEADERS.reasonCode]: reason.code,
-      [RELAY_HEADERS.reason]: reason.message,
-      [RELAY_HEADERS.vimId]: vimId,
-      [RELAY_HEADERS.routingKey]: msg.fields.routingKey,
-      [RELAY_HEADERS.deadLetteredAt]: now.toISOString(),
-      [RELAY_HEADERS.id]: id,
-    },
+    headers: { ...kept, ...headers },
   };
+}
+
+/** The dead-letter copy's properties: copyProperties with the reason headers. */
+export function deadLetterProperties(
+  msg: Message,
+  reason: DeadLetterReason,
+  vimId: string,
+  id: string,
+  now: Date = new Date(),
+): Options.Publish {
+  return copyProperties(msg, {
+    [RELAY_HEADERS.reasonCode]: reason.code,
+    [RELAY_HEADERS.reason]: reason.message,
+    [RELAY_HEADERS.vimId]: vimId,
+    [RELAY_HEADERS.routingKey]: originalRoutingKey(msg),
+    [RELAY_HEADERS.deadLetteredAt]: now.toISOString(),
+    [RELAY_HEADERS.id]: id,
+  });
 }
 
 export class DeadLetterPublisher {

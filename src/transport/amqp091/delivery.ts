@@ -7,7 +7,7 @@
  */
 import { IllegalOperationError, type Channel, type ConsumeMessage } from 'amqplib';
 import type { DeadLetterReason, Delivery } from '../types.js';
-import type { DeadLetterPublisher } from './dead-letter.js';
+import { originalRoutingKey, type DeadLetterPublisher } from './dead-letter.js';
 import { closeQuietly } from './connect.js';
 import { AckWindow, type AckSlot } from './acks.js';
 
@@ -120,7 +120,7 @@ export class Amqp091Delivery implements Delivery {
   ) {
     this.vimId = session.vimId;
     this.body = msg.content;
-    this.source = msg.fields.routingKey;
+    this.source = originalRoutingKey(msg);
     this.redelivered = msg.fields.redelivered;
     this.slot = session.acks.track(this);
   }

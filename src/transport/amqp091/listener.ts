@@ -8,7 +8,7 @@ import { sharedConnectLimiter, type ConnectLimiter } from '../connect-limiter.js
 import type { TransportOptions } from '../options.js';
 import { SupervisedListener } from '../supervisor.js';
 import { parseTransportUrl, type TransportUrl } from '../transport-url.js';
-import type { ListenerSpec } from '../types.js';
+import type { ListenerHooks, ListenerSpec } from '../types.js';
 import { Amqp091Opener } from './session.js';
 
 function amqp091Url(vim: ListenerSpec): TransportUrl {
@@ -27,10 +27,11 @@ export class Amqp091Listener extends SupervisedListener {
     vim: ListenerSpec,
     opts: TransportOptions,
     logger: Logger,
+    hooks: ListenerHooks = {},
     limiter: ConnectLimiter = sharedConnectLimiter(opts.maxConcurrentConnects),
   ) {
     const url = amqp091Url(vim);
     const log = logger.child({ vim: vim.id, transport: 'amqp091' });
-    super(vim.id, url, new Amqp091Opener(vim, url, opts, log), opts, limiter, logger);
+    super(vim.id, url, new Amqp091Opener(vim, url, opts, log), opts, limiter, logger, hooks);
   }
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../../util/logger.js';
 import type { TransportOptions } from '../options.js';
 import type { OpenRequest, Session, SessionOpener } from '../session.js';
 import type { TransportUrl } from '../transport-url.js';
-import type { Delivery, ListenerSpec } from '../types.js';
+import type { ListenerSpec } from '../types.js';
 import { closeQuietly, connectHost, errorText } from './connect.js';
 import { DeadLetterPublisher } from './dead-letter.js';
 import { ConsumeSession } from './delivery.js';
@@ -28,7 +28,7 @@ export class Amqp091Opener implements SessionOpener {
 
   async open(req: OpenRequest): Promise<Session> {
     const model = await connectHost(this.url, req.host, this.opts, this.vim.id, req.signal, req.connected);
-    const session = new Amqp091Session(model, this.vim, req.label, req.deliver, this.log);
+    const session = new Amqp091Session(model, this.vim, req, this.log);
     // Declarations and consumers are part of the attempt: a timeout or stop closes the model,
     // which rejects whatever is pending.
     const abort = (): void => void session.close();
@@ -58,10 +58,10 @@ class Amqp091Session implements Session {
   constructor(
     private readonly model: ChannelModel,
     private readonly vim: ListenerSpec,
-    private readonly host: string,
-    private readonly deliver: (d: Delivery) => void,
+    private readonly req: Pick<OpenRequest, 'label' | 'deliver' | 'stillWanted'>,
     private readonly log: Logger,
   ) {
+    const host = req.label;
     let lost!: (reason: string) => void;
     this.closed = new Promise<string>((resolve) => (lost = resolve));
     // 'close' always follows 'error'; the end of the session hangs off 'close'.
@@ -131,11 +131,27 @@ class Amqp091Session implements Session {
     const delivery = consumer.track(msg);
     // Arrived between our basic.cancel and its cancel-ok: nobody is taking work any more.
     if (!consumer.wanted) return delivery.requeue();
-    this.deliver(delivery);
+    this.req.deliver(delivery);
   }
 
-  /** The broker cancelled our consumer (queue deleted, or its node went down): declare again, resume. */
+  /**
+   * The broker cancelled our consumer: its queue was deleted (or its node went down). Declared
+   * again and resumed only while the VIM is still wanted as this listener has it: a runner that
+   * is stopping, or whose VIM was removed or moved (another replica retiring the queue), must not
+   * put the queue back, bound and unconsumed. An operator's mistaken delete of a registered
+   * VIM's queue is recovered from.
+   */
   private async resumeAfterCancel(consumer: ConsumeSession): Promise<void> {
+    if (this.teardown || !consumer.wanted) return;
+    if (!this.req.stillWanted()) {
+      this.log.warn(
+        'the broker cancelled the consumer and the VIM is no longer registered as this listener reads it; not declaring its queue again',
+        { queue: this.vim.queue },
+      );
+      // The supervisor does not reconnect while the VIM is unwanted; its stop ends the wait.
+      this.fail('the broker cancelled the consumer (queue deleted) and the VIM is being removed or changed');
+      return;
+    }
     this.log.warn('the broker cancelled the consumer (queue deleted?); declaring again', { queue: this.vim.queue });
     try {
       await declareTopology(this.model, this.vim, this.log);
@@ -149,7 +165,7 @@ class Amqp091Session implements Session {
   /** Drops the connection so the supervisor reconnects, reporting `reason`. */
   private fail(reason: string): void {
     if (this.teardown) return;
-    this.log.warn('restarting the session', { host: this.host, reason });
+    this.log.warn('restarting the session', { host: this.req.label, reason });
     this.failure = reason;
     this.teardown = closeQuietly(this.model);
   }

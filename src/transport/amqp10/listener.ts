@@ -10,7 +10,7 @@ import { sharedConnectLimiter, type ConnectLimiter } from '../connect-limiter.js
 import type { TransportOptions } from '../options.js';
 import { SupervisedListener } from '../supervisor.js';
 import { parseTransportUrl, type TransportUrl } from '../transport-url.js';
-import type { ListenerSpec } from '../types.js';
+import type { ListenerHooks, ListenerSpec } from '../types.js';
 import { Amqp10Opener, DEFAULT_AMQP10_TIMEOUTS, type Amqp10Timeouts } from './session.js';
 
 export { DEAD_LETTER_CONDITION, DEFAULT_AMQP10_TIMEOUTS, type Amqp10Timeouts } from './session.js';
@@ -32,12 +32,13 @@ export class Amqp10Listener extends SupervisedListener {
     opts: TransportOptions,
     logger: Logger,
     timeouts: Amqp10Timeouts = DEFAULT_AMQP10_TIMEOUTS,
+    hooks: ListenerHooks = {},
     limiter: ConnectLimiter = sharedConnectLimiter(opts.maxConcurrentConnects),
   ) {
     const url = amqp10Url(vim);
     const log = logger.child({ vim: vim.id, transport: 'amqp10' });
     const opener = new Amqp10Opener({ vim, url, opts, timeouts, log });
-    super(vim.id, url, opener, opts, limiter, logger);
+    super(vim.id, url, opener, opts, limiter, logger, hooks);
     if (opener.credit.raised) {
       this.log.warn('transport.prefetch is below the number of AMQP 1.0 addresses; each receiver gets 1 credit', {
         prefetch: opts.prefetch,

@@ -74,7 +74,8 @@ export class Amqp10Opener implements SessionOpener {
   async open(req: OpenRequest): Promise<Session> {
     const { vim, opts, log } = this.plan;
     try {
-      await declareAmqp10Topology(vim, opts, log, req.hostIndex);
+      // Checked again here: the declaration is its own connection, made after the supervisor's check.
+      if (req.stillWanted()) await declareAmqp10Topology(vim, opts, log, req.hostIndex);
     } catch (e) {
       log.warn("could not declare the VIM's queue over AMQP 0-9-1; attaching to it as it is", {
         queue: vim.queue,

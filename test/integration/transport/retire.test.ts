@@ -18,6 +18,7 @@ import {
   withChannel,
 } from '../../helpers/amqp.js';
 import { captureLog } from '../../helpers/log-capture.js';
+import { bindingsOf } from '../../helpers/rabbitmqctl.js';
 import { waitFor } from '../../helpers/wait.js';
 import { AMQP10_URL, relayTopology } from './amqp10/support.js';
 
@@ -118,6 +119,47 @@ describe('retireQueue', () => {
     expect(result).toMatchObject({ purged: true, queues: [{ queue: vim.queue, messages: 2 }], deadLetterMessages: 1 });
     expect(await exists(vim.queue)).toBe(false);
     expect(await exists(vim.deadLetterQueue)).toBe(false);
+  });
+
+  it('with purge waits for the other consumers of the queue (replicas not yet stopped) to leave before deleting it', async () => {
+    const vim = vimFor();
+    await declared(vim);
+    await publish(vim, [1]);
+    const other = await connect(amqpUrl());
+    const ch = await other.createChannel();
+    let held = 0;
+    await ch.consume(vim.queue, () => held++, { noAck: false });
+    await waitFor(() => held === 2, 'the other consumer holding both');
+
+    const retiring = retireQueue(vim, { purge: true, othersGoneWithinMs: 20000 }, silentLogger());
+    await waitFor(async () => (await bindingsOf(vim.queue)).length === 0, 'the queue unbound');
+    expect(await exists(vim.queue)).toBe(true);
+    await other.close();
+    // What the consumer held went back to the queue, and is deleted with it (purge), not under it.
+    expect(await retiring).toMatchObject({ purged: true, queues: [{ queue: vim.queue, messages: 2 }] });
+    expect(await exists(vim.queue)).toBe(false);
+  });
+
+  it('keeps the queue, bound, when the VIM is registered again while the retire waits (re-added through another replica)', async () => {
+    const vim = vimFor();
+    await declared(vim);
+    const other = await connect(amqpUrl());
+    const ch = await other.createChannel();
+    await ch.consume(vim.queue, () => undefined, { noAck: false });
+    let registered: VimConfig[] = [];
+
+    const retiring = retireQueue(
+      vim,
+      { purge: true, othersGoneWithinMs: 20000, registered: () => registered },
+      silentLogger(),
+    );
+    await waitFor(async () => (await bindingsOf(vim.queue)).length === 0, 'the queue unbound');
+    registered = [vim];
+    await other.close();
+    expect(await retiring).toMatchObject({ purged: true, queues: [{ queue: vim.queue, kept: true }] });
+    expect(await exists(vim.queue)).toBe(true);
+    expect(await exists(vim.deadLetterQueue)).toBe(true);
+    expect(await bindingsOf(vim.queue)).toHaveLength(4);
   });
 
   it('is harmless when nothing is there (already retired, exchange gone)', async () => {

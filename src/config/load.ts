@@ -14,9 +14,10 @@ import type { Subscription } from '../model/subscription.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 import type { VesConfig } from '../ves/index.js';
+import type { ReadinessMode } from '../daemon/control.js';
 
 export interface RelayConfig {
-  admin: { host: string; port: number; authToken: string; allowUnauthenticated: boolean; bodyLimitBytes: number };
+  admin: { host: string; port: number; authToken: string; allowUnauthenticated: boolean; bodyLimitBytes: number; readiness: ReadinessMode };
   dmaap: { url: string; username: string; password: string; caFile: string; timeoutMs: number };
   sinks: { default: 'dmaap' | 'kafka' };
   publish: {

@@ -90,6 +90,7 @@ export class Relay {
       vesAgents: this.ves.agents,
       metrics: this.observer.registry,
       destinations: this.destinations,
+      readiness: cfg.admin.readiness,
     });
   }
 
@@ -131,6 +132,7 @@ export class Relay {
     this.log.info('admin port listening', { url: this.adminUrl });
     if (this.stopping) return;
     await this.catalogue.startAll();
+    this.control.markStarted();
   }
 
   /**

@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { createAdminServer, type AdminServer } from '../../../src/admin/server.js';
 import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
+import type { ReadinessMode } from '../../../src/daemon/control.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
@@ -43,7 +44,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: number } = {}): Promise<Harness> {
+export async function startAdmin(
+  opts: { authToken?: string; bodyLimitBytes?: number; readiness?: ReadinessMode } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'admin-harness-'));
   const stream = new PassThrough();
   let log = '';
@@ -87,7 +90,10 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
     vesAgents: new VesAgentRegistry(() => store),
     metrics: observer.registry,
     destinations: [dmaap],
+    ...(opts.readiness ? { readiness: opts.readiness } : {}),
   });
+  // As the Relay does once its store is open and its listeners started (none here yet).
+  control.markStarted();
   const server = createAdminServer(control, {
     host: '127.0.0.1',
     port: 0,

@@ -25,7 +25,7 @@ const vim = { id: 'vio-1', transportUrl: 'rabbit://guest:s3cret@127.0.0.1:5672/'
 describe('loadConfig', () => {
   it('gives every key a working default', () => {
     const c = loadConfig(undefined, {});
-    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8080, authToken: '', allowUnauthenticated: false, bodyLimitBytes: 1048576 });
+    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8080, authToken: '', allowUnauthenticated: false, bodyLimitBytes: 1048576, readiness: 'process' });
     expect(c.dmaap.url).toBe('http://127.0.0.1:3904');
     expect(c.transport.prefetch).toBeGreaterThan(0);
     expect(c.vims).toEqual([]);

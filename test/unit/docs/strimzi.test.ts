@@ -75,13 +75,13 @@ describe('deploy/strimzi', () => {
 
   it('(the schema check refuses an unknown field, a wrong type and an unserved version)', () => {
     const [user] = docs('kafka-user.yaml');
-    const typo = { ...user!, spec: { ...user!.spec, authentification: { type: 'scram-sha-512' } } };
+    const typo = { ...user, spec: { ...user.spec, authentification: { type: 'scram-sha-512' } } };
     expect(strimziProblems(typo).join('\n')).toMatch(/must NOT have additional properties.*authentification/);
     const [topic] = docs('kafka-topic.yaml');
-    expect(strimziProblems({ ...topic!, spec: { ...topic!.spec, partitions: 'six' } }).join('\n')).toMatch(
+    expect(strimziProblems({ ...topic, spec: { ...topic.spec, partitions: 'six' } }).join('\n')).toMatch(
       /\/spec\/partitions must be integer/,
     );
-    expect(strimziProblems({ ...user!, apiVersion: 'kafka.strimzi.io/v1alpha1' })).toEqual([
+    expect(strimziProblems({ ...user, apiVersion: 'kafka.strimzi.io/v1alpha1' })).toEqual([
       'KafkaUser/vim-event-relay-ku: no vendored Strimzi schema serves kafka.strimzi.io/v1alpha1',
     ]);
   });

@@ -8,6 +8,8 @@ import { median } from './stats.js';
 
 export interface Collected {
   ceiling: CeilingResult[];
+  /** The minimal relay's drain (bench/yardstick.ts), same corpus and sink as the DMaaP drain. */
+  yardstick: DrainResult[];
   drain: DrainResult[];
   /** The drain of the filtered-traffic corpus (80 % matching no subscription), to the sink. */
   filtered: DrainResult[];
@@ -41,9 +43,9 @@ function rowsOf<T>(prefix: string, results: readonly T[], figures: readonly Figu
   return figures.map(([label, value, unit]) => row(`${prefix}${label}`, results.map(value), unit));
 }
 
-/** Per round, drain / ceiling of the same round (rounds without both are left out). */
-function perRound(drains: DrainResult[], ceilings: CeilingResult[]): number[] {
-  return drains.flatMap((d, i) => (ceilings[i] ? [d.rate / ceilings[i].rate] : []));
+/** Per round, drain / the reference (the ceiling, or the yardstick) of the same round; rounds without both are left out. */
+function perRound(drains: DrainResult[], refs: readonly { rate: number }[]): number[] {
+  return drains.flatMap((d, i) => (refs[i] ? [d.rate / refs[i].rate] : []));
 }
 
 /** The drains that are compared with the ceiling, by destination. */
@@ -68,6 +70,13 @@ function ceilingRows(c: Collected): Row[] {
         ['machine busy (% of all cores)', (x) => x.machineBusyShare * 100, '%'],
       ]),
     );
+  if (c.yardstick.length)
+    out.push(
+      ...rowsOf('yardstick (minimal relay, fresh process)', c.yardstick, [
+        [', msg/s', (d) => d.rate, 'msg/s'],
+        [': CPU per notification', (d) => d.cpuPer10k * 100, 'us'],
+      ]),
+    );
   for (const [name, get] of DESTINATIONS) {
     const drains = get(c);
     if (!drains.length) continue;
@@ -86,6 +95,15 @@ function ceilingRows(c: Collected): Row[] {
         row(
           `${name} / ceiling of the same round`,
           perRound(drains, c.ceiling).map((r) => r * 100),
+          '%',
+        ),
+      );
+    // The yardstick drains the DMaaP drain's corpus to the same sink: only that drain compares.
+    if (c.yardstick.length && drains === c.drain)
+      out.push(
+        row(
+          `${name} / yardstick of the same round`,
+          perRound(drains, c.yardstick).map((r) => r * 100),
           '%',
         ),
       );
@@ -286,6 +304,11 @@ export function ratios(c: Collected): string[] {
       );
     }
   }
+  const byYardstick = perRound(c.drain, c.yardstick);
+  if (byYardstick.length)
+    lines.push(
+      `${'DMaaP drain / yardstick (minimal relay)'.padEnd(41)} = ${(median(byYardstick) * 100).toFixed(0)}% (rounds: ${byYardstick.map((x) => `${(x * 100).toFixed(0)}%`).join(' | ')}), ${(median(c.drain.map((d) => d.cpuPer10k)) * 100).toFixed(1)} CPU us per notification vs the yardstick's ${median(c.yardstick.map((d) => d.cpuPer10k * 100)).toFixed(1)}`,
+    );
   if (c.ceiling.length && c.drain.length) lines.push(...relayBudget(c.drain, c.ceiling, 0.6, 'DMaaP drain'));
   if (c.ceiling.length && c.filtered.length)
     lines.push(...relayBudget(c.filtered, c.ceiling, 0.8, 'filtered-traffic drain'));

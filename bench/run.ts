@@ -14,6 +14,7 @@ import { relayNodeFlags, ROOT, startSink } from './procs.js';
 import { ratios, table, targets, writeJson, type Collected } from './report.js';
 import { drain, latency, limits, type Ctx } from './scenarios.js';
 import { ceiling, kafkaDrain } from './ratio-scenarios.js';
+import { yardstickDrain } from './yardstick-scenario.js';
 import { breakdown } from './breakdown.js';
 import { MockKafka } from '../test/helpers/kafka-mock.js';
 import { loadSettings, machine } from './settings.js';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   const ctx: Ctx = { s, corpus, sink, exchange };
   const c: Collected = {
     ceiling: [],
+    yardstick: [],
     drain: [],
     filtered: [],
     kafka: [],
@@ -69,6 +71,13 @@ async function main(): Promise<void> {
         c.ceiling.push(x);
         log(
           `run ${run}: ceiling (fresh process, ack multiple/50) ${x.messages} in ${x.seconds.toFixed(2)} s = ${Math.round(x.rate)} msg/s, ${x.cpuUsPerMessage.toFixed(1)} CPU us/msg`,
+        );
+      }
+      if (s.only.has('yardstick')) {
+        const y = await yardstickDrain(ctx, s.drainMessages, prefetch);
+        c.yardstick.push(y);
+        log(
+          `run ${run}: yardstick (minimal relay, fresh process) ${y.notifications} in ${y.seconds.toFixed(2)} s = ${Math.round(y.rate)} msg/s, ${(y.cpuPer10k * 100).toFixed(1)} CPU us/notification`,
         );
       }
       if (s.only.has('limits')) {

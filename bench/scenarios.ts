@@ -98,7 +98,7 @@ export function relayConfig(
   };
 }
 
-async function waitForSink(sink: Sink, expected: number, timeoutMs: number, relay?: Relay): Promise<SinkStats> {
+export async function waitForSink(sink: Sink, expected: number, timeoutMs: number, relay?: Relay): Promise<SinkStats> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const st = await sink.ask<SinkStats>({ cmd: 'stats' });

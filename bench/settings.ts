@@ -42,7 +42,7 @@ export interface BenchSettings {
   readonly amqpUrl: string;
   /** When set, the relay runs with --cpu-prof into this directory. */
   readonly cpuProfDir: string | undefined;
-  /** Scenarios to run (all by default): ceiling,limits,drain,filtered,kafka,breakdown,latency,baseline. */
+  /** Scenarios to run (all by default): ceiling,yardstick,limits,drain,filtered,kafka,breakdown,latency,baseline. */
   readonly only: ReadonlySet<string>;
   /** Extra relay `publish` / `transport` config as JSON, for tuning experiments. */
   readonly publishOverrides: Record<string, unknown>;
@@ -52,6 +52,7 @@ export interface BenchSettings {
 /** Every scenario, in the order a round runs them. */
 export const SCENARIOS = [
   'ceiling',
+  'yardstick',
   'limits',
   'drain',
   'filtered',

@@ -133,7 +133,13 @@ export const ERRORS = {
   UNAUTHORIZED: {
     status: 401,
     disposition: 'reject-request',
-    meaning: 'admin.authToken is set and the request lacks the matching bearer token.',
+    meaning:
+      'admin.authToken is set and the request lacks a matching bearer token, or admin.tls.clientCaFile is set and the request came without a client certificate it signed.',
+  },
+  FORBIDDEN: {
+    status: 403,
+    disposition: 'reject-request',
+    meaning: 'The read token (admin.readToken) asked for a change; changes need the admin token (admin.authToken).',
   },
   NOT_FOUND: { status: 404, disposition: 'reject-request', meaning: 'No such route, VIM or subscription.' },
   METHOD_NOT_ALLOWED: {
@@ -167,7 +173,7 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** An error that carries a catalogue code. `detail` is safe to log (no secrets). */
+/** An error that carries a catalogue code. Its message is safe to log and to answer with: it never holds a secret. */
 export class RelayError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

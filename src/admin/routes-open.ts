@@ -3,8 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { RelayControl } from '../daemon/control.js';
 import type { JsonObject } from '../util/schemas.js';
 
-/** Paths that never need the bearer token: probes and scrapers carry no credentials. */
-export const OPEN_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+/**
+ * Liveness and readiness never need a token or a client certificate: kubelet probes carry
+ * neither. /metrics is open unless admin.metricsRequireToken (src/admin/access.ts).
+ */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 export function registerOpenRoutes(app: FastifyInstance, control: RelayControl, openApi: JsonObject): void {
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -3,21 +3,26 @@
  * health, readiness and metrics. It speaks to the daemon only through RelayControl. Every answer
  * is redacted on the way out, and every failure is a catalogue error body.
  */
+import type { Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { SecretFile } from '../config/secret-files.js';
 import type { RelayControl } from '../daemon/control.js';
-import { RelayError } from '../errors.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
 import type { Logger } from '../util/logger.js';
 import { redactDeep, redactText } from '../util/redact.js';
-import { createBearerCheck } from './auth.js';
+import type { FileWatcher } from '../util/watch-files.js';
+import { installAccess } from './access.js';
+import { Tokens } from './auth.js';
 import { failure, toFailure, type ApiFailure } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { loadBundledOpenApi } from './openapi.js';
-import { OPEN_PATHS, registerOpenRoutes } from './routes-open.js';
+import { registerOpenRoutes } from './routes-open.js';
 import { registerSubscriptionRoutes } from './routes-subscriptions.js';
 import { registerVesAgentRoutes } from './routes-vesagent.js';
 import { registerVimRoutes } from './routes-vims.js';
 import { RouteTable, type RouteEntry } from './route-table.js';
+import { loadTlsMaterial, tlsEnabled, type AdminTlsConfig, type TlsMaterial } from './tls.js';
+import { DEFAULT_RELOAD_CHECK_MS, watchCertificate, watchTokenFile } from './tls-reload.js';
 
 /**
  * Node's default accept backlog is 511: a burst of 1,000 new connections (a monitoring fleet, a
@@ -34,8 +39,18 @@ export interface AdminServerOptions {
   readonly host: string;
   /** Port to bind (admin.port); 0 picks a free one, reported by listen(). */
   readonly port: number;
-  /** admin.authToken; empty: the API needs no token. */
+  /** admin.authToken, the admin role's token; empty: the API needs no token. */
   readonly authToken: string;
+  /** admin.readToken: reads only (auth.ts); empty = none. */
+  readonly readToken?: string;
+  /** admin.metricsRequireToken: /metrics needs a token too. */
+  readonly metricsRequireToken?: boolean;
+  /** admin.tls.*: all empty = plain HTTP. */
+  readonly tls?: AdminTlsConfig;
+  /** The files the tokens came from (secret-files.ts), read again when they change. */
+  readonly tokenFiles?: { readonly admin?: SecretFile; readonly read?: SecretFile };
+  /** How often changed certificate and token files are looked for besides file-system events (ms). */
+  readonly reloadCheckMs?: number;
   /** Largest request body accepted; default 1 MiB. */
   readonly bodyLimitBytes?: number;
   readonly logger: Logger;
@@ -69,35 +84,13 @@ function sendFailure(reply: FastifyReply, f: ApiFailure): FastifyReply {
   return reply.code(f.status).type('application/json; charset=utf-8').send(f.body);
 }
 
-function installAuth(app: FastifyInstance, authToken: string): void {
-  if (!authToken) return;
-  const check = createBearerCheck(authToken);
-  // Everything but the open probes needs the token, unknown paths too: a client without it
-  // learns nothing about which routes exist.
-  app.addHook('onRequest', async (req, reply) => {
-    if (OPEN_PATHS.has(pathOf(req))) return;
-    const outcome = check(req.headers.authorization);
-    if (outcome === 'ok') return;
-    void reply.header(
-      'www-authenticate',
-      outcome === 'wrong' ? 'Bearer realm="vim-event-relay", error="invalid_token"' : 'Bearer realm="vim-event-relay"',
-    );
-    throw new RelayError(
-      'UNAUTHORIZED',
-      outcome === 'wrong'
-        ? 'the bearer token does not match admin.authToken'
-        : 'send Authorization: Bearer <admin.authToken>',
-    );
-  });
-}
-
 /**
  * Objects (every JSON answer, errors included) are redacted key by key before serialisation; an
  * answer sent as text (the metrics) is redacted as text. Not both: once every string value of an
  * object is redacted, its JSON cannot hold a credential (a URL's user and password stop at a
  * quote), and the second pass over the whole body was a third of the admin port's CPU.
  */
-function installRedaction(app: FastifyInstance, secrets: readonly string[]): void {
+function installRedaction(app: FastifyInstance, secrets: () => readonly string[]): void {
   const redactedAsObject = new WeakSet<FastifyReply>();
   // A frozen answer cannot change: its redacted copy is kept as long as the answer itself (the VIM
   // list is one frozen array per store state, asked for again and again).
@@ -105,13 +98,13 @@ function installRedaction(app: FastifyInstance, secrets: readonly string[]): voi
   app.addHook('preSerialization', (_req, reply, payload: unknown, done) => {
     redactedAsObject.add(reply);
     if (payload === null || typeof payload !== 'object' || !Object.isFrozen(payload))
-      return done(null, redactDeep(payload, secrets));
+      return done(null, redactDeep(payload, secrets()));
     let redacted = frozen.get(payload);
-    if (redacted === undefined) frozen.set(payload, (redacted = redactDeep(payload, secrets)));
+    if (redacted === undefined) frozen.set(payload, (redacted = redactDeep(payload, secrets())));
     done(null, redacted);
   });
   app.addHook('onSend', (_req, reply, payload: unknown, done) => {
-    done(null, typeof payload === 'string' && !redactedAsObject.has(reply) ? redactText(payload, secrets) : payload);
+    done(null, typeof payload === 'string' && !redactedAsObject.has(reply) ? redactText(payload, secrets()) : payload);
   });
 }
 
@@ -155,9 +148,18 @@ function installErrorHandling(app: FastifyInstance, table: RouteTable, bodyLimit
   });
 }
 
-function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteTable): FastifyInstance {
+function buildApp(
+  control: RelayControl,
+  opts: AdminServerOptions,
+  table: RouteTable,
+  tokens: Tokens,
+  tls: TlsMaterial | undefined,
+): FastifyInstance {
   const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  // With a client CA, the certificate is asked for but its absence is judged per request (access.ts), so probes pass.
+  const https = tls && { ...tls.options, requestCert: Boolean(opts.tls?.clientCaFile), rejectUnauthorized: false };
   const app = Fastify({
+    ...(https ? { https } : {}),
     logger: false,
     bodyLimit,
     exposeHeadRoutes: false,
@@ -178,8 +180,14 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) table.add(method, route.url);
   });
-  installAuth(app, opts.authToken);
-  installRedaction(app, opts.authToken ? [opts.authToken] : []);
+  installAccess(app, {
+    tokens,
+    metricsRequireToken: opts.metricsRequireToken ?? false,
+    clientCertificates: Boolean(tls && opts.tls?.clientCaFile),
+    registry: control.metrics,
+    logger: opts.logger,
+  });
+  installRedaction(app, () => tokens.secrets());
   installErrorHandling(app, table, bodyLimit, opts.logger);
   // The level is fixed at start: without debug, no per-request hook (and no log object) at all.
   if (opts.logger.isDebugEnabled()) {
@@ -199,21 +207,47 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   return app;
 }
 
+/** Starts reading the certificate and token files again when they change. */
+async function watchSecrets(
+  app: FastifyInstance,
+  opts: AdminServerOptions,
+  tokens: Tokens,
+  tls: boolean,
+): Promise<FileWatcher[]> {
+  const every = opts.reloadCheckMs ?? DEFAULT_RELOAD_CHECK_MS;
+  const watchers: Promise<FileWatcher>[] = [];
+  if (tls && opts.tls) watchers.push(watchCertificate(app.server as HttpsServer, opts.tls, opts.logger, every));
+  for (const role of ['admin', 'read'] as const) {
+    const source = opts.tokenFiles?.[role];
+    if (source) watchers.push(watchTokenFile(role, source, tokens, opts.logger, every));
+  }
+  return Promise.all(watchers);
+}
+
+/** Throws CONFIG_INVALID (naming the admin.tls key and the fix) when the TLS files cannot be used. */
 export function createAdminServer(control: RelayControl, opts: AdminServerOptions): AdminServer {
   const table = new RouteTable();
-  const app = buildApp(control, opts, table);
+  const tokens = new Tokens({ admin: opts.authToken, read: opts.readToken ?? '' });
+  const tls = tlsEnabled(opts.tls) ? loadTlsMaterial(opts.tls) : undefined;
+  const app = buildApp(control, opts, table, tokens, tls);
+  let watchers: FileWatcher[] = [];
   return {
     routes: table.list(),
     async listen() {
       await app.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG });
+      watchers = await watchSecrets(app, opts, tokens, Boolean(tls));
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      const url = `http://${host}:${port}`;
-      opts.logger.debug(`admin API listening on ${url}`, { authRequired: Boolean(opts.authToken) });
+      const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+      opts.logger.debug(`admin API listening on ${url}`, {
+        authRequired: tokens.required,
+        ...(tls ? { certificate: tls.summary, clientCertificates: Boolean(opts.tls?.clientCaFile) } : {}),
+      });
       return { url, port };
     },
     async close() {
+      for (const w of watchers) w.close();
       await app.close();
     },
   };

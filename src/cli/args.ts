@@ -1,7 +1,7 @@
 /** Command-line parsing: a subcommand, then its flags. Unknown flags are an error. */
 import { parseArgs } from 'node:util';
 
-export type Command = 'run' | 'check-config' | 'replay' | 'dmaap-dev' | 'help' | 'version';
+export type Command = 'run' | 'check-config' | 'replay' | 'reencrypt-store' | 'dmaap-dev' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -13,7 +13,7 @@ export interface CliArgs {
   files: string[];
 }
 
-const COMMANDS = new Set(['run', 'check-config', 'replay', 'dmaap-dev']);
+const COMMANDS = new Set(['run', 'check-config', 'replay', 'reencrypt-store', 'dmaap-dev']);
 
 export function parseCli(argv: readonly string[]): CliArgs {
   const { values, positionals } = parseArgs({

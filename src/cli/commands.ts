@@ -6,6 +6,7 @@ import { runDaemon } from './run.js';
 import { checkConfig } from './check-config.js';
 import { replay } from './replay.js';
 import { serveDmaapDev } from './dmaap-dev.js';
+import { reencryptStore } from './reencrypt-store.js';
 import type { CliArgs } from './args.js';
 
 export function packageVersion(): string {
@@ -27,6 +28,8 @@ export async function runCommand(args: CliArgs): Promise<number> {
       return checkConfig(args, process.stdout, process.stderr);
     case 'replay':
       return replay(args, process.stdout, process.stderr);
+    case 'reencrypt-store':
+      return reencryptStore(args, process.stdout, process.stderr);
     case 'dmaap-dev':
       return serveDmaapDev(args);
     case 'run':

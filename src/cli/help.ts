@@ -5,6 +5,7 @@ Usage:
   vim-event-relay [run] [--config FILE] [--with-dmaap-dev]
   vim-event-relay check-config [--config FILE]
   vim-event-relay replay --vim ID [--config FILE] FILE...
+  vim-event-relay reencrypt-store [--config FILE]
   vim-event-relay dmaap-dev [--port 3904] [--host 127.0.0.1]
   vim-event-relay --help | --version
 
@@ -13,6 +14,7 @@ Commands:
   check-config   validate the config; print it with secrets redacted; exit 0 valid, 1 invalid
   replay         print, one JSON line each, the messages FILE(s) would publish and to which topics
                  (no broker, no DMaaP); FILE is a wire body, an oslo envelope or a bare message
+  reencrypt-store  write every secret of the store again under the first key of store.secretKeyFile
   dmaap-dev      a DMaaP Message Router-compatible development server, in memory
 
 Options:

@@ -50,7 +50,13 @@ export async function runDaemon(args: CliArgs): Promise<number> {
   const log = createLogger({
     level: cfg.log.level,
     format: cfg.log.format,
-    secrets: [cfg.dmaap.password, cfg.admin.authToken, storeUrlPassword(cfg.store.url), ...kafkaSecrets(cfg.kafka)],
+    secrets: [
+      cfg.dmaap.password,
+      cfg.admin.authToken,
+      cfg.admin.readToken,
+      storeUrlPassword(cfg.store.url),
+      ...kafkaSecrets(cfg.kafka),
+    ],
   });
   for (const warning of configWarnings()) log.warn(warning);
   if (!cfg.admin.authToken && !isLoopbackHost(cfg.admin.host)) {

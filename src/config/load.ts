@@ -15,9 +15,14 @@ import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 import type { VesConfig } from '../ves/index.js';
 import type { ReadinessMode } from '../daemon/control.js';
+import { tlsConfigProblems, type AdminTlsConfig } from '../admin/tls.js';
+import { secretKeyFileProblems } from '../store/secret-codec.js';
 
 export interface RelayConfig {
-  admin: { host: string; port: number; authToken: string; allowUnauthenticated: boolean; bodyLimitBytes: number; readiness: ReadinessMode };
+  admin: {
+    host: string; port: number; authToken: string; readToken: string; metricsRequireToken: boolean;
+    tls: AdminTlsConfig; allowUnauthenticated: boolean; bodyLimitBytes: number; readiness: ReadinessMode;
+  };
   dmaap: { url: string; username: string; password: string; caFile: string; timeoutMs: number };
   sinks: { default: 'dmaap' | 'kafka' };
   publish: {
@@ -30,7 +35,7 @@ export interface RelayConfig {
     prefetch: number; reconnectInitialMs: number; reconnectMaxMs: number; heartbeatSeconds: number; maxBodyBytes: number;
     connectTimeoutMs: number; maxConcurrentConnects: number;
   };
-  store: { path: string; url: string; reconcileMs: number; timeoutMs: number };
+  store: { path: string; url: string; reconcileMs: number; timeoutMs: number; secretKeyFile: string };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   shutdown: { timeoutMs: number };
   dedupe: { windowSize: number };
@@ -115,6 +120,10 @@ export function isLoopbackHost(host: string): boolean {
 
 /** An admin port reachable from other machines needs a token, or the operator's explicit word. */
 function exposureProblem(admin: Partial<RelayConfig['admin']> | undefined): string[] {
+  if (admin?.readToken && !admin.authToken)
+    return [
+      'admin.readToken (VIM_EVENT_RELAY_ADMIN_READ_TOKEN) is set but admin.authToken (VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN) is empty: changes would need no token at all. Set admin.authToken too',
+    ];
   if (!admin || typeof admin.host !== 'string' || isLoopbackHost(admin.host)) return [];
   if (admin.authToken || admin.allowUnauthenticated === true) return [];
   return [
@@ -165,6 +174,8 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   const cfg = withFileKeys(c.getProperties() as unknown as RelayConfig);
   problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin), ...kafkaConfigProblems(cfg.kafka), ...sinkProblems(cfg));
+  // Files are read only once the keys themselves are valid: a wrong type would only add noise.
+  if (!problems.length) problems.push(...tlsConfigProblems(cfg.admin.tls), ...secretKeyFileProblems(cfg.store.secretKeyFile));
   if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(toFileKeys(l))).join('\n'));
   return cfg;
 }

@@ -72,7 +72,14 @@ export const configSchema = {
   admin: {
     host: { doc: 'Address the admin HTTP port binds to.', format: String, default: '127.0.0.1', env: 'VIM_EVENT_RELAY_ADMIN_HOST' },
     port: { doc: 'Admin HTTP port (0 = pick a free one, logged at start).', format: 'port', default: 8080, env: 'VIM_EVENT_RELAY_ADMIN_PORT' },
-    authToken: { doc: 'When set, /api/* needs "Authorization: Bearer <token>".', format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN', sensitive: true },
+    authToken: { doc: 'The admin token: when set, /api/* needs "Authorization: Bearer <token>", and this token may do everything. From a file (_FILE), it is re-read when the file changes.', format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_AUTH_TOKEN', sensitive: true },
+    readToken: { doc: 'The read token: reads only (GETs, check_vim_status, /metrics when protected); a change asked with it is refused 403. Needs admin.authToken. From a file (_FILE), re-read when the file changes.', format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_READ_TOKEN', sensitive: true },
+    metricsRequireToken: { doc: 'GET /metrics needs the read or admin token (Prometheus: bearer_token_file); false = open.', format: Boolean, default: false, env: 'VIM_EVENT_RELAY_ADMIN_METRICS_REQUIRE_TOKEN' },
+    tls: {
+      certFile: { doc: "PEM certificate (chain) of the admin port: it speaks HTTPS (a kubernetes.io/tls Secret's tls.crt); re-read when it changes. With admin.tls.keyFile.", format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_TLS_CERT_FILE' },
+      keyFile: { doc: "PEM private key of admin.tls.certFile (the Secret's tls.key); re-read when it changes.", format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_TLS_KEY_FILE' },
+      clientCaFile: { doc: 'PEM CA bundle: every request but /healthz and /readyz needs a client certificate it signed (mutual TLS); empty = no client certificates.', format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_TLS_CLIENT_CA_FILE' },
+    },
     allowUnauthenticated: { doc: 'Serve /api/* without a token on a non-loopback admin.host (refused unless true).', format: Boolean, default: false, env: 'VIM_EVENT_RELAY_ADMIN_ALLOW_UNAUTHENTICATED' },
     readiness: { doc: 'What GET /readyz judges: process (started, store open, admin port serving) or strict (also every VIM reachable, the store and every destination healthy). ?strict=1 asks for strict on one request.', format: ['process', 'strict'], default: 'process', env: 'VIM_EVENT_RELAY_ADMIN_READINESS' },
     bodyLimitBytes: { doc: 'Largest admin request body accepted (413 beyond).', format: positiveInt(1), default: DEFAULT_BODY_LIMIT_BYTES, env: 'VIM_EVENT_RELAY_ADMIN_BODY_LIMIT_BYTES' },
@@ -148,6 +155,7 @@ export const configSchema = {
     url: { doc: 'postgres://user:password@host:5432/database: keep the store in PostgreSQL, shared by replicas (tables created and migrated by the daemon); empty = the file at store.path.', format: postgresUrl, default: '', env: 'VIM_EVENT_RELAY_STORE_URL', sensitive: true },
     reconcileMs: { doc: 'PostgreSQL store: reload every row this often, healing a missed change notification.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_RECONCILE_MS' },
     timeoutMs: { doc: 'PostgreSQL store: connect and statement timeout; past it a write answers 503 STORE_UNAVAILABLE.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_TIMEOUT_MS' },
+    secretKeyFile: { doc: 'Key file (lines "<keyId>:<base64 of 32 bytes>", the first encrypts): VIM transport URLs and VES collector passwords are stored AES-256-GCM encrypted; empty = stored in clear (a warning at start).', format: String, default: '', env: 'VIM_EVENT_RELAY_STORE_SECRET_KEY_FILE' },
   },
   log: {
     level: { doc: 'error, warn, info, debug.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'VIM_EVENT_RELAY_LOG_LEVEL' },

@@ -47,6 +47,18 @@ export function secretFileVariables(schema: Record<string, unknown> = configSche
 
 interface Source { readonly name: string; readonly file?: string; readonly fix?: string }
 
+/** Where the secret of each key comes from, when from a file: `<VAR>_FILE`, else a systemd credential. */
+function fileSources(s: SensitiveKey, env: NodeJS.ProcessEnv): Source[] {
+  const sources: Source[] = [];
+  const named = env[s.fileEnv];
+  if (named !== undefined && named !== '') sources.push({ name: s.fileEnv, file: named, fix: `mount the secret there or unset ${s.fileEnv}` });
+  const credential = env.CREDENTIALS_DIRECTORY ? path.join(env.CREDENTIALS_DIRECTORY, s.key) : undefined;
+  if (credential && existsSync(credential)) {
+    sources.push({ name: `systemd credential ${s.key}`, file: credential, fix: `fix or remove the unit's LoadCredential=${s.key}:...` });
+  }
+  return sources;
+}
+
 function readSecret({ name, file, fix }: Required<Source>): { value?: string; problem?: string } {
   let text: string;
   try {
@@ -68,16 +80,8 @@ function readSecret({ name, file, fix }: Required<Source>): { value?: string; pr
 export function withSecretFiles(env: NodeJS.ProcessEnv, schema: Record<string, unknown> = configSchema): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   const problems: string[] = [];
-  const credDir = env.CREDENTIALS_DIRECTORY;
   for (const s of sensitiveKeys(schema)) {
-    const sources: Source[] = [];
-    if (env[s.env] !== undefined) sources.push({ name: s.env });
-    const named = env[s.fileEnv];
-    if (named !== undefined && named !== '') sources.push({ name: s.fileEnv, file: named, fix: `mount the secret there or unset ${s.fileEnv}` });
-    const credential = credDir ? path.join(credDir, s.key) : undefined;
-    if (credential && existsSync(credential)) {
-      sources.push({ name: `systemd credential ${s.key}`, file: credential, fix: `fix or remove the unit's LoadCredential=${s.key}:...` });
-    }
+    const sources: Source[] = [...(env[s.env] !== undefined ? [{ name: s.env }] : []), ...fileSources(s, env)];
     if (sources.length > 1) {
       problems.push(`${s.key}: given by both ${sources.map((x) => x.name).join(' and ')}; keep one`);
       continue;
@@ -90,4 +94,23 @@ export function withSecretFiles(env: NodeJS.ProcessEnv, schema: Record<string, u
   }
   if (problems.length) throw new RelayError('CONFIG_INVALID', problems.join('\n'));
   return out;
+}
+
+/**
+ * A secret read from a file that may be rewritten while the daemon runs (a token rotated by
+ * updating its Kubernetes Secret): the file and how to read it again, by the same rules as at
+ * start. undefined when `key` is not given by a file.
+ */
+export interface SecretFile {
+  readonly key: string;
+  readonly file: string;
+  /** The value now, or the problem (named as at start, never with the content). */
+  read(): { value?: string; problem?: string };
+}
+
+export function secretFileOf(key: string, env: NodeJS.ProcessEnv = process.env, schema: Record<string, unknown> = configSchema): SecretFile | undefined {
+  const s = sensitiveKeys(schema).find((k) => k.key === key);
+  const from = s && fileSources(s, env)[0];
+  if (!from?.file) return undefined;
+  return { key, file: from.file, read: () => readSecret(from as Required<Source>) };
 }

@@ -37,6 +37,10 @@ export interface RelayMetrics {
   readonly inFlight: Gauge<'vim'>;
   /** 1 while the VIM's listener is connected, else 0. */
   readonly vimConnected: Gauge<'vim'>;
+  /** Admin requests refused for want of credentials, by reason (src/admin/access.ts). */
+  readonly adminAuthFailures: Counter<'reason'>;
+  /** VES alarm changes a collector accepted that the store has not taken yet. */
+  readonly vesAlarmsUnsaved: Gauge;
   /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
   onScrape(fn: () => void): void;
   /**
@@ -45,6 +49,23 @@ export interface RelayMetrics {
    * hot path are added then.
    */
   onRead(fn: () => void): void;
+}
+
+export const ADMIN_AUTH_FAILURES = `${METRIC_PREFIX}admin_auth_failures_total`;
+
+/**
+ * The admin port's refusals counter in `registry`, created on first use: the admin server
+ * only holds the registry, and a registry refuses a second metric of the same name.
+ */
+export function adminAuthFailuresCounter(registry: Registry): Counter<'reason'> {
+  const existing = registry.getSingleMetric(ADMIN_AUTH_FAILURES);
+  if (existing) return existing as Counter<'reason'>;
+  return new Counter({
+    name: ADMIN_AUTH_FAILURES,
+    help: 'Admin API requests refused for want of credentials, by reason: missing (no bearer token), wrong (no such token), forbidden (the read token asking to change), client_certificate (none or not signed by admin.tls.clientCaFile).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
 }
 
 // Publishing normally takes milliseconds; the upper buckets show time spent in retry/backoff.
@@ -141,7 +162,14 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       ['vim'],
       beforeRead,
     ),
+    adminAuthFailures: adminAuthFailuresCounter(registry),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
+    vesAlarmsUnsaved: gauge(
+      'ves_alarms_unsaved',
+      'VES alarm changes (onsets, clears) a collector accepted that the store has not taken yet (PostgreSQL away): kept in memory, written when it takes them.',
+      [],
+      () => scrape(),
+    ),
     onScrape: (fn) => {
       scrape = fn;
     },

@@ -52,6 +52,7 @@ class VimTally {
 export class MetricsObserver implements PipelineObserver {
   readonly m: RelayMetrics = createRelayMetrics();
   private destinations: readonly Destination[] = [];
+  private unsavedAlarms: () => number = () => 0;
   private readonly tallies = new Map<string, VimTally>();
 
   constructor() {
@@ -147,11 +148,17 @@ export class MetricsObserver implements PipelineObserver {
     this.readDestinations();
   }
 
+  /** How many accepted VES alarm changes the store has not taken yet, read at scrape time. */
+  watchUnsavedAlarms(count: () => number): void {
+    this.unsavedAlarms = count;
+  }
+
   private readDestinations(): void {
     for (const d of this.destinations) {
       this.m.destinationUp.set({ destination: d.name }, d.health().ok ? 1 : 0);
       this.m.destinationPending.set({ destination: d.name }, d.pending());
     }
+    this.m.vesAlarmsUnsaved.set(this.unsavedAlarms());
   }
 
   hooks(): DestinationHooks {

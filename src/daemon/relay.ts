@@ -13,6 +13,7 @@ import { openStore, storeLocation } from '../store/open.js';
 import type { RelayStore } from '../store/store.js';
 import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
+import { secretFileOf } from '../config/secret-files.js';
 import { retireQueue } from '../transport/retire.js';
 import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
@@ -54,6 +55,7 @@ export class Relay {
     };
     this.destinations = Object.values(destinations);
     this.observer.watchDestinations(this.destinations);
+    this.observer.watchUnsavedAlarms(() => this.ves.unsavedAlarms());
     const sinks = new Set<SinkName>(['dmaap', ...(destinations.kafka ? (['kafka'] as const) : [])]);
     const pipeline = new Pipeline({
       destinations,
@@ -106,6 +108,11 @@ export class Relay {
       this.log,
     );
     this.store = store;
+    if (!this.cfg.store.secretKeyFile)
+      this.log.warn(
+        'secrets are stored in clear: VIM transport URLs and VES collector passwords are readable by whoever reads the store; set store.secretKeyFile to encrypt them',
+        { engine: store.engine },
+      );
     const state = store.get();
     this.log.info(
       seeded
@@ -127,7 +134,11 @@ export class Relay {
         for (const vimId of Object.keys(store.get().vesAgents)) this.ves.vimWatch.configured(vimId);
     });
     if (this.stopping) return;
-    this.admin = createAdminServer(this.control, { ...this.cfg.admin, logger: this.log });
+    this.admin = createAdminServer(this.control, {
+      ...this.cfg.admin,
+      tokenFiles: { admin: secretFileOf('admin.authToken'), read: secretFileOf('admin.readToken') },
+      logger: this.log,
+    });
     this.adminUrl = (await this.admin.listen()).url;
     this.log.info('admin port listening', { url: this.adminUrl });
     if (this.stopping) return;

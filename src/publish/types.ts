@@ -7,15 +7,15 @@ export interface PublishResult {
   readonly status: number;
 }
 
+/** The codes a refusal by an HTTP destination (DMaaP, a VES collector) carries. */
+export type PermanentCode = 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED' | 'VES_REJECTED' | 'VES_RETRY_EXPIRED';
+
 /**
  * A permanent failure for one message (disposition dead-letter): refused for good, or failing
  * past the retry window. Retryable failures are never surfaced: the publisher keeps retrying
  * (with backoff) until the message is accepted, is refused permanently, expires, or the
  * publisher closes.
  */
-/** The codes a refusal by an HTTP destination (DMaaP, a VES collector) carries. */
-export type PermanentCode = 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED' | 'VES_REJECTED' | 'VES_RETRY_EXPIRED';
-
 export class PermanentPublishError extends RelayError {
   constructor(
     code: PermanentCode,

@@ -17,7 +17,8 @@
  * - the VIM's node rows are read with their versions, and the decision is taken against them
  *   (another notification's claim read as the fields it claims, this notification's own claim,
  *   left by a replica that died or a redelivery, as the `previous` it replaced: so a redelivery
- *   publishes again, never suppresses itself);
+ *   publishes again, never suppresses itself; so is a claim older than CLAIM_ABANDONED_MS,
+ *   whoever's: its notification will not settle it);
  * - each node row the decision changes (the node, a placeholder it adopts, the nodes a delete
  *   forgets) is written with compareAndSet as the new fields plus `claim: {messageId,
  *   claimedAt, previous}`, in key order. A lost row (another replica wrote it first) puts back

@@ -18,16 +18,26 @@
  * - by anyone else: as the claim's new value. The claimer publishes it, or its notification
  *   comes back (requeued, or redelivered when the replica died) and is published then; only a
  *   claimer's notification that is dead-lettered leaves an equal notification decided against
- *   it unpublished (and the claim is rolled back, so the next one is compared with `previous`).
+ *   it unpublished (and the claim is rolled back, so the next one is compared with `previous`);
+ * - by anyone, once the claim is older than CLAIM_ABANDONED_MS: as `previous`, as the
+ *   redelivery would. The claimer died and nothing will settle the claim: the redelivery was
+ *   filtered (its subscription deleted meanwhile), or dead-lettered by the broker past its
+ *   delivery limit. Read as its value for ever, it would suppress every later equal update that
+ *   was never published. A claimer that was only slow (a destination retrying for longer than
+ *   that) costs a duplicate at worst.
  *
  * `previous` is the whole row as it was, another notification's claim included, so that a
  * rollback puts back exactly what was there; it nests only as deep as claims stack up unsettled
- * (each replica holds at most one per row: its own decisions on a VIM or VM take turns).
+ * (each replica holds at most one per row: its own decisions on a VIM or VM take turns). An
+ * abandoned claim is not kept in `previous`: the new claim replaces it with what it replaced.
  */
 import { canonical } from './rows.js';
 import type { CasResult, ConditionalKind } from './store.js';
 
 export const CLAIM_KEY = 'claim';
+
+/** A claim older than this is abandoned: read as its `previous` by every decision. */
+export const CLAIM_ABANDONED_MS = 15 * 60_000;
 
 export type RowValue = Record<string, unknown>;
 
@@ -88,6 +98,12 @@ export function claimOf(row: Readonly<RowValue> | undefined): Claim | undefined 
   return c && typeof c === 'object' && !Array.isArray(c) ? (c as Claim) : undefined;
 }
 
+/** Left by a replica that died, its notification never to settle it (see the top of this file). */
+export function isAbandoned(c: Claim, now = Date.now()): boolean {
+  const at = Date.parse(c.claimedAt);
+  return Number.isFinite(at) && now - at > CLAIM_ABANDONED_MS;
+}
+
 /** A row as the memory it stands for: without its claim; undefined when there is no row, or it is the claim of a delete. */
 export function plainOf<T extends Readonly<RowValue>>(row: T | undefined): T | undefined {
   if (row === undefined || !Object.hasOwn(row, CLAIM_KEY)) return row;
@@ -100,10 +116,10 @@ export function claimRow(value: RowValue | undefined, claim: Claim): RowValue {
   return { ...(value ?? {}), [CLAIM_KEY]: claim };
 }
 
-/** One row as a decision of `messageId` reads it: its own claim as `previous`, anyone else's as its new value. */
+/** One row as a decision of `messageId` reads it: its own claim, or an abandoned one, as `previous`, anyone else's as its new value. */
 export function decidingValue<T extends Readonly<RowValue>>(row: T | undefined, messageId: string): T | undefined {
   const c = claimOf(row);
-  if (c && c.messageId === messageId) return plainOf(c.previous) as T | undefined;
+  if (c && (c.messageId === messageId || isAbandoned(c))) return plainOf(c.previous) as T | undefined;
   return plainOf(row);
 }
 
@@ -220,12 +236,13 @@ export class VimGoneError extends Error {}
 /** Writes a decision's rows in order; stops at the first loss (putting back what it claimed) or failure. */
 export async function claimRows<K extends ConditionalKind>(r: ClaimRequest<K>): Promise<ClaimOutcome> {
   const held: HeldRow[] = [];
-  const claimedAt = (r.now ?? (() => new Date()))().toISOString();
+  const now = (r.now ?? (() => new Date()))();
+  const claimedAt = now.toISOString();
   for (const [i, c] of r.changes.entries()) {
     const mine = claimOf(c.row);
     const own = mine !== undefined && mine.messageId === r.messageId;
-    // The row as it was before this notification touched it.
-    const previous = own ? mine.previous : c.row;
+    // The row as it was before this notification (or an abandoned claim) touched it.
+    const previous = own || (mine && isAbandoned(mine, now.getTime())) ? mine.previous : c.row;
     // Its own earlier claim on a row this decision leaves as it was: put back what was there, exactly.
     const restore = own && canonical(plainOf(previous)) === canonical(c.target);
     if (r.publishes && own && !restore && canonical(plainOf(c.row)) === canonical(c.target)) {

@@ -9,6 +9,7 @@ import type { StateChange } from '../daemon/control.js';
 import { RecentStateChanges } from '../daemon/windows.js';
 import { diffRows, emptyState, idOf, rowId, toRows } from './rows.js';
 import { checkState, StateStore, type StateMutator, type StoreSeed, type StoreState } from './state-store.js';
+import type { SecretCodec } from './secret-codec.js';
 import type { CasResult, ConditionalKind, OpenedStore, RelayStore, StoreHealth, StoreKind } from './store.js';
 
 export class FileStore implements RelayStore {
@@ -27,8 +28,8 @@ export class FileStore implements RelayStore {
     for (const id of toRows(file.get()).keys()) this.versions.set(id, ++this.clock);
   }
 
-  static async open(path: string, seed: StoreSeed, recentSize: number): Promise<OpenedStore> {
-    const { store, seeded } = await StateStore.open(path, seed);
+  static async open(path: string, seed: StoreSeed, recentSize: number, codec?: SecretCodec): Promise<OpenedStore> {
+    const { store, seeded } = await StateStore.open(path, seed, codec);
     return { store: new FileStore(store, recentSize), seeded };
   }
 

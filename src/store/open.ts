@@ -8,8 +8,15 @@ import { FileStore } from './file-store.js';
 import { openPgStore } from './pg/open.js';
 import type { StoreSeed } from './state-store.js';
 import type { OpenedStore } from './store.js';
+import { createSecretCodec, type SecretCodec } from './secret-codec.js';
 
-export type StoreConfig = Pick<RelayConfig, 'store' | 'recent'>;
+/** store.secretKeyFile may be left out (no key: secrets in clear). */
+export type StoreConfig = Pick<RelayConfig, 'recent'> & {
+  readonly store: Omit<RelayConfig['store'], 'secretKeyFile'> & { readonly secretKeyFile?: string };
+};
+
+/** The secrets at rest: store.secretKeyFile's keys, or none (the caller warns that secrets are then in clear). */
+export const storeCodec = (cfg: StoreConfig): SecretCodec => createSecretCodec(cfg.store.secretKeyFile ?? '');
 
 /** Where the store is, for the start-up log: the file path or the URL (redact it before logging). */
 export function storeLocation(cfg: StoreConfig): string {
@@ -17,7 +24,8 @@ export function storeLocation(cfg: StoreConfig): string {
 }
 
 export function openStore(cfg: StoreConfig, seed: StoreSeed, logger: Logger): Promise<OpenedStore> {
-  if (!cfg.store.url) return FileStore.open(cfg.store.path, seed, cfg.recent.windowSize);
+  const codec = storeCodec(cfg);
+  if (!cfg.store.url) return FileStore.open(cfg.store.path, seed, cfg.recent.windowSize, codec);
   return openPgStore(
     {
       url: cfg.store.url,
@@ -25,6 +33,7 @@ export function openStore(cfg: StoreConfig, seed: StoreSeed, logger: Logger): Pr
       recentSize: cfg.recent.windowSize,
       reconcileMs: cfg.store.reconcileMs,
       connectTimeoutMs: cfg.store.timeoutMs,
+      codec,
     },
     seed,
   );

@@ -17,6 +17,7 @@ import type { Subscription } from '../model/subscription.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
 import { COMPUTE_NODE_ROW_DEFS } from './claims.js';
 import { migrateToV2, VES_STATE_PROPERTIES, type AlarmMemory, type VesAgents } from './ves-state.js';
+import { CLEAR_CODEC, openState, sealState, type SecretCodec } from './secret-codec.js';
 
 /** 2 added vesAgents and alarms; a version 1 file is read as version 2 without them (migrateToV2). */
 export const STORE_VERSION = 2;
@@ -127,6 +128,7 @@ export class StateStore {
   private constructor(
     readonly path: string,
     initial: StoreState,
+    private readonly codec: SecretCodec,
   ) {
     this.state = deepFreeze(initial);
   }
@@ -134,9 +136,14 @@ export class StateStore {
   /**
    * Opens the store at `path`. No file: seeds it from the config and writes it (seeded=true).
    * A valid file: used as is, the seed is ignored (seeded=false; the caller says so in the log).
-   * Anything else: RelayError STORE_CORRUPT, the file untouched.
+   * Anything else: RelayError STORE_CORRUPT, the file untouched. Secrets are written sealed by
+   * `codec` and read through it (secret-codec.ts); a file in clear opens under any codec.
    */
-  static async open(path: string, seed: StoreSeed): Promise<{ store: StateStore; seeded: boolean }> {
+  static async open(
+    path: string,
+    seed: StoreSeed,
+    codec: SecretCodec = CLEAR_CODEC,
+  ): Promise<{ store: StateStore; seeded: boolean }> {
     await ensureWritableDir(path);
     await removeLeftoverTempFiles(path);
     let text: string;
@@ -144,7 +151,7 @@ export class StateStore {
       text = await readFile(path, 'utf8');
     } catch (e) {
       if (!isNotFound(e)) throw corrupt(path, `it cannot be read (${(e as Error).message})`, e);
-      return { store: await StateStore.seed(path, seed), seeded: true };
+      return { store: await StateStore.seed(path, seed, codec), seeded: true };
     }
     let parsed: unknown;
     try {
@@ -153,13 +160,13 @@ export class StateStore {
       const kind = text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(e as Error).message})`;
       throw corrupt(path, kind, e);
     }
-    const upgraded = migrateToV2(parsed);
+    const upgraded = openState(migrateToV2(parsed), codec);
     const problem = checkState(upgraded);
     if (problem) throw corrupt(path, problem);
-    return { store: new StateStore(path, upgraded as StoreState), seeded: false };
+    return { store: new StateStore(path, upgraded as StoreState, codec), seeded: false };
   }
 
-  private static async seed(path: string, seed: StoreSeed): Promise<StateStore> {
+  private static async seed(path: string, seed: StoreSeed, codec: SecretCodec): Promise<StateStore> {
     const initial: StoreState = {
       version: STORE_VERSION,
       vims: structuredClone([...seed.vims]),
@@ -178,7 +185,7 @@ export class StateStore {
         'CONFIG_INVALID',
         `the vims and subscriptions in the config cannot seed the store: ${problem}`,
       );
-    const store = new StateStore(path, initial);
+    const store = new StateStore(path, initial, codec);
     await store.write(initial);
     return store;
   }
@@ -221,7 +228,7 @@ export class StateStore {
       // 0600: transport URLs in the store carry broker passwords.
       const file = await open(tmp, 'w', 0o600);
       try {
-        await file.writeFile(`${JSON.stringify(state, null, 2)}\n`, 'utf8');
+        await file.writeFile(`${JSON.stringify(sealState(state, this.codec), null, 2)}\n`, 'utf8');
         await file.sync();
       } finally {
         await file.close();
@@ -241,7 +248,7 @@ export class StateStore {
   }
 }
 
-/** A crash between writing a temp file and renaming it leaves the temp file behind. */
+/** The errors that mean this user cannot create or write the store's directory. */
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
 
 /** The store's directory, created if missing and writable, or an error naming store.path: else the first write would fail much later. */
@@ -262,6 +269,7 @@ async function ensureWritableDir(path: string): Promise<void> {
   }
 }
 
+/** A crash between writing a temp file and renaming it leaves the temp file behind: remove it at open. */
 async function removeLeftoverTempFiles(path: string): Promise<void> {
   const prefix = `${basename(path)}.tmp-`;
   const names = await readdir(dirname(path));

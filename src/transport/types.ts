@@ -52,14 +52,14 @@ export interface ListenerStatusChange {
   readonly reason?: string;
 }
 
+/** The type of a queue the relay creates; a queue that exists keeps its own. */
+export type QueueType = 'quorum' | 'classic';
+
 /**
  * What a listener needs to know about its VIM. config/vim.ts's VimConfig (the VIM with its
  * defaults applied) is assignable to it; transport/ defines its own so that it never imports
  * the config layer.
  */
-/** The type of a queue the relay creates; a queue that exists keeps its own. */
-export type QueueType = 'quorum' | 'classic';
-
 export interface ListenerSpec {
   readonly id: string;
   readonly transportUrl: string;

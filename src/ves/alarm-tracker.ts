@@ -28,6 +28,11 @@
  * (STORE_UNAVAILABLE), the event is sent unclaimed, as in one process, with a warning that
  * another replica may send the same onset or clear: relaying goes on while PostgreSQL is away.
  * The VIM's own alarm (vim-watch.ts) is not claimed.
+ *
+ * What the collector accepted is never dropped from the memory: published() hands it to
+ * UnsavedAlarms (alarm-memory.ts), which writes it (a claim tidied, or the alarm of an
+ * unclaimed decision) or, when the store cannot take it, keeps it for decide() to read and
+ * writes it when the store is back.
  */
 import type { OutboundRecord } from '../publish/destination.js';
 import type { VmFields } from '../normalize/vm-fields.js';
@@ -53,6 +58,7 @@ import { alarmOf, vmClear, vmOnset, type VesFaultEvent } from './events.js';
 import { decideFault, vmFieldsOf, type FaultDecision } from './fault-rule.js';
 import type { AlarmRecord } from './types.js';
 import { Turns } from '../util/turns.js';
+import { UnsavedAlarms } from './alarm-memory.js';
 
 interface Pending {
   readonly instanceId: string;
@@ -87,6 +93,8 @@ export class VesAlarmTracker {
   /** By vimId + message_id: the decision waiting for its notification's outcome. */
   private readonly pending = new Map<string, Pending>();
   private readonly now: () => number;
+  /** Accepted and not yet in the store: read before the store's rows. */
+  private readonly unsaved: UnsavedAlarms;
 
   /** `store` is a getter because the daemon opens its store after building the pipeline. */
   constructor(
@@ -95,6 +103,14 @@ export class VesAlarmTracker {
     opts: VesAlarmTrackerOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.unsaved = new UnsavedAlarms(store, log, async (vimId, key, work) => {
+      const release = await this.turns.take(`${vimId}\n${key}`);
+      try {
+        await work();
+      } finally {
+        release();
+      }
+    });
   }
 
   /**
@@ -114,7 +130,14 @@ export class VesAlarmTracker {
     try {
       let j: Judged;
       if (shared) ({ j, held } = await this.claim(shared, store, vimId, n, f));
-      else j = this.judge(store, vimId, n, f, plainAlarm(store.get().alarms[vimId]?.[f.instance_id]));
+      else
+        j = this.judge(
+          store,
+          vimId,
+          n,
+          f,
+          this.unsaved.read(vimId, f.instance_id, () => plainAlarm(store.get().alarms[vimId]?.[f.instance_id])),
+        );
       if (!j.event) {
         release();
         return null;
@@ -165,7 +188,8 @@ export class VesAlarmTracker {
       // The row and its version read together, before any await.
       const row = asRow(store.get().alarms[vimId]?.[key]);
       const version = shared.versionOf('alarms', vimId, key);
-      const alarm = asAlarm(decidingValue(row, n.messageId));
+      const unsaved = this.unsaved.entry(vimId, key);
+      const alarm = unsaved ? (unsaved.next ?? undefined) : asAlarm(decidingValue(row, n.messageId));
       const j = this.judge(store, vimId, n, f, alarm);
       const target = j.d.kind === 'none' ? alarm : (j.next ?? undefined);
       const own = claimOf(row)?.messageId === n.messageId ? [key] : [];
@@ -231,23 +255,16 @@ export class VesAlarmTracker {
     await this.published(vimId, n);
   }
 
-  /** The collector accepted the record decide() gave: remember the alarm. Never rejects; a second call is a no-op. */
+  /**
+   * The collector accepted the record decide() gave: remember the alarm (a claim tidied to it),
+   * in the store or, while the store cannot take it, in UnsavedAlarms. Never rejects; a second
+   * call is a no-op.
+   */
   readonly published = async (vimId: string, n: Notification): Promise<void> => {
     const p = this.take(vimId, n);
     if (!p) return;
     try {
-      if (p.held) return await this.settle(vimId, n, p, true);
-      await this.store().update((draft) => {
-        // Deleted meanwhile: the configuration went and its alarms with it; nothing to remember.
-        if (!draft.vesAgents[vimId]) return;
-        const vm = (draft.alarms[vimId] ??= {});
-        if (p.next) vm[p.instanceId] = p.next;
-        else delete vm[p.instanceId];
-        if (Object.keys(vm).length === 0) delete draft.alarms[vimId];
-      });
-    } catch (e) {
-      // The event is out and acking is right; the cost of the lost write is one event sent again later.
-      this.notSaved(vimId, n, p, e);
+      await this.unsaved.accepted(vimId, p.instanceId, p.next, n.messageId, p.held?.[0]?.version ?? 0);
     } finally {
       p.release();
     }
@@ -259,44 +276,37 @@ export class VesAlarmTracker {
     if (!p) return;
     if (!p.held?.some((r) => r.claimed)) return p.release();
     // The VM's turn ends once its row is back: the next decision here reads it as it was.
-    void this.settle(vimId, n, p, false).finally(p.release);
+    void this.putBack(vimId, n, p).finally(p.release);
   };
 
-  /** A shared store's row: tidied (published) or put back; never rejects. */
-  private async settle(vimId: string, n: Notification, p: Pending, published: boolean): Promise<void> {
+  /** A shared store's claimed row put back; never rejects. */
+  private async putBack(vimId: string, n: Notification, p: Pending): Promise<void> {
     const shared = sharedRows(this.store());
     if (!shared || !p.held) return;
     // The configuration deleted meanwhile took the VM's alarm along: leave no row of it behind.
     const gone = !this.store().get().vesAgents[vimId];
-    const rows = gone ? p.held.map((r) => ({ ...r, target: undefined, previous: undefined })) : p.held;
-    const errors = await settleRows(shared, 'alarms', vimId, rows, published);
+    const rows = gone ? p.held.map((r) => ({ ...r, previous: undefined })) : p.held;
+    const errors = await settleRows(shared, 'alarms', vimId, rows, false);
     if (errors.length === 0) return;
-    if (published && rows.some((r) => !r.claimed)) return this.notSaved(vimId, n, p, errors[0]);
     this.log.warn(
-      published
-        ? 'VES alarm claim not tidied; the row keeps it, read as the alarm state it carries'
-        : "VES alarm claim not put back; until the notification's redelivery settles it, other replicas read the VM's alarm as claimed",
+      "VES alarm claim not put back; until the notification's redelivery settles it, other replicas read the VM's alarm as claimed",
       { vim: vimId, instance: p.instanceId, messageId: n.messageId, error: (errors[0] as Error).message },
-    );
-  }
-
-  private notSaved(vimId: string, n: Notification, p: Pending, e: unknown): void {
-    this.log.warn(
-      p.next
-        ? 'VES alarm not saved; a later fault notification of this VM may raise its onset again'
-        : 'VES clear not saved; the next active notification of this VM sends the clear again',
-      {
-        vim: vimId,
-        instance: p.instanceId,
-        messageId: n.messageId,
-        error: (e as Error).message,
-      },
     );
   }
 
   /** Decisions waiting for their outcome (for tests and shutdown logs). */
   pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** Accepted alarms the store has not taken yet. */
+  unsavedCount(): number {
+    return this.unsaved.size;
+  }
+
+  /** Stops retrying the unsaved alarms after one last try (after the destination closed). */
+  close(): Promise<void> {
+    return this.unsaved.close();
   }
 
   private key(vimId: string, n: Notification): string {

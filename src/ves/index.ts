@@ -35,7 +35,12 @@ export interface VesAgent {
   readonly alarms: VesAlarmTracker;
   readonly destination: VesDestination;
   readonly vimWatch: VimUnreachableWatch;
-  /** Stops the VIM watch, then closes the destination (what it has not delivered within `deadlineMs` rejects with PUBLISHER_CLOSED). */
+  /** Accepted alarm changes (VMs and VIMs) the store has not taken yet (metric ves_alarms_unsaved). */
+  unsavedAlarms(): number;
+  /**
+   * Stops the VIM watch, then closes the destination (what it has not delivered within
+   * `deadlineMs` rejects with PUBLISHER_CLOSED), then tries the unsaved alarms one last time.
+   */
   close(deadlineMs: number): Promise<void>;
 }
 
@@ -72,10 +77,12 @@ export function createVesAgent(o: VesAgentOptions): VesAgent {
     alarms,
     destination,
     vimWatch,
+    unsavedAlarms: () => alarms.unsavedCount() + vimWatch.unsavedCount(),
     async close(deadlineMs) {
       const watching = vimWatch.close();
       await destination.close(deadlineMs);
       await watching;
+      await alarms.close();
     },
   };
 }

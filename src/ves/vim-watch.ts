@@ -4,7 +4,8 @@
  * raises Fault_MultiCloud_VIMUnreachable (source: the VIM); REACHABLE again clears it.
  *
  * As for VMs, the alarm is remembered in the store only once the collector accepted the
- * event, so a restart neither repeats the onset nor forgets the clear. Each VIM's events are
+ * event, so a restart neither repeats the onset nor forgets the clear; what the store cannot
+ * take then is kept and written later, as for VMs (alarm-memory.ts). Each VIM's events are
  * sent one at a time, in the order of its status changes. A short blip (shorter than the
  * threshold) sends nothing. A send the collector refused for good is logged and not retried
  * (the next status change tries again); one cut short by shutdown is tried after the restart,
@@ -15,6 +16,7 @@ import type { ListenerStatusChange } from '../transport/types.js';
 import type { Logger } from '../util/logger.js';
 import { plainAlarm } from '../store/ves-state.js';
 import type { VesStore } from './agents.js';
+import { UnsavedAlarms } from './alarm-memory.js';
 import { alarmOf, vimClear, vimOnset, type VesFaultEvent } from './events.js';
 import { VIM_ALARM_KEY, type AlarmRecord } from './types.js';
 
@@ -35,9 +37,12 @@ export class VimUnreachableWatch {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private closed = false;
+  /** Accepted and not yet in the store; its writes take the VIM's chain as the sends do. */
+  private readonly unsaved: UnsavedAlarms;
 
   constructor(private readonly o: VimWatchOptions) {
     this.now = o.now ?? Date.now;
+    this.unsaved = new UnsavedAlarms(o.store, o.log, (vimId, _key, work) => this.chained(vimId, work));
   }
 
   /** Every listener status change of every VIM (and each VIM's status once at start). */
@@ -76,27 +81,42 @@ export class VimUnreachableWatch {
     this.latest.delete(vimId);
   }
 
-  /** Stops the timers; sends in flight end as VesDestination.close() ends them. */
+  /** Stops the timers; sends in flight end as VesDestination.close() ends them; then the unsaved alarms' last try. */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await Promise.all([...this.chains.values()]);
+    await this.unsaved.close();
+  }
+
+  /** Accepted VIM alarm changes the store has not taken yet. */
+  unsavedCount(): number {
+    return this.unsaved.size;
   }
 
   private enqueue(vimId: string, step: () => Promise<void>): void {
-    const next = (this.chains.get(vimId) ?? Promise.resolve()).then(step).catch((e: unknown) => {
+    this.chained(vimId, step).catch((e: unknown) => {
       this.o.log.error('VIM alarm step failed', { vim: vimId, error: (e as Error).message });
     });
+  }
+
+  /** Runs `step` on the VIM's chain, after what is on it; the chain goes on whatever `step` does. */
+  private chained(vimId: string, step: () => Promise<void>): Promise<void> {
+    const run = (this.chains.get(vimId) ?? Promise.resolve()).then(step);
+    const next = run.catch(() => undefined);
     this.chains.set(vimId, next);
     void next.then(() => {
       if (this.chains.get(vimId) === next) this.chains.delete(vimId);
     });
+    return run;
   }
 
   private alarm(vimId: string): AlarmRecord | undefined {
     // The VIM's own alarm is never claimed; read plain all the same, as every reader of alarms does.
-    return plainAlarm(this.o.store().get().alarms[vimId]?.[VIM_ALARM_KEY]);
+    return this.unsaved.read(vimId, VIM_ALARM_KEY, () =>
+      plainAlarm(this.o.store().get().alarms[vimId]?.[VIM_ALARM_KEY]),
+    );
   }
 
   private async raise(vimId: string, change: ListenerStatusChange): Promise<void> {
@@ -110,13 +130,12 @@ export class VimUnreachableWatch {
     };
     const event = vimOnset(facts, this.o.unreachableAfterMs);
     if (await this.deliver(vimId, event)) {
-      await this.remember(
+      const id = event.commonEventHeader.eventId;
+      await this.unsaved.accepted(
         vimId,
-        alarmOf(event, {
-          state: 'UNREACHABLE',
-          eventType: 'listener.status',
-          messageId: event.commonEventHeader.eventId,
-        }),
+        VIM_ALARM_KEY,
+        alarmOf(event, { state: 'UNREACHABLE', eventType: 'listener.status', messageId: id }),
+        id,
       );
     }
   }
@@ -128,7 +147,8 @@ export class VimUnreachableWatch {
       { vimId, sinceMicros: alarm.startEpochMicrosec, reason: 'the broker answers again', atMicros: this.now() * 1000 },
       alarm,
     );
-    if (await this.deliver(vimId, event)) await this.remember(vimId, null);
+    if (await this.deliver(vimId, event))
+      await this.unsaved.accepted(vimId, VIM_ALARM_KEY, null, event.commonEventHeader.eventId);
   }
 
   private async deliver(vimId: string, event: VesFaultEvent): Promise<boolean> {
@@ -144,20 +164,6 @@ export class VimUnreachableWatch {
         },
       );
       return false;
-    }
-  }
-
-  private async remember(vimId: string, next: AlarmRecord | null): Promise<void> {
-    try {
-      await this.o.store().update((draft) => {
-        if (!draft.vesAgents[vimId]) return;
-        const alarms = (draft.alarms[vimId] ??= {});
-        if (next) alarms[VIM_ALARM_KEY] = next;
-        else delete alarms[VIM_ALARM_KEY];
-        if (Object.keys(alarms).length === 0) delete draft.alarms[vimId];
-      });
-    } catch (e) {
-      this.o.log.warn('VIM alarm state not saved', { vim: vimId, error: (e as Error).message });
     }
   }
 }

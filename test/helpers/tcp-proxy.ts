@@ -19,6 +19,12 @@ export interface TcpProxy {
    * New connections are piped as usual.
    */
   freezeAll(): void;
+  /**
+   * freezeAll(), and new connections are accepted and then held silently (nothing forwarded,
+   * nothing closed) until resume(): a peer gone behind a black-holing network, as only
+   * timeouts detect, for old and new connections alike.
+   */
+  blackHole(): void;
   /** Turns new connections away (closed on accept) until resume(). */
   pause(): void;
   resume(): void;
@@ -28,11 +34,20 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
   let paused = false;
+  let holding = false;
   let attempts = 0;
+  /** Sockets of frozen pairs and held connections: destroyed by cutAll() and close(). */
+  const frozen = new Set<net.Socket>();
   const server = net.createServer((client) => {
     attempts++;
     if (paused) {
       client.destroy();
+      return;
+    }
+    if (holding) {
+      client.pause();
+      client.on('error', () => undefined).on('close', () => frozen.delete(client));
+      frozen.add(client);
       return;
     }
     const upstream = net.connect(targetPort, targetHost);
@@ -53,8 +68,6 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
-  /** Sockets of frozen pairs: destroyed by cutAll() and close(). */
-  const frozen = new Set<net.Socket>();
   const cutAll = () => {
     for (const [a, b] of [...pairs]) {
       a.destroy();
@@ -90,11 +103,16 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     cutAll,
     freezeAll,
+    blackHole: () => {
+      holding = true;
+      freezeAll();
+    },
     pause: () => {
       paused = true;
     },
     resume: () => {
       paused = false;
+      holding = false;
     },
     close: () => {
       cutAll();

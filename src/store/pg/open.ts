@@ -14,6 +14,7 @@ import { PgLink } from './link.js';
 import { migrate, withMigrationLock } from './migrations.js';
 import { PgStore, type PgStoreOptions } from './pg-store.js';
 import { writeRow } from './tables.js';
+import { CLEAR_CODEC, type SecretCodec } from '../secret-codec.js';
 
 const SEEDED_KEY = 'seeded_at';
 
@@ -54,7 +55,7 @@ export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promis
         async () => {
           const applied = await migrate(client);
           if (applied.length) opts.logger.info('store schema migrated', { applied });
-          return seedIfNew(client, initial);
+          return seedIfNew(client, initial, opts.codec ?? CLEAR_CODEC);
         },
         () => opts.logger.info('waiting for another replica to migrate and seed the store'),
       );
@@ -88,13 +89,17 @@ export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promis
 }
 
 /** On the first start only (no seed mark): the config's vims and subscriptions become rows. */
-async function seedIfNew(client: pg.PoolClient, initial: ReturnType<typeof seedState>): Promise<boolean> {
+async function seedIfNew(
+  client: pg.PoolClient,
+  initial: ReturnType<typeof seedState>,
+  codec: SecretCodec,
+): Promise<boolean> {
   const { rowCount } = await client.query('SELECT 1 FROM relay_meta WHERE key = $1', [SEEDED_KEY]);
   if (rowCount) return false;
   await client.query('BEGIN');
   try {
     for (const r of toRows(initial).values()) {
-      if ((await writeRow(client, r, 0)) === null)
+      if ((await writeRow(client, r, 0, codec)) === null)
         throw new RelayError(
           'STORE_CORRUPT',
           `the store has rows but no seed mark (row ${r.kind} ${r.k1}); it was not created by this relay`,

@@ -8,8 +8,9 @@
  * everything, so a lost notification heals. All changes to the cache go through one queue, so
  * a reload never races a write of this replica.
  *
- * PostgreSQL away: get() answers from the snapshot, writes reject STORE_UNAVAILABLE at once,
- * health() is down, and a reconnect loop (LISTEN again, then a full reconcile) brings it back.
+ * PostgreSQL away: get() answers from the snapshot, writes reject STORE_UNAVAILABLE at once
+ * (those already queued too, once the link is known down), health() is down, and a reconnect
+ * loop (LISTEN again, then a full reconcile) brings it back.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -28,6 +29,7 @@ import {
   type StoreHealth,
   type StoreKind,
 } from '../store.js';
+import { CLEAR_CODEC, type SecretCodec } from '../secret-codec.js';
 import { PgCache } from './cache.js';
 import { describe, isConnectionError, unavailable } from './errors.js';
 import { PgLink } from './link.js';
@@ -45,6 +47,8 @@ export interface PgStoreOptions {
   readonly connectTimeoutMs: number;
   /** Identifies this replica's own notifications; random by default. */
   readonly instanceId?: string;
+  /** Secrets sealed on the way into the tables and opened on the way out (store.secretKeyFile); none by default. */
+  readonly codec?: SecretCodec;
 }
 
 /** Attempts of one update when other replicas keep writing the same rows first. */
@@ -59,6 +63,7 @@ export class PgStore implements RelayStore {
   private readonly recent: PgRecent;
   private tail: Promise<unknown> = Promise.resolve();
   private reconcileTimer?: NodeJS.Timeout;
+  private readonly codec: SecretCodec;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -66,6 +71,7 @@ export class PgStore implements RelayStore {
     private readonly opts: PgStoreOptions,
   ) {
     this.instanceId = opts.instanceId ?? randomUUID();
+    this.codec = opts.codec ?? CLEAR_CODEC;
     this.recent = new PgRecent(pool, opts.recentSize, () => this.link.up, opts.logger);
     link.onNotification = (payload) => this.noted(payload);
     // Back from an outage: reload everything before writes are let through again.
@@ -80,7 +86,7 @@ export class PgStore implements RelayStore {
     await this.enqueue(() => this.reconcile());
     this.reconcileTimer = setInterval(() => {
       if (!this.link.up) return;
-      this.enqueue(() => this.reconcile()).catch((e: unknown) => this.failed(e));
+      this.enqueue(() => this.reloadIfUp(() => this.reconcile())).catch((e: unknown) => this.failed(e));
     }, this.opts.reconcileMs);
     this.reconcileTimer.unref();
   }
@@ -115,13 +121,15 @@ export class PgStore implements RelayStore {
       const ok = await this.guard(async () => {
         // Deleting what must not exist: done if it does not.
         if (value === undefined && expectedVersion === 0)
-          return (await loadKeys(this.pool, [keyOf])).size === 0 ? 0 : null;
+          return (await loadKeys(this.pool, [keyOf], this.codec)).size === 0 ? 0 : null;
         if (value === undefined) return (await deleteRow(this.pool, keyOf, expectedVersion, note)) ? 0 : null;
         // The VIM was deleted meanwhile: nothing to claim for it.
-        return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, note).catch((e: unknown) => {
-          if (isOrphan(e)) return null;
-          throw e;
-        });
+        return writeRow(this.pool, { ...keyOf, ord: 0, value }, expectedVersion, this.codec, note).catch(
+          (e: unknown) => {
+            if (isOrphan(e)) return null;
+            throw e;
+          },
+        );
       });
       if (ok !== null) {
         // Won: the row is what was written, at the version the write returned (0 = gone).
@@ -129,7 +137,7 @@ export class PgStore implements RelayStore {
         this.cache.applyScoped(new Map(ok ? [[id, { row, version: ok }]] : []), [id]);
       } else {
         // Lost: the row as it is now, so the loser learns the winner's value and version.
-        const changed = this.cache.applyScoped(await this.guard(() => loadKeys(this.pool, [keyOf])), [id]);
+        const changed = this.cache.applyScoped(await this.guard(() => loadKeys(this.pool, [keyOf], this.codec)), [id]);
         if (changed.length) this.emit(changed);
       }
       return { ok: ok !== null, version: this.cache.version(id), value: getRow(this.cache.snapshot, kind, vimId, key) };
@@ -218,7 +226,7 @@ export class PgStore implements RelayStore {
       const written = new Map<string, number>();
       // VIMs first (rows refer to them), then the rest, in snapshot order.
       for (const r of diff.upserts) {
-        const v = await writeRow(client, r, this.cache.version(idOf(r)));
+        const v = await writeRow(client, r, this.cache.version(idOf(r)), this.codec);
         if (v === null) return await rollback(client, 'conflict');
         written.set(idOf(r), v);
       }
@@ -245,25 +253,36 @@ export class PgStore implements RelayStore {
 
   /** Reloads every row; tells the listeners which kinds differed from the snapshot. */
   private async reconcile(): Promise<void> {
-    const changed = this.cache.applyAll(await loadAll(this.pool));
+    const changed = this.cache.applyAll(await loadAll(this.pool, this.codec));
     if (changed.length) this.emit(changed);
   }
 
   private noted(payload: string | undefined): void {
     const note = parseNote(payload);
     if (!note || note.from === this.instanceId) return;
-    this.enqueue(() => this.reloadNoted(note)).catch((e: unknown) => this.failed(e));
+    this.enqueue(() => this.reloadIfUp(() => this.reloadNoted(note))).catch((e: unknown) => this.failed(e));
+  }
+
+  /** A reload queued before the link was known down is skipped: the recovery's full reconcile covers it. */
+  private async reloadIfUp(reload: () => Promise<void>): Promise<void> {
+    if (this.link.up) await reload();
   }
 
   private async reloadNoted(note: ChangeNote): Promise<void> {
     if (!note.rows) return this.reconcile();
     const keys = note.rows.map(([kind, k1, k2]) => ({ kind, k1, k2 }));
-    const changed = this.cache.applyScoped(await loadKeys(this.pool, keys), keys.map(idOf));
+    const changed = this.cache.applyScoped(await loadKeys(this.pool, keys, this.codec), keys.map(idOf));
     if (changed.length) this.emit(changed);
   }
 
-  /** Runs a statement; a lost database becomes STORE_UNAVAILABLE and starts the reconnect loop. */
+  /**
+   * Runs a statement; a lost database becomes STORE_UNAVAILABLE and starts the reconnect loop.
+   * Once the link is known down, a statement queued behind the one that found out fails at
+   * once rather than waiting out a timeout of its own (store.connectTimeoutMs each, in turn),
+   * so the recovery's reconcile and close() do not wait behind them.
+   */
   private async guard<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.link.up) throw unavailable(this.link.reason);
     try {
       return await work();
     } catch (e) {

@@ -2,9 +2,12 @@
  * Rows in and out of PostgreSQL. One table per kind, all of the same shape (key columns,
  * value jsonb, version), so one set of statements serves them all. Writes are conditional:
  * a row is created only if absent and changed or deleted only at the version the writer read.
+ * Values pass through the store's SecretCodec on the way in and out (src/store/secret-codec.ts):
+ * with store.secretKeyFile, no table holds a password in clear.
  */
 import type pg from 'pg';
 import { idOf, type Row } from '../rows.js';
+import type { SecretCodec } from '../secret-codec.js';
 import { STORE_KINDS, type StoreKind } from '../store.js';
 
 interface Table {
@@ -41,17 +44,18 @@ function selectList(t: Table): string {
   return `${t.k1} AS k1, ${t.k2 ?? "''"} AS k2, ${t.ord ? 'ord' : '0'} AS ord, value, version`;
 }
 
-function toVersioned(kind: StoreKind, r: DbRow): Versioned {
-  return { row: { kind, k1: r.k1, k2: r.k2, ord: r.ord, value: r.value }, version: Number(r.version) };
+function toVersioned(kind: StoreKind, r: DbRow, codec: SecretCodec): Versioned {
+  const value = codec.open(kind, r.k1, r.value);
+  return { row: { kind, k1: r.k1, k2: r.k2, ord: r.ord, value }, version: Number(r.version) };
 }
 
 /** Every row of every kind, by row id. */
-export async function loadAll(db: Queryable): Promise<Map<string, Versioned>> {
+export async function loadAll(db: Queryable, codec: SecretCodec): Promise<Map<string, Versioned>> {
   const out = new Map<string, Versioned>();
   for (const kind of STORE_KINDS) {
     const t = TABLES[kind];
     const { rows } = await db.query<DbRow>(`SELECT ${selectList(t)} FROM ${t.name}`);
-    for (const r of rows) out.set(idOf({ kind, k1: r.k1, k2: r.k2 }), toVersioned(kind, r));
+    for (const r of rows) out.set(idOf({ kind, k1: r.k1, k2: r.k2 }), toVersioned(kind, r, codec));
   }
   return out;
 }
@@ -60,6 +64,7 @@ export async function loadAll(db: Queryable): Promise<Map<string, Versioned>> {
 export async function loadKeys(
   db: Queryable,
   keys: readonly Pick<Row, 'kind' | 'k1' | 'k2'>[],
+  codec: SecretCodec,
 ): Promise<Map<string, Versioned>> {
   const out = new Map<string, Versioned>();
   for (const kind of STORE_KINDS) {
@@ -71,7 +76,7 @@ export async function loadKeys(
       : `${t.k1} = ANY($1::text[])`;
     const params = t.k2 ? [mine.map((k) => k.k1), mine.map((k) => k.k2)] : [mine.map((k) => k.k1)];
     const { rows } = await db.query<DbRow>(`SELECT ${selectList(t)} FROM ${t.name} WHERE ${where}`, params);
-    for (const r of rows) out.set(idOf({ kind, k1: r.k1, k2: r.k2 }), toVersioned(kind, r));
+    for (const r of rows) out.set(idOf({ kind, k1: r.k1, k2: r.k2 }), toVersioned(kind, r, codec));
   }
   return out;
 }
@@ -100,15 +105,17 @@ export async function writeRow(
   db: Queryable,
   r: Row,
   expectedVersion: number,
+  codec: SecretCodec,
   notify?: string,
 ): Promise<number | null> {
   const t = TABLES[r.kind];
+  const stored = JSON.stringify(codec.seal(r.kind, r.k1, r.value));
   const keys = keyParams(t, r);
   let sql: string;
   let params: unknown[];
   if (expectedVersion === 0) {
     const cols = [t.k1, ...(t.k2 ? [t.k2] : []), ...(t.ord ? ['ord'] : []), 'value', 'version'];
-    const values = [...keys, ...(t.ord ? [r.ord] : []), JSON.stringify(r.value)];
+    const values = [...keys, ...(t.ord ? [r.ord] : []), stored];
     const marks = values.map((_v, i) => `$${i + 1}`);
     sql = `INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${marks.join(', ')}, nextval('relay_version_seq')) ON CONFLICT DO NOTHING RETURNING version`;
     params = values;
@@ -120,7 +127,7 @@ export async function writeRow(
       'updated_at = now()',
     ];
     sql = `UPDATE ${t.name} SET ${sets.join(', ')} WHERE ${keyWhere(t, 1)} AND version = $${keys.length + 1} RETURNING version`;
-    params = [...keys, expectedVersion, JSON.stringify(r.value), ...(t.ord ? [r.ord] : [])];
+    params = [...keys, expectedVersion, stored, ...(t.ord ? [r.ord] : [])];
   }
   const [text, all] = conditional(sql, params, notify);
   const { rows } = await db.query<{ version: string }>(text, all);
@@ -165,4 +172,30 @@ export function parseNote(payload: string | undefined): ChangeNote | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Writes again, sealed under the codec's current key, every row whose stored secrets are in
+ * clear or under an older key (`vim-event-relay reencrypt-store`). Each write is conditional
+ * on the version read and notifies the replicas (their cached versions move on); a row another
+ * writer changed in between is counted in `conflicts` (run the command again).
+ */
+export async function resealRows(
+  db: Queryable,
+  codec: SecretCodec,
+  from: string,
+): Promise<{ resealed: number; conflicts: number }> {
+  let resealed = 0;
+  let conflicts = 0;
+  for (const kind of ['vims', 'vesAgents'] as const) {
+    const t = TABLES[kind];
+    const { rows } = await db.query<DbRow>(`SELECT ${selectList(t)} FROM ${t.name}`);
+    for (const r of rows.filter((x) => codec.stale(kind, x.k1, x.value))) {
+      const { row } = toVersioned(kind, r, codec);
+      const written = await writeRow(db, row, Number(r.version), codec, changeNote(from, [row]));
+      if (written === null) conflicts++;
+      else resealed++;
+    }
+  }
+  return { resealed, conflicts };
 }

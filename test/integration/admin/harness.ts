@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createAdminServer, type AdminServer } from '../../../src/admin/server.js';
+import { createAdminServer, type AdminServer, type AdminServerOptions } from '../../../src/admin/server.js';
 import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
 import type { ReadinessMode } from '../../../src/daemon/control.js';
@@ -45,7 +45,7 @@ export interface Harness {
 }
 
 export async function startAdmin(
-  opts: { authToken?: string; bodyLimitBytes?: number; readiness?: ReadinessMode } = {},
+  opts: { authToken?: string; bodyLimitBytes?: number; server?: Partial<Omit<AdminServerOptions, 'logger'>>; readiness?: ReadinessMode } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'admin-harness-'));
   const stream = new PassThrough();
@@ -99,6 +99,7 @@ export async function startAdmin(
     port: 0,
     authToken: opts.authToken ?? '',
     ...(opts.bodyLimitBytes !== undefined ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
+    ...opts.server,
     logger,
   });
   const { url } = await server.listen();

@@ -27,7 +27,10 @@ describe('bearer auth (admin.authToken set)', () => {
     expect(a.status).toBe(401);
     expect(a.headers.get('www-authenticate')).toBe('Bearer realm="vim-event-relay"');
     expect(a.json).toEqual({
-      error: { code: 'UNAUTHORIZED', message: 'send Authorization: Bearer <admin.authToken>' },
+      error: {
+        code: 'UNAUTHORIZED',
+        message: 'send Authorization: Bearer <token> (admin.authToken, or admin.readToken to read)',
+      },
     });
   });
 
@@ -45,7 +48,9 @@ describe('bearer auth (admin.authToken set)', () => {
   it('a wrong token is told apart from a missing one', async () => {
     const a = await call(h.url, 'GET', '/api/v1/vims', { token: 'nope' });
     expect(a.headers.get('www-authenticate')).toContain('error="invalid_token"');
-    expect(a.json).toMatchObject({ error: { message: 'the bearer token does not match admin.authToken' } });
+    expect(a.json).toMatchObject({
+      error: { message: 'the bearer token matches neither admin.authToken nor admin.readToken' },
+    });
   });
 
   it('the right token passes, whatever the case of "Bearer"', async () => {

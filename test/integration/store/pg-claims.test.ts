@@ -6,7 +6,7 @@
  * puts the row back; with the store away the decision is published unclaimed, with a warning.
  */
 import { PublisherClosedError } from '../../../src/publish/types.js';
-import { claimOf } from '../../../src/store/claims.js';
+import { CLAIM_ABANDONED_MS, claimOf } from '../../../src/store/claims.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
 import type { StoreSeed } from '../../../src/store/state-store.js';
@@ -121,6 +121,36 @@ describe('compute-node claims, two replicas on one database', () => {
     expect(await dbRow('relay_compute_nodes', 'fake-mini')).toEqual({ ...SPEC_NODE, running_vms: 5 });
   });
 
+  it('a claim left by a dead replica whose redelivery never comes (filtered): once abandoned, an equal update publishes', async () => {
+    const sa = await store();
+    const a = replicaOn(sa);
+    await a.deliver(update({ running_vms: 1 }), 'u0');
+    a.dmaap.answer = never;
+    void a.deliver(update({ running_vms: 5 }), 'u1');
+    await waitFor(
+      async () => claimOf((await dbRow('relay_compute_nodes', 'fake-mini')) as never) !== undefined,
+      'the claim',
+    );
+    await sa.close(); // dead; u1's redelivery is filtered (its subscription deleted meanwhile): nothing settles the claim
+    stores.splice(stores.indexOf(sa), 1);
+    // A fresh claim may be a live replica's publish under way: an equal update is suppressed against it.
+    const sb = await store();
+    const b = replicaOn(sb);
+    expect(await b.deliver(update({ running_vms: 5 }), 'u2')).toEqual(['ack']);
+    expect(b.published()).toEqual([]);
+    // Older than CLAIM_ABANDONED_MS: read as the value it replaced, so the equal update publishes.
+    const old = new Date(Date.now() - CLAIM_ABANDONED_MS - 60_000).toISOString();
+    await db.query(
+      `UPDATE relay_compute_nodes SET value = jsonb_set(value, '{claim,claimedAt}', to_jsonb($1::text)) WHERE node = 'fake-mini'`,
+      [old],
+    );
+    const sc = await store();
+    const c = replicaOn(sc);
+    expect(await c.deliver(update({ running_vms: 5 }), 'u3')).toEqual(['ack']);
+    expect(c.published()).toEqual([{ messageId: 'u3', event: 'COMPUTE_NODE_UPDATE' }]);
+    expect(await dbRow('relay_compute_nodes', 'fake-mini')).toEqual({ ...SPEC_NODE, running_vms: 5 });
+  });
+
   it('a failed publish puts the row back in the database; the same update, later, on the other replica, publishes', async () => {
     const [sa, sb] = [await store(), await store()];
     const a = replicaOn(sa);
@@ -203,7 +233,7 @@ describe('VM alarm claims, two replicas on one database', () => {
     expect(claimOf((await dbRow('relay_alarms', UUID)) as never)).toBeUndefined();
   });
 
-  it('the store away during the claim: the onset is sent unclaimed, acked, with a warning', async () => {
+  it('the store away during the claim: the onset is sent unclaimed, acked, with a warning; its alarm is kept', async () => {
     proxy = await startTcpProxy(5432);
     const log = capturedLogger();
     const sa = await store(db.urlVia(proxy.port), log.logger);
@@ -223,8 +253,39 @@ describe('VM alarm claims, two replicas on one database', () => {
       }),
     );
     expect(warnings(log.lines()).map((l) => l.message)).toContain(
-      'VES alarm not saved; a later fault notification of this VM may raise its onset again',
+      'VES alarm not saved: kept in memory (its clear will be sent) and written when the store takes it',
     );
+    expect(a.alarms.unsavedCount()).toBe(1);
+    proxy.resume();
+    await waitFor(async () => (await dbRow('relay_alarms', UUID)) !== undefined, 'the alarm written once back');
+    expect(await dbRow('relay_alarms', UUID)).toMatchObject({ state: 'stopped', messageId: 'off-1' });
+    expect(claimOf((await dbRow('relay_alarms', UUID)) as never)).toBeUndefined();
+    expect(a.alarms.unsavedCount()).toBe(0);
+  });
+
+  it('the store lost between the claim and the acceptance: the alarm is kept, and the claim tidied once the store is back', async () => {
+    proxy = await startTcpProxy(5432);
+    const sa = await store(db.urlVia(proxy.port));
+    await sa.update((s) => void (s.vesAgents[VIM] = agent()));
+    const a = replicaOn(sa);
+    let accept!: () => void;
+    a.ves.answer = () => new Promise<void>((resolve) => (accept = resolve));
+    const settled = a.deliver(off(), 'off-1');
+    await waitFor(async () => claimOf((await dbRow('relay_alarms', UUID)) as never) !== undefined, 'the claim');
+    proxy.pause();
+    proxy.cutAll();
+    await waitFor(() => !sa.health().ok, 'the store to be down');
+    accept();
+    expect(await settled).toEqual(['ack']);
+    expect(a.alarms.unsavedCount()).toBe(1);
+    // Still open on this replica: a repeated fault raises nothing.
+    expect(await a.deliver(off(), 'off-2')).toEqual(['ack']);
+    expect(a.vesEvents()).toEqual([{ messageId: 'off-1', eventName: 'Fault_MultiCloud_VMFailure' }]);
+    proxy.resume();
+    await waitFor(async () => {
+      const row = (await dbRow('relay_alarms', UUID)) as Record<string, unknown> | undefined;
+      return row !== undefined && claimOf(row) === undefined && row.messageId === 'off-1';
+    }, 'the claim tidied to the alarm');
   });
 
   it('an onset the collector did not take is put back (no alarm); a later "stopped" on the other replica raises it', async () => {

@@ -131,6 +131,34 @@ describe('PgStore with PostgreSQL away', () => {
     expect(log.lines()).toMatch(/store back/);
   });
 
+  it('claims queued behind a black-holed database: the first waits its timeout, the rest fail at once; close waits for none', async () => {
+    const a = await open(db.urlVia(proxy.port));
+    proxy.blackHole();
+    const t0 = performance.now();
+    const failedAt: number[] = [];
+    const claims = Array.from({ length: 5 }, (_x, i) =>
+      a.compareAndSet('computeNodes', 'vio-1', `node-${i}`, 0, { running_vms: i }).then(
+        () => new Error(`claim ${i} landed on a black-holed database`),
+        (e: unknown) => {
+          failedAt[i] = performance.now() - t0;
+          return e as RelayError;
+        },
+      ),
+    );
+    expect(((await claims[0]) as RelayError).code).toBe('STORE_UNAVAILABLE');
+    // The link is known down now: what was queued behind the first fails within a few turns of
+    // the event loop, without a timeout of its own (before: each waited store.timeoutMs in turn).
+    for (let i = 0; i < 5; i++) await new Promise(setImmediate);
+    expect(failedAt.filter((ms) => ms !== undefined)).toHaveLength(5);
+    for (const e of await Promise.all(claims)) expect((e as RelayError).code).toBe('STORE_UNAVAILABLE');
+    const t1 = performance.now();
+    await a.close();
+    stores.splice(stores.indexOf(a), 1);
+    console.log(
+      `5 claims on a black-holed database (store.timeoutMs ${TIMEOUT_MS}): failed at ${failedAt.map((ms) => ms.toFixed(0)).join(', ')} ms; close took ${(performance.now() - t1).toFixed(0)} ms`,
+    );
+  });
+
   it('a database that stops answering without closing: a write fails within store.timeoutMs, not after a long hang', async () => {
     const a = await open(db.urlVia(proxy.port));
     proxy.freezeAll();

@@ -25,7 +25,18 @@ const vim = { id: 'vio-1', transportUrl: 'rabbit://guest:s3cret@127.0.0.1:5672/'
 describe('loadConfig', () => {
   it('gives every key a working default', () => {
     const c = loadConfig(undefined, {});
-    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8080, authToken: '', allowUnauthenticated: false, bodyLimitBytes: 1048576, readiness: 'process' });
+    expect(c.admin).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      authToken: '',
+      readToken: '',
+      metricsRequireToken: false,
+      tls: { certFile: '', keyFile: '', clientCaFile: '' },
+      allowUnauthenticated: false,
+      bodyLimitBytes: 1048576,
+      readiness: 'process',
+    });
+    expect(c.store.secretKeyFile).toBe('');
     expect(c.dmaap.url).toBe('http://127.0.0.1:3904');
     expect(c.transport.prefetch).toBeGreaterThan(0);
     expect(c.vims).toEqual([]);
@@ -90,5 +101,30 @@ describe('loadConfig', () => {
     expect(resolveConfigPath('a.json', { VIM_EVENT_RELAY_CONFIG: 'b.json' })).toBe('a.json');
     expect(resolveConfigPath(undefined, { VIM_EVENT_RELAY_CONFIG: 'b.json' })).toBe('b.json');
     expect(resolveConfigPath(undefined, {})).toBe('config/default.json');
+  });
+});
+
+describe('the admin port and the store on a network (check-config reports what start-up would refuse)', () => {
+  it('refuses admin.readToken without admin.authToken, whatever admin.host', () => {
+    expect(problems({ admin: { readToken: 'read-only-token' } })).toEqual([
+      expect.stringMatching(/^admin\.readToken .* is set but admin\.authToken .* is empty.*Set admin\.authToken too$/),
+    ]);
+  });
+
+  it('names an unreadable admin.tls file and a certificate without its key', () => {
+    expect(problems({ admin: { tls: { certFile: path.join(dir, 'none.crt'), keyFile: path.join(dir, 'none.key') } } })).toEqual([
+      expect.stringMatching(/^admin\.tls\.certFile \(VIM_EVENT_RELAY_ADMIN_TLS_CERT_FILE\): cannot read .*none\.crt \(ENOENT\)/),
+      expect.stringMatching(/^admin\.tls\.keyFile \(VIM_EVENT_RELAY_ADMIN_TLS_KEY_FILE\): cannot read .*none\.key \(ENOENT\)/),
+    ]);
+    expect(problems({}, { VIM_EVENT_RELAY_ADMIN_TLS_CERT_FILE: path.join(dir, 'x.crt') })).toEqual([
+      expect.stringMatching(/^admin\.tls\.keyFile .* is empty; TLS needs both/),
+    ]);
+  });
+
+  it('names a store.secretKeyFile that is not a key file', () => {
+    const keyFile = file('not a key');
+    expect(problems({ store: { secretKeyFile: keyFile } })).toEqual([
+      expect.stringMatching(/^store\.secretKeyFile .*: line 1 of .* is not "<keyId>:<base64 of 32 bytes>"/),
+    ]);
   });
 });

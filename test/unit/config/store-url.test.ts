@@ -15,7 +15,7 @@ function refusal(env: NodeJS.ProcessEnv): string {
 
 describe('store.url', () => {
   it('is empty by default (the file store) and read from VIM_EVENT_RELAY_STORE_URL', () => {
-    expect(loadConfig(undefined, {}).store).toEqual({ path: './data/state.json', url: '', reconcileMs: 5000, timeoutMs: 5000 });
+    expect(loadConfig(undefined, {}).store).toEqual({ path: './data/state.json', url: '', reconcileMs: 5000, timeoutMs: 5000, secretKeyFile: '' });
     const c = loadConfig(undefined, { VIM_EVENT_RELAY_STORE_URL: 'postgres://relay:pw-1@127.0.0.1:5432/relay' });
     expect(c.store.url).toBe('postgres://relay:pw-1@127.0.0.1:5432/relay');
   });

@@ -16,6 +16,8 @@ const EXPECTED: [string, string, string[]][] = [
   ['vim_event_relay_publish_latency_seconds', 'histogram', ['destination', 'topic']],
   ['vim_event_relay_in_flight', 'gauge', ['vim']],
   ['vim_event_relay_vim_connected', 'gauge', ['vim']],
+  ['vim_event_relay_admin_auth_failures_total', 'counter', ['reason']],
+  ['vim_event_relay_ves_alarms_unsaved', 'gauge', []],
 ];
 
 describe('createRelayMetrics', () => {

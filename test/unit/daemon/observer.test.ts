@@ -108,6 +108,16 @@ describe('MetricsObserver', () => {
     expect(await sample(o, 'vim_event_relay_destination_up', { destination: 'ves' })).toBe(0);
   });
 
+  it('reads ves_alarms_unsaved when scraped', async () => {
+    const o = new MetricsObserver();
+    let unsaved = 2;
+    o.watchDestinations([]);
+    o.watchUnsavedAlarms(() => unsaved);
+    expect(await sample(o, 'vim_event_relay_ves_alarms_unsaved', {})).toBe(2);
+    unsaved = 0;
+    expect(await sample(o, 'vim_event_relay_ves_alarms_unsaved', {})).toBe(0);
+  });
+
   it('counts requests by class: HTTP destinations by status family, Kafka by outcome', async () => {
     const o = new MetricsObserver();
     const h = o.hooks();

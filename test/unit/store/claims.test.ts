@@ -7,10 +7,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CLAIM_ABANDONED_MS,
+  claimOf,
   claimRow,
   claimRows,
   decidingValue,
   decidingView,
+  isAbandoned,
   plainOf,
   plainRows,
   rowChanges,
@@ -38,8 +41,10 @@ const asRow = (a: AlarmRecord): RowValue => a as unknown as RowValue;
 describe('reading a claimed row', () => {
   const v0 = { running_vms: 1 };
   const v1 = { running_vms: 2 };
-  const claimed = claimRow(v1, { messageId: 'm1', claimedAt: AT, previous: v0 });
-  const deleting = claimRow(undefined, { messageId: 'm2', claimedAt: AT, previous: v1 });
+  // Claimed now: a claim older than CLAIM_ABANDONED_MS reads otherwise (below).
+  const NOW = new Date().toISOString();
+  const claimed = claimRow(v1, { messageId: 'm1', claimedAt: NOW, previous: v0 });
+  const deleting = claimRow(undefined, { messageId: 'm2', claimedAt: NOW, previous: v1 });
 
   it('the plain value is the row without its claim; a claim of a delete has none', () => {
     expect(plainOf(claimed)).toEqual(v1);
@@ -56,6 +61,15 @@ describe('reading a claimed row', () => {
     // A claim made over another notification's claim: its own previous is that claim, read as its value.
     const stacked = claimRow({ running_vms: 3 }, { messageId: 'm3', claimedAt: AT, previous: claimed });
     expect(decidingValue(stacked, 'm3')).toEqual(v1);
+  });
+
+  it('a claim older than CLAIM_ABANDONED_MS (its replica died, its notification will not settle it) reads as `previous` to all', () => {
+    const old = new Date(Date.now() - CLAIM_ABANDONED_MS - 1000).toISOString();
+    const abandoned = claimRow(v1, { messageId: 'm1', claimedAt: old, previous: v0 });
+    expect(isAbandoned(claimOf(abandoned)!)).toBe(true);
+    expect(isAbandoned(claimOf(claimed)!)).toBe(false);
+    expect(decidingValue(abandoned, 'other')).toEqual(v0);
+    expect(decidingView({ a: abandoned }, 'other')).toEqual({ view: { a: v0 }, own: [] });
   });
 
   it("a VIM's rows: claims read alike, own keys named; rows without a claim come back uncopied", () => {

@@ -5,6 +5,8 @@ import { createLogger } from '../../../src/util/logger.js';
 import type { VesFaultEvent } from '../../../src/ves/events.js';
 import { vesEventErrors } from '../../../src/ves/schema.js';
 import { AT, AT_MICROS, agent, backlog, versioned, wirePowerOff } from './support.js';
+import { captureLog } from '../../helpers/log-capture.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const VIM = 'vio-1';
 const UUID = '178b0921-8f85-4257-88b6-2e743b5a975c';
@@ -124,14 +126,64 @@ it('a configuration deleted before the onset was accepted: nothing is remembered
   expect(store.get().alarms).toEqual({});
 });
 
-it('a failed store write is logged, not thrown, and releases the VM', async () => {
-  const { store, tracker } = setup();
-  await tracker.decide(VIM, off());
-  const update = store.update.bind(store);
-  store.update = () => Promise.reject(new Error('ENOSPC'));
-  await expect(tracker.published(VIM, off())).resolves.toBeUndefined();
-  store.update = update;
-  expect(await tracker.decide(VIM, off('off-2'))).not.toBeNull();
+describe('a store write that fails after the collector accepted (a full disk)', () => {
+  const failing = (store: InMemoryVesStore) => {
+    const update = store.update.bind(store);
+    store.update = () => Promise.reject(new Error('ENOSPC'));
+    return () => void (store.update = update);
+  };
+
+  it('an onset: kept, not thrown; the VM is released, its clear is sent; the store gets it once it takes writes', async () => {
+    const { store, tracker } = setup();
+    await tracker.decide(VIM, off());
+    const restore = failing(store);
+    await expect(tracker.published(VIM, off())).resolves.toBeUndefined();
+    expect(tracker.unsavedCount()).toBe(1);
+    // Still open: a second "stopped" raises nothing, "active" clears it.
+    expect(await tracker.decide(VIM, off('off-2', later(5)))).toBeNull();
+    restore();
+    await waitFor(() => store.get().alarms[VIM]?.[UUID], 'the onset written by the retry');
+    expect(tracker.unsavedCount()).toBe(0);
+    const clear = await tracker.decide(VIM, on());
+    expect(parse(clear?.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailureCleared');
+    await tracker.close();
+  });
+
+  it('a clear: kept; the next "stopped" raises a new onset, and the store forgets the alarm once it takes writes', async () => {
+    const { store, tracker } = setup();
+    await tracker.decide(VIM, off());
+    await tracker.published(VIM, off());
+    await tracker.decide(VIM, on());
+    const restore = failing(store);
+    await tracker.published(VIM, on());
+    expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();
+    const onset = await tracker.decide(VIM, off('off-2', later(120)));
+    expect(parse(onset?.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailure');
+    tracker.abandoned(VIM, off('off-2', later(120)));
+    restore();
+    await waitFor(() => store.get().alarms[VIM] === undefined, 'the clear written by the retry');
+    await tracker.close();
+  });
+
+  it('still unsaved at close: tried once more, then logged as lost', async () => {
+    const { logger: log, lines } = captureLog();
+    const store = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: { [VIM]: agent([backlog()]) } });
+    const tracker = new VesAlarmTracker(() => store, log);
+    await tracker.decide(VIM, off());
+    let tries = 0;
+    store.update = () => Promise.reject(new Error(`ENOSPC ${++tries}`));
+    await tracker.published(VIM, off());
+    const before = tries;
+    await tracker.close();
+    expect(tries).toBe(before + 1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringContaining('VES alarm memory lost at shutdown'),
+        alarms: [`${VIM}/${UUID}`],
+      }),
+    );
+  });
 });
 
 describe('deliver', () => {

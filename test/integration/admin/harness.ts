@@ -45,7 +45,12 @@ export interface Harness {
 }
 
 export async function startAdmin(
-  opts: { authToken?: string; bodyLimitBytes?: number; server?: Partial<Omit<AdminServerOptions, 'logger'>>; readiness?: ReadinessMode } = {},
+  opts: {
+    authToken?: string;
+    bodyLimitBytes?: number;
+    server?: Partial<Omit<AdminServerOptions, 'logger'>>;
+    readiness?: ReadinessMode;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'admin-harness-'));
   const stream = new PassThrough();

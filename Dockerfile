@@ -22,7 +22,7 @@ COPY deploy/docker/healthcheck.mjs ./healthcheck.mjs
 RUN mkdir -p /var/lib/vim-event-relay && chown node:node /var/lib/vim-event-relay && chmod 0750 /var/lib/vim-event-relay
 USER node
 EXPOSE 8080
-# Liveness only (/healthz): /readyz is 503 while any VIM is unreachable, which a restart does not fix.
+# Liveness only (/healthz): a restart fixes nothing that readiness reports (with admin.readiness strict, a VIM or a destination down).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.mjs"]
 ENTRYPOINT ["node", "--single-threaded-gc", "dist/main.js"]
 CMD ["run", "--config", "/app/config/docker.json"]

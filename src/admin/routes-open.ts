@@ -12,9 +12,25 @@ export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 export function registerOpenRoutes(app: FastifyInstance, control: RelayControl, openApi: JsonObject): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
-    const { ready, reasons } = control.readiness();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', reasons });
+  // ?strict=1 judges the VIMs and destinations too, whatever admin.readiness says. What it does
+  // not judge it still reports (`degraded`): a VIM, the store or a destination that is not well.
+  app.get<{ Querystring: { strict?: string } }>('/readyz', async (req, reply) => {
+    const strict = ['1', 'true'].includes(req.query.strict ?? '') ? true : undefined;
+    const { ready, reasons } = control.readiness({ strict });
+    const degraded = control.readiness({ strict: true }).reasons.filter((r) => !reasons.includes(r));
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', reasons, ...(degraded.length ? { degraded } : {}) });
+  });
+
+  // Not open: behind the token like the rest of /api/. Always 200: it reports, it does not gate.
+  app.get('/api/v1/status', async () => {
+    const reasons = control.readiness({ strict: true }).reasons;
+    return {
+      status: reasons.length === 0 ? 'ok' : 'degraded',
+      ready: control.readiness({ strict: false }).ready,
+      reasons,
+    };
   });
 
   app.get('/metrics', async (_req, reply) => {

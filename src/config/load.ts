@@ -14,13 +14,14 @@ import type { Subscription } from '../model/subscription.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 import type { VesConfig } from '../ves/index.js';
+import type { ReadinessMode } from '../daemon/control.js';
 import { tlsConfigProblems, type AdminTlsConfig } from '../admin/tls.js';
 import { secretKeyFileProblems } from '../store/secret-codec.js';
 
 export interface RelayConfig {
   admin: {
     host: string; port: number; authToken: string; readToken: string; metricsRequireToken: boolean;
-    tls: AdminTlsConfig; allowUnauthenticated: boolean; bodyLimitBytes: number;
+    tls: AdminTlsConfig; allowUnauthenticated: boolean; bodyLimitBytes: number; readiness: ReadinessMode;
   };
   dmaap: { url: string; username: string; password: string; caFile: string; timeoutMs: number };
   sinks: { default: 'dmaap' | 'kafka' };

@@ -81,6 +81,7 @@ export const configSchema = {
       clientCaFile: { doc: 'PEM CA bundle: every request but /healthz and /readyz needs a client certificate it signed (mutual TLS); empty = no client certificates.', format: String, default: '', env: 'VIM_EVENT_RELAY_ADMIN_TLS_CLIENT_CA_FILE' },
     },
     allowUnauthenticated: { doc: 'Serve /api/* without a token on a non-loopback admin.host (refused unless true).', format: Boolean, default: false, env: 'VIM_EVENT_RELAY_ADMIN_ALLOW_UNAUTHENTICATED' },
+    readiness: { doc: 'What GET /readyz judges: process (started, store open, admin port serving) or strict (also every VIM reachable, the store and every destination healthy). ?strict=1 asks for strict on one request.', format: ['process', 'strict'], default: 'process', env: 'VIM_EVENT_RELAY_ADMIN_READINESS' },
     bodyLimitBytes: { doc: 'Largest admin request body accepted (413 beyond).', format: positiveInt(1), default: DEFAULT_BODY_LIMIT_BYTES, env: 'VIM_EVENT_RELAY_ADMIN_BODY_LIMIT_BYTES' },
   },
   dmaap: {

@@ -13,7 +13,7 @@ import type { Destination } from '../publish/destination.js';
 import type { RelayStore } from '../store/store.js';
 import { redactTransportUrl } from '../transport/transport-url.js';
 import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
-import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
+import type { ReadinessMode, RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import type { VimCatalogue } from './vim-catalogue.js';
 
 /** What the control plane reads of the store: its engine picks the check_vim_status window. */
@@ -32,13 +32,16 @@ export interface ControlPlaneParts {
   readonly store: () => ControlStore | undefined;
   readonly vesAgents: VesAgents;
   readonly metrics: Registry;
-  /** Every destination whose health readiness reports. */
+  /** Every destination whose health strict readiness reports. */
   readonly destinations: readonly Destination[];
+  /** admin.readiness: what /readyz judges when the probe does not ask (README "Admin HTTP API"). */
+  readonly readiness?: ReadinessMode;
 }
 
 export class ControlPlane implements RelayControl {
   private vimList?: { readonly state: object; readonly views: VimView[] };
   private stoppingNow = false;
+  private startedNow = false;
 
   constructor(private readonly parts: ControlPlaneParts) {}
 
@@ -53,6 +56,11 @@ export class ControlPlane implements RelayControl {
 
   beginStopping(): void {
     this.stoppingNow = true;
+  }
+
+  /** The daemon opened its store, listens on the admin port and started every VIM's listener. */
+  markStarted(): void {
+    this.startedNow = true;
   }
 
   /** One frozen list per store state: the admin port asks for it often, and redacts it once (server.ts). */
@@ -123,9 +131,23 @@ export class ControlPlane implements RelayControl {
     return this.parts.vesAgents.delete(vimId);
   }
 
-  readiness(): Readiness {
+  /**
+   * "process" (the default): the process can do its job and serve its port: started, store
+   * opened, not stopping. "strict" adds what the process cannot fix by itself: every VIM
+   * reachable, the store and every destination healthy. GET /api/v1/status always shows both.
+   */
+  readiness(opts: { strict?: boolean } = {}): Readiness {
     const reasons: string[] = [];
     if (this.stoppingNow) reasons.push('shutting down');
+    if (!this.parts.store()) reasons.push('starting: the store is not open yet');
+    else if (!this.startedNow) reasons.push("starting: the VIMs' listeners are not started yet");
+    if (opts.strict ?? this.parts.readiness === 'strict') reasons.push(...this.dependencyReasons());
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** What strict readiness adds: the VIMs, the store and the destinations, each that is not well. */
+  dependencyReasons(): string[] {
+    const reasons: string[] = [];
     for (const [id, r] of this.parts.catalogue.running) {
       const s = r.status;
       if (s.status !== 'REACHABLE')
@@ -140,7 +162,7 @@ export class ControlPlane implements RelayControl {
       const h = d.health();
       if (!h.ok) reasons.push(`${d.name}: failing since ${h.since.toISOString()}${h.reason ? ` (${h.reason})` : ''}`);
     }
-    return { ready: reasons.length === 0, reasons };
+    return reasons;
   }
 
   private requireStore(): ControlStore {

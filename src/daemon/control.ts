@@ -32,6 +32,9 @@ export interface StateChange {
   readonly timestamp: string;
 }
 
+/** admin.readiness: "process" judges the process alone, "strict" its VIMs and destinations too. */
+export type ReadinessMode = 'process' | 'strict';
+
 export interface Readiness {
   readonly ready: boolean;
   readonly reasons: readonly string[];
@@ -72,6 +75,9 @@ export interface RelayControl extends VesAgentControl {
   deleteSubscription(id: string): Promise<boolean>;
   /** Newest first; undefined when the VIM is unknown. `states` upper-case or "*". */
   recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined>;
-  readiness(): Readiness;
+  /** strict: judge the VIMs, the store and the destinations too, whatever admin.readiness says. */
+  readiness(opts?: { strict?: boolean }): Readiness;
+  /** What strict readiness adds (empty when every VIM, the store and every destination are well). */
+  dependencyReasons(): string[];
   readonly metrics: Registry;
 }

@@ -103,6 +103,7 @@ export class Relay {
       vesAgents: this.ves.agents,
       metrics: this.observer.registry,
       destinations: this.destinations,
+      readiness: cfg.admin.readiness,
     });
   }
 
@@ -154,6 +155,7 @@ export class Relay {
     this.log.info('admin port listening', { url: this.adminUrl });
     if (this.stopping) return;
     await this.catalogue.startAll();
+    this.control.markStarted();
   }
 
   /**

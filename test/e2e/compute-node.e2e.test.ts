@@ -47,7 +47,7 @@ const config = () => ({
 
 async function start(): Promise<void> {
   daemon = await spawnDaemon(config(), { dir });
-  await waitFor(async () => (await fetch(`${daemon!.adminUrl}/readyz`)).status === 200, 'readyz 200');
+  await waitFor(async () => (await fetch(`${daemon!.adminUrl}/readyz?strict=1`)).status === 200, 'readyz 200');
 }
 
 /** Publishes as nova does (legacy: rabbit driver 1.0 body; versioned: messagingv2) and returns the message_id. */

@@ -134,7 +134,7 @@ describe('the daemon publishing to Kafka under faults (mock cluster)', () => {
     await relay.publish(sent);
     await consume(dmaap.url, relay.topic, sent.length);
     await waitFor(async () => (await relay.inFlight()) === sent.length, 'the notifications held unacked');
-    expect((await relay.get('/readyz')).status).toBe(503);
+    expect((await relay.get('/readyz?strict=1')).status).toBe(503);
     await mock.command('up -1');
     await relay.untilDrained();
     expect((await kafkaIds()).sort()).toEqual([...sent].sort());

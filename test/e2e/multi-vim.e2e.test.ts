@@ -57,7 +57,7 @@ test('each healthy VIM relays on its own connection while another stays unreacha
     const got = await consume(dmaap.url, `T_${id}`, 1);
     expect(got.map((m) => [m.vim_id, m.message_id])).toEqual([[id, `m-${id}`]]);
   }
-  const ready = await fetch(`${daemon.adminUrl}/readyz`);
+  const ready = await fetch(`${daemon.adminUrl}/readyz?strict=1`);
   expect(ready.status).toBe(503);
   expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual([
     expect.stringContaining(`vim ${broken}: UNREACHABLE`),

@@ -70,7 +70,7 @@ beforeAll(async () => {
     await ch.bindQueue(plainQueue, exchange, 'notifications.info');
   });
   daemon = await spawnDaemon(config());
-  await waitFor(async () => (await fetch(`${daemon.adminUrl}/readyz`)).status === 200, 'readyz 200');
+  await waitFor(async () => (await fetch(`${daemon.adminUrl}/readyz?strict=1`)).status === 200, 'readyz 200');
 });
 
 afterAll(async () => {
@@ -160,7 +160,7 @@ test('acknowledges nothing before DMaaP accepted it: with DMaaP down the deliver
     250,
   );
   await waitFor(
-    async () => (await fetch(`${daemon.adminUrl}/readyz`)).status === 503,
+    async () => (await fetch(`${daemon.adminUrl}/readyz?strict=1`)).status === 503,
     'readyz 503 while DMaaP is down',
   );
   // Still unacked after a while: retries do not give up or drop.

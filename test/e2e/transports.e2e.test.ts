@@ -106,7 +106,7 @@ describe.each(TRANSPORTS)('$name', (transport) => {
       subscriptions: [{ id: `${vimId}-s`, vimId, states: ['POWER_OFF', 'DELETE'], topic }],
     };
     daemon = await spawnDaemon(config, { dir });
-    await waitFor(async () => (await fetch(`${daemon.adminUrl}/readyz`)).status === 200, 'ready');
+    await waitFor(async () => (await fetch(`${daemon.adminUrl}/readyz?strict=1`)).status === 200, 'ready');
   });
 
   afterAll(async () => {

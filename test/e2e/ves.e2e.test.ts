@@ -321,9 +321,9 @@ test('the collector down for seconds while a fault arrives: the notification sta
   await waitFor(async () => (await queueCounts(queue))?.unacked === 1, 'the delivery held unacked', 20000, 200);
   await waitFor(
     async () =>
-      ((await fetch(`${daemon.adminUrl}/readyz`).then((r) => r.json())) as { reasons?: string[] }).reasons?.some((r) =>
-        r.startsWith('ves: failing'),
-      ),
+      (
+        (await fetch(`${daemon.adminUrl}/readyz?strict=1`).then((r) => r.json())) as { reasons?: string[] }
+      ).reasons?.some((r) => r.startsWith('ves: failing')),
     'readiness to report the collector',
   );
   await sleep(3000);

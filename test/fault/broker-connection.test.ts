@@ -69,7 +69,7 @@ test('connection cut with deliveries in flight and reconnects refused for a whil
   p.pause();
   p.cutAll();
   await waitFor(async () => (await r.vimStatus()) === 'UNREACHABLE', 'the VIM UNREACHABLE');
-  const ready = await r.get('/readyz');
+  const ready = await r.get('/readyz?strict=1');
   expect(ready.status).toBe(503);
   expect(ready.body.reasons.join('\n')).toContain(`vim ${r.vimId}: UNREACHABLE`);
   expect(await r.metric('vim_event_relay_vim_connected', { vim: r.vimId })).toBe(0);
@@ -84,7 +84,7 @@ test('connection cut with deliveries in flight and reconnects refused for a whil
   expect(t.missing).toEqual([]);
   expect(t.duplicates).toBe(0);
   expect(await r.metric('vim_event_relay_duplicates_suppressed_total', { vim: r.vimId })).toBeGreaterThanOrEqual(50);
-  expect((await r.get('/readyz')).status).toBe(200);
+  expect((await r.get('/readyz?strict=1')).status).toBe(200);
 });
 
 test('failover: losing the first host of the transport_url moves to the next one under steady traffic, nothing lost', async () => {

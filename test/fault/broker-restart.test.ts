@@ -42,7 +42,7 @@ test('RabbitMQ restarted under the daemon: UNREACHABLE and readyz 503 while down
       'the VIM UNREACHABLE while RabbitMQ is stopped',
       20000,
     );
-    const ready = await relay.get('/readyz');
+    const ready = await relay.get('/readyz?strict=1');
     expect(ready.status).toBe(503);
     expect(ready.body.reasons.join('\n')).toContain(`vim ${relay.vimId}: UNREACHABLE`);
   });
@@ -76,5 +76,5 @@ test('RabbitMQ restarted under the daemon: UNREACHABLE and readyz 503 while down
   expect(t.missing).toEqual([]);
   // The in-flight copies were still held by DMaaP when the broker redelivered them: not published twice.
   expect(t.duplicates).toBe(0);
-  expect((await relay.get('/readyz')).status).toBe(200);
+  expect((await relay.get('/readyz?strict=1')).status).toBe(200);
 });

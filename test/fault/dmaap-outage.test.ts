@@ -60,7 +60,7 @@ test('a 10-second 503 outage under steady traffic: deliveries stay unacked up to
   await waitFor(async () => (await relay.inFlight()) === PREFETCH, `${PREFETCH} deliveries in flight`, 15000);
   expect(await queueCounts(relay.queue)).toMatchObject({ unacked: PREFETCH });
   const ready = await waitFor(async () => {
-    const r = await relay.get('/readyz');
+    const r = await relay.get('/readyz?strict=1');
     return r.status === 503 ? r : undefined;
   }, 'readyz 503 while DMaaP answers 503');
   expect(ready.body.reasons.join('\n')).toMatch(/dmaap: failing since \S+ \(T_\S+: HTTP 503/);
@@ -76,7 +76,10 @@ test('a 10-second 503 outage under steady traffic: deliveries stay unacked up to
   expect(t.missing).toEqual([]);
   expect(t.foreign).toEqual([]);
   await relay.untilDrained();
-  await waitFor(async () => (await relay.get('/readyz')).status === 200, 'readyz 200 once DMaaP accepts again');
+  await waitFor(
+    async () => (await relay.get('/readyz?strict=1')).status === 200,
+    'readyz 200 once DMaaP accepts again',
+  );
   // The log tells the outage: its start at warn (with the status), summaries while it lasts, its end with its length.
   const logged = relay.daemon.lines.filter((l) => l.destination === 'dmaap');
   const first = logged.find((l) => l.message === 'dmaap failing; records are kept and retried');

@@ -109,7 +109,7 @@ test('each poison body is dead-lettered with its reason header and a metric; the
 
   expect(relay.daemon.proc.exitCode).toBeNull();
   expect((await relay.get('/healthz')).status).toBe(200);
-  expect((await relay.get('/readyz')).status).toBe(200);
+  expect((await relay.get('/readyz?strict=1')).status).toBe(200);
   const t = tally(sent, fault.accepted(relay.topic));
   report(`poison x${POISON.length} between good notifications`, t, `dead-lettered ${dead.size} with reason headers`);
   expect(t.missing).toEqual([]);

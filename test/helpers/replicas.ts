@@ -73,7 +73,7 @@ export async function api(
 }
 
 export async function readyz(d: SpawnedDaemon): Promise<{ status: number; reasons: string[] }> {
-  const r = await api(d, 'GET', '/readyz');
+  const r = await api(d, 'GET', '/readyz?strict=1');
   return { status: r.status, reasons: (r.body?.reasons as string[] | undefined) ?? [] };
 }
 

@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { createAdminServer, type AdminServer, type AdminServerOptions } from '../../../src/admin/server.js';
 import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
+import type { ReadinessMode } from '../../../src/daemon/control.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
@@ -44,7 +45,12 @@ export interface Harness {
 }
 
 export async function startAdmin(
-  opts: { authToken?: string; bodyLimitBytes?: number; server?: Partial<Omit<AdminServerOptions, 'logger'>> } = {},
+  opts: {
+    authToken?: string;
+    bodyLimitBytes?: number;
+    server?: Partial<Omit<AdminServerOptions, 'logger'>>;
+    readiness?: ReadinessMode;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'admin-harness-'));
   const stream = new PassThrough();
@@ -89,7 +95,10 @@ export async function startAdmin(
     vesAgents: new VesAgentRegistry(() => store),
     metrics: observer.registry,
     destinations: [dmaap],
+    ...(opts.readiness ? { readiness: opts.readiness } : {}),
   });
+  // As the Relay does once its store is open and its listeners started (none here yet).
+  control.markStarted();
   const server = createAdminServer(control, {
     host: '127.0.0.1',
     port: 0,

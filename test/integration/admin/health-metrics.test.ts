@@ -20,40 +20,71 @@ it('GET /healthz answers 200 {"status":"ok"}', async () => {
   expect(a.json).toEqual({ status: 'ok' });
 });
 
-it('GET /readyz answers 200 when ready, 503 with the reasons when not: listeners, destinations, shutting down', async () => {
-  const ok = await call(h.url, 'GET', '/readyz');
+it('GET /readyz?strict=1 answers 200 when ready, 503 with the reasons when not: listeners, destinations, shutting down', async () => {
+  const strict = '/readyz?strict=1';
+  const ok = await call(h.url, 'GET', strict);
   expect(ok.status).toBe(200);
   expect(ok.json).toEqual({ status: 'ready', reasons: [] });
   await call(h.url, 'PUT', '/api/v1/vims/vio-1', { body: VIM });
   // A listener that has not connected yet is not ready.
-  expect((await call(h.url, 'GET', '/readyz')).json).toEqual({
+  expect((await call(h.url, 'GET', strict)).json).toEqual({
     status: 'not ready',
     reasons: ['vim vio-1: PENDING since 1970-01-01T00:00:00.000Z'],
   });
   h.listener('vio-1').report({ status: 'REACHABLE', since: new Date('2024-05-01T09:00:00Z') });
-  expect((await call(h.url, 'GET', '/readyz')).status).toBe(200);
+  expect((await call(h.url, 'GET', strict)).status).toBe(200);
   h.listener('vio-1').report({
     status: 'UNREACHABLE',
     since: new Date('2024-05-01T10:00:00Z'),
     reason: 'connect ECONNREFUSED 10.0.0.5:5672',
   });
   h.dmaap.healthNow = { ok: false, since: new Date('2024-05-01T10:00:05Z'), reason: 'DMaaP did not answer' };
-  const not = await call(h.url, 'GET', '/readyz');
+  const not = await call(h.url, 'GET', strict);
   expect(not.status).toBe(503);
-  expect(not.json).toEqual({
-    status: 'not ready',
-    reasons: [
-      'vim vio-1: UNREACHABLE since 2024-05-01T10:00:00.000Z (connect ECONNREFUSED 10.0.0.5:5672)',
-      'dmaap: failing since 2024-05-01T10:00:05.000Z (DMaaP did not answer)',
-    ],
+  const reasons = [
+    'vim vio-1: UNREACHABLE since 2024-05-01T10:00:00.000Z (connect ECONNREFUSED 10.0.0.5:5672)',
+    'dmaap: failing since 2024-05-01T10:00:05.000Z (DMaaP did not answer)',
+  ];
+  expect(not.json).toEqual({ status: 'not ready', reasons });
+  // The default (admin.readiness "process") is ready all the same, and reports the rest as degraded.
+  expect(await call(h.url, 'GET', '/readyz')).toEqual(
+    expect.objectContaining({ status: 200, json: { status: 'ready', reasons: [], degraded: reasons } }),
+  );
+  expect((await call(h.url, 'GET', '/readyz?strict=0')).status).toBe(200);
+  expect(await call(h.url, 'GET', '/api/v1/status')).toMatchObject({
+    status: 200,
+    json: { status: 'degraded', ready: true, reasons },
   });
   h.listener('vio-1').report({ status: 'REACHABLE', since: new Date('2024-05-01T10:01:00Z') });
   h.dmaap.healthNow = { ok: true, since: new Date('2024-05-01T10:01:00Z') };
-  expect((await call(h.url, 'GET', '/readyz')).status).toBe(200);
+  expect((await call(h.url, 'GET', strict)).status).toBe(200);
+  expect((await call(h.url, 'GET', '/api/v1/status')).json).toEqual({ status: 'ok', ready: true, reasons: [] });
   h.control.beginStopping();
-  const stopping = await call(h.url, 'GET', '/readyz');
-  expect(stopping.status).toBe(503);
-  expect(stopping.json).toEqual({ status: 'not ready', reasons: ['shutting down'] });
+  for (const path of ['/readyz', strict]) {
+    const stopping = await call(h.url, 'GET', path);
+    expect(stopping.status).toBe(503);
+    expect(stopping.json).toEqual({ status: 'not ready', reasons: ['shutting down'] });
+  }
+  expect((await call(h.url, 'GET', '/api/v1/status')).json).toEqual({
+    status: 'degraded',
+    ready: false,
+    reasons: ['shutting down'],
+  });
+});
+
+it('admin.readiness "strict" makes the plain /readyz judge the VIMs and destinations', async () => {
+  const strict = await startAdmin({ readiness: 'strict' });
+  try {
+    await call(strict.url, 'PUT', '/api/v1/vims/vio-1', { body: VIM });
+    expect(await call(strict.url, 'GET', '/readyz')).toMatchObject({
+      status: 503,
+      json: { reasons: ['vim vio-1: PENDING since 1970-01-01T00:00:00.000Z'] },
+    });
+    strict.listener('vio-1').report({ status: 'REACHABLE', since: new Date('2024-05-01T09:00:00Z') });
+    expect((await call(strict.url, 'GET', '/readyz')).status).toBe(200);
+  } finally {
+    await strict.close();
+  }
 });
 
 it('readiness reasons are redacted too', async () => {
@@ -63,7 +94,7 @@ it('readiness reasons are redacted too', async () => {
     since: new Date('2024-05-01T10:00:00Z'),
     reason: 'connect to amqp://nova:hunter22@10.0.0.5:5672/ refused',
   });
-  const a = await call(h.url, 'GET', '/readyz');
+  const a = await call(h.url, 'GET', '/readyz?strict=1');
   expect(a.text).not.toContain('hunter22');
   expect(a.json).toMatchObject({
     reasons: [

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       tls: { certFile: '', keyFile: '', clientCaFile: '' },
       allowUnauthenticated: false,
       bodyLimitBytes: 1048576,
+      readiness: 'process',
     });
     expect(c.store.secretKeyFile).toBe('');
     expect(c.dmaap.url).toBe('http://127.0.0.1:3904');

@@ -23,7 +23,7 @@ const rules = (parse(readFileSync(path.join(ROOT, 'deploy/k8s/components/monitor
 }).spec.groups.flatMap((g) => g.rules);
 
 interface Panel { type: string; title: string; targets?: { expr: string }[]; panels?: Panel[] }
-const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'deploy/grafana/vim-event-relay.json'), 'utf8')) as {
+const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'deploy/k8s/components/monitoring/vim-event-relay.json'), 'utf8')) as {
   panels: Panel[]; templating: { list: { name: string; type: string; query?: { query: string } }[] };
 };
 const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
@@ -66,7 +66,7 @@ const dashboardMetrics = [
   ...dashboard.templating.list.filter((v) => v.type === 'query').flatMap((v) => variableMetrics(v.query!.query)),
 ];
 
-describe('deploy/grafana/vim-event-relay.json', () => {
+describe('deploy/k8s/components/monitoring/vim-event-relay.json', () => {
   it('has a query in every panel, each valid PromQL', () => {
     expect(panels.length).toBeGreaterThanOrEqual(10);
     expect(panels.filter((p) => !p.targets?.length).map((p) => p.title)).toEqual([]);

@@ -47,7 +47,7 @@ describe('docs/production.md', () => {
     const anchors = [...section.matchAll(/docs\/production\.md#([\w-]+)/g)].map((m) => m[1]);
     expect(anchors.length).toBeGreaterThanOrEqual(5);
     const headings = new Set(
-      [...doc.matchAll(/^## (.+)$/gm)].map((m) =>
+      [...doc.matchAll(/^#{2,3} (.+)$/gm)].map((m) =>
         m[1]
           .toLowerCase()
           .replace(/[^\w\s-]/g, '')

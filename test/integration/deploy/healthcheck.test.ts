@@ -4,10 +4,12 @@
  */
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startAdmin, type Harness } from '../admin/harness.js';
 import { freePort, ROOT } from '../../helpers/daemon.js';
+import { selfSignedCert } from '../../helpers/self-signed.js';
 
 const SCRIPT = path.join(ROOT, 'deploy/docker/healthcheck.mjs');
 
@@ -61,3 +63,19 @@ it('is unhealthy when nothing listens, and when the answer takes longer than its
   expect(slow.code).toBe(1);
   expect(slow.stderr).toMatch(/did not answer \(TimeoutError\)/);
 }, 15_000);
+
+it('asks over HTTPS when the admin port has TLS (VIM_EVENT_RELAY_ADMIN_TLS_CERT_FILE), whatever its certificate names', async () => {
+  const cert = selfSignedCert('healthcheck-tls-');
+  const s = createHttpsServer({ key: cert.key, cert: cert.cert }, (_req, res) => res.writeHead(200).end());
+  try {
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = String((s.address() as { port: number }).port);
+    const tls = { VIM_EVENT_RELAY_ADMIN_PORT: port, VIM_EVENT_RELAY_ADMIN_TLS_CERT_FILE: cert.certFile };
+    expect(await probe([], tls)).toEqual({ code: 0, stderr: '' });
+    // Without the variable it speaks plain HTTP to a TLS port, and fails.
+    expect((await probe([], { VIM_EVENT_RELAY_ADMIN_PORT: port })).code).toBe(1);
+  } finally {
+    await new Promise((r) => s.close(r));
+    cert.remove();
+  }
+});

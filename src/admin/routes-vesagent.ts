@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
-import type { VesAgentConfigInput } from '../ves/types.js';
+import type { VesAgentConfigInput } from '../model/ves.js';
 import { vesAgentBody, vimIdParams } from './route-schemas.js';
 
 export const VESAGENT_PREFIXES = ['/api/multicloud-vio/v0', '/api/multicloud-fcaps/v0'] as const;

@@ -12,7 +12,7 @@ import { storeCodec } from '../store/open.js';
 import { clientConfig } from '../store/pg/open.js';
 import { resealRows } from '../store/pg/tables.js';
 import { staleSecrets, type SecretCodec } from '../store/secret-codec.js';
-import { StateStore } from '../store/state-store.js';
+import { StateFile } from '../store/state-file.js';
 import { redactText } from '../util/redact.js';
 import type { CliArgs } from './args.js';
 
@@ -21,7 +21,7 @@ async function resealFile(cfg: RelayConfig, codec: SecretCodec): Promise<string>
   if (!existsSync(path)) throw new Error(`store.path ${path} does not exist; there is nothing to re-encrypt`);
   // Counted before opening: opening reads every secret (and fails, naming the key, if one cannot be decrypted).
   const stale = staleSecrets(JSON.parse(readFileSync(path, 'utf8')), codec);
-  const { store } = await StateStore.open(path, { vims: [], subscriptions: [] }, codec);
+  const { store } = await StateFile.open(path, { vims: [], subscriptions: [] }, codec);
   // An update that changes nothing still writes the whole state, sealed under the current key.
   await store.update(() => undefined);
   await store.flush();

@@ -13,7 +13,7 @@ import { matchSubscriptions } from '../filter/match.js';
 import { renderMatches } from '../steps/render.js';
 import { ComputeNodeTracker, InMemoryNodeMemory } from '../steps/compute-nodes.js';
 import type { Subscription } from '../model/subscription.js';
-import type { ComputeNodeMemory } from '../store/state-store.js';
+import type { ComputeNodeMemory } from '../store/state.js';
 import { silentLogger } from '../util/logger.js';
 import type { CliArgs } from './args.js';
 

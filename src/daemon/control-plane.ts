@@ -12,7 +12,7 @@ import { RelayError } from '../errors.js';
 import type { Destination } from '../publish/destination.js';
 import type { RelayStore } from '../store/store.js';
 import { redactTransportUrl } from '../transport/transport-url.js';
-import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
+import type { VesAgentConfigInput, VesAgentView } from '../model/ves.js';
 import type { ReadinessMode, RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import type { VimCatalogue } from './vim-catalogue.js';
 

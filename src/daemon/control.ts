@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { VimSpec } from '../config/vim.js';
 import type { Subscription } from '../model/subscription.js';
 import type { ListenerStatus } from '../transport/types.js';
-import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
+import type { VesAgentConfigInput, VesAgentView } from '../model/ves.js';
 
 /** A VIM as the API shows it: transportUrl redacted, defaults applied. */
 export interface VimView extends Required<Omit<VimSpec, 'addresses'>> {

@@ -10,7 +10,7 @@ import { subscriptionBodyProblems, vimBodyProblems } from '../config/items.js';
 import { sharedQueueProblem } from '../config/shared-queues.js';
 import { RelayError } from '../errors.js';
 import type { Subscription } from '../model/subscription.js';
-import type { StoreState } from '../store/state-store.js';
+import type { StoreState } from '../store/state.js';
 import { dropVesState } from '../store/ves-state.js';
 import type { ListenerStatusChange } from '../transport/types.js';
 import type { Logger } from '../util/logger.js';

@@ -60,7 +60,7 @@ import {
   type SharedRows,
 } from '../store/claims.js';
 import { RowVersions } from '../store/memory-rows.js';
-import type { ComputeNodeMemory } from '../store/state-store.js';
+import type { ComputeNodeMemory } from '../store/state.js';
 import type { CasResult } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import { Turns } from '../util/turns.js';

@@ -31,10 +31,8 @@
  * (each replica holds at most one per row: its own decisions on a VIM or VM take turns). An
  * abandoned claim is not kept in `previous`: the new claim replaces it with what it replaced.
  */
-import { canonical } from './rows.js';
+import { canonical, CLAIM_KEY } from './state.js';
 import type { CasResult, ConditionalKind } from './store.js';
-
-export const CLAIM_KEY = 'claim';
 
 /** A claim older than this is abandoned: read as its `previous` by every decision. */
 export const CLAIM_ABANDONED_MS = 15 * 60_000;
@@ -49,28 +47,6 @@ export interface Claim {
   /** The row as it was before the claim (absent: there was none); what a failed publish puts back. */
   readonly previous?: RowValue;
 }
-
-/**
- * JSON Schema (2020-12) of a compute-node row, for the store's state schema: the node's fields
- * (any; the rule reads the 18 it knows) and, while a replica has claimed it, `claim`.
- * The alarm row's counterpart is schemas/vesagent.schema.json#/$defs/alarmRow.
- */
-export const COMPUTE_NODE_ROW_DEFS = {
-  computeNodeRow: {
-    type: 'object',
-    properties: { [CLAIM_KEY]: { $ref: '#/$defs/computeNodeClaim' } },
-  },
-  computeNodeClaim: {
-    type: 'object',
-    required: ['messageId', 'claimedAt'],
-    additionalProperties: false,
-    properties: {
-      messageId: { type: 'string' },
-      claimedAt: { type: 'string', format: 'date-time' },
-      previous: { $ref: '#/$defs/computeNodeRow' },
-    },
-  },
-} as const;
 
 /** The conditional writes of one kind, as RelayStore offers them; `shared` says other processes write the same rows. */
 export interface ConditionalRows<K extends ConditionalKind> {

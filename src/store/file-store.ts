@@ -1,5 +1,5 @@
 /**
- * The embedded store of one daemon: the JSON file at store.path (StateStore), behind the
+ * The embedded store of one daemon: the JSON file at store.path (StateFile), behind the
  * RelayStore seam. There is no other replica, so onChange never fires and health is always ok;
  * row versions live in memory (numbered afresh at each start) because
  * compareAndSet only has to order the writers of this process. The check_vim_status window is
@@ -7,8 +7,9 @@
  */
 import type { StateChange } from '../daemon/control.js';
 import { RecentStateChanges } from '../daemon/windows.js';
-import { diffRows, emptyState, idOf, rowId, toRows } from './rows.js';
-import { checkState, StateStore, type StateMutator, type StoreSeed, type StoreState } from './state-store.js';
+import { diffRows, idOf, rowId, toRows } from './rows.js';
+import { StateFile } from './state-file.js';
+import { checkState, emptyState, type StateMutator, type StoreSeed, type StoreState } from './state.js';
 import type { SecretCodec } from './secret-codec.js';
 import type { CasResult, ConditionalKind, OpenedStore, RelayStore, StoreHealth, StoreKind } from './store.js';
 
@@ -22,14 +23,14 @@ export class FileStore implements RelayStore {
   private readonly since = new Date().toISOString();
 
   private constructor(
-    readonly file: StateStore,
+    readonly file: StateFile,
     private readonly recentSize: number,
   ) {
     for (const id of toRows(file.get()).keys()) this.versions.set(id, ++this.clock);
   }
 
   static async open(path: string, seed: StoreSeed, recentSize: number, codec?: SecretCodec): Promise<OpenedStore> {
-    const { store, seeded } = await StateStore.open(path, seed, codec);
+    const { store, seeded } = await StateFile.open(path, seed, codec);
     return { store: new FileStore(store, recentSize), seeded };
   }
 

@@ -8,7 +8,7 @@
 import { RelayError } from '../errors.js';
 import type { RowValue } from './claims.js';
 import { checkRow } from './file-store.js';
-import { canonical } from './rows.js';
+import { canonical } from './state.js';
 import type { CasResult, ConditionalKind } from './store.js';
 
 export type RowTable = Record<string, Record<string, RowValue>>;

@@ -6,7 +6,7 @@ import type { RelayConfig } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
 import { FileStore } from './file-store.js';
 import { openPgStore } from './pg/open.js';
-import type { StoreSeed } from './state-store.js';
+import type { StoreSeed } from './state.js';
 import type { OpenedStore } from './store.js';
 import { createSecretCodec, type SecretCodec } from './secret-codec.js';
 

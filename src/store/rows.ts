@@ -4,7 +4,7 @@
  * into rows: PgStore writes only the rows that changed, each under compare-and-set on its
  * version; FileStore keeps the same versions in memory for compareAndSet.
  */
-import { STORE_VERSION, type StoreState } from './state-store.js';
+import { canonical, emptyState, type StoreState } from './state.js';
 import type { StoreKind } from './store.js';
 
 export interface Row {
@@ -20,10 +20,6 @@ export interface Row {
 
 export const rowId = (kind: StoreKind, k1: string, k2 = ''): string => `${kind}\u0000${k1}\u0000${k2}`;
 export const idOf = (r: Pick<Row, 'kind' | 'k1' | 'k2'>): string => rowId(r.kind, r.k1, r.k2);
-
-export function emptyState(): StoreState {
-  return { version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: {} };
-}
 
 const obj = (v: unknown) => v as Record<string, unknown>;
 
@@ -62,20 +58,6 @@ export function fromRows(rows: Iterable<Row>): StoreState {
   return s;
 }
 
-/** JSON with object keys sorted: jsonb reorders keys, and a reorder is no change. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
 export const sameRow = (a: Row, b: Row): boolean => a.ord === b.ord && canonical(a.value) === canonical(b.value);
 
 export interface RowDiff {
@@ -95,18 +77,3 @@ export function diffRows(before: ReadonlyMap<string, Row>, after: ReadonlyMap<st
 }
 
 export const kindsOf = (rows: Iterable<Pick<Row, 'kind'>>): StoreKind[] => [...new Set([...rows].map((r) => r.kind))];
-
-/** The state an empty store starts from: the config's vims and subscriptions, as the file store seeds it. */
-export function seedState(seed: {
-  readonly vims: readonly StoreState['vims'][number][];
-  readonly subscriptions: readonly StoreState['subscriptions'][number][];
-}): StoreState {
-  const s = emptyState();
-  s.vims = structuredClone([...seed.vims]);
-  // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
-  s.subscriptions = seed.subscriptions.map((x) => ({
-    ...structuredClone(x),
-    states: x.states.map((st) => st.trim().toUpperCase()),
-  }));
-  return s;
-}

@@ -2,7 +2,7 @@
  * Secrets at rest: with store.secretKeyFile set, the secrets the store keeps (each VIM's
  * transportUrl, which holds its broker password, and each VES collector's password) are written
  * AES-256-GCM encrypted, and read back decrypted. Applied where rows cross into the engine and
- * out of it (state-store.ts for the file, pg/tables.ts for PostgreSQL), so every other part of
+ * out of it (state-file.ts for the file, pg/tables.ts for PostgreSQL), so every other part of
  * the relay sees plaintext and neither the file nor a table holds a password.
  *
  * A sealed value is `enc:v1:<keyId>:<base64url of iv(12) | tag(16) | ciphertext>`; the key id
@@ -18,7 +18,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { RelayError } from '../errors.js';
-import type { StoreState } from './state-store.js';
+import type { StoreState } from './state.js';
 import type { StoreKind } from './store.js';
 
 const PREFIX = 'enc:v1:';

@@ -7,7 +7,7 @@
  * the database is away; only writes (update, compareAndSet) need the engine.
  */
 import type { StateChange } from '../daemon/control.js';
-import type { StateMutator, StoreState } from './state-store.js';
+import type { StateMutator, StoreState } from './state.js';
 
 /** The kinds of rows a store holds; onChange says which of them another replica changed. */
 export const STORE_KINDS = ['vims', 'subscriptions', 'computeNodes', 'vesAgents', 'alarms'] as const;

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { RelayError } from '../errors.js';
 import { REDACTED } from '../util/redact.js';
 import type { ConditionalRows } from '../store/claims.js';
-import { dropVesState, type AlarmMemory, type VesAgents } from '../store/ves-state.js';
+import type { AlarmMemory, VesAgents } from '../store/state.js';
+import { dropVesState } from '../store/ves-state.js';
 import type {
   VesAgentConfigInput,
   VesAgentRecord,
@@ -15,10 +16,10 @@ import type {
   VesBacklog,
   VesBacklogInput,
   VesSubscription,
-} from './types.js';
+} from '../model/ves.js';
 
 /**
- * The part of the store this needs (the RelayStore in the daemon; a StateStore or
+ * The part of the store this needs (the RelayStore in the daemon; a StateFile or
  * InMemoryVesStore in tests and `replay`). A `shared` store (PostgreSQL: other replicas write
  * it) must give versionOf and compareAndSet: the VM alarm tracker then claims its decisions.
  */

@@ -19,11 +19,11 @@
  */
 import { CLOSE_GRACE_MS, settlesWithin } from '../daemon/deadline.js';
 import { claimOf, codeOf, isAbandoned, sharedRows, type RowValue } from '../store/claims.js';
-import { canonical } from '../store/rows.js';
+import { canonical } from '../store/state.js';
 import { backoffDelay } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import type { VesStore } from './agents.js';
-import type { AlarmRecord } from './types.js';
+import type { AlarmRecord } from '../model/ves.js';
 
 export const MAX_UNSAVED = 10_000;
 const RETRY = { initialMs: 250, maxMs: 5000 };

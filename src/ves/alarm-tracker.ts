@@ -56,7 +56,7 @@ import type { Logger } from '../util/logger.js';
 import type { VesStore } from './agents.js';
 import { alarmOf, vmClear, vmOnset, type VesFaultEvent } from './events.js';
 import { decideFault, vmFieldsOf, type FaultDecision } from './fault-rule.js';
-import type { AlarmRecord } from './types.js';
+import type { AlarmRecord } from '../model/ves.js';
 import { Turns } from '../util/turns.js';
 import { UnsavedAlarms } from './alarm-memory.js';
 

@@ -8,7 +8,7 @@
  * same event. Onset and clear still differ (Holmes requires every eventId to be unique).
  */
 import type { VmFacts } from './fault-rule.js';
-import type { AlarmRecord } from './types.js';
+import type { AlarmRecord } from '../model/ves.js';
 
 export const VM_FAILURE = 'Fault_MultiCloud_VMFailure';
 export const VM_FAILURE_CLEARED = 'Fault_MultiCloud_VMFailureCleared';

@@ -16,7 +16,7 @@
 import { toVmFields } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import type { Notification } from '../notifications/types.js';
-import type { AlarmRecord, VesAgentRecord, VesBacklog } from './types.js';
+import type { AlarmRecord, VesAgentRecord, VesBacklog } from '../model/ves.js';
 
 /** What the events are built from: the VM as this notification shows it. */
 export interface VmFacts {

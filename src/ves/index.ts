@@ -45,7 +45,7 @@ export interface VesAgent {
 }
 
 export interface VesAgentOptions {
-  /** A getter: the daemon opens its store after building its parts. The StateStore fits. */
+  /** A getter: the daemon opens its store after building its parts. A StateFile fits. */
   readonly store: () => VesStore;
   readonly config: VesConfig;
   readonly logger: Logger;

@@ -6,7 +6,7 @@
 import type { RowValue } from '../store/claims.js';
 import { RowVersions, type RowTable } from '../store/memory-rows.js';
 import type { CasResult } from '../store/store.js';
-import type { AlarmMemory, VesAgents } from '../store/ves-state.js';
+import type { AlarmMemory, VesAgents } from '../store/state.js';
 import type { VesStore } from './agents.js';
 
 type State = { vims: { id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory };

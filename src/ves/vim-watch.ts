@@ -18,7 +18,7 @@ import { plainAlarm } from '../store/ves-state.js';
 import type { VesStore } from './agents.js';
 import { UnsavedAlarms } from './alarm-memory.js';
 import { alarmOf, vimClear, vimOnset, type VesFaultEvent } from './events.js';
-import { VIM_ALARM_KEY, type AlarmRecord } from './types.js';
+import { VIM_ALARM_KEY, type AlarmRecord } from '../model/ves.js';
 
 export interface VimWatchOptions {
   readonly store: () => VesStore;

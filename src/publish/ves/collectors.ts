@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DmaapClient } from '../dmaap-client.js';
-import type { VesSubscription } from '../../ves/types.js';
+import type { VesSubscription } from '../../model/ves.js';
 
 interface Pooled {
   readonly client: DmaapClient;

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RelayError } from '../../errors.js';
-import type { VesSubscription } from '../../ves/types.js';
+import type { VesSubscription } from '../../model/ves.js';
 import { BatchingDestination, HttpBatcher } from '../batching.js';
 import type { Destination, OutboundRecord } from '../destination.js';
 import { VES_PEER } from '../plan.js';

@@ -3,7 +3,7 @@
  * frozen snapshot built from them. Every apply says which kinds it changed.
  */
 import { fromRows, idOf, type Row, type RowDiff } from '../rows.js';
-import type { StoreState } from '../state-store.js';
+import type { StoreState } from '../state.js';
 import type { StoreKind } from '../store.js';
 import type { Versioned } from './tables.js';
 

@@ -6,8 +6,8 @@
 import pg from 'pg';
 import { RelayError } from '../../errors.js';
 import { redactText } from '../../util/redact.js';
-import { seedState, toRows } from '../rows.js';
-import { checkState, type StoreSeed } from '../state-store.js';
+import { toRows } from '../rows.js';
+import { checkState, seedState, type StoreSeed } from '../state.js';
 import type { OpenedStore } from '../store.js';
 import { describe, isConnectionError } from './errors.js';
 import { PgLink } from './link.js';

@@ -20,7 +20,7 @@ import type { Logger } from '../../util/logger.js';
 import { redactText } from '../../util/redact.js';
 import { checkRow, getRow } from '../file-store.js';
 import { diffRows, idOf, rowId, toRows, type RowDiff } from '../rows.js';
-import { checkState, type StateMutator, type StoreState } from '../state-store.js';
+import { checkState, type StateMutator, type StoreState } from '../state.js';
 import {
   STORE_KINDS,
   type CasResult,

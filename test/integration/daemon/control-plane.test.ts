@@ -15,7 +15,7 @@ import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
-import type { StoreSeed } from '../../../src/store/state-store.js';
+import type { StoreSeed } from '../../../src/store/state.js';
 import type { RelayStore } from '../../../src/store/store.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
 import { silentLogger } from '../../../src/util/logger.js';

@@ -12,7 +12,7 @@ import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.
 import { VesDestination } from '../../../src/publish/ves/destination.js';
 import type { VesDestinationOptions } from '../../../src/publish/ves/options.js';
 import { createLogger } from '../../../src/util/logger.js';
-import type { VesSubscription } from '../../../src/ves/types.js';
+import type { VesSubscription } from '../../../src/model/ves.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
 import { waitFor } from '../../helpers/wait.js';
 import { selfSignedCert, type SelfSigned } from '../../helpers/self-signed.js';

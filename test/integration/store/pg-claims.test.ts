@@ -9,7 +9,7 @@ import { PublisherClosedError } from '../../../src/publish/types.js';
 import { CLAIM_ABANDONED_MS, claimOf } from '../../../src/store/claims.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
-import type { StoreSeed } from '../../../src/store/state-store.js';
+import type { StoreSeed } from '../../../src/store/state.js';
 import { CLAIM_VIM as VIM, claimReplica, instanceSample, type ClaimReplica } from '../../helpers/claim-replica.js';
 import { SPEC_NODE, specSample, type SpecNode } from '../../helpers/compute-node.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';

@@ -9,7 +9,7 @@ import { openStore } from '../../../src/store/open.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import { MIGRATION_LOCK, MIGRATIONS } from '../../../src/store/pg/migrations.js';
 import type { RelayStore } from '../../../src/store/store.js';
-import type { StoreSeed } from '../../../src/store/state-store.js';
+import type { StoreSeed } from '../../../src/store/state.js';
 import { capturedLogger, createTestDatabase, PG_PASSWORD, type TestDatabase } from '../../helpers/postgres.js';
 import { sleep } from '../../helpers/wait.js';
 

@@ -10,7 +10,7 @@ import { RelayError } from '../../../src/errors.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
 import type { StoreKind } from '../../../src/store/store.js';
-import type { StoreSeed } from '../../../src/store/state-store.js';
+import type { StoreSeed } from '../../../src/store/state.js';
 import { capturedLogger, createTestDatabase, PG_PASSWORD, type TestDatabase } from '../../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { waitFor } from '../../helpers/wait.js';

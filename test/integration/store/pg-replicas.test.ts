@@ -8,10 +8,9 @@
 import type { StateChange } from '../../../src/daemon/control.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
-import { canonical } from '../../../src/store/rows.js';
 import type { StoreKind } from '../../../src/store/store.js';
-import type { StoreSeed } from '../../../src/store/state-store.js';
-import type { AlarmRecord, VesAgentRecord } from '../../../src/ves/types.js';
+import { canonical, type StoreSeed } from '../../../src/store/state.js';
+import type { AlarmRecord, VesAgentRecord } from '../../../src/model/ves.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
 

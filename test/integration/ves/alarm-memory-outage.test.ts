@@ -14,7 +14,7 @@ import type { Notification } from '../../../src/notifications/types.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
 import { createVesAgent, type VesAgent } from '../../../src/ves/index.js';
-import { VIM_ALARM_KEY } from '../../../src/ves/types.js';
+import { VIM_ALARM_KEY } from '../../../src/model/ves.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { waitFor } from '../../helpers/wait.js';

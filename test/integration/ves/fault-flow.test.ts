@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
 import type { Notification } from '../../../src/notifications/types.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { StateStore } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { createVesAgent, type VesAgent } from '../../../src/ves/index.js';
 import { AT, legacy, versioned, wirePowerOff } from '../../unit/ves/support.js';
@@ -27,13 +27,13 @@ let port: number;
 let dev: DmaapDevServer | undefined;
 
 interface Relay {
-  store: StateStore;
+  store: StateFile;
   ves: VesAgent;
 }
 
 /** As the daemon builds it: the ves.* config (defaults, retries shortened for the test), its store. */
 async function startRelay(): Promise<Relay> {
-  const { store } = await StateStore.open(join(dir, 'state.json'), {
+  const { store } = await StateFile.open(join(dir, 'state.json'), {
     vims: [{ id: VIM, transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }],
     subscriptions: [],
   });

@@ -2,7 +2,7 @@
  * What the catalogue hands the transport so that no queue is left behind: a PUT that changes a
  * VIM retires what the old settings read (after the new listener started), and every listener
  * can ask whether its VIM is still registered as it has it. Scripted listeners over a real
- * StateStore; the broker side is tested in test/integration/transport and test/e2e.
+ * StateFile; the broker side is tested in test/integration/transport and test/e2e.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { VimCatalogue, type CatalogueOptions } from '../../../src/daemon/vim-cat
 import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import type { VimConfig } from '../../../src/config/vim.js';
-import { StateStore } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
 import type { ListenerHooks } from '../../../src/transport/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 async function setup(retireChange: CatalogueOptions['retireChange']) {
-  const { store } = await StateStore.open(join(dir, 'state.json'), { vims: [], subscriptions: [] });
+  const { store } = await StateFile.open(join(dir, 'state.json'), { vims: [], subscriptions: [] });
   const events: string[] = [];
   const hooks: { vim: VimConfig; hooks: ListenerHooks | undefined }[] = [];
   const observer = new MetricsObserver();

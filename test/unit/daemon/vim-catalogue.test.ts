@@ -1,5 +1,5 @@
 /**
- * VimCatalogue over a real StateStore in a temp dir, with scripted listeners (through the
+ * VimCatalogue over a real StateFile in a temp dir, with scripted listeners (through the
  * runner's listenerFactory) so that the order in which listeners start and stop, which is the
  * point of serialising one VIM's changes, can be read exactly. One test keeps the real AMQP
  * listener, on a closed loopback port, for the status a VIM without a broker shows.
@@ -15,7 +15,7 @@ import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../../../src/config/vim.js';
 import { RelayError } from '../../../src/errors.js';
 import type { SinkName } from '../../../src/publish/destination.js';
-import { StateStore } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
@@ -102,7 +102,7 @@ interface SetupOptions {
 }
 
 async function setup(o: SetupOptions = {}) {
-  const { store } = await StateStore.open(join(dir, 'state.json'), { vims: [], subscriptions: [] });
+  const { store } = await StateFile.open(join(dir, 'state.json'), { vims: [], subscriptions: [] });
   const rec = new Recorder();
   const observer = new MetricsObserver();
   const { logger, lines } = logLines();

@@ -1,6 +1,6 @@
 /**
  * ComputeNodeTracker inside the real Pipeline (scripted publisher, recording deliveries) and
- * over the real StateStore: the memory follows only what DMaaP accepted, survives a restart,
+ * over the real StateFile: the memory follows only what DMaaP accepted, survives a restart,
  * and decisions of one VIM are taken one at a time.
  */
 import { PassThrough } from 'node:stream';
@@ -18,7 +18,7 @@ import type { Notification } from '../../../src/notifications/types.js';
 import { PermanentPublishError, PublisherClosedError } from '../../../src/publish/types.js';
 import type { OutboundRecord } from '../../../src/publish/destination.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
-import { StateStore } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
 import type { Delivery } from '../../../src/transport/types.js';
 import { createLogger, silentLogger } from '../../../src/util/logger.js';
 import { serviceSample, SPEC_NODE, specSample, versionedMetrics } from '../../helpers/compute-node.js';
@@ -171,7 +171,7 @@ describe('ComputeNodeTracker in the pipeline', () => {
   });
 });
 
-describe('ComputeNodeTracker over the StateStore', () => {
+describe('ComputeNodeTracker over the StateFile', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'compute-nodes-'));
@@ -179,7 +179,7 @@ describe('ComputeNodeTracker over the StateStore', () => {
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-  const open = async () => (await StateStore.open(join(dir, 'state.json'), { vims: [], subscriptions: [] })).store;
+  const open = async () => (await StateFile.open(join(dir, 'state.json'), { vims: [], subscriptions: [] })).store;
 
   it('survives a restart: an unchanged node is not published again, a changed one is, a delete forgets it', async () => {
     const before = setup(await open());

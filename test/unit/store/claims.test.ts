@@ -20,10 +20,10 @@ import {
   type RowValue,
 } from '../../../src/store/claims.js';
 import { FileStore } from '../../../src/store/file-store.js';
-import { StateStore } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
 import { plainAlarm } from '../../../src/store/ves-state.js';
 import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
-import type { AlarmRecord } from '../../../src/ves/types.js';
+import type { AlarmRecord } from '../../../src/model/ves.js';
 
 const seed = { vims: [{ id: 'vio-1', transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }], subscriptions: [] };
 const AT = '2026-01-01T00:00:00.000Z';
@@ -213,7 +213,7 @@ describe('claims in the store schema', () => {
       alarms: { 'vio-1': { 'i-1': alarm } },
     };
     await writeFile(path, JSON.stringify(old));
-    const { store, seeded } = await StateStore.open(path, seed);
+    const { store, seeded } = await StateFile.open(path, seed);
     expect(seeded).toBe(false);
     expect(store.get()).toEqual(old);
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(old);

@@ -9,14 +9,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { StateStore } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
 
 import { ROOT } from '../../helpers/daemon.js';
 const PAD = 'x'.repeat(256 * 1024); // a write big enough for kills to land mid-write
 
 const CHILD = `
-import { StateStore } from '${pathToFileURL(join(ROOT, 'dist/store/state-store.js')).href}';
-const { store } = await StateStore.open(process.argv[2], { vims: [], subscriptions: [] });
+import { StateFile } from '${pathToFileURL(join(ROOT, 'dist/store/state-file.js')).href}';
+const { store } = await StateFile.open(process.argv[2], { vims: [], subscriptions: [] });
 let n = store.get().computeNodes.v?.node?.counter ?? 0;
 process.stdout.write('ready ' + n + '\\n');
 const pad = ${JSON.stringify(PAD.slice(0, 16))}.repeat(${PAD.length / 16});
@@ -78,7 +78,7 @@ it('never leaves a torn store when the writer is SIGKILLed at random moments', a
   for (let round = 0; round < 8; round++) {
     const { start, confirmed } = await runAndKill(child, storePath);
     expect(start).toBe(previous); // the child resumed from what the last round left
-    const { store, seeded } = await StateStore.open(storePath, { vims: [], subscriptions: [] });
+    const { store, seeded } = await StateFile.open(storePath, { vims: [], subscriptions: [] });
     expect(seeded).toBe(false);
     const node = store.get().computeNodes.v?.node as { counter: number; pad: string } | undefined;
     const counter = node?.counter ?? 0;

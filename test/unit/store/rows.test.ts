@@ -1,6 +1,6 @@
-import { canonical, diffRows, fromRows, seedState, toRows } from '../../../src/store/rows.js';
-import { checkState, STORE_VERSION, type StoreState } from '../../../src/store/state-store.js';
-import type { AlarmRecord, VesAgentRecord } from '../../../src/ves/types.js';
+import { diffRows, fromRows, toRows } from '../../../src/store/rows.js';
+import { canonical, checkState, seedState, STORE_VERSION, type StoreState } from '../../../src/store/state.js';
+import type { AlarmRecord, VesAgentRecord } from '../../../src/model/ves.js';
 
 const agent: VesAgentRecord = {
   ves_subscription: { endpoint: 'http://127.0.0.1:8443/eventListener/v7' },

@@ -12,7 +12,7 @@ import {
   secretKeyFileProblems,
   staleSecrets,
 } from '../../../src/store/secret-codec.js';
-import { emptyState } from '../../../src/store/rows.js';
+import { emptyState } from '../../../src/store/state.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secret-codec-'));
 const keyLine = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;

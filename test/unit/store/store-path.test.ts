@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateStore } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -18,7 +18,7 @@ it.each([
   ['on a read-only file system (sysfs)', () => '/sys/vim-event-relay-test/state.json'],
 ])('names store.path when its directory is %s', async (_name, at) => {
   const p = at();
-  await expect(StateStore.open(p, { vims: [], subscriptions: [] })).rejects.toMatchObject({
+  await expect(StateFile.open(p, { vims: [], subscriptions: [] })).rejects.toMatchObject({
     code: 'CONFIG_INVALID',
     message: expect.stringMatching(
       new RegExp(

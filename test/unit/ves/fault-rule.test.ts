@@ -1,6 +1,6 @@
 /** The fault rule over real nova notifications, legacy and versioned. */
 import { decideFault, isoToMicros, type FaultDecision } from '../../../src/ves/fault-rule.js';
-import type { AlarmRecord, VesAgentRecord } from '../../../src/ves/types.js';
+import type { AlarmRecord, VesAgentRecord } from '../../../src/model/ves.js';
 import type { Notification } from '../../../src/notifications/types.js';
 import { AT_MICROS, agent, backlog, legacy, versioned, wirePowerOff } from './support.js';
 

@@ -1,7 +1,7 @@
 /** Real nova fixtures as parsed Notifications, and VES agent records, for the VES unit tests. */
 import { parseNotification } from '../../../src/notifications/parse.js';
 import type { Notification } from '../../../src/notifications/types.js';
-import type { VesAgentRecord, VesBacklog } from '../../../src/ves/types.js';
+import type { VesAgentRecord, VesBacklog } from '../../../src/model/ves.js';
 import { expandVersioned, legacySample, loadJson, toWireV2, type Sample } from '../../helpers/fixtures.js';
 
 export const AT = new Date(Date.UTC(2026, 10, 22, 0, 30, 12, 345));

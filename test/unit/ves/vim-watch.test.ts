@@ -4,7 +4,7 @@ import { RelayError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
 import { vesEventErrors } from '../../../src/ves/schema.js';
-import { VIM_ALARM_KEY } from '../../../src/ves/types.js';
+import { VIM_ALARM_KEY } from '../../../src/model/ves.js';
 import { VimUnreachableWatch } from '../../../src/ves/vim-watch.js';
 import { waitFor, sleep } from '../../helpers/wait.js';
 import { agent } from './support.js';

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RelayError } from '../../../src/errors.js';
-import { StateStore, type StoreSeed } from '../../../src/store/state-store.js';
+import { StateFile } from '../../../src/store/state-file.js';
+import { type StoreSeed } from '../../../src/store/state.js';
 
 const seed: StoreSeed = {
   vims: [{ id: 'vio-1', transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }],
@@ -12,7 +13,7 @@ const seed: StoreSeed = {
 let dir: string;
 let path: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'state-store-'));
+  dir = await mkdtemp(join(tmpdir(), 'state-file-'));
   path = join(dir, 'data', 'state.json');
 });
 afterEach(async () => {
@@ -21,16 +22,16 @@ afterEach(async () => {
 
 async function openError(p: string): Promise<RelayError> {
   try {
-    await StateStore.open(p, seed);
+    await StateFile.open(p, seed);
   } catch (e) {
     return e as RelayError;
   }
   throw new Error('open succeeded');
 }
 
-describe('StateStore.open', () => {
+describe('StateFile.open', () => {
   it('seeds a missing file from the config, creating the directory, mode 0600', async () => {
-    const { store, seeded } = await StateStore.open(path, seed);
+    const { store, seeded } = await StateFile.open(path, seed);
     expect(seeded).toBe(true);
     expect(store.get()).toEqual({
       version: 2,
@@ -45,19 +46,19 @@ describe('StateStore.open', () => {
   });
 
   it('uses an existing valid file and ignores the seed', async () => {
-    const { store } = await StateStore.open(path, seed);
+    const { store } = await StateFile.open(path, seed);
     await store.update((d) => {
       d.vims = [{ id: 'vio-2', transportUrl: 'amqp://u:p@h:5672/' }];
       d.subscriptions = [];
     });
-    const again = await StateStore.open(path, seed);
+    const again = await StateFile.open(path, seed);
     expect(again.seeded).toBe(false);
     expect(again.store.get().vims.map((v) => v.id)).toEqual(['vio-2']);
     expect(again.store.get().subscriptions).toEqual([]);
   });
 
   it('reads a version 1 file (written before VES) as version 2, and writes version 2 on the next update', async () => {
-    await StateStore.open(path, seed); // creates the directory
+    await StateFile.open(path, seed); // creates the directory
     const v1 = {
       version: 1,
       vims: seed.vims,
@@ -65,7 +66,7 @@ describe('StateStore.open', () => {
       computeNodes: { 'vio-1': { 'h/n': { vcpus: 2 } } },
     };
     await writeFile(path, JSON.stringify(v1));
-    const { store, seeded } = await StateStore.open(path, seed);
+    const { store, seeded } = await StateFile.open(path, seed);
     expect(seeded).toBe(false);
     expect(store.get()).toEqual({ ...v1, version: 2, vesAgents: {}, alarms: {} });
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(v1);
@@ -85,11 +86,11 @@ describe('StateStore.open', () => {
     const written = JSON.parse(await readFile(path, 'utf8'));
     expect(written.version).toBe(2);
     expect(written.alarms['vio-1'].i1.startEpochMicrosec).toBe(1);
-    expect((await StateStore.open(path, seed)).store.get()).toEqual(store.get());
+    expect((await StateFile.open(path, seed)).store.get()).toEqual(store.get());
   });
 
   it('round-trips compute-node memory and every VIM field', async () => {
-    const { store } = await StateStore.open(path, { vims: [], subscriptions: [] });
+    const { store } = await StateFile.open(path, { vims: [], subscriptions: [] });
     const vim = {
       id: 'v',
       transportUrl: 'rabbit://a:b@h1:5672,a:b@h2:5672/vh?ssl=1',
@@ -106,7 +107,7 @@ describe('StateStore.open', () => {
       d.subscriptions.push({ id: 's', vimId: 'v', states: ['*'], topic: 'T', phases: ['start', 'end'] });
       d.computeNodes.v = { 'host1/node1': { vcpus: 8, memory_mb: 16384, hypervisor_hostname: 'node1' } };
     });
-    const { store: reopened } = await StateStore.open(path, seed);
+    const { store: reopened } = await StateFile.open(path, seed);
     expect(reopened.get()).toEqual(store.get());
     expect(reopened.get().computeNodes.v?.['host1/node1']?.vcpus).toBe(8);
   });
@@ -195,7 +196,7 @@ describe('StateStore.open', () => {
   ];
 
   it.each(corruptCases)('refuses %s and leaves the file untouched', async (_name, content, why) => {
-    await StateStore.open(path, seed); // creates the directory
+    await StateFile.open(path, seed); // creates the directory
     await writeFile(path, content);
     const err = await openError(path);
     expect(err).toBeInstanceOf(RelayError);
@@ -208,26 +209,26 @@ describe('StateStore.open', () => {
 
   it('stores seeded states upper-case, as the config accepts any case', async () => {
     const lower = { vims: seed.vims, subscriptions: [{ ...seed.subscriptions[0], states: ['power_off', ' Delete'] }] };
-    const { store } = await StateStore.open(path, lower);
+    const { store } = await StateFile.open(path, lower);
     expect(store.get().subscriptions[0].states).toEqual(['POWER_OFF', 'DELETE']);
   });
 
   it('refuses a seed the store could not load again', async () => {
     const bad = { vims: [{ id: 'bad id', transportUrl: 'rabbit://h/' }], subscriptions: [] };
-    await expect(StateStore.open(path, bad)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(StateFile.open(path, bad)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
   it('removes temp files a crash left behind', async () => {
-    await StateStore.open(path, seed);
+    await StateFile.open(path, seed);
     await writeFile(`${path}.tmp-999-3`, '{"half');
-    await StateStore.open(path, seed);
+    await StateFile.open(path, seed);
     expect(await readdir(join(dir, 'data'))).toEqual(['state.json']);
   });
 });
 
-describe('StateStore.update', () => {
+describe('StateFile.update', () => {
   it('persists every one of many concurrent updates, in call order', async () => {
-    const { store } = await StateStore.open(path, { vims: [], subscriptions: [] });
+    const { store } = await StateFile.open(path, { vims: [], subscriptions: [] });
     const order: number[] = [];
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
@@ -246,7 +247,7 @@ describe('StateStore.update', () => {
   });
 
   it('rejects a mutator that throws or leaves an invalid state, and keeps going', async () => {
-    const { store } = await StateStore.open(path, seed);
+    const { store } = await StateFile.open(path, seed);
     const boom = store.update(() => {
       throw new Error('boom');
     });
@@ -264,7 +265,7 @@ describe('StateStore.update', () => {
   });
 
   it('hands out a frozen state so it can change only through update()', async () => {
-    const { store } = await StateStore.open(path, seed);
+    const { store } = await StateFile.open(path, seed);
     expect(() => (store.get().vims as unknown[]).push({})).toThrow(/not extensible/);
     const before = store.get();
     await store.update((d) => {

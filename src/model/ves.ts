@@ -1,7 +1,7 @@
 /**
  * MultiCloud's VES agent configuration (onap/multicloud-openstack `fcaps/fcaps/vesagent/
  * vesagent_ctrl.py`) as the relay keeps it, and the per-VM and per-VIM alarm memory. Pure data;
- * schemas/vesagent.schema.json is the shape of the first, src/store/ves-state.ts of the second.
+ * schemas/vesagent.schema.json is the shape of the first, src/store/state.ts of the second.
  */
 
 /** The collector a VIM's events go to. */

@@ -1,7 +1,6 @@
 /**
- * The relay's durable state: VIMs, subscriptions, the per-compute-node memory that keeps
- * COMPUTE_NODE_UPDATE from repeating itself across restarts, and the VES agent configurations
- * with their open alarms (src/store/ves-state.ts). One JSON file, replaced
+ * The file the single-process store keeps the relay's durable state in (state.ts says what it
+ * holds; file-store.ts is the RelayStore built on it). One JSON file, replaced
  * atomically (write a temp file, fsync, rename, fsync the directory), so a crash at any moment
  * leaves either the old or the new state, never a torn one. A file that cannot be read as a
  * store stops the start-up: replacing it with the config's seed would silently undo every
@@ -10,94 +9,9 @@
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ValidateFunction } from 'ajv';
-import type { VimSpec } from '../config/vim.js';
 import { RelayError } from '../errors.js';
-import type { Subscription } from '../model/subscription.js';
-import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
-import { COMPUTE_NODE_ROW_DEFS } from './claims.js';
-import { migrateToV2, VES_STATE_PROPERTIES, type AlarmMemory, type VesAgents } from './ves-state.js';
 import { CLEAR_CODEC, openState, sealState, type SecretCodec } from './secret-codec.js';
-
-/** 2 added vesAgents and alarms; a version 1 file is read as version 2 without them (migrateToV2). */
-export const STORE_VERSION = 2;
-
-/** Versions this relay reads: older ones are upgraded in memory, then written as STORE_VERSION. */
-const READABLE_VERSIONS: readonly unknown[] = [1, STORE_VERSION];
-
-/**
- * Tracked fields of one compute node as last published, by VIM id then node key. On a
- * PostgreSQL store a row may carry a replica's claim (src/store/claims.ts): read it with plainOf.
- */
-export type ComputeNodeMemory = Record<string, Record<string, Record<string, unknown>>>;
-
-export interface StoreState {
-  version: typeof STORE_VERSION;
-  vims: VimSpec[];
-  subscriptions: Subscription[];
-  computeNodes: ComputeNodeMemory;
-  /** Per VIM id: its VES agent configuration (POST .../vesagent). */
-  vesAgents: VesAgents;
-  /** Per VIM id, then instance id: the alarms the collector accepted an onset of and no clear yet. */
-  alarms: AlarmMemory;
-}
-
-export interface StoreSeed {
-  readonly vims: readonly VimSpec[];
-  readonly subscriptions: readonly Subscription[];
-}
-
-export type StateMutator = (draft: StoreState) => void;
-
-let validator: ValidateFunction | undefined;
-
-/** The whole file's shape; VIMs and subscriptions by the same schema files the admin API uses. */
-function stateValidator(): ValidateFunction {
-  validator ??= createSchemaAjv().compile({
-    type: 'object',
-    required: ['version', 'vims', 'subscriptions', 'computeNodes', 'vesAgents', 'alarms'],
-    $defs: COMPUTE_NODE_ROW_DEFS,
-    additionalProperties: false,
-    properties: {
-      version: { const: STORE_VERSION },
-      vims: { type: 'array', items: { type: 'object', $ref: 'vim.schema.json', required: ['id'] } },
-      subscriptions: { type: 'array', items: { $ref: 'subscription.schema.json#/$defs/view' } },
-      computeNodes: {
-        type: 'object',
-        additionalProperties: { type: 'object', additionalProperties: { $ref: '#/$defs/computeNodeRow' } },
-      },
-      ...VES_STATE_PROPERTIES,
-    },
-  });
-  return validator;
-}
-
-/** What is wrong with a parsed state, or undefined when it is a valid store. */
-export function checkState(value: unknown): string | undefined {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const version = (value as { version?: unknown }).version;
-    if (version === undefined) return `it has no "version"; this relay reads version ${STORE_VERSION}`;
-    if (!READABLE_VERSIONS.includes(version))
-      return `it has version ${JSON.stringify(version)}; this relay reads versions ${READABLE_VERSIONS.join(' and ')}`;
-  }
-  const validate = stateValidator();
-  if (!validate(value)) return describeSchemaErrors(validate.errors, 'state');
-  const s = value as StoreState;
-  const dupVim = firstDuplicate(s.vims.map((v) => v.id));
-  if (dupVim !== undefined) return `VIM id "${dupVim}" appears twice`;
-  const dupSub = firstDuplicate(s.subscriptions.map((x) => x.id));
-  if (dupSub !== undefined) return `subscription id "${dupSub}" appears twice`;
-  return undefined;
-}
-
-function firstDuplicate(ids: readonly string[]): string | undefined {
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (seen.has(id)) return id;
-    seen.add(id);
-  }
-  return undefined;
-}
+import { checkState, migrateToV2, seedState, type StateMutator, type StoreSeed, type StoreState } from './state.js';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -120,7 +34,7 @@ function isNotFound(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
-export class StateStore {
+export class StateFile {
   private state: StoreState;
   private tail: Promise<void> = Promise.resolve();
   private tmpCounter = 0;
@@ -143,7 +57,7 @@ export class StateStore {
     path: string,
     seed: StoreSeed,
     codec: SecretCodec = CLEAR_CODEC,
-  ): Promise<{ store: StateStore; seeded: boolean }> {
+  ): Promise<{ store: StateFile; seeded: boolean }> {
     await ensureWritableDir(path);
     await removeLeftoverTempFiles(path);
     let text: string;
@@ -151,7 +65,7 @@ export class StateStore {
       text = await readFile(path, 'utf8');
     } catch (e) {
       if (!isNotFound(e)) throw corrupt(path, `it cannot be read (${(e as Error).message})`, e);
-      return { store: await StateStore.seed(path, seed, codec), seeded: true };
+      return { store: await StateFile.seed(path, seed, codec), seeded: true };
     }
     let parsed: unknown;
     try {
@@ -163,29 +77,18 @@ export class StateStore {
     const upgraded = openState(migrateToV2(parsed), codec);
     const problem = checkState(upgraded);
     if (problem) throw corrupt(path, problem);
-    return { store: new StateStore(path, upgraded as StoreState, codec), seeded: false };
+    return { store: new StateFile(path, upgraded as StoreState, codec), seeded: false };
   }
 
-  private static async seed(path: string, seed: StoreSeed, codec: SecretCodec): Promise<StateStore> {
-    const initial: StoreState = {
-      version: STORE_VERSION,
-      vims: structuredClone([...seed.vims]),
-      // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
-      subscriptions: seed.subscriptions.map((x) => ({
-        ...structuredClone(x),
-        states: x.states.map((st) => st.trim().toUpperCase()),
-      })),
-      computeNodes: {},
-      vesAgents: {},
-      alarms: {},
-    };
+  private static async seed(path: string, seed: StoreSeed, codec: SecretCodec): Promise<StateFile> {
+    const initial = seedState(seed);
     const problem = checkState(initial);
     if (problem)
       throw new RelayError(
         'CONFIG_INVALID',
         `the vims and subscriptions in the config cannot seed the store: ${problem}`,
       );
-    const store = new StateStore(path, initial, codec);
+    const store = new StateFile(path, initial, codec);
     await store.write(initial);
     return store;
   }

@@ -21,7 +21,7 @@ import { registerSubscriptionRoutes } from './routes-subscriptions.js';
 import { registerVesAgentRoutes } from './routes-vesagent.js';
 import { registerVimRoutes } from './routes-vims.js';
 import { RouteTable, type RouteEntry } from './route-table.js';
-import { loadTlsMaterial, tlsEnabled, type AdminTlsConfig, type TlsMaterial } from './tls.js';
+import { loadTlsMaterial, tlsEnabled, type AdminTlsConfig, type TlsMaterial } from '../config/admin-tls.js';
 import { DEFAULT_RELOAD_CHECK_MS, watchCertificate, watchTokenFile } from './tls-reload.js';
 
 /**
@@ -31,8 +31,7 @@ import { DEFAULT_RELOAD_CHECK_MS, watchCertificate, watchTokenFile } from './tls
  */
 const LISTEN_BACKLOG = 4096;
 
-export { DEFAULT_BODY_LIMIT_BYTES } from './limits.js';
-import { DEFAULT_BODY_LIMIT_BYTES } from './limits.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../config/schema.js';
 
 export interface AdminServerOptions {
   /** Interface to bind (admin.host). */

@@ -9,7 +9,7 @@ import type { SecretFile } from '../config/secret-files.js';
 import type { Logger } from '../util/logger.js';
 import { watchFiles, type FileWatcher } from '../util/watch-files.js';
 import type { Role, Tokens } from './auth.js';
-import { readTlsMaterial, tlsFiles, type AdminTlsConfig } from './tls.js';
+import { readTlsMaterial, tlsFiles, type AdminTlsConfig } from '../config/admin-tls.js';
 
 /** How often the files are read regardless of file-system events (ms): a missed event costs at most this. */
 export const DEFAULT_RELOAD_CHECK_MS = 10_000;

@@ -13,10 +13,25 @@ import type { VimSpec } from './vim.js';
 import type { Subscription } from '../model/subscription.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
-import type { VesConfig } from '../ves/index.js';
-import type { ReadinessMode } from '../daemon/control.js';
-import { tlsConfigProblems, type AdminTlsConfig } from '../admin/tls.js';
-import { secretKeyFileProblems } from '../store/secret-codec.js';
+import { tlsConfigProblems, type AdminTlsConfig } from './admin-tls.js';
+import { secretKeyFileProblems } from './secret-key-file.js';
+
+/** The ves.* config keys (RelayConfig['ves']). */
+export interface VesConfig {
+  readonly timeoutMs: number;
+  readonly caFile: string;
+  readonly batchMaxMessages: number;
+  readonly batchMaxBytes: number;
+  readonly lingerMs: number;
+  readonly maxInFlightRequests: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly maxRetryMs: number;
+  readonly vimUnreachableAfterMs: number;
+}
+
+/** admin.readiness: "process" judges the process alone, "strict" its VIMs and destinations too. */
+export type ReadinessMode = 'process' | 'strict';
 
 export interface RelayConfig {
   admin: {

@@ -7,7 +7,6 @@ import convict from 'convict';
 import { validateSubscriptionItems, validateVimItems } from './items.js';
 import { PUBLISHER_DEFAULTS } from '../publish/options.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../transport/options.js';
-import { DEFAULT_BODY_LIMIT_BYTES } from '../admin/limits.js';
 import { brokerProblems, KAFKA_DEFAULTS, SASL_MECHANISMS } from '../publish/kafka/options.js';
 import { VES_DEFAULTS } from '../publish/ves/options.js';
 
@@ -66,6 +65,9 @@ const postgresUrl = (v: unknown) => {
  * leaf, so the file's "sinks.default" is the schema's "sinks.defaultSink"). Messages, the README
  * and check-config show the file's name.
  */
+/** The admin port's request body limit when admin.bodyLimitBytes is not given. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export const KEY_ALIASES: Readonly<Record<string, string>> = { 'sinks.default': 'sinks.defaultSink' };
 
 export const configSchema = {

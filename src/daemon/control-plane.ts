@@ -13,7 +13,8 @@ import type { Destination } from '../publish/destination.js';
 import type { RelayStore } from '../store/store.js';
 import { redactTransportUrl } from '../transport/transport-url.js';
 import type { VesAgentConfigInput, VesAgentView } from '../model/ves.js';
-import type { ReadinessMode, RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
+import type { ReadinessMode } from '../config/load.js';
+import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import type { VimCatalogue } from './vim-catalogue.js';
 
 /** What the control plane reads of the store: its engine picks the check_vim_status window. */

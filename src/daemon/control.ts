@@ -32,9 +32,6 @@ export interface StateChange {
   readonly timestamp: string;
 }
 
-/** admin.readiness: "process" judges the process alone, "strict" its VIMs and destinations too. */
-export type ReadinessMode = 'process' | 'strict';
-
 export interface Readiness {
   readonly ready: boolean;
   readonly reasons: readonly string[];

@@ -22,7 +22,7 @@ import { ControlPlane } from './control-plane.js';
 import { Pipeline } from './pipeline.js';
 import { ComputeNodeTracker } from '../steps/compute-nodes.js';
 import { MetricsObserver } from './observer.js';
-import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
+import { CLOSE_GRACE_MS, settlesWithin } from '../util/deadline.js';
 import { VimCatalogue } from './vim-catalogue.js';
 import { createVesAgent, type VesAgent } from '../ves/index.js';
 import { vesStep } from '../steps/ves.js';

@@ -11,7 +11,7 @@ import type { ListenerHooks, ListenerStatusChange, VimListener } from '../transp
 import type { VimConfig } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
 import { VimState, type VimStateOptions } from './vim-state.js';
-import { CLOSE_GRACE_MS, settlesWithin } from './deadline.js';
+import { CLOSE_GRACE_MS, settlesWithin } from '../util/deadline.js';
 import type { Pipeline } from './pipeline.js';
 
 export type ListenerFactory = (

@@ -1,14 +1,7 @@
 /** What a notification is, in the vocabulary of the README's states, before any subscription is consulted. */
 import { isPlainObject } from '../util/json.js';
-import type { Notification } from '../notifications/types.js';
-import {
-  buildIndex,
-  COMPUTE_NODE_EVENTS,
-  INSTANCE_EVENT_TABLE,
-  LEGACY_PREFIX,
-  PHASE_SUFFIXES,
-  VERSIONED_PREFIX,
-} from './table.js';
+import { LEGACY_PREFIX, VERSIONED_PREFIX, type Notification } from '../notifications/types.js';
+import { buildIndex, COMPUTE_NODE_EVENTS, INSTANCE_EVENT_TABLE, PHASE_SUFFIXES } from './table.js';
 import type { Phase, State } from '../model/subscription.js';
 
 export type EventKind = 'instance' | 'compute_node';

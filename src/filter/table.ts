@@ -5,6 +5,7 @@
  * phases (`evacuate`, `update`). ERROR is not listed: it is a rule (any `*.error`), not a row.
  */
 import type { ComputeNodeState, InstanceState, Phase } from '../model/subscription.js';
+import { LEGACY_PREFIX, VERSIONED_PREFIX } from '../notifications/types.js';
 
 export interface StateRow {
   readonly state: InstanceState;
@@ -44,9 +45,6 @@ export const INSTANCE_EVENT_TABLE: readonly StateRow[] = [
   same('EVACUATE', 'evacuate'),
   same('UPDATE', 'update'),
 ];
-
-export const LEGACY_PREFIX = 'compute.instance.';
-export const VERSIONED_PREFIX = 'instance.';
 
 /** How a notification becomes a compute-node event (docs/compute-node.md). */
 export interface ComputeNodeRow {

@@ -13,6 +13,9 @@ export interface VesSubscription {
   readonly password?: string;
 }
 
+/** The collector a VIM's events go to, as VesDestination needs it. */
+export type CollectorLookup = (vimId: string) => VesSubscription | undefined;
+
 /** One selection of VMs: domain fault, type vm; tenant and source narrow it. */
 export interface VesBacklogInput {
   readonly domain: 'fault';

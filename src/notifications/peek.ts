@@ -19,7 +19,7 @@
  * given twice) or after it (`"event_type"` or `\u` anywhere) gives null: the full path decides.
  * test/unit/notifications/peek.property.test.ts holds it to that promise.
  */
-import { LEGACY_PREFIX } from '../filter/table.js';
+import { LEGACY_PREFIX } from './types.js';
 
 export interface Peeked {
   readonly eventType: string;

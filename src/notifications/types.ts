@@ -1,6 +1,10 @@
 /** A nova notification, parsed from whatever envelope carried it. Pure data. */
 export type NotificationFormat = 'legacy' | 'versioned';
 
+/** The event types of nova's legacy instance notifications begin with this; the versioned ones with VERSIONED_PREFIX. */
+export const LEGACY_PREFIX = 'compute.instance.';
+export const VERSIONED_PREFIX = 'instance.';
+
 export interface Notification {
   /** oslo message_id; when the body had none, a stable sha-256 of the body (so redeliveries keep it). */
   readonly messageId: string;

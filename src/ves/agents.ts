@@ -15,6 +15,7 @@ import type {
   VesAgentView,
   VesBacklog,
   VesBacklogInput,
+  CollectorLookup,
   VesSubscription,
 } from '../model/ves.js';
 
@@ -29,9 +30,6 @@ export interface VesStore extends ConditionalRows<'alarms'> {
     mutator: (draft: { vims: { id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory }) => void,
   ): Promise<void>;
 }
-
-/** The collector a VIM's events go to, as VesDestination needs it. */
-export type CollectorLookup = (vimId: string) => VesSubscription | undefined;
 
 const sameSelection = (a: VesBacklogInput, b: VesBacklogInput): boolean =>
   a.domain === b.domain && a.type === b.type && a.tenant === b.tenant && a.source === b.source;

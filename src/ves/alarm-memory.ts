@@ -17,7 +17,7 @@
  * Writes of one key are serialised by the owner's `turn` (the tracker's per-VM turns, the
  * watch's per-VIM chain); the owner holds it already when it calls accepted().
  */
-import { CLOSE_GRACE_MS, settlesWithin } from '../daemon/deadline.js';
+import { CLOSE_GRACE_MS, settlesWithin } from '../util/deadline.js';
 import { claimOf, codeOf, isAbandoned, sharedRows, type RowValue } from '../store/claims.js';
 import { canonical } from '../store/state.js';
 import { backoffDelay } from '../util/backoff.js';

@@ -9,26 +9,13 @@
  * - `vimWatch`: told every listener status change, raises and clears
  *   Fault_MultiCloud_VIMUnreachable through the same destination.
  */
+import type { VesConfig } from '../config/load.js';
 import type { DestinationHooks } from '../publish/destination.js';
 import { VesDestination } from '../publish/ves/destination.js';
 import type { Logger } from '../util/logger.js';
 import { VesAgentRegistry, type VesStore } from './agents.js';
 import { VesAlarmTracker } from './alarm-tracker.js';
 import { VimUnreachableWatch } from './vim-watch.js';
-
-/** The ves.* config keys (RelayConfig['ves']). */
-export interface VesConfig {
-  readonly timeoutMs: number;
-  readonly caFile: string;
-  readonly batchMaxMessages: number;
-  readonly batchMaxBytes: number;
-  readonly lingerMs: number;
-  readonly maxInFlightRequests: number;
-  readonly retryInitialMs: number;
-  readonly retryMaxMs: number;
-  readonly maxRetryMs: number;
-  readonly vimUnreachableAfterMs: number;
-}
 
 export interface VesAgent {
   readonly agents: VesAgentRegistry;

@@ -1,5 +1,5 @@
 /** The VES destination's options (the ves.* config keys): the shared batching ones and its own. */
-import type { CollectorLookup } from '../../ves/agents.js';
+import type { CollectorLookup } from '../../model/ves.js';
 import type { Logger } from '../../util/logger.js';
 import {
   BATCHING_DEFAULTS,

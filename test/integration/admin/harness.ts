@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import { createAdminServer, type AdminServer, type AdminServerOptions } from '../../../src/admin/server.js';
 import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
-import type { ReadinessMode } from '../../../src/daemon/control.js';
+import type { ReadinessMode } from '../../../src/config/load.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { VimRunner } from '../../../src/daemon/vim-runner.js';
 import { Pipeline, type PipelineObserver } from '../../../src/daemon/pipeline.js';
-import { CLOSE_GRACE_MS } from '../../../src/daemon/deadline.js';
+import { CLOSE_GRACE_MS } from '../../../src/util/deadline.js';
 import { applyVimDefaults } from '../../../src/config/vim.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
 import type { Subscription } from '../../../src/model/subscription.js';

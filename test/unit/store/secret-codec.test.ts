@@ -3,15 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CLEAR_CODEC,
-  createSecretCodec,
-  openState,
-  parseKeyFile,
-  sealState,
-  secretKeyFileProblems,
-  staleSecrets,
-} from '../../../src/store/secret-codec.js';
+import { parseKeyFile, secretKeyFileProblems } from '../../../src/config/secret-key-file.js';
+import { CLEAR_CODEC, createSecretCodec, openState, sealState, staleSecrets } from '../../../src/store/secret-codec.js';
 import { emptyState } from '../../../src/store/state.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secret-codec-'));

@@ -1,5 +1,6 @@
 /**
- * TLS on the admin port: admin.tls.certFile and admin.tls.keyFile (PEM, as a Kubernetes Secret
+ * The admin port's TLS files, read and checked where the config is (src/admin/tls-reload.ts
+ * serves them): admin.tls.certFile and admin.tls.keyFile (PEM, as a Kubernetes Secret
  * of type kubernetes.io/tls or cert-manager mounts them), and optionally admin.tls.clientCaFile
  * for client certificates. The files are read at start, checked as a pair, and read again when
  * they change (server.setSecureContext: connections open stay on the old certificate, new ones

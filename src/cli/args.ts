@@ -7,6 +7,8 @@ export interface CliArgs {
   command: Command;
   config?: string;
   withDmaapDev: boolean;
+  /** run: the configuration's vims and subscriptions replace the store's. */
+  reseed: boolean;
   vim?: string;
   port: number;
   host: string;
@@ -23,6 +25,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     options: {
       config: { type: 'string' },
       'with-dmaap-dev': { type: 'boolean', default: false },
+      reseed: { type: 'boolean', default: false },
       vim: { type: 'string' },
       port: { type: 'string', default: '3904' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -41,6 +44,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     command,
     config: values.config,
     withDmaapDev: values['with-dmaap-dev'] ?? false,
+    reseed: values.reseed ?? false,
     vim: values.vim,
     port,
     host: values.host ?? '127.0.0.1',

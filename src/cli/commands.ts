@@ -24,7 +24,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
       process.stdout.write(`${packageVersion()}\n`);
       return 0;
     case 'check-config':
-      return checkConfig(args, process.stdout, process.stderr);
+      return await checkConfig(args, process.stdout, process.stderr);
     case 'replay':
       return replay(args, process.stdout, process.stderr);
     case 'dmaap-dev':

@@ -1,8 +1,8 @@
 /** The --help text. README's "Commands" section is checked against it (test/unit/cli/help.test.ts). */
-export const HELP = `vim-event-relay: relay OpenStack/VIO nova notifications to ONAP DMaaP Message Router.
+export const HELP = `vim-event-relay: relay OpenStack/VIO nova notifications to ONAP: DMaaP Message Router, Kafka, VES.
 
 Usage:
-  vim-event-relay [run] [--config FILE] [--with-dmaap-dev]
+  vim-event-relay [run] [--config FILE] [--with-dmaap-dev] [--reseed]
   vim-event-relay check-config [--config FILE]
   vim-event-relay replay --vim ID [--config FILE] FILE...
   vim-event-relay dmaap-dev [--port 3904] [--host 127.0.0.1]
@@ -10,14 +10,18 @@ Usage:
 
 Commands:
   run            the daemon (the default when no command is given)
-  check-config   validate the config; print it with secrets redacted; exit 0 valid, 1 invalid
+  check-config   validate the config; print it with secrets redacted; exit 0 valid, 1 invalid;
+                 on stderr, whether the store's or the config's vims and subscriptions are in force
   replay         print, one JSON line each, the messages FILE(s) would publish and to which topics
-                 (no broker, no DMaaP); FILE is a wire body, an oslo envelope or a bare message
+                 (no broker, no DMaaP); FILE is a wire body, an oslo envelope or a bare message;
+                 subscriptions from the configured store (file or PostgreSQL, read-only) if it exists
   dmaap-dev      a DMaaP Message Router-compatible development server, in memory
 
 Options:
   --config FILE       config file (default: $VIM_EVENT_RELAY_CONFIG, then config/default.json)
   --with-dmaap-dev    run: also serve dmaap-dev in-process on dmaap.url's port (demos)
+  --reseed            run: the config's vims and subscriptions replace the store's (once it exists,
+                      the store is the source of truth and the config's lists are ignored)
   --vim ID            replay: the VIM whose subscriptions apply
   --port N            dmaap-dev: port (default 3904)
   --host ADDR         dmaap-dev: address (default 127.0.0.1)

@@ -1,13 +1,15 @@
 /**
  * `replay --vim ID FILE...`: what the daemon would publish for each file, one JSON line per
  * message `{"file","sink","topic","subscription","message"}`; no broker, no DMaaP. Subscriptions come
- * from the store when it exists (the source of truth), else from the config file. Compute-node
+ * from the configured store when it exists (the source of truth: the file at store.path, or
+ * PostgreSQL at store.url, read-only), else from the config file; the first stderr line names it. Compute-node
  * events are decided against an in-memory copy of the store's node memory (empty without a
  * store), which the files then change in order as if each were published; the store file is
  * never written.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { readFileSync } from 'node:fs';
+import { loadConfig, resolveConfigPath, type RelayConfig } from '../config/load.js';
+import { readStore } from '../store/read-only.js';
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
 import { renderMatches } from '../steps/render.js';
@@ -25,28 +27,21 @@ interface ReplayState {
   source: string;
 }
 
-function stateFor(
-  storePath: string,
-  cfg: { vims: readonly { id: string }[]; subscriptions: Subscription[] },
-  configFile: string,
-): ReplayState {
-  if (!existsSync(storePath))
+/** The configured store (file or PostgreSQL, read-only) when it exists, else the config's seed. */
+async function stateFor(cfg: RelayConfig, configFile: string): Promise<ReplayState> {
+  const view = await readStore(cfg);
+  if (!view)
     return {
       vimIds: cfg.vims.map((v) => v.id),
       subscriptions: cfg.subscriptions,
       computeNodes: {},
       source: `the config (${configFile})`,
     };
-  const state = JSON.parse(readFileSync(storePath, 'utf8')) as {
-    vims?: { id: string }[];
-    subscriptions?: Subscription[];
-    computeNodes?: ComputeNodeMemory;
-  };
   return {
-    vimIds: (state.vims ?? []).map((v) => v.id),
-    subscriptions: state.subscriptions ?? [],
-    computeNodes: state.computeNodes ?? {},
-    source: `the store (${storePath})`,
+    vimIds: view.state.vims.map((v) => v.id),
+    subscriptions: view.state.subscriptions,
+    computeNodes: view.state.computeNodes,
+    source: view.source,
   };
 }
 
@@ -55,7 +50,9 @@ export async function replay(args: CliArgs, out: NodeJS.WritableStream, err: Nod
   if (args.files.length === 0) throw new Error('replay needs at least one FILE');
   const configFile = resolveConfigPath(args.config);
   const cfg = loadConfig(configFile);
-  const { vimIds, subscriptions: subs, computeNodes, source } = stateFor(cfg.store.path, cfg, configFile);
+  const { vimIds, subscriptions: subs, computeNodes, source } = await stateFor(cfg, configFile);
+  // Before anything else on stderr: previews against the wrong source look right and are not.
+  err.write(`${JSON.stringify({ source })}\n`);
   if (!vimIds.includes(args.vim)) {
     // Without this, every file "matches nothing" and the run exits 0 with an empty stdout.
     const known = vimIds.length ? `it knows ${vimIds.map((id) => `"${id}"`).join(', ')}` : 'it has no VIMs';

@@ -59,7 +59,7 @@ export async function runDaemon(args: CliArgs): Promise<number> {
       { host: cfg.admin.host },
     );
   }
-  const relay = new Relay(cfg, log);
+  const relay = new Relay(cfg, log, { reseed: args.reseed });
   let dev: DevServer | undefined;
   // Before anything starts: a signal during start-up still shuts down in order.
   const stopped = onSignals(relay, log, () => dev);

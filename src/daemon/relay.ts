@@ -9,9 +9,9 @@ import { DmaapPublisher } from '../publish/publisher.js';
 import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
 import { KafkaDestination } from '../publish/kafka/destination.js';
 import { kafkaDestinationOptions } from '../publish/kafka/config.js';
-import { openStore, storeLocation } from '../store/open.js';
+import { openStore } from '../store/open.js';
+import { settleSeed } from '../store/reseed.js';
 import type { RelayStore } from '../store/store.js';
-import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
 import { retireQueue } from '../transport/retire.js';
 import type { Logger } from '../util/logger.js';
@@ -41,6 +41,7 @@ export class Relay {
   constructor(
     private readonly cfg: RelayConfig,
     private readonly log: Logger,
+    private readonly opts: { readonly reseed?: boolean; readonly env?: NodeJS.ProcessEnv } = {},
   ) {
     const hooks = this.observer.hooks();
     this.ves = createVesAgent({ store: () => this.requireStore(), config: cfg.ves, logger: log, hooks });
@@ -105,18 +106,12 @@ export class Relay {
       this.log,
     );
     this.store = store;
-    const state = store.get();
-    this.log.info(
-      seeded
-        ? 'store seeded from the config file'
-        : "store loaded; the config file's vims and subscriptions are ignored (the store is the source of truth)",
-      {
-        engine: store.engine,
-        location: redactText(storeLocation(this.cfg)),
-        vims: state.vims.length,
-        subscriptions: state.subscriptions.length,
-      },
-    );
+    await settleSeed(store, seeded, {
+      cfg: this.cfg,
+      log: this.log,
+      env: this.opts.env ?? process.env,
+      reseed: this.opts.reseed ?? false,
+    });
     // Another replica changed the shared store: its VIMs apply here too (subscriptions are read live).
     this.unwatchStore = store.onChange((kinds) => {
       if (this.stopping) return;

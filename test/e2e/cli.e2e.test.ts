@@ -102,7 +102,12 @@ describe('vim-event-relay CLI', () => {
     const bad = write('bad.txt', 'not json at all');
     const r = await runCli(['replay', '--vim', 'vio-1', '--config', config, bad, good]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stderr.trim().split('\n')[0])).toMatchObject({ file: bad, error: { code: 'NOT_JSON' } });
+    const [source, first] = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    expect(source).toEqual({ source: `the config (${config})` });
+    expect(first).toMatchObject({ file: bad, error: { code: 'NOT_JSON' } });
     expect(r.stdout.trim().split('\n')).toHaveLength(1); // DELETE only goes to the "*" subscription's topic
   });
 

@@ -3,7 +3,14 @@
  * problem on its own line. Warnings (an unknown VIM_EVENT_RELAY_* variable, a VIM_EVENT_RELAY_VIMS
  * the existing store overrides) and where the vims and subscriptions come from go to stderr.
  */
-import { configWarnings, loadConfig, redactedConfig, resolveConfigPath, type RelayConfig } from '../config/load.js';
+import {
+  configWarnings,
+  credentialWarnings,
+  loadConfig,
+  redactedConfig,
+  resolveConfigPath,
+  type RelayConfig,
+} from '../config/load.js';
 import { seedDrift } from '../config/sources.js';
 import { readStore } from '../store/read-only.js';
 import type { CliArgs } from './args.js';
@@ -26,6 +33,7 @@ export async function checkConfig(
     );
     return 1;
   }
+  for (const w of credentialWarnings(cfg)) err.write(`warning: ${w}\n`);
   out.write(`${JSON.stringify(redactedConfig(cfg), null, 2)}\n`);
   await sayStoreSource(cfg, err, env);
   return 0;

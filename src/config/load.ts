@@ -12,6 +12,9 @@ import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
 import type { Subscription } from '../model/subscription.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
+import { fileProblems } from './file-checks.js';
+
+export { credentialWarnings } from './file-checks.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 import type { VesConfig } from '../ves/index.js';
 
@@ -164,6 +167,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   const cfg = withFileKeys(c.getProperties() as unknown as RelayConfig);
   problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin), ...kafkaConfigProblems(cfg.kafka), ...sinkProblems(cfg));
+  problems.push(...fileProblems(cfg).map((l) => attribute(l, sources)));
   if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(toFileKeys(l))).join('\n'));
   return cfg;
 }

@@ -12,7 +12,7 @@ import { loadConfig, resolveConfigPath, type RelayConfig } from '../config/load.
 import { readStore } from '../store/read-only.js';
 import { parseNotification } from '../notifications/parse.js';
 import { matchSubscriptions } from '../filter/match.js';
-import { renderMatches } from '../steps/render.js';
+import { renderMatches, type RenderOptions } from '../steps/render.js';
 import { ComputeNodeTracker, InMemoryNodeMemory } from '../steps/compute-nodes.js';
 import type { Subscription } from '../model/subscription.js';
 import type { ComputeNodeMemory } from '../store/state-store.js';
@@ -63,7 +63,16 @@ export async function replay(args: CliArgs, out: NodeJS.WritableStream, err: Nod
   const nodes = new ComputeNodeTracker(() => memory, silentLogger());
   const tally: Tally = { files: args.files.length, messages: 0, unmatched: 0, suppressed: 0, failed: 0 };
   for (const file of args.files)
-    await replayFile(file, { vim: args.vim, subs, nodes, defaultSink: cfg.sinks.default, out, err, tally });
+    await replayFile(file, {
+      vim: args.vim,
+      subs,
+      nodes,
+      defaultSink: cfg.sinks.default,
+      render: { errorFault: cfg.messages.errorFault },
+      out,
+      err,
+      tally,
+    });
   // The last stderr line: what the run amounted to, so that an empty stdout is never a mystery.
   err.write(`${JSON.stringify({ summary: { vim: args.vim, ...tally } })}\n`);
   return tally.failed > 0 ? 1 : 0;
@@ -82,6 +91,7 @@ interface FileContext {
   readonly subs: Subscription[];
   readonly nodes: ComputeNodeTracker;
   readonly defaultSink: 'dmaap' | 'kafka';
+  readonly render: RenderOptions;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
   readonly tally: Tally;
@@ -106,7 +116,7 @@ async function replayFile(file: string, c: FileContext): Promise<void> {
     c.err.write(`${JSON.stringify({ file, matched: 0, event_type: parsed.notification.eventType })}\n`);
   }
   try {
-    const step = await renderMatches(c.vim, parsed.notification, matches, c.nodes);
+    const step = await renderMatches(c.vim, parsed.notification, matches, c.nodes, undefined, c.render);
     try {
       const rendered = step.value;
       for (const [m, r] of rendered) {

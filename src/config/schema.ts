@@ -148,6 +148,9 @@ export const configSchema = {
     reconcileMs: { doc: 'PostgreSQL store: reload every row this often, healing a missed change notification.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_RECONCILE_MS' },
     timeoutMs: { doc: 'PostgreSQL store: connect and statement timeout; past it a write answers 503 STORE_UNAVAILABLE.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_TIMEOUT_MS' },
   },
+  messages: {
+    errorFault: { doc: "ERROR messages carry a fault object: nova's exception class, message and code (README \"Published messages\"); false = the VM message alone.", format: Boolean, default: true, env: 'VIM_EVENT_RELAY_MESSAGES_ERROR_FAULT' },
+  },
   log: {
     level: { doc: 'error, warn, info, debug.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'VIM_EVENT_RELAY_LOG_LEVEL' },
     format: { doc: 'json (one object a line), pretty, or auto (pretty on a TTY).', format: ['json', 'pretty', 'auto'], default: 'auto', env: 'VIM_EVENT_RELAY_LOG_FORMAT' },

@@ -26,6 +26,7 @@ import {
   type ComputeNodeStep,
   type PreparedStep,
   type RenderedMatches,
+  type RenderOptions,
   type SideStep,
 } from '../steps/render.js';
 import { routeMessages, sinkNotConfigured } from './routes.js';
@@ -61,6 +62,8 @@ export interface PipelineDeps {
    * every notification (the property test that proves both decide alike).
    */
   readonly fastFilter?: boolean;
+  /** How messages are rendered (normalize.*); default DEFAULT_RENDER. */
+  readonly render?: RenderOptions;
 }
 
 /** What a notification comes to before it is sent: its records, nothing wanted (undefined), or a duplicate. */
@@ -308,7 +311,7 @@ export class Pipeline {
     if (matches.length === 0) return undefined;
     let rendered: RenderedMatches;
     try {
-      rendered = renderVmMessages(vimId, n, matches, fields);
+      rendered = renderVmMessages(vimId, n, matches, fields, this.deps.render);
     } catch (e) {
       throw unmappable(e);
     }
@@ -327,7 +330,7 @@ export class Pipeline {
     if (wanted) {
       let step: PreparedStep<RenderedMatches>;
       try {
-        step = await renderMatches(vimId, n, matches, this.deps.computeNode, fields);
+        step = await renderMatches(vimId, n, matches, this.deps.computeNode, fields, this.deps.render);
       } catch (e) {
         throw unmappable(e);
       }

@@ -63,6 +63,7 @@ export class Relay {
       observer: this.observer,
       logger: log,
       maxBodyBytes: cfg.transport.maxBodyBytes,
+      render: { errorFault: cfg.messages.errorFault },
       computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
       sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
     });

@@ -9,6 +9,7 @@ import { RelayError } from '../errors.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
 import type { Logger } from '../util/logger.js';
 import { redactDeep, redactText } from '../util/redact.js';
+import { installAudit } from './audit.js';
 import { createBearerCheck } from './auth.js';
 import { failure, toFailure, type ApiFailure } from './errors.js';
 import { parseJsonBody } from './json-body.js';
@@ -181,6 +182,7 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   installAuth(app, opts.authToken);
   installRedaction(app, opts.authToken ? [opts.authToken] : []);
   installErrorHandling(app, table, bodyLimit, opts.logger);
+  installAudit(app, control, opts.logger, opts.authToken ? [opts.authToken] : []);
   // The level is fixed at start: without debug, no per-request hook (and no log object) at all.
   if (opts.logger.isDebugEnabled()) {
     app.addHook('onResponse', async (req, reply) => {

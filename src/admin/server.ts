@@ -18,6 +18,7 @@ import { OPEN_PATHS, registerOpenRoutes } from './routes-open.js';
 import { registerSubscriptionRoutes } from './routes-subscriptions.js';
 import { registerVesAgentRoutes } from './routes-vesagent.js';
 import { registerVimRoutes } from './routes-vims.js';
+import { registerOpsRoutes } from './routes-ops.js';
 import { RouteTable, type RouteEntry } from './route-table.js';
 
 /**
@@ -198,6 +199,7 @@ function buildApp(control: RelayControl, opts: AdminServerOptions, table: RouteT
   registerVimRoutes(app, control);
   registerSubscriptionRoutes(app, control);
   registerVesAgentRoutes(app, control);
+  registerOpsRoutes(app, control.ops);
   return app;
 }
 

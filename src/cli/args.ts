@@ -1,7 +1,7 @@
 /** Command-line parsing: a subcommand, then its flags. Unknown flags are an error. */
 import { parseArgs } from 'node:util';
 
-export type Command = 'run' | 'check-config' | 'replay' | 'dmaap-dev' | 'help' | 'version';
+export type Command = 'run' | 'check-config' | 'replay' | 'explain' | 'dmaap-dev' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -15,7 +15,7 @@ export interface CliArgs {
   files: string[];
 }
 
-const COMMANDS = new Set(['run', 'check-config', 'replay', 'dmaap-dev']);
+const COMMANDS = new Set(['run', 'check-config', 'replay', 'explain', 'dmaap-dev']);
 
 export function parseCli(argv: readonly string[]): CliArgs {
   const { values, positionals } = parseArgs({
@@ -36,7 +36,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
   const [first, ...rest] = positionals;
   if (first !== undefined && !COMMANDS.has(first)) throw new Error(`unknown command "${first}"; see --help`);
   const command: Command = values.help ? 'help' : values.version ? 'version' : ((first ?? 'run') as Command);
-  if (command !== 'replay' && rest.length) throw new Error(`unexpected argument "${rest[0]}"; see --help`);
+  if (command !== 'replay' && command !== 'explain' && rest.length)
+    throw new Error(`unexpected argument "${rest[0]}"; see --help`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port "${values.port}" is not a port number`);

@@ -5,6 +5,7 @@ import { HELP } from './help.js';
 import { runDaemon } from './run.js';
 import { checkConfig } from './check-config.js';
 import { replay } from './replay.js';
+import { explain } from './explain.js';
 import { serveDmaapDev } from './dmaap-dev.js';
 import type { CliArgs } from './args.js';
 
@@ -27,6 +28,8 @@ export async function runCommand(args: CliArgs): Promise<number> {
       return await checkConfig(args, process.stdout, process.stderr);
     case 'replay':
       return replay(args, process.stdout, process.stderr);
+    case 'explain':
+      return explain(args, process.stdout, process.stderr);
     case 'dmaap-dev':
       return serveDmaapDev(args);
     case 'run':

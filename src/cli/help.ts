@@ -5,6 +5,7 @@ Usage:
   vim-event-relay [run] [--config FILE] [--with-dmaap-dev] [--reseed]
   vim-event-relay check-config [--config FILE]
   vim-event-relay replay --vim ID [--config FILE] FILE...
+  vim-event-relay explain --vim ID [--config FILE] FILE
   vim-event-relay dmaap-dev [--port 3904] [--host 127.0.0.1]
   vim-event-relay --help | --version
 
@@ -15,6 +16,8 @@ Commands:
   replay         print, one JSON line each, the messages FILE(s) would publish and to which topics
                  (no broker, no DMaaP); FILE is a wire body, an oslo envelope or a bare message;
                  subscriptions from the configured store (file or PostgreSQL, read-only) if it exists
+  explain        what the VIM's subscriptions would send FILE to, and why each other does not
+                 take it (JSON); nothing is published
   dmaap-dev      a DMaaP Message Router-compatible development server, in memory
 
 Options:
@@ -22,7 +25,7 @@ Options:
   --with-dmaap-dev    run: also serve dmaap-dev in-process on dmaap.url's port (demos)
   --reseed            run: the config's vims and subscriptions replace the store's (once it exists,
                       the store is the source of truth and the config's lists are ignored)
-  --vim ID            replay: the VIM whose subscriptions apply
+  --vim ID            replay, explain: the VIM whose subscriptions apply
   --port N            dmaap-dev: port (default 3904)
   --host ADDR         dmaap-dev: address (default 127.0.0.1)
   -h, --help          this text

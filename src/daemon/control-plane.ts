@@ -15,6 +15,7 @@ import { redactTransportUrl } from '../transport/transport-url.js';
 import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
 import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import type { VimCatalogue } from './vim-catalogue.js';
+import type { OpsControl } from './ops-control.js';
 
 /** What the control plane reads of the store: its engine picks the check_vim_status window. */
 export type ControlStore = Pick<RelayStore, 'engine' | 'health' | 'queryRecent'>;
@@ -34,6 +35,7 @@ export interface ControlPlaneParts {
   readonly metrics: Registry;
   /** Every destination whose health readiness reports. */
   readonly destinations: readonly Destination[];
+  readonly ops?: OpsControl;
 }
 
 export class ControlPlane implements RelayControl {
@@ -44,6 +46,10 @@ export class ControlPlane implements RelayControl {
 
   get metrics(): Registry {
     return this.parts.metrics;
+  }
+
+  get ops(): OpsControl | undefined {
+    return this.parts.ops;
   }
 
   /** true once the daemon began to stop: readiness answers 503 from then on. */

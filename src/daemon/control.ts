@@ -8,6 +8,7 @@ import type { VimSpec } from '../config/vim.js';
 import type { Subscription } from '../model/subscription.js';
 import type { ListenerStatus } from '../transport/types.js';
 import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
+import type { OpsControl } from './ops-control.js';
 
 /** A VIM as the API shows it: transportUrl redacted, defaults applied. */
 export interface VimView extends Required<Omit<VimSpec, 'addresses'>> {
@@ -74,4 +75,6 @@ export interface RelayControl extends VesAgentControl {
   recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined>;
   readiness(): Readiness;
   readonly metrics: Registry;
+  /** The operator's read-only tools (recent decisions, explain); absent where the daemon has none. */
+  readonly ops?: OpsControl;
 }

@@ -14,8 +14,8 @@ export interface RelayMetrics {
   readonly registry: Registry;
   /** Notifications received from a VIM's broker. */
   readonly notificationsConsumed: Counter<'vim'>;
-  /** Notifications that matched no subscription (acked, not published). */
-  readonly notificationsFiltered: Counter<'vim'>;
+  /** Notifications that matched no subscription (acked, not published), by the state their event type classifies as. */
+  readonly notificationsFiltered: Counter<'vim' | 'state'>;
   /** Messages accepted by a destination. */
   readonly notificationsPublished: Counter<'vim' | 'destination' | 'topic'>;
   /** Notifications sent to the VIM's dead-letter queue, by error code. */
@@ -78,8 +78,8 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
     ),
     notificationsFiltered: counter(
       'notifications_filtered_total',
-      'Notifications that matched no subscription (acked, not published).',
-      ['vim'],
+      'Notifications that matched no subscription (acked, not published), by the state of their event type (ERROR for a failure, NONE when none).',
+      ['vim', 'state'],
       beforeRead,
     ),
     notificationsPublished: counter(

@@ -42,7 +42,8 @@ function safely(fn: () => void): void {
  */
 class VimTally {
   consumed = 0;
-  filtered = 0;
+  /** state label -> notifications filtered. */
+  readonly filtered = new Map<string, number>();
   duplicates = 0;
   inFlight = 0;
   /** destination -> topic -> messages accepted. */
@@ -71,8 +72,9 @@ export class MetricsObserver implements PipelineObserver {
   consumed(vim: string): void {
     this.tally(vim).consumed++;
   }
-  filtered(vim: string): void {
-    this.tally(vim).filtered++;
+  filtered(vim: string, state: string): void {
+    const byState = this.tally(vim).filtered;
+    byState.set(state, (byState.get(state) ?? 0) + 1);
   }
   published(vim: string, destination: DestinationName, topic: string, seconds: number): void {
     const byTopic = this.tally(vim).published;
@@ -96,10 +98,11 @@ export class MetricsObserver implements PipelineObserver {
     const m = this.m;
     for (const [vim, t] of this.tallies) {
       if (t.consumed) m.notificationsConsumed.inc({ vim }, t.consumed);
-      if (t.filtered) m.notificationsFiltered.inc({ vim }, t.filtered);
+      for (const [state, n] of t.filtered) m.notificationsFiltered.inc({ vim, state }, n);
+      t.filtered.clear();
       if (t.duplicates) m.duplicatesSuppressed.inc({ vim }, t.duplicates);
       if (t.inFlight) m.inFlight.inc({ vim }, t.inFlight);
-      t.consumed = t.filtered = t.duplicates = t.inFlight = 0;
+      t.consumed = t.duplicates = t.inFlight = 0;
       for (const [destination, topics] of t.published)
         for (const [topic, n] of topics) m.notificationsPublished.inc({ vim, destination, topic }, n);
       t.published.clear();
@@ -116,8 +119,8 @@ export class MetricsObserver implements PipelineObserver {
    * dead letter, its first status change and its first notification.
    */
   knowVim(vim: string): void {
-    for (const c of [this.m.notificationsConsumed, this.m.notificationsFiltered, this.m.duplicatesSuppressed])
-      c.inc({ vim }, 0);
+    // The filtered series appear per state, with the first notification of that state.
+    for (const c of [this.m.notificationsConsumed, this.m.duplicatesSuppressed]) c.inc({ vim }, 0);
     for (const code of DEAD_LETTER_CODES) this.m.notificationsDeadLettered.inc({ vim, code }, 0);
     for (const status of STATUSES) this.m.vimStatusChanges.inc({ vim, status }, 0);
     this.m.inFlight.inc({ vim }, 0);

@@ -16,6 +16,8 @@ import { createAdminServer } from '../admin/server.js';
 import { retireQueue } from '../transport/retire.js';
 import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
+import { DecisionLog } from './decisions.js';
+import { OpsControl } from './ops-control.js';
 import { Pipeline } from './pipeline.js';
 import { ComputeNodeTracker } from '../steps/compute-nodes.js';
 import { MetricsObserver } from './observer.js';
@@ -55,6 +57,8 @@ export class Relay {
     };
     this.destinations = Object.values(destinations);
     this.observer.watchDestinations(this.destinations);
+    const decisions = new DecisionLog(log);
+    const render = { errorFault: cfg.messages.errorFault };
     const sinks = new Set<SinkName>(['dmaap', ...(destinations.kafka ? (['kafka'] as const) : [])]);
     const pipeline = new Pipeline({
       destinations,
@@ -63,7 +67,8 @@ export class Relay {
       observer: this.observer,
       logger: log,
       maxBodyBytes: cfg.transport.maxBodyBytes,
-      render: { errorFault: cfg.messages.errorFault },
+      render,
+      decisions,
       computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
       sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
     });
@@ -92,6 +97,7 @@ export class Relay {
       vesAgents: this.ves.agents,
       metrics: this.observer.registry,
       destinations: this.destinations,
+      ops: new OpsControl({ store: () => this.store, decisions, defaultSink: cfg.sinks.default, render }),
     });
   }
 

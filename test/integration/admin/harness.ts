@@ -14,6 +14,9 @@ import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { Pipeline } from '../../../src/daemon/pipeline.js';
+import { DecisionLog } from '../../../src/daemon/decisions.js';
+import { OpsControl } from '../../../src/daemon/ops-control.js';
+import { DEFAULT_RENDER } from '../../../src/steps/render.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import type { RelayStore } from '../../../src/store/store.js';
@@ -53,6 +56,7 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
   const observer = new MetricsObserver();
   const dmaap = new ScriptedDestination();
   observer.watchDestinations([dmaap]);
+  const decisions = new DecisionLog(logger);
   const pipeline = new Pipeline({
     destinations: { dmaap },
     defaultSink: 'dmaap',
@@ -60,6 +64,7 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
     observer,
     logger,
     maxBodyBytes: 1 << 20,
+    decisions,
   });
   const listeners: ScriptedListener[] = [];
   const catalogue = new VimCatalogue(
@@ -87,6 +92,7 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
     vesAgents: new VesAgentRegistry(() => store),
     metrics: observer.registry,
     destinations: [dmaap],
+    ops: new OpsControl({ store: () => store, decisions, defaultSink: 'dmaap', render: DEFAULT_RENDER }),
   });
   const server = createAdminServer(control, {
     host: '127.0.0.1',

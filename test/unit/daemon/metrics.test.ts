@@ -3,7 +3,7 @@ import { createRelayMetrics } from '../../../src/daemon/metrics.js';
 
 const EXPECTED: [string, string, string[]][] = [
   ['vim_event_relay_notifications_consumed_total', 'counter', ['vim']],
-  ['vim_event_relay_notifications_filtered_total', 'counter', ['vim']],
+  ['vim_event_relay_notifications_filtered_total', 'counter', ['vim', 'state']],
   ['vim_event_relay_notifications_published_total', 'counter', ['vim', 'destination', 'topic']],
   ['vim_event_relay_notifications_dead_lettered_total', 'counter', ['vim', 'code']],
   ['vim_event_relay_publish_retries_total', 'counter', ['destination', 'topic']],

@@ -1,0 +1,60 @@
+/**
+ * What the admin port's operator tools ask of the daemon: a VIM's last decisions (GET
+ * .../recent) and the explain preview (POST .../explain), over the live store and the
+ * pipeline's DecisionLog. Kept apart from ControlPlane, which changes things; nothing here does.
+ */
+import type { RelayStore } from '../store/store.js';
+import { ComputeNodeTracker, InMemoryNodeMemory } from '../steps/compute-nodes.js';
+import { preview, type Preview } from '../steps/preview.js';
+import type { RenderOptions } from '../steps/render.js';
+import type { SinkName } from '../publish/destination.js';
+import { silentLogger } from '../util/logger.js';
+import { DECISIONS_KEPT, type Decision, type DecisionLog } from './decisions.js';
+
+export interface OpsParts {
+  readonly store: () => RelayStore | undefined;
+  readonly decisions: DecisionLog;
+  readonly defaultSink: SinkName;
+  readonly render: RenderOptions;
+}
+
+export interface RecentDecisions {
+  readonly vim: string;
+  /** Most kept per VIM (this process's own: each replica shows what it decided). */
+  readonly kept: number;
+  /** Newest first. */
+  readonly decisions: readonly Decision[];
+}
+
+export class OpsControl {
+  constructor(private readonly parts: OpsParts) {}
+
+  private vimKnown(vimId: string): RelayStore | undefined {
+    const store = this.parts.store();
+    return store?.get().vims.some((v) => v.id === vimId) ? store : undefined;
+  }
+
+  /** undefined when the VIM is unknown. */
+  recent(vimId: string): RecentDecisions | undefined {
+    if (!this.vimKnown(vimId)) return undefined;
+    return { vim: vimId, kept: DECISIONS_KEPT, decisions: this.parts.decisions.recent(vimId) };
+  }
+
+  /**
+   * The body through the VIM's live subscriptions, rendered as the pipeline would, against a
+   * copy of the compute-node memory that is dropped afterwards. undefined when the VIM is unknown.
+   */
+  async explain(vimId: string, body: Buffer): Promise<Preview | undefined> {
+    const store = this.vimKnown(vimId);
+    if (!store) return undefined;
+    const state = store.get();
+    const memory = new InMemoryNodeMemory(state.computeNodes);
+    return preview(body, {
+      vim: vimId,
+      subscriptions: state.subscriptions,
+      nodes: new ComputeNodeTracker(() => memory, silentLogger()),
+      defaultSink: this.parts.defaultSink,
+      render: this.parts.render,
+    });
+  }
+}

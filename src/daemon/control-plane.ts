@@ -78,6 +78,7 @@ export class ControlPlane implements RelayControl {
       status: s?.status ?? 'PENDING',
       statusSince: (s?.since ?? new Date()).toISOString(),
       ...(s?.reason ? { statusReason: s.reason } : {}),
+      ...this.parts.ops?.activity(id),
     };
   }
 

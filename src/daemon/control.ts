@@ -20,6 +20,8 @@ export interface VimStatusView extends VimView {
   /** ISO 8601. */
   readonly statusSince: string;
   readonly statusReason?: string;
+  /** When its last notification was consumed (ISO 8601), null when none yet; absent without ops tools. */
+  readonly lastConsumedAt?: string | null;
 }
 
 /** One entry of the check_vim_status window (docs/admin-api.md). */

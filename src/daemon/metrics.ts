@@ -37,6 +37,8 @@ export interface RelayMetrics {
   readonly inFlight: Gauge<'vim'>;
   /** 1 while the VIM's listener is connected, else 0. */
   readonly vimConnected: Gauge<'vim'>;
+  /** When the VIM's last notification was consumed (Unix seconds); until its first, when the relay began listening to it. */
+  readonly lastConsumed: Gauge<'vim'>;
   /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
   onScrape(fn: () => void): void;
   /**
@@ -142,6 +144,12 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       beforeRead,
     ),
     vimConnected: gauge('vim_connected', "1 while the VIM's listener is connected to its broker, else 0.", ['vim']),
+    lastConsumed: gauge(
+      'last_consumed_timestamp_seconds',
+      "When the VIM's last notification was consumed (Unix time); before its first, when the relay began listening to it.",
+      ['vim'],
+      beforeRead,
+    ),
     onScrape: (fn) => {
       scrape = fn;
     },

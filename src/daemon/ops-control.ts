@@ -16,6 +16,14 @@ export interface OpsParts {
   readonly decisions: DecisionLog;
   readonly defaultSink: SinkName;
   readonly render: RenderOptions;
+  /** When the VIM's last notification was consumed (MetricsObserver). */
+  readonly lastConsumedAt: (vimId: string) => string | null;
+}
+
+/** What GET /api/v1/vims/{id} adds about the VIM's traffic. */
+export interface VimActivity {
+  /** ISO 8601; null when nothing was consumed since this process began listening to it. */
+  readonly lastConsumedAt: string | null;
 }
 
 export interface RecentDecisions {
@@ -32,6 +40,10 @@ export class OpsControl {
   private vimKnown(vimId: string): RelayStore | undefined {
     const store = this.parts.store();
     return store?.get().vims.some((v) => v.id === vimId) ? store : undefined;
+  }
+
+  activity(vimId: string): VimActivity {
+    return { lastConsumedAt: this.parts.lastConsumedAt(vimId) };
   }
 
   /** undefined when the VIM is unknown. */

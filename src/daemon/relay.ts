@@ -97,7 +97,13 @@ export class Relay {
       vesAgents: this.ves.agents,
       metrics: this.observer.registry,
       destinations: this.destinations,
-      ops: new OpsControl({ store: () => this.store, decisions, defaultSink: cfg.sinks.default, render }),
+      ops: new OpsControl({
+        store: () => this.store,
+        decisions,
+        defaultSink: cfg.sinks.default,
+        render,
+        lastConsumedAt: (vim) => this.observer.lastConsumedAt(vim),
+      }),
     });
   }
 

@@ -92,7 +92,13 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
     vesAgents: new VesAgentRegistry(() => store),
     metrics: observer.registry,
     destinations: [dmaap],
-    ops: new OpsControl({ store: () => store, decisions, defaultSink: 'dmaap', render: DEFAULT_RENDER }),
+    ops: new OpsControl({
+      store: () => store,
+      decisions,
+      defaultSink: 'dmaap',
+      render: DEFAULT_RENDER,
+      lastConsumedAt: (vim) => observer.lastConsumedAt(vim),
+    }),
   });
   const server = createAdminServer(control, {
     host: '127.0.0.1',

@@ -11,6 +11,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await startAdmin();
   await call(h.url, 'PUT', '/api/v1/vims/ops-1', { body: { transportUrl: 'rabbit://u:p@127.0.0.1:5672/' } });
+  const fresh = (await call(h.url, 'GET', '/api/v1/vims/ops-1')).json as { lastConsumedAt: string | null };
+  expect(fresh.lastConsumedAt).toBeNull();
   await call(h.url, 'PUT', '/api/v1/subscriptions/off', {
     body: { vimId: 'ops-1', states: ['POWER_OFF'], topic: 'OFF' },
   });
@@ -80,6 +82,12 @@ it('recent shows published, filtered (read and unread), duplicate and dead-lette
   expect(metrics).toContain('vim_event_relay_notifications_filtered_total{vim="ops-1",state="DELETE"} 1');
   expect(metrics).toContain('vim_event_relay_notifications_filtered_total{vim="ops-1",state="NONE"} 1');
   expect((await call(h.url, 'GET', '/api/v1/vims/nope/recent')).status).toBe(404);
+
+  // Silent VIMs: when the last notification was consumed, in GET /vims/{id} and as a gauge.
+  const vim = (await call(h.url, 'GET', '/api/v1/vims/ops-1')).json as { lastConsumedAt: string | null };
+  expect(Date.now() - Date.parse(vim.lastConsumedAt!)).toBeLessThan(60_000);
+  const gauge = /vim_event_relay_last_consumed_timestamp_seconds\{vim="ops-1"\} ([\d.e+]+)/.exec(metrics);
+  expect(Number(gauge?.[1]) * 1000).toBeCloseTo(Date.parse(vim.lastConsumedAt!), -1);
 });
 
 it('explain says what would be sent where and why each other subscription does not take it', async () => {

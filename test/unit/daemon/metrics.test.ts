@@ -16,6 +16,7 @@ const EXPECTED: [string, string, string[]][] = [
   ['vim_event_relay_publish_latency_seconds', 'histogram', ['destination', 'topic']],
   ['vim_event_relay_in_flight', 'gauge', ['vim']],
   ['vim_event_relay_vim_connected', 'gauge', ['vim']],
+  ['vim_event_relay_last_consumed_timestamp_seconds', 'gauge', ['vim']],
 ];
 
 describe('createRelayMetrics', () => {

@@ -33,6 +33,7 @@ export interface RelayConfig {
     connectTimeoutMs: number; maxConcurrentConnects: number;
   };
   store: { path: string; url: string; reconcileMs: number; timeoutMs: number };
+  monitor: { backlogIntervalMs: number };
   messages: { errorFault: boolean };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   shutdown: { timeoutMs: number };

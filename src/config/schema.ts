@@ -148,6 +148,9 @@ export const configSchema = {
     reconcileMs: { doc: 'PostgreSQL store: reload every row this often, healing a missed change notification.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_RECONCILE_MS' },
     timeoutMs: { doc: 'PostgreSQL store: connect and statement timeout; past it a write answers 503 STORE_UNAVAILABLE.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_TIMEOUT_MS' },
   },
+  monitor: {
+    backlogIntervalMs: { doc: "How often each VIM's queue and dead-letter queue depth are read from its broker (passive declare on a short connection): the vim_event_relay_queue_* and dead_letter_messages gauges and GET /api/v1/vims/{id}; 0 = never.", format: positiveInt(0), default: 60000, env: 'VIM_EVENT_RELAY_MONITOR_BACKLOG_INTERVAL_MS' },
+  },
   messages: {
     errorFault: { doc: "ERROR messages carry a fault object: nova's exception class, message and code (README \"Published messages\"); false = the VM message alone.", format: Boolean, default: true, env: 'VIM_EVENT_RELAY_MESSAGES_ERROR_FAULT' },
   },

@@ -9,6 +9,7 @@ import type { Subscription } from '../model/subscription.js';
 import type { ListenerStatus } from '../transport/types.js';
 import type { VesAgentConfigInput, VesAgentView } from '../ves/types.js';
 import type { OpsControl } from './ops-control.js';
+import type { VimBacklog } from '../transport/amqp091/queue-depth.js';
 
 /** A VIM as the API shows it: transportUrl redacted, defaults applied. */
 export interface VimView extends Required<Omit<VimSpec, 'addresses'>> {
@@ -22,6 +23,8 @@ export interface VimStatusView extends VimView {
   readonly statusReason?: string;
   /** When its last notification was consumed (ISO 8601), null when none yet; absent without ops tools. */
   readonly lastConsumedAt?: string | null;
+  /** Its queue and dead-letter queue depth as last read from its broker (monitor.backlogIntervalMs). */
+  readonly backlog?: VimBacklog | null;
 }
 
 /** One entry of the check_vim_status window (docs/admin-api.md). */

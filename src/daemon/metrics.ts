@@ -39,6 +39,11 @@ export interface RelayMetrics {
   readonly vimConnected: Gauge<'vim'>;
   /** When the VIM's last notification was consumed (Unix seconds); until its first, when the relay began listening to it. */
   readonly lastConsumed: Gauge<'vim'>;
+  /** The VIM's queue on its broker, by passive declare every monitor.backlogIntervalMs. */
+  readonly queueMessages: Gauge<'vim'>;
+  readonly queueConsumers: Gauge<'vim'>;
+  /** Messages waiting in the VIM's dead-letter queue (the same poll). */
+  readonly deadLetterMessages: Gauge<'vim'>;
   /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
   onScrape(fn: () => void): void;
   /**
@@ -149,6 +154,17 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       "When the VIM's last notification was consumed (Unix time); before its first, when the relay began listening to it.",
       ['vim'],
       beforeRead,
+    ),
+    queueMessages: gauge(
+      'queue_messages',
+      "Messages in the VIM's queue on its broker (ready and unacked), read every monitor.backlogIntervalMs.",
+      ['vim'],
+    ),
+    queueConsumers: gauge('queue_consumers', "Consumers of the VIM's queue on its broker (the same reading).", ['vim']),
+    deadLetterMessages: gauge(
+      'dead_letter_messages',
+      "Messages waiting in the VIM's dead-letter queue on its broker (the same reading).",
+      ['vim'],
     ),
     onScrape: (fn) => {
       scrape = fn;

@@ -9,6 +9,7 @@ import { preview, type Preview } from '../steps/preview.js';
 import type { RenderOptions } from '../steps/render.js';
 import type { SinkName } from '../publish/destination.js';
 import { silentLogger } from '../util/logger.js';
+import type { VimBacklog } from '../transport/amqp091/queue-depth.js';
 import { DECISIONS_KEPT, type Decision, type DecisionLog } from './decisions.js';
 
 export interface OpsParts {
@@ -18,12 +19,16 @@ export interface OpsParts {
   readonly render: RenderOptions;
   /** When the VIM's last notification was consumed (MetricsObserver). */
   readonly lastConsumedAt: (vimId: string) => string | null;
+  /** The VIM's queue depths as last read (BacklogPoller); absent = not polled here. */
+  readonly backlog?: (vimId: string) => VimBacklog | null;
 }
 
 /** What GET /api/v1/vims/{id} adds about the VIM's traffic. */
 export interface VimActivity {
   /** ISO 8601; null when nothing was consumed since this process began listening to it. */
   readonly lastConsumedAt: string | null;
+  /** Its queue and dead-letter queue as last read from its broker; null before the first reading. */
+  readonly backlog?: VimBacklog | null;
 }
 
 export interface RecentDecisions {
@@ -43,7 +48,8 @@ export class OpsControl {
   }
 
   activity(vimId: string): VimActivity {
-    return { lastConsumedAt: this.parts.lastConsumedAt(vimId) };
+    const backlog = this.parts.backlog;
+    return { lastConsumedAt: this.parts.lastConsumedAt(vimId), ...(backlog ? { backlog: backlog(vimId) } : {}) };
   }
 
   /** undefined when the VIM is unknown. */

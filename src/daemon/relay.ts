@@ -18,6 +18,7 @@ import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
 import { DecisionLog } from './decisions.js';
 import { OpsControl } from './ops-control.js';
+import { BacklogPoller } from './backlog.js';
 import { Pipeline } from './pipeline.js';
 import { ComputeNodeTracker } from '../steps/compute-nodes.js';
 import { MetricsObserver } from './observer.js';
@@ -37,6 +38,7 @@ export class Relay {
   private store?: RelayStore;
   private readonly control: ControlPlane;
   private unwatchStore?: () => void;
+  private readonly backlog: BacklogPoller;
   /** The admin port's URL once listening. */
   adminUrl = '';
 
@@ -91,6 +93,13 @@ export class Relay {
       this.observer,
       log,
     );
+    this.backlog = new BacklogPoller({
+      vims: () => (this.store ? this.catalogue.vims() : []),
+      transport: cfg.transport,
+      intervalMs: cfg.monitor.backlogIntervalMs,
+      metrics: this.observer.m,
+      logger: log,
+    });
     this.control = new ControlPlane({
       catalogue: this.catalogue,
       store: () => this.store,
@@ -103,6 +112,7 @@ export class Relay {
         defaultSink: cfg.sinks.default,
         render,
         lastConsumedAt: (vim) => this.observer.lastConsumedAt(vim),
+        backlog: (vim) => this.backlog.backlog(vim),
       }),
     });
   }
@@ -139,6 +149,7 @@ export class Relay {
     this.log.info('admin port listening', { url: this.adminUrl });
     if (this.stopping) return;
     await this.catalogue.startAll();
+    this.backlog.start();
   }
 
   /**
@@ -149,6 +160,7 @@ export class Relay {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.control.beginStopping();
+    await this.backlog.stop();
     const deadline = Date.now() + this.cfg.shutdown.timeoutMs;
     const awaiting = Object.fromEntries(this.destinations.map((d) => [d.name, d.pending()]));
     this.log.info('shutting down: no new notifications taken; finishing those in flight', {

@@ -17,6 +17,9 @@ const EXPECTED: [string, string, string[]][] = [
   ['vim_event_relay_in_flight', 'gauge', ['vim']],
   ['vim_event_relay_vim_connected', 'gauge', ['vim']],
   ['vim_event_relay_last_consumed_timestamp_seconds', 'gauge', ['vim']],
+  ['vim_event_relay_queue_messages', 'gauge', ['vim']],
+  ['vim_event_relay_queue_consumers', 'gauge', ['vim']],
+  ['vim_event_relay_dead_letter_messages', 'gauge', ['vim']],
 ];
 
 describe('createRelayMetrics', () => {

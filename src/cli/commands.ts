@@ -6,6 +6,7 @@ import { runDaemon } from './run.js';
 import { checkConfig } from './check-config.js';
 import { replay } from './replay.js';
 import { explain } from './explain.js';
+import { deadletters } from './deadletters.js';
 import { serveDmaapDev } from './dmaap-dev.js';
 import type { CliArgs } from './args.js';
 
@@ -30,6 +31,8 @@ export async function runCommand(args: CliArgs): Promise<number> {
       return replay(args, process.stdout, process.stderr);
     case 'explain':
       return explain(args, process.stdout, process.stderr);
+    case 'deadletters':
+      return deadletters(args, process.stdout, process.stderr);
     case 'dmaap-dev':
       return serveDmaapDev(args);
     case 'run':

@@ -6,6 +6,7 @@ Usage:
   vim-event-relay check-config [--config FILE]
   vim-event-relay replay --vim ID [--config FILE] FILE...
   vim-event-relay explain --vim ID [--config FILE] FILE
+  vim-event-relay deadletters list|show|redrive --vim ID [--config FILE] [--limit N] [--all] [ID...]
   vim-event-relay dmaap-dev [--port 3904] [--host 127.0.0.1]
   vim-event-relay --help | --version
 
@@ -18,6 +19,8 @@ Commands:
                  subscriptions from the configured store (file or PostgreSQL, read-only) if it exists
   explain        what the VIM's subscriptions would send FILE to, and why each other does not
                  take it (JSON); nothing is published
+  deadletters    what waits in the VIM's dead-letter queue (list: reason, count, age; show ID: with
+                 its body) and re-drive IDs (or --all) to the VIM's queue, at-least-once
   dmaap-dev      a DMaaP Message Router-compatible development server, in memory
 
 Options:
@@ -25,7 +28,9 @@ Options:
   --with-dmaap-dev    run: also serve dmaap-dev in-process on dmaap.url's port (demos)
   --reseed            run: the config's vims and subscriptions replace the store's (once it exists,
                       the store is the source of truth and the config's lists are ignored)
-  --vim ID            replay, explain: the VIM whose subscriptions apply
+  --vim ID            replay, explain: the VIM whose subscriptions apply; deadletters: the VIM
+  --limit N           deadletters list, show: read at most N dead letters (default 100)
+  --all               deadletters redrive: every dead letter
   --port N            dmaap-dev: port (default 3904)
   --host ADDR         dmaap-dev: address (default 127.0.0.1)
   -h, --help          this text

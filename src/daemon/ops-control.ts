@@ -8,7 +8,16 @@ import { ComputeNodeTracker, InMemoryNodeMemory } from '../steps/compute-nodes.j
 import { preview, type Preview } from '../steps/preview.js';
 import type { RenderOptions } from '../steps/render.js';
 import type { SinkName } from '../publish/destination.js';
-import { silentLogger } from '../util/logger.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { VimConfig } from '../config/vim.js';
+import type { TransportOptions } from '../transport/options.js';
+import {
+  listDeadLetters,
+  redriveDeadLetters,
+  showDeadLetter,
+  type DeadLetterList,
+  type RedriveResult,
+} from '../transport/amqp091/dead-letter-tool.js';
 import type { VimBacklog } from '../transport/amqp091/queue-depth.js';
 import { DECISIONS_KEPT, type Decision, type DecisionLog } from './decisions.js';
 
@@ -19,6 +28,10 @@ export interface OpsParts {
   readonly render: RenderOptions;
   /** When the VIM's last notification was consumed (MetricsObserver). */
   readonly lastConsumedAt: (vimId: string) => string | null;
+  /** A VIM's settings with defaults applied (the catalogue), for the dead-letter tools. */
+  readonly vim?: (vimId: string) => VimConfig | undefined;
+  readonly transport?: TransportOptions;
+  readonly logger?: Logger;
   /** The VIM's queue depths as last read (BacklogPoller); absent = not polled here. */
   readonly backlog?: (vimId: string) => VimBacklog | null;
 }
@@ -74,5 +87,41 @@ export class OpsControl {
       defaultSink: this.parts.defaultSink,
       render: this.parts.render,
     });
+  }
+
+  private dlqVim(vimId: string): { vim: VimConfig; transport: TransportOptions } | undefined {
+    const vim = this.parts.vim?.(vimId);
+    return vim && this.parts.transport ? { vim, transport: this.parts.transport } : undefined;
+  }
+
+  /** What waits in the VIM's dead-letter queue (the first `limit`); undefined when the VIM is unknown. */
+  async deadLetters(vimId: string, limit: number): Promise<DeadLetterList | undefined> {
+    const v = this.dlqVim(vimId);
+    return v && listDeadLetters(v.vim, v.transport, limit);
+  }
+
+  /** One dead letter with its body; null when not among the first `limit`, undefined when the VIM is unknown. */
+  async deadLetter(vimId: string, id: string, limit: number) {
+    const v = this.dlqVim(vimId);
+    if (!v) return undefined;
+    return (await showDeadLetter(v.vim, v.transport, id, limit)) ?? null;
+  }
+
+  /** Re-drives to the VIM's queue, at-least-once; one audit line. undefined when the VIM is unknown. */
+  async redrive(
+    vimId: string,
+    select: { readonly ids?: readonly string[]; readonly all?: boolean },
+    client: string,
+  ): Promise<RedriveResult | undefined> {
+    const v = this.dlqVim(vimId);
+    if (!v) return undefined;
+    const r = await redriveDeadLetters(v.vim, v.transport, select);
+    this.parts.logger?.info('admin change', {
+      what: `deadletters ${vimId} re-driven`,
+      old: null,
+      new: { redriven: r.redriven, missing: r.missing },
+      client,
+    });
+    return r;
   }
 }

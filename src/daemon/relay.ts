@@ -113,6 +113,9 @@ export class Relay {
         render,
         lastConsumedAt: (vim) => this.observer.lastConsumedAt(vim),
         backlog: (vim) => this.backlog.backlog(vim),
+        vim: (id) => this.catalogue.vim(id)?.vim,
+        transport: cfg.transport,
+        logger: log,
       }),
     });
   }

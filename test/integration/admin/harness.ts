@@ -98,6 +98,9 @@ export async function startAdmin(opts: { authToken?: string; bodyLimitBytes?: nu
       defaultSink: 'dmaap',
       render: DEFAULT_RENDER,
       lastConsumedAt: (vim) => observer.lastConsumedAt(vim),
+      vim: (id) => catalogue.vim(id)?.vim,
+      transport: DEFAULT_TRANSPORT_OPTIONS,
+      logger,
     }),
   });
   const server = createAdminServer(control, {

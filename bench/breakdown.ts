@@ -9,7 +9,7 @@
  *
  * Runs as a child (IPC): gets {sinkUrl}, answers {result} or {error}.
  */
-import { Pipeline } from '../src/daemon/pipeline.js';
+import { Pipeline, type PipelineDeps } from '../src/daemon/pipeline.js';
 import { VimState } from '../src/daemon/vim-state.js';
 import { configSchema } from '../src/config/schema.js';
 import { DmaapPublisher } from '../src/publish/publisher.js';
@@ -76,8 +76,8 @@ const delivery = (body: Buffer): Delivery => ({
   deadLetter: async () => {},
 });
 
-/** The relay's Pipeline with the bench's subscriptions, publishing to `dmaap` alone. */
-function benchPipeline(dmaap: Destination): Pipeline {
+/** The relay's Pipeline with the bench's subscriptions, publishing to `dmaap` alone; `extra` for A/B runs (bench/trace-ab.ts). */
+function benchPipeline(dmaap: Destination, extra: Partial<PipelineDeps> = {}): Pipeline {
   const subs = benchSubscriptions(VIM);
   return new Pipeline({
     destinations: { dmaap },
@@ -86,11 +86,13 @@ function benchPipeline(dmaap: Destination): Pipeline {
     observer,
     logger: silentLogger(),
     maxBodyBytes: configSchema.transport.maxBodyBytes.default,
+    ...extra,
   });
 }
 
-async function pipelineUs(corpus: Corpus): Promise<number> {
-  const pipeline = benchPipeline(accepting);
+/** Pipeline CPU per notification (us), median of REPEATS passes over N. */
+export async function pipelineUs(corpus: Corpus, extra: Partial<PipelineDeps> = {}): Promise<number> {
+  const pipeline = benchPipeline(accepting, extra);
   const state = new VimState(VIM, { dedupeWindow: configSchema.dedupe.windowSize.default, recentWindow: 100 });
   const bodies = Array.from({ length: N }, (_, i) =>
     corpus.body(corpus.cycle[i % corpus.cycle.length], `bd-${i}-${Math.random()}`),

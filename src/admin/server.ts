@@ -13,6 +13,7 @@ import { redactDeep, redactText } from '../util/redact.js';
 import type { FileWatcher } from '../util/watch-files.js';
 import { installAccess } from './access.js';
 import { Tokens } from './auth.js';
+import { installAudit } from './audit.js';
 import { failure, toFailure, type ApiFailure } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { loadBundledOpenApi } from './openapi.js';
@@ -20,6 +21,7 @@ import { registerOpenRoutes } from './routes-open.js';
 import { registerSubscriptionRoutes } from './routes-subscriptions.js';
 import { registerVesAgentRoutes } from './routes-vesagent.js';
 import { registerVimRoutes } from './routes-vims.js';
+import { registerOpsRoutes } from './routes-ops.js';
 import { RouteTable, type RouteEntry } from './route-table.js';
 import { loadTlsMaterial, tlsEnabled, type AdminTlsConfig, type TlsMaterial } from '../config/admin-tls.js';
 import { DEFAULT_RELOAD_CHECK_MS, watchCertificate, watchTokenFile } from './tls-reload.js';
@@ -188,6 +190,7 @@ function buildApp(
   });
   installRedaction(app, () => tokens.secrets());
   installErrorHandling(app, table, bodyLimit, opts.logger);
+  installAudit(app, control, opts.logger, opts.authToken ? [opts.authToken] : []);
   // The level is fixed at start: without debug, no per-request hook (and no log object) at all.
   if (opts.logger.isDebugEnabled()) {
     app.addHook('onResponse', async (req, reply) => {
@@ -203,6 +206,7 @@ function buildApp(
   registerVimRoutes(app, control);
   registerSubscriptionRoutes(app, control);
   registerVesAgentRoutes(app, control);
+  registerOpsRoutes(app, control.ops);
   return app;
 }
 

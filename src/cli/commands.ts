@@ -5,6 +5,8 @@ import { HELP } from './help.js';
 import { runDaemon } from './run.js';
 import { checkConfig } from './check-config.js';
 import { replay } from './replay.js';
+import { explain } from './explain.js';
+import { deadletters } from './deadletters.js';
 import { serveDmaapDev } from './dmaap-dev.js';
 import { reencryptStore } from './reencrypt-store.js';
 import type { CliArgs } from './args.js';
@@ -25,11 +27,15 @@ export async function runCommand(args: CliArgs): Promise<number> {
       process.stdout.write(`${packageVersion()}\n`);
       return 0;
     case 'check-config':
-      return checkConfig(args, process.stdout, process.stderr);
+      return await checkConfig(args, process.stdout, process.stderr);
     case 'replay':
       return replay(args, process.stdout, process.stderr);
     case 'reencrypt-store':
       return reencryptStore(args, process.stdout, process.stderr);
+    case 'explain':
+      return explain(args, process.stdout, process.stderr);
+    case 'deadletters':
+      return deadletters(args, process.stdout, process.stderr);
     case 'dmaap-dev':
       return serveDmaapDev(args);
     case 'run':

@@ -4,7 +4,7 @@
  * 128 + the signal number, leaving what is unacked to the broker's redelivery.
  */
 import { constants } from 'node:os';
-import { configWarnings, isLoopbackHost, loadConfig, resolveConfigPath } from '../config/load.js';
+import { configWarnings, credentialWarnings, isLoopbackHost, loadConfig, resolveConfigPath } from '../config/load.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { Relay } from '../daemon/relay.js';
 import { createDmaapDevServer } from '../dmaap-dev/server.js';
@@ -58,14 +58,14 @@ export async function runDaemon(args: CliArgs): Promise<number> {
       ...kafkaSecrets(cfg.kafka),
     ],
   });
-  for (const warning of configWarnings()) log.warn(warning);
+  for (const warning of [...configWarnings(), ...credentialWarnings(cfg)]) log.warn(warning);
   if (!cfg.admin.authToken && !isLoopbackHost(cfg.admin.host)) {
     log.warn(
       'the admin API takes requests without a token on a non-loopback admin.host (admin.allowUnauthenticated): anyone reaching the port can change the VIMs',
       { host: cfg.admin.host },
     );
   }
-  const relay = new Relay(cfg, log);
+  const relay = new Relay(cfg, log, { reseed: args.reseed });
   let dev: DevServer | undefined;
   // Before anything starts: a signal during start-up still shuts down in order.
   const stopped = onSignals(relay, log, () => dev);

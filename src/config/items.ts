@@ -55,7 +55,7 @@ function vimExtra(vim: Item, at: string): string[] {
 function subscriptionExtra(sub: Item, at: string): string[] {
   if (!Array.isArray(sub.states) || !sub.states.every((x) => typeof x === 'string')) return [];
   const { unknown } = normalizeStates(sub.states);
-  return unknown.length ? [`${at}.states: unknown state(s) ${unknown.map((s) => `"${s}"`).join(', ')}; see README "States"`] : [];
+  return unknown.length ? [`${at}.states: unknown state(s) ${unknown.map((s) => `"${s}"`).join(', ')}; see README "Subscriptions and states"`] : [];
 }
 
 /** For convict's formats: throws an Error whose lines name vims[i].field. */

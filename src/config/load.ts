@@ -12,6 +12,9 @@ import { RelayError } from '../errors.js';
 import type { VimSpec } from './vim.js';
 import type { Subscription } from '../model/subscription.js';
 import { checkSources, envSources, unknownEnvWarnings } from './sources.js';
+import { fileProblems } from './file-checks.js';
+
+export { credentialWarnings } from './file-checks.js';
 import { kafkaConfigProblems, type KafkaConfig } from '../publish/kafka/config.js';
 import { tlsConfigProblems, type AdminTlsConfig } from './admin-tls.js';
 import { secretKeyFileProblems } from './secret-key-file.js';
@@ -51,6 +54,8 @@ export interface RelayConfig {
     connectTimeoutMs: number; maxConcurrentConnects: number;
   };
   store: { path: string; url: string; reconcileMs: number; timeoutMs: number; secretKeyFile: string };
+  monitor: { backlogIntervalMs: number };
+  messages: { errorFault: boolean };
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   shutdown: { timeoutMs: number };
   dedupe: { windowSize: number };
@@ -191,6 +196,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   problems.push(...orphanProblems(cfg.vims, cfg.subscriptions).map((l) => attribute(l, sources)), ...exposureProblem(cfg.admin), ...kafkaConfigProblems(cfg.kafka), ...sinkProblems(cfg));
   // Files are read only once the keys themselves are valid: a wrong type would only add noise.
   if (!problems.length) problems.push(...tlsConfigProblems(cfg.admin.tls), ...secretKeyFileProblems(cfg.store.secretKeyFile));
+  problems.push(...fileProblems(cfg).map((l) => attribute(l, sources)));
   if (problems.length) throw new RelayError('CONFIG_INVALID', [...new Set(problems)].map((l) => redactText(toFileKeys(l))).join('\n'));
   return cfg;
 }

@@ -159,6 +159,12 @@ export const configSchema = {
     timeoutMs: { doc: 'PostgreSQL store: connect and statement timeout; past it a write answers 503 STORE_UNAVAILABLE.', format: positiveInt(100), default: 5000, env: 'VIM_EVENT_RELAY_STORE_TIMEOUT_MS' },
     secretKeyFile: { doc: 'Key file (lines "<keyId>:<base64 of 32 bytes>", the first encrypts): VIM transport URLs and VES collector passwords are stored AES-256-GCM encrypted; empty = stored in clear (a warning at start).', format: String, default: '', env: 'VIM_EVENT_RELAY_STORE_SECRET_KEY_FILE' },
   },
+  monitor: {
+    backlogIntervalMs: { doc: "How often each VIM's queue and dead-letter queue depth are read from its broker (passive declare on a short connection): the vim_event_relay_queue_* and dead_letter_messages gauges and GET /api/v1/vims/{id}; 0 = never.", format: positiveInt(0), default: 60000, env: 'VIM_EVENT_RELAY_MONITOR_BACKLOG_INTERVAL_MS' },
+  },
+  messages: {
+    errorFault: { doc: "ERROR messages carry a fault object: nova's exception class, message and code (README \"Published messages\"); false = the VM message alone.", format: Boolean, default: true, env: 'VIM_EVENT_RELAY_MESSAGES_ERROR_FAULT' },
+  },
   log: {
     level: { doc: 'error, warn, info, debug.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'VIM_EVENT_RELAY_LOG_LEVEL' },
     format: { doc: 'json (one object a line), pretty, or auto (pretty on a TTY).', format: ['json', 'pretty', 'auto'], default: 'auto', env: 'VIM_EVENT_RELAY_LOG_FORMAT' },

@@ -6,6 +6,7 @@
  */
 import { configSchema } from './schema.js';
 import { secretFileVariables } from './secret-files.js';
+import { canonical } from '../store/state.js';
 
 interface Leaf {
   readonly key: string;
@@ -120,4 +121,59 @@ export function unknownEnvWarnings(env: NodeJS.ProcessEnv): string[] {
       const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0];
       return `${name} is not a known variable and is ignored; did you mean ${closest}? (README "Configuration" lists them)`;
     });
+}
+
+/** The environment variables of the two lists that seed an empty store. */
+const SEED_VARIABLES = { vims: 'VIM_EVENT_RELAY_VIMS', subscriptions: 'VIM_EVENT_RELAY_SUBSCRIPTIONS' } as const;
+
+export interface SeedDrift {
+  readonly message: string;
+  readonly variable: string;
+  readonly onlyInVariable: string[];
+  readonly onlyInStore: string[];
+  /** In both, with different content (a corrected transportUrl, other states). */
+  readonly changed: string[];
+}
+
+interface Identified {
+  readonly id: string;
+  readonly states?: readonly string[];
+}
+
+/** As the store keeps it: states upper-case; keys in one order. */
+function sameContent(a: Identified, b: Identified): boolean {
+  const norm = (x: Identified) => canonical(x.states ? { ...x, states: x.states.map((s) => s.trim().toUpperCase()) } : x);
+  return norm(a) === norm(b);
+}
+
+/**
+ * When a store exists, VIM_EVENT_RELAY_VIMS / _SUBSCRIPTIONS are not read: the store is the
+ * source of truth. An operator who set them on purpose must hear it, with the ids that differ
+ * and the way to make the variable win. Nothing when the variable is unset or agrees (by id).
+ */
+export function seedDrift(
+  env: NodeJS.ProcessEnv,
+  given: { vims: readonly Identified[]; subscriptions: readonly Identified[] },
+  stored: { vims: readonly Identified[]; subscriptions: readonly Identified[] },
+  source: string,
+): SeedDrift[] {
+  return (['vims', 'subscriptions'] as const).flatMap((kind) => {
+    const variable = SEED_VARIABLES[kind];
+    if (env[variable] === undefined) return [];
+    const mine = given[kind].map((x) => x.id);
+    const theirs = stored[kind].map((x) => x.id);
+    const onlyInVariable = mine.filter((id) => !theirs.includes(id));
+    const onlyInStore = theirs.filter((id) => !mine.includes(id));
+    const changed = given[kind]
+      .filter((x) => stored[kind].some((y) => y.id === x.id && !sameContent(x, y)))
+      .map((x) => x.id);
+    if (!onlyInVariable.length && !onlyInStore.length && !changed.length) return [];
+    const list = (ids: string[]) => (ids.length ? ids.join(', ') : 'none');
+    const message =
+      `${variable} is set but ignored: ${source} already exists and is the source of truth for ${kind} ` +
+      `(only in the variable: ${list(onlyInVariable)}; only in the store: ${list(onlyInStore)}; different: ${list(changed)}). ` +
+      `To replace the store's vims and subscriptions with the configuration's, start once with \`run --reseed\`; ` +
+      `or change them through the admin API`;
+    return [{ message, variable, onlyInVariable, onlyInStore, changed }];
+  });
 }

@@ -16,6 +16,7 @@ import type { VesAgentConfigInput, VesAgentView } from '../model/ves.js';
 import type { ReadinessMode } from '../config/load.js';
 import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
 import type { VimCatalogue } from './vim-catalogue.js';
+import type { OpsControl } from './ops-control.js';
 
 /** What the control plane reads of the store: its engine picks the check_vim_status window. */
 export type ControlStore = Pick<RelayStore, 'engine' | 'health' | 'queryRecent'>;
@@ -37,6 +38,7 @@ export interface ControlPlaneParts {
   readonly destinations: readonly Destination[];
   /** admin.readiness: what /readyz judges when the probe does not ask (README "Admin HTTP API"). */
   readonly readiness?: ReadinessMode;
+  readonly ops?: OpsControl;
 }
 
 export class ControlPlane implements RelayControl {
@@ -48,6 +50,10 @@ export class ControlPlane implements RelayControl {
 
   get metrics(): Registry {
     return this.parts.metrics;
+  }
+
+  get ops(): OpsControl | undefined {
+    return this.parts.ops;
   }
 
   /** true once the daemon began to stop: readiness answers 503 from then on. */
@@ -81,6 +87,7 @@ export class ControlPlane implements RelayControl {
       status: s?.status ?? 'PENDING',
       statusSince: (s?.since ?? new Date()).toISOString(),
       ...(s?.reason ? { statusReason: s.reason } : {}),
+      ...this.parts.ops?.activity(id),
     };
   }
 

@@ -8,6 +8,8 @@ import type { VimSpec } from '../config/vim.js';
 import type { Subscription } from '../model/subscription.js';
 import type { ListenerStatus } from '../transport/types.js';
 import type { VesAgentConfigInput, VesAgentView } from '../model/ves.js';
+import type { OpsControl } from './ops-control.js';
+import type { VimBacklog } from '../transport/amqp091/queue-depth.js';
 
 /** A VIM as the API shows it: transportUrl redacted, defaults applied. */
 export interface VimView extends Required<Omit<VimSpec, 'addresses'>> {
@@ -19,6 +21,10 @@ export interface VimStatusView extends VimView {
   /** ISO 8601. */
   readonly statusSince: string;
   readonly statusReason?: string;
+  /** When its last notification was consumed (ISO 8601), null when none yet; absent without ops tools. */
+  readonly lastConsumedAt?: string | null;
+  /** Its queue and dead-letter queue depth as last read from its broker (monitor.backlogIntervalMs). */
+  readonly backlog?: VimBacklog | null;
 }
 
 /** One entry of the check_vim_status window (docs/admin-api.md). */
@@ -77,4 +83,6 @@ export interface RelayControl extends VesAgentControl {
   /** What strict readiness adds (empty when every VIM, the store and every destination are well). */
   dependencyReasons(): string[];
   readonly metrics: Registry;
+  /** The operator's read-only tools (recent decisions, explain); absent where the daemon has none. */
+  readonly ops?: OpsControl;
 }

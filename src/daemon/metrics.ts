@@ -14,8 +14,8 @@ export interface RelayMetrics {
   readonly registry: Registry;
   /** Notifications received from a VIM's broker. */
   readonly notificationsConsumed: Counter<'vim'>;
-  /** Notifications that matched no subscription (acked, not published). */
-  readonly notificationsFiltered: Counter<'vim'>;
+  /** Notifications that matched no subscription (acked, not published), by the state their event type classifies as. */
+  readonly notificationsFiltered: Counter<'vim' | 'state'>;
   /** Messages accepted by a destination. */
   readonly notificationsPublished: Counter<'vim' | 'destination' | 'topic'>;
   /** Notifications sent to the VIM's dead-letter queue, by error code. */
@@ -41,6 +41,13 @@ export interface RelayMetrics {
   readonly adminAuthFailures: Counter<'reason'>;
   /** VES alarm changes a collector accepted that the store has not taken yet. */
   readonly vesAlarmsUnsaved: Gauge;
+  /** When the VIM's last notification was consumed (Unix seconds); until its first, when the relay began listening to it. */
+  readonly lastConsumed: Gauge<'vim'>;
+  /** The VIM's queue on its broker, by passive declare every monitor.backlogIntervalMs. */
+  readonly queueMessages: Gauge<'vim'>;
+  readonly queueConsumers: Gauge<'vim'>;
+  /** Messages waiting in the VIM's dead-letter queue (the same poll). */
+  readonly deadLetterMessages: Gauge<'vim'>;
   /** Runs `fn` whenever the registry is scraped, before the gauges are read (state kept elsewhere). */
   onScrape(fn: () => void): void;
   /**
@@ -99,8 +106,8 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
     ),
     notificationsFiltered: counter(
       'notifications_filtered_total',
-      'Notifications that matched no subscription (acked, not published).',
-      ['vim'],
+      'Notifications that matched no subscription (acked, not published), by the state of their event type (ERROR for a failure, NONE when none).',
+      ['vim', 'state'],
       beforeRead,
     ),
     notificationsPublished: counter(
@@ -169,6 +176,23 @@ export function createRelayMetrics(registry: Registry = new Registry()): RelayMe
       'VES alarm changes (onsets, clears) a collector accepted that the store has not taken yet (PostgreSQL away): kept in memory, written when it takes them.',
       [],
       () => scrape(),
+    ),
+    lastConsumed: gauge(
+      'last_consumed_timestamp_seconds',
+      "When the VIM's last notification was consumed (Unix time); before its first, when the relay began listening to it.",
+      ['vim'],
+      beforeRead,
+    ),
+    queueMessages: gauge(
+      'queue_messages',
+      "Messages in the VIM's queue on its broker (ready and unacked), read every monitor.backlogIntervalMs.",
+      ['vim'],
+    ),
+    queueConsumers: gauge('queue_consumers', "Consumers of the VIM's queue on its broker (the same reading).", ['vim']),
+    deadLetterMessages: gauge(
+      'dead_letter_messages',
+      "Messages waiting in the VIM's dead-letter queue on its broker (the same reading).",
+      ['vim'],
     ),
     onScrape: (fn) => {
       scrape = fn;

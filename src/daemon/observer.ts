@@ -42,9 +42,14 @@ function safely(fn: () => void): void {
  */
 class VimTally {
   consumed = 0;
-  filtered = 0;
+  /** state label -> notifications filtered. */
+  readonly filtered = new Map<string, number>();
   duplicates = 0;
   inFlight = 0;
+  /** Date.now() of the last notification consumed; 0 = none since the relay began listening. */
+  lastConsumedMs = 0;
+  /** Whether lastConsumedMs changed since the gauge was last set. */
+  consumedSinceRead = false;
   /** destination -> topic -> messages accepted. */
   readonly published = new Map<DestinationName, Map<string, number>>();
 }
@@ -70,10 +75,20 @@ export class MetricsObserver implements PipelineObserver {
   }
 
   consumed(vim: string): void {
-    this.tally(vim).consumed++;
+    const t = this.tally(vim);
+    t.consumed++;
+    t.lastConsumedMs = Date.now();
+    t.consumedSinceRead = true;
   }
-  filtered(vim: string): void {
-    this.tally(vim).filtered++;
+
+  /** When the VIM's last notification was consumed, ISO 8601; null when none since the relay began listening. */
+  lastConsumedAt(vim: string): string | null {
+    const ms = this.tallies.get(vim)?.lastConsumedMs ?? 0;
+    return ms ? new Date(ms).toISOString() : null;
+  }
+  filtered(vim: string, state: string): void {
+    const byState = this.tally(vim).filtered;
+    byState.set(state, (byState.get(state) ?? 0) + 1);
   }
   published(vim: string, destination: DestinationName, topic: string, seconds: number): void {
     const byTopic = this.tally(vim).published;
@@ -97,10 +112,13 @@ export class MetricsObserver implements PipelineObserver {
     const m = this.m;
     for (const [vim, t] of this.tallies) {
       if (t.consumed) m.notificationsConsumed.inc({ vim }, t.consumed);
-      if (t.filtered) m.notificationsFiltered.inc({ vim }, t.filtered);
+      for (const [state, n] of t.filtered) m.notificationsFiltered.inc({ vim, state }, n);
+      t.filtered.clear();
       if (t.duplicates) m.duplicatesSuppressed.inc({ vim }, t.duplicates);
+      if (t.consumedSinceRead) m.lastConsumed.set({ vim }, t.lastConsumedMs / 1000);
+      t.consumedSinceRead = false;
       if (t.inFlight) m.inFlight.inc({ vim }, t.inFlight);
-      t.consumed = t.filtered = t.duplicates = t.inFlight = 0;
+      t.consumed = t.duplicates = t.inFlight = 0;
       for (const [destination, topics] of t.published)
         for (const [topic, n] of topics) m.notificationsPublished.inc({ vim, destination, topic }, n);
       t.published.clear();
@@ -117,11 +135,13 @@ export class MetricsObserver implements PipelineObserver {
    * dead letter, its first status change and its first notification.
    */
   knowVim(vim: string): void {
-    for (const c of [this.m.notificationsConsumed, this.m.notificationsFiltered, this.m.duplicatesSuppressed])
-      c.inc({ vim }, 0);
+    // The filtered series appear per state, with the first notification of that state.
+    for (const c of [this.m.notificationsConsumed, this.m.duplicatesSuppressed]) c.inc({ vim }, 0);
     for (const code of DEAD_LETTER_CODES) this.m.notificationsDeadLettered.inc({ vim, code }, 0);
     for (const status of STATUSES) this.m.vimStatusChanges.inc({ vim, status }, 0);
     this.m.inFlight.inc({ vim }, 0);
+    // Silence is measured from when the relay began listening (an alert on a VIM that never spoke).
+    if (!this.tallies.get(vim)?.lastConsumedMs) this.m.lastConsumed.set({ vim }, Date.now() / 1000);
   }
 
   /** A subscription's series start at zero too (topic and destination are known once it exists). */
@@ -138,7 +158,7 @@ export class MetricsObserver implements PipelineObserver {
   forgetVim(vim: string): void {
     this.flush();
     this.tallies.delete(vim);
-    for (const g of [this.m.inFlight, this.m.vimConnected]) g.remove({ vim });
+    for (const g of [this.m.inFlight, this.m.vimConnected, this.m.lastConsumed]) g.remove({ vim });
   }
 
   /** The destinations whose reachability and backlog the gauges show, read at scrape time. */

@@ -26,16 +26,19 @@ import {
   type ComputeNodeStep,
   type PreparedStep,
   type RenderedMatches,
+  type RenderOptions,
   type SideStep,
 } from '../steps/render.js';
 import { routeMessages, sinkNotConfigured } from './routes.js';
 import type { Routed } from '../steps/render.js';
 import type { VimState } from './vim-state.js';
+import { filteredReason, stateLabel, type DecisionLog, type DecisionInput } from './decisions.js';
 
 /** What the pipeline reports; the daemon turns it into metrics. */
 export interface PipelineObserver {
   consumed(vimId: string): void;
-  filtered(vimId: string): void;
+  /** `state`: the state label of its event type (decisions.ts stateLabel). */
+  filtered(vimId: string, state: string): void;
   published(vimId: string, destination: DestinationName, topic: string, seconds: number): void;
   deadLettered(vimId: string, code: string): void;
   duplicate(vimId: string): void;
@@ -61,6 +64,10 @@ export interface PipelineDeps {
    * every notification (the property test that proves both decide alike).
    */
   readonly fastFilter?: boolean;
+  /** Where each settled notification's decision goes (GET .../recent, the debug line); none = not kept. */
+  readonly decisions?: DecisionLog;
+  /** How messages are rendered (messages.*); default DEFAULT_RENDER. */
+  readonly render?: RenderOptions;
 }
 
 /** What a notification comes to before it is sent: its records, nothing wanted (undefined), or a duplicate. */
@@ -89,13 +96,59 @@ const unmappable = (e: unknown): RelayError =>
 const WANTED_MEMO_MAX = 10_000;
 const SETTLED = Promise.resolve();
 
+/** What a decision says about the notification it is about. */
+interface About {
+  readonly id: string | null;
+  readonly eventType: string;
+  readonly c: Classification | null;
+}
+
+/** A body that was not parsed (too large, not JSON, no notification). */
+const UNREAD: About = { id: null, eventType: '', c: null };
+const DUPLICATE_REASON = 'published already: its message_id is among the last dedupe.windowSize published';
+const NONE: readonly string[] = [];
+
+function decision(
+  about: About,
+  outcome: DecisionInput['outcome'],
+  reason: string,
+  routed?: readonly Routed[],
+): DecisionInput {
+  return {
+    message_id: about.id,
+    event_type: about.eventType,
+    state: about.c ? stateLabel(about.c) : null,
+    subscriptions: routed ? routed.map((r) => r.subscription) : NONE,
+    destinations: routed ? routed.map((r) => `${r.destination}:${r.record.topic}`) : NONE,
+    outcome,
+    reason,
+  };
+}
+
+/** The fast path's decision: read no further than the event type. */
+function unreadDecision(head: Peeked): DecisionInput {
+  const c = classifyType(head.eventType, head.priority);
+  return {
+    message_id: null,
+    event_type: head.eventType,
+    state: stateLabel(c),
+    subscriptions: NONE,
+    destinations: NONE,
+    outcome: 'filtered',
+    reason: filteredReason(c, head.eventType, true),
+  };
+}
+
 /** Pause before a delivery whose dead-letter copy failed goes back to the broker. */
 const DEAD_LETTER_RETRY_PAUSE_MS = 1000;
 
 export class Pipeline {
   private readonly fastFilter: boolean;
-  /** Per subscription list (the store's snapshot array): "vim\ntype\npriority" -> may anything want it. */
-  private readonly wantedMemo = new WeakMap<readonly Subscription[], Map<string, boolean>>();
+  /**
+   * Per subscription list (the store's snapshot array): "vim\ntype\npriority" -> null when
+   * something may want it, else the state label it is counted as filtered under.
+   */
+  private readonly wantedMemo = new WeakMap<readonly Subscription[], Map<string, string | null>>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.fastFilter = deps.fastFilter ?? true;
@@ -108,10 +161,12 @@ export class Pipeline {
     let decoded: Decoded | undefined;
     if (d.body.length <= this.deps.maxBodyBytes) {
       decoded = decodeBody(d.body);
-      if (decoded.ok && this.fastFilter && this.filteredUnread(state, decoded.value)) {
+      const unwanted = decoded.ok && this.fastFilter ? this.filteredUnread(state, decoded.value) : null;
+      if (unwanted) {
         try {
           d.ack();
-          this.deps.observer.filtered(state.vimId);
+          this.deps.observer.filtered(state.vimId, unwanted.label);
+          this.deps.decisions?.record(state.vimId, unreadDecision(unwanted.head));
         } catch (e) {
           this.leftUnsettled(state, e);
         }
@@ -154,28 +209,32 @@ export class Pipeline {
    * acked as filtered by the full path too; it is acked unparsed, and a message broken past its
    * event type is acked with it rather than dead-lettered (docs/performance.md).
    */
-  private filteredUnread(state: VimState, value: unknown): boolean {
+  private filteredUnread(state: VimState, value: unknown): { head: Peeked; label: string } | null {
     // The rest of the message is searched only for a type nothing wants: what something may
     // want is parsed in full anyway, and the search of its ~2 KB would be wasted.
     const head = peekDecodedHead(value);
-    return head !== null && !this.mayWant(state, head) && restIsSilent(head);
+    if (head === null) return null;
+    const label = this.unwantedLabel(state, head);
+    return label !== null && restIsSilent(head) ? { head, label } : null;
   }
 
-  private mayWant(state: VimState, p: Peeked): boolean {
+  /** null when something may want a notification of this type; else the state label it is filtered under. */
+  private unwantedLabel(state: VimState, p: Peeked): string | null {
     const vimId = state.vimId;
-    if (this.sideMayWant(vimId, p.eventType)) return true;
+    if (this.sideMayWant(vimId, p.eventType)) return null;
     const subs = this.deps.subscriptions();
     let memo = this.wantedMemo.get(subs);
-    if (!memo) this.wantedMemo.set(subs, (memo = new Map<string, boolean>()));
+    if (!memo) this.wantedMemo.set(subs, (memo = new Map<string, string | null>()));
     const key = `${vimId}\n${p.eventType}\n${p.priority}`;
-    let wanted = memo.get(key);
-    if (wanted === undefined) {
+    let label = memo.get(key);
+    if (label === undefined) {
       const c = classifyType(p.eventType, p.priority);
-      wanted = couldMatch(vimId, c, subs) || couldMatch(vimId, c, state.windowSubscriptions);
+      const wanted = couldMatch(vimId, c, subs) || couldMatch(vimId, c, state.windowSubscriptions);
+      label = wanted ? null : stateLabel(c);
       if (memo.size >= WANTED_MEMO_MAX) memo.clear();
-      memo.set(key, wanted);
+      memo.set(key, label);
     }
-    return wanted;
+    return label;
   }
 
   /** Whether any side step may produce a record for this VIM and event type. */
@@ -231,18 +290,22 @@ export class Pipeline {
     state.handling.set(id, mine);
     const steps: PreparedStep<unknown>[] = [];
     let decided: Decided | Promise<Decided> | Failed;
+    let c: Classification | null = null;
     try {
-      decided = this.decide(state, n, steps);
+      c = classify(n);
+      decided = this.decide(state, n, c, steps);
     } catch (e) {
       decided = new Failed(e);
     }
-    return this.deliver(state, d, id, mine, decided, steps, started);
+    const about: About = { id, eventType: n.eventType, c };
+    return this.deliver(state, d, id, about, mine, decided, steps, started);
   }
 
   private async deliver(
     state: VimState,
     d: Delivery,
     id: string,
+    about: About,
     mine: Handling,
     decided: Decided | Promise<Decided> | Failed,
     steps: PreparedStep<unknown>[],
@@ -255,18 +318,24 @@ export class Pipeline {
         if (routed === DUPLICATE) {
           this.deps.observer.duplicate(state.vimId);
           d.ack();
+          this.deps.decisions?.record(state.vimId, decision(about, 'duplicate', DUPLICATE_REASON));
         } else if (routed === undefined) {
-          this.deps.observer.filtered(state.vimId);
+          this.deps.observer.filtered(state.vimId, stateLabel(about.c));
           d.ack();
+          this.deps.decisions?.record(
+            state.vimId,
+            decision(about, 'filtered', filteredReason(about.c, about.eventType, false)),
+          );
         } else {
           if (routed.length === 1) await this.sendOne(state.vimId, routed[0], started);
           else await this.sendAll(state.vimId, routed, started);
           for (const s of steps) await s.commit();
           d.ack();
           state.dedupe.add(id);
+          this.deps.decisions?.record(state.vimId, decision(about, 'published', 'every destination accepted', routed));
         }
       } catch (e) {
-        await this.settleFailure(state, d, e);
+        await this.settleFailure(state, d, e, about);
       } finally {
         for (const s of steps) s.release();
         state.handling.delete(id);
@@ -280,12 +349,16 @@ export class Pipeline {
   }
 
   /** The records `n` produces (undefined: nothing wants it), or DUPLICATE when it was published already. */
-  private decide(state: VimState, n: Notification, steps: PreparedStep<unknown>[]): Decided | Promise<Decided> {
+  private decide(
+    state: VimState,
+    n: Notification,
+    c: Classification | null,
+    steps: PreparedStep<unknown>[],
+  ): Decided | Promise<Decided> {
     if (state.dedupe.has(n.messageId)) return DUPLICATE;
     // The payload is mapped once, for the window, every topic and every step alike.
     let mapped: VmFields | undefined;
     const fields = (): VmFields => (mapped ??= toVmFields(n));
-    const c = classify(n);
     this.remember(state, n, c, fields);
     const matches = matchSubscriptions(state.vimId, n, this.deps.subscriptions(), c);
     return this.prepare(state.vimId, n, matches, fields, steps);
@@ -308,7 +381,7 @@ export class Pipeline {
     if (matches.length === 0) return undefined;
     let rendered: RenderedMatches;
     try {
-      rendered = renderVmMessages(vimId, n, matches, fields);
+      rendered = renderVmMessages(vimId, n, matches, fields, this.deps.render);
     } catch (e) {
       throw unmappable(e);
     }
@@ -327,7 +400,7 @@ export class Pipeline {
     if (wanted) {
       let step: PreparedStep<RenderedMatches>;
       try {
-        step = await renderMatches(vimId, n, matches, this.deps.computeNode, fields);
+        step = await renderMatches(vimId, n, matches, this.deps.computeNode, fields, this.deps.render);
       } catch (e) {
         throw unmappable(e);
       }
@@ -394,9 +467,10 @@ export class Pipeline {
   }
 
   /** The one place a failure settles a delivery: by its code's disposition. */
-  private async settleFailure(state: VimState, d: Delivery, e: unknown): Promise<void> {
+  private async settleFailure(state: VimState, d: Delivery, e: unknown, about: About): Promise<void> {
     const err = isRelayError(e) ? e : new RelayError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
-    if (ERRORS[err.code].disposition === 'dead-letter') return this.deadLetter(state, d, err);
+    if (ERRORS[err.code].disposition === 'dead-letter') return this.deadLetter(state, d, err, about);
+    this.deps.decisions?.record(state.vimId, decision(about, 'requeued', `${err.code}: ${err.message}`));
     // requeue (a destination closing or overloaded) and anything unforeseen: hand it back to the broker.
     if (err.code === 'INTERNAL')
       this.deps.logger.error('notification requeued after an unexpected error', {
@@ -427,7 +501,7 @@ export class Pipeline {
     }
   }
 
-  private async deadLetter(state: VimState, d: Delivery, e: RelayError): Promise<void> {
+  private async deadLetter(state: VimState, d: Delivery, e: RelayError, about: About = UNREAD): Promise<void> {
     this.deps.logger.warn('dead-lettering notification', {
       vim: state.vimId,
       code: e.code,
@@ -451,8 +525,13 @@ export class Pipeline {
       );
       await new Promise((resolve) => setTimeout(resolve, DEAD_LETTER_RETRY_PAUSE_MS));
       d.requeue();
+      this.deps.decisions?.record(
+        state.vimId,
+        decision(about, 'requeued', `dead-letter copy not confirmed: ${e.code}`),
+      );
       return;
     }
     this.deps.observer.deadLettered(state.vimId, e.code);
+    this.deps.decisions?.record(state.vimId, decision(about, 'dead-lettered', `${e.code}: ${e.message}`));
   }
 }

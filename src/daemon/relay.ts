@@ -9,9 +9,9 @@ import { DmaapPublisher } from '../publish/publisher.js';
 import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
 import { KafkaDestination } from '../publish/kafka/destination.js';
 import { kafkaDestinationOptions } from '../publish/kafka/config.js';
-import { openStore, storeLocation } from '../store/open.js';
+import { openStore } from '../store/open.js';
+import { settleSeed } from '../store/reseed.js';
 import type { RelayStore } from '../store/store.js';
-import { redactText } from '../util/redact.js';
 import { createAdminServer } from '../admin/server.js';
 import { secretFileOf } from '../config/secret-files.js';
 import { retireQueue } from '../transport/retire.js';
@@ -19,6 +19,9 @@ import { retireChange } from '../transport/retire-change.js';
 import { applyVimDefaults } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
+import { DecisionLog } from './decisions.js';
+import { OpsControl } from './ops-control.js';
+import { BacklogPoller } from './backlog.js';
 import { Pipeline } from './pipeline.js';
 import { ComputeNodeTracker } from '../steps/compute-nodes.js';
 import { MetricsObserver } from './observer.js';
@@ -38,12 +41,14 @@ export class Relay {
   private store?: RelayStore;
   private readonly control: ControlPlane;
   private unwatchStore?: () => void;
+  private readonly backlog: BacklogPoller;
   /** The admin port's URL once listening. */
   adminUrl = '';
 
   constructor(
     private readonly cfg: RelayConfig,
     private readonly log: Logger,
+    private readonly opts: { readonly reseed?: boolean; readonly env?: NodeJS.ProcessEnv } = {},
   ) {
     const hooks = this.observer.hooks();
     this.ves = createVesAgent({ store: () => this.requireStore(), config: cfg.ves, logger: log, hooks });
@@ -58,6 +63,8 @@ export class Relay {
     this.destinations = Object.values(destinations);
     this.observer.watchDestinations(this.destinations);
     this.observer.watchUnsavedAlarms(() => this.ves.unsavedAlarms());
+    const decisions = new DecisionLog(log);
+    const render = { errorFault: cfg.messages.errorFault };
     const sinks = new Set<SinkName>(['dmaap', ...(destinations.kafka ? (['kafka'] as const) : [])]);
     const pipeline = new Pipeline({
       destinations,
@@ -66,6 +73,8 @@ export class Relay {
       observer: this.observer,
       logger: log,
       maxBodyBytes: cfg.transport.maxBodyBytes,
+      render,
+      decisions,
       computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
       sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
     });
@@ -97,6 +106,13 @@ export class Relay {
       this.observer,
       log,
     );
+    this.backlog = new BacklogPoller({
+      vims: () => (this.store ? this.catalogue.vims() : []),
+      transport: cfg.transport,
+      intervalMs: cfg.monitor.backlogIntervalMs,
+      metrics: this.observer.m,
+      logger: log,
+    });
     this.control = new ControlPlane({
       catalogue: this.catalogue,
       store: () => this.store,
@@ -104,6 +120,17 @@ export class Relay {
       metrics: this.observer.registry,
       destinations: this.destinations,
       readiness: cfg.admin.readiness,
+      ops: new OpsControl({
+        store: () => this.store,
+        decisions,
+        defaultSink: cfg.sinks.default,
+        render,
+        lastConsumedAt: (vim) => this.observer.lastConsumedAt(vim),
+        backlog: (vim) => this.backlog.backlog(vim),
+        vim: (id) => this.catalogue.vim(id)?.vim,
+        transport: cfg.transport,
+        logger: log,
+      }),
     });
   }
 
@@ -124,18 +151,12 @@ export class Relay {
         'secrets are stored in clear: VIM transport URLs and VES collector passwords are readable by whoever reads the store; set store.secretKeyFile to encrypt them',
         { engine: store.engine },
       );
-    const state = store.get();
-    this.log.info(
-      seeded
-        ? 'store seeded from the config file'
-        : "store loaded; the config file's vims and subscriptions are ignored (the store is the source of truth)",
-      {
-        engine: store.engine,
-        location: redactText(storeLocation(this.cfg)),
-        vims: state.vims.length,
-        subscriptions: state.subscriptions.length,
-      },
-    );
+    await settleSeed(store, seeded, {
+      cfg: this.cfg,
+      log: this.log,
+      env: this.opts.env ?? process.env,
+      reseed: this.opts.reseed ?? false,
+    });
     // Another replica changed the shared store: its VIMs apply here too (subscriptions are read live).
     // Watched before startAll(): a change heard meanwhile starts a VIM that startAll() then leaves alone.
     this.unwatchStore = store.onChange((kinds) => {
@@ -155,6 +176,7 @@ export class Relay {
     this.log.info('admin port listening', { url: this.adminUrl });
     if (this.stopping) return;
     await this.catalogue.startAll();
+    this.backlog.start();
     this.control.markStarted();
   }
 
@@ -166,6 +188,7 @@ export class Relay {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.control.beginStopping();
+    await this.backlog.stop();
     const deadline = Date.now() + this.cfg.shutdown.timeoutMs;
     const awaiting = Object.fromEntries(this.destinations.map((d) => [d.name, d.pending()]));
     this.log.info('shutting down: no new notifications taken; finishing those in flight', {

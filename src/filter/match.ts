@@ -80,3 +80,26 @@ export function normalizeStates(input: readonly unknown[]): { states: string[]; 
   }
   return { states: states.has(ALL) ? [ALL] : [...states], unknown };
 }
+
+/**
+ * Why a subscription does not take a notification of this classification, for `explain`; null
+ * when it does. Says what to change: the states, the phases, or that nothing can take it.
+ */
+export function whyNotMatched(
+  vimId: string,
+  sub: Subscription,
+  c: Classification | null,
+  eventType: string,
+): string | null {
+  if (sub.vimId !== vimId) return `it belongs to VIM ${sub.vimId}`;
+  if (!c) return `${eventType} is neither an instance nor a compute-node event: no subscription takes it`;
+  if (eventFor(sub, c) !== null) return null;
+  if (c.state === null)
+    return c.error
+      ? `it is a failure (ERROR) and the subscription's states do not include ERROR`
+      : `${eventType} maps to no state (an update that changed no vm or task state, or an event the state table does not list)`;
+  if (!wantsState(sub, c.state))
+    return `its state is ${c.state}${c.error ? ' (a failure: ERROR)' : ''}, not among the subscription's states ${JSON.stringify(sub.states)}`;
+  const phases = sub.phases && sub.phases.length > 0 ? sub.phases : DEFAULT_PHASES;
+  return `its phase is ${c.phase}, not among the subscription's phases ${JSON.stringify(phases)}${sub.phases?.length ? '' : ' (the default)'}`;
+}

@@ -1,4 +1,4 @@
-/** The shared model: the state vocabulary (README "States"), subscriptions and the matches they make. Pure data. */
+/** The shared model: the state vocabulary (README "Subscriptions and states"), subscriptions and the matches they make. Pure data. */
 export const INSTANCE_STATES = [
   'CREATE',
   'DELETE',

@@ -6,6 +6,7 @@ import type { Notification } from '../notifications/types.js';
 import { fromLegacy } from './legacy.js';
 import { fromVersioned } from './versioned.js';
 import { VM_KEYS, type VmFields } from './vm-fields.js';
+import type { Fault } from './fault.js';
 
 export interface VmEnvelope {
   vim_id: string;
@@ -17,7 +18,8 @@ export interface VmEnvelope {
   publisher_id: string;
 }
 
-export type VmMessage = VmEnvelope & VmFields;
+/** `fault` only on ERROR messages (normalize.errorFault), after every other key. */
+export type VmMessage = VmEnvelope & VmFields & { fault?: Fault };
 
 export const ENVELOPE_KEYS: readonly (keyof VmEnvelope)[] = [
   'vim_id',
@@ -59,7 +61,7 @@ const MESSAGE_TEMPLATE: Readonly<Record<keyof VmMessage, null>> = {
  * Throws RelayError('UNMAPPABLE') as toVmFields does, or for a compute-node event. `fields`,
  * when given, must be toVmFields(n).
  */
-export function toVmMessage(vimId: string, n: Notification, m: Match, fields?: VmFields): VmMessage {
+export function toVmMessage(vimId: string, n: Notification, m: Match, fields?: VmFields, fault?: Fault): VmMessage {
   if (!isInstanceState(m.event)) {
     throw new RelayError(
       'UNMAPPABLE',
@@ -75,6 +77,7 @@ export function toVmMessage(vimId: string, n: Notification, m: Match, fields?: V
   msg.timestamp = n.timestamp;
   msg.publisher_id = n.publisherId;
   for (const key of VM_KEYS) msg[key] = f[key];
+  if (fault && m.event === 'ERROR') (msg as VmMessage).fault = fault;
   return msg as VmMessage;
 }
 
@@ -89,11 +92,12 @@ export function serializeFields(fields: VmFields): string {
 }
 
 /**
- * Exactly serializeMessage(toVmMessage(vimId, n, m, fields)), given `fieldsJson` =
+ * Exactly serializeMessage(toVmMessage(vimId, n, m, fields, fault)), given `fieldsJson` =
  * serializeFields(fields), without building the message object: JSON.stringify writes an
- * object as its members in key order, so the envelope's members go in front of the fields'.
+ * object as its members in key order, so the envelope's members go in front of the fields'
+ * and the fault (ERROR only) after them.
  */
-export function vmMessageJson(vimId: string, n: Notification, m: Match, fieldsJson: string): string {
+export function vmMessageJson(vimId: string, n: Notification, m: Match, fieldsJson: string, fault?: Fault): string {
   if (!isInstanceState(m.event)) {
     throw new RelayError(
       'UNMAPPABLE',
@@ -103,6 +107,7 @@ export function vmMessageJson(vimId: string, n: Notification, m: Match, fieldsJs
   const q = JSON.stringify;
   return (
     `{"vim_id":${q(vimId)},"event":${q(m.event)},"event_type":${q(n.eventType)},"message_id":${q(n.messageId)},` +
-    `"timestamp":${q(n.timestamp)},"publisher_id":${q(n.publisherId)},${fieldsJson.slice(1)}`
+    `"timestamp":${q(n.timestamp)},"publisher_id":${q(n.publisherId)},` +
+    (fault && m.event === 'ERROR' ? `${fieldsJson.slice(1, -1)},"fault":${q(fault)}}` : fieldsJson.slice(1))
   );
 }

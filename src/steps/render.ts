@@ -4,6 +4,7 @@
  */
 import { serializeFields, toVmFields, vmMessageJson } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
+import { faultOf } from '../normalize/fault.js';
 import { RelayError } from '../errors.js';
 import type { Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
@@ -37,6 +38,14 @@ export interface ComputeNodeStep {
 export const isComputeNodeMatch = (matches: readonly Match[]): boolean =>
   matches.length > 0 && matches[0].event.startsWith('COMPUTE_NODE_');
 
+/** How messages are rendered, from the configuration (normalize.*). */
+export interface RenderOptions {
+  /** ERROR messages carry nova's exception, message and code in `fault` (normalize.errorFault). */
+  readonly errorFault: boolean;
+}
+
+export const DEFAULT_RENDER: RenderOptions = { errorFault: true };
+
 /**
  * Instance events: one serialised message per distinct event; a Map entry per match. Throws
  * RelayError(UNMAPPABLE). `fields` gives toVmFields(n), for a caller that already mapped the
@@ -47,6 +56,7 @@ export function renderVmMessages(
   n: Notification,
   matches: readonly Match[],
   fields: () => VmFields = () => toVmFields(n),
+  opts: RenderOptions = DEFAULT_RENDER,
 ): RenderedMatches {
   const byEvent = new Map<string, Rendered>();
   const out: RenderedMatches = new Map();
@@ -56,7 +66,8 @@ export function renderVmMessages(
     if (r === undefined) {
       // The instance keys are serialised once; each event only puts its envelope in front.
       const f = fields();
-      r = { json: vmMessageJson(vimId, n, m, (fieldsJson ??= serializeFields(f))), key: f.instance_id ?? '' };
+      const fault = opts.errorFault && m.event === 'ERROR' ? faultOf(n) : undefined;
+      r = { json: vmMessageJson(vimId, n, m, (fieldsJson ??= serializeFields(f)), fault), key: f.instance_id ?? '' };
       byEvent.set(m.event, r);
     }
     out.set(m, r);
@@ -76,8 +87,10 @@ export async function renderMatches(
   matches: readonly Match[],
   computeNode?: ComputeNodeStep,
   fields: () => VmFields = () => toVmFields(n),
+  opts: RenderOptions = DEFAULT_RENDER,
 ): Promise<PreparedStep<RenderedMatches>> {
-  if (!isComputeNodeMatch(matches)) return { value: renderVmMessages(vimId, n, matches, fields), ...NOTHING_TO_KEEP };
+  if (!isComputeNodeMatch(matches))
+    return { value: renderVmMessages(vimId, n, matches, fields, opts), ...NOTHING_TO_KEEP };
   if (!computeNode) throw new RelayError('UNMAPPABLE', `${n.eventType}: compute-node events are not enabled`);
   return computeNode.prepare(vimId, n, matches);
 }

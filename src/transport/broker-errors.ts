@@ -106,6 +106,11 @@ function explain10(ctx: AttemptContext, e: unknown, said: string): string | unde
     if (/Failed to authenticate/i.test(description)) return loginRefused(ctx, said, condition);
     if (/insufficient permissions|vhost/i.test(description)) return vhostRefused(ctx, said);
   }
+  const unknown = /unknown_destination,\s*"([^"]*)"/.exec(description) ?? /unknown_destination,\s*"([^"]*)"/.exec(said);
+  if (unknown) {
+    // oslo's routable addresses are for a qpid-dispatch-router; RabbitMQ's plugin knows its own forms only.
+    return `the broker does not know the address "${unknown[1]}" (RabbitMQ's AMQP 1.0 plugin takes only its own address forms): set the VIM's addresses to /exchange/<exchange>/<topic>.<priority> (e.g. /exchange/nova/notifications.info) or /amq/queue/<queue>, or use rabbit:// in the transport_url to read this VIM over 0-9-1 (broker said: ${said})`;
+  }
   if (/Unsupported AMQP version: 0-9-1/.test(said)) {
     return `the broker speaks only AMQP 0-9-1, not AMQP 1.0: enable RabbitMQ's AMQP 1.0 plugin (rabbitmq-plugins enable rabbitmq_amqp1_0), or use rabbit:// in the transport_url to read this VIM over 0-9-1 (broker said: ${said})`;
   }

@@ -10,6 +10,17 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { redactText } from './redact.js';
 
+/** The schemas' patterns in words: a reader should not have to read a regular expression. */
+const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  '^[0-9a-zA-Z_-]{1,64}$': '1 to 64 letters, digits, "_" or "-"',
+  '^[0-9a-zA-Z_.:-]{1,128}$': '1 to 128 letters, digits, "_", ".", ":" or "-"',
+  '^[a-zA-Z0-9._-]{1,255}$': '1 to 255 letters, digits, ".", "_" or "-"',
+  '^https?://[^\\s/@]+(/\\S*)?$': 'an http:// or https:// URL without user or password, and without spaces',
+  '^(rabbit|kombu|amqp|amqps)://\\S+$': 'a rabbit://, kombu://, amqp:// or amqps:// URL without spaces',
+  '^[0-9]{1,9}$': '1 to 9 digits',
+  '^[1-9][0-9]{0,3}$': 'a whole number from 1 to 9999',
+};
+
 /** src/util/ and dist/util/ are both two levels below the package root, beside schemas/. */
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
@@ -100,7 +111,7 @@ function describeOne(e: ErrorObject, root: string): string {
       return `${at} must be ${types} (got ${quoteValue(e.data)})`;
     }
     case 'pattern':
-      return `${at} ${quoteValue(e.data)} does not match ${String(p.pattern)}`;
+      return `${at} ${quoteValue(e.data)} does not match: ${PATTERN_WORDS[String(p.pattern)] ?? 'the expected form (see the JSON Schema in schemas/)'}`;
     case 'enum':
       return `${at} ${quoteValue(e.data)} must be one of ${(p.allowedValues as unknown[]).map((v) => String(v)).join(', ')}`;
     default:

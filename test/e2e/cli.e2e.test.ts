@@ -102,7 +102,12 @@ describe('vim-event-relay CLI', () => {
     const bad = write('bad.txt', 'not json at all');
     const r = await runCli(['replay', '--vim', 'vio-1', '--config', config, bad, good]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stderr.trim().split('\n')[0])).toMatchObject({ file: bad, error: { code: 'NOT_JSON' } });
+    const [source, first] = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    expect(source).toEqual({ source: `the config (${config})` });
+    expect(first).toMatchObject({ file: bad, error: { code: 'NOT_JSON' } });
     expect(r.stdout.trim().split('\n')).toHaveLength(1); // DELETE only goes to the "*" subscription's topic
   });
 
@@ -120,5 +125,47 @@ describe('vim-event-relay CLI', () => {
     expect(r.code).toBe(0);
     const last = JSON.parse(r.stderr.trim().split('\n').pop()!) as unknown;
     expect(last).toEqual({ summary: { vim: 'vio-1', files: 1, messages: 1, unmatched: 0, suppressed: 0, failed: 0 } });
+  });
+
+  it('explain says what a body would be sent to and why each other subscription does not take it', async () => {
+    const file = write(
+      'explain-pause.json',
+      toWireV2(expandVersioned('instance-pause-start.json'), { messageId: 'm-ex' }),
+    );
+    const r = await runCli(['explain', '--vim', 'vio-1', '--config', config, file]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stderr.trim())).toEqual({ source: `the config (${config})` });
+    expect(JSON.parse(r.stdout)).toEqual({
+      file,
+      vim: 'vio-1',
+      event_type: 'instance.pause.start',
+      message_id: 'm-ex',
+      state: 'PAUSE',
+      sent: [],
+      not_sent: [
+        { subscription: 'power', reason: 'its state is PAUSE, not among the subscription\'s states ["POWER_OFF"]' },
+        {
+          subscription: 'all',
+          reason: 'its phase is start, not among the subscription\'s phases ["end"] (the default)',
+        },
+      ],
+      suppressed: 0,
+    });
+  });
+
+  it('replay says why an update that changed no state matched nothing', async () => {
+    const update = expandVersioned('instance-update.json');
+    const su = update.payload['nova_object.data'].state_update['nova_object.data'];
+    su.old_state = su.state;
+    su.old_task_state = su.new_task_state;
+    const r = await runCli(['replay', '--vim', 'vio-1', '--config', config, write('update.json', toWireV2(update))]);
+    expect(r.code).toBe(0);
+    const line = r.stderr.split('\n').find((l) => l.includes('"matched":0'));
+    expect(JSON.parse(line!)).toMatchObject({
+      matched: 0,
+      event_type: 'instance.update',
+      state: 'NONE',
+      reason: expect.stringContaining('maps to no state (an update that changed no vm or task state'),
+    });
   });
 });

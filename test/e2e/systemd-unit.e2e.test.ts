@@ -41,7 +41,10 @@ describe('the systemd unit, as it starts the relay', () => {
       'dmaap.password': 'mr-secret\n',
       'admin.authToken': 'tok-secret\n',
     });
-    expect(r.stderr).toBe('');
+    // No warning; only the line saying where the vims and subscriptions come from.
+    expect(r.stderr).toBe(
+      'vims and subscriptions in force: the config (no store yet: it will seed the store on the first start)\n',
+    );
     expect(r.code).toBe(0);
     const effective = JSON.parse(r.stdout) as {
       store: { path: string };

@@ -77,7 +77,7 @@ async function step<T>(vim: VimConfig, what: string, fn: () => Promise<T>): Prom
  * it with other flags than it already has is a 406 that kills the channel, so look first
  * (passive declare, 404 when absent) and declare only an absent exchange.
  */
-async function ensureExchange(model: ChannelModel, vim: VimConfig): Promise<void> {
+async function ensureExchange(model: ChannelModel, vim: VimConfig): Promise<boolean> {
   const exists = await withChannel(model, async (ch) => {
     try {
       await ch.checkExchange(vim.exchange);
@@ -87,12 +87,13 @@ async function ensureExchange(model: ChannelModel, vim: VimConfig): Promise<void
       throw refusal(err, vim, `look up exchange "${vim.exchange}"`);
     }
   });
-  if (exists) return;
+  if (exists) return false;
   await withChannel(model, (ch) =>
     step(vim, `declare exchange "${vim.exchange}"`, () =>
       ch.assertExchange(vim.exchange, 'topic', { durable: vim.exchangeDurable, autoDelete: false }),
     ),
   );
+  return true;
 }
 
 /** How a queue the relay uses turned out. */
@@ -169,7 +170,12 @@ function logQueue(log: Logger | undefined, vim: VimConfig, q: QueueState): void 
  * logger, says which type each queue has (and warns when an existing one differs from the VIM).
  */
 export async function declareTopology(model: ChannelModel, vim: VimConfig, log?: Logger): Promise<TopologyState> {
-  await ensureExchange(model, vim);
+  // Nobody had declared it: nova publishes elsewhere (its control_exchange) or has not started yet.
+  if (await ensureExchange(model, vim))
+    log?.warn(
+      `exchange "${vim.exchange}" did not exist on the broker and was declared by the relay: if nova is running, it publishes its notifications to another exchange (oslo's control_exchange) and none will arrive here; see README "Nothing arrives?"`,
+      { exchange: vim.exchange },
+    );
   // The dead-letter queue first: the broker dead-letters into it from the relay's queue.
   const deadLetterQueue = await ensureQueue(model, vim, vim.deadLetterQueue, deadLetterQueueArguments(vim));
   // Our own queue, never the notifier's notifications.info: that one belongs to ceilometer

@@ -15,6 +15,9 @@ import { ControlPlane } from '../../../src/daemon/control-plane.js';
 import type { ReadinessMode } from '../../../src/config/load.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
 import { Pipeline } from '../../../src/daemon/pipeline.js';
+import { DecisionLog } from '../../../src/daemon/decisions.js';
+import { OpsControl } from '../../../src/daemon/ops-control.js';
+import { DEFAULT_RENDER } from '../../../src/steps/render.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import type { RelayStore } from '../../../src/store/store.js';
@@ -61,6 +64,7 @@ export async function startAdmin(
   const observer = new MetricsObserver();
   const dmaap = new ScriptedDestination();
   observer.watchDestinations([dmaap]);
+  const decisions = new DecisionLog(logger);
   const pipeline = new Pipeline({
     destinations: { dmaap },
     defaultSink: 'dmaap',
@@ -68,6 +72,7 @@ export async function startAdmin(
     observer,
     logger,
     maxBodyBytes: 1 << 20,
+    decisions,
   });
   const listeners: ScriptedListener[] = [];
   const catalogue = new VimCatalogue(
@@ -96,6 +101,16 @@ export async function startAdmin(
     metrics: observer.registry,
     destinations: [dmaap],
     ...(opts.readiness ? { readiness: opts.readiness } : {}),
+    ops: new OpsControl({
+      store: () => store,
+      decisions,
+      defaultSink: 'dmaap',
+      render: DEFAULT_RENDER,
+      lastConsumedAt: (vim) => observer.lastConsumedAt(vim),
+      vim: (id) => catalogue.vim(id)?.vim,
+      transport: DEFAULT_TRANSPORT_OPTIONS,
+      logger,
+    }),
   });
   // As the Relay does once its store is open and its listeners started (none here yet).
   control.markStarted();

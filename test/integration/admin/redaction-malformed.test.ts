@@ -43,13 +43,13 @@ function capture(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => out };
 }
 
-it.each(MALFORMED)('check-config judges %j without printing the password', (url) => {
+it.each(MALFORMED)('check-config judges %j without printing the password', async (url) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ver-redact-'));
   const file = path.join(dir, 'c.json');
   writeFileSync(file, JSON.stringify({ vims: [{ id: 'a', transportUrl: url }] }));
   const out = capture();
   const err = capture();
-  expect(checkConfig(parseCli(['check-config', '--config', file]), out.stream, err.stream, {})).toBe(
+  expect(await checkConfig(parseCli(['check-config', '--config', file]), out.stream, err.stream, {})).toBe(
     TAKEN(url) ? 0 : 1,
   );
   if (!TAKEN(url)) expect(err.text()).toContain('vims[0].transportUrl');

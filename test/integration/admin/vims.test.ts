@@ -148,7 +148,12 @@ describe('/api/v1/vims', () => {
     ],
     ['an unsupported scheme', 'vio-1', { transportUrl: 'http://h/' }, 'body.transportUrl "http://h/" does not match'],
     ['an array body', 'vio-1', [VIM], 'body must be an object'],
-    ['a vimId with a space', 'bad%20id', VIM, 'params.vimId "bad id" does not match ^[0-9a-zA-Z_-]{1,64}$'],
+    [
+      'a vimId with a space',
+      'bad%20id',
+      VIM,
+      'params.vimId "bad id" does not match: 1 to 64 letters, digits, "_" or "-"',
+    ],
     ['a vimId of 65 characters', 'a'.repeat(65), VIM, 'params.vimId'],
     [
       'a body id that differs from the path',

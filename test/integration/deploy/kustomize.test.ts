@@ -174,8 +174,20 @@ describe.each(TARGETS)('deploy/k8s/%s', (target) => {
     const c = containerOf(target);
     const dir = tempDir('ver-k8s-');
     const cfgFile = path.join(dir, 'config.json');
-    writeFileSync(cfgFile, relayConfigMap(target).data!['config.json']);
     mkdirSync(path.join(dir, 'secrets'));
+    // Files the config names (kafka.ssl.*File, dmaap.caFile...) are read at load, as run reads them.
+    const named = (o: unknown): unknown => {
+      if (!o || typeof o !== 'object') return o;
+      for (const [k, v] of Object.entries(o)) {
+        if (k.endsWith('File') && typeof v === 'string' && v !== '') {
+          const local = path.join(dir, 'secrets', `${k}-${path.basename(v)}`);
+          writeFileSync(local, '-----BEGIN CERTIFICATE-----\n');
+          (o as Record<string, unknown>)[k] = local;
+        } else named(v);
+      }
+      return o;
+    };
+    writeFileSync(cfgFile, JSON.stringify(named(JSON.parse(relayConfigMap(target).data!['config.json']))));
     const env: NodeJS.ProcessEnv = {};
     for (const e of c.env as { name: string; value: string }[]) {
       if (!e.name.endsWith('_FILE')) env[e.name] = e.value;

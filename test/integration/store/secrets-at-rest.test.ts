@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { parseCli } from '../../../src/cli/args.js';
 import { reencryptStore } from '../../../src/cli/reencrypt-store.js';
 import { openStore, type StoreConfig } from '../../../src/store/open.js';
+import { readStore } from '../../../src/store/read-only.js';
 import type { RelayStore } from '../../../src/store/store.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -78,6 +79,8 @@ describe('the file store', () => {
     const again = await openStore(cfg, seed, log.logger);
     expectPlaintext(again.store);
     await again.store.close();
+    // The commands that only read the store (replay, explain, deadletters) open the secrets too.
+    expect((await readStore(cfg))?.state.vims[0].transportUrl).toBe(TRANSPORT_URL);
     await expect(openStore(cfgOf({ path }), seed, log.logger)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('store.secretKeyFile is empty'),
@@ -143,6 +146,7 @@ describe('the PostgreSQL store', () => {
       // The other replica hears of the change and reads it through the same key.
       await b.store.update((s) => void (s.subscriptions = []));
       expectPlaintext(b.store);
+      expect((await readStore(cfg))?.state.vims[0].transportUrl).toBe(TRANSPORT_URL);
     } finally {
       await a.store.close();
       await b.store.close();

@@ -40,17 +40,19 @@ describe('kafka.* config', () => {
   });
 
   it('takes a comma-separated broker list, SCRAM from JAAS_CONFIG and TLS from the env', () => {
+    // The CA file must exist: the configuration's files are read when it is loaded.
+    const ca = file('-----BEGIN CERTIFICATE-----');
     const k = loadConfig(undefined, {
       VIM_EVENT_RELAY_KAFKA_BROKERS: 'onap-strimzi-kafka-bootstrap:9093, kafka-1:9093',
       VIM_EVENT_RELAY_KAFKA_SASL_MECHANISM: 'scram-sha-512',
       VIM_EVENT_RELAY_KAFKA_SASL_JAAS_CONFIG: JAAS,
       VIM_EVENT_RELAY_KAFKA_SSL_ENABLED: 'true',
-      VIM_EVENT_RELAY_KAFKA_SSL_CA_FILE: '/etc/kafka-ca/ca.crt',
+      VIM_EVENT_RELAY_KAFKA_SSL_CA_FILE: ca,
     }).kafka;
     expect(k.brokers).toEqual(['onap-strimzi-kafka-bootstrap:9093', 'kafka-1:9093']);
     const o = resolveKafkaOptions(kafkaDestinationOptions(k));
     expect(o.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'vim-event-relay', password: 'Kp4ssw0rd-x' });
-    expect(o.ssl).toEqual({ enabled: true, caFile: '/etc/kafka-ca/ca.crt', certFile: '', keyFile: '' });
+    expect(o.ssl).toEqual({ enabled: true, caFile: ca, certFile: '', keyFile: '' });
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, redactedConfig, resolveConfigPath } from '../../../src/config/load.js';
+import { credentialWarnings, loadConfig, redactedConfig, resolveConfigPath } from '../../../src/config/load.js';
 import { isRelayError } from '../../../src/errors.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ver-config-'));
@@ -128,5 +128,32 @@ describe('the admin port and the store on a network (check-config reports what s
     expect(problems({ store: { secretKeyFile: keyFile } })).toEqual([
       expect.stringMatching(/^store\.secretKeyFile .*: line 1 of .* is not "<keyId>:<base64 of 32 bytes>"/),
     ]);
+  });
+});
+
+describe('files the configuration names', () => {
+  const missing = path.join(dir, 'no-such.pem');
+  it.each([
+    [{ dmaap: { url: 'https://mr:3905', caFile: missing } }, `dmaap.caFile: cannot read ${missing} (ENOENT)`],
+    [{ kafka: { brokers: ['k:9093'], ssl: { enabled: true, caFile: missing } } }, `kafka.ssl.caFile: cannot read ${missing} (ENOENT)`],
+    [{ ves: { caFile: missing } }, `ves.caFile: cannot read ${missing} (ENOENT)`],
+    [
+      { vims: [{ id: 'v', transportUrl: `rabbit://h:5671/?ssl=1&ssl_ca_file=${missing}` }] },
+      `vims[0].transportUrl: ssl_ca_file "${missing}" from the transport_url cannot be read (ENOENT)`,
+    ],
+  ])('refuses %j as run would, naming the key and the file', (content, expected) => {
+    expect(problems(content).join('\n')).toContain(expected);
+  });
+
+  it('takes files that can be read', () => {
+    const pem = file('-----BEGIN CERTIFICATE-----\n');
+    expect(() => loadConfig(file({ dmaap: { caFile: pem }, ves: { caFile: pem } }), {})).not.toThrow();
+  });
+
+  it('warns about dmaap.username without dmaap.password', () => {
+    expect(credentialWarnings(loadConfig(file({ dmaap: { username: 'relay' } }), {}))).toEqual([
+      expect.stringContaining('dmaap.username is set but dmaap.password is empty'),
+    ]);
+    expect(credentialWarnings(loadConfig(file({ dmaap: { username: 'relay', password: 'p' } }), {}))).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { configWarnings, loadConfig } from '../../../src/config/load.js';
 import { checkConfig } from '../../../src/cli/check-config.js';
 import { parseCli } from '../../../src/cli/args.js';
+import { seedDrift } from '../../../src/config/sources.js';
 import { isRelayError } from '../../../src/errors.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ver-sources-'));
@@ -92,13 +93,13 @@ describe('unknown VIM_EVENT_RELAY_* variables', () => {
     expect(configWarnings({ VIM_EVENT_RELAY_CONFIG: 'x.json' })).toEqual([]);
   });
 
-  it('check-config prints the warning on stderr and still succeeds', () => {
+  it('check-config prints the warning on stderr and still succeeds', async () => {
     const out = new PassThrough();
     const err = new PassThrough();
     let text = '';
     err.on('data', (b: Buffer) => (text += b.toString()));
     out.resume();
-    expect(checkConfig(parseCli(['check-config', '--config', file({})]), out, err, { VIM_EVENT_RELAY_DMAAP_ULR: 'http://x' })).toBe(0);
+    expect(await checkConfig(parseCli(['check-config', '--config', file({})]), out, err, { VIM_EVENT_RELAY_DMAAP_ULR: 'http://x' })).toBe(0);
     expect(text).toContain('warning: VIM_EVENT_RELAY_DMAAP_ULR is not a known variable and is ignored; did you mean VIM_EVENT_RELAY_DMAAP_URL?');
   });
 });
@@ -125,5 +126,20 @@ describe('an admin port reachable from the network', () => {
     [{ admin: { host: 'localhost' } }, {}],
   ])('is accepted with a token, the explicit opt-in, or on loopback: %j %j', (content, env) => {
     expect(() => loadConfig(file(content), env)).not.toThrow();
+  });
+});
+
+describe('seedDrift', () => {
+  const vim = (id: string, host = 'h1') => ({ id, transportUrl: `rabbit://${host}:5672/` });
+  const none = { vims: [], subscriptions: [] };
+  it('names a VIM whose transportUrl the variable corrected, and nothing when the variable is unset or agrees', () => {
+    const stored = { vims: [vim('a'), vim('b')], subscriptions: [] };
+    const given = { vims: [vim('a'), vim('b', 'h2')], subscriptions: [] };
+    const [d] = seedDrift({ VIM_EVENT_RELAY_VIMS: '[]' }, given, stored, 'the store (x)');
+    expect(d).toMatchObject({ variable: 'VIM_EVENT_RELAY_VIMS', onlyInVariable: [], onlyInStore: [], changed: ['b'] });
+    expect(d.message).toContain('run --reseed');
+    expect(seedDrift({}, given, stored, 'the store (x)')).toEqual([]);
+    expect(seedDrift({ VIM_EVENT_RELAY_VIMS: '[]' }, stored, stored, 'the store (x)')).toEqual([]);
+    expect(seedDrift({ VIM_EVENT_RELAY_SUBSCRIPTIONS: '[]' }, none, none, 'the store (x)')).toEqual([]);
   });
 });

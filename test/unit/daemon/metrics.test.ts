@@ -3,7 +3,7 @@ import { createRelayMetrics } from '../../../src/daemon/metrics.js';
 
 const EXPECTED: [string, string, string[]][] = [
   ['vim_event_relay_notifications_consumed_total', 'counter', ['vim']],
-  ['vim_event_relay_notifications_filtered_total', 'counter', ['vim']],
+  ['vim_event_relay_notifications_filtered_total', 'counter', ['vim', 'state']],
   ['vim_event_relay_notifications_published_total', 'counter', ['vim', 'destination', 'topic']],
   ['vim_event_relay_notifications_dead_lettered_total', 'counter', ['vim', 'code']],
   ['vim_event_relay_publish_retries_total', 'counter', ['destination', 'topic']],
@@ -18,6 +18,10 @@ const EXPECTED: [string, string, string[]][] = [
   ['vim_event_relay_vim_connected', 'gauge', ['vim']],
   ['vim_event_relay_admin_auth_failures_total', 'counter', ['reason']],
   ['vim_event_relay_ves_alarms_unsaved', 'gauge', []],
+  ['vim_event_relay_last_consumed_timestamp_seconds', 'gauge', ['vim']],
+  ['vim_event_relay_queue_messages', 'gauge', ['vim']],
+  ['vim_event_relay_queue_consumers', 'gauge', ['vim']],
+  ['vim_event_relay_dead_letter_messages', 'gauge', ['vim']],
 ];
 
 describe('createRelayMetrics', () => {

@@ -20,7 +20,8 @@ describe('MetricsObserver', () => {
     const events = (): void => {
       for (let i = 0; i < 3; i++) o.consumed('v1');
       o.consumed('v2');
-      o.filtered('v1');
+      o.filtered('v1', 'UPDATE');
+      o.filtered('v1', 'NONE');
       o.duplicate('v2');
       o.inFlight('v1', 1);
       o.inFlight('v1', 1);
@@ -34,7 +35,8 @@ describe('MetricsObserver', () => {
       sample(o, 'vim_event_relay_notifications_published_total', { vim: 'v1', destination, topic: 'T1' });
     expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v1' })).toBe(3);
     expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v2' })).toBe(1);
-    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1' })).toBe(1);
+    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1', state: 'UPDATE' })).toBe(1);
+    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1', state: 'NONE' })).toBe(1);
     expect(await sample(o, 'vim_event_relay_duplicates_suppressed_total', { vim: 'v2' })).toBe(1);
     expect(await sample(o, 'vim_event_relay_in_flight', { vim: 'v1' })).toBe(1);
     expect(await published('dmaap')).toBe(2);
@@ -46,20 +48,19 @@ describe('MetricsObserver', () => {
     const text = await o.registry.metrics();
     expect(text).toContain('vim_event_relay_in_flight{vim="v1"} 2');
     expect(text).toContain('vim_event_relay_notifications_published_total{vim="v1",destination="dmaap",topic="T1"} 4');
-    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1' })).toBe(2);
+    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1', state: 'UPDATE' })).toBe(2);
     o.forgetVim('v1');
     expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v1' })).toBe(6);
     expect(await sample(o, 'vim_event_relay_in_flight', { vim: 'v1' })).toBeUndefined();
   });
 
-  it("initialises a known VIM's series at zero: consumed, filtered, every dead-letter code, every status", async () => {
+  it("initialises a known VIM's series at zero: consumed, every dead-letter code, every status", async () => {
     const o = new MetricsObserver();
     expect(
       await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code: 'NOT_JSON' }),
     ).toBeUndefined();
     o.knowVim('v1');
     expect(await sample(o, 'vim_event_relay_notifications_consumed_total', { vim: 'v1' })).toBe(0);
-    expect(await sample(o, 'vim_event_relay_notifications_filtered_total', { vim: 'v1' })).toBe(0);
     for (const code of ['NOT_JSON', 'UNMAPPABLE', 'DMAAP_REJECTED', 'KAFKA_REJECTED', 'VES_REJECTED']) {
       expect(await sample(o, 'vim_event_relay_notifications_dead_lettered_total', { vim: 'v1', code })).toBe(0);
     }

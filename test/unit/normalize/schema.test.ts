@@ -18,10 +18,10 @@ describe('vm-message.schema.json', () => {
     expect(() => ajv.compile(schema)).not.toThrow();
   });
 
-  it('requires exactly the contract keys and allows no others', () => {
+  it("requires exactly the contract keys and allows no others but the ERROR messages' fault", () => {
     expect(README_VM_KEYS).toHaveLength(34);
     expect([...schema.required].sort()).toEqual([...README_VM_KEYS, ...README_ENVELOPE].sort());
-    expect(Object.keys(schema.properties).sort()).toEqual([...schema.required].sort());
+    expect(Object.keys(schema.properties).sort()).toEqual([...schema.required, 'fault'].sort());
     expect(schema.additionalProperties).toBe(false);
   });
 

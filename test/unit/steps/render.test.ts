@@ -4,6 +4,7 @@
  * notification in the fixtures, whatever characters their values hold.
  */
 import { renderMatches, renderVmMessages } from '../../../src/steps/render.js';
+import { faultOf } from '../../../src/normalize/fault.js';
 import { matchSubscriptions } from '../../../src/filter/match.js';
 import type { Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
@@ -51,7 +52,7 @@ describe('renderVmMessages', () => {
     const rendered = renderVmMessages(VIM, n, matches);
     for (const m of matches)
       expect(rendered.get(m)).toEqual({
-        json: serializeMessage(toVmMessage(VIM, n, m)),
+        json: serializeMessage(toVmMessage(VIM, n, m, undefined, faultOf(n))),
         key: toVmFields(n).instance_id ?? '',
       });
     // renderMatches, as the pipeline and replay call it, gives the same for instance events.

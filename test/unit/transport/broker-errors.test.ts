@@ -97,6 +97,25 @@ describe('explainConnectFailure', () => {
     );
   });
 
+  it('AMQP 1.0 unknown_destination: RabbitMQ refuses a routable address, with the fix', () => {
+    // What RabbitMQ 3.10's AMQP 1.0 plugin answered to an attach of oslo's routable address.
+    const refused = {
+      condition: 'amqp:invalid-field',
+      description: 'Attach rejected: {unknown_destination,"openstack.org/om/notify/nova/notifications.info"}',
+    };
+    const err = new Amqp10AttemptError(
+      `the broker refused the link (amqp:invalid-field: ${refused.description})`,
+      refused,
+    );
+    const { text } = explainConnectFailure(err, ctx10);
+    expect(text).toMatch(
+      /^the broker does not know the address "openstack\.org\/om\/notify\/nova\/notifications\.info"/,
+    );
+    expect(text).toContain('/exchange/nova/notifications.info');
+    expect(text).toContain('rabbit://');
+    expect(text).toContain('unknown_destination');
+  });
+
   it('AMQP 1.0 vhost the user cannot use: RabbitMQ closes after open with insufficient permissions', () => {
     const closed = new rheaErrors.ConnectionError(
       "Access for user 'relay' was refused: insufficient permissions",

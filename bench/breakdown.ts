@@ -93,7 +93,7 @@ function benchPipeline(dmaap: Destination, extra: Partial<PipelineDeps> = {}): P
 /** Pipeline CPU per notification (us), median of REPEATS passes over N. */
 export async function pipelineUs(corpus: Corpus, extra: Partial<PipelineDeps> = {}): Promise<number> {
   const pipeline = benchPipeline(accepting, extra);
-  const state = new VimState(VIM, { dedupeWindow: configSchema.dedupe.windowSize.default, recentWindow: 100 });
+  const state = new VimState(VIM, { dedupeWindow: configSchema.dedupe.windowSize.default });
   const bodies = Array.from({ length: N }, (_, i) =>
     corpus.body(corpus.cycle[i % corpus.cycle.length], `bd-${i}-${Math.random()}`),
   );
@@ -122,7 +122,7 @@ function fullGc(): void {
 async function retainedKb(corpus: Corpus): Promise<number> {
   const held: (() => void)[] = [];
   const pipeline = benchPipeline({ ...accepting, send: () => new Promise<void>((resolve) => held.push(resolve)) });
-  const state = new VimState(VIM, { dedupeWindow: 0, recentWindow: 100 });
+  const state = new VimState(VIM, { dedupeWindow: 0 });
   const deliveries = Array.from({ length: HELD_NOTIFICATIONS }, (_, i) =>
     delivery(corpus.body(corpus.cycle[i % corpus.cycle.length], `held-${i}-${Math.random()}`)),
   );

@@ -14,7 +14,8 @@ import type { RelayStore } from '../store/store.js';
 import { redactTransportUrl } from '../transport/transport-url.js';
 import type { VesAgentConfigInput, VesAgentView } from '../model/ves.js';
 import type { ReadinessMode } from '../config/load.js';
-import type { RelayControl, Readiness, StateChange, VimStatusView, VimView } from './control.js';
+import type { RelayControl, Readiness, VimStatusView, VimView } from './control.js';
+import type { StateChange } from '../model/state-change.js';
 import type { VimCatalogue } from './vim-catalogue.js';
 import type { OpsControl } from './ops-control.js';
 
@@ -119,12 +120,10 @@ export class ControlPlane implements RelayControl {
     return this.parts.catalogue.deleteSubscription(id);
   }
 
-  /** Replicas answer from the window they share in PostgreSQL; one daemon from its runner's own. */
+  /** The store's window: one daemon's in memory, the one replicas share in PostgreSQL. */
   async recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined> {
     if (!this.parts.catalogue.vim(vimId)) return undefined;
-    const store = this.requireStore();
-    if (store.engine === 'postgres') return store.queryRecent(vimId, states);
-    return this.parts.catalogue.running.get(vimId)?.state.recent.query(states) ?? [];
+    return this.requireStore().queryRecent(vimId, states);
   }
 
   getVesAgent(vimId: string): VesAgentView | undefined {

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { VimSpec } from '../config/vim.js';
 import type { Subscription } from '../model/subscription.js';
 import type { ListenerStatus } from '../transport/types.js';
+import type { StateChange } from '../model/state-change.js';
 import type { VesAgentConfigInput, VesAgentView } from '../model/ves.js';
 import type { OpsControl } from './ops-control.js';
 import type { VimBacklog } from '../transport/amqp091/queue-depth.js';
@@ -25,17 +26,6 @@ export interface VimStatusView extends VimView {
   readonly lastConsumedAt?: string | null;
   /** Its queue and dead-letter queue depth as last read from its broker (monitor.backlogIntervalMs). */
   readonly backlog?: VimBacklog | null;
-}
-
-/** One entry of the check_vim_status window (docs/admin-api.md). */
-export interface StateChange {
-  readonly state_description: string | null;
-  readonly launched_at: string | null;
-  readonly instance_id: string | null;
-  readonly display_name: string | null;
-  readonly state: string | null;
-  readonly event: string;
-  readonly timestamp: string;
 }
 
 export interface Readiness {

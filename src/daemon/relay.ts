@@ -92,9 +92,8 @@ export class Relay {
       {
         transport: cfg.transport,
         dedupeWindow: cfg.dedupe.windowSize,
-        recentWindow: cfg.recent.windowSize,
         // Replicas answer check_vim_status from the shared window; one daemon from its own.
-        shareRecent: cfg.store.url ? (vimId, change) => this.store?.pushRecent(vimId, change) : undefined,
+        shareRecent: (vimId, change) => this.store?.pushRecent(vimId, change),
         drainTimeoutMs: cfg.shutdown.timeoutMs,
         defaultSink: cfg.sinks.default,
         sinks,

@@ -1,18 +1,16 @@
 /**
  * Everything the pipeline keeps for one VIM, in one object that goes when the VIM goes:
- * recently published message_ids, the check_vim_status window and its subscription, the
+ * recently published message_ids, the check_vim_status window's subscription, the
  * deliveries in flight, and the message_ids being handled (so a redelivery waits for its twin).
  */
 import type { Subscription } from '../model/subscription.js';
-import { RecentIds, RecentStateChanges } from './windows.js';
-import type { StateChange } from './control.js';
+import { RecentIds } from './windows.js';
+import type { StateChange } from '../model/state-change.js';
 
 export interface VimStateOptions {
   /** Recently published message_ids remembered (0 = off). */
   readonly dedupeWindow: number;
-  /** State changes kept for check_vim_status. */
-  readonly recentWindow: number;
-  /** Also hands each state change to a shared window (replicas on PostgreSQL answer check_vim_status from it). */
+  /** Hands each state change to the check_vim_status window, which the store keeps (RelayStore.pushRecent). */
   readonly shareRecent?: (vimId: string, change: StateChange) => void;
 }
 
@@ -44,7 +42,6 @@ export class InFlight {
 
 export class VimState {
   readonly dedupe: RecentIds;
-  readonly recent: RecentStateChanges;
   /** Deliveries being processed: what shutdown and VIM removal wait for. */
   readonly inFlight = new InFlight();
   /** message_id -> the delivery carrying it, until settled; a redelivered twin adds a waiter. */
@@ -59,14 +56,12 @@ export class VimState {
     opts: VimStateOptions,
   ) {
     this.dedupe = new RecentIds(opts.dedupeWindow);
-    this.recent = new RecentStateChanges(opts.recentWindow);
     this.share = opts.shareRecent;
     this.windowSubscriptions = [{ id: '', vimId, states: ['*'], topic: '', phases: ['end', 'error'] }];
   }
 
-  /** A completed or failed instance operation, for check_vim_status. */
+  /** A completed or failed instance operation, for check_vim_status (the store's window). */
   remember(change: StateChange): void {
-    this.recent.push(change);
     this.share?.(this.vimId, change);
   }
 }

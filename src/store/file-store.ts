@@ -5,8 +5,8 @@
  * compareAndSet only has to order the writers of this process. The check_vim_status window is
  * in memory, as it always was.
  */
-import type { StateChange } from '../daemon/control.js';
-import { RecentStateChanges } from '../daemon/windows.js';
+import type { StateChange } from '../model/state-change.js';
+import { RecentStateChanges } from './recent-window.js';
 import { diffRows, idOf, rowId, toRows } from './rows.js';
 import { StateFile } from './state-file.js';
 import { checkState, emptyState, type StateMutator, type StoreSeed, type StoreState } from './state.js';

@@ -6,7 +6,7 @@
  * The snapshot is always in memory, so get() is synchronous and relaying goes on from it when
  * the database is away; only writes (update, compareAndSet) need the engine.
  */
-import type { StateChange } from '../daemon/control.js';
+import type { StateChange } from '../model/state-change.js';
 import type { StateMutator, StoreState } from './state.js';
 
 /** The kinds of rows a store holds; onChange says which of them another replica changed. */

@@ -66,7 +66,7 @@ export function claimReplica(
     computeNode: nodes,
     sideSteps: [vesStep(alarms, (vimId) => stores.ves().get().vesAgents[vimId] !== undefined)],
   });
-  const state = new VimState(CLAIM_VIM, { dedupeWindow: 100, recentWindow: 10 });
+  const state = new VimState(CLAIM_VIM, { dedupeWindow: 100 });
   return {
     dmaap,
     ves,

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { StateChange } from '../../daemon/control.js';
+import type { StateChange } from '../../model/state-change.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { redactText } from '../../util/redact.js';

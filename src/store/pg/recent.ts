@@ -6,8 +6,8 @@
  * per VIM and queries answer from the local ring, which holds what this replica saw.
  */
 import type pg from 'pg';
-import type { StateChange } from '../../daemon/control.js';
-import { RecentStateChanges } from '../../daemon/windows.js';
+import type { StateChange } from '../../model/state-change.js';
+import { RecentStateChanges } from '../recent-window.js';
 import type { Logger } from '../../util/logger.js';
 import { describe } from './errors.js';
 

@@ -81,10 +81,10 @@ export async function startAdmin(
     {
       transport: DEFAULT_TRANSPORT_OPTIONS,
       dedupeWindow: 100,
-      recentWindow: WINDOW,
       drainTimeoutMs: 1000,
       defaultSink: 'dmaap',
       sinks: new Set(['dmaap']),
+      shareRecent: (vimId, change) => store.pushRecent(vimId, change),
       listenerFactory: (vim: VimConfig) => {
         const l = new ScriptedListener(vim);
         listeners.push(l);

@@ -1,4 +1,4 @@
-import type { StateChange } from '../../../src/daemon/control.js';
+import type { StateChange } from '../../../src/model/state-change.js';
 import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
 import { waitFor } from '../../helpers/wait.js';
 import { call, startAdmin, VIM, type Harness } from './harness.js';

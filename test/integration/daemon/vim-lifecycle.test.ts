@@ -109,7 +109,6 @@ function catalogueOn(store: RelayStore, dmaap = new ScriptedDestination(), drain
     {
       transport: FAST_TRANSPORT,
       dedupeWindow: 100,
-      recentWindow: 10,
       drainTimeoutMs,
       defaultSink: 'dmaap',
       sinks: new Set(['dmaap']),

@@ -5,7 +5,7 @@
  * itself with what other replicas changed meanwhile.
  */
 import net from 'node:net';
-import type { StateChange } from '../../../src/daemon/control.js';
+import type { StateChange } from '../../../src/model/state-change.js';
 import { RelayError } from '../../../src/errors.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';

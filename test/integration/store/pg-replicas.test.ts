@@ -5,7 +5,7 @@
  * updates of one list both land (conflict, reload, run again), and check_vim_status reads one
  * bounded window.
  */
-import type { StateChange } from '../../../src/daemon/control.js';
+import type { StateChange } from '../../../src/model/state-change.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
 import type { StoreKind } from '../../../src/store/store.js';

@@ -10,6 +10,7 @@ import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js
 import type { Subscription } from '../../../src/model/subscription.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { expandVersioned, powerOffV2, toWireV2 } from '../../helpers/fixtures.js';
+import { RecentStateChanges } from '../../../src/store/recent-window.js';
 
 type Settled = { kind: 'ack' } | { kind: 'requeue' } | { kind: 'dead'; reason: DeadLetterReason };
 
@@ -52,7 +53,7 @@ const subs: Subscription[] = [
   { id: 's2', vimId: 'v1', states: ['*'], topic: 'B' },
 ];
 const powerOff = (id = 'm-1') => JSON.stringify(powerOffV2(id));
-const state = (): VimState => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
+const state = (): VimState => new VimState('v1', { dedupeWindow: 100 });
 const ok = (_topic: string) => Promise.resolve();
 
 function pipeline(pub: ScriptedDestination, obs = counters(), maxBodyBytes = 1 << 20) {
@@ -165,15 +166,16 @@ describe('Pipeline settle rules', () => {
     expect(st.inFlight.size).toBe(0);
   });
 
-  it('feeds the check_vim_status window with completed operations, newest first', async () => {
-    const st = state();
+  it("hands the check_vim_status window (the store's) each completed operation, in order", async () => {
+    const window = new RecentStateChanges(10);
+    const st = new VimState('v1', { dedupeWindow: 100, shareRecent: (_vim, c) => window.push(c) });
     const p = pipeline(new ScriptedPublisher(ok));
     await p.accept(st, delivery(powerOff('1')));
     await p.accept(
       st,
       delivery(JSON.stringify(toWireV2(expandVersioned('instance-delete-end.json'), { messageId: '2' }))),
     );
-    expect(st.recent.query(['POWER_OFF', 'DELETE']).map((c) => c.event)).toEqual(['DELETE', 'POWER_OFF']);
-    expect(st.recent.query(['delete'])).toHaveLength(1);
+    expect(window.query(['POWER_OFF', 'DELETE']).map((c) => c.event)).toEqual(['DELETE', 'POWER_OFF']);
+    expect(window.query(['delete'])).toHaveLength(1);
   });
 });

@@ -31,7 +31,7 @@ function delivery(id = 'm-1'): Delivery & { settled: Settled[]; reasons: DeadLet
   };
 }
 const observer = silentObserver;
-const state = () => new VimState('v1', { dedupeWindow: 100, recentWindow: 10 });
+const state = () => new VimState('v1', { dedupeWindow: 100 });
 
 function setup(subs: Subscription[], opts: { kafka?: boolean; sideSteps?: SideStep[] } = {}) {
   const dmaap = new ScriptedDestination(undefined, 'dmaap');

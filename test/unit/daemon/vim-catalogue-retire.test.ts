@@ -50,7 +50,6 @@ async function setup(retireChange: CatalogueOptions['retireChange']) {
     {
       transport: DEFAULT_TRANSPORT_OPTIONS,
       dedupeWindow: 10,
-      recentWindow: 10,
       drainTimeoutMs: 1000,
       defaultSink: 'dmaap',
       sinks: new Set(['dmaap']),

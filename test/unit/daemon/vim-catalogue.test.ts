@@ -123,7 +123,6 @@ async function setup(o: SetupOptions = {}) {
     {
       transport: { ...DEFAULT_TRANSPORT_OPTIONS, reconnectInitialMs: 50, reconnectMaxMs: 100 },
       dedupeWindow: 100,
-      recentWindow: 10,
       drainTimeoutMs: 1000,
       defaultSink: 'dmaap',
       sinks: new Set(o.sinks ?? ['dmaap']),

@@ -67,7 +67,6 @@ function setup() {
     pipeline,
     {
       dedupeWindow: 100,
-      recentWindow: 10,
       transport: DEFAULT_TRANSPORT_OPTIONS,
       listenerFactory: (v) => (listener = new ScriptedListener(v)),
     },

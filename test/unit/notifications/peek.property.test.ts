@@ -26,6 +26,7 @@ import { silentLogger } from '../../../src/util/logger.js';
 import { expandVersioned, legacySample, loadJson, toWireV2 } from '../../helpers/fixtures.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { silentObserver } from '../../helpers/silent-observer.js';
+import { RecentStateChanges } from '../../../src/store/recent-window.js';
 
 const VIM = 'v1';
 
@@ -309,12 +310,13 @@ async function run(b: Buffer, subs: Subscription[], watched: boolean, fastFilter
     requeue: () => void settled.push('requeue'),
     deadLetter: async (r) => void settled.push(`dead:${r.code}`),
   };
-  const state = new VimState(VIM, { dedupeWindow: 10, recentWindow: 10 });
+  const window = new RecentStateChanges(10);
+  const state = new VimState(VIM, { dedupeWindow: 10, shareRecent: (_vim, c) => window.push(c) });
   await pipeline.accept(state, d);
   const records = Object.values(dests).flatMap((dest) =>
     dest.calls.map((r) => `${dest.name} ${r.topic} ${r.key ?? ''} ${r.json}`),
   );
-  return { settled, records, window: state.recent.query(['*']) };
+  return { settled, records, window: window.query(['*']) };
 }
 
 const subscriptions = fc.array(

@@ -66,7 +66,7 @@ class ScriptedPublisher extends ScriptedDestination {
 const ok = (_topic: string): Promise<void> => Promise.resolve();
 
 const observer = silentObserver;
-const vimState = (vimId = VIM): VimState => new VimState(vimId, { dedupeWindow: 100, recentWindow: 10 });
+const vimState = (vimId = VIM): VimState => new VimState(vimId, { dedupeWindow: 100 });
 
 function setup(memory: NodeMemoryStore = new InMemoryNodeMemory(), logger = silentLogger()) {
   const tracker = new ComputeNodeTracker(() => memory, logger);

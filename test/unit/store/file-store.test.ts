@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StateChange } from '../../../src/daemon/control.js';
+import type { StateChange } from '../../../src/model/state-change.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { openStore } from '../../../src/store/open.js';
 import { createLogger } from '../../../src/util/logger.js';

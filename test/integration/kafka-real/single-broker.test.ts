@@ -164,4 +164,20 @@ describe(`KafkaDestination on a real Kafka broker (SCRAM-SHA-512, TLS, mutual TL
     expect(r.message).toContain(`"${topic}"`);
     expect(r.message).toContain('UNKNOWN_TOPIC_OR_PARTITION');
   });
+
+  it('settles what waits for a missing topic once no subscription names it (KAFKA_TOPIC_UNREFERENCED), and is ready again', async () => {
+    const topic = topicName();
+    await kafka.grantRelay(topic);
+    let wanted = true; // the subscription exists
+    const d = destination({ sasl: scram(), isTopicWanted: (t) => t !== topic || wanted });
+    const outcome = refusal(d.send(testRecord(topic, 'vm-gone', 1)));
+    await waitFor(() => !d.health().ok, 'the destination to turn unready while the topic is missing');
+    expect(d.pending()).toBe(1);
+    wanted = false; // the subscription was deleted
+    const r = await outcome;
+    expect(r.code).toBe('KAFKA_TOPIC_UNREFERENCED');
+    expect(r.message).toContain(`"${topic}"`);
+    expect(d.pending()).toBe(0);
+    expect(d.health().ok).toBe(true);
+  });
 });

@@ -34,6 +34,8 @@ export interface ControlPlaneParts {
   readonly metrics: Registry;
   /** Every destination whose health readiness reports. */
   readonly destinations: readonly Destination[];
+  /** What a stored subscription will not deliver yet (a missing Kafka topic); none by default. */
+  readonly subscriptionWarnings?: (subscription: Subscription) => Promise<string[]>;
 }
 
 export class ControlPlane implements RelayControl {
@@ -92,11 +94,13 @@ export class ControlPlane implements RelayControl {
     return this.parts.catalogue.subscription(id);
   }
 
-  putSubscription(
+  async putSubscription(
     id: string,
     body: Omit<Subscription, 'id'>,
-  ): Promise<{ created: boolean; subscription: Subscription }> {
-    return this.parts.catalogue.putSubscription(id, body);
+  ): Promise<{ created: boolean; subscription: Subscription; warnings?: readonly string[] }> {
+    const put = await this.parts.catalogue.putSubscription(id, body);
+    const warnings = (await this.parts.subscriptionWarnings?.(put.subscription)) ?? [];
+    return warnings.length > 0 ? { ...put, warnings } : put;
   }
 
   deleteSubscription(id: string): Promise<boolean> {

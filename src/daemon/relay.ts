@@ -100,6 +100,12 @@ export class Relay {
       vesAgents: this.ves.agents,
       metrics: this.observer.registry,
       destinations: this.destinations,
+      subscriptionWarnings: async (sub) => {
+        const kafka = destinations.kafka as KafkaDestination | undefined;
+        if (!kafka || (sub.sink ?? cfg.sinks.default) !== 'kafka') return [];
+        const problem = await kafka.topicProblem(sub.topic);
+        return problem ? [problem] : [];
+      },
     });
   }
 

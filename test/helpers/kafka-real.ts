@@ -46,8 +46,8 @@ export interface RealKafka {
   readonly relayPassword: string;
   readonly startupMs: number;
   createTopic(topic: string, partitions?: number, replicationFactor?: number): Promise<void>;
-  /** Write and Describe on `topic` for User:relay, as deploy/strimzi's KafkaUser. */
-  grantRelay(topic: string): Promise<void>;
+  /** Write and Describe on `topic` for User:relay, as deploy/strimzi's KafkaUser (or only `operations`). */
+  grantRelay(topic: string, operations?: readonly ('Write' | 'Describe')[]): Promise<void>;
   records(topic: string): Promise<DumpedRecord[]>;
   /** The node leading `topic`'s `partition`. */
   leaderOf(topic: string, partition: number): Promise<number>;
@@ -120,12 +120,16 @@ const JAVA_OPTS = [
   '-Djava.awt.headless=true',
 ];
 
-function tail(file: string, n = 25): string {
+/** What a broker's log says went wrong: its ERROR lines with what follows each, else its last lines. */
+function problems(file: string, n = 25): string {
+  let lines: string[];
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-n).join('\n');
+    lines = readFileSync(file, 'utf8').trim().split('\n');
   } catch {
     return '(no log)';
   }
+  const first = lines.findIndex((l) => / (ERROR|FATAL) /.test(l));
+  return (first >= 0 ? lines.slice(first, first + n) : lines.slice(-n)).join('\n');
 }
 
 /** Kills `pid` when the process that started it (this one) is gone: no JVM outlives a killed test run. */
@@ -141,7 +145,23 @@ export interface StartOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * Starts the broker(s); a start that fails is tried once more on new ports and folders, saying
+ * why on the log: the ports are picked free and bound by the JVM seconds later, and on a shared
+ * machine another process can take one in between.
+ */
 export async function startRealKafka(opts: StartOptions = {}): Promise<RealKafka> {
+  try {
+    return await startOnce(opts);
+  } catch (e) {
+    (opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(
+      `real Kafka: first start failed, trying once more: ${(e as Error).message}`,
+    );
+    return startOnce(opts);
+  }
+}
+
+async function startOnce(opts: StartOptions): Promise<RealKafka> {
   const n = opts.nodes ?? 1;
   const version = opts.version ?? kafkaVersion();
   const libs = ensureKafkaJars(version, opts.log);
@@ -186,18 +206,18 @@ export async function startRealKafka(opts: StartOptions = {}): Promise<RealKafka
     clientId: 'real-kafka-admin',
     logLevel: kafkajs.logLevel.NOTHING,
   }).admin();
-  const stopAll = async () => {
+  const stopAll = async (keep = false) => {
     await admin.disconnect().catch(() => undefined);
     await Promise.all(nodes.map((x) => killNode(x, 'SIGTERM')));
-    rmSync(root, { recursive: true, force: true });
+    if (!keep) rmSync(root, { recursive: true, force: true });
   };
   try {
     await waitReady(admin, nodes, n);
   } catch (e) {
     const logs = nodes.map(
-      (x) => `node ${x.id} (${path.join(x.dir, 'broker.log')}):\n${tail(path.join(x.dir, 'broker.log'))}`,
+      (x) => `node ${x.id} (${path.join(x.dir, 'broker.log')}, kept):\n${problems(path.join(x.dir, 'broker.log'))}`,
     );
-    await stopAll();
+    await stopAll(true);
     throw new Error(`Kafka ${version} did not start: ${(e as Error).message}\n${logs.join('\n')}`, { cause: e });
   }
   const startupMs = performance.now() - t0;
@@ -218,17 +238,20 @@ export async function startRealKafka(opts: StartOptions = {}): Promise<RealKafka
         waitForLeaders: true,
       });
     },
-    grantRelay: async (topic) => {
+    grantRelay: async (topic, operations = ['Write', 'Describe']) => {
+      const codes = { Write: AclOperationTypes.WRITE, Describe: AclOperationTypes.DESCRIBE };
       await admin.createAcls({
-        acl: [AclOperationTypes.WRITE, AclOperationTypes.DESCRIBE].map((operation) => ({
-          resourceType: AclResourceTypes.TOPIC,
-          resourceName: topic,
-          resourcePatternType: ResourcePatternTypes.LITERAL,
-          principal: `User:${RELAY_USER}`,
-          host: '*',
-          operation,
-          permissionType: AclPermissionTypes.ALLOW,
-        })),
+        acl: operations
+          .map((op) => codes[op])
+          .map((operation) => ({
+            resourceType: AclResourceTypes.TOPIC,
+            resourceName: topic,
+            resourcePatternType: ResourcePatternTypes.LITERAL,
+            principal: `User:${RELAY_USER}`,
+            host: '*',
+            operation,
+            permissionType: AclPermissionTypes.ALLOW,
+          })),
       });
     },
     records: (topic) =>
@@ -244,7 +267,7 @@ export async function startRealKafka(opts: StartOptions = {}): Promise<RealKafka
     },
     kill: async (nodeId) => killNode(nodes[nodeId - 1], 'SIGKILL'),
     rssKb: () => nodes.filter((x) => x.process?.pid).map((x) => rssKbOf(x.process?.pid ?? 0)),
-    stop: stopAll,
+    stop: () => stopAll(),
   };
 }
 

@@ -155,6 +155,18 @@ describe(`KafkaDestination on a real Kafka broker (SCRAM-SHA-512, TLS, mutual TL
     expect(d.health().ok).toBe(true);
   });
 
+  it('refuses a topic the user may describe but not write with KAFKA_REJECTED from the produce request', async () => {
+    const topic = topicName();
+    await kafka.createTopic(topic, 1);
+    await kafka.grantRelay(topic, ['Describe']);
+    const d = destination({ sasl: scram() });
+    const r = await refusal(d.send(testRecord(topic, 'vm-ro', 1)));
+    expect(r.code).toBe('KAFKA_REJECTED');
+    expect(r.message).toContain(`topic "${topic}" (partition 0)`);
+    expect(r.message).toContain('TOPIC_AUTHORIZATION_FAILED');
+    expect(d.health().ok).toBe(true);
+  });
+
   it('a topic that does not exist: retried (a KafkaTopic may be on its way), then KAFKA_RETRY_EXPIRED naming the topic', async () => {
     const topic = topicName();
     await kafka.grantRelay(topic); // Describe granted: the broker answers that it does not exist

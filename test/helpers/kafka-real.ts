@@ -12,7 +12,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import kafkajs, { type Admin } from 'kafkajs';
@@ -197,6 +197,7 @@ async function startOnce(opts: StartOptions): Promise<RealKafka> {
     node.process = spawn('java', [...JAVA_OPTS, '-cp', `${libs}/*`, 'kafka.Kafka', props], {
       stdio: ['ignore', out, out],
     });
+    closeSync(out); // the child has its own copy
     watchdog(node.process.pid ?? 0);
   };
   nodes.forEach(launch);

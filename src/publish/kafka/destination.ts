@@ -22,6 +22,7 @@ import { KafkajsClient, type KafkaClient, type ProducedRecord } from './client.j
 import { resolveKafkaOptions, type KafkaDestinationOptions, type ResolvedKafkaOptions } from './options.js';
 import { defaultPartitioner, type PartitionFor } from './partitions.js';
 import { TopicRoutes, type LookupOutcome } from './routes.js';
+import { topicProblem } from './topic-check.js';
 import { Streaks } from './streaks.js';
 
 interface Entry extends Settleable<void> {
@@ -103,32 +104,9 @@ export class KafkaDestination implements Destination {
     return this.streaks.health();
   }
 
-  /**
-   * Why records for `topic` would not be delivered now, from a fresh Metadata request (within
-   * connectionTimeoutMs): it does not exist, the user may not describe it, or no broker answered.
-   * undefined when it exists. For the admin API's answer to a subscription PUT; nothing waits on it.
-   */
-  async topicProblem(topic: string): Promise<string | undefined> {
-    const where = this.o.brokers.join(', ');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer in ${this.o.connectionTimeoutMs} ms`)),
-        this.o.connectionTimeoutMs,
-      );
-    });
-    try {
-      const count = await Promise.race([this.client.partitionsOf(topic), deadline]);
-      if (count > 0) return undefined;
-      return `kafka topic "${topic}" has no partitions on ${where}`;
-    } catch (err) {
-      const outcome = classifyKafkaError(err);
-      if (outcome.code === 3)
-        return `kafka topic "${topic}" does not exist on ${where}: its records will wait (retried) until it is created (a KafkaTopic), or kafka.maxRetryMs passes`;
-      return `could not check kafka topic "${topic}" on ${where}: ${outcome.reason}`;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Why records for `topic` would not be delivered now (topic-check.ts); undefined when it exists. */
+  topicProblem(topic: string): Promise<string | undefined> {
+    return topicProblem(this.client, topic, this.o.brokers, this.o.connectionTimeoutMs);
   }
 
   pending(): number {

@@ -1,12 +1,14 @@
 /**
  * `npm run bench:kafka`: how fast KafkaDestination drains a backlog into a Kafka cluster (the
- * librdkafka mock cluster of test/kafka-mock, 3 brokers on loopback, its own process), and the
+ * librdkafka mock cluster of test/kafka-mock, 3 brokers on loopback, its own process; then a real
+ * Apache Kafka broker from test/helpers/kafka-real.ts, KAFKA_VERSION, plaintext), and the
  * ceiling of the same client on the same cluster in the same run: kafkajs sending the same
  * records in 500-record requests, 8 in flight, with no per-partition lanes. CPU is this
  * process's (destination + client), per record. Records are the golden VM message (about 1 KB),
  * 500 VMs as keys; at most `window` records unsettled at once, as a listener's prefetch would;
  * a warm-up round first, not measured, so that neither path is timed while the JIT compiles it.
- * Env: KAFKA_BENCH_RECORDS (default 50000), KAFKA_BENCH_WINDOW (2000), KAFKA_BENCH_RUNS (3).
+ * Env: KAFKA_BENCH_RECORDS (default 50000), KAFKA_BENCH_WINDOW (2000), KAFKA_BENCH_RUNS (3),
+ * KAFKA_BENCH_CLUSTERS (mock,real: which clusters, in that order).
  * `kafkaDrainRun` is exported for `npm run bench` to call beside its own scenarios.
  */
 import { pathToFileURL } from 'node:url';
@@ -17,12 +19,20 @@ import { KafkaDestination } from '../src/publish/kafka/destination.js';
 import type { OutboundRecord } from '../src/publish/destination.js';
 import { silentLogger } from '../src/util/logger.js';
 import { MockKafka } from '../test/helpers/kafka-mock.js';
+import { startRealKafka } from '../test/helpers/kafka-real.js';
 import { machine } from './settings.js';
 
 const N = Number(process.env.KAFKA_BENCH_RECORDS ?? 50_000);
 const WINDOW = Number(process.env.KAFKA_BENCH_WINDOW ?? 2000);
 const RUNS = Number(process.env.KAFKA_BENCH_RUNS ?? 3);
 const TOPIC_PARTITIONS = 6;
+const CLUSTERS = (process.env.KAFKA_BENCH_CLUSTERS ?? 'mock,real').split(',').map((c) => c.trim());
+
+/** What a run needs of a cluster: the mock and the real broker both offer it. */
+export interface BenchCluster {
+  readonly brokers: string[];
+  createTopic(topic: string, partitions: number): Promise<unknown>;
+}
 
 const template = JSON.parse(readFileSync('test/fixtures/golden/versioned-power_off.end.json', 'utf8')) as Record<
   string,
@@ -58,7 +68,7 @@ async function measure(recs: readonly OutboundRecord[], send: (r: OutboundRecord
 }
 
 /** kafkajs alone: the WINDOW records gathered into 500-record requests, 8 in flight. */
-async function ceiling(mock: MockKafka, recs: readonly OutboundRecord[]): Promise<Figures> {
+async function ceiling(mock: BenchCluster, recs: readonly OutboundRecord[]): Promise<Figures> {
   const kafka = new kafkajs.Kafka({ brokers: mock.brokers, logLevel: kafkajs.logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -89,7 +99,7 @@ async function ceiling(mock: MockKafka, recs: readonly OutboundRecord[]): Promis
 
 /** One run on a running mock cluster: the destination, then the client alone, on fresh topics. */
 export async function kafkaDrainRun(
-  mock: MockKafka,
+  mock: BenchCluster,
   tag: string,
   n = N,
 ): Promise<{ destination: Figures; ceiling: Figures }> {
@@ -109,9 +119,33 @@ export async function kafkaDrainRun(
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+type Out = (s: string) => void;
+
+/** A warm-up and RUNS measured runs on one cluster; prints each run and the medians. */
+async function benchOn(cluster: BenchCluster, tag: string, label: string, out: Out): Promise<void> {
+  const dest: Figures[] = [];
+  const raw: Figures[] = [];
+  // Not measured: both paths compiled by the JIT before either is timed.
+  await kafkaDrainRun(cluster, `${tag}.warm-up`, Math.min(N, 10_000));
+  for (let run = 0; run < RUNS; run++) {
+    const r = await kafkaDrainRun(cluster, `${tag}.${run}`);
+    dest.push(r.destination);
+    raw.push(r.ceiling);
+    out(
+      `${label} run ${run + 1}: KafkaDestination ${Math.round(dest[run].perSecond)} records/s, ${dest[run].cpuUsPerRecord.toFixed(1)} CPU us/record; kafkajs ceiling ${Math.round(raw[run].perSecond)} records/s, ${raw[run].cpuUsPerRecord.toFixed(1)} CPU us/record`,
+    );
+  }
+  out(
+    `${label} median: KafkaDestination ${Math.round(median(dest.map((f) => f.perSecond)))} records/s, ${median(dest.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`,
+  );
+  out(
+    `${label} median: kafkajs ceiling ${Math.round(median(raw.map((f) => f.perSecond)))} records/s, ${median(raw.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`,
+  );
+}
+
 async function main(): Promise<void> {
   const m = machine();
-  const out = (s: string): void => void process.stdout.write(`${s}\n`);
+  const out: Out = (s) => void process.stdout.write(`${s}\n`);
   out(
     `kafka drain: ${m.cores} cores (${m.cpu}), ${m.memGb} GB, Node ${m.node}, ${m.platform}; load average ${os
       .loadavg()
@@ -119,31 +153,23 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   out(
-    `${N} records of ~${Buffer.byteLength(records('x')[0].json)} bytes, 500 keys, ${TOPIC_PARTITIONS} partitions over 3 mock brokers, window ${WINDOW}, ${RUNS} runs (median)`,
+    `${N} records of ~${Buffer.byteLength(records('x')[0].json)} bytes, 500 keys, ${TOPIC_PARTITIONS} partitions, window ${WINDOW}, ${RUNS} runs (median)`,
   );
-  const mock = await MockKafka.start(3);
-  const dest: Figures[] = [];
-  const raw: Figures[] = [];
-  try {
-    // Not measured: both paths compiled by the JIT before either is timed.
-    await kafkaDrainRun(mock, 'warm-up', Math.min(N, 10_000));
-    for (let run = 0; run < RUNS; run++) {
-      const r = await kafkaDrainRun(mock, String(run));
-      dest.push(r.destination);
-      raw.push(r.ceiling);
-      out(
-        `run ${run + 1}: KafkaDestination ${Math.round(dest[run].perSecond)} records/s, ${dest[run].cpuUsPerRecord.toFixed(1)} CPU us/record; kafkajs ceiling ${Math.round(raw[run].perSecond)} records/s, ${raw[run].cpuUsPerRecord.toFixed(1)} CPU us/record`,
-      );
-    }
-  } finally {
-    await mock.stop();
+  for (const c of CLUSTERS) {
+    if (c === 'mock') {
+      const mock = await MockKafka.start(3);
+      await benchOn(mock, 'mock', 'mock (librdkafka, 3 brokers)', out).finally(() => mock.stop());
+    } else if (c === 'real') {
+      const real = await startRealKafka({ log: (l) => process.stderr.write(`${l}\n`) });
+      const label = `real (Apache Kafka ${real.version}, 1 broker, plaintext)`;
+      await benchOn(
+        { brokers: real.brokers, createTopic: (t, p) => real.createTopic(t, p, 1) },
+        'real',
+        label,
+        out,
+      ).finally(() => real.stop());
+    } else throw new Error(`KAFKA_BENCH_CLUSTERS: "${c}" is neither mock nor real`);
   }
-  out(
-    `median: KafkaDestination ${Math.round(median(dest.map((f) => f.perSecond)))} records/s, ${median(dest.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`,
-  );
-  out(
-    `median: kafkajs ceiling ${Math.round(median(raw.map((f) => f.perSecond)))} records/s, ${median(raw.map((f) => f.cpuUsPerRecord)).toFixed(1)} CPU us/record`,
-  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -63,6 +63,12 @@ export const ERRORS = {
     disposition: 'dead-letter',
     meaning: 'Kafka kept failing for longer than kafka.maxRetryMs.',
   },
+  KAFKA_TOPIC_UNREFERENCED: {
+    status: 410,
+    disposition: 'dead-letter',
+    meaning:
+      'The record waited for a Kafka topic (missing, or failing) that no subscription names any more: it was deleted or moved to another topic or sink; the delivery is dead-lettered, not retried for ever.',
+  },
   KAFKA_UNAVAILABLE: {
     status: 503,
     disposition: 'retry',

@@ -57,9 +57,10 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
         );
       }
       const states = knownStatesOrRefuse(spec.states, 'body.states');
-      const { created, subscription } = await control.putSubscription(pathId, { ...spec, states });
+      const { created, subscription, warnings } = await control.putSubscription(pathId, { ...spec, states });
       if (created) void reply.header('location', `/api/v1/subscriptions/${pathId}`);
-      return reply.code(created ? 201 : 200).send(subscription);
+      // Stored all the same (the topic may be on its way); the answer says what will not deliver yet.
+      return reply.code(created ? 201 : 200).send(warnings?.length ? { ...subscription, warnings } : subscription);
     },
   );
 

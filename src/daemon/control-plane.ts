@@ -40,6 +40,8 @@ export interface ControlPlaneParts {
   /** admin.readiness: what /readyz judges when the probe does not ask (README "Admin HTTP API"). */
   readonly readiness?: ReadinessMode;
   readonly ops?: OpsControl;
+  /** What a stored subscription will not deliver yet (a missing Kafka topic); none by default. */
+  readonly subscriptionWarnings?: (subscription: Subscription) => Promise<string[]>;
 }
 
 export class ControlPlane implements RelayControl {
@@ -109,11 +111,13 @@ export class ControlPlane implements RelayControl {
     return this.parts.catalogue.subscription(id);
   }
 
-  putSubscription(
+  async putSubscription(
     id: string,
     body: Omit<Subscription, 'id'>,
-  ): Promise<{ created: boolean; subscription: Subscription }> {
-    return this.parts.catalogue.putSubscription(id, body);
+  ): Promise<{ created: boolean; subscription: Subscription; warnings?: readonly string[] }> {
+    const put = await this.parts.catalogue.putSubscription(id, body);
+    const warnings = (await this.parts.subscriptionWarnings?.(put.subscription)) ?? [];
+    return warnings.length > 0 ? { ...put, warnings } : put;
   }
 
   deleteSubscription(id: string): Promise<boolean> {

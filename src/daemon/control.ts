@@ -60,11 +60,14 @@ export interface RelayControl extends VesAgentControl {
   deleteVim(id: string, opts?: { purge?: boolean }): Promise<boolean>;
   listSubscriptions(vimId?: string): Subscription[];
   getSubscription(id: string): Subscription | undefined;
-  /** Throws RelayError(CONFLICT) when the VIM is unknown. */
+  /**
+   * Throws RelayError(CONFLICT) when the VIM is unknown. `warnings`: what is stored but will not
+   * deliver yet (a Kafka topic that does not exist), for the answer to say.
+   */
   putSubscription(
     id: string,
     spec: Omit<Subscription, 'id'>,
-  ): Promise<{ created: boolean; subscription: Subscription }>;
+  ): Promise<{ created: boolean; subscription: Subscription; warnings?: readonly string[] }>;
   deleteSubscription(id: string): Promise<boolean>;
   /** Newest first; undefined when the VIM is unknown. `states` upper-case or "*". */
   recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined>;

@@ -8,7 +8,7 @@ import { RelayError } from '../errors.js';
 import { DmaapPublisher } from '../publish/publisher.js';
 import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
 import { KafkaDestination } from '../publish/kafka/destination.js';
-import { kafkaDestinationOptions } from '../publish/kafka/config.js';
+import { kafkaDestinationOptions, kafkaTopicWanted } from '../publish/kafka/config.js';
 import { openStore } from '../store/open.js';
 import { settleSeed } from '../store/reseed.js';
 import type { RelayStore } from '../store/store.js';
@@ -57,7 +57,17 @@ export class Relay {
       dmaap: new DmaapPublisher({ ...cfg.dmaap, ...cfg.publish, hooks }, log),
       // Connects on its first record: configured but unused costs nothing.
       ...(cfg.kafka.brokers.length > 0
-        ? { kafka: new KafkaDestination(kafkaDestinationOptions(cfg.kafka, hooks), log) }
+        ? {
+            kafka: new KafkaDestination(
+              // What waits for a topic no subscription names any more is given up, not retried for ever.
+              kafkaDestinationOptions(
+                cfg.kafka,
+                hooks,
+                kafkaTopicWanted(() => this.store?.get().subscriptions, cfg.sinks.default),
+              ),
+              log,
+            ),
+          }
         : {}),
     };
     this.destinations = Object.values(destinations);
@@ -130,6 +140,12 @@ export class Relay {
         transport: cfg.transport,
         logger: log,
       }),
+      subscriptionWarnings: async (sub) => {
+        const kafka = destinations.kafka as KafkaDestination | undefined;
+        if (!kafka || (sub.sink ?? cfg.sinks.default) !== 'kafka') return [];
+        const problem = await kafka.topicProblem(sub.topic);
+        return problem ? [problem] : [];
+      },
     });
   }
 

@@ -92,19 +92,39 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async partitionsOf(topic: string): Promise<number> {
-    await this.connect();
+    await this.connect().catch((e: unknown) => this.explainLogin(e));
     const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
     return md.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
   }
 
   async produce(topic: string, partition: number, records: readonly ProducedRecord[]): Promise<void> {
-    await this.connect();
+    await this.connect().catch((e: unknown) => this.explainLogin(e));
     await this.producer.send({
       topic,
       acks: -1,
       timeout: this.o.requestTimeoutMs,
       messages: records.map((r) => ({ partition, key: r.key ?? null, value: r.value, headers: r.headers })),
     });
+  }
+
+  /**
+   * A refused SASL login, said so that an operator can act on it: which mechanism, which user,
+   * which brokers (kafka.brokers) and which keys to check. The password is never part of it.
+   * The error keeps its name, so it is classified (retried) as before.
+   */
+  private explainLogin(e: unknown): never {
+    const err = e as { name?: unknown; message?: unknown } | undefined;
+    if (err?.name === 'KafkaJSSASLAuthenticationError' && this.o.sasl) {
+      const { mechanism, username } = this.o.sasl;
+      const refused = new Error(
+        `SASL ${mechanism.toUpperCase()} login as "${username}" refused by ${this.o.brokers.join(', ')}` +
+          ` (${String(err.message)}); check kafka.sasl.jaasConfig (or kafka.sasl.username / password) against the KafkaUser's Secret`,
+        { cause: e },
+      );
+      refused.name = err.name;
+      throw refused;
+    }
+    throw e;
   }
 
   async disconnect(): Promise<void> {

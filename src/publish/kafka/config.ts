@@ -1,8 +1,10 @@
 /**
  * From the relay's kafka.* config to KafkaDestination's options, the checks a schema cannot make
- * (keys that go together), and the literal secrets the logger must mask. Pure.
+ * (keys that go together), the literal secrets the logger must mask, and which topics the live
+ * subscriptions still send to on Kafka. Pure.
  */
-import type { DestinationHooks } from '../destination.js';
+import type { Subscription } from '../../model/subscription.js';
+import type { DestinationHooks, SinkName } from '../destination.js';
 import { resolveSasl, sslProblems, type KafkaDestinationOptions, type SaslMechanism } from './options.js';
 
 /** The `kafka` block of the relay's config (src/config/schema.ts). */
@@ -22,9 +24,28 @@ export interface KafkaConfig {
   maxRetryMs: number;
 }
 
-export function kafkaDestinationOptions(cfg: KafkaConfig, hooks?: DestinationHooks): KafkaDestinationOptions {
+export function kafkaDestinationOptions(
+  cfg: KafkaConfig,
+  hooks?: DestinationHooks,
+  isTopicWanted?: (topic: string) => boolean,
+): KafkaDestinationOptions {
   const { brokers, clientId, sasl, ssl, ...tuning } = cfg;
-  return { brokers, clientId, sasl: { ...sasl }, ssl: { ...ssl }, ...tuning, hooks };
+  return { brokers, clientId, sasl: { ...sasl }, ssl: { ...ssl }, ...tuning, hooks, isTopicWanted };
+}
+
+/**
+ * Whether any of `subscriptions` (read live: the admin API changes them) sends to `topic` on
+ * Kafka, a subscription without a sink taking `defaultSink`. Before the store is open there are
+ * none to ask, and every topic counts as wanted.
+ */
+export function kafkaTopicWanted(
+  subscriptions: () => readonly Pick<Subscription, 'topic' | 'sink'>[] | undefined,
+  defaultSink: SinkName,
+): (topic: string) => boolean {
+  return (topic) => {
+    const subs = subscriptions();
+    return subs === undefined || subs.some((s) => s.topic === topic && (s.sink ?? defaultSink) === 'kafka');
+  };
 }
 
 /** What is wrong with the block as a whole, one problem a line, each naming the key. */

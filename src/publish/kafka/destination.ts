@@ -21,7 +21,8 @@ import { classifyKafkaError, isRecordScoped, type KafkaOutcome } from './classif
 import { KafkajsClient, type KafkaClient, type ProducedRecord } from './client.js';
 import { resolveKafkaOptions, type KafkaDestinationOptions, type ResolvedKafkaOptions } from './options.js';
 import { defaultPartitioner, type PartitionFor } from './partitions.js';
-import { TopicRoutes } from './routes.js';
+import { TopicRoutes, type LookupOutcome } from './routes.js';
+import { topicProblem } from './topic-check.js';
 import { Streaks } from './streaks.js';
 
 interface Entry extends Settleable<void> {
@@ -101,6 +102,11 @@ export class KafkaDestination implements Destination {
 
   health(): DestinationHealth {
     return this.streaks.health();
+  }
+
+  /** Why records for `topic` would not be delivered now (topic-check.ts); undefined when it exists. */
+  topicProblem(topic: string): Promise<string | undefined> {
+    return topicProblem(this.client, topic, this.o.brokers, this.o.connectionTimeoutMs);
   }
 
   pending(): number {
@@ -278,6 +284,10 @@ export class KafkaDestination implements Destination {
   }
 
   private failed(lane: Lane, batch: Entry[], outcome: KafkaOutcome): void {
+    if (!this.o.isTopicWanted(lane.topic)) {
+      this.abandon(lane, batch, outcome.reason);
+      return;
+    }
     const now = Date.now();
     lane.failingSince ??= now;
     if (this.o.maxRetryMs > 0 && now - lane.failingSince >= this.o.maxRetryMs) {
@@ -307,17 +317,30 @@ export class KafkaDestination implements Destination {
     lane.unreachable = outcome.code === undefined;
     lane.retry = setTimeout(() => {
       lane.retry = undefined;
-      this.ready(lane);
+      // The subscription went while the batch waited: give it up now rather than send it again.
+      if (lane.batch && !this.o.isTopicWanted(lane.topic)) this.abandon(lane, lane.batch, outcome.reason);
+      else this.ready(lane);
     }, delayMs);
   }
 
+  /** No subscription names the lane's topic any more: its failed batch and its queue are settled. */
+  private abandon(lane: Lane, batch: Entry[], reason: string): void {
+    const entries = [...batch, ...lane.queue];
+    clearTimeout(lane.linger);
+    lane.linger = undefined;
+    lane.batch = undefined;
+    lane.queue.length = 0;
+    lane.queuedBytes = 0;
+    lane.attempt = 0;
+    lane.failingSince = undefined;
+    this.lanes.delete(laneId(lane));
+    this.streaks.abandoned(laneId(lane));
+    const error = unreferencedError(lane.topic, entries.length, reason);
+    for (const entry of entries) this.unsettled.reject(entry, error);
+  }
+
   /** A topic's partition lookup failed: its waiting records are refused, expired, or kept. */
-  private lookupFailed(
-    topic: string,
-    entries: readonly Entry[],
-    outcome: KafkaOutcome & { expired?: number },
-    durationMs: number,
-  ): void {
+  private lookupFailed(topic: string, entries: readonly Entry[], outcome: LookupOutcome, durationMs: number): void {
     this.o.hooks?.onRequest?.({
       destination: 'kafka',
       topic,
@@ -327,6 +350,12 @@ export class KafkaDestination implements Destination {
       status: outcome.code ?? 0,
       error: outcome.reason,
     });
+    if (outcome.unreferenced) {
+      this.streaks.abandoned(`lookup/${topic}`);
+      const error = unreferencedError(topic, entries.length, outcome.reason);
+      for (const entry of entries) this.unsettled.reject(entry, error);
+      return;
+    }
     if (outcome.kind === 'permanent' || outcome.expired !== undefined) this.streaks.idle(`lookup/${topic}`);
     if (outcome.kind === 'permanent') {
       const error = new RelayError('KAFKA_REJECTED', `kafka refused topic "${topic}": ${outcome.reason}`);
@@ -353,6 +382,13 @@ function toProduced(entry: Entry): ProducedRecord {
 
 function laneId(lane: Pick<Lane, 'topic' | 'partition'>): string {
   return `${lane.partition}/${lane.topic}`;
+}
+
+function unreferencedError(topic: string, count: number, reason: string): RelayError {
+  return new RelayError(
+    'KAFKA_TOPIC_UNREFERENCED',
+    `${count} record(s) waited for kafka topic "${topic}", which no subscription names any more; given up (last error ${reason})`,
+  );
 }
 
 function closedError(): RelayError {

@@ -56,6 +56,12 @@ export interface KafkaDestinationOptions {
   /** Sanity cap on unsettled records (the real bound is every listener's prefetch). Default 100000. */
   readonly maxPending?: number;
   readonly hooks?: DestinationHooks;
+  /**
+   * Whether a subscription still names `topic` for Kafka (the relay asks its live subscriptions).
+   * Records of a topic nobody wants any more are not retried: at their next retry they are settled
+   * with KAFKA_TOPIC_UNREFERENCED. Default: every topic is wanted.
+   */
+  readonly isTopicWanted?: (topic: string) => boolean;
   /** Backoff jitter source in [0, 1); for tests. */
   readonly random?: () => number;
 }
@@ -83,6 +89,7 @@ export type ResolvedKafkaOptions = {
   readonly sasl?: ClientSasl;
   readonly ssl: KafkaSslConfig;
   readonly hooks?: DestinationHooks;
+  readonly isTopicWanted: (topic: string) => boolean;
   readonly random: () => number;
 };
 
@@ -106,7 +113,10 @@ const AT_LEAST_ZERO: readonly Numeric[] = ['lingerMs', 'retryInitialMs', 'retryM
 
 export function resolveKafkaOptions(opts: KafkaDestinationOptions): ResolvedKafkaOptions {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-  const r = { ...KAFKA_DEFAULTS, random: Math.random, ...defined } as Record<string, unknown>;
+  const r = { ...KAFKA_DEFAULTS, random: Math.random, isTopicWanted: () => true, ...defined } as Record<
+    string,
+    unknown
+  >;
   const problems = [...brokerProblems(opts.brokers)];
   for (const k of AT_LEAST_ONE)
     if (!(Number.isInteger(r[k]) && (r[k] as number) >= 1))

@@ -10,6 +10,8 @@ import { classifyKafkaError, type KafkaOutcome } from './classify.js';
 import type { KafkaClient } from './client.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
+export type LookupOutcome = KafkaOutcome & { readonly expired?: number; readonly unreferenced?: true };
+
 interface Route<E> {
   count?: number;
   fetchedAt: number;
@@ -22,8 +24,11 @@ interface Route<E> {
 
 export interface RouteEvents<E> {
   place(entry: E, partitionCount: number): void;
-  /** A lookup failed; `expired` is set when the retry window ran out for the waiting records. */
-  failed(topic: string, waiting: readonly E[], outcome: KafkaOutcome & { expired?: number }, durationMs: number): void;
+  /**
+   * A lookup failed; `expired` is set when the retry window ran out for the waiting records,
+   * `unreferenced` when no subscription names the topic any more: either way they are given up.
+   */
+  failed(topic: string, waiting: readonly E[], outcome: LookupOutcome, durationMs: number): void;
   retrying(topic: string, waiting: number, outcome: KafkaOutcome, delayMs: number): void;
   reached(topic: string): void;
   isFinished(): boolean;
@@ -35,7 +40,7 @@ export class TopicRoutes<E> {
   constructor(
     private readonly o: Pick<
       ResolvedKafkaOptions,
-      'metadataMaxAgeMs' | 'maxRetryMs' | 'retryInitialMs' | 'retryMaxMs' | 'random'
+      'metadataMaxAgeMs' | 'maxRetryMs' | 'retryInitialMs' | 'retryMaxMs' | 'random' | 'isTopicWanted'
     >,
     private readonly client: Pick<KafkaClient, 'partitionsOf'>,
     private readonly events: RouteEvents<E>,
@@ -101,6 +106,10 @@ export class TopicRoutes<E> {
     const now = Date.now();
     r.failingSince ??= now;
     const expired = outcome.kind === 'retry' && this.o.maxRetryMs > 0 && now - r.failingSince >= this.o.maxRetryMs;
+    if (outcome.kind === 'retry' && !this.o.isTopicWanted(topic)) {
+      this.abandon(topic, r, outcome, durationMs);
+      return;
+    }
     if (outcome.kind === 'permanent' || expired) {
       this.events.failed(
         topic,
@@ -121,7 +130,16 @@ export class TopicRoutes<E> {
     this.events.retrying(topic, r.waiting.length, outcome, delayMs);
     r.timer = setTimeout(() => {
       r.timer = undefined;
-      if (r.waiting.length > 0) this.lookup(topic, r);
+      if (r.waiting.length === 0) return;
+      // The subscription went while its records waited: give them up now, not after one more lookup.
+      if (this.o.isTopicWanted(topic)) this.lookup(topic, r);
+      else this.abandon(topic, r, outcome, 0);
     }, delayMs);
+  }
+
+  /** No subscription names the topic any more: what waits for it is settled, the route forgotten. */
+  private abandon(topic: string, r: Route<E>, outcome: KafkaOutcome, durationMs: number): void {
+    this.routes.delete(topic);
+    this.events.failed(topic, r.waiting.splice(0), { ...outcome, unreferenced: true }, durationMs);
   }
 }

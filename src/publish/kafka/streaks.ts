@@ -32,4 +32,14 @@ export class Streaks {
   idle(id: string): void {
     this.failing.delete(id);
   }
+
+  /**
+   * Nothing will be sent to `id` again (no subscription names its topic): it stops counting and,
+   * when nothing else is failing, Kafka counts as answering again (the outage is over for the
+   * subscriptions that remain).
+   */
+  abandoned(id: string): void {
+    this.failing.delete(id);
+    if (this.failing.size === 0) this.tracker.success();
+  }
 }

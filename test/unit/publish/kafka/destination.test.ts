@@ -46,7 +46,10 @@ const notLeader = () =>
     retriable: true,
   });
 
-function setup(opts: { maxInFlightRequests?: number; batchMaxMessages?: number } = {}, log: Logger = silentLogger()) {
+function setup(
+  opts: { maxInFlightRequests?: number; batchMaxMessages?: number; isTopicWanted?: (t: string) => boolean } = {},
+  log: Logger = silentLogger(),
+) {
   const client = new ScriptedClient();
   const retries: RetryEvent[] = [];
   const d = new KafkaDestination(
@@ -208,5 +211,45 @@ describe('KafkaDestination lanes', () => {
     expect(lines.filter((l) => l.message === 'kafka failing; records are kept and retried')).toHaveLength(1);
     expect(lines.filter((l) => l.message === 'kafka recovered')).toHaveLength(1);
     await d.close(0);
+  });
+
+  it('a failing partition whose topic no subscription names any more: its batch and queue are settled, KAFKA_TOPIC_UNREFERENCED', async () => {
+    let wanted = true;
+    const { client, d } = setup({ batchMaxMessages: 1, isTopicWanted: () => wanted });
+    const codes = [d.send(rec(0, 1)), d.send(rec(0, 2))].map((p) =>
+      p.then(
+        () => 'accepted',
+        (e: { code?: string }) => e.code,
+      ),
+    );
+    await waitFor(() => client.calls.length === 1, 'the first request');
+    client.calls[0].settle(notLeader());
+    await waitFor(() => client.calls.length === 2, 'the retry');
+    wanted = false; // the subscription is deleted while the retry is in flight
+    client.calls[1].settle(notLeader());
+    expect(await Promise.all(codes)).toEqual(['KAFKA_TOPIC_UNREFERENCED', 'KAFKA_TOPIC_UNREFERENCED']);
+    expect(d.pending()).toBe(0);
+    expect(d.health().ok).toBe(true);
+    await tick(20);
+    expect(client.calls).toHaveLength(2); // nothing sent again
+  });
+
+  it('records waiting for a topic lookup are settled once no subscription names the topic', async () => {
+    let wanted = true;
+    const { client, d } = setup({ isTopicWanted: () => wanted });
+    client.lookupError = Object.assign(new Error('no such topic'), {
+      name: 'KafkaJSProtocolError',
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+      code: 3,
+      retriable: true,
+    });
+    const code = d.send(rec(0, 1)).then(
+      () => 'accepted',
+      (e: { code?: string }) => e.code,
+    );
+    await waitFor(() => !d.health().ok, 'unready while the topic is missing');
+    wanted = false;
+    expect(await code).toBe('KAFKA_TOPIC_UNREFERENCED');
+    expect(d.health().ok).toBe(true);
   });
 });

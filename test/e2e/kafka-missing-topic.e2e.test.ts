@@ -70,14 +70,19 @@ it('a Kafka subscription to a missing topic: warned at PUT, and its waiting deli
   expect((await call('DELETE', `/api/v1/subscriptions/${subId}-ok`)).status).toBe(204);
 
   await relay.publish(['wedge-1']);
+  // Strict readiness judges the destinations (the default one judges the process alone).
   await waitFor(
-    async () => (await relay.get('/readyz')).status === 503,
-    'readiness to fail while the topic is missing',
+    async () => (await relay.get('/readyz?strict=1')).status === 503,
+    'strict readiness to fail while the topic is missing',
   );
   expect(await relay.metric('vim_event_relay_destination_pending', { destination: 'kafka' })).toBe(1);
 
   expect((await call('DELETE', `/api/v1/subscriptions/${subId}`)).status).toBe(204);
-  await waitFor(async () => (await relay.get('/readyz')).status === 200, 'readiness to come back', 20_000);
+  await waitFor(
+    async () => (await relay.get('/readyz?strict=1')).status === 200,
+    'strict readiness to come back',
+    20_000,
+  );
   expect(await relay.metric('vim_event_relay_destination_pending', { destination: 'kafka' })).toBe(0);
   await relay.untilDrained();
   await waitFor(async () => (await queueState(relay.dlq)).ready === 1, 'the delivery in the dead-letter queue');

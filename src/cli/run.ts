@@ -11,6 +11,9 @@ import { createDmaapDevServer } from '../dmaap-dev/server.js';
 import type { CliArgs } from './args.js';
 import { storeUrlPassword } from '../store/open.js';
 import { kafkaSecrets } from '../publish/kafka/config.js';
+import { createAdminServer, type AdminServer } from '../admin/server.js';
+import type { RelayControl } from '../daemon/control.js';
+import { secretFileOf } from '../config/secret-files.js';
 
 type DevServer = ReturnType<typeof createDmaapDevServer>;
 
@@ -65,7 +68,13 @@ export async function runDaemon(args: CliArgs): Promise<number> {
       { host: cfg.admin.host },
     );
   }
-  const relay = new Relay(cfg, log, { reseed: args.reseed });
+  const adminPort = (control: RelayControl): AdminServer =>
+    createAdminServer(control, {
+      ...cfg.admin,
+      tokenFiles: { admin: secretFileOf('admin.authToken'), read: secretFileOf('admin.readToken') },
+      logger: log,
+    });
+  const relay = new Relay(cfg, log, { adminPort, reseed: args.reseed });
   let dev: DevServer | undefined;
   // Before anything starts: a signal during start-up still shuts down in order.
   const stopped = onSignals(relay, log, () => dev);

@@ -6,7 +6,7 @@
  */
 import { configSchema } from './schema.js';
 import { secretFileVariables } from './secret-files.js';
-import { canonical } from '../store/state.js';
+import { canonical } from '../util/json.js';
 
 interface Leaf {
   readonly key: string;

@@ -79,3 +79,15 @@ export interface RelayControl extends VesAgentControl {
   /** The operator's read-only tools (recent decisions, explain); absent where the daemon has none. */
   readonly ops?: OpsControl;
 }
+
+/**
+ * The admin port as the daemon starts and stops it: admin/server.ts builds one over the daemon's
+ * RelayControl, and the command that runs the daemon (cli/run.ts) hands the builder over, so the
+ * daemon knows when the port listens and closes but not what it serves.
+ */
+export interface AdminPort {
+  listen(): Promise<{ url: string }>;
+  close(): Promise<void>;
+}
+
+export type AdminPortFactory = (control: RelayControl) => AdminPort;

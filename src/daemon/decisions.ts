@@ -5,7 +5,7 @@
  * decision per notification it settles; a ring slot is overwritten in place, so the ring never
  * grows and a VIM's memory is DECISIONS_KEPT entries.
  */
-import type { Classification } from '../filter/classify.js';
+import { stateLabel, type Classification } from '../filter/classify.js';
 import type { Logger } from '../util/logger.js';
 
 /** Decisions kept per VIM. */
@@ -53,13 +53,6 @@ class Ring {
     }
     return out;
   }
-}
-
-/** The state label of a classification: its state, ERROR for a failure, NONE when it has none. */
-export function stateLabel(c: Classification | null): string {
-  if (!c) return 'NONE';
-  if (c.error && c.kind === 'instance') return 'ERROR';
-  return c.state ?? 'NONE';
 }
 
 /** Why nothing wanted a notification, as the pipeline knows it without asking each subscription (explain does that). */

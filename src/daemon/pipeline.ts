@@ -32,7 +32,8 @@ import {
 import { routeMessages, sinkNotConfigured } from './routes.js';
 import type { Routed } from '../steps/render.js';
 import type { VimState } from './vim-state.js';
-import { filteredReason, stateLabel, type DecisionLog, type DecisionInput } from './decisions.js';
+import { stateLabel } from '../filter/classify.js';
+import { filteredReason, type DecisionLog, type DecisionInput } from './decisions.js';
 
 /** What the pipeline reports; the daemon turns it into metrics. */
 export interface PipelineObserver {

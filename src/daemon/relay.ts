@@ -12,14 +12,13 @@ import { kafkaDestinationOptions, kafkaTopicWanted } from '../publish/kafka/conf
 import { openStore } from '../store/open.js';
 import { settleSeed } from '../store/reseed.js';
 import type { RelayStore } from '../store/store.js';
-import { createAdminServer } from '../admin/server.js';
-import { secretFileOf } from '../config/secret-files.js';
 import { retireQueue } from '../transport/retire.js';
 import { retireChange } from '../transport/retire-change.js';
 import { applyVimDefaults } from '../config/vim.js';
 import type { Logger } from '../util/logger.js';
 import { ControlPlane } from './control-plane.js';
 import { DecisionLog } from './decisions.js';
+import type { AdminPort, AdminPortFactory } from './control.js';
 import { OpsControl } from './ops-control.js';
 import { BacklogPoller } from './backlog.js';
 import { Pipeline } from './pipeline.js';
@@ -30,14 +29,12 @@ import { VimCatalogue } from './vim-catalogue.js';
 import { createVesAgent, type VesAgent } from '../ves/index.js';
 import { vesStep } from '../steps/ves.js';
 
-type AdminServer = ReturnType<typeof createAdminServer>;
-
 export class Relay {
   private readonly observer = new MetricsObserver();
   private readonly destinations: Destination[];
   private readonly ves: VesAgent;
   private readonly catalogue: VimCatalogue;
-  private admin?: AdminServer;
+  private admin?: AdminPort;
   private store?: RelayStore;
   private readonly control: ControlPlane;
   private unwatchStore?: () => void;
@@ -48,7 +45,12 @@ export class Relay {
   constructor(
     private readonly cfg: RelayConfig,
     private readonly log: Logger,
-    private readonly opts: { readonly reseed?: boolean; readonly env?: NodeJS.ProcessEnv } = {},
+    /** `adminPort` builds the admin port over the daemon's control (cli/run.ts: admin/server.ts's). */
+    private readonly opts: {
+      readonly adminPort: AdminPortFactory;
+      readonly reseed?: boolean;
+      readonly env?: NodeJS.ProcessEnv;
+    },
   ) {
     const hooks = this.observer.hooks();
     this.ves = createVesAgent({ store: () => this.requireStore(), config: cfg.ves, logger: log, hooks });
@@ -182,11 +184,7 @@ export class Relay {
         for (const vimId of Object.keys(store.get().vesAgents)) this.ves.vimWatch.configured(vimId);
     });
     if (this.stopping) return;
-    this.admin = createAdminServer(this.control, {
-      ...this.cfg.admin,
-      tokenFiles: { admin: secretFileOf('admin.authToken'), read: secretFileOf('admin.readToken') },
-      logger: this.log,
-    });
+    this.admin = this.opts.adminPort(this.control);
     this.adminUrl = (await this.admin.listen()).url;
     this.log.info('admin port listening', { url: this.adminUrl });
     if (this.stopping) return;

@@ -85,3 +85,10 @@ export function classify(n: Notification): Classification | null {
   if (c.state === 'UPDATE' && !updateChangedSomething(n)) return { ...c, state: null };
   return c;
 }
+
+/** The state label of a classification: its state, ERROR for a failure, NONE when it has none. */
+export function stateLabel(c: Classification | null): string {
+  if (!c) return 'NONE';
+  if (c.error && c.kind === 'instance') return 'ERROR';
+  return c.state ?? 'NONE';
+}

@@ -6,10 +6,9 @@
  * (replay: files change it in order) or not (explain).
  */
 import { parseNotification } from '../notifications/parse.js';
-import { classify } from '../filter/classify.js';
+import { classify, stateLabel } from '../filter/classify.js';
 import { matchSubscriptions, whyNotMatched } from '../filter/match.js';
 import type { Subscription } from '../model/subscription.js';
-import { stateLabel } from '../daemon/decisions.js';
 import { renderMatches, type ComputeNodeStep, type RenderOptions } from './render.js';
 
 export interface PreviewContext {

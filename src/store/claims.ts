@@ -31,7 +31,8 @@
  * (each replica holds at most one per row: its own decisions on a VIM or VM take turns). An
  * abandoned claim is not kept in `previous`: the new claim replaces it with what it replaced.
  */
-import { canonical, CLAIM_KEY } from './state.js';
+import { canonical } from '../util/json.js';
+import { CLAIM_KEY } from './state.js';
 import type { CasResult, ConditionalKind } from './store.js';
 
 /** A claim older than this is abandoned: read as its `previous` by every decision. */

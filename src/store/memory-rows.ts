@@ -8,7 +8,7 @@
 import { RelayError } from '../errors.js';
 import type { RowValue } from './claims.js';
 import { checkRow } from './file-store.js';
-import { canonical } from './state.js';
+import { canonical } from '../util/json.js';
 import type { CasResult, ConditionalKind } from './store.js';
 
 export type RowTable = Record<string, Record<string, RowValue>>;

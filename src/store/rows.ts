@@ -4,7 +4,8 @@
  * into rows: PgStore writes only the rows that changed, each under compare-and-set on its
  * version; FileStore keeps the same versions in memory for compareAndSet.
  */
-import { canonical, emptyState, type StoreState } from './state.js';
+import { canonical } from '../util/json.js';
+import { emptyState, type StoreState } from './state.js';
 import type { StoreKind } from './store.js';
 
 export interface Row {

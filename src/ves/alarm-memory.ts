@@ -19,7 +19,7 @@
  */
 import { CLOSE_GRACE_MS, settlesWithin } from '../util/deadline.js';
 import { claimOf, codeOf, isAbandoned, sharedRows, type RowValue } from '../store/claims.js';
-import { canonical } from '../store/state.js';
+import { canonical } from '../util/json.js';
 import { backoffDelay } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import type { VesStore } from './agents.js';

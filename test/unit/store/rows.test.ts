@@ -1,5 +1,6 @@
 import { diffRows, fromRows, toRows } from '../../../src/store/rows.js';
-import { canonical, checkState, seedState, STORE_VERSION, type StoreState } from '../../../src/store/state.js';
+import { checkState, seedState, STORE_VERSION, type StoreState } from '../../../src/store/state.js';
+import { canonical } from '../../../src/util/json.js';
 import type { AlarmRecord, VesAgentRecord } from '../../../src/model/ves.js';
 
 const agent: VesAgentRecord = {

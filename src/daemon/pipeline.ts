@@ -28,6 +28,7 @@ import {
   type RenderedMatches,
   type SideStep,
 } from '../steps/render.js';
+import { sendHeld } from '../publish/overload.js';
 import { routeMessages, sinkNotConfigured } from './routes.js';
 import type { Routed } from '../steps/render.js';
 import type { VimState } from './vim-state.js';
@@ -350,7 +351,7 @@ export class Pipeline {
     const dest = this.deps.destinations[r.destination];
     if (!dest) throw sinkNotConfigured(r);
     try {
-      await dest.send(r.record);
+      await sendHeld(dest, r.record);
     } catch (reason) {
       throw asError(reason);
     }
@@ -385,7 +386,7 @@ export class Pipeline {
             await after();
           }
         : accepted;
-      sends.push(dest.send(r.record).then(onAccepted, fail));
+      sends.push(sendHeld(dest, r.record).then(onAccepted, fail));
     }
     if (sends.length === 1) await sends[0];
     else await Promise.all(sends);
@@ -397,7 +398,8 @@ export class Pipeline {
   private async settleFailure(state: VimState, d: Delivery, e: unknown): Promise<void> {
     const err = isRelayError(e) ? e : new RelayError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
     if (ERRORS[err.code].disposition === 'dead-letter') return this.deadLetter(state, d, err);
-    // requeue (a destination closing or overloaded) and anything unforeseen: hand it back to the broker.
+    // requeue (a destination closing; an overloaded one holds the record, publish/overload.ts) and
+    // anything unforeseen: hand it back to the broker.
     if (err.code === 'INTERNAL')
       this.deps.logger.error('notification requeued after an unexpected error', {
         vim: state.vimId,

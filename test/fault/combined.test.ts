@@ -56,6 +56,11 @@ const subscriptionBody = (vimId: string) => ({ vimId, states: ['*'], topic: topi
 let db: TestDatabase;
 let dmaap: FaultServer;
 const replicas: Replica[] = [];
+/** Every process each replica ran, for the log evidence of a finding. */
+const processes: { name: string; d: SpawnedDaemon }[] = [];
+/** What went wrong mid-run; the run goes on to the end, and the test fails on any. */
+const findings: string[] = [];
+let stopPublishing = false;
 const recovery: string[] = [];
 const events: string[] = [];
 let t0 = 0;
@@ -76,6 +81,7 @@ function config(): Record<string, unknown> {
 async function spawnReplica(r: Omit<Replica, 'd'> & { d?: SpawnedDaemon }): Promise<Replica> {
   r.d = await spawnDaemon(config(), { dir: r.dir });
   if (r.d.proc.pid) r.pids.push(r.d.proc.pid);
+  processes.push({ name: `${r.name}/${r.d.proc.pid}`, d: r.d });
   return r as Replica;
 }
 
@@ -121,7 +127,7 @@ async function publishSteadily(exchange: string, ids: readonly string[], perSeco
   const confirmed: string[] = [];
   const started = Date.now();
   const waits: Promise<void>[] = [];
-  for (let i = 0; i < ids.length; i++) {
+  for (let i = 0; i < ids.length && !stopPublishing; i++) {
     const due = started + (i * 1000) / perSecond;
     if (due > Date.now()) await sleep(due - Date.now());
     const id = ids[i];
@@ -178,6 +184,7 @@ async function faults(): Promise<void> {
   );
 
   await at(26);
+  log('close_connection of the relay connections');
   const closed = await closeRelayConnections([A.id, B.id]);
   log(`close_connection: ${closed} relay connections`);
   const back = await timeUntil(
@@ -188,14 +195,12 @@ async function faults(): Promise<void> {
     `${closed} AMQP connections closed by the broker: both VIMs reachable in every replica ${back} ms after`,
   );
 
-  await at(31);
-  log(`PUT ${A.id} (heartbeat 30) via ${r1.name}`);
-  expect((await api(r1.d, 'PUT', `/api/v1/vims/${A.id}`, vimBody(A, '?heartbeat_timeout_threshold=30'))).status).toBe(
-    200,
-  );
-
-  await at(34);
+  await at(33);
+  // Two changes through two replicas at once: each replica reconciles both.
+  log(`PUT ${A.id} (heartbeat 30) via ${r1.name}, at once with the deletion of ${B.id}`);
+  const changed = api(r1.d, 'PUT', `/api/v1/vims/${A.id}`, vimBody(A, '?heartbeat_timeout_threshold=30'));
   await deleteAndReAddB(r2, r0, r1);
+  expect((await changed).status).toBe(200);
 
   await at(46);
   await restart(r1, 'SIGTERM');
@@ -215,6 +220,7 @@ const bLate = Array.from({ length: 20 }, (_, i) => `comb-b2-${i}`);
 async function deleteAndReAddB(via: Replica, addVia: Replica, subVia: Replica): Promise<void> {
   await waitFor(() => missing(B.id, bEarly).length === 0, `B's first ${bEarly.length} delivered`, 20000, 100);
   log(`DELETE ${B.id}?purge=true via ${via.name}`);
+  const deleted = Date.now();
   expect((await api(via.d, 'DELETE', `/api/v1/vims/${B.id}?purge=true`)).status).toBe(204);
   const gone = await timeUntil(() => everywhere(B.id, 'ABSENT'), 'B absent in every replica');
   recovery.push(`B deleted: absent in every replica ${gone} ms after`);
@@ -222,7 +228,10 @@ async function deleteAndReAddB(via: Replica, addVia: Replica, subVia: Replica): 
   await sleep(2000);
   const left = await queueExists(queueOf(B.id));
   log(`B's queue ${left ? 'EXISTS' : 'gone'} 2 s after every replica dropped B`);
-  expect(left).toBe(false);
+  if (left) {
+    findings.push(`B's queue ${queueOf(B.id)} declared again after B was deleted with purge`);
+    evidence(B.id, deleted);
+  }
   log(`PUT ${B.id} via ${addVia.name}, its subscription via ${subVia.name}`);
   expect((await api(addVia.d, 'PUT', `/api/v1/vims/${B.id}`, vimBody(B))).status).toBe(201);
   expect((await api(subVia.d, 'PUT', `/api/v1/subscriptions/${B.id}-all`, subscriptionBody(B.id))).status).toBe(201);
@@ -233,14 +242,33 @@ async function deleteAndReAddB(via: Replica, addVia: Replica, subVia: Replica): 
   });
 }
 
+/** Each replica's log lines about `vimId` (or its queue) since `since` (epoch ms), into the timeline. */
+function evidence(vimId: string, since: number): void {
+  for (const { name, d } of processes) {
+    for (const l of d.lines) {
+      const text = JSON.stringify(l);
+      if (!text.includes(vimId) || Date.parse(String(l.timestamp)) < since - 500) continue;
+      const { timestamp, level, message, ...rest } = l;
+      events.push(`    ${name} ${String(timestamp).slice(11)} ${level} ${message} ${JSON.stringify(rest)}`);
+    }
+  }
+}
+
 /** The ids of `want` that DMaaP has not accepted on the VIM's topic. */
 function missing(vimId: string, want: readonly string[]): string[] {
   const got = new Set(messageIds(dmaap.accepted(topicOf(vimId))));
   return want.filter((id) => !got.has(id));
 }
 
+/** When the PostgreSQL server started: another test on this machine may restart it, which is no finding of ours. */
+async function postmasterStart(): Promise<string> {
+  return String((await db.query<{ t: Date }>('SELECT pg_postmaster_start_time() AS t')).rows[0].t.toISOString());
+}
+let pgStarted = '';
+
 beforeAll(async () => {
   db = await createTestDatabase();
+  pgStarted = await postmasterStart();
   dmaap = await startFaultServer();
   dmaap.fallback = ACCEPT;
   await withChannel(async (ch) => {
@@ -261,6 +289,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const pgNow = db ? await postmasterStart().catch((e: Error) => e.message) : pgStarted;
+  if (pgNow !== pgStarted)
+    events.push(`PostgreSQL was restarted during the run (by other work?): ${pgStarted} -> ${pgNow}`);
   for (const r of replicas) await stopDaemon(r.d, 15000);
   await cleanup({
     queues: [A, B].flatMap((v) => [queueOf(v.id), `${queueOf(v.id)}.dead`]),
@@ -277,7 +308,11 @@ test('faults together under steady oslo traffic: everything delivered, nothing d
   await withChannel(async (ch) => {
     for (const id of bEarly) await publishWire(ch, B.exchange, id);
   });
-  const [confirmedA] = await Promise.all([publishSteadily(A.exchange, aIds, RATE), faults()]);
+  const schedule = faults().catch((e: Error) => {
+    stopPublishing = true;
+    throw e;
+  });
+  const [confirmedA] = await Promise.all([publishSteadily(A.exchange, aIds, RATE), schedule]);
   log(`traffic over: ${confirmedA.length} of ${aIds.length} confirmed by the broker`);
   expect(confirmedA).toHaveLength(aIds.length);
 
@@ -317,6 +352,7 @@ test('faults together under steady oslo traffic: everything delivered, nothing d
     ].join('\n') + '\n',
   );
 
+  expect(findings).toEqual([]);
   expect(missing(A.id, aIds)).toEqual([]);
   expect(missing(B.id, [...bEarly, ...bLate])).toEqual([]);
   // Nothing here should be dead-lettered: every notification is valid and subscribed.

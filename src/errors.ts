@@ -106,7 +106,7 @@ export const ERRORS = {
     status: 503,
     disposition: 'requeue',
     meaning:
-      'A destination holds more unsettled messages than its sanity cap; the notification is requeued (a missing prefetch bound).',
+      'A destination holds more unsettled messages than its sanity cap (publish.maxPending for DMaaP); the record is held and offered again after a short backoff, its delivery unacked (a missing prefetch bound).',
   },
   // configuration and start-up
   CONFIG_INVALID: {

@@ -45,7 +45,7 @@ export interface RelayConfig {
   sinks: { default: 'dmaap' | 'kafka' };
   publish: {
     batchMaxMessages: number; batchMaxBytes: number; lingerMs: number; maxInFlightRequests: number;
-    retryInitialMs: number; retryMaxMs: number; maxRetryMs: number;
+    retryInitialMs: number; retryMaxMs: number; maxRetryMs: number; maxPending: number;
   };
   kafka: KafkaConfig;
   ves: VesConfig;

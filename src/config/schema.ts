@@ -105,6 +105,7 @@ export const configSchema = {
     retryInitialMs: { doc: 'First retry delay; doubles per failure (full jitter).', format: positiveInt(1), default: PUBLISHER_DEFAULTS.retryInitialMs, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_INITIAL_MS' },
     retryMaxMs: { doc: 'Cap of the retry delay.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.retryMaxMs, env: 'VIM_EVENT_RELAY_PUBLISH_RETRY_MAX_MS' },
     maxRetryMs: { doc: 'Dead-letter a message that has kept failing this long (DMAAP_RETRY_EXPIRED); 0 = retry forever.', format: positiveInt(0), default: PUBLISHER_DEFAULTS.maxRetryMs, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_RETRY_MS' },
+    maxPending: { doc: 'Sanity cap on messages DMaaP holds unsettled (the real bound is transport.prefetch per VIM); over it a message waits (PUBLISHER_OVERLOADED), its delivery unacked, and is offered again after a short backoff.', format: positiveInt(1), default: PUBLISHER_DEFAULTS.maxPending, env: 'VIM_EVENT_RELAY_PUBLISH_MAX_PENDING' },
   },
   kafka: {
     brokers: { doc: 'Kafka bootstrap brokers, host:port (ONAP: onap-strimzi-kafka-bootstrap:9092 for SCRAM, :9093 for mutual TLS); env comma-separated; empty = no Kafka sink.', format: 'kafka-brokers', default: [] as string[], env: 'VIM_EVENT_RELAY_KAFKA_BROKERS' },

@@ -29,6 +29,7 @@ import {
   type RenderOptions,
   type SideStep,
 } from '../steps/render.js';
+import { sendHeld } from '../publish/overload.js';
 import { routeMessages, sinkNotConfigured } from './routes.js';
 import type { Routed } from '../steps/render.js';
 import type { VimState } from './vim-state.js';
@@ -424,7 +425,7 @@ export class Pipeline {
     const dest = this.deps.destinations[r.destination];
     if (!dest) throw sinkNotConfigured(r);
     try {
-      await dest.send(r.record);
+      await sendHeld(dest, r.record);
     } catch (reason) {
       throw asError(reason);
     }
@@ -459,7 +460,7 @@ export class Pipeline {
             await after();
           }
         : accepted;
-      sends.push(dest.send(r.record).then(onAccepted, fail));
+      sends.push(sendHeld(dest, r.record).then(onAccepted, fail));
     }
     if (sends.length === 1) await sends[0];
     else await Promise.all(sends);
@@ -472,7 +473,8 @@ export class Pipeline {
     const err = isRelayError(e) ? e : new RelayError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
     if (ERRORS[err.code].disposition === 'dead-letter') return this.deadLetter(state, d, err, about);
     this.deps.decisions?.record(state.vimId, decision(about, 'requeued', `${err.code}: ${err.message}`));
-    // requeue (a destination closing or overloaded) and anything unforeseen: hand it back to the broker.
+    // requeue (a destination closing; an overloaded one holds the record, publish/overload.ts) and
+    // anything unforeseen: hand it back to the broker.
     if (err.code === 'INTERNAL')
       this.deps.logger.error('notification requeued after an unexpected error', {
         vim: state.vimId,

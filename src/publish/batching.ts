@@ -6,7 +6,7 @@
  * once; each answer is classified (classify.ts) and planned (plan.ts): records accepted, refused
  * for good, or sent again after a backoff within the retry window. Each record's promise settles
  * once. A streak of retryable answers is an outage (outage.ts); a refusal neither starts nor ends
- * one. close() flushes, gives what is pending a deadline, then rejects the rest and aborts.
+ * one, except that an outage ends once nothing waits any more (the last records expired). close() flushes, gives what is pending a deadline, then rejects the rest and aborts.
  *
  * What differs between destinations is their HttpPeer: how a batch is sent, what an accepted
  * record resolves with, what a refused one rejects with, and the names in hooks, logs and errors.
@@ -294,6 +294,9 @@ export class HttpBatcher<G, R> {
     if (refused) {
       const error = this.peer.refused(group, refused.items, refused.error);
       for (const entry of refused.items) this.unsettled.reject(entry, error);
+      // The last waiting records expired or were refused: no answer is coming that could end
+      // an outage, so it ends here (anything still unsettled will be answered and decide).
+      if (this.unsettled.size === 0) this.outage.idle();
     }
     for (const next of plan.resend) {
       this.o.hooks?.onRetry?.({

@@ -3,7 +3,9 @@
  * an outage: its first failure is logged at warn (destination, topic, status or error, retry
  * delay), then a summary at most every `summaryEveryMs` while it lasts, and the recovery at info
  * with the outage's length and the most records that were waiting meanwhile. A permanent refusal
- * of one batch is not an outage: it changes neither the health nor the log's streak.
+ * of one batch is not an outage: it changes neither the health nor the log's streak. When the
+ * destination has nothing left to deliver (every waiting record expired or was refused), the
+ * outage ends too (idle()): each destination says so from its own bookkeeping.
  */
 import type { Logger } from '../util/logger.js';
 import type { DestinationHealth, DestinationName } from './destination.js';
@@ -69,12 +71,25 @@ export class OutageTracker {
     }
   }
 
-  /** A request was accepted: ends an outage, if one was going on. */
   /** An accepted request; true when it ended an outage. */
   success(): boolean {
+    return this.end(`${this.destination} recovered`);
+  }
+
+  /**
+   * Nothing waits any more: the last records of the outage expired (maxRetryMs) or were refused,
+   * and nothing new came. The outage ends, as no record is failing; the next record's answer
+   * starts another if the peer is still down. Without this, no answer would ever come to end
+   * it, and readiness would stay 503 with the peer back. True when it ended an outage.
+   */
+  idle(): boolean {
+    return this.end(`${this.destination} outage over: no record waits any more (the last expired or was refused)`);
+  }
+
+  private end(message: string): boolean {
     if (this.failingSince === undefined) return false;
     const now = this.now();
-    this.log.info(`${this.destination} recovered`, {
+    this.log.info(message, {
       destination: this.destination,
       outageMs: now - this.failingSince,
       failures: this.failures,

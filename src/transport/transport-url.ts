@@ -120,6 +120,34 @@ function parseHost(spec: string, defaultPort: number): TransportHost {
   return { hostname, port, username, password };
 }
 
+// An unencoded "/", "?" or "#" in a password ends the host part early: what follows the "@" is
+// then read as the virtual host or the options, and the password's first piece as a host.
+const AT_AFTER_HOSTS =
+  'an "@" follows the host part: a user name or password holding "/", "?" or "#" must percent-encode them (%2F, %3F, %23), as must a virtual host or option holding "@" (%40)';
+
+/**
+ * The comma-separated hosts. A host written without credentials before one written with them may
+ * be a piece of a password cut at an unencoded ",": its error quotes nothing of it.
+ */
+function parseHosts(netloc: string, afterHosts: string, defaultPort: number): TransportHost[] {
+  const specs = netloc.split(',');
+  const lastWithCreds = specs.map((s) => s.includes('@')).lastIndexOf(true);
+  const lastSpec = specs[specs.length - 1];
+  if (afterHosts.startsWith('/') && afterHosts.split('?')[0].includes('@')) throw new TransportUrlError(AT_AFTER_HOSTS);
+  if (afterHosts.includes('@') && !lastSpec.includes('@')) throw new TransportUrlError(AT_AFTER_HOSTS);
+  return specs.map((spec, i) => {
+    if (spec.includes('@') || i > lastWithCreds) return parseHost(spec, defaultPort);
+    try {
+      return parseHost(spec, defaultPort);
+    } catch (e) {
+      if (!(e instanceof TransportUrlError)) throw e;
+      throw new TransportUrlError(
+        `host ${i + 1} of ${specs.length} is not host[:port] (not quoted: it may be part of a password); a user name or password holding "," must percent-encode it (%2C)`,
+      );
+    }
+  });
+}
+
 export function parseTransportUrl(url: string): TransportUrl {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/.exec(url.trim());
   if (!m)
@@ -138,7 +166,7 @@ export function parseTransportUrl(url: string): TransportUrl {
   for (const [k, v] of new URLSearchParams((m[4] ?? '').slice(1))) query[k] = v;
   const tls = known.tls || TRUE_VALUES.has((query.ssl ?? '').toLowerCase());
   const defaultPort = tls && known.kind === 'amqp091' ? 5671 : known.port;
-  const parsed = netloc.split(',').map((h) => parseHost(h, defaultPort));
+  const parsed = parseHosts(netloc, (m[3] ?? '') + (m[4] ?? ''), defaultPort);
   // oslo gives each host its own credentials; a host written without them uses the first given.
   const first = parsed.find((h) => h.username !== undefined);
   const hosts = parsed.map((h) =>

@@ -10,6 +10,12 @@ const URL_CREDS = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|,)([^:@/\s,"']*):([^/\s,"']*)@/
 // The same without a well-formed "scheme://" before it: "rabbit//u:pw@h", "u:pw@h", "rabbit:/u:pw@h".
 // The user starts after a space, quote, slash or bracket; "//" right after the colon is a scheme, not a password.
 const BARE_CREDS = /(^|[\s"'(=</])([^\s:@/"',()<>=[\]]+):(?!\/\/)([^\s"',/]*)@/g;
+// A password holding "/", "," or a space in free text, where the patterns below stop short of
+// its "@" (tried first, so that one with "@" and "/" is not cut at its first "@"): from the user's colon to the first "@" on the line (and any "@"-ended run after it,
+// as an unencoded "@" in the password); after "scheme://" a space may be crossed, after a
+// "," (a further host) not. Digits right after the colon are a port ("h:5672/ ... user@x").
+const SPREAD_CREDS =
+  /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|,)([^:@/\s,"']*):(?!\*\*\*@|\/\/|\d{1,5}(?:[/\s,?]|$))((?<=\/\/[^:@/\s,"']*:)[^\n"'@]*@|[^\s"'@]*@)(?:[^\s@"',]*@)*/g;
 // One value as a whole (a quoted string, a URL-named field): a password the patterns above stop
 // at (a space, "/", "," or a quote in it) leaves "user:pa ss@"; from the user's colon to the last
 // "@" is then masked.
@@ -31,6 +37,7 @@ export const REDACTED = '***';
 
 function maskCredentials(text: string): string {
   return text
+    .replace(SPREAD_CREDS, (_all, lead: string, user: string) => `${lead}${user}:${REDACTED}@`)
     .replace(URL_CREDS, (_all, lead: string, user: string) => `${lead}${user}:${REDACTED}@`)
     .replace(BARE_CREDS, (_all, lead: string, user: string) => `${lead}${user}:${REDACTED}@`);
 }

@@ -19,4 +19,15 @@ export const URLS_WITH_PASSWORD: readonly string[] = [
   `rabbit://u:${PW}@h1:5672,u2:${PW}@h2:0/`,
   `rabbit://guest:${PW}@h/%zz`,
   `rabbit://guest:${PW}@[::1/`,
+  // An unencoded ",", "/", "?" or "#" cuts the password where the host part is split: the piece
+  // before it (PW here) then stands where a host or port is read, and must not be quoted either.
+  `rabbit://nova:${PW},x@nova:5672/`,
+  `rabbit://nova:${PW}/x@nova:5672/`,
+  `rabbit://nova:${PW}?x@nova:5672/`,
+  `rabbit://nova:${PW}#x@nova:5672/`,
+  `rabbit://u:p@h1:5672,nova:${PW},x@h2/`,
+  `rabbit://nova:x,${PW}@nova/`,
+  `rabbit://nova:5672/${PW}@nova/`,
+  `rabbit://nova:5672?${PW}@nova/`,
+  `rabbit://nova:x/${PW} y@nova/`,
 ];

@@ -123,7 +123,6 @@ describe('routing by sink', () => {
 describe('settling by disposition', () => {
   it.each([
     ['PUBLISHER_CLOSED', 'requeue'],
-    ['PUBLISHER_OVERLOADED', 'requeue'],
     ['DMAAP_RETRY_EXPIRED', 'dead:DMAAP_RETRY_EXPIRED'],
     ['VES_REJECTED', 'dead:VES_REJECTED'],
   ] as const)('%s -> %s', async (code, expected) => {
@@ -132,6 +131,27 @@ describe('settling by disposition', () => {
     const d = delivery();
     await pipeline.accept(state(), d);
     expect(d.settled).toEqual([expected]);
+  });
+
+  it('PUBLISHER_OVERLOADED -> held and offered again, then acked: never requeued (a quorum queue would count each requeue)', async () => {
+    const { dmaap, pipeline } = setup([sub('a', 'MR')]);
+    let refusals = 3;
+    dmaap.answer = () =>
+      refusals-- > 0 ? Promise.reject(new RelayError('PUBLISHER_OVERLOADED', 'scripted')) : Promise.resolve();
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['ack']);
+    expect(dmaap.calls).toHaveLength(4);
+  });
+
+  it('PUBLISHER_OVERLOADED, then the destination closes while the record is held -> requeue', async () => {
+    const { dmaap, pipeline } = setup([sub('a', 'MR')]);
+    let refusals = 2;
+    dmaap.answer = () =>
+      Promise.reject(new RelayError(refusals-- > 0 ? 'PUBLISHER_OVERLOADED' : 'PUBLISHER_CLOSED', 'scripted'));
+    const d = delivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['requeue']);
   });
 
   it('requeues after an error outside the catalogue (a bug), and the next notification goes through', async () => {

@@ -62,3 +62,20 @@ describe('OutageTracker', () => {
     expect(lines).toHaveLength(2);
   });
 });
+
+describe('OutageTracker.idle', () => {
+  it('ends an outage when nothing waits any more, logged as such, not as a recovery', async () => {
+    const { t, lines, advance, flush } = tracker();
+    expect(t.idle()).toBe(false);
+    t.failure('T1', 'HTTP 503', 250, 1);
+    advance(3000);
+    expect(t.idle()).toBe(true);
+    await flush();
+    expect(t.health().ok).toBe(true);
+    expect(lines.map((l) => [l.level, l.message])).toEqual([
+      ['warn', 'dmaap failing; records are kept and retried'],
+      ['info', 'dmaap outage over: no record waits any more (the last expired or was refused)'],
+    ]);
+    expect(lines[1]).toMatchObject({ outageMs: 3000, failures: 1 });
+  });
+});

@@ -151,3 +151,36 @@ describe('hostLabel', () => {
     expect(hostLabel({ ...host, username: 'u', password: 'secret' })).toBe(label);
   });
 });
+
+describe('an error of parseTransportUrl quotes nothing of the user-info part', () => {
+  // The user name and password are each a distinct word, so that any piece of either is seen.
+  const USER = 'Us3rNam3';
+  const PASS = 'Tr0ub4dor';
+  it.each([
+    `rabbit://${USER}:${PASS},x@nova:5672/`,
+    `rabbit://${USER}:x,${PASS}@nova:5672/`,
+    `rabbit://${USER}:${PASS}/x@nova:5672/`,
+    `rabbit://${USER}:${PASS}?x@nova:5672/`,
+    `rabbit://${USER}:${PASS}#x@nova:5672/`,
+    `rabbit://u:p@h1,${USER}:${PASS},y@h2/`,
+    `rabbit://${USER}:5672/${PASS}@nova/`,
+    `rabbit://${USER}:5672?${PASS}@nova/`,
+  ])('%s', (url) => {
+    let message = '';
+    try {
+      parseTransportUrl(url);
+    } catch (e) {
+      expect(e).toBeInstanceOf(TransportUrlError);
+      message = (e as Error).message;
+    }
+    expect(message).not.toBe('');
+    expect(message).not.toContain(PASS);
+    expect(message).not.toContain(USER);
+  });
+
+  it('still quotes a bad port of a host given without credentials, or after them', () => {
+    expect(() => parseTransportUrl('rabbit://h:99999/')).toThrow('port "99999" of host h');
+    expect(() => parseTransportUrl('rabbit://u:p@h:x/')).toThrow('port "x" of host h');
+    expect(() => parseTransportUrl('rabbit://u:p@h1,h2:0/')).toThrow('port "0" of host h2');
+  });
+});

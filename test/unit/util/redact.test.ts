@@ -29,3 +29,27 @@ describe('redaction of credentials', () => {
     expect(REDACTED).toBe('***');
   });
 });
+
+describe('free text: a URL whose password holds "/", "," or a space', () => {
+  it.each([
+    `rabbit://nova:a/${PW}@h:5672/`,
+    `rabbit://nova:${PW}/a@h:5672/`,
+    `rabbit://nova:a,${PW}@h:5672/`,
+    `rabbit://nova:${PW},a@h:5672/`,
+    `rabbit://nova:a ${PW}@h:5672/`,
+    `rabbit://nova:${PW} a/b,c@h:5672/vh`,
+    `rabbit://nova:p@ss/${PW}@h/`,
+    `amqp://u:p@h1,nova:a/${PW}@h2/`,
+  ])('%s is masked, unquoted in a sentence, and the host stays', (url) => {
+    for (const text of [`connecting to ${url} failed`, `url=${url}, then user@example.org`, url]) {
+      const out = redactText(text);
+      expect(out).not.toContain(PW);
+      expect(out).toMatch(/nova:\*\*\*@h2?[:/]/);
+    }
+  });
+
+  it('leaves a port followed by an address alone', () => {
+    const t = 'rabbit://h:5672/ refused guest@x';
+    expect(redactText(t)).toBe(t);
+  });
+});

@@ -28,9 +28,14 @@ export class Streaks {
     if (this.failing.size === 0) this.tracker.success();
   }
 
-  /** Nothing waits on `id` any more (its records expired): it stops counting, without a recovery. */
+  /**
+   * Nothing waits on `id` any more (its records expired): it stops counting, and once nothing
+   * else is failing the outage is over (not a recovery: the next record's answer starts another
+   * if Kafka is still down). Without this, readiness would stay 503 with nothing to deliver.
+   */
   idle(id: string): void {
     this.failing.delete(id);
+    if (this.failing.size === 0) this.tracker.idle();
   }
 
   /**

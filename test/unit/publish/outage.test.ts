@@ -1,5 +1,6 @@
 /** OutageTracker: what the log says of a destination's outage, and its reachability. */
 import { PassThrough } from 'node:stream';
+import { Streaks } from '../../../src/publish/kafka/streaks.js';
 import { OutageTracker } from '../../../src/publish/outage.js';
 import { createLogger } from '../../../src/util/logger.js';
 
@@ -77,5 +78,23 @@ describe('OutageTracker.idle', () => {
       ['info', 'dmaap outage over: no record waits any more (the last expired or was refused)'],
     ]);
     expect(lines[1]).toMatchObject({ outageMs: 3000, failures: 1 });
+  });
+});
+
+describe('Kafka Streaks.idle', () => {
+  it('ends the outage once the last failing partition has nothing waiting, as the HTTP destinations do', async () => {
+    const { t, lines, flush } = tracker();
+    const streaks = new Streaks(t);
+    streaks.failure('p0', 'T1', 'NOT_LEADER_OR_FOLLOWER', 100, 2);
+    streaks.failure('p1', 'T1', 'NOT_LEADER_OR_FOLLOWER', 100, 2);
+    streaks.idle('p0');
+    expect(streaks.health().ok).toBe(false);
+    streaks.idle('p1');
+    expect(streaks.health().ok).toBe(true);
+    await flush();
+    expect(lines.at(-1)).toMatchObject({
+      level: 'info',
+      message: expect.stringContaining('outage over: no record waits'),
+    });
   });
 });

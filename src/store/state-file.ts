@@ -82,12 +82,6 @@ export class StateFile {
 
   private static async seed(path: string, seed: StoreSeed, codec: SecretCodec): Promise<StateFile> {
     const initial = seedState(seed);
-    const problem = checkState(initial);
-    if (problem)
-      throw new RelayError(
-        'CONFIG_INVALID',
-        `the vims and subscriptions in the config cannot seed the store: ${problem}`,
-      );
     const store = new StateFile(path, initial, codec);
     await store.write(initial);
     return store;

@@ -5,6 +5,7 @@
  * behind file-store.ts) and PostgreSQL (pg/); it imports neither.
  */
 import type { ValidateFunction } from 'ajv';
+import { RelayError } from '../errors.js';
 import type { VimSpec } from '../config/vim.js';
 import type { Subscription } from '../model/subscription.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
@@ -147,7 +148,10 @@ export function emptyState(): StoreState {
   return { version: STORE_VERSION, vims: [], subscriptions: [], computeNodes: {}, vesAgents: {}, alarms: {} };
 }
 
-/** The state an empty store starts from: the config's vims and subscriptions, as the file store seeds it. */
+/**
+ * The state an empty store starts from (or --reseed puts back): the config's vims and
+ * subscriptions. CONFIG_INVALID when they cannot make a valid state.
+ */
 export function seedState(seed: {
   readonly vims: readonly StoreState['vims'][number][];
   readonly subscriptions: readonly StoreState['subscriptions'][number][];
@@ -159,5 +163,11 @@ export function seedState(seed: {
     ...structuredClone(x),
     states: x.states.map((st) => st.trim().toUpperCase()),
   }));
+  const problem = checkState(s);
+  if (problem)
+    throw new RelayError(
+      'CONFIG_INVALID',
+      `the vims and subscriptions in the config cannot seed the store: ${problem}`,
+    );
   return s;
 }

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { RelayError } from '../../errors.js';
 import { redactText } from '../../util/redact.js';
 import { toRows } from '../rows.js';
-import { checkState, seedState, type StoreSeed } from '../state.js';
+import { seedState, type StoreSeed } from '../state.js';
 import type { OpenedStore } from '../store.js';
 import { describe, isConnectionError } from './errors.js';
 import { PgLink } from './link.js';
@@ -32,12 +32,6 @@ export function clientConfig(opts: Pick<PgStoreOptions, 'url' | 'connectTimeoutM
 
 export async function openPgStore(opts: PgStoreOptions, seed: StoreSeed): Promise<OpenedStore> {
   const initial = seedState(seed);
-  const problem = checkState(initial);
-  if (problem)
-    throw new RelayError(
-      'CONFIG_INVALID',
-      `the vims and subscriptions in the config cannot seed the store: ${problem}`,
-    );
   const config = clientConfig(opts);
   const pool = new pg.Pool({ ...config, max: 4 });
   const link = new PgLink(config, opts.logger);

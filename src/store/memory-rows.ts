@@ -1,6 +1,6 @@
 /**
  * Row versions for conditional rows held in plain objects, by VIM id then key: the in-memory
- * stores of `replay` and of the unit tests (InMemoryNodeMemory, InMemoryVesStore) give
+ * stores of `replay` (InMemoryNodeMemory) and of the unit tests (test/helpers/ves-memory-store.ts) give
  * versionOf and compareAndSet with them, numbered as FileStore numbers its rows (one clock, so
  * a row deleted and created again never repeats a version) and validated as FileStore
  * validates them.

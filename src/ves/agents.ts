@@ -21,7 +21,7 @@ import type {
 
 /**
  * The part of the store this needs (the RelayStore in the daemon; a StateFile or
- * InMemoryVesStore in tests and `replay`). A `shared` store (PostgreSQL: other replicas write
+ * test/helpers/ves-memory-store.ts in the unit tests). A `shared` store (PostgreSQL: other replicas write
  * it) must give versionOf and compareAndSet: the VM alarm tracker then claims its decisions.
  */
 export interface VesStore extends ConditionalRows<'alarms'> {

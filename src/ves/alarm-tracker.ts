@@ -234,28 +234,6 @@ export class VesAlarmTracker {
   }
 
   /**
-   * Sends decide()'s record and settles the decision by the collector's answer alone: accepted
-   * -> published() (the alarm is on disk before this resolves, so before the delivery is acked),
-   * refused or closed -> abandoned(), and the send's error is rethrown for the pipeline to settle
-   * the delivery by. The alarm then follows the collector even when another destination refuses
-   * the notification: a redelivery finds the accepted onset and raises no second one.
-   */
-  async deliver(
-    vimId: string,
-    n: Notification,
-    record: OutboundRecord,
-    send: (r: OutboundRecord) => Promise<void>,
-  ): Promise<void> {
-    try {
-      await send(record);
-    } catch (e) {
-      this.abandoned(vimId, n);
-      throw e;
-    }
-    await this.published(vimId, n);
-  }
-
-  /**
    * The collector accepted the record decide() gave: remember the alarm (a claim tidied to it),
    * in the store or, while the store cannot take it, in UnsavedAlarms. Never rejects; a second
    * call is a no-op.

@@ -16,6 +16,7 @@ import { createLogger } from '../../../src/util/logger.js';
 import { createVesAgent, type VesAgent } from '../../../src/ves/index.js';
 import { AT, legacy, versioned, wirePowerOff } from '../../unit/ves/support.js';
 import { waitFor } from '../../helpers/wait.js';
+import { deliverVes } from '../../helpers/ves-deliver.js';
 
 const VIM = 'vio-1';
 const FAULTS = 'unauthenticated.SEC_FAULT_OUTPUT';
@@ -50,7 +51,7 @@ async function relay(r: Relay, n: Notification): Promise<'sent' | 'nothing' | 'a
   const record = await r.ves.alarms.decide(VIM, n);
   if (!record) return 'nothing';
   try {
-    await r.ves.alarms.deliver(VIM, n, record, (rec) => r.ves.destination.send(rec));
+    await deliverVes(r.ves.alarms, VIM, n, record, (rec) => r.ves.destination.send(rec));
   } catch {
     return 'abandoned';
   }

@@ -13,7 +13,7 @@ import { PublisherClosedError } from '../../../src/publish/types.js';
 import { InMemoryNodeMemory } from '../../../src/steps/compute-nodes.js';
 import { claimOf } from '../../../src/store/claims.js';
 import { FileStore } from '../../../src/store/file-store.js';
-import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
+import { InMemoryVesStore } from '../../helpers/ves-memory-store.js';
 import { CLAIM_VIM as VIM, claimReplica, instanceSample } from '../../helpers/claim-replica.js';
 import { serviceSample, SPEC_NODE, specSample, type SpecNode } from '../../helpers/compute-node.js';
 import { capturedLogger } from '../../helpers/postgres.js';

@@ -22,7 +22,7 @@ import {
 import { FileStore } from '../../../src/store/file-store.js';
 import { StateFile } from '../../../src/store/state-file.js';
 import { plainAlarm } from '../../../src/store/ves-state.js';
-import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
+import { InMemoryVesStore } from '../../helpers/ves-memory-store.js';
 import type { AlarmRecord } from '../../../src/model/ves.js';
 
 const seed = { vims: [{ id: 'vio-1', transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }], subscriptions: [] };

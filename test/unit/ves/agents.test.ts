@@ -1,6 +1,6 @@
 /** VES agent configurations in the store: uuids per backlog, MultiCloud's answer, passwords never shown. */
 import { VesAgentRegistry, agentView, toAgentRecord } from '../../../src/ves/agents.js';
-import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
+import { InMemoryVesStore } from '../../helpers/ves-memory-store.js';
 import type { VesAgentConfigInput } from '../../../src/model/ves.js';
 
 const NOW = new Date('2026-11-22T00:00:00.000Z');

@@ -1,12 +1,13 @@
 /** decide -> pending -> published / abandoned: alarm memory follows only what the collector accepted. */
 import { VesAlarmTracker } from '../../../src/ves/alarm-tracker.js';
-import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
+import { InMemoryVesStore } from '../../helpers/ves-memory-store.js';
 import { createLogger } from '../../../src/util/logger.js';
 import type { VesFaultEvent } from '../../../src/ves/events.js';
 import { vesEventErrors } from '../../../src/ves/schema.js';
 import { AT, AT_MICROS, agent, backlog, versioned, wirePowerOff } from './support.js';
 import { captureLog } from '../../helpers/log-capture.js';
 import { waitFor } from '../../helpers/wait.js';
+import { deliverVes } from '../../helpers/ves-deliver.js';
 
 const VIM = 'vio-1';
 const UUID = '178b0921-8f85-4257-88b6-2e743b5a975c';
@@ -190,13 +191,13 @@ describe('deliver', () => {
   it('commits on acceptance, abandons and rethrows on refusal; the later abandoned() of the pipeline is a no-op', async () => {
     const { store, tracker } = setup();
     const rec = await tracker.decide(VIM, off());
-    await expect(tracker.deliver(VIM, off(), rec!, () => Promise.reject(new Error('VES_REJECTED')))).rejects.toThrow(
-      'VES_REJECTED',
-    );
+    await expect(
+      deliverVes(tracker, VIM, off(), rec!, () => Promise.reject(new Error('VES_REJECTED'))),
+    ).rejects.toThrow('VES_REJECTED');
     expect(store.get().alarms).toEqual({});
     const again = await tracker.decide(VIM, off());
     const sent: string[] = [];
-    await tracker.deliver(VIM, off(), again!, async (r) => void sent.push(r.json));
+    await deliverVes(tracker, VIM, off(), again!, async (r) => void sent.push(r.json));
     tracker.abandoned(VIM, off());
     expect(sent).toHaveLength(1);
     expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();

@@ -2,7 +2,7 @@
 import type { OutboundRecord } from '../../../src/publish/destination.js';
 import { RelayError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/util/logger.js';
-import { InMemoryVesStore } from '../../../src/ves/memory-store.js';
+import { InMemoryVesStore } from '../../helpers/ves-memory-store.js';
 import { vesEventErrors } from '../../../src/ves/schema.js';
 import { VIM_ALARM_KEY } from '../../../src/model/ves.js';
 import { VimUnreachableWatch } from '../../../src/ves/vim-watch.js';

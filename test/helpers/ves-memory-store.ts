@@ -1,13 +1,13 @@
 /**
- * A VesStore in memory: for `replay` and for the rule's unit tests (the daemon uses its
+ * A VesStore in memory, for the VES rule's unit tests (the daemon uses its
  * RelayStore). `shared` makes it stand for a store replicas share, so that trackers over it
  * claim their decisions (as over PostgreSQL), each tracker then being one replica.
  */
-import type { RowValue } from '../store/claims.js';
-import { RowVersions, type RowTable } from '../store/memory-rows.js';
-import type { CasResult } from '../store/store.js';
-import type { AlarmMemory, VesAgents } from '../store/state.js';
-import type { VesStore } from './agents.js';
+import type { RowValue } from '../../src/store/claims.js';
+import { RowVersions, type RowTable } from '../../src/store/memory-rows.js';
+import type { CasResult } from '../../src/store/store.js';
+import type { AlarmMemory, VesAgents } from '../../src/store/state.js';
+import type { VesStore } from '../../src/ves/agents.js';
 
 type State = { vims: { id: string }[]; vesAgents: VesAgents; alarms: AlarmMemory };
 

@@ -105,6 +105,20 @@ interface About {
   readonly c: Classification | null;
 }
 
+/** One parsed delivery on its way, from handle() to its settling: what deliver() needs. */
+interface InHand {
+  readonly state: VimState;
+  readonly d: Delivery;
+  readonly id: string;
+  readonly about: About;
+  /** Its entry in state.handling, where a redelivered twin waits. */
+  readonly mine: Handling;
+  /** The steps its decision prepared: committed once every destination accepted, released always. */
+  readonly steps: PreparedStep<unknown>[];
+  /** performance.now() when it arrived, for the publish latency. */
+  readonly started: number;
+}
+
 /** A body that was not parsed (too large, not JSON, no notification). */
 const UNREAD: About = { id: null, eventType: '', c: null };
 const DUPLICATE_REASON = 'published already: its message_id is among the last dedupe.windowSize published';
@@ -300,19 +314,11 @@ export class Pipeline {
       decided = new Failed(e);
     }
     const about: About = { id, eventType: n.eventType, c };
-    return this.deliver(state, d, id, about, mine, decided, steps, started);
+    return this.deliver({ state, d, id, about, mine, steps, started }, decided);
   }
 
-  private async deliver(
-    state: VimState,
-    d: Delivery,
-    id: string,
-    about: About,
-    mine: Handling,
-    decided: Decided | Promise<Decided> | Failed,
-    steps: PreparedStep<unknown>[],
-    started: number,
-  ): Promise<void> {
+  private async deliver(h: InHand, decided: Decided | Promise<Decided> | Failed): Promise<void> {
+    const { state, d, id, about, mine, steps, started } = h;
     try {
       try {
         if (decided instanceof Failed) throw decided.error;

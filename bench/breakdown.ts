@@ -12,7 +12,7 @@
 import { Pipeline, type PipelineDeps } from '../src/daemon/pipeline.js';
 import { VimState } from '../src/daemon/vim-state.js';
 import { configSchema } from '../src/config/schema.js';
-import { DmaapPublisher } from '../src/publish/publisher.js';
+import { DmaapPublisher } from '../src/publish/dmaap/publisher.js';
 import type { Destination } from '../src/publish/destination.js';
 import type { Delivery } from '../src/transport/types.js';
 import { silentLogger } from '../src/util/logger.js';

@@ -17,7 +17,7 @@ const ROUND = Number(process.env.ROUND ?? 1_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const CHUNK = Number(process.env.CHUNK ?? 2000);
 
-const { DmaapPublisher } = await import(pathToFileURL(`${DIST}/publish/publisher.js`).href);
+const { DmaapPublisher } = await import(pathToFileURL(`${DIST}/publish/dmaap/publisher.js`).href);
 const accepted = { status: 200, headers: {}, body: '', durationMs: 0 };
 const client = { postBatch: () => Promise.resolve(accepted), close() {} };
 // A VM message's shape and about its size is beside the point here; the path does not parse it.

@@ -5,7 +5,7 @@
  */
 import convict from 'convict';
 import { validateSubscriptionItems, validateVimItems } from './items.js';
-import { PUBLISHER_DEFAULTS } from '../publish/options.js';
+import { PUBLISHER_DEFAULTS } from '../publish/dmaap/options.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../transport/options.js';
 import { brokerProblems, KAFKA_DEFAULTS, SASL_MECHANISMS } from '../publish/kafka/options.js';
 import { VES_DEFAULTS } from '../publish/ves/options.js';

@@ -5,7 +5,7 @@
  */
 import type { RelayConfig } from '../config/load.js';
 import { RelayError } from '../errors.js';
-import { DmaapPublisher } from '../publish/publisher.js';
+import { DmaapPublisher } from '../publish/dmaap/publisher.js';
 import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
 import { KafkaDestination } from '../publish/kafka/destination.js';
 import { kafkaDestinationOptions, kafkaTopicWanted } from '../publish/kafka/config.js';

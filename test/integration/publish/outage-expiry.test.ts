@@ -3,7 +3,7 @@
  * real HTTP server on loopback that fails and then recovers: with no new traffic nothing else
  * would ever end it, and readiness would stay 503 for good.
  */
-import { DmaapPublisher } from '../../../src/publish/publisher.js';
+import { DmaapPublisher } from '../../../src/publish/dmaap/publisher.js';
 import { VesDestination } from '../../../src/publish/ves/destination.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';

@@ -1,6 +1,6 @@
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
 import type { RequestEvent } from '../../../src/publish/destination.js';
-import { DmaapPublisher } from '../../../src/publish/publisher.js';
+import { DmaapPublisher } from '../../../src/publish/dmaap/publisher.js';
 
 let dev: DmaapDevServer;
 let url: string;

@@ -1,6 +1,6 @@
-import type { DmaapPublisherOptions } from '../../../src/publish/options.js';
+import type { DmaapPublisherOptions } from '../../../src/publish/dmaap/options.js';
 import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
-import { DmaapPublisher } from '../../../src/publish/publisher.js';
+import { DmaapPublisher } from '../../../src/publish/dmaap/publisher.js';
 import {
   PermanentPublishError,
   PublisherClosedError,

@@ -1,5 +1,5 @@
 import type { Outcome } from '../../../src/publish/classify.js';
-import { resolvePublisherOptions } from '../../../src/publish/options.js';
+import { resolvePublisherOptions } from '../../../src/publish/dmaap/options.js';
 import { planAfter, type PlanOptions } from '../../../src/publish/plan.js';
 import { PermanentPublishError } from '../../../src/publish/types.js';
 

@@ -8,8 +8,8 @@
  * a real setImmediate lets a test drain every promise chain before it looks.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { DmaapPublisher } from '../../../src/publish/publisher.js';
-import type { DmaapPublisherOptions } from '../../../src/publish/options.js';
+import { DmaapPublisher } from '../../../src/publish/dmaap/publisher.js';
+import type { DmaapPublisherOptions } from '../../../src/publish/dmaap/options.js';
 import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
 import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError } from '../../../src/publish/types.js';
 import { kinds, rejection, ScriptedClient, watch, type Responder } from './scripted-client.js';

@@ -4,7 +4,7 @@ import {
   resolveBatchingOptions,
   type BatchingOptions,
   type ResolvedBatchingOptions,
-} from './batching-options.js';
+} from '../batching-options.js';
 
 export interface DmaapPublisherOptions extends BatchingOptions {
   /** Message Router base URL (dmaap.url). */

@@ -7,19 +7,19 @@
  * Order: batches of one topic may be in flight together and retries go behind newer batches, so
  * order within a topic is not preserved (Message Router over Kafka does not promise it either).
  */
-import { BatchingDestination, HttpBatcher, type LastRequest } from './batching.js';
-import { DmaapClient, type BatchPoster } from './dmaap-client.js';
+import { BatchingDestination, HttpBatcher, type LastRequest } from '../batching.js';
+import { DmaapClient, type BatchPoster } from '../dmaap-client.js';
 import { resolvePublisherOptions, type DmaapPublisherOptions } from './options.js';
-import { DMAAP_PEER } from './plan.js';
+import { DMAAP_PEER } from '../plan.js';
 import {
   PermanentPublishError,
   PublisherClosedError,
   PublisherOverloadedError,
   type PermanentCode,
   type PublishResult,
-} from './types.js';
-import type { Destination, OutboundRecord } from './destination.js';
-import { silentLogger, type Logger } from '../util/logger.js';
+} from '../types.js';
+import type { Destination, OutboundRecord } from '../destination.js';
+import { silentLogger, type Logger } from '../../util/logger.js';
 
 export type PublisherHealth = LastRequest;
 

@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-/** .ci/run's cache: $VIM_EVENT_RELAY_TOOLS_DIR, or ~/.cache/vim-event-relay/tools. */
-export const TOOLS_DIR = process.env.VIM_EVENT_RELAY_TOOLS_DIR ?? path.join(homedir(), '.cache/vim-event-relay/tools');
+/** .ci/run's cache: $RELAY_CI_TOOLS_DIR, or ~/.cache/vim-event-relay/tools. */
+export const TOOLS_DIR = process.env.RELAY_CI_TOOLS_DIR ?? path.join(homedir(), '.cache/vim-event-relay/tools');
 
 const HOW: Record<string, string> = {
   kubectl: 'install kubectl (it renders the manifests: kubectl kustomize)',

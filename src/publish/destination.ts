@@ -13,6 +13,7 @@
  *   the delivery goes back to the broker.
  * The pipeline settles by the code's disposition (src/errors.ts), in one place.
  */
+import { RelayError } from '../errors.js';
 export type DestinationName = 'dmaap' | 'kafka' | 'ves';
 
 export const DESTINATION_NAMES: readonly DestinationName[] = ['dmaap', 'kafka', 'ves'];
@@ -79,4 +80,31 @@ export interface RetryEvent {
 export interface DestinationHooks {
   onRequest?(event: RequestEvent): void;
   onRetry?(event: RetryEvent): void;
+}
+
+/**
+ * A destination closed (shutdown, VIM removal) before it accepted the record: the delivery is
+ * requeued (PUBLISHER_CLOSED). Every destination refuses with this one, naming itself.
+ */
+export class DestinationClosedError extends RelayError {
+  constructor(destination: string) {
+    super('PUBLISHER_CLOSED', `${destination} closed before the record was accepted; the delivery is requeued`);
+    this.name = 'DestinationClosedError';
+  }
+}
+
+/**
+ * A destination holds more unsettled records than its sanity cap (PUBLISHER_OVERLOADED). The
+ * AMQP prefetch should make this unreachable; the pipeline holds the record and offers it again
+ * (publish/overload.ts).
+ */
+export class DestinationOverloadedError extends RelayError {
+  constructor(
+    destination: string,
+    readonly maxPending: number,
+    key: string,
+  ) {
+    super('PUBLISHER_OVERLOADED', `${destination} holds ${maxPending} unsettled records (${key}); refusing more`);
+    this.name = 'DestinationOverloadedError';
+  }
 }

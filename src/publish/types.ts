@@ -26,26 +26,3 @@ export class PermanentPublishError extends RelayError {
     this.name = 'PermanentPublishError';
   }
 }
-
-/** The publisher closed (shutdown, VIM removal) before the message was accepted: requeue. */
-export class PublisherClosedError extends RelayError {
-  constructor(destination = 'publisher') {
-    super('PUBLISHER_CLOSED', `${destination} closed before the message was accepted`);
-    this.name = 'PublisherClosedError';
-  }
-}
-
-/**
- * The publisher holds more unsettled messages than its sanity cap. The caller's own bound
- * (the AMQP prefetch) should make this unreachable; seeing it means that bound is missing or
- * too large. The delivery is requeued, like PublisherClosedError.
- */
-export class PublisherOverloadedError extends RelayError {
-  constructor(
-    readonly maxPending: number,
-    key = 'publish.maxPending',
-  ) {
-    super('PUBLISHER_OVERLOADED', `publisher holds ${maxPending} unsettled messages (${key}); refusing more`);
-    this.name = 'PublisherOverloadedError';
-  }
-}

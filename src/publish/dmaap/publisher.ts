@@ -11,14 +11,13 @@ import { BatchingDestination, HttpBatcher, type LastRequest } from '../batching.
 import { DmaapClient, type BatchPoster } from '../dmaap-client.js';
 import { resolvePublisherOptions, type DmaapPublisherOptions } from './options.js';
 import { DMAAP_PEER } from '../plan.js';
+import { PermanentPublishError, type PermanentCode, type PublishResult } from '../types.js';
 import {
-  PermanentPublishError,
-  PublisherClosedError,
-  PublisherOverloadedError,
-  type PermanentCode,
-  type PublishResult,
-} from '../types.js';
-import type { Destination, OutboundRecord } from '../destination.js';
+  DestinationClosedError,
+  DestinationOverloadedError,
+  type Destination,
+  type OutboundRecord,
+} from '../destination.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 
 export type PublisherHealth = LastRequest;
@@ -43,8 +42,9 @@ export class DmaapPublisher extends BatchingDestination<string, PublishResult> i
         // The reason names the topic: with several topics, "HTTP 403" alone does not say which refused.
         refused: (topic, _items, e) =>
           new PermanentPublishError(e.code as PermanentCode, `DMaaP topic ${topic}: ${e.message}`, e.status),
-        closedError: () => new PublisherClosedError('DMaaP publisher'),
-        overloadedError: (maxPending) => new PublisherOverloadedError(maxPending),
+        closedError: () => new DestinationClosedError('DMaaP publisher'),
+        overloadedError: (maxPending) =>
+          new DestinationOverloadedError('DMaaP publisher', maxPending, 'publish.maxPending'),
         close: () => poster.close(),
       },
       { ...o, logger },

@@ -15,7 +15,13 @@ import { Unsettled, type Settleable } from '../unsettled.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { backoffDelay } from '../../util/backoff.js';
-import type { Destination, DestinationHealth, OutboundRecord } from '../destination.js';
+import {
+  DestinationClosedError,
+  DestinationOverloadedError,
+  type Destination,
+  type DestinationHealth,
+  type OutboundRecord,
+} from '../destination.js';
 import { OutageTracker } from '../outage.js';
 import { classifyKafkaError, isRecordScoped, type KafkaOutcome } from './classify.js';
 import { KafkajsClient, type KafkaClient, type ProducedRecord } from './client.js';
@@ -86,12 +92,7 @@ export class KafkaDestination implements Destination {
   send(record: OutboundRecord): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     if (this.unsettled.size >= this.o.maxPending) {
-      return Promise.reject(
-        new RelayError(
-          'PUBLISHER_OVERLOADED',
-          `kafka holds ${this.unsettled.size} unsettled records (cap ${this.o.maxPending}); lower transport.prefetch`,
-        ),
-      );
+      return Promise.reject(new DestinationOverloadedError('kafka', this.o.maxPending, 'maxPending'));
     }
     return new Promise<void>((resolve, reject) => {
       const entry: Entry = { record, bytes: Buffer.byteLength(record.json), resolve, reject, settled: false };
@@ -392,8 +393,5 @@ function unreferencedError(topic: string, count: number, reason: string): RelayE
 }
 
 function closedError(): RelayError {
-  return new RelayError(
-    'PUBLISHER_CLOSED',
-    'kafka destination closed before the record was accepted; the delivery is requeued',
-  );
+  return new DestinationClosedError('kafka destination');
 }

@@ -15,7 +15,12 @@ import { readFileSync } from 'node:fs';
 import { RelayError } from '../../errors.js';
 import type { VesSubscription } from '../../model/ves.js';
 import { BatchingDestination, HttpBatcher } from '../batching.js';
-import type { Destination, OutboundRecord } from '../destination.js';
+import {
+  DestinationClosedError,
+  DestinationOverloadedError,
+  type Destination,
+  type OutboundRecord,
+} from '../destination.js';
 import { VES_PEER } from '../plan.js';
 import { CollectorClients, collectorKey } from './collectors.js';
 import { resolveVesOptions, type ResolvedVesOptions, type VesDestinationOptions } from './options.js';
@@ -30,9 +35,6 @@ interface Group {
 
 /** {"eventList":} around the `[...]` the assembler counts. */
 const BATCH_ENVELOPE_BYTES = 14;
-
-const closedError = (): RelayError =>
-  new RelayError('PUBLISHER_CLOSED', 'the VES destination closed before the collector accepted the event');
 
 export class VesDestination extends BatchingDestination<Group, void> implements Destination {
   readonly name = 'ves' as const;
@@ -77,12 +79,9 @@ export class VesDestination extends BatchingDestination<Group, void> implements 
           });
           return error;
         },
-        closedError,
+        closedError: () => new DestinationClosedError('the VES destination'),
         overloadedError: (maxPending) =>
-          new RelayError(
-            'PUBLISHER_OVERLOADED',
-            `the VES destination holds ${maxPending} unsettled events; refusing more`,
-          ),
+          new DestinationOverloadedError('the VES destination', maxPending, 'maxPending'),
         close: () => clients.closeAll(),
       },
       { ...this.o, envelopeBytes: BATCH_ENVELOPE_BYTES },

@@ -1,12 +1,12 @@
 import type { DmaapPublisherOptions } from '../../../src/publish/dmaap/options.js';
-import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
 import { DmaapPublisher } from '../../../src/publish/dmaap/publisher.js';
+import { PermanentPublishError, type PublishResult } from '../../../src/publish/types.js';
 import {
-  PermanentPublishError,
-  PublisherClosedError,
-  PublisherOverloadedError,
-  type PublishResult,
-} from '../../../src/publish/types.js';
+  DestinationClosedError,
+  DestinationOverloadedError,
+  type RequestEvent,
+  type RetryEvent,
+} from '../../../src/publish/destination.js';
 import { startFaultServer, type FaultServer } from '../../helpers/fault-http.js';
 
 let fault: FaultServer;
@@ -198,7 +198,7 @@ describe('DmaapPublisher under faults', () => {
 });
 
 describe('DmaapPublisher closing and limits', () => {
-  it('rejects with PublisherClosedError what was not accepted by the deadline, keeping what was', async () => {
+  it('rejects with DestinationClosedError what was not accepted by the deadline, keeping what was', async () => {
     make();
     const early = msgs(3, 'early');
     await Promise.all(publishAll('T', early));
@@ -207,10 +207,10 @@ describe('DmaapPublisher closing and limits', () => {
     await fault.waitForRequests(2);
     await publisher.close(100);
     const results = await Promise.allSettled(late);
-    for (const r of results) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(PublisherClosedError);
+    for (const r of results) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DestinationClosedError);
     expect(fault.accepted('T')).toEqual(early);
     expect(publisher.pending()).toBe(0);
-    await expect(publisher.publish('T', '{"after":1}')).rejects.toBeInstanceOf(PublisherClosedError);
+    await expect(publisher.publish('T', '{"after":1}')).rejects.toBeInstanceOf(DestinationClosedError);
   });
 
   it('keeps retrying while closing, until the deadline', async () => {
@@ -228,18 +228,18 @@ describe('DmaapPublisher closing and limits', () => {
     const p = publisher.publish('T', '{"a":1}');
     await fault.waitForRequests(1);
     await publisher.close(100);
-    await expect(p).rejects.toBeInstanceOf(PublisherClosedError);
+    await expect(p).rejects.toBeInstanceOf(DestinationClosedError);
     expect(fault.requests).toHaveLength(1);
   });
 
-  it('refuses more than maxPending unsettled messages with PublisherOverloadedError', async () => {
+  it('refuses more than maxPending unsettled messages with DestinationOverloadedError', async () => {
     make({ maxPending: 2 });
     fault.fallback = { kind: 'hang' };
     const held = publishAll('T', msgs(2));
-    await expect(publisher.publish('T', '{"third":1}')).rejects.toBeInstanceOf(PublisherOverloadedError);
+    await expect(publisher.publish('T', '{"third":1}')).rejects.toBeInstanceOf(DestinationOverloadedError);
     expect(publisher.pending()).toBe(2);
     await publisher.close(0);
     for (const r of await Promise.allSettled(held))
-      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(PublisherClosedError);
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DestinationClosedError);
   });
 });

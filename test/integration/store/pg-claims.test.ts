@@ -5,7 +5,7 @@
  * one publishes; a claim whose replica died is published by the redelivery; a failed publish
  * puts the row back; with the store away the decision is published unclaimed, with a warning.
  */
-import { PublisherClosedError } from '../../../src/publish/types.js';
+import { DestinationClosedError } from '../../../src/publish/destination.js';
 import { CLAIM_ABANDONED_MS, claimOf } from '../../../src/store/claims.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
 import type { PgStore } from '../../../src/store/pg/pg-store.js';
@@ -156,7 +156,7 @@ describe('compute-node claims, two replicas on one database', () => {
     const a = replicaOn(sa);
     const b = replicaOn(sb);
     await a.deliver(update(), 'u0');
-    a.dmaap.answer = () => Promise.reject(new PublisherClosedError());
+    a.dmaap.answer = () => Promise.reject(new DestinationClosedError('a destination'));
     expect(await a.deliver(update({ running_vms: 7 }), 'u1')).toEqual(['requeue']);
     await waitFor(
       async () => claimOf((await dbRow('relay_compute_nodes', 'fake-mini')) as never) === undefined,
@@ -290,7 +290,7 @@ describe('VM alarm claims, two replicas on one database', () => {
 
   it('an onset the collector did not take is put back (no alarm); a later "stopped" on the other replica raises it', async () => {
     const { sb, a, b } = await twoWithAgent();
-    a.ves.answer = () => Promise.reject(new PublisherClosedError());
+    a.ves.answer = () => Promise.reject(new DestinationClosedError('a destination'));
     expect(await a.deliver(off(), 'off-1')).toEqual(['requeue']);
     await waitFor(async () => (await dbRow('relay_alarms', UUID)) === undefined, 'the rollback');
     await waitFor(() => sb.get().alarms[VIM]?.[UUID] === undefined, 'b to hear of it');

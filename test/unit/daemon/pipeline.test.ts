@@ -4,7 +4,8 @@
  */
 import { Pipeline, type PipelineObserver } from '../../../src/daemon/pipeline.js';
 import { VimState } from '../../../src/daemon/vim-state.js';
-import { PermanentPublishError, PublisherClosedError } from '../../../src/publish/types.js';
+import { PermanentPublishError } from '../../../src/publish/types.js';
+import { DestinationClosedError } from '../../../src/publish/destination.js';
 import { ScriptedDestination, type Answer } from '../../helpers/scripted-destination.js';
 import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
 import type { Subscription } from '../../../src/model/subscription.js';
@@ -131,14 +132,20 @@ describe('Pipeline settle rules', () => {
 
   it('requeues when the publisher closes before DMaaP accepted', async () => {
     const d = delivery(powerOff());
-    await pipeline(new ScriptedPublisher(() => Promise.reject(new PublisherClosedError()))).accept(state(), d);
+    await pipeline(new ScriptedPublisher(() => Promise.reject(new DestinationClosedError('a destination')))).accept(
+      state(),
+      d,
+    );
     expect(d.settled).toEqual([{ kind: 'requeue' }]);
   });
 
   it('drops a redelivery of an already published message_id, and only after success', async () => {
     const obs = counters();
     const st = state();
-    const failing = pipeline(new ScriptedPublisher(() => Promise.reject(new PublisherClosedError())), obs);
+    const failing = pipeline(
+      new ScriptedPublisher(() => Promise.reject(new DestinationClosedError('a destination'))),
+      obs,
+    );
     await failing.accept(st, delivery(powerOff('x')));
     const pub = new ScriptedPublisher(ok);
     const p = pipeline(pub, obs);

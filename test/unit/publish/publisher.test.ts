@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { DmaapPublisher } from '../../../src/publish/dmaap/publisher.js';
 import type { DmaapPublisherOptions } from '../../../src/publish/dmaap/options.js';
 import type { RequestEvent, RetryEvent } from '../../../src/publish/destination.js';
-import { PermanentPublishError, PublisherClosedError, PublisherOverloadedError } from '../../../src/publish/types.js';
+import { PermanentPublishError } from '../../../src/publish/types.js';
+import { DestinationClosedError, DestinationOverloadedError } from '../../../src/publish/destination.js';
 import { kinds, rejection, ScriptedClient, watch, type Responder } from './scripted-client.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -318,10 +319,10 @@ describe('DmaapPublisher close and caps', () => {
     void pub.close(500).then(() => (closed = true));
     const late = watch(pub.publish('T', m(3)));
     await flush();
-    expect(rejection(late)).toBeInstanceOf(PublisherClosedError);
+    expect(rejection(late)).toBeInstanceOf(DestinationClosedError);
     expect(rejection(late)).toMatchObject({
       code: 'PUBLISHER_CLOSED',
-      message: 'DMaaP publisher closed before the message was accepted',
+      message: 'DMaaP publisher closed before the record was accepted; the delivery is requeued',
     });
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(0)], [m(1), m(2)]]); // flushed without waiting the linger
     await advance(499);
@@ -329,7 +330,7 @@ describe('DmaapPublisher close and caps', () => {
     expect(closed).toBe(false);
     await advance(1);
     expect(closed).toBe(true);
-    expect(ws.map((w) => (rejection(w) as PublisherClosedError).code)).toEqual([
+    expect(ws.map((w) => (rejection(w) as DestinationClosedError).code)).toEqual([
       'PUBLISHER_CLOSED',
       'PUBLISHER_CLOSED',
     ]);
@@ -374,7 +375,7 @@ describe('DmaapPublisher close and caps', () => {
     const over = watch(pub.publish('T', m(3)));
     await flush();
     const err = rejection(over);
-    expect(err).toBeInstanceOf(PublisherOverloadedError);
+    expect(err).toBeInstanceOf(DestinationOverloadedError);
     expect(err).toMatchObject({ code: 'PUBLISHER_OVERLOADED', maxPending: 2 });
     expect(err.message).toContain('publish.maxPending');
     await advance(10);

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RelayError } from '../../../src/errors.js';
-import { PublisherClosedError } from '../../../src/publish/types.js';
+import { DestinationClosedError } from '../../../src/publish/destination.js';
 import { InMemoryNodeMemory } from '../../../src/steps/compute-nodes.js';
 import { claimOf } from '../../../src/store/claims.js';
 import { FileStore } from '../../../src/store/file-store.js';
@@ -92,7 +92,7 @@ describe('compute nodes, two replicas on one shared store', () => {
     const a = claimReplica(stores);
     const b = claimReplica(stores);
     await a.deliver(update(), 'u0');
-    a.dmaap.answer = () => Promise.reject(new PublisherClosedError());
+    a.dmaap.answer = () => Promise.reject(new DestinationClosedError('a destination'));
     expect(await a.deliver(update({ running_vms: 7 }), 'u1')).toEqual(['requeue']);
     await waitFor(() => !claimOf(nodes.get().computeNodes[VIM]?.['fake-mini']), 'the rollback');
     expect(nodes.get().computeNodes[VIM]).toEqual({ 'fake-mini': SPEC_NODE });
@@ -213,7 +213,7 @@ describe('VM alarms, two replicas on one shared store', () => {
     const b = claimReplica(stores);
     await a.deliver(off(), 'off-1');
     const open = ves.get().alarms[VIM]?.[UUID];
-    a.ves.answer = () => Promise.reject(new PublisherClosedError());
+    a.ves.answer = () => Promise.reject(new DestinationClosedError('a destination'));
     expect(await a.deliver(on(), 'on-1')).toEqual(['requeue']);
     await waitFor(
       () => ves.get().alarms[VIM]?.[UUID] !== undefined && !claimOf(ves.get().alarms[VIM]?.[UUID] as never),

@@ -15,7 +15,8 @@ import { matchSubscriptions } from '../../../src/filter/match.js';
 import type { Subscription } from '../../../src/model/subscription.js';
 import { parseNotification } from '../../../src/notifications/parse.js';
 import type { Notification } from '../../../src/notifications/types.js';
-import { PermanentPublishError, PublisherClosedError } from '../../../src/publish/types.js';
+import { PermanentPublishError } from '../../../src/publish/types.js';
+import { DestinationClosedError } from '../../../src/publish/destination.js';
 import type { OutboundRecord } from '../../../src/publish/destination.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { StateFile } from '../../../src/store/state-file.js';
@@ -110,7 +111,7 @@ describe('ComputeNodeTracker in the pipeline', () => {
 
   it('does not remember an update DMaaP did not take: its redelivery is published, not suppressed', async () => {
     const { pub, send, memory } = setup();
-    pub.answer = () => Promise.reject(new PublisherClosedError());
+    pub.answer = () => Promise.reject(new DestinationClosedError('a destination'));
     expect(await send(versionedMetrics(), 'u1')).toEqual(['requeue']);
     expect(memory.get().computeNodes).toEqual({});
     pub.answer = ok;

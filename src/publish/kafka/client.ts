@@ -114,17 +114,21 @@ export class KafkajsClient implements KafkaClient {
    */
   private explainLogin(e: unknown): never {
     const err = e as { name?: unknown; message?: unknown } | undefined;
-    if (err?.name === 'KafkaJSSASLAuthenticationError' && this.o.sasl) {
-      const { mechanism, username } = this.o.sasl;
-      const refused = new Error(
-        `SASL ${mechanism.toUpperCase()} login as "${username}" refused by ${this.o.brokers.join(', ')}` +
-          ` (${String(err.message)}); check kafka.sasl.jaasConfig (or kafka.sasl.username / password) against the KafkaUser's Secret`,
-        { cause: e },
-      );
-      refused.name = err.name;
-      throw refused;
-    }
-    throw e;
+    const check = "check kafka.sasl.jaasConfig (or kafka.sasl.username / password) against the KafkaUser's Secret";
+    if (!this.o.sasl || typeof err?.name !== 'string') throw e;
+    const { mechanism, username } = this.o.sasl;
+    const login = `SASL ${mechanism.toUpperCase()} login as "${username}"`;
+    let said: string | undefined;
+    if (err.name === 'KafkaJSSASLAuthenticationError')
+      said = `${login} refused by ${this.o.brokers.join(', ')} (${String(err.message)}); ${check}`;
+    // Kafka may close the connection instead of answering a refused login (an unknown user, on
+    // some releases): without this the reason would say only "Closed connection".
+    else if (err.name === 'KafkaJSConnectionClosedError')
+      said = `${login} to ${this.o.brokers.join(', ')}: the broker closed the connection while connecting (${String(err.message)}); a broker does so after refusing a login, or the network cut it: ${check}, and that the brokers answer`;
+    if (!said) throw e;
+    const explained = new Error(said, { cause: e });
+    explained.name = err.name;
+    throw explained;
   }
 
   async disconnect(): Promise<void> {

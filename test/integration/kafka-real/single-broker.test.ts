@@ -133,8 +133,9 @@ describe(`KafkaDestination on a real Kafka broker (SCRAM-SHA-512, TLS, mutual TL
       let settled = false;
       const outcome = refusal(d.send(testRecord(topic, 'vm-auth', 1)).finally(() => (settled = true)));
       const health = await waitFor(() => (d.health().ok ? undefined : d.health()), 'the destination to turn unready');
-      expect(health.reason).toMatch(/SCRAM-SHA-512/i);
-      expect(health.reason).toContain(`refused by ${kafka.scram[0]}`);
+      // Refused in words, or (Kafka may close the connection instead of answering) closed while logging in.
+      expect(health.reason).toMatch(/SASL SCRAM-SHA-512 login as .*(refused by|to) /);
+      expect(health.reason).toContain(kafka.scram[0]);
       expect(health.reason).toContain(`"${given.jaasConfig.match(/username="([^"]+)"/)?.[1]}"`);
       expect(health.reason).not.toContain(kafka.relayPassword);
       expect(health.reason).not.toContain('not-the-password');

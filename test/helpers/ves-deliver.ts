@@ -6,6 +6,7 @@
 import type { Notification } from '../../src/notifications/types.js';
 import type { OutboundRecord } from '../../src/publish/destination.js';
 import type { VesAlarmTracker } from '../../src/ves/alarm-tracker.js';
+import type { VesAgent } from '../../src/ves/index.js';
 
 export async function deliverVes(
   alarms: VesAlarmTracker,
@@ -21,4 +22,20 @@ export async function deliverVes(
     throw e;
   }
   await alarms.published(vimId, n);
+}
+
+/** What the pipeline does for one notification's VES part (before it acks the delivery), and what came of it. */
+export async function relayVes(
+  ves: Pick<VesAgent, 'alarms' | 'destination'>,
+  vimId: string,
+  n: Notification,
+): Promise<'sent' | 'nothing' | 'abandoned'> {
+  const record = await ves.alarms.decide(vimId, n);
+  if (!record) return 'nothing';
+  try {
+    await deliverVes(ves.alarms, vimId, n, record, (rec) => ves.destination.send(rec));
+  } catch {
+    return 'abandoned';
+  }
+  return 'sent';
 }

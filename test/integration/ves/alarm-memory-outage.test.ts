@@ -19,7 +19,7 @@ import { capturedLogger, createTestDatabase, type TestDatabase } from '../../hel
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { waitFor } from '../../helpers/wait.js';
 import { AT, versioned } from '../../unit/ves/support.js';
-import { deliverVes } from '../../helpers/ves-deliver.js';
+import { relayVes } from '../../helpers/ves-deliver.js';
 
 const VIM = 'vio-1';
 const UUID = '178b0921-8f85-4257-88b6-2e743b5a975c';
@@ -57,17 +57,7 @@ async function startRelay(url: string): Promise<Relay> {
   return r;
 }
 
-/** What the pipeline does for one notification's VES part (before it acks the delivery). */
-async function relay(r: Relay, n: Notification): Promise<'sent' | 'nothing' | 'abandoned'> {
-  const record = await r.ves.alarms.decide(VIM, n);
-  if (!record) return 'nothing';
-  try {
-    await deliverVes(r.ves.alarms, VIM, n, record, (rec) => r.ves.destination.send(rec));
-  } catch {
-    return 'abandoned';
-  }
-  return 'sent';
-}
+const relay = (r: Relay, n: Notification) => relayVes(r.ves, VIM, n);
 
 const events = () =>
   dev

@@ -16,7 +16,7 @@ import { createLogger } from '../../../src/util/logger.js';
 import { createVesAgent, type VesAgent } from '../../../src/ves/index.js';
 import { AT, legacy, versioned, wirePowerOff } from '../../unit/ves/support.js';
 import { waitFor } from '../../helpers/wait.js';
-import { deliverVes } from '../../helpers/ves-deliver.js';
+import { relayVes } from '../../helpers/ves-deliver.js';
 
 const VIM = 'vio-1';
 const FAULTS = 'unauthenticated.SEC_FAULT_OUTPUT';
@@ -46,17 +46,7 @@ async function startRelay(): Promise<Relay> {
   return { store, ves: createVesAgent({ store: () => store, config, logger }) };
 }
 
-/** What the pipeline does for one notification's VES part (before it acks the delivery). */
-async function relay(r: Relay, n: Notification): Promise<'sent' | 'nothing' | 'abandoned'> {
-  const record = await r.ves.alarms.decide(VIM, n);
-  if (!record) return 'nothing';
-  try {
-    await deliverVes(r.ves.alarms, VIM, n, record, (rec) => r.ves.destination.send(rec));
-  } catch {
-    return 'abandoned';
-  }
-  return 'sent';
-}
+const relay = (r: Relay, n: Notification) => relayVes(r.ves, VIM, n);
 
 const names = () =>
   (dev?.messages(FAULTS) ?? []).map(

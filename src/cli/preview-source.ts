@@ -57,7 +57,7 @@ export async function previewSource(
     vim: args.vim,
     subscriptions: s.subscriptions,
     // Nothing here can fail to publish, so every rendered notification counts as published.
-    nodes: new ComputeNodeTracker(() => memory, silentLogger()),
+    nodes: new ComputeNodeTracker(memory, silentLogger()),
     defaultSink: cfg.sinks.default,
     render: { errorFault: cfg.messages.errorFault },
   };

@@ -17,8 +17,8 @@ import { secretFileOf } from '../config/secret-files.js';
 
 type DevServer = ReturnType<typeof createDmaapDevServer>;
 
-/** Resolves with the exit code once the first signal's shutdown has finished. */
-function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined): Promise<number> {
+/** Resolves with the exit code once the first signal's shutdown (`stop`) has finished. */
+function onSignals(stop: () => Promise<void>, log: Logger, dev: () => DevServer | undefined): Promise<number> {
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
@@ -29,8 +29,7 @@ function onSignals(relay: Relay, log: Logger, dev: () => DevServer | undefined):
         process.exit(128 + (constants.signals[sig] ?? 15));
       }
       log.info('signal received; shutting down (a second signal exits at once)', { signal: sig });
-      relay
-        .stop()
+      stop()
         .then(() => dev()?.close())
         .then(
           () => resolve(0),
@@ -74,15 +73,27 @@ export async function runDaemon(args: CliArgs): Promise<number> {
       tokenFiles: { admin: secretFileOf('admin.authToken'), read: secretFileOf('admin.readToken') },
       logger: log,
     });
-  const relay = new Relay(cfg, log, { adminPort, reseed: args.reseed });
   let dev: DevServer | undefined;
-  // Before anything starts: a signal during start-up still shuts down in order.
-  const stopped = onSignals(relay, log, () => dev);
+  /** `opening`: the relay, once its store is being opened; `signalled`: a signal came. */
+  const starting: { opening?: Promise<Relay>; signalled?: true } = {};
+  // Before anything starts: a signal during start-up still shuts down in order. One while the
+  // store opens stops the relay once it is open; a store that never opened has nothing to close.
+  const stopped = onSignals(
+    async () => {
+      starting.signalled = true;
+      const relay = await starting.opening?.catch(() => undefined);
+      await relay?.stop();
+    },
+    log,
+    () => dev,
+  );
   if (args.withDmaapDev) {
     const u = new URL(cfg.dmaap.url);
     dev = createDmaapDevServer({ host: u.hostname, port: Number(u.port || 3904) });
     log.info('dmaap-dev serving in-process', { url: (await dev.listen()).url });
   }
-  await relay.start();
+  if (starting.signalled) return stopped;
+  starting.opening = Relay.open(cfg, log, { adminPort, reseed: args.reseed });
+  await (await starting.opening).start();
   return stopped;
 }

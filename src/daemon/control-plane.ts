@@ -8,7 +8,6 @@
 import type { Registry } from 'prom-client';
 import type { VimConfig, VimSpec } from '../config/vim.js';
 import type { Subscription } from '../model/subscription.js';
-import { RelayError } from '../errors.js';
 import type { Destination } from '../publish/destination.js';
 import type { RelayStore } from '../store/store.js';
 import { redactTransportUrl } from '../transport/transport-url.js';
@@ -31,8 +30,7 @@ export interface VesAgents {
 
 export interface ControlPlaneParts {
   readonly catalogue: VimCatalogue;
-  /** undefined until the daemon has opened its store. */
-  readonly store: () => ControlStore | undefined;
+  readonly store: ControlStore;
   readonly vesAgents: VesAgents;
   readonly metrics: Registry;
   /** Every destination whose health strict readiness reports. */
@@ -127,7 +125,7 @@ export class ControlPlane implements RelayControl {
   /** The store's window: one daemon's in memory, the one replicas share in PostgreSQL. */
   async recentStateChanges(vimId: string, states: readonly string[]): Promise<StateChange[] | undefined> {
     if (!this.parts.catalogue.vim(vimId)) return undefined;
-    return this.requireStore().queryRecent(vimId, states);
+    return this.parts.store.queryRecent(vimId, states);
   }
 
   getVesAgent(vimId: string): VesAgentView | undefined {
@@ -143,15 +141,15 @@ export class ControlPlane implements RelayControl {
   }
 
   /**
-   * "process" (the default): the process can do its job and serve its port: started, store
-   * opened, not stopping. "strict" adds what the process cannot fix by itself: every VIM
-   * reachable, the store and every destination healthy. GET /api/v1/status always shows both.
+   * "process" (the default): the process can do its job and serve its port: started (its store
+   * was opened before the admin port listened), not stopping. "strict" adds what the process
+   * cannot fix by itself: every VIM reachable, the store and every destination healthy.
+   * GET /api/v1/status always shows both.
    */
   readiness(opts: { strict?: boolean } = {}): Readiness {
     const reasons: string[] = [];
     if (this.stoppingNow) reasons.push('shutting down');
-    if (!this.parts.store()) reasons.push('starting: the store is not open yet');
-    else if (!this.startedNow) reasons.push("starting: the VIMs' listeners are not started yet");
+    if (!this.startedNow) reasons.push("starting: the VIMs' listeners are not started yet");
     if (opts.strict ?? this.parts.readiness === 'strict') reasons.push(...this.dependencyReasons());
     return { ready: reasons.length === 0, reasons };
   }
@@ -164,8 +162,8 @@ export class ControlPlane implements RelayControl {
       if (s.status !== 'REACHABLE')
         reasons.push(`vim ${id}: ${s.status} since ${s.since.toISOString()}${s.reason ? ` (${s.reason})` : ''}`);
     }
-    const store = this.parts.store()?.health();
-    if (store && !store.ok)
+    const store = this.parts.store.health();
+    if (!store.ok)
       reasons.push(
         `store: ${store.reason ?? 'unreachable'} since ${store.since}; relaying goes on, admin changes answer 503`,
       );
@@ -174,12 +172,6 @@ export class ControlPlane implements RelayControl {
       if (!h.ok) reasons.push(`${d.name}: failing since ${h.since.toISOString()}${h.reason ? ` (${h.reason})` : ''}`);
     }
     return reasons;
-  }
-
-  private requireStore(): ControlStore {
-    const store = this.parts.store();
-    if (!store) throw new RelayError('INTERNAL', 'the daemon has not started');
-    return store;
   }
 }
 

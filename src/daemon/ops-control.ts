@@ -22,7 +22,7 @@ import type { VimBacklog } from '../transport/amqp091/queue-depth.js';
 import { DECISIONS_KEPT, type Decision, type DecisionLog } from './decisions.js';
 
 export interface OpsParts {
-  readonly store: () => RelayStore | undefined;
+  readonly store: RelayStore;
   readonly decisions: DecisionLog;
   readonly defaultSink: SinkName;
   readonly render: RenderOptions;
@@ -56,8 +56,8 @@ export class OpsControl {
   constructor(private readonly parts: OpsParts) {}
 
   private vimKnown(vimId: string): RelayStore | undefined {
-    const store = this.parts.store();
-    return store?.get().vims.some((v) => v.id === vimId) ? store : undefined;
+    const store = this.parts.store;
+    return store.get().vims.some((v) => v.id === vimId) ? store : undefined;
   }
 
   activity(vimId: string): VimActivity {
@@ -83,7 +83,7 @@ export class OpsControl {
     return preview(body, {
       vim: vimId,
       subscriptions: state.subscriptions,
-      nodes: new ComputeNodeTracker(() => memory, silentLogger()),
+      nodes: new ComputeNodeTracker(memory, silentLogger()),
       defaultSink: this.parts.defaultSink,
       render: this.parts.render,
     });

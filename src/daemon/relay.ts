@@ -1,10 +1,9 @@
 /**
- * The daemon's lifecycle: builds the store, the destinations, the pipeline, the VIM catalogue,
- * the control plane and the admin port, and is the only place that knows the start and stop
- * order. What the admin port asks is the ControlPlane's (src/daemon/control-plane.ts).
+ * The daemon's lifecycle: opens the store, then builds the destinations, the pipeline, the VIM
+ * catalogue, the control plane and the admin port over it, and is the only place that knows the
+ * start and stop order. What the admin port asks is the ControlPlane's (src/daemon/control-plane.ts).
  */
 import type { RelayConfig } from '../config/load.js';
-import { RelayError } from '../errors.js';
 import { DmaapPublisher } from '../publish/dmaap/publisher.js';
 import type { Destination, DestinationName, SinkName } from '../publish/destination.js';
 import { KafkaDestination } from '../publish/kafka/destination.js';
@@ -29,31 +28,62 @@ import { VimCatalogue } from './vim-catalogue.js';
 import { createVesAgent, type VesAgent } from '../ves/index.js';
 import { vesStep } from '../steps/ves.js';
 
+export interface RelayOptions {
+  /** Builds the admin port over the daemon's control (cli/run.ts: admin/server.ts's). */
+  readonly adminPort: AdminPortFactory;
+  /** --reseed: the configuration's VIMs and subscriptions replace the stored ones. */
+  readonly reseed?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Opens the store and settles the configuration's seed against it (store/reseed.ts). */
+async function openRelayStore(cfg: RelayConfig, log: Logger, opts: RelayOptions): Promise<RelayStore> {
+  const { store, seeded } = await openStore(cfg, { vims: cfg.vims, subscriptions: cfg.subscriptions }, log);
+  if (!cfg.store.secretKeyFile)
+    log.warn(
+      'secrets are stored in clear: VIM transport URLs and VES collector passwords are readable by whoever reads the store; set store.secretKeyFile to encrypt them',
+      { engine: store.engine },
+    );
+  await settleSeed(store, seeded, { cfg, log, env: opts.env ?? process.env, reseed: opts.reseed ?? false });
+  return store;
+}
+
 export class Relay {
   private readonly observer = new MetricsObserver();
   private readonly destinations: Destination[];
   private readonly ves: VesAgent;
   private readonly catalogue: VimCatalogue;
   private admin?: AdminPort;
-  private store?: RelayStore;
   private readonly control: ControlPlane;
   private unwatchStore?: () => void;
   private readonly backlog: BacklogPoller;
   /** The admin port's URL once listening. */
   adminUrl = '';
 
+  /**
+   * Opens the store, then builds the Relay over it; nothing listens or consumes before start().
+   * Rejects as opening the store does (STORE_UNAVAILABLE, ...); a store that opened is closed
+   * again when the parts cannot be built.
+   */
+  static async open(cfg: RelayConfig, log: Logger, opts: RelayOptions): Promise<Relay> {
+    const store = await openRelayStore(cfg, log, opts);
+    try {
+      return new Relay(cfg, log, opts, store);
+    } catch (e) {
+      await store.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Every part is built over `store`, which is open (Relay.open); stop() closes it. */
   constructor(
     private readonly cfg: RelayConfig,
     private readonly log: Logger,
-    /** `adminPort` builds the admin port over the daemon's control (cli/run.ts: admin/server.ts's). */
-    private readonly opts: {
-      readonly adminPort: AdminPortFactory;
-      readonly reseed?: boolean;
-      readonly env?: NodeJS.ProcessEnv;
-    },
+    private readonly opts: Pick<RelayOptions, 'adminPort'>,
+    private readonly store: RelayStore,
   ) {
     const hooks = this.observer.hooks();
-    this.ves = createVesAgent({ store: () => this.requireStore(), config: cfg.ves, logger: log, hooks });
+    this.ves = createVesAgent({ store, config: cfg.ves, logger: log, hooks });
     const destinations: Partial<Record<DestinationName, Destination>> = {
       ves: this.ves.destination,
       dmaap: new DmaapPublisher({ ...cfg.dmaap, ...cfg.publish, hooks }, log),
@@ -65,7 +95,7 @@ export class Relay {
               kafkaDestinationOptions(
                 cfg.kafka,
                 hooks,
-                kafkaTopicWanted(() => this.store?.get().subscriptions, cfg.sinks.default),
+                kafkaTopicWanted(() => store.get().subscriptions, cfg.sinks.default),
               ),
               log,
             ),
@@ -81,14 +111,14 @@ export class Relay {
     const pipeline = new Pipeline({
       destinations,
       defaultSink: cfg.sinks.default,
-      subscriptions: () => this.store?.get().subscriptions ?? [],
+      subscriptions: () => store.get().subscriptions,
       observer: this.observer,
       logger: log,
       maxBodyBytes: cfg.transport.maxBodyBytes,
       render,
       decisions,
-      computeNode: new ComputeNodeTracker(() => this.requireStore(), log),
-      sideSteps: [vesStep(this.ves.alarms, (vimId) => this.store?.get().vesAgents[vimId] !== undefined)],
+      computeNode: new ComputeNodeTracker(store, log),
+      sideSteps: [vesStep(this.ves.alarms, (vimId) => store.get().vesAgents[vimId] !== undefined)],
     });
     // Replicas stop a removed or moved VIM's listener once they see the change (a notification,
     // at worst the next reload) and have drained it: its old queue is not deleted under them.
@@ -96,16 +126,16 @@ export class Relay {
       transport: cfg.transport,
       othersGoneWithinMs: cfg.store.url ? cfg.store.reconcileMs + cfg.shutdown.timeoutMs + CLOSE_GRACE_MS : 0,
       // Added again (or changed back) through another replica meanwhile: that VIM's queue stays.
-      registered: () => this.store?.get().vims.map((s) => applyVimDefaults(s)) ?? [],
+      registered: () => store.get().vims.map((s) => applyVimDefaults(s)),
     };
     this.catalogue = new VimCatalogue(
-      () => this.requireStore(),
+      store,
       pipeline,
       {
         transport: cfg.transport,
         dedupeWindow: cfg.dedupe.windowSize,
         // Replicas answer check_vim_status from the shared window; one daemon from its own.
-        shareRecent: (vimId, change) => this.store?.pushRecent(vimId, change),
+        shareRecent: (vimId, change) => store.pushRecent(vimId, change),
         drainTimeoutMs: cfg.shutdown.timeoutMs,
         defaultSink: cfg.sinks.default,
         sinks,
@@ -118,7 +148,7 @@ export class Relay {
       log,
     );
     this.backlog = new BacklogPoller({
-      vims: () => (this.store ? this.catalogue.vims() : []),
+      vims: () => this.catalogue.vims(),
       transport: cfg.transport,
       intervalMs: cfg.monitor.backlogIntervalMs,
       metrics: this.observer.m,
@@ -126,13 +156,13 @@ export class Relay {
     });
     this.control = new ControlPlane({
       catalogue: this.catalogue,
-      store: () => this.store,
+      store,
       vesAgents: this.ves.agents,
       metrics: this.observer.registry,
       destinations: this.destinations,
       readiness: cfg.admin.readiness,
       ops: new OpsControl({
-        store: () => this.store,
+        store,
         decisions,
         defaultSink: cfg.sinks.default,
         render,
@@ -155,25 +185,10 @@ export class Relay {
     return this.control.stopping;
   }
 
-  /** Open the store, listen on the admin port, start every VIM's listener. */
+  /** Watch the store, listen on the admin port, start every VIM's listener. Nothing once stop() began. */
   async start(): Promise<void> {
-    const { store, seeded } = await openStore(
-      this.cfg,
-      { vims: this.cfg.vims, subscriptions: this.cfg.subscriptions },
-      this.log,
-    );
-    this.store = store;
-    if (!this.cfg.store.secretKeyFile)
-      this.log.warn(
-        'secrets are stored in clear: VIM transport URLs and VES collector passwords are readable by whoever reads the store; set store.secretKeyFile to encrypt them',
-        { engine: store.engine },
-      );
-    await settleSeed(store, seeded, {
-      cfg: this.cfg,
-      log: this.log,
-      env: this.opts.env ?? process.env,
-      reseed: this.opts.reseed ?? false,
-    });
+    if (this.stopping) return;
+    const store = this.store;
     // Another replica changed the shared store: its VIMs apply here too (subscriptions are read live).
     // Watched before startAll(): a change heard meanwhile starts a VIM that startAll() then leaves alone.
     this.unwatchStore = store.onChange((kinds) => {
@@ -227,14 +242,9 @@ export class Relay {
     }
     this.unwatchStore?.();
     await this.store
-      ?.close()
+      .close()
       .catch((e: unknown) => this.log.warn('store did not close cleanly', { error: (e as Error).message }));
     await this.admin?.close();
     this.log.info('stopped', { requeued: left });
-  }
-
-  private requireStore(): RelayStore {
-    if (!this.store) throw new RelayError('INTERNAL', 'the daemon has not started');
-    return this.store;
   }
 }

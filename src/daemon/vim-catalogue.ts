@@ -50,7 +50,7 @@ export class VimCatalogue {
   private closed = false;
 
   constructor(
-    private readonly store: () => CatalogueStore,
+    private readonly store: CatalogueStore,
     private readonly pipeline: Pipeline,
     private readonly opts: CatalogueOptions,
     private readonly observer: MetricsObserver,
@@ -76,7 +76,7 @@ export class VimCatalogue {
   }
 
   private async align(cause: 'start' | 'replica'): Promise<void> {
-    const state = this.store().get();
+    const state = this.store.get();
     for (const s of state.subscriptions) this.knowRoute(s);
     const ids = new Set([...state.vims.map((v) => v.id), ...this.runners.keys()]);
     await Promise.all(
@@ -112,13 +112,11 @@ export class VimCatalogue {
 
   /** The store's current snapshot (a new object after every change): what answers may be cached by. */
   storeState(): object {
-    return this.store().get();
+    return this.store.get();
   }
 
   vims(): VimConfig[] {
-    return this.store()
-      .get()
-      .vims.map((s) => applyVimDefaults(s));
+    return this.store.get().vims.map((s) => applyVimDefaults(s));
   }
 
   vim(id: string): { vim: VimConfig; status?: ListenerStatusChange } | undefined {
@@ -131,13 +129,13 @@ export class VimCatalogue {
     const spec: VimSpec = { ...body, id };
     refuseIf(vimBodyProblems(spec));
     return this.serial(id, async () => {
-      const state = this.store().get();
+      const state = this.store.get();
       const old = state.vims.find((v) => v.id === id);
       const next = applyVimDefaults(spec);
       const shared = sharedQueueProblem(next, state.vims.map(applyVimDefaults), 'body');
       if (shared) throw new RelayError('CONFLICT', shared);
       // The store first: a write that fails (STORE_UNAVAILABLE, CONFLICT) leaves the runner as it was.
-      await this.store().update((s) => {
+      await this.store.update((s) => {
         s.vims = [...s.vims.filter((v) => v.id !== id), spec];
       });
       const done = await this.follow(id);
@@ -156,7 +154,7 @@ export class VimCatalogue {
       // The store first: a write that fails leaves the runner consuming. The snapshot changes as
       // the write succeeds and the cancel below follows without I/O in between, so no delivery
       // meets the pipeline without the VIM's subscriptions: later ones go back to the broker.
-      await this.store().update((s) => {
+      await this.store.update((s) => {
         s.vims = s.vims.filter((v) => v.id !== id);
         s.subscriptions = s.subscriptions.filter((x) => x.vimId !== id);
         delete s.computeNodes[id];
@@ -164,7 +162,7 @@ export class VimCatalogue {
       });
       // follow() tells onRemoved when it stopped a runner; a VIM without one (closed) is gone too.
       if ((await this.follow(id)) !== 'stopped') this.opts.onRemoved?.(id);
-      this.store().dropRecent?.(id);
+      this.store.dropRecent?.(id);
       this.log.info('VIM deleted with its subscriptions', { vim: id, purge });
       await this.retire(applyVimDefaults(spec), purge);
       return true;
@@ -172,15 +170,11 @@ export class VimCatalogue {
   }
 
   subscriptions(vimId?: string): Subscription[] {
-    return this.store()
-      .get()
-      .subscriptions.filter((s) => vimId === undefined || s.vimId === vimId);
+    return this.store.get().subscriptions.filter((s) => vimId === undefined || s.vimId === vimId);
   }
 
   subscription(id: string): Subscription | undefined {
-    return this.store()
-      .get()
-      .subscriptions.find((s) => s.id === id);
+    return this.store.get().subscriptions.find((s) => s.id === id);
   }
 
   putSubscription(
@@ -204,10 +198,8 @@ export class VimCatalogue {
           `vimId "${sub.vimId}" is not a registered VIM; PUT /api/v1/vims/${sub.vimId} first`,
         );
       }
-      const created = !this.store()
-        .get()
-        .subscriptions.some((s) => s.id === id);
-      await this.store().update((s) => {
+      const created = !this.store.get().subscriptions.some((s) => s.id === id);
+      await this.store.update((s) => {
         s.subscriptions = [...s.subscriptions.filter((x) => x.id !== id), sub];
       });
       this.knowRoute(sub);
@@ -217,7 +209,7 @@ export class VimCatalogue {
 
   async deleteSubscription(id: string): Promise<boolean> {
     if (!this.subscription(id)) return false;
-    await this.store().update((s) => {
+    await this.store.update((s) => {
       s.subscriptions = s.subscriptions.filter((x) => x.id !== id);
     });
     return true;
@@ -237,9 +229,7 @@ export class VimCatalogue {
 
   /** The VIM as the store holds it now. */
   private stored(id: string): VimSpec | undefined {
-    return this.store()
-      .get()
-      .vims.find((v) => v.id === id);
+    return this.store.get().vims.find((v) => v.id === id);
   }
 
   private knowRoute(s: Subscription): void {
@@ -299,9 +289,7 @@ export class VimCatalogue {
 
   /** Whether the store holds `vim` exactly so. */
   private registeredAs(vim: VimConfig): boolean {
-    const spec = this.store()
-      .get()
-      .vims.find((v) => v.id === vim.id);
+    const spec = this.store.get().vims.find((v) => v.id === vim.id);
     return spec !== undefined && JSON.stringify(applyVimDefaults(spec)) === JSON.stringify(vim);
   }
 

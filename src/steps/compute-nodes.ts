@@ -129,9 +129,8 @@ export class ComputeNodeTracker implements ComputeNodeStep {
   /** Per VIM: one decision at a time, each after the previous one's outcome. */
   private readonly turns = new Turns();
 
-  /** `memory` is a getter because the daemon opens its store after building the pipeline. */
   constructor(
-    private readonly memory: () => NodeMemoryStore,
+    private readonly memory: NodeMemoryStore,
     private readonly log: Logger,
   ) {}
 
@@ -146,7 +145,7 @@ export class ComputeNodeTracker implements ComputeNodeStep {
     const event = this.eventOf(n, matches);
     const facts = nodeFacts(n);
     const release = await this.turns.take(vimId);
-    const store = this.memory();
+    const store = this.memory;
     const shared = sharedRows(store) as SharedNodeMemory | undefined;
     let held: readonly HeldRow[] = [];
     try {
@@ -271,7 +270,7 @@ export class ComputeNodeTracker implements ComputeNodeStep {
   private async remember(vimId: string, n: Notification, decision: NodeDecision): Promise<void> {
     if (!changesMemory(decision)) return;
     try {
-      await this.memory().update((draft) => remember(draft, vimId, decision));
+      await this.memory.update((draft) => remember(draft, vimId, decision));
     } catch (e) {
       // The cost of the lost write is one later update published again.
       this.log.warn('compute-node memory not saved; the next update of this node may be published although unchanged', {

@@ -86,25 +86,22 @@ export function agentView(vimId: string, r: VesAgentRecord): VesAgentView {
 }
 
 export class VesAgentRegistry {
-  /**
-   * `store` is a getter because the daemon opens its store after building its parts;
-   * `onPut` hears of every configuration created or replaced (the VIM watch re-judges the VIM).
-   */
+  /** `onPut` hears of every configuration created or replaced (the VIM watch re-judges the VIM). */
   constructor(
-    private readonly store: () => VesStore,
+    private readonly store: VesStore,
     private readonly now: () => Date = () => new Date(),
     private readonly onPut: (vimId: string) => void = () => {},
   ) {}
 
   get(vimId: string): VesAgentView | undefined {
-    const r = this.store().get().vesAgents[vimId];
+    const r = this.store.get().vesAgents[vimId];
     return r && agentView(vimId, r);
   }
 
   /** Creates or replaces. Throws RelayError(NOT_FOUND) when the VIM is not registered. */
   async put(vimId: string, input: VesAgentConfigInput): Promise<VesAgentView> {
     let record: VesAgentRecord | undefined;
-    await this.store().update((draft) => {
+    await this.store.update((draft) => {
       if (!draft.vims.some((v) => v.id === vimId)) {
         throw new RelayError('NOT_FOUND', `VIM "${vimId}" is not registered; PUT /api/v1/vims/${vimId} first`);
       }
@@ -120,9 +117,9 @@ export class VesAgentRegistry {
    * later configuration starts from a clean slate. false when there was none.
    */
   async delete(vimId: string): Promise<boolean> {
-    if (!this.store().get().vesAgents[vimId]) return false;
+    if (!this.store.get().vesAgents[vimId]) return false;
     let existed = false;
-    await this.store().update((draft) => {
+    await this.store.update((draft) => {
       existed = draft.vesAgents[vimId] !== undefined;
       dropVesState(draft, vimId);
     });
@@ -130,5 +127,5 @@ export class VesAgentRegistry {
   }
 
   /** For VesDestination: the VIM's collector with its credentials, as stored. */
-  readonly collectorFor: CollectorLookup = (vimId) => this.store().get().vesAgents[vimId]?.ves_subscription;
+  readonly collectorFor: CollectorLookup = (vimId) => this.store.get().vesAgents[vimId]?.ves_subscription;
 }

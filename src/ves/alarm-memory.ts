@@ -52,7 +52,7 @@ export class UnsavedAlarms {
   private closed = false;
 
   constructor(
-    private readonly store: () => VesStore,
+    private readonly store: VesStore,
     private readonly log: Logger,
     private readonly turn: Turn,
   ) {}
@@ -139,7 +139,7 @@ export class UnsavedAlarms {
   }
 
   private async write(e: Entry): Promise<Outcome> {
-    const store = this.store();
+    const store = this.store;
     const shared = sharedRows(store);
     const target = e.next ? (e.next as unknown as RowValue) : undefined;
     if (!shared) {

@@ -96,9 +96,8 @@ export class VesAlarmTracker {
   /** Accepted and not yet in the store: read before the store's rows. */
   private readonly unsaved: UnsavedAlarms;
 
-  /** `store` is a getter because the daemon opens its store after building the pipeline. */
   constructor(
-    private readonly store: () => VesStore,
+    private readonly store: VesStore,
     private readonly log: Logger,
     opts: VesAlarmTrackerOptions = {},
   ) {
@@ -120,11 +119,11 @@ export class VesAlarmTracker {
    * A non-null answer must be followed by published() or abandoned() for the same notification.
    */
   async decide(vimId: string, n: Notification, fields?: VmFields): Promise<OutboundRecord | null> {
-    if (!this.store().get().vesAgents[vimId]) return null;
+    if (!this.store.get().vesAgents[vimId]) return null;
     const f = fields ?? vmFieldsOf(n);
     if (!f) return null;
     const release = await this.turns.take(`${vimId}\n${f.instance_id}`);
-    const store = this.store();
+    const store = this.store;
     const shared = sharedRows(store);
     let held: readonly HeldRow[] | undefined;
     try {
@@ -259,10 +258,10 @@ export class VesAlarmTracker {
 
   /** A shared store's claimed row put back; never rejects. */
   private async putBack(vimId: string, n: Notification, p: Pending): Promise<void> {
-    const shared = sharedRows(this.store());
+    const shared = sharedRows(this.store);
     if (!shared || !p.held) return;
     // The configuration deleted meanwhile took the VM's alarm along: leave no row of it behind.
-    const gone = !this.store().get().vesAgents[vimId];
+    const gone = !this.store.get().vesAgents[vimId];
     const rows = gone ? p.held.map((r) => ({ ...r, previous: undefined })) : p.held;
     const errors = await settleRows(shared, 'alarms', vimId, rows, false);
     if (errors.length === 0) return;

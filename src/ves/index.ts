@@ -32,8 +32,8 @@ export interface VesAgent {
 }
 
 export interface VesAgentOptions {
-  /** A getter: the daemon opens its store after building its parts. A StateFile fits. */
-  readonly store: () => VesStore;
+  /** The daemon's open store; a StateFile fits. */
+  readonly store: VesStore;
   readonly config: VesConfig;
   readonly logger: Logger;
   /** The daemon's metric hooks, as for the other destinations (destination 'ves'). */

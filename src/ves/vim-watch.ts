@@ -21,7 +21,7 @@ import { alarmOf, vimClear, vimOnset, type VesFaultEvent } from './events.js';
 import { VIM_ALARM_KEY, type AlarmRecord } from '../model/ves.js';
 
 export interface VimWatchOptions {
-  readonly store: () => VesStore;
+  readonly store: VesStore;
   /** VesDestination.send: resolves once the collector accepted. */
   readonly send: (record: OutboundRecord) => Promise<void>;
   /** ves.vimUnreachableAfterMs. */
@@ -114,14 +114,12 @@ export class VimUnreachableWatch {
 
   private alarm(vimId: string): AlarmRecord | undefined {
     // The VIM's own alarm is never claimed; read plain all the same, as every reader of alarms does.
-    return this.unsaved.read(vimId, VIM_ALARM_KEY, () =>
-      plainAlarm(this.o.store().get().alarms[vimId]?.[VIM_ALARM_KEY]),
-    );
+    return this.unsaved.read(vimId, VIM_ALARM_KEY, () => plainAlarm(this.o.store.get().alarms[vimId]?.[VIM_ALARM_KEY]));
   }
 
   private async raise(vimId: string, change: ListenerStatusChange): Promise<void> {
     if (this.closed || this.latest.get(vimId) !== change) return;
-    if (!this.o.store().get().vesAgents[vimId] || this.alarm(vimId)) return;
+    if (!this.o.store.get().vesAgents[vimId] || this.alarm(vimId)) return;
     const facts = {
       vimId,
       sinceMicros: change.since.getTime() * 1000,
@@ -142,7 +140,7 @@ export class VimUnreachableWatch {
 
   private async clear(vimId: string): Promise<void> {
     const alarm = this.alarm(vimId);
-    if (this.closed || !alarm || !this.o.store().get().vesAgents[vimId]) return;
+    if (this.closed || !alarm || !this.o.store.get().vesAgents[vimId]) return;
     const event = vimClear(
       { vimId, sinceMicros: alarm.startEpochMicrosec, reason: 'the broker answers again', atMicros: this.now() * 1000 },
       alarm,

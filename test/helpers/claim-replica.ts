@@ -49,7 +49,7 @@ export interface ClaimReplica {
 }
 
 export function claimReplica(
-  stores: { nodes: () => NodeMemoryStore; ves: () => VesStore },
+  stores: { nodes: NodeMemoryStore; ves: VesStore },
   logger: Logger = silentLogger(),
 ): ClaimReplica {
   const nodes = new ComputeNodeTracker(stores.nodes, logger);
@@ -64,7 +64,7 @@ export function claimReplica(
     logger,
     maxBodyBytes: 1 << 20,
     computeNode: nodes,
-    sideSteps: [vesStep(alarms, (vimId) => stores.ves().get().vesAgents[vimId] !== undefined)],
+    sideSteps: [vesStep(alarms, (vimId) => stores.ves.get().vesAgents[vimId] !== undefined)],
   });
   const state = new VimState(CLAIM_VIM, { dedupeWindow: 100 });
   return {

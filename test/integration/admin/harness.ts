@@ -76,7 +76,7 @@ export async function startAdmin(
   });
   const listeners: ScriptedListener[] = [];
   const catalogue = new VimCatalogue(
-    () => store,
+    store,
     pipeline,
     {
       transport: DEFAULT_TRANSPORT_OPTIONS,
@@ -96,13 +96,13 @@ export async function startAdmin(
   );
   const control = new ControlPlane({
     catalogue,
-    store: () => store,
-    vesAgents: new VesAgentRegistry(() => store),
+    store,
+    vesAgents: new VesAgentRegistry(store),
     metrics: observer.registry,
     destinations: [dmaap],
     ...(opts.readiness ? { readiness: opts.readiness } : {}),
     ops: new OpsControl({
-      store: () => store,
+      store,
       decisions,
       defaultSink: 'dmaap',
       render: DEFAULT_RENDER,

@@ -59,7 +59,7 @@ async function daemonOn(store: RelayStore): Promise<Daemon> {
   });
   const listeners: ScriptedListener[] = [];
   const catalogue = new VimCatalogue(
-    () => store,
+    store,
     pipeline,
     {
       transport: DEFAULT_TRANSPORT_OPTIONS,
@@ -81,8 +81,8 @@ async function daemonOn(store: RelayStore): Promise<Daemon> {
   await catalogue.startAll();
   const control = new ControlPlane({
     catalogue,
-    store: () => store,
-    vesAgents: new VesAgentRegistry(() => store),
+    store,
+    vesAgents: new VesAgentRegistry(store),
     metrics: observer.registry,
     destinations: [dmaap],
   });

@@ -104,7 +104,7 @@ function catalogueOn(store: RelayStore, dmaap = new ScriptedDestination(), drain
     maxBodyBytes: 1 << 20,
   });
   const catalogue = new VimCatalogue(
-    () => store,
+    store,
     pipeline,
     {
       transport: FAST_TRANSPORT,

@@ -47,7 +47,7 @@ async function store(url = db.url, logger = capturedLogger().logger): Promise<Pg
 }
 
 const replicaOn = (s: PgStore, logger = capturedLogger().logger): ClaimReplica =>
-  claimReplica({ nodes: () => s, ves: () => s }, logger);
+  claimReplica({ nodes: s, ves: s }, logger);
 
 /** The row in the database itself, not in a replica's copy. */
 async function dbRow(table: 'relay_compute_nodes' | 'relay_alarms', key: string): Promise<unknown> {

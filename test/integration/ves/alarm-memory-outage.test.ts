@@ -52,7 +52,7 @@ async function startRelay(url: string): Promise<Relay> {
     VIM_EVENT_RELAY_VES_RETRY_MAX_MS: '100',
     VIM_EVENT_RELAY_VES_VIM_UNREACHABLE_AFTER_MS: '100',
   }).ves;
-  const r = { store: store as PgStore, ves: createVesAgent({ store: () => store, config, logger }), lines };
+  const r = { store: store as PgStore, ves: createVesAgent({ store, config, logger }), lines };
   relays.push(r);
   return r;
 }

@@ -43,7 +43,7 @@ async function startRelay(): Promise<Relay> {
     VIM_EVENT_RELAY_VES_RETRY_MAX_MS: '100',
     VIM_EVENT_RELAY_VES_VIM_UNREACHABLE_AFTER_MS: '100',
   }).ves;
-  return { store, ves: createVesAgent({ store: () => store, config, logger }) };
+  return { store, ves: createVesAgent({ store, config, logger }) };
 }
 
 const relay = (r: Relay, n: Notification) => relayVes(r.ves, VIM, n);

@@ -45,7 +45,7 @@ async function setup(retireChange: CatalogueOptions['retireChange']) {
     maxBodyBytes: 1 << 20,
   });
   const catalogue = new VimCatalogue(
-    () => store,
+    store,
     pipeline,
     {
       transport: DEFAULT_TRANSPORT_OPTIONS,

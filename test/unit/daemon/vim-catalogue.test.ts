@@ -117,8 +117,13 @@ async function setup(o: SetupOptions = {}) {
   });
   // What the catalogue writes through: the store, or a test's faulty stand-in for it.
   const through: { store: CatalogueStore } = { store };
+  const forwarding: CatalogueStore = {
+    get: () => through.store.get(),
+    update: (mutator) => through.store.update(mutator),
+    dropRecent: (vimId) => through.store.dropRecent?.(vimId),
+  };
   const catalogue: VimCatalogue = new VimCatalogue(
-    () => through.store,
+    forwarding,
     pipeline,
     {
       transport: { ...DEFAULT_TRANSPORT_OPTIONS, reconnectInitialMs: 50, reconnectMaxMs: 100 },

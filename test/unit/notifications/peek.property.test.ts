@@ -296,7 +296,7 @@ async function run(b: Buffer, subs: Subscription[], watched: boolean, fastFilter
     observer,
     logger: silentLogger(),
     maxBodyBytes: 1 << 20,
-    computeNode: new ComputeNodeTracker(() => new InMemoryNodeMemory(), silentLogger()),
+    computeNode: new ComputeNodeTracker(new InMemoryNodeMemory(), silentLogger()),
     sideSteps: [sideStep(watched)],
     fastFilter,
   });

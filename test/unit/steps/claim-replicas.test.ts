@@ -31,7 +31,7 @@ const placeholder = {
 function sharedStores() {
   const nodes = new InMemoryNodeMemory({}, { shared: true });
   const ves = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: { [VIM]: agent() } }, { shared: true });
-  return { nodes, ves, stores: { nodes: () => nodes, ves: () => ves } };
+  return { nodes, ves, stores: { nodes, ves } };
 }
 
 describe('compute nodes, two replicas on one shared store', () => {
@@ -238,7 +238,7 @@ describe('a store of one process (the file store) claims nothing', () => {
     const seed = { vims: [{ id: VIM, transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/' }], subscriptions: [] };
     const { store } = await FileStore.open(join(dir, 'state.json'), seed, 3);
     await store.update((s) => void (s.vesAgents[VIM] = agent()));
-    const a = claimReplica({ nodes: () => store, ves: () => store });
+    const a = claimReplica({ nodes: store, ves: store });
     let accept!: () => void;
     a.dmaap.answer = () => new Promise<void>((r) => (accept = r));
     const pending = a.deliver(update(), 'u1');

@@ -70,7 +70,7 @@ const observer = silentObserver;
 const vimState = (vimId = VIM): VimState => new VimState(vimId, { dedupeWindow: 100 });
 
 function setup(memory: NodeMemoryStore = new InMemoryNodeMemory(), logger = silentLogger()) {
-  const tracker = new ComputeNodeTracker(() => memory, logger);
+  const tracker = new ComputeNodeTracker(memory, logger);
   const pub = new ScriptedPublisher();
   const pipeline = new Pipeline({
     destinations: { dmaap: pub },
@@ -234,7 +234,7 @@ describe('ComputeNodeTracker outcomes', () => {
     t.prepare(VIM, n, matchSubscriptions(VIM, n, SUBS));
 
   it('takes one decision of a VIM at a time: the next waits until the previous is released, committed or not', async () => {
-    const t = new ComputeNodeTracker(() => new InMemoryNodeMemory(), silentLogger());
+    const t = new ComputeNodeTracker(new InMemoryNodeMemory(), silentLogger());
     const a = await prepare(t, note(versionedMetrics(), 'a'));
     let second = false;
     const b = prepare(t, note(versionedMetrics(), 'b')).then((step) => {
@@ -253,7 +253,7 @@ describe('ComputeNodeTracker outcomes', () => {
     const memory = new InMemoryNodeMemory({
       [VIM]: { 'fake-mini': { host: 'compute', host_ip: '10.0.2.15', hypervisor_hostname: 'fake-mini' } },
     });
-    const t = new ComputeNodeTracker(() => memory, silentLogger());
+    const t = new ComputeNodeTracker(memory, silentLogger());
     const suppressed = await prepare(t, note(versionedMetrics(), 's'));
     expect([...suppressed.value.values()]).toEqual([null, null]);
     suppressed.release();

@@ -59,10 +59,7 @@ it('an empty username means no credentials at all', () => {
 describe('VesAgentRegistry', () => {
   it('put needs a registered VIM; get, collectorFor and delete follow; delete drops the alarms too', async () => {
     const store = new InMemoryVesStore({ vims: [{ id: 'vio-1' }] });
-    const reg = new VesAgentRegistry(
-      () => store,
-      () => NOW,
-    );
+    const reg = new VesAgentRegistry(store, () => NOW);
     await expect(reg.put('vio-9', input)).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringMatching(/VIM "vio-9" is not registered/),
@@ -94,7 +91,7 @@ describe('VesAgentRegistry', () => {
     const store = new InMemoryVesStore({ vims: [{ id: 'vio-1' }] });
     const heard: string[] = [];
     const reg = new VesAgentRegistry(
-      () => store,
+      store,
       () => NOW,
       (vimId) => heard.push(vimId),
     );

@@ -18,7 +18,7 @@ const on = (id = 'on-1', at = later(60)) => versioned('instance-power_on-end.jso
 
 function setup(backlogs = [backlog()]) {
   const store = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: { [VIM]: agent(backlogs) } });
-  const tracker = new VesAlarmTracker(() => store, logger);
+  const tracker = new VesAlarmTracker(store, logger);
   return { store, tracker };
 }
 
@@ -86,7 +86,7 @@ it('a restart (a new tracker over the same store) neither repeats the onset nor 
   const { store, tracker } = setup();
   await tracker.decide(VIM, off());
   await tracker.published(VIM, off());
-  const restarted = new VesAlarmTracker(() => store, logger);
+  const restarted = new VesAlarmTracker(store, logger);
   expect(await restarted.decide(VIM, off('off-redelivered'))).toBeNull();
   const clear = await restarted.decide(VIM, on());
   expect(parse(clear?.json).commonEventHeader.startEpochMicrosec).toBe(AT_MICROS);
@@ -169,7 +169,7 @@ describe('a store write that fails after the collector accepted (a full disk)', 
   it('still unsaved at close: tried once more, then logged as lost', async () => {
     const { logger: log, lines } = captureLog();
     const store = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: { [VIM]: agent([backlog()]) } });
-    const tracker = new VesAlarmTracker(() => store, log);
+    const tracker = new VesAlarmTracker(store, log);
     await tracker.decide(VIM, off());
     let tries = 0;
     store.update = () => Promise.reject(new Error(`ENOSPC ${++tries}`));

@@ -24,7 +24,7 @@ function setup(opts: { refuse?: boolean; configured?: boolean } = {}) {
   const sent: OutboundRecord[] = [];
   let refuse = opts.refuse ?? false;
   const watch = new VimUnreachableWatch({
-    store: () => store,
+    store,
     unreachableAfterMs: 100,
     log: logger,
     send: async (r) => {
@@ -93,7 +93,7 @@ it('after a restart with the alarm open: no second onset while down, the clear o
   watch.statusChanged(VIM, down(new Date(Date.now() - 1000)));
   await waitFor(() => store.get().alarms[VIM]?.[VIM_ALARM_KEY], 'the alarm remembered');
   const restarted = new VimUnreachableWatch({
-    store: () => store,
+    store,
     unreachableAfterMs: 100,
     log: logger,
     send: async (r) => void sent.push(r),

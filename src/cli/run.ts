@@ -94,6 +94,8 @@ export async function runDaemon(args: CliArgs): Promise<number> {
   }
   if (starting.signalled) return stopped;
   starting.opening = Relay.open(cfg, log, { adminPort, reseed: args.reseed });
-  await (await starting.opening).start();
+  const relay = await starting.opening;
+  // A signal came while the store opened: the relay is stopped (above), never started.
+  if (!starting.signalled) await relay.start();
   return stopped;
 }

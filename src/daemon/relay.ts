@@ -198,7 +198,6 @@ export class Relay {
       if (kinds.includes('vesAgents'))
         for (const vimId of Object.keys(store.get().vesAgents)) this.ves.vimWatch.configured(vimId);
     });
-    if (this.stopping) return;
     this.admin = this.opts.adminPort(this.control);
     this.adminUrl = (await this.admin.listen()).url;
     this.log.info('admin port listening', { url: this.adminUrl });

@@ -8,8 +8,8 @@
  * once. A streak of retryable answers is an outage (outage.ts); a refusal neither starts nor ends
  * one, except that an outage ends once nothing waits any more (the last records expired). close() flushes, gives what is pending a deadline, then rejects the rest and aborts.
  *
- * What differs between destinations is their HttpPeer: how a batch is sent, what an accepted
- * record resolves with, what a refused one rejects with, and the names in hooks, logs and errors.
+ * What differs between destinations is their HttpPeer: how a batch is sent, what a refused
+ * record rejects with, and the names in hooks, logs and errors.
  *
  * Memory: records are held until settled; the bound is the callers' (each AMQP listener has a
  * prefetch); maxPending only makes a missing bound visible (PUBLISHER_OVERLOADED).
@@ -29,25 +29,23 @@ import { planAfter, type PeerCodes, type Plan, type PlanOptions } from './plan.j
 import type { PermanentPublishError } from './types.js';
 
 /** One record held until settled. */
-export interface BatchEntry<R> extends Sized, Settleable<R> {
+export interface BatchEntry extends Sized, Settleable {
   /** The record's own topic (DMaaP: the topic; VES: the VIM id). */
   readonly topic: string;
   readonly json: string;
 }
 
-/** What a destination adds to the core; `G` is what one key's batches go to, `R` what a record resolves with. */
-export interface HttpPeer<G, R> {
+/** What a destination adds to the core; `G` is what one key's batches go to. */
+export interface HttpPeer<G> {
   readonly destination: DestinationName;
   /** The codes and words of a refusal and of an expiry. */
   readonly codes: PeerCodes;
   /** The batch's name in hooks and the outage log (DMaaP: the topic; VES: the endpoint). */
   label(group: G): string;
   /** One request with `items` (never empty); resolves with any answer, rejects when there is none. */
-  post(group: G, items: readonly BatchEntry<R>[], signal: AbortSignal): Promise<DmaapResponse>;
-  /** What the records accepted with `status` resolve with. */
-  accepted(group: G, status: number): R;
+  post(group: G, items: readonly BatchEntry[], signal: AbortSignal): Promise<DmaapResponse>;
   /** What the records refused for good reject with; `error` is the plan's (its message names no batch). */
-  refused(group: G, items: readonly BatchEntry<R>[], error: PermanentPublishError): Error;
+  refused(group: G, items: readonly BatchEntry[], error: PermanentPublishError): Error;
   /** What a record offered after close(), or unsettled at its deadline, rejects with (PUBLISHER_CLOSED). */
   closedError(): Error;
   /** What a record offered over maxPending rejects with (PUBLISHER_OVERLOADED). */
@@ -64,27 +62,19 @@ export interface HttpBatcherOptions extends ResolvedBatchingOptions {
   readonly envelopeBytes?: number;
 }
 
-/** How the last request ended (DMaaP's healthy(): for tests and diagnosis). */
-export interface LastRequest {
-  /** The last request got a 2xx (also true before the first request). */
-  readonly ok: boolean;
-  readonly lastError?: string;
-  readonly lastStatus?: number;
-}
-
 const noop = (): void => undefined;
 
-interface Batch<G, R> {
+interface Batch<G> {
   readonly group: G;
-  readonly items: readonly BatchEntry<R>[];
+  readonly items: readonly BatchEntry[];
   readonly attempt: number;
   readonly failingSince?: number;
 }
 
-export class HttpBatcher<G, R> {
+export class HttpBatcher<G> {
   private readonly outage: OutageTracker;
   private readonly queue: PQueue;
-  private readonly assembler: BatchAssembler<BatchEntry<R>>;
+  private readonly assembler: BatchAssembler<BatchEntry>;
   private readonly plan: PlanOptions;
   private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
   /** The group of each key with an open batch, for the batch its linger or close() seals. */
@@ -92,16 +82,15 @@ export class HttpBatcher<G, R> {
   /** Keys whose linger ran out while every request slot was busy. */
   private readonly deferred = new Set<string>();
   /** Batches waiting for their retry, by timer; `paced` when the peer set the delay (Retry-After). */
-  private readonly retryTimers = new Map<NodeJS.Timeout, { readonly batch: Batch<G, R>; readonly paced: boolean }>();
-  private readonly unsettled = new Unsettled<BatchEntry<R>, R>();
+  private readonly retryTimers = new Map<NodeJS.Timeout, { readonly batch: Batch<G>; readonly paced: boolean }>();
+  private readonly unsettled = new Unsettled<BatchEntry>();
   private readonly abort = new AbortController();
-  private last: LastRequest = { ok: true };
   private closed = false;
   private finished = false;
   private closing?: Promise<void>;
 
   constructor(
-    private readonly peer: HttpPeer<G, R>,
+    private readonly peer: HttpPeer<G>,
     private readonly o: HttpBatcherOptions,
   ) {
     this.outage = new OutageTracker(peer.destination, o.logger, { summaryEveryMs: o.outageSummaryEveryMs });
@@ -131,8 +120,8 @@ export class HttpBatcher<G, R> {
    * Holds the record in `key`'s batch, which goes to `group`; settles once it is accepted,
    * refused for good, or the batcher closed. refusal() is the caller's to check first.
    */
-  enqueue(key: string, group: G, topic: string, json: string): Promise<R> {
-    const entry: BatchEntry<R> = {
+  enqueue(key: string, group: G, topic: string, json: string): Promise<void> {
+    const entry: BatchEntry = {
       topic,
       json,
       bytes: Buffer.byteLength(json),
@@ -141,7 +130,7 @@ export class HttpBatcher<G, R> {
       settled: false,
     };
     // The executor keeps nothing but the entry: no closure context holding the key, group and record.
-    const promise = new Promise<R>((resolve, reject) => {
+    const promise = new Promise<void>((resolve, reject) => {
       entry.resolve = resolve;
       entry.reject = reject;
     });
@@ -158,10 +147,6 @@ export class HttpBatcher<G, R> {
   /** Reachability: down during a streak of retryable failures, not after one refused batch. */
   health(): DestinationHealth {
     return this.outage.health();
-  }
-
-  lastRequest(): LastRequest {
-    return this.last;
   }
 
   /** Records enqueued and not yet settled. */
@@ -231,7 +216,7 @@ export class HttpBatcher<G, R> {
     this.openGroups.delete(key);
   }
 
-  private dispatch(batch: Batch<G, R>): void {
+  private dispatch(batch: Batch<G>): void {
     if (this.finished) return;
     this.queue
       .add(() => this.post(batch))
@@ -242,7 +227,7 @@ export class HttpBatcher<G, R> {
       });
   }
 
-  private async post(batch: Batch<G, R>): Promise<void> {
+  private async post(batch: Batch<G>): Promise<void> {
     const items = batch.items.filter((e) => !e.settled);
     if (items.length === 0 || this.finished) return;
     const started = performance.now();
@@ -260,10 +245,6 @@ export class HttpBatcher<G, R> {
     // Past the close deadline every entry was already rejected; this answer changes nothing.
     if (this.finished) return;
     const durationMs = performance.now() - started;
-    this.last =
-      outcome.kind === 'success'
-        ? { ok: true, lastStatus: status }
-        : { ok: false, lastStatus: status, lastError: error ?? outcome.reason };
     const label = this.peer.label(batch.group);
     this.o.hooks?.onRequest?.({
       destination: this.peer.destination,
@@ -281,15 +262,12 @@ export class HttpBatcher<G, R> {
       if (this.outage.success()) this.wakeRetries();
     } else if (outcome.kind !== 'permanent')
       this.outage.failure(label, outcome.reason, plan.resend[0]?.delayMs ?? 0, this.unsettled.size);
-    this.apply(batch, label, status, plan);
+    this.apply(batch, label, plan);
   }
 
-  private apply(batch: Batch<G, R>, label: string, status: number | undefined, plan: Plan<BatchEntry<R>>): void {
+  private apply(batch: Batch<G>, label: string, plan: Plan<BatchEntry>): void {
     const { group } = batch;
-    if (plan.accepted.length > 0) {
-      const result = this.peer.accepted(group, status ?? 0);
-      for (const entry of plan.accepted) this.unsettled.resolve(entry, result);
-    }
+    for (const entry of plan.accepted) this.unsettled.resolve(entry);
     const refused = plan.refused;
     if (refused) {
       const error = this.peer.refused(group, refused.items, refused.error);
@@ -306,7 +284,7 @@ export class HttpBatcher<G, R> {
         reason: next.reason,
         delayMs: next.delayMs,
       });
-      const again: Batch<G, R> = { group, items: next.items, attempt: next.attempt, failingSince: next.failingSince };
+      const again: Batch<G> = { group, items: next.items, attempt: next.attempt, failingSince: next.failingSince };
       if (next.delayMs <= 0) {
         this.dispatch(again);
         continue;
@@ -335,8 +313,8 @@ export class HttpBatcher<G, R> {
 }
 
 /** What a Destination built on an HttpBatcher answers from it: health(), pending(), close(). */
-export abstract class BatchingDestination<G, R> {
-  protected abstract readonly batcher: HttpBatcher<G, R>;
+export abstract class BatchingDestination<G> {
+  protected abstract readonly batcher: HttpBatcher<G>;
 
   /** Reachability: down during a streak of retryable failures, not after one refused batch. */
   health(): DestinationHealth {

@@ -1,11 +1,5 @@
-/** The DMaaP publisher's face toward its callers: no AMQP types here. */
+/** How an HTTP destination (DMaaP, a VES collector) refuses a record for good: its codes and its error. */
 import { RelayError } from '../errors.js';
-
-export interface PublishResult {
-  readonly topic: string;
-  /** HTTP status of the request that accepted it. */
-  readonly status: number;
-}
 
 /** The codes a refusal by an HTTP destination (DMaaP, a VES collector) carries. */
 export type PermanentCode = 'DMAAP_REJECTED' | 'DMAAP_RETRY_EXPIRED' | 'VES_REJECTED' | 'VES_RETRY_EXPIRED';

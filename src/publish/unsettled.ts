@@ -6,14 +6,14 @@
  */
 import { drainedWithin } from './drain.js';
 
-/** A record's promise, as a destination keeps it. */
-export interface Settleable<R> {
-  resolve: (r: R) => void;
+/** A record's promise, as a destination keeps it: it resolves with nothing (Destination.send()). */
+export interface Settleable {
+  resolve: () => void;
   reject: (e: Error) => void;
   settled: boolean;
 }
 
-export class Unsettled<E extends Settleable<R>, R> {
+export class Unsettled<E extends Settleable> {
   private readonly entries = new Set<E>();
   private onDrained?: () => void;
 
@@ -26,9 +26,9 @@ export class Unsettled<E extends Settleable<R>, R> {
   }
 
   /** Accepted; a no-op for a record already settled. */
-  resolve(entry: E, result: R): void {
+  resolve(entry: E): void {
     if (!this.release(entry)) return;
-    entry.resolve(result);
+    entry.resolve();
     this.drainedYet();
   }
 

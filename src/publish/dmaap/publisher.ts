@@ -7,11 +7,11 @@
  * Order: batches of one topic may be in flight together and retries go behind newer batches, so
  * order within a topic is not preserved (Message Router over Kafka does not promise it either).
  */
-import { BatchingDestination, HttpBatcher, type LastRequest } from '../batching.js';
+import { BatchingDestination, HttpBatcher } from '../batching.js';
 import { DmaapClient, type BatchPoster } from '../dmaap-client.js';
 import { resolvePublisherOptions, type DmaapPublisherOptions } from './options.js';
 import { DMAAP_PEER } from '../plan.js';
-import { PermanentPublishError, type PermanentCode, type PublishResult } from '../types.js';
+import { PermanentPublishError, type PermanentCode } from '../types.js';
 import {
   DestinationClosedError,
   DestinationOverloadedError,
@@ -20,25 +20,22 @@ import {
 } from '../destination.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 
-export type PublisherHealth = LastRequest;
-
-export class DmaapPublisher extends BatchingDestination<string, PublishResult> implements Destination {
+export class DmaapPublisher extends BatchingDestination<string> implements Destination {
   readonly name = 'dmaap';
   /** DMaaP's batches are per topic: the topic is the key and what a batch goes to. */
-  protected readonly batcher: HttpBatcher<string, PublishResult>;
+  protected readonly batcher: HttpBatcher<string>;
 
   /** `client` replaces the HTTP client (unit tests drive the publisher with a scripted one). */
   constructor(options: DmaapPublisherOptions, logger: Logger = silentLogger(), client?: BatchPoster) {
     super();
     const o = resolvePublisherOptions(options);
     const poster = client ?? new DmaapClient({ ...o, maxSockets: o.maxInFlightRequests });
-    this.batcher = new HttpBatcher<string, PublishResult>(
+    this.batcher = new HttpBatcher<string>(
       {
         destination: 'dmaap',
         codes: DMAAP_PEER,
         label: (topic) => topic,
         post: (topic, items, signal) => poster.postBatch(topic, items, signal),
-        accepted: (topic, status) => ({ topic, status }),
         // The reason names the topic: with several topics, "HTTP 403" alone does not say which refused.
         refused: (topic, _items, e) =>
           new PermanentPublishError(e.code as PermanentCode, `DMaaP topic ${topic}: ${e.message}`, e.status),
@@ -51,23 +48,11 @@ export class DmaapPublisher extends BatchingDestination<string, PublishResult> i
     );
   }
 
-  /**
-   * The Destination face: resolves once Message Router accepted the record's JSON on its topic.
-   * It is publish()'s own promise, not an async wrapper awaiting it (that cost a promise and a
-   * suspended frame per record, alive until settled); its PublishResult is there, unread.
-   */
+  /** Resolves once Message Router accepted the record's JSON on its topic. */
   send(record: OutboundRecord): Promise<void> {
-    return this.publish(record.topic, record.json) as Promise<unknown> as Promise<void>;
-  }
-
-  publish(topic: string, json: string): Promise<PublishResult> {
     const refusal = this.batcher.refusal();
     if (refusal) return Promise.reject(refusal);
-    return this.batcher.enqueue(topic, topic, topic, json);
-  }
-
-  /** How the last request ended (for tests and diagnosis; readiness uses health()). */
-  healthy(): PublisherHealth {
-    return this.batcher.lastRequest();
+    const { topic } = record;
+    return this.batcher.enqueue(topic, topic, topic, record.json);
   }
 }

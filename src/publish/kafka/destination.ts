@@ -31,7 +31,7 @@ import { TopicRoutes, type LookupOutcome } from './routes.js';
 import { topicProblem } from './topic-check.js';
 import { Streaks } from './streaks.js';
 
-interface Entry extends Settleable<void> {
+interface Entry extends Settleable {
   readonly record: OutboundRecord;
   readonly bytes: number;
 }
@@ -69,7 +69,7 @@ export class KafkaDestination implements Destination {
   private readonly routes: TopicRoutes<Entry>;
   private readonly lanes = new Map<string, Lane>();
   private readonly slotWaiters = new Set<Lane>();
-  private readonly unsettled = new Unsettled<Entry, void>();
+  private readonly unsettled = new Unsettled<Entry>();
   private inFlight = 0;
   private closed = false;
   private finished = false;
@@ -246,7 +246,7 @@ export class KafkaDestination implements Destination {
     lane.attempt = 0;
     lane.failingSince = undefined;
     this.streaks.success(laneId(lane));
-    for (const entry of batch) this.unsettled.resolve(entry, undefined);
+    for (const entry of batch) this.unsettled.resolve(entry);
     this.kick(lane);
     if (recovered) this.wakeUnreachable(lane);
   }

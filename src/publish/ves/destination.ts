@@ -36,10 +36,10 @@ interface Group {
 /** {"eventList":} around the `[...]` the assembler counts. */
 const BATCH_ENVELOPE_BYTES = 14;
 
-export class VesDestination extends BatchingDestination<Group, void> implements Destination {
+export class VesDestination extends BatchingDestination<Group> implements Destination {
   readonly name = 'ves' as const;
   private readonly o: ResolvedVesOptions;
-  protected readonly batcher: HttpBatcher<Group, void>;
+  protected readonly batcher: HttpBatcher<Group>;
 
   constructor(options: VesDestinationOptions) {
     super();
@@ -52,7 +52,7 @@ export class VesDestination extends BatchingDestination<Group, void> implements 
       maxSockets: this.o.maxInFlightRequests,
     });
     const logger = this.o.logger;
-    this.batcher = new HttpBatcher<Group, void>(
+    this.batcher = new HttpBatcher<Group>(
       {
         destination: 'ves',
         codes: VES_PEER,
@@ -64,7 +64,6 @@ export class VesDestination extends BatchingDestination<Group, void> implements 
               : ['/eventBatch', `{"eventList":[${items.map((e) => e.json).join(',')}]}`];
           return clients.use(group.key, group.collector, (c) => c.post(path, body, signal));
         },
-        accepted: () => undefined,
         refused: (group, items, refusal) => {
           const error = new RelayError(
             refusal.code,

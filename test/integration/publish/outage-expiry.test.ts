@@ -35,7 +35,7 @@ const kinds: [string, () => Under][] = [
     () => {
       const p = new DmaapPublisher({ url: fault.url, ...RETRY }, logger);
       closers.push(() => p.close(0));
-      return { health: () => p.health(), sendOne: () => p.publish('T', '{"a":1}') };
+      return { health: () => p.health(), sendOne: () => p.send({ topic: 'T', json: '{"a":1}' }) };
     },
   ],
   [

@@ -30,7 +30,7 @@ describe('DmaapPublisher against dmaap-dev', () => {
       const topic = topics[i % topics.length];
       const json = msg(topic, i);
       sent.get(topic)!.push(json);
-      results.push(publisher.publish(topic, json));
+      results.push(publisher.send({ topic, json }));
     }
     const settled = await Promise.all(results);
     expect(settled).toHaveLength(1500);
@@ -41,12 +41,16 @@ describe('DmaapPublisher against dmaap-dev', () => {
     expect(requests.reduce((n, r) => n + r.count, 0)).toBe(1500);
     expect(requests.length).toBeLessThan(1500 / 10);
     expect(publisher.pending()).toBe(0);
-    expect(publisher.healthy()).toEqual({ ok: true, lastStatus: 200 });
+    expect(requests.at(-1)).toMatchObject({ status: 200, outcome: 'success' });
+    expect(publisher.health().ok).toBe(true);
   });
 
-  it('resolves each message with its topic and status', async () => {
-    publisher = new DmaapPublisher({ url });
-    await expect(publisher.publish('T', '{"a":1}')).resolves.toEqual({ topic: 'T', status: 200 });
+  it('resolves each message once Message Router accepted it on its topic', async () => {
+    const requests: RequestEvent[] = [];
+    publisher = new DmaapPublisher({ url, hooks: { onRequest: (e) => requests.push(e) } });
+    await expect(publisher.send({ topic: 'T', json: '{"a":1}' })).resolves.toBeUndefined();
+    expect(dev.messages('T')).toEqual(['{"a":1}']);
+    expect(requests.map((r) => [r.topic, r.count, r.status, r.outcome])).toEqual([['T', 1, 200, 'success']]);
   });
 
   it('keeps batches under batchMaxBytes and sends an oversized message alone', async () => {
@@ -54,7 +58,7 @@ describe('DmaapPublisher against dmaap-dev', () => {
     publisher = new DmaapPublisher({ url, batchMaxBytes: 300, hooks: { onRequest: (e) => counts.push(e.count) } });
     const small = Array.from({ length: 20 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(40) }));
     const big = JSON.stringify({ big: 'y'.repeat(1000) });
-    await Promise.all([...small.map((m) => publisher!.publish('T', m)), publisher.publish('T', big)]);
+    await Promise.all([...small, big].map((json) => publisher!.send({ topic: 'T', json })));
     expect([...dev.messages('T')].sort()).toEqual([...small, big].sort());
     expect(Math.max(...counts)).toBeLessThanOrEqual(5);
     expect(counts).toContain(1);
@@ -62,7 +66,7 @@ describe('DmaapPublisher against dmaap-dev', () => {
 
   it('sends what lingers when closed, before close() returns', async () => {
     publisher = new DmaapPublisher({ url, lingerMs: 60_000 });
-    const pending = Array.from({ length: 10 }, (_, i) => publisher!.publish('T', msg('T', i)));
+    const pending = Array.from({ length: 10 }, (_, i) => publisher!.send({ topic: 'T', json: msg('T', i) }));
     await publisher.close(5000);
     await expect(Promise.all(pending)).resolves.toHaveLength(10);
     expect(dev.messages('T')).toHaveLength(10);
@@ -70,7 +74,7 @@ describe('DmaapPublisher against dmaap-dev', () => {
 
   it('lets a consumer read what was published', async () => {
     publisher = new DmaapPublisher({ url });
-    await Promise.all([publisher.publish('T', '{"n":1}'), publisher.publish('T', '{"n":2}')]);
+    await Promise.all(['{"n":1}', '{"n":2}'].map((json) => publisher!.send({ topic: 'T', json })));
     const res = await fetch(`${url}/events/T/relay-test/c1?timeout=0`);
     expect(((await res.json()) as string[]).sort()).toEqual(['{"n":1}', '{"n":2}']);
   });

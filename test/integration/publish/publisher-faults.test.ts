@@ -1,6 +1,6 @@
 import type { DmaapPublisherOptions } from '../../../src/publish/dmaap/options.js';
 import { DmaapPublisher } from '../../../src/publish/dmaap/publisher.js';
-import { PermanentPublishError, type PublishResult } from '../../../src/publish/types.js';
+import { PermanentPublishError } from '../../../src/publish/types.js';
 import {
   DestinationClosedError,
   DestinationOverloadedError,
@@ -26,8 +26,8 @@ const make = (opts: Partial<DmaapPublisherOptions> = {}): DmaapPublisher => {
   return publisher;
 };
 const msgs = (n: number, tag = 'm'): string[] => Array.from({ length: n }, (_, i) => JSON.stringify({ tag, i }));
-const publishAll = (topic: string, jsons: readonly string[]): Promise<PublishResult>[] =>
-  jsons.map((j) => publisher.publish(topic, j));
+const publishAll = (topic: string, jsons: readonly string[]): Promise<void>[] =>
+  jsons.map((json) => publisher.send({ topic, json }));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const until = async (cond: () => boolean): Promise<void> => {
   while (!cond()) await sleep(2);
@@ -59,7 +59,7 @@ describe('DmaapPublisher under faults', () => {
   it('waits as long as a 429 Retry-After says, not the backoff', async () => {
     make({ retryInitialMs: 60_000, retryMaxMs: 60_000 });
     fault.script({ kind: 'respond', status: 429, headers: { 'Retry-After': '1' } });
-    await publisher.publish('T', '{"a":1}');
+    await publisher.send({ topic: 'T', json: '{"a":1}' });
     expect(retries.map((r) => r.delayMs)).toEqual([1000]);
     expect(fault.requests).toHaveLength(2);
   });
@@ -95,7 +95,7 @@ describe('DmaapPublisher under faults', () => {
     }
     expect(fault.requests).toHaveLength(1);
     expect(publisher.pending()).toBe(0);
-    expect(publisher.healthy()).toMatchObject({ ok: false, lastStatus: 400 });
+    expect(requests.map((r) => [r.topic, r.status, r.outcome])).toEqual([['T', 400, 'permanent']]);
     // One refused batch is not an outage: reachability (readiness) stays up, without further traffic.
     expect(publisher.health().ok).toBe(true);
   });
@@ -103,7 +103,7 @@ describe('DmaapPublisher under faults', () => {
   it('retries a request left hanging past timeoutMs', async () => {
     make({ timeoutMs: 200 });
     fault.script({ kind: 'hang' });
-    await publisher.publish('T', '{"a":1}');
+    await publisher.send({ topic: 'T', json: '{"a":1}' });
     expect(requests[0]).toMatchObject({ outcome: 'retry', error: expect.stringContaining('ETIMEDOUT') });
     expect(requests[0].status).toBeUndefined();
     expect(fault.accepted('T')).toEqual(['{"a":1}']);
@@ -112,7 +112,7 @@ describe('DmaapPublisher under faults', () => {
   it('retries after the connection is reset', async () => {
     make();
     fault.script({ kind: 'reset' });
-    await publisher.publish('T', '{"a":1}');
+    await publisher.send({ topic: 'T', json: '{"a":1}' });
     expect(requests[0]).toMatchObject({ outcome: 'retry', error: expect.stringContaining('ECONNRESET') });
     expect(fault.accepted('T')).toEqual(['{"a":1}']);
   });
@@ -120,11 +120,13 @@ describe('DmaapPublisher under faults', () => {
   it('gives up with DMAAP_RETRY_EXPIRED once a message has failed for maxRetryMs', async () => {
     make({ maxRetryMs: 300 });
     fault.fallback = { kind: 'respond', status: 500, body: 'broken' };
-    const err = await publisher.publish('T', '{"a":1}').catch((e: unknown) => e);
+    const err = await publisher.send({ topic: 'T', json: '{"a":1}' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentPublishError);
     expect(err).toMatchObject({ code: 'DMAAP_RETRY_EXPIRED', status: 500 });
     expect(fault.requests.length).toBeGreaterThan(2);
-    expect(publisher.healthy()).toMatchObject({ ok: false, lastStatus: 500, lastError: 'HTTP 500: broken' });
+    expect((err as Error).message).toMatch(/; last: HTTP 500: broken$/);
+    expect(requests.at(-1)).toMatchObject({ topic: 'T', status: 500, outcome: 'retry' });
+    expect(requests).toHaveLength(fault.requests.length);
   });
 
   it('splits a batch refused with 413 and sends the halves', async () => {
@@ -154,7 +156,7 @@ describe('DmaapPublisher under faults', () => {
   it('sends Basic auth on every request when configured', async () => {
     make({ username: 'relay', password: 'pw' });
     fault.script({ kind: 'respond', status: 503 });
-    await publisher.publish('T', '{"a":1}');
+    await publisher.send({ topic: 'T', json: '{"a":1}' });
     const expected = `Basic ${Buffer.from('relay:pw').toString('base64')}`;
     expect(fault.requests.map((r) => r.headers.authorization)).toEqual([expected, expected]);
   });
@@ -171,9 +173,9 @@ describe('DmaapPublisher under faults', () => {
     make({ maxInFlightRequests: 1, lingerMs: 1 });
     let release!: () => void;
     fault.script({ kind: 'accept', until: new Promise<void>((r) => (release = r)) });
-    const first = publisher.publish('T', '{"first":true}');
+    const first = publisher.send({ topic: 'T', json: '{"first":true}' });
     await fault.waitForRequests(1);
-    const later: Promise<PublishResult>[] = [];
+    const later: Promise<void>[] = [];
     for (let round = 0; round < 3; round++) {
       later.push(...publishAll('T', msgs(5, `r${round}`)));
       await sleep(20);
@@ -183,16 +185,19 @@ describe('DmaapPublisher under faults', () => {
     expect(fault.requests.map((r) => arrayOf(r.body).length)).toEqual([1, 15]);
   });
 
-  it('reports health from the last request', async () => {
+  it('reports each request, and health from the streak of failed ones', async () => {
     make();
-    expect(publisher.healthy()).toEqual({ ok: true });
+    expect(publisher.health().ok).toBe(true);
     fault.script({ kind: 'respond', status: 503 });
-    const p = publisher.publish('T', '{"a":1}');
+    const p = publisher.send({ topic: 'T', json: '{"a":1}' });
     await until(() => requests.length === 1);
-    expect(publisher.healthy()).toMatchObject({ ok: false, lastStatus: 503 });
+    expect(requests[0]).toMatchObject({ topic: 'T', status: 503, outcome: 'retry' });
     expect(publisher.health()).toMatchObject({ ok: false, reason: 'T: HTTP 503' });
     await p;
-    expect(publisher.healthy()).toMatchObject({ ok: true, lastStatus: 200 });
+    expect(requests.map((r) => [r.status, r.outcome])).toEqual([
+      [503, 'retry'],
+      [200, 'success'],
+    ]);
     expect(publisher.health().ok).toBe(true);
   });
 });
@@ -210,22 +215,24 @@ describe('DmaapPublisher closing and limits', () => {
     for (const r of results) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DestinationClosedError);
     expect(fault.accepted('T')).toEqual(early);
     expect(publisher.pending()).toBe(0);
-    await expect(publisher.publish('T', '{"after":1}')).rejects.toBeInstanceOf(DestinationClosedError);
+    await expect(publisher.send({ topic: 'T', json: '{"after":1}' })).rejects.toBeInstanceOf(DestinationClosedError);
   });
 
   it('keeps retrying while closing, until the deadline', async () => {
     make({ retryInitialMs: 50 });
     fault.script({ kind: 'respond', status: 503 }, { kind: 'respond', status: 503 });
-    const p = publisher.publish('T', '{"a":1}');
+    const p = publisher.send({ topic: 'T', json: '{"a":1}' });
     await publisher.close(10_000);
-    await expect(p).resolves.toMatchObject({ status: 200 });
+    await expect(p).resolves.toBeUndefined();
+    expect(requests.map((r) => r.status)).toEqual([503, 503, 200]);
+    expect(fault.accepted('T')).toEqual(['{"a":1}']);
     expect(fault.requests).toHaveLength(3);
   });
 
   it('rejects messages waiting in backoff when the deadline passes', async () => {
     make({ retryInitialMs: 60_000, retryMaxMs: 60_000, random: () => 0.99 });
     fault.script({ kind: 'respond', status: 503 });
-    const p = publisher.publish('T', '{"a":1}');
+    const p = publisher.send({ topic: 'T', json: '{"a":1}' });
     await fault.waitForRequests(1);
     await publisher.close(100);
     await expect(p).rejects.toBeInstanceOf(DestinationClosedError);
@@ -236,7 +243,9 @@ describe('DmaapPublisher closing and limits', () => {
     make({ maxPending: 2 });
     fault.fallback = { kind: 'hang' };
     const held = publishAll('T', msgs(2));
-    await expect(publisher.publish('T', '{"third":1}')).rejects.toBeInstanceOf(DestinationOverloadedError);
+    await expect(publisher.send({ topic: 'T', json: '{"third":1}' })).rejects.toBeInstanceOf(
+      DestinationOverloadedError,
+    );
     expect(publisher.pending()).toBe(2);
     await publisher.close(0);
     for (const r of await Promise.allSettled(held))

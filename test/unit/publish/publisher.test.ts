@@ -22,6 +22,12 @@ async function advance(ms: number): Promise<void> {
 }
 
 const m = (i: number): string => `{"n":${i}}`;
+/** How the last request to `topic` was answered: what a record of it that resolved was accepted with. */
+const lastAnswer = (requests: readonly RequestEvent[], topic: string) =>
+  requests
+    .filter((r) => r.topic === topic)
+    .map((r) => ({ status: r.status, outcome: r.outcome }))
+    .at(-1);
 
 function setup(options: Partial<DmaapPublisherOptions> = {}, responder?: Responder) {
   const client = new ScriptedClient(responder);
@@ -52,10 +58,10 @@ afterEach(() => {
 
 describe('DmaapPublisher batching', () => {
   it('holds a batch lingerMs for company, then sends it as one request', async () => {
-    const { client, pub } = setup();
-    const a = watch(pub.publish('T', m(1)));
+    const { client, pub, requests } = setup();
+    const a = watch(pub.send({ topic: 'T', json: m(1) }));
     await advance(4);
-    const b = watch(pub.publish('T', m(2)));
+    const b = watch(pub.send({ topic: 'T', json: m(2) }));
     await advance(5);
     expect(client.calls).toHaveLength(0);
     await advance(1);
@@ -63,16 +69,14 @@ describe('DmaapPublisher batching', () => {
     expect(kinds([a, b])).toEqual(['pending', 'pending']);
     client.calls[0].reply(200);
     await flush();
-    expect([a.now, b.now]).toEqual([
-      { kind: 'resolved', value: { topic: 'T', status: 200 } },
-      { kind: 'resolved', value: { topic: 'T', status: 200 } },
-    ]);
+    expect(kinds([a, b])).toEqual(['resolved', 'resolved']);
+    expect(requests.map((r) => [r.topic, r.count, r.status, r.outcome])).toEqual([['T', 2, 200, 'success']]);
     expect(pub.pending()).toBe(0);
   });
 
   it('seals a batch at once when it reaches batchMaxMessages', async () => {
     const { client, pub } = setup({ batchMaxMessages: 3, lingerMs: 1000 });
-    for (let i = 1; i <= 4; i++) void pub.publish('T', m(i));
+    for (let i = 1; i <= 4; i++) void pub.send({ topic: 'T', json: m(i) });
     await flush();
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(1), m(2), m(3)]]);
     await advance(999);
@@ -84,20 +88,20 @@ describe('DmaapPublisher batching', () => {
   it('seals a batch at once when the next message would take the body past batchMaxBytes, and sends a too-big message alone', async () => {
     // '{"n":1}' is 7 bytes: [a,b] is 2 + 7 + 1 + 7 = 17 bytes; a third would make 25.
     const { client, pub } = setup({ batchMaxBytes: 20, lingerMs: 1000 });
-    for (let i = 1; i <= 3; i++) void pub.publish('T', m(i));
+    for (let i = 1; i <= 3; i++) void pub.send({ topic: 'T', json: m(i) });
     await flush();
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(1), m(2)]]);
     const big = `{"pad":"${'x'.repeat(30)}"}`;
-    void pub.publish('T', big);
+    void pub.send({ topic: 'T', json: big });
     await flush();
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(1), m(2)], [m(3)], [big]]);
   });
 
   it('keeps one batch per topic', async () => {
     const { client, pub } = setup({ batchMaxMessages: 2 });
-    void pub.publish('A', m(1));
-    void pub.publish('B', m(2));
-    void pub.publish('A', m(3));
+    void pub.send({ topic: 'A', json: m(1) });
+    void pub.send({ topic: 'B', json: m(2) });
+    void pub.send({ topic: 'A', json: m(3) });
     await flush();
     expect(client.calls.map((c) => [c.topic, c.jsons])).toEqual([['A', [m(1), m(3)]]]);
     await advance(10);
@@ -109,13 +113,13 @@ describe('DmaapPublisher batching', () => {
 
   it('while every request slot is busy, lets an expired linger wait and the batch grow: one bigger request once a slot frees', async () => {
     const { client, pub } = setup({ maxInFlightRequests: 1 });
-    void pub.publish('T', m(1));
+    void pub.send({ topic: 'T', json: m(1) });
     await advance(10);
     expect(client.calls).toHaveLength(1);
-    for (let i = 2; i <= 4; i++) void pub.publish('T', m(i));
+    for (let i = 2; i <= 4; i++) void pub.send({ topic: 'T', json: m(i) });
     await advance(10); // linger over, slot busy: deferred
     await advance(500);
-    void pub.publish('T', m(5));
+    void pub.send({ topic: 'T', json: m(5) });
     await advance(50);
     expect(client.calls).toHaveLength(1);
     client.calls[0].reply(200);
@@ -127,7 +131,7 @@ describe('DmaapPublisher batching', () => {
 describe('DmaapPublisher answers', () => {
   it('splits a batch refused with 413 into halves sent at once, down to one message refused as DMAAP_REJECTED', async () => {
     const { client, pub, retries } = setup({ batchMaxMessages: 4 });
-    const ws = [1, 2, 3, 4].map((i) => watch(pub.publish('T', m(i))));
+    const ws = [1, 2, 3, 4].map((i) => watch(pub.send({ topic: 'T', json: m(i) })));
     await flush();
     client.calls[0].reply(413, 'too large');
     await flush();
@@ -157,7 +161,7 @@ describe('DmaapPublisher answers', () => {
 
   it('retries with full-jitter backoff: initial * 2^attempt * random, capped by retryMaxMs', async () => {
     const { client, pub, retries } = setup({}, (c) => c.reply(503, 'busy'));
-    void pub.publish('T', m(1));
+    void pub.send({ topic: 'T', json: m(1) });
     await advance(10);
     const expected = [50, 100, 200, 400, 500, 500];
     let at = 1;
@@ -175,27 +179,28 @@ describe('DmaapPublisher answers', () => {
     ['honours Retry-After', '2', 5000, 2000],
     ['caps Retry-After at retryMaxMs', '86400', 1000, 1000],
   ])('%s', async (_name, retryAfter, retryMaxMs, delay) => {
-    const { client, pub, retries } = setup({ retryMaxMs }, (c) =>
+    const { client, pub, retries, requests } = setup({ retryMaxMs }, (c) =>
       client.calls.length === 1 ? c.reply(429, 'slow down', { 'retry-after': retryAfter }) : c.reply(200),
     );
-    const w = watch(pub.publish('T', m(1)));
+    const w = watch(pub.send({ topic: 'T', json: m(1) }));
     await advance(10);
     await advance(delay - 1);
     expect(client.calls).toHaveLength(1);
     await advance(1);
     expect(client.calls).toHaveLength(2);
     expect(retries.map((r) => r.delayMs)).toEqual([delay]);
-    expect(w.now).toEqual({ kind: 'resolved', value: { topic: 'T', status: 200 } });
+    expect(w.now.kind).toBe('resolved');
+    expect(lastAnswer(requests, 'T')).toEqual({ status: 200, outcome: 'success' });
   });
 
   it('when an outage ends, batches waiting out their own backoff are sent at once; a Retry-After stands', async () => {
     let down = true;
-    const { client, pub } = setup({ retryMaxMs: 10_000 }, (c) => {
+    const { client, pub, requests } = setup({ retryMaxMs: 10_000 }, (c) => {
       if (c.topic === 'PACED' && down) c.reply(429, 'slow down', { 'retry-after': '5' });
       else c.reply(down ? 503 : 200, down ? 'busy' : '');
     });
-    const waiting = watch(pub.publish('T1', m(1)));
-    const paced = watch(pub.publish('PACED', m(2)));
+    const waiting = watch(pub.send({ topic: 'T1', json: m(1) }));
+    const paced = watch(pub.send({ topic: 'PACED', json: m(2) }));
     await advance(10);
     // T1's backoff doubles: 50, 100, 200, 400, 800 ms; its next retry is 1,600 ms away.
     for (const delay of [50, 100, 200, 400, 800]) await advance(delay);
@@ -204,16 +209,19 @@ describe('DmaapPublisher answers', () => {
     expect(callsOf('PACED')).toBe(1); // its next try is 5 s after the first, as the 429 asked
     expect(pub.health().ok).toBe(false);
     down = false;
-    const fresh = watch(pub.publish('T2', m(3)));
+    const fresh = watch(pub.send({ topic: 'T2', json: m(3) }));
     await advance(10);
-    expect(fresh.now).toEqual({ kind: 'resolved', value: { topic: 'T2', status: 200 } });
+    expect(fresh.now.kind).toBe('resolved');
+    expect(lastAnswer(requests, 'T2')).toEqual({ status: 200, outcome: 'success' });
     // The outage ended with T2's answer: T1 goes now, not 1,600 ms later.
     expect(callsOf('T1')).toBe(7);
-    expect(waiting.now).toEqual({ kind: 'resolved', value: { topic: 'T1', status: 200 } });
+    expect(waiting.now.kind).toBe('resolved');
+    expect(lastAnswer(requests, 'T1')).toEqual({ status: 200, outcome: 'success' });
     expect(paced.now.kind).toBe('pending');
     expect(callsOf('PACED')).toBe(1);
     await advance(5000);
-    expect(paced.now).toEqual({ kind: 'resolved', value: { topic: 'PACED', status: 200 } });
+    expect(paced.now.kind).toBe('resolved');
+    expect(lastAnswer(requests, 'PACED')).toEqual({ status: 200, outcome: 'success' });
   });
 
   it('after a partial-publish 404 resends only the unpublished tail', async () => {
@@ -221,7 +229,7 @@ describe('DmaapPublisher answers', () => {
       errorMessage: 'Error while publishing data to topic.:T.Successfully published number of messages :2.boom',
     });
     const { client, pub } = setup({ batchMaxMessages: 5 });
-    const ws = [1, 2, 3, 4, 5].map((i) => watch(pub.publish('T', m(i))));
+    const ws = [1, 2, 3, 4, 5].map((i) => watch(pub.send({ topic: 'T', json: m(i) })));
     await flush();
     client.calls[0].reply(404, partial);
     await flush();
@@ -241,7 +249,7 @@ describe('DmaapPublisher answers', () => {
     const { client, pub } = setup({ retryInitialMs: 400, retryMaxMs: 10_000, maxRetryMs: 1000 }, (c) =>
       c.reply(503, 'busy'),
     );
-    const w = watch(pub.publish('T', m(1)));
+    const w = watch(pub.send({ topic: 'T', json: m(1) }));
     await advance(10);
     await advance(200);
     await advance(400);
@@ -264,7 +272,7 @@ describe('DmaapPublisher answers', () => {
     const { client, pub, requests } = setup({}, (c) =>
       c.reply(c.topic === 'NOPE' ? 403 : 200, c.topic === 'NOPE' ? 'forbidden' : ''),
     );
-    const refused = watch(pub.publish('NOPE', m(1)));
+    const refused = watch(pub.send({ topic: 'NOPE', json: m(1) }));
     await advance(10);
     expect(rejection(refused)).toMatchObject({
       code: 'DMAAP_REJECTED',
@@ -275,7 +283,7 @@ describe('DmaapPublisher answers', () => {
 
     client.responder = (c) =>
       c.fail(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3904'), { code: 'ECONNREFUSED' }));
-    const w = watch(pub.publish('T', m(2)));
+    const w = watch(pub.send({ topic: 'T', json: m(2) }));
     await advance(10);
     expect(pub.health()).toMatchObject({ ok: false, reason: 'T: connect ECONNREFUSED 127.0.0.1:3904' });
     client.responder = (c) => c.reply(200);
@@ -293,10 +301,10 @@ describe('DmaapPublisher answers', () => {
 
   it('a refusal during an outage leaves it going: health stays down until a request that needed a resend is accepted', async () => {
     const { client, pub } = setup({}, (c) => c.reply(c.topic === 'NOPE' ? 403 : 503, 'no'));
-    const w = watch(pub.publish('T', m(1)));
+    const w = watch(pub.send({ topic: 'T', json: m(1) }));
     await advance(10);
     expect(pub.health()).toMatchObject({ ok: false, reason: 'T: HTTP 503: no' });
-    const refused = watch(pub.publish('NOPE', m(2)));
+    const refused = watch(pub.send({ topic: 'NOPE', json: m(2) }));
     await advance(10);
     expect(rejection(refused)).toMatchObject({ code: 'DMAAP_REJECTED' });
     expect(pub.health()).toMatchObject({ ok: false, reason: 'T: HTTP 503: no' });
@@ -310,14 +318,14 @@ describe('DmaapPublisher answers', () => {
 describe('DmaapPublisher close and caps', () => {
   it('close(deadline): refuses new messages, flushes open batches, gives pending ones the deadline, then rejects them and closes the client', async () => {
     const { client, pub, requests } = setup({ lingerMs: 1000 });
-    const early = pub.publish('T', m(0));
+    const early = pub.send({ topic: 'T', json: m(0) });
     await advance(1000);
     client.calls[0].reply(200);
     await flush();
-    const ws = [1, 2].map((i) => watch(pub.publish('T', m(i))));
+    const ws = [1, 2].map((i) => watch(pub.send({ topic: 'T', json: m(i) })));
     let closed = false;
     void pub.close(500).then(() => (closed = true));
-    const late = watch(pub.publish('T', m(3)));
+    const late = watch(pub.send({ topic: 'T', json: m(3) }));
     await flush();
     expect(rejection(late)).toBeInstanceOf(DestinationClosedError);
     expect(rejection(late)).toMatchObject({
@@ -338,28 +346,29 @@ describe('DmaapPublisher close and caps', () => {
     expect(client.closed).toBe(1);
     client.calls[1].reply(200); // an answer past the deadline changes nothing
     await flush();
-    expect(requests).toHaveLength(1);
-    await expect(early).resolves.toEqual({ topic: 'T', status: 200 });
+    expect(requests.map((r) => [r.topic, r.count, r.status, r.outcome])).toEqual([['T', 1, 200, 'success']]);
+    await expect(early).resolves.toBeUndefined();
     expect(pub.pending()).toBe(0);
   });
 
   it('close(deadline) ends as soon as what is pending is accepted', async () => {
-    const { client, pub } = setup();
-    const w = watch(pub.publish('T', m(1)));
+    const { client, pub, requests } = setup();
+    const w = watch(pub.send({ topic: 'T', json: m(1) }));
     let closed = false;
     void pub.close(5000).then(() => (closed = true));
     await advance(100);
     expect(closed).toBe(false);
     client.calls[0].reply(200);
     await flush();
-    expect(w.now).toEqual({ kind: 'resolved', value: { topic: 'T', status: 200 } });
+    expect(w.now.kind).toBe('resolved');
+    expect(lastAnswer(requests, 'T')).toEqual({ status: 200, outcome: 'success' });
     expect(closed).toBe(true);
     expect(client.closed).toBe(1);
   });
 
   it('close(deadline) drops a retry that would come after the deadline', async () => {
     const { client, pub } = setup({ retryInitialMs: 10_000, retryMaxMs: 10_000 }, (c) => c.reply(503, 'busy'));
-    const w = watch(pub.publish('T', m(1)));
+    const w = watch(pub.send({ topic: 'T', json: m(1) }));
     await advance(10);
     void pub.close(1000);
     await advance(1000);
@@ -370,9 +379,9 @@ describe('DmaapPublisher close and caps', () => {
 
   it('refuses more than maxPending unsettled messages with PUBLISHER_OVERLOADED, and takes more once some settle', async () => {
     const { client, pub } = setup({ maxPending: 2 });
-    void pub.publish('T', m(1));
-    void pub.publish('T', m(2));
-    const over = watch(pub.publish('T', m(3)));
+    void pub.send({ topic: 'T', json: m(1) });
+    void pub.send({ topic: 'T', json: m(2) });
+    const over = watch(pub.send({ topic: 'T', json: m(3) }));
     await flush();
     const err = rejection(over);
     expect(err).toBeInstanceOf(DestinationOverloadedError);
@@ -381,7 +390,7 @@ describe('DmaapPublisher close and caps', () => {
     await advance(10);
     client.calls[0].reply(200);
     await flush();
-    const again = watch(pub.publish('T', m(4)));
+    const again = watch(pub.send({ topic: 'T', json: m(4) }));
     await advance(10);
     expect(again.now.kind).toBe('pending');
     expect(client.calls.map((c) => c.jsons)).toEqual([[m(1), m(2)], [m(4)]]);

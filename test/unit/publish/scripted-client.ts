@@ -1,11 +1,10 @@
 /**
- * A BatchPoster a test scripts (publisher.test.ts), and a way to read how a publish promise
+ * A BatchPoster a test scripts (publisher.test.ts), and a way to read how a send() promise
  * settled without awaiting it: the publisher's decisions are about timing, so a test looks at
  * every promise at exact fake-clock instants.
  */
 import type { SizedJson } from '../../../src/publish/batch.js';
 import type { BatchPoster, DmaapResponse } from '../../../src/publish/dmaap-client.js';
-import type { PublishResult } from '../../../src/publish/types.js';
 
 export interface Call {
   readonly topic: string;
@@ -43,12 +42,11 @@ export class ScriptedClient implements BatchPoster {
 }
 
 /** How each promise settled, readable synchronously after a flush. */
-export type Outcome =
-  { kind: 'pending' } | { kind: 'resolved'; value: PublishResult } | { kind: 'rejected'; error: Error };
-export function watch(p: Promise<PublishResult>): { readonly now: Outcome } {
+export type Outcome = { kind: 'pending' } | { kind: 'resolved' } | { kind: 'rejected'; error: Error };
+export function watch(p: Promise<void>): { readonly now: Outcome } {
   const box: { now: Outcome } = { now: { kind: 'pending' } };
   p.then(
-    (value) => (box.now = { kind: 'resolved', value }),
+    () => (box.now = { kind: 'resolved' }),
     (error: Error) => (box.now = { kind: 'rejected', error }),
   );
   return box;

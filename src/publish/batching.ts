@@ -6,7 +6,9 @@
  * once; each answer is classified (classify.ts) and planned (plan.ts): records accepted, refused
  * for good, or sent again after a backoff within the retry window. Each record's promise settles
  * once. A streak of retryable answers is an outage (outage.ts); a refusal neither starts nor ends
- * one, except that an outage ends once nothing waits any more (the last records expired). close() flushes, gives what is pending a deadline, then rejects the rest and aborts.
+ * one, except that an outage ends once nothing waits any more (the last records expired).
+ * Holding records unsettled, refusing them when closed or over maxPending, health and close()
+ * are the lifecycle every destination shares (lifecycle.ts); close() also aborts the requests.
  *
  * What differs between destinations is their HttpPeer: how a batch is sent, what a refused
  * record rejects with, and the names in hooks, logs and errors.
@@ -23,8 +25,8 @@ import type { ResolvedBatchingOptions } from './batching-options.js';
 import { classifyError, classifyResponse, describeError, type Outcome } from './classify.js';
 import type { DmaapResponse } from './dmaap-client.js';
 import type { DestinationHealth, DestinationName } from './destination.js';
-import { Unsettled, type Settleable } from './unsettled.js';
-import { OutageTracker } from './outage.js';
+import { DeliveryLifecycle, type DoorNames } from './lifecycle.js';
+import type { Settleable } from './unsettled.js';
 import { planAfter, type PeerCodes, type Plan, type PlanOptions } from './plan.js';
 import type { PermanentPublishError } from './types.js';
 
@@ -38,6 +40,8 @@ export interface BatchEntry extends Sized, Settleable {
 /** What a destination adds to the core; `G` is what one key's batches go to. */
 export interface HttpPeer<G> {
   readonly destination: DestinationName;
+  /** How it names itself refusing a record after close() (PUBLISHER_CLOSED) or over maxPending (PUBLISHER_OVERLOADED). */
+  readonly names: DoorNames;
   /** The codes and words of a refusal and of an expiry. */
   readonly codes: PeerCodes;
   /** The batch's name in hooks and the outage log (DMaaP: the topic; VES: the endpoint). */
@@ -46,10 +50,6 @@ export interface HttpPeer<G> {
   post(group: G, items: readonly BatchEntry[], signal: AbortSignal): Promise<DmaapResponse>;
   /** What the records refused for good reject with; `error` is the plan's (its message names no batch). */
   refused(group: G, items: readonly BatchEntry[], error: PermanentPublishError): Error;
-  /** What a record offered after close(), or unsettled at its deadline, rejects with (PUBLISHER_CLOSED). */
-  closedError(): Error;
-  /** What a record offered over maxPending rejects with (PUBLISHER_OVERLOADED). */
-  overloadedError(maxPending: number): Error;
   /** Frees the connections; called once, when close() has settled everything. */
   close(): void;
 }
@@ -71,8 +71,7 @@ interface Batch<G> {
   readonly failingSince?: number;
 }
 
-export class HttpBatcher<G> {
-  private readonly outage: OutageTracker;
+export class HttpBatcher<G> extends DeliveryLifecycle<BatchEntry> {
   private readonly queue: PQueue;
   private readonly assembler: BatchAssembler<BatchEntry>;
   private readonly plan: PlanOptions;
@@ -83,17 +82,19 @@ export class HttpBatcher<G> {
   private readonly deferred = new Set<string>();
   /** Batches waiting for their retry, by timer; `paced` when the peer set the delay (Retry-After). */
   private readonly retryTimers = new Map<NodeJS.Timeout, { readonly batch: Batch<G>; readonly paced: boolean }>();
-  private readonly unsettled = new Unsettled<BatchEntry>();
   private readonly abort = new AbortController();
-  private closed = false;
-  private finished = false;
-  private closing?: Promise<void>;
 
   constructor(
     private readonly peer: HttpPeer<G>,
     private readonly o: HttpBatcherOptions,
   ) {
-    this.outage = new OutageTracker(peer.destination, o.logger, { summaryEveryMs: o.outageSummaryEveryMs });
+    super({
+      destination: peer.destination,
+      logger: o.logger,
+      maxPending: o.maxPending,
+      names: peer.names,
+      outageSummaryEveryMs: o.outageSummaryEveryMs,
+    });
     this.queue = new PQueue({ concurrency: o.maxInFlightRequests });
     this.assembler = new BatchAssembler({
       maxMessages: o.batchMaxMessages,
@@ -109,13 +110,6 @@ export class HttpBatcher<G> {
     this.queue.on('next', () => this.flushDeferred());
   }
 
-  /** Why a record offered now would be refused at once (closed, over maxPending), if it would. */
-  refusal(): Error | undefined {
-    if (this.closed) return this.peer.closedError();
-    if (this.unsettled.size >= this.o.maxPending) return this.peer.overloadedError(this.o.maxPending);
-    return undefined;
-  }
-
   /**
    * Holds the record in `key`'s batch, which goes to `group`; settles once it is accepted,
    * refused for good, or the batcher closed. refusal() is the caller's to check first.
@@ -129,12 +123,7 @@ export class HttpBatcher<G> {
       reject: noop,
       settled: false,
     };
-    // The executor keeps nothing but the entry: no closure context holding the key, group and record.
-    const promise = new Promise<void>((resolve, reject) => {
-      entry.resolve = resolve;
-      entry.reject = reject;
-    });
-    this.unsettled.add(entry);
+    const promise = this.hold(entry);
     const sealed = this.assembler.add(key, entry);
     if (sealed.length > 0) {
       this.stopLinger(key);
@@ -144,37 +133,19 @@ export class HttpBatcher<G> {
     return promise;
   }
 
-  /** Reachability: down during a streak of retryable failures, not after one refused batch. */
-  health(): DestinationHealth {
-    return this.outage.health();
-  }
-
-  /** Records enqueued and not yet settled. */
-  pending(): number {
-    return this.unsettled.size;
-  }
-
-  /**
-   * Stops taking records (refusal() says closed), spends up to `deadlineMs` getting what is
-   * pending accepted, then rejects the rest with closedError() (a request cut short may still
-   * have landed, so duplicates may follow) and frees the connections. A settled record is never
-   * touched.
-   */
-  close(deadlineMs: number): Promise<void> {
-    this.closing ??= this.shutdown(deadlineMs);
-    return this.closing;
-  }
-
-  private async shutdown(deadlineMs: number): Promise<void> {
-    this.closed = true;
+  protected flushAll(): void {
     for (const key of this.assembler.topics()) this.flush(key);
-    await this.unsettled.drained(deadlineMs);
-    this.finished = true;
-    this.abort.abort(this.peer.closedError());
+  }
+
+  /** Aborts the requests in flight, drops the queued ones and the retries. */
+  protected stop(): void {
+    this.abort.abort(this.closedError());
     this.queue.clear();
     for (const t of this.retryTimers.keys()) clearTimeout(t);
     this.retryTimers.clear();
-    this.unsettled.rejectAll(this.peer.closedError());
+  }
+
+  protected release(): void {
     this.peer.close();
   }
 

@@ -12,12 +12,7 @@ import { DmaapClient, type BatchPoster } from '../dmaap-client.js';
 import { resolvePublisherOptions, type DmaapPublisherOptions } from './options.js';
 import { DMAAP_PEER } from '../plan.js';
 import { PermanentPublishError, type PermanentCode } from '../types.js';
-import {
-  DestinationClosedError,
-  DestinationOverloadedError,
-  type Destination,
-  type OutboundRecord,
-} from '../destination.js';
+import type { Destination, OutboundRecord } from '../destination.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 
 export class DmaapPublisher extends BatchingDestination<string> implements Destination {
@@ -33,15 +28,13 @@ export class DmaapPublisher extends BatchingDestination<string> implements Desti
     this.batcher = new HttpBatcher<string>(
       {
         destination: 'dmaap',
+        names: { closed: 'DMaaP publisher', overloaded: 'DMaaP publisher', maxPendingKey: 'publish.maxPending' },
         codes: DMAAP_PEER,
         label: (topic) => topic,
         post: (topic, items, signal) => poster.postBatch(topic, items, signal),
         // The reason names the topic: with several topics, "HTTP 403" alone does not say which refused.
         refused: (topic, _items, e) =>
           new PermanentPublishError(e.code as PermanentCode, `DMaaP topic ${topic}: ${e.message}`, e.status),
-        closedError: () => new DestinationClosedError('DMaaP publisher'),
-        overloadedError: (maxPending) =>
-          new DestinationOverloadedError('DMaaP publisher', maxPending, 'publish.maxPending'),
         close: () => poster.close(),
       },
       { ...o, logger },

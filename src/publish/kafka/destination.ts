@@ -8,21 +8,18 @@
  * A permanent refusal settles its batch (KAFKA_REJECTED) and the lane goes on; a record-sized
  * refusal in a batch of several is first retried record by record so only the culprit is refused.
  *
+ * Holding records unsettled, refusing them when closed or over maxPending, health and close()
+ * are the lifecycle every destination shares (lifecycle.ts).
+ *
  * Memory: records are held until settled; the bound is the callers' (every listener's prefetch);
  * maxPending only makes a missing bound visible (PUBLISHER_OVERLOADED).
  */
-import { Unsettled, type Settleable } from '../unsettled.js';
+import type { Settleable } from '../unsettled.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { backoffDelay } from '../../util/backoff.js';
-import {
-  DestinationClosedError,
-  DestinationOverloadedError,
-  type Destination,
-  type DestinationHealth,
-  type OutboundRecord,
-} from '../destination.js';
-import { OutageTracker } from '../outage.js';
+import type { Destination, OutboundRecord } from '../destination.js';
+import { DeliveryLifecycle } from '../lifecycle.js';
 import { classifyKafkaError, isRecordScoped, type KafkaOutcome } from './classify.js';
 import { KafkajsClient, type KafkaClient, type ProducedRecord } from './client.js';
 import { resolveKafkaOptions, type KafkaDestinationOptions, type ResolvedKafkaOptions } from './options.js';
@@ -60,7 +57,9 @@ export interface KafkaDestinationDeps {
   readonly partitionFor?: PartitionFor;
 }
 
-export class KafkaDestination implements Destination {
+const noop = (): void => undefined;
+
+export class KafkaDestination extends DeliveryLifecycle<Entry> implements Destination {
   readonly name = 'kafka' as const;
   private readonly o: ResolvedKafkaOptions;
   private readonly client: KafkaClient;
@@ -69,17 +68,20 @@ export class KafkaDestination implements Destination {
   private readonly routes: TopicRoutes<Entry>;
   private readonly lanes = new Map<string, Lane>();
   private readonly slotWaiters = new Set<Lane>();
-  private readonly unsettled = new Unsettled<Entry>();
   private inFlight = 0;
-  private closed = false;
-  private finished = false;
-  private closing?: Promise<void>;
 
   constructor(options: KafkaDestinationOptions, log: Logger, deps: KafkaDestinationDeps = {}) {
-    this.o = resolveKafkaOptions(options);
+    const o = resolveKafkaOptions(options);
+    super({
+      destination: 'kafka',
+      logger: log,
+      maxPending: o.maxPending,
+      names: { closed: 'kafka destination', overloaded: 'kafka', maxPendingKey: 'maxPending' },
+    });
+    this.o = o;
     this.client = deps.client ?? new KafkajsClient(this.o, log);
     this.partitionFor = deps.partitionFor ?? defaultPartitioner();
-    this.streaks = new Streaks(new OutageTracker('kafka', log));
+    this.streaks = new Streaks(this.outage);
     this.routes = new TopicRoutes<Entry>(this.o, this.client, {
       place: (entry, count) => this.place(entry, count),
       failed: (topic, entries, outcome, durationMs) => this.lookupFailed(topic, entries, outcome, durationMs),
@@ -90,19 +92,12 @@ export class KafkaDestination implements Destination {
   }
 
   send(record: OutboundRecord): Promise<void> {
-    if (this.closed) return Promise.reject(closedError());
-    if (this.unsettled.size >= this.o.maxPending) {
-      return Promise.reject(new DestinationOverloadedError('kafka', this.o.maxPending, 'maxPending'));
-    }
-    return new Promise<void>((resolve, reject) => {
-      const entry: Entry = { record, bytes: Buffer.byteLength(record.json), resolve, reject, settled: false };
-      this.unsettled.add(entry);
-      this.routes.route(record.topic, entry);
-    });
-  }
-
-  health(): DestinationHealth {
-    return this.streaks.health();
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
+    const entry: Entry = { record, bytes: Buffer.byteLength(record.json), resolve: noop, reject: noop, settled: false };
+    const promise = this.hold(entry);
+    this.routes.route(record.topic, entry);
+    return promise;
   }
 
   /** Why records for `topic` would not be delivered now (topic-check.ts); undefined when it exists. */
@@ -110,28 +105,21 @@ export class KafkaDestination implements Destination {
     return topicProblem(this.client, topic, this.o.brokers, this.o.connectionTimeoutMs);
   }
 
-  pending(): number {
-    return this.unsettled.size;
-  }
-
-  close(deadlineMs: number): Promise<void> {
-    this.closing ??= this.shutdown(deadlineMs);
-    return this.closing;
-  }
-
-  private async shutdown(deadlineMs: number): Promise<void> {
-    this.closed = true;
+  protected flushAll(): void {
     for (const lane of this.lanes.values()) this.kick(lane);
-    await this.unsettled.drained(deadlineMs);
-    this.finished = true;
+  }
+
+  /** Stops the lookups, the lingers and the retries; a produce in flight is left to end unheard. */
+  protected stop(): void {
     this.routes.stop();
     for (const lane of this.lanes.values()) {
       clearTimeout(lane.linger);
       clearTimeout(lane.retry);
     }
-    // A request cut short may still land: the requeued deliveries may be published twice.
-    this.unsettled.rejectAll(closedError());
-    await this.client.disconnect();
+  }
+
+  protected release(): Promise<void> {
+    return this.client.disconnect();
   }
 
   private place(entry: Entry, partitionCount: number): void {
@@ -390,8 +378,4 @@ function unreferencedError(topic: string, count: number, reason: string): RelayE
     'KAFKA_TOPIC_UNREFERENCED',
     `${count} record(s) waited for kafka topic "${topic}", which no subscription names any more; given up (last error ${reason})`,
   );
-}
-
-function closedError(): RelayError {
-  return new DestinationClosedError('kafka destination');
 }

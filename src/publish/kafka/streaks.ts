@@ -4,17 +4,13 @@
  * (one warn, summaries, one recovery line) over all of them: with one partition leaderless and
  * the others fine, the log says "failing" once, not "failing, recovered" at every request.
  */
-import type { DestinationHealth } from '../destination.js';
 import type { OutageTracker } from '../outage.js';
 
 export class Streaks {
   private readonly failing = new Set<string>();
 
+  /** `tracker` is the destination's own (lifecycle.ts), which its health() reads. */
   constructor(private readonly tracker: OutageTracker) {}
-
-  health(): DestinationHealth {
-    return this.tracker.health();
-  }
 
   /** `id` (a partition or a topic lookup) failed retriably; `waiting` = records held in all. */
   failure(id: string, topic: string, reason: string, retryInMs: number, waiting: number): void {

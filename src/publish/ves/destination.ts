@@ -15,12 +15,7 @@ import { readFileSync } from 'node:fs';
 import { RelayError } from '../../errors.js';
 import type { VesSubscription } from '../../model/ves.js';
 import { BatchingDestination, HttpBatcher } from '../batching.js';
-import {
-  DestinationClosedError,
-  DestinationOverloadedError,
-  type Destination,
-  type OutboundRecord,
-} from '../destination.js';
+import type { Destination, OutboundRecord } from '../destination.js';
 import { VES_PEER } from '../plan.js';
 import { CollectorClients, collectorKey } from './collectors.js';
 import { resolveVesOptions, type ResolvedVesOptions, type VesDestinationOptions } from './options.js';
@@ -55,6 +50,7 @@ export class VesDestination extends BatchingDestination<Group> implements Destin
     this.batcher = new HttpBatcher<Group>(
       {
         destination: 'ves',
+        names: { closed: 'the VES destination', overloaded: 'the VES destination', maxPendingKey: 'maxPending' },
         codes: VES_PEER,
         label: (group) => group.label,
         post: (group, items, signal) => {
@@ -71,6 +67,7 @@ export class VesDestination extends BatchingDestination<Group> implements Destin
           );
           logger.warn('VES collector refused events', {
             destination: 'ves',
+            names: { closed: 'the VES destination', overloaded: 'the VES destination', maxPendingKey: 'maxPending' },
             topic: group.label,
             code: error.code,
             reason: refusal.message,
@@ -78,9 +75,6 @@ export class VesDestination extends BatchingDestination<Group> implements Destin
           });
           return error;
         },
-        closedError: () => new DestinationClosedError('the VES destination'),
-        overloadedError: (maxPending) =>
-          new DestinationOverloadedError('the VES destination', maxPending, 'maxPending'),
         close: () => clients.closeAll(),
       },
       { ...this.o, envelopeBytes: BATCH_ENVELOPE_BYTES },

@@ -88,9 +88,9 @@ describe('Kafka Streaks.idle', () => {
     streaks.failure('p0', 'T1', 'NOT_LEADER_OR_FOLLOWER', 100, 2);
     streaks.failure('p1', 'T1', 'NOT_LEADER_OR_FOLLOWER', 100, 2);
     streaks.idle('p0');
-    expect(streaks.health().ok).toBe(false);
+    expect(t.health().ok).toBe(false);
     streaks.idle('p1');
-    expect(streaks.health().ok).toBe(true);
+    expect(t.health().ok).toBe(true);
     await flush();
     expect(lines.at(-1)).toMatchObject({
       level: 'info',

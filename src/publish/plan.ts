@@ -56,6 +56,21 @@ export const VES_PEER = peerCodes('VES', 'the VES collector', 'ves.maxRetryMs');
 
 const PAYLOAD_TOO_LARGE = 413;
 
+/** Where a streak of failures stands in its retry window: every destination counts it so. */
+export interface RetryWindow {
+  /** When the streak began (epoch ms): `now` for its first failure. */
+  readonly failingSince: number;
+  readonly elapsed: number;
+  /** maxRetryMs (0: no window) has run out: the records are given up. */
+  readonly expired: boolean;
+}
+
+export function retryWindow(failingSince: number | undefined, now: number, maxRetryMs: number): RetryWindow {
+  const since = failingSince ?? now;
+  const elapsed = now - since;
+  return { failingSince: since, elapsed, expired: maxRetryMs > 0 && elapsed >= maxRetryMs };
+}
+
 export function planAfter<T>(
   outcome: Outcome,
   batch: BatchState<T>,
@@ -109,9 +124,8 @@ function planRetry<T>(
   opts: PlanOptions,
 ): Plan<T> {
   if (batch.items.length === 0) return { accepted: [], resend: [] };
-  const failingSince = batch.failingSince ?? now;
-  const elapsed = now - failingSince;
-  if (opts.maxRetryMs > 0 && elapsed >= opts.maxRetryMs) {
+  const { failingSince, elapsed, expired } = retryWindow(batch.failingSince, now, opts.maxRetryMs);
+  if (expired) {
     const peer = opts.peer ?? DMAAP_PEER;
     const msg = `${peer.name} kept failing for ${elapsed} ms (${peer.maxRetryKey} ${opts.maxRetryMs}); last: ${reason}`;
     return {

@@ -20,6 +20,7 @@ import type { Logger } from '../../util/logger.js';
 import { backoffDelay } from '../../util/backoff.js';
 import type { Destination, OutboundRecord } from '../destination.js';
 import { DeliveryLifecycle } from '../lifecycle.js';
+import { retryWindow } from '../plan.js';
 import { classifyKafkaError, isRecordScoped, type KafkaOutcome } from './classify.js';
 import { KafkajsClient, type KafkaClient, type ProducedRecord } from './client.js';
 import { resolveKafkaOptions, type KafkaDestinationOptions, type ResolvedKafkaOptions } from './options.js';
@@ -277,13 +278,13 @@ export class KafkaDestination extends DeliveryLifecycle<Entry> implements Destin
       this.abandon(lane, batch, outcome.reason);
       return;
     }
-    const now = Date.now();
-    lane.failingSince ??= now;
-    if (this.o.maxRetryMs > 0 && now - lane.failingSince >= this.o.maxRetryMs) {
+    const window = retryWindow(lane.failingSince, Date.now(), this.o.maxRetryMs);
+    lane.failingSince = window.failingSince;
+    if (window.expired) {
       lane.batch = undefined;
       const error = new RelayError(
         'KAFKA_RETRY_EXPIRED',
-        `kafka kept failing for topic "${lane.topic}" (partition ${lane.partition}) for ${now - lane.failingSince} ms, over kafka.maxRetryMs; last error ${outcome.reason}`,
+        `kafka kept failing for topic "${lane.topic}" (partition ${lane.partition}) for ${window.elapsed} ms, over kafka.maxRetryMs; last error ${outcome.reason}`,
       );
       for (const entry of batch) this.unsettled.reject(entry, error);
       if (lane.queue.length === 0) this.streaks.idle(laneId(lane));

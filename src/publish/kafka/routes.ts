@@ -9,6 +9,7 @@ import { backoffDelay } from '../../util/backoff.js';
 import { classifyKafkaError, type KafkaOutcome } from './classify.js';
 import type { KafkaClient } from './client.js';
 import type { ResolvedKafkaOptions } from './options.js';
+import { retryWindow } from '../plan.js';
 
 export type LookupOutcome = KafkaOutcome & { readonly expired?: number; readonly unreferenced?: true };
 
@@ -103,9 +104,9 @@ export class TopicRoutes<E> {
       r.fetchedAt = Date.now();
       return;
     }
-    const now = Date.now();
-    r.failingSince ??= now;
-    const expired = outcome.kind === 'retry' && this.o.maxRetryMs > 0 && now - r.failingSince >= this.o.maxRetryMs;
+    const window = retryWindow(r.failingSince, Date.now(), this.o.maxRetryMs);
+    r.failingSince = window.failingSince;
+    const expired = outcome.kind === 'retry' && window.expired;
     if (outcome.kind === 'retry' && !this.o.isTopicWanted(topic)) {
       this.abandon(topic, r, outcome, durationMs);
       return;
@@ -114,7 +115,7 @@ export class TopicRoutes<E> {
       this.events.failed(
         topic,
         r.waiting.splice(0),
-        expired ? { ...outcome, expired: now - r.failingSince } : outcome,
+        expired ? { ...outcome, expired: window.elapsed } : outcome,
         durationMs,
       );
       r.failingSince = undefined;

@@ -1,6 +1,6 @@
 import type { Outcome } from '../../../src/publish/classify.js';
 import { resolvePublisherOptions } from '../../../src/publish/dmaap/options.js';
-import { planAfter, type PlanOptions } from '../../../src/publish/plan.js';
+import { planAfter, retryWindow, type PlanOptions } from '../../../src/publish/plan.js';
 import { PermanentPublishError } from '../../../src/publish/types.js';
 
 const opts: PlanOptions = { retryInitialMs: 100, retryMaxMs: 1000, maxRetryMs: 0, random: () => 0.5 };
@@ -131,6 +131,15 @@ describe('planAfter', () => {
         message: 'the VES collector kept failing for 1000 ms (ves.maxRetryMs 1000); last: HTTP 503',
       });
     });
+  });
+});
+
+describe('retryWindow', () => {
+  it('starts at the first failure, and expires once maxRetryMs has passed since it (never with 0)', () => {
+    expect(retryWindow(undefined, 5000, 1000)).toEqual({ failingSince: 5000, elapsed: 0, expired: false });
+    expect(retryWindow(5000, 5999, 1000)).toEqual({ failingSince: 5000, elapsed: 999, expired: false });
+    expect(retryWindow(5000, 6000, 1000)).toEqual({ failingSince: 5000, elapsed: 1000, expired: true });
+    expect(retryWindow(5000, 60_000, 0)).toEqual({ failingSince: 5000, elapsed: 55_000, expired: false });
   });
 });
 

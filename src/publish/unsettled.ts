@@ -1,7 +1,7 @@
 /**
  * The records a destination holds and has not settled yet, each settled exactly once: accepted
  * (resolve), refused or closed (reject). What `pending()`, the maxPending cap and close()'s
- * drain-or-deadline read. The HTTP batching core (DMaaP, VES) and the Kafka destination share it.
+ * drain-or-deadline read. Every destination holds its records here, through lifecycle.ts.
  * Settling takes no closure: on the hot path every accepted record passes through here.
  */
 import { drainedWithin } from './drain.js';

@@ -97,7 +97,12 @@ export class KafkaDestination extends DeliveryLifecycle<Entry> implements Destin
     if (refusal) return Promise.reject(refusal);
     const entry: Entry = { record, bytes: Buffer.byteLength(record.json), resolve: noop, reject: noop, settled: false };
     const promise = this.hold(entry);
-    this.routes.route(record.topic, entry);
+    try {
+      this.routes.route(record.topic, entry);
+    } catch (err) {
+      // Only a bug lands here; the record's promise says so, as when routing ran in its executor.
+      this.unsettled.reject(entry, err instanceof Error ? err : new Error(String(err)));
+    }
     return promise;
   }
 

@@ -45,15 +45,15 @@ import type { Notification } from '../notifications/types.js';
 import { nodeFacts, toComputeNodeMessage, type NodeFacts } from '../normalize/compute-node.js';
 import { applyDecision, changesMemory, decide, type NodeDecision } from '../normalize/compute-node-rule.js';
 import {
-  claimRows,
-  codeOf,
+  claimDecision,
   decidingView,
   plainRows,
+  putBack,
   rowChanges,
   settleRows,
   sharedRows,
-  unclaimedRows,
-  VimGoneError,
+  type ClaimLog,
+  type ClaimWords,
   type ConditionalRows,
   type HeldRow,
   type RowValue,
@@ -113,8 +113,15 @@ export class InMemoryNodeMemory implements NodeMemoryStore {
   }
 }
 
-/** Decisions taken again, at most, when other replicas keep writing the same node rows first. */
-export const MAX_CLAIM_ATTEMPTS = 8;
+const CLAIM_WORDS: ClaimWords = {
+  raced:
+    'compute-node decision not claimed: other replicas kept changing the same nodes first; it goes ahead unclaimed, and another replica may publish the same update',
+  unavailable:
+    'compute-node decision not claimed: the store cannot take it now; it goes ahead unclaimed, and another replica may publish the same update',
+  gone: 'compute-node decision not claimed: the VIM is gone from the store',
+  notPutBack:
+    "compute-node claim not put back; until the notification's redelivery settles it, other replicas read the node as claimed",
+};
 
 const NODE_STATES = new Set<string>(COMPUTE_NODE_STATES);
 const isNodeState = (s: string): s is ComputeNodeState => NODE_STATES.has(s);
@@ -161,59 +168,42 @@ export class ComputeNodeTracker implements ComputeNodeStep {
       if (!shared) return { value, commit: () => this.remember(vimId, n, decision), release };
       return this.heldStep(shared, vimId, n, value, held, release);
     } catch (e) {
-      if (shared && held.length > 0) void this.settle(shared, vimId, n, held, false).finally(release);
+      if (shared && held.length > 0)
+        void putBack(shared, 'computeNodes', vimId, held, this.claimLog(vimId, n)).finally(release);
       else release();
       throw e;
     }
   }
 
   /** Reads, decides and claims until a claim lands (or there is nothing to claim, or it cannot be). */
-  private async claim(
+  private claim(
     store: SharedNodeMemory,
     vimId: string,
     n: Notification,
     event: ComputeNodeState,
     facts: NodeFacts,
   ): Promise<{ decision: NodeDecision; held: readonly HeldRow[] }> {
-    for (let attempt = 1; ; attempt++) {
-      // Rows and their versions read together, before any await.
-      const rows = store.get().computeNodes[vimId] ?? {};
-      const { view, own } = decidingView(rows, n.messageId);
-      const decision = decide(n.eventType, event, facts, view);
-      const changes = rowChanges(rows, view, applyDecision(view, decision), own, (key) =>
-        store.versionOf('computeNodes', vimId, key),
-      );
-      if (changes.length === 0) return { decision, held: [] };
-      if (attempt > MAX_CLAIM_ATTEMPTS) {
-        this.log.warn(
-          'compute-node decision not claimed: other replicas kept changing the same nodes first; it goes ahead unclaimed, and another replica may publish the same update',
-          { vim: vimId, messageId: n.messageId, attempts: MAX_CLAIM_ATTEMPTS },
+    return claimDecision({
+      store,
+      kind: 'computeNodes',
+      vimId,
+      messageId: n.messageId,
+      log: this.claimLog(vimId, n),
+      decide: () => {
+        // Rows and their versions read together, before any await.
+        const rows = store.get().computeNodes[vimId] ?? {};
+        const { view, own } = decidingView(rows, n.messageId);
+        const decision = decide(n.eventType, event, facts, view);
+        const changes = rowChanges(rows, view, applyDecision(view, decision), own, (key) =>
+          store.versionOf('computeNodes', vimId, key),
         );
-        return { decision, held: unclaimedRows(changes) };
-      }
-      const out = await claimRows({
-        store,
-        kind: 'computeNodes',
-        vimId,
-        messageId: n.messageId,
-        changes,
-        publishes: decision.publish !== null,
-      });
-      if (out.kind === 'claimed') return { decision, held: out.rows };
-      if (out.kind === 'failed') {
-        if (out.error instanceof VimGoneError)
-          this.log.debug('compute-node decision not claimed: the VIM is gone from the store', {
-            vim: vimId,
-            messageId: n.messageId,
-          });
-        else
-          this.log.warn(
-            'compute-node decision not claimed: the store cannot take it now; it goes ahead unclaimed, and another replica may publish the same update',
-            { vim: vimId, messageId: n.messageId, code: codeOf(out.error), error: (out.error as Error).message },
-          );
-        return { decision, held: out.rows };
-      }
-    }
+        return { decision, changes, publishes: decision.publish !== null };
+      },
+    });
+  }
+
+  private claimLog(vimId: string, n: Notification): ClaimLog {
+    return { logger: this.log, words: CLAIM_WORDS, fields: { vim: vimId, messageId: n.messageId } };
   }
 
   /** The step of a decision on a shared store: commit() settles its rows as published, a release() before that puts them back. */
@@ -231,34 +221,23 @@ export class ComputeNodeTracker implements ComputeNodeStep {
       commit: async () => {
         if (settled) return;
         settled = true;
-        await this.settle(store, vimId, n, held, true);
+        await this.tidy(store, vimId, n, held);
       },
       release: () => {
         if (settled || held.length === 0) return release();
         settled = true;
         // The turn ends once the rows are back: the next decision of this VIM reads them as they were.
-        void this.settle(store, vimId, n, held, false).finally(release);
+        void putBack(store, 'computeNodes', vimId, held, this.claimLog(vimId, n)).finally(release);
       },
     };
   }
 
-  /** Never rejects: a row that cannot be settled stays as it is, and the log says what that costs. */
-  private async settle(
-    store: SharedNodeMemory,
-    vimId: string,
-    n: Notification,
-    held: readonly HeldRow[],
-    published: boolean,
-  ): Promise<void> {
-    const errors = await settleRows(store, 'computeNodes', vimId, held, published);
+  /** Published: each held row to its plain fields. Never rejects: a row that cannot be settled stays as it is, and the log says what that costs. */
+  private async tidy(store: SharedNodeMemory, vimId: string, n: Notification, held: readonly HeldRow[]): Promise<void> {
+    const errors = await settleRows(store, 'computeNodes', vimId, held, true);
     if (errors.length === 0) return;
     const fields = { vim: vimId, messageId: n.messageId, error: (errors[0] as Error).message };
-    if (!published)
-      this.log.warn(
-        "compute-node claim not put back; until the notification's redelivery settles it, other replicas read the node as claimed",
-        fields,
-      );
-    else if (held.some((r) => !r.claimed))
+    if (held.some((r) => !r.claimed))
       this.log.warn(
         'compute-node memory not saved; the next update of this node may be published although unchanged',
         fields,

@@ -30,13 +30,21 @@
  * rollback puts back exactly what was there; it nests only as deep as claims stack up unsettled
  * (each replica holds at most one per row: its own decisions on a VIM or VM take turns). An
  * abandoned claim is not kept in `previous`: the new claim replaces it with what it replaced.
+ *
+ * Both memories (compute nodes, src/steps/compute-nodes.ts; VM alarms, src/ves/alarm-tracker.ts)
+ * claim through one loop, claimDecision(), and put back through putBack(); each gives its own
+ * decision and the words its log lines say.
  */
 import { canonical } from '../util/json.js';
+import type { Logger } from '../util/logger.js';
 import { CLAIM_KEY } from './state.js';
 import type { CasResult, ConditionalKind } from './store.js';
 
 /** A claim older than this is abandoned: read as its `previous` by every decision. */
 export const CLAIM_ABANDONED_MS = 15 * 60_000;
+
+/** Decisions taken again, at most, when other replicas keep writing the same rows first. */
+export const MAX_CLAIM_ATTEMPTS = 8;
 
 export type RowValue = Record<string, unknown>;
 
@@ -279,4 +287,84 @@ export async function settleRows<K extends ConditionalKind>(
       ),
     );
   return (await Promise.all(writes)).filter((e) => e !== undefined);
+}
+
+/** The words a step's claims are logged with, each step's own (operators and docs grep them). */
+export interface ClaimWords {
+  /** Warned when other replicas kept winning the rows for MAX_CLAIM_ATTEMPTS: it goes ahead unclaimed. */
+  readonly raced: string;
+  /** Warned when the store cannot take the claim (STORE_UNAVAILABLE, ...): it goes ahead unclaimed. */
+  readonly unavailable: string;
+  /** Logged at debug when the rows cannot be created because the VIM left the store. */
+  readonly gone: string;
+  /** Warned when a claimed row cannot be put back (putBack). */
+  readonly notPutBack: string;
+}
+
+/** How one decision's claim is logged: the step's words, and the fields that say which decision (vim, messageId, ...). */
+export interface ClaimLog {
+  readonly logger: Logger;
+  readonly words: ClaimWords;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A decision taken against rows read with their versions, and the rows it changes (rowChanges). */
+export interface Decided<D> {
+  readonly decision: D;
+  readonly changes: readonly RowChange[];
+  /** Whether the decision publishes (ClaimRequest.publishes). */
+  readonly publishes: boolean;
+}
+
+export interface DecisionClaim<K extends ConditionalKind, D> {
+  readonly store: SharedRows<K>;
+  readonly kind: K;
+  readonly vimId: string;
+  readonly messageId: string;
+  /**
+   * Reads the rows and their versions together (before any await, so in one turn of the event
+   * loop) and decides against them. Called again after each lost claim.
+   */
+  readonly decide: () => Decided<D>;
+  readonly log: ClaimLog;
+}
+
+/**
+ * Reads, decides and claims until a claim lands, or there is nothing to claim (no row
+ * changes), or it cannot be: after MAX_CLAIM_ATTEMPTS losses, or when the store refuses (the
+ * decision then goes ahead unclaimed, its rows to write once published). Gives the last
+ * decision and the rows it holds.
+ */
+export async function claimDecision<K extends ConditionalKind, D>(
+  r: DecisionClaim<K, D>,
+): Promise<{ decision: D; held: readonly HeldRow[] }> {
+  const { logger, words, fields } = r.log;
+  for (let attempt = 1; ; attempt++) {
+    const { decision, changes, publishes } = r.decide();
+    if (changes.length === 0) return { decision, held: [] };
+    if (attempt > MAX_CLAIM_ATTEMPTS) {
+      logger.warn(words.raced, { ...fields, attempts: MAX_CLAIM_ATTEMPTS });
+      return { decision, held: unclaimedRows(changes) };
+    }
+    const { store, kind, vimId, messageId } = r;
+    const out = await claimRows({ store, kind, vimId, messageId, changes, publishes });
+    if (out.kind === 'claimed') return { decision, held: out.rows };
+    if (out.kind === 'failed') {
+      if (out.error instanceof VimGoneError) logger.debug(words.gone, fields);
+      else logger.warn(words.unavailable, { ...fields, code: codeOf(out.error), error: (out.error as Error).message });
+      return { decision, held: out.rows };
+    }
+  }
+}
+
+/** Puts back the claimed rows of a decision that was not published. Never rejects: a row left claimed is logged. */
+export async function putBack<K extends ConditionalKind>(
+  store: SharedRows<K>,
+  kind: K,
+  vimId: string,
+  rows: readonly HeldRow[],
+  log: ClaimLog,
+): Promise<void> {
+  const errors = await settleRows(store, kind, vimId, rows, false);
+  if (errors.length > 0) log.logger.warn(log.words.notPutBack, { ...log.fields, error: (errors[0] as Error).message });
 }

@@ -38,15 +38,15 @@ import type { OutboundRecord } from '../publish/destination.js';
 import type { VmFields } from '../normalize/vm-fields.js';
 import type { Notification } from '../notifications/types.js';
 import {
+  claimDecision,
   claimOf,
-  claimRows,
-  codeOf,
   decidingValue,
+  putBack,
   rowChanges,
   settleRows,
   sharedRows,
-  unclaimedRows,
-  VimGoneError,
+  type ClaimLog,
+  type ClaimWords,
   type HeldRow,
   type RowValue,
   type SharedRows,
@@ -69,8 +69,15 @@ interface Pending {
   readonly held?: readonly HeldRow[];
 }
 
-/** Decisions taken again, at most, when other replicas keep writing the same VM's alarm first. */
-export const MAX_CLAIM_ATTEMPTS = 8;
+const CLAIM_WORDS: ClaimWords = {
+  raced:
+    'VES alarm not claimed: other replicas kept changing it first; the event is sent unclaimed, and another replica may send the same one',
+  unavailable:
+    'VES alarm not claimed: the store cannot take it now; the event is sent unclaimed, and another replica may send the same one',
+  gone: 'VES alarm not claimed: the VIM is gone from the store',
+  notPutBack:
+    "VES alarm claim not put back; until the notification's redelivery settles it, other replicas read the VM's alarm as claimed",
+};
 
 interface Judged {
   readonly d: FaultDecision;
@@ -128,7 +135,7 @@ export class VesAlarmTracker {
     let held: readonly HeldRow[] | undefined;
     try {
       let j: Judged;
-      if (shared) ({ j, held } = await this.claim(shared, store, vimId, n, f));
+      if (shared) ({ decision: j, held } = await this.claim(shared, store, vimId, n, f));
       else
         j = this.judge(
           store,
@@ -175,61 +182,41 @@ export class VesAlarmTracker {
   }
 
   /** Reads, decides and claims the VM's alarm row until a claim lands (or there is nothing to claim, or it cannot be). */
-  private async claim(
+  private claim(
     shared: SharedRows<'alarms'>,
     store: VesStore,
     vimId: string,
     n: Notification,
     f: VmFields,
-  ): Promise<{ j: Judged; held: readonly HeldRow[] }> {
+  ): Promise<{ decision: Judged; held: readonly HeldRow[] }> {
     const key = f.instance_id;
-    for (let attempt = 1; ; attempt++) {
-      // The row and its version read together, before any await.
-      const row = asRow(store.get().alarms[vimId]?.[key]);
-      const version = shared.versionOf('alarms', vimId, key);
-      const unsaved = this.unsaved.entry(vimId, key);
-      const alarm = unsaved ? (unsaved.next ?? undefined) : asAlarm(decidingValue(row, n.messageId));
-      const j = this.judge(store, vimId, n, f, alarm);
-      const target = j.d.kind === 'none' ? alarm : (j.next ?? undefined);
-      const own = claimOf(row)?.messageId === n.messageId ? [key] : [];
-      const changes = rowChanges(one(key, row), one(key, asRow(alarm)), one(key, asRow(target)), own, () => version);
-      if (changes.length === 0) return { j, held: [] };
-      if (attempt > MAX_CLAIM_ATTEMPTS) {
-        this.log.warn(
-          'VES alarm not claimed: other replicas kept changing it first; the event is sent unclaimed, and another replica may send the same one',
-          { vim: vimId, instance: key, messageId: n.messageId, attempts: MAX_CLAIM_ATTEMPTS },
-        );
-        return { j, held: unclaimedRows(changes) };
-      }
-      const out = await claimRows({
-        store: shared,
-        kind: 'alarms',
-        vimId,
-        messageId: n.messageId,
-        changes,
-        publishes: j.event !== undefined,
-      });
-      if (out.kind === 'claimed') return { j, held: out.rows };
-      if (out.kind === 'failed') {
-        if (out.error instanceof VimGoneError)
-          this.log.debug('VES alarm not claimed: the VIM is gone from the store', {
-            vim: vimId,
-            messageId: n.messageId,
-          });
-        else
-          this.log.warn(
-            'VES alarm not claimed: the store cannot take it now; the event is sent unclaimed, and another replica may send the same one',
-            {
-              vim: vimId,
-              instance: key,
-              messageId: n.messageId,
-              code: codeOf(out.error),
-              error: (out.error as Error).message,
-            },
-          );
-        return { j, held: out.rows };
-      }
-    }
+    return claimDecision({
+      store: shared,
+      kind: 'alarms',
+      vimId,
+      messageId: n.messageId,
+      log: this.claimLog(vimId, n, key),
+      decide: () => {
+        // The row and its version read together, before any await.
+        const row = asRow(store.get().alarms[vimId]?.[key]);
+        const version = shared.versionOf('alarms', vimId, key);
+        const unsaved = this.unsaved.entry(vimId, key);
+        const alarm = unsaved ? (unsaved.next ?? undefined) : asAlarm(decidingValue(row, n.messageId));
+        const j = this.judge(store, vimId, n, f, alarm);
+        const target = j.d.kind === 'none' ? alarm : (j.next ?? undefined);
+        const own = claimOf(row)?.messageId === n.messageId ? [key] : [];
+        const changes = rowChanges(one(key, row), one(key, asRow(alarm)), one(key, asRow(target)), own, () => version);
+        return { decision: j, changes, publishes: j.event !== undefined };
+      },
+    });
+  }
+
+  private claimLog(vimId: string, n: Notification, instanceId: string): ClaimLog {
+    return {
+      logger: this.log,
+      words: CLAIM_WORDS,
+      fields: { vim: vimId, instance: instanceId, messageId: n.messageId },
+    };
   }
 
   /**
@@ -263,12 +250,7 @@ export class VesAlarmTracker {
     // The configuration deleted meanwhile took the VM's alarm along: leave no row of it behind.
     const gone = !this.store.get().vesAgents[vimId];
     const rows = gone ? p.held.map((r) => ({ ...r, previous: undefined })) : p.held;
-    const errors = await settleRows(shared, 'alarms', vimId, rows, false);
-    if (errors.length === 0) return;
-    this.log.warn(
-      "VES alarm claim not put back; until the notification's redelivery settles it, other replicas read the VM's alarm as claimed",
-      { vim: vimId, instance: p.instanceId, messageId: n.messageId, error: (errors[0] as Error).message },
-    );
+    await putBack(shared, 'alarms', vimId, rows, this.claimLog(vimId, n, p.instanceId));
   }
 
   /** Decisions waiting for their outcome (for tests and shutdown logs). */

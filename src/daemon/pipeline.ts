@@ -113,10 +113,38 @@ interface InHand {
   readonly about: About;
   /** Its entry in state.handling, where a redelivered twin waits. */
   readonly mine: Handling;
-  /** The steps its decision prepared: committed once every destination accepted, released always. */
-  readonly steps: PreparedStep<unknown>[];
+  /** The steps its decision prepared: each committed once its own records were accepted, all released always. */
+  readonly steps: StepRun[];
   /** performance.now() when it arrived, for the publish latency. */
   readonly started: number;
+}
+
+/**
+ * A step the decision prepared, and its own records: routed[from] up to routed[to - 1]. It is
+ * committed once all of them were accepted (at once when it has none), whatever the others
+ * answer (src/store/prepared-step.ts).
+ */
+interface StepRun {
+  readonly step: PreparedStep<unknown>;
+  readonly from: number;
+  readonly to: number;
+  /** Its records not accepted yet. */
+  left: number;
+}
+
+/** The step whose record routed[i] is, if any. */
+function stepOf(steps: readonly StepRun[], i: number): StepRun | undefined {
+  for (const s of steps) if (i >= s.from && i < s.to) return s;
+  return undefined;
+}
+
+/** One of the step's records was accepted: its commit once that was the last. */
+const acceptedFor = (s: StepRun): Promise<void> => (--s.left === 0 ? s.step.commit() : SETTLED);
+
+/** A prepared step and its own records, appended to the notification's. */
+function addStep(steps: StepRun[], routed: Routed[], step: PreparedStep<unknown>, own: readonly Routed[]): void {
+  steps.push({ step, from: routed.length, to: routed.length + own.length, left: own.length });
+  routed.push(...own);
 }
 
 /** A body that was not parsed (too large, not JSON, no notification). */
@@ -304,7 +332,7 @@ export class Pipeline {
     const id = n.messageId;
     const mine: Handling = {};
     state.handling.set(id, mine);
-    const steps: PreparedStep<unknown>[] = [];
+    const steps: StepRun[] = [];
     let decided: Decided | Promise<Decided> | Failed;
     let c: Classification | null = null;
     try {
@@ -335,9 +363,10 @@ export class Pipeline {
             decision(about, 'filtered', filteredReason(about.c, about.eventType, false)),
           );
         } else {
-          if (routed.length === 1) await this.sendOne(state.vimId, routed[0], started);
-          else await this.sendAll(state.vimId, routed, started);
-          for (const s of steps) await s.commit();
+          // A step with no records of its own (a suppressed compute-node update) has nothing to wait for.
+          for (const s of steps) if (s.left === 0) await s.step.commit();
+          if (routed.length === 1) await this.sendOne(state.vimId, routed[0], started, steps);
+          else await this.sendAll(state.vimId, routed, started, steps);
           d.ack();
           state.dedupe.add(id);
           this.deps.decisions?.record(state.vimId, decision(about, 'published', 'every destination accepted', routed));
@@ -345,7 +374,7 @@ export class Pipeline {
       } catch (e) {
         await this.settleFailure(state, d, e, about);
       } finally {
-        for (const s of steps) s.release();
+        for (const s of steps) s.step.release();
         state.handling.delete(id);
         if (mine.waiters) for (const wake of mine.waiters) wake();
       }
@@ -361,7 +390,7 @@ export class Pipeline {
     state: VimState,
     n: Notification,
     c: Classification | null,
-    steps: PreparedStep<unknown>[],
+    steps: StepRun[],
   ): Decided | Promise<Decided> {
     if (state.dedupe.has(n.messageId)) return DUPLICATE;
     // The payload is mapped once, for the window, every topic and every step alike.
@@ -382,7 +411,7 @@ export class Pipeline {
     n: Notification,
     matches: readonly Match[],
     fields: () => VmFields,
-    steps: PreparedStep<unknown>[],
+    steps: StepRun[],
   ): Routed[] | undefined | Promise<Routed[] | undefined> {
     if (this.sideMayWant(vimId, n.eventType) || isComputeNodeMatch(matches))
       return this.prepareSteps(vimId, n, matches, fields, steps);
@@ -401,7 +430,7 @@ export class Pipeline {
     n: Notification,
     matches: readonly Match[],
     fields: () => VmFields,
-    steps: PreparedStep<unknown>[],
+    steps: StepRun[],
   ): Promise<Routed[] | undefined> {
     const routed: Routed[] = [];
     let wanted = matches.length > 0;
@@ -412,22 +441,20 @@ export class Pipeline {
       } catch (e) {
         throw unmappable(e);
       }
-      steps.push(step);
-      routed.push(...routeMessages(vimId, n.messageId, step.value, this.deps.defaultSink));
+      addStep(steps, routed, step, routeMessages(vimId, n.messageId, step.value, this.deps.defaultSink));
     }
     for (const side of this.deps.sideSteps ?? []) {
       if (!side.mayWant(vimId, n.eventType)) continue; // its prepare() would give nothing
       const step = await side.prepare(vimId, n, fields);
       if (!step) continue;
-      steps.push(step);
       wanted = true;
-      routed.push(...step.value);
+      addStep(steps, routed, step, step.value);
     }
     return wanted ? routed : undefined;
   }
 
   /** sendAll() of one record (most notifications), without its per-record closures and arrays. */
-  private async sendOne(vimId: string, r: Routed, started: number): Promise<void> {
+  private async sendOne(vimId: string, r: Routed, started: number, steps: readonly StepRun[]): Promise<void> {
     const dest = this.deps.destinations[r.destination];
     if (!dest) throw sinkNotConfigured(r);
     try {
@@ -436,7 +463,8 @@ export class Pipeline {
       throw asError(reason);
     }
     this.accepted(vimId, r, started);
-    if (r.afterAccepted) await r.afterAccepted();
+    const step = steps.length > 0 ? stepOf(steps, 0) : undefined;
+    if (step) await acceptedFor(step);
   }
 
   /** A destination accepted the record: counted, with the time since the notification was consumed. */
@@ -444,8 +472,16 @@ export class Pipeline {
     this.deps.observer.published(vimId, r.destination, r.record.topic, (performance.now() - started) / 1000);
   }
 
-  /** As Promise.allSettled, then throws the first failure in record order. */
-  private async sendAll(vimId: string, routed: readonly Routed[], started: number): Promise<void> {
+  /**
+   * As Promise.allSettled, then throws the first failure in record order. A step is committed
+   * as soon as its own records were accepted, before the others answered.
+   */
+  private async sendAll(
+    vimId: string,
+    routed: readonly Routed[],
+    started: number,
+    steps: readonly StepRun[],
+  ): Promise<void> {
     let failures: unknown[] | undefined;
     const sends: Promise<void>[] = [];
     for (let i = 0; i < routed.length; i++) {
@@ -458,12 +494,12 @@ export class Pipeline {
         continue;
       }
       const accepted = (): void => this.accepted(vimId, r, started);
-      // Most records have nothing to do once accepted: no async step (and its promise) for them.
-      const after = r.afterAccepted;
-      const onAccepted = after
+      // Most records belong to no step: no async step (and its promise) for them.
+      const step = steps.length > 0 ? stepOf(steps, i) : undefined;
+      const onAccepted = step
         ? async (): Promise<void> => {
             accepted();
-            await after();
+            await acceptedFor(step);
           }
         : accepted;
       sends.push(sendHeld(dest, r.record).then(onAccepted, fail));
@@ -490,7 +526,10 @@ export class Pipeline {
     d.requeue();
   }
 
-  /** Feed the check_vim_status window with every completed or failed instance operation. */
+  /**
+   * Feed the check_vim_status window with every completed or failed instance operation, at
+   * decide time on purpose: it records what the VIM did, not what was published.
+   */
   private remember(state: VimState, n: Notification, c: Classification | null, fields: () => VmFields): void {
     const [m] = matchSubscriptions(state.vimId, n, state.windowSubscriptions, c);
     if (!m || m.event.startsWith('COMPUTE_NODE_')) return;

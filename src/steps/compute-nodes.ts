@@ -3,9 +3,12 @@
  *
  * The memory must follow only what DMaaP accepted: were it written while rendering, a DMaaP
  * failure followed by a redelivery would find the new values already remembered and suppress
- * the very update that never got out. So prepare() only decides, and keeps the decision
- * pending; the pipeline then reports the outcome: commit() writes the decision to the store
- * (before the delivery is acked), release() without commit (requeued, dead-lettered) drops it.
+ * the very update that never got out. So prepare() only decides, and gives the decision as a
+ * PreparedStep (src/store/prepared-step.ts), the one protocol of decisions with memory. Its
+ * own records are the notification's subscribed messages: the pipeline commits it once every
+ * one of them was accepted (at once when the decision publishes none), which writes the
+ * decision to the store before the delivery is acked; released without that commit (a message
+ * refused: requeued, dead-lettered), the decision is dropped and a redelivery decides again.
  *
  * Compute-node notifications of one VIM are decided one at a time, each after the previous
  * one's outcome is known, so that each is compared with what was really published last:
@@ -25,7 +28,7 @@
  *   the rows already claimed and the decision is taken again against the row as it now is, at
  *   most MAX_CLAIM_ATTEMPTS times: of two replicas deciding the same update at once, one
  *   publishes it and the other finds it claimed and suppresses it;
- * - commit() tidies each claimed row to its plain fields (a second write per published change,
+ * - the commit tidies each claimed row to its plain fields (a second write per published change,
  *   chosen so that the table holds plain memory for operators, a claim left in a row means
  *   "not known to be published", and `previous` never grows with each publish); a requeued or
  *   dead-lettered notification puts each row back to `previous`. Either only if the row is
@@ -59,12 +62,13 @@ import {
   type RowValue,
   type SharedRows,
 } from '../store/claims.js';
+import { preparedStep, type PreparedStep } from '../store/prepared-step.js';
 import { RowVersions } from '../store/memory-rows.js';
 import type { ComputeNodeMemory } from '../store/state.js';
 import type { CasResult } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import { Turns } from '../util/turns.js';
-import type { ComputeNodeStep, PreparedStep, Rendered, RenderedMatches } from './render.js';
+import type { ComputeNodeStep, Rendered, RenderedMatches } from './render.js';
 
 /**
  * Where the memory lives: the RelayStore in the daemon, InMemoryNodeMemory in `replay`. A
@@ -143,10 +147,10 @@ export class ComputeNodeTracker implements ComputeNodeStep {
 
   /**
    * Decides, in the VIM's turn, what the notification publishes: one message for every match,
-   * or null for all (suppressed). commit() remembers the decision (every destination accepted,
-   * or nothing was sent); release() ends the turn, so a requeued or dead-lettered notification
-   * leaves the memory as it was and a redelivery decides again (on a shared store: once its
-   * claim is put back). Throws RelayError(UNMAPPABLE).
+   * or null for all (suppressed). commit() remembers the decision (every one of its messages
+   * was accepted, or it publishes none); release() ends the turn, so a notification released
+   * without commit leaves the memory as it was and a redelivery decides again (on a shared
+   * store: once its claim is put back). Throws RelayError(UNMAPPABLE).
    */
   async prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>> {
     const event = this.eventOf(n, matches);
@@ -165,8 +169,14 @@ export class ComputeNodeTracker implements ComputeNodeStep {
         rendered = { json: JSON.stringify(msg), key: String(msg.uuid ?? msg.host ?? '') };
       }
       const value = new Map(matches.map((m) => [m, rendered]));
-      if (!shared) return { value, commit: () => this.remember(vimId, n, decision), release };
-      return this.heldStep(shared, vimId, n, value, held, release);
+      if (!shared) return preparedStep(value, release, () => this.remember(vimId, n, decision));
+      const rows = held;
+      return preparedStep(
+        value,
+        release,
+        () => this.tidy(shared, vimId, n, rows),
+        rows.length > 0 ? () => putBack(shared, 'computeNodes', vimId, rows, this.claimLog(vimId, n)) : undefined,
+      );
     } catch (e) {
       if (shared && held.length > 0)
         void putBack(shared, 'computeNodes', vimId, held, this.claimLog(vimId, n)).finally(release);
@@ -204,32 +214,6 @@ export class ComputeNodeTracker implements ComputeNodeStep {
 
   private claimLog(vimId: string, n: Notification): ClaimLog {
     return { logger: this.log, words: CLAIM_WORDS, fields: { vim: vimId, messageId: n.messageId } };
-  }
-
-  /** The step of a decision on a shared store: commit() settles its rows as published, a release() before that puts them back. */
-  private heldStep(
-    store: SharedNodeMemory,
-    vimId: string,
-    n: Notification,
-    value: RenderedMatches,
-    held: readonly HeldRow[],
-    release: () => void,
-  ): PreparedStep<RenderedMatches> {
-    let settled = false;
-    return {
-      value,
-      commit: async () => {
-        if (settled) return;
-        settled = true;
-        await this.tidy(store, vimId, n, held);
-      },
-      release: () => {
-        if (settled || held.length === 0) return release();
-        settled = true;
-        // The turn ends once the rows are back: the next decision of this VIM reads them as they were.
-        void putBack(store, 'computeNodes', vimId, held, this.claimLog(vimId, n)).finally(release);
-      },
-    };
   }
 
   /** Published: each held row to its plain fields. Never rejects: a row that cannot be settled stays as it is, and the log says what that costs. */

@@ -1,6 +1,12 @@
 /**
  * Matches -> serialised messages, shared by the daemon's pipeline and the `replay` command so
  * that replay prints exactly what the daemon would publish.
+ *
+ * Decisions with memory (compute nodes, VM alarms) are PreparedSteps
+ * (src/store/prepared-step.ts), each with its own records: the compute-node step's are the
+ * messages its RenderedMatches route to, a side step's are its value. The pipeline commits a
+ * step once all of its own records were accepted, whatever the notification's other records
+ * answer, and releases every step at the end.
  */
 import { serializeFields, toVmFields, vmMessageJson } from '../normalize/vm-message.js';
 import type { VmFields } from '../normalize/vm-fields.js';
@@ -9,6 +15,9 @@ import { RelayError } from '../errors.js';
 import type { Match } from '../model/subscription.js';
 import type { Notification } from '../notifications/types.js';
 import type { DestinationName, OutboundRecord } from '../publish/destination.js';
+import type { PreparedStep } from '../store/prepared-step.js';
+
+export type { PreparedStep };
 
 /** One serialised message and the key that keeps one VM's (or node's) events in order on Kafka. */
 export interface Rendered {
@@ -20,17 +29,9 @@ export interface Rendered {
 export type RenderedMatches = Map<Match, Rendered | null>;
 
 /**
- * A decision taken before publishing whose memory must follow only what every destination
- * accepted (compute-node memory, VES alarm state): commit() once all accepted (never rejects),
- * release() always, whatever happened (idempotent; after commit too).
+ * Compute-node rendering with its per-node memory; the step's own records are the messages its
+ * value routes to. Throws RelayError(UNMAPPABLE).
  */
-export interface PreparedStep<T> {
-  readonly value: T;
-  commit(): Promise<void>;
-  release(): void;
-}
-
-/** Compute-node rendering with its per-node memory. Throws RelayError(UNMAPPABLE). */
 export interface ComputeNodeStep {
   prepare(vimId: string, n: Notification, matches: readonly Match[]): Promise<PreparedStep<RenderedMatches>>;
 }
@@ -100,12 +101,6 @@ export interface Routed {
   readonly destination: DestinationName;
   readonly record: OutboundRecord;
   readonly subscription: string;
-  /**
-   * Runs once this record's destination accepted it, whatever the others answer (VES alarm
-   * state follows the collector alone: a refusal elsewhere must not make a redelivery raise the
-   * same onset twice). Must not reject.
-   */
-  readonly afterAccepted?: () => Promise<void>;
 }
 
 /** Records a notification produces beside its subscribed messages (VES fault events); undefined = none. */
@@ -115,5 +110,6 @@ export interface SideStep {
    * before it is parsed; true when unsure. false lets the filtered fast path ack it unread.
    */
   mayWant(vimId: string, eventType: string): boolean;
+  /** Its records, as a step committed once all of them were accepted; undefined = none. */
   prepare(vimId: string, n: Notification, fields: () => VmFields): Promise<PreparedStep<readonly Routed[]> | undefined>;
 }

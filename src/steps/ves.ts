@@ -1,9 +1,12 @@
 /**
  * The VES agent as a side step of the pipeline: a VM fault (or its clear) of a VIM with a VES
  * agent configuration becomes one record for the VES destination, whether or not a
- * subscription matched. The alarm is remembered once the collector accepted the event (before
- * the delivery is acked), and forgotten when the notification is requeued or dead-lettered
- * before that, so a redelivery decides again.
+ * subscription matched. It is a PreparedStep as every decision with memory is
+ * (src/store/prepared-step.ts), and its one record is its own: the pipeline commits it once the
+ * collector accepted that record, whatever the other destinations answer (a refusal elsewhere
+ * must not make a redelivery raise the same onset twice), so the alarm is remembered before the
+ * delivery is acked; released without commit (requeued or dead-lettered before that), the
+ * decision is forgotten and a redelivery decides again.
  */
 import type { VmFields } from '../normalize/vm-fields.js';
 import type { Notification } from '../notifications/types.js';
@@ -22,13 +25,9 @@ export function vesStep(alarms: VesAlarmTracker, watched: (vimId: string) => boo
       } catch {
         // Unmappable: the subscribers' path dead-letters it; the fault rule reads what it can.
       }
-      const record = await alarms.decide(vimId, n, f);
-      if (!record) return undefined;
-      return {
-        value: [{ destination: 'ves', record, subscription: '', afterAccepted: () => alarms.published(vimId, n) }],
-        commit: async () => {},
-        release: () => alarms.abandoned(vimId, n),
-      };
+      const step = await alarms.decide(vimId, n, f);
+      if (!step) return undefined;
+      return { ...step, value: [{ destination: 'ves', record: step.value, subscription: '' }] };
     },
   };
 }

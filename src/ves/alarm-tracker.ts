@@ -1,16 +1,20 @@
 /**
- * The VM alarms and their memory, in the decide -> pending -> published/abandoned shape of the
- * compute-node memory (src/steps/compute-nodes.ts), for the same reason: the memory must
- * follow only what the collector accepted. decide() only decides and keeps the decision
- * pending; the pipeline then reports the notification's outcome: published() (every
- * destination, the collector included, accepted) writes the alarm to the store before the
- * delivery is acked, abandoned() (requeued, dead-lettered) drops it and a redelivery decides
- * again. So an onset is never remembered unsent (a collector outage cannot lose a clear: the
- * alarm stays open until its clear is accepted), and one remembered is never sent twice.
+ * The VM alarms and their memory, decided as the compute-node memory is
+ * (src/steps/compute-nodes.ts), for the same reason: the memory must follow only what the
+ * collector accepted. decide() only decides, and gives the VES record as a PreparedStep
+ * (src/store/prepared-step.ts), the one protocol of decisions with memory. That record is the
+ * step's own: the pipeline commits the step once the collector accepted it, whatever the other
+ * destinations answer (a refusal elsewhere must not make a redelivery raise the same onset
+ * twice), and before the delivery is acked; commit() writes the alarm to the store and ends
+ * the VM's turn. Released without commit (the collector did not accept: requeued,
+ * dead-lettered), the decision is dropped and a redelivery decides again. So an onset is never
+ * remembered unsent (a collector outage cannot lose a clear: the alarm stays open until its
+ * clear is accepted), and one remembered is never sent twice.
  *
  * Notifications about one VM are decided one at a time, each after the previous one's outcome
- * is known: two "stopped" notifications in flight together would otherwise both find no alarm
- * and both raise an onset. Other VMs, and notifications without a VES part, never wait.
+ * (its step's commit or release) is known: two "stopped" notifications in flight together
+ * would otherwise both find no alarm and both raise an onset. Other VMs, and notifications
+ * without a VES part, never wait.
  *
  * Replicas (a `shared` store, PostgreSQL) take those turns only within their own process, so
  * there decide() claims the VM's alarm row before the event is sent (src/store/claims.ts):
@@ -21,15 +25,15 @@
  * claimedAt, previous}`, or for a clear as `{claim}` alone. A lost claim decides again against
  * the row as it now is (at most MAX_CLAIM_ATTEMPTS times): of two "stopped" notifications on
  * two replicas, one raises the onset and the other finds it claimed and raises nothing.
- * published() tidies the row to the plain alarm (or deletes it: a clear), abandoned() puts
- * `previous` back; both only if the row is still at the claim's version. A decision of
+ * The commit tidies the row to the plain alarm (or deletes it: a clear), a release before it
+ * puts `previous` back; both only if the row is still at the claim's version. A decision of
  * nothing writes nothing (against this replica's copy of the row; see compute-nodes.ts for
  * why no check for a claim not yet heard of). When the store cannot take the claim
  * (STORE_UNAVAILABLE), the event is sent unclaimed, as in one process, with a warning that
  * another replica may send the same onset or clear: relaying goes on while PostgreSQL is away.
  * The VIM's own alarm (vim-watch.ts) is not claimed.
  *
- * What the collector accepted is never dropped from the memory: published() hands it to
+ * What the collector accepted is never dropped from the memory: the commit hands it to
  * UnsavedAlarms (alarm-memory.ts), which writes it (a claim tidied, or the alarm of an
  * unclaimed decision) or, when the store cannot take it, keeps it for decide() to read and
  * writes it when the store is back.
@@ -43,7 +47,6 @@ import {
   decidingValue,
   putBack,
   rowChanges,
-  settleRows,
   sharedRows,
   type ClaimLog,
   type ClaimWords,
@@ -51,6 +54,7 @@ import {
   type RowValue,
   type SharedRows,
 } from '../store/claims.js';
+import { preparedStep, type PreparedStep } from '../store/prepared-step.js';
 import { plainAlarm } from '../store/ves-state.js';
 import type { Logger } from '../util/logger.js';
 import type { VesStore } from './agents.js';
@@ -59,15 +63,6 @@ import { decideFault, vmFieldsOf, type FaultDecision } from './fault-rule.js';
 import type { AlarmRecord } from '../model/ves.js';
 import { Turns } from '../util/turns.js';
 import { UnsavedAlarms } from './alarm-memory.js';
-
-interface Pending {
-  readonly instanceId: string;
-  /** The alarm to keep once accepted (onset), or null to forget it (clear). */
-  readonly next: AlarmRecord | null;
-  readonly release: () => void;
-  /** On a shared store: the alarm row, claimed (or, when the claim could not be written, to write once accepted). */
-  readonly held?: readonly HeldRow[];
-}
 
 const CLAIM_WORDS: ClaimWords = {
   raced:
@@ -97,8 +92,6 @@ export interface VesAlarmTrackerOptions {
 
 export class VesAlarmTracker {
   private readonly turns = new Turns();
-  /** By vimId + message_id: the decision waiting for its notification's outcome. */
-  private readonly pending = new Map<string, Pending>();
   private readonly now: () => number;
   /** Accepted and not yet in the store: read before the store's rows. */
   private readonly unsaved: UnsavedAlarms;
@@ -121,18 +114,21 @@ export class VesAlarmTracker {
 
   /**
    * The VES record this notification produces for VesDestination (topic = the VIM id, json =
-   * one VES event), or null. Never throws: a payload the rule cannot read produces nothing here
-   * (the other destinations judge it on their own). `fields`, when given, must be toVmFields(n).
-   * A non-null answer must be followed by published() or abandoned() for the same notification.
+   * one VES event), with its commit and release (src/store/prepared-step.ts), or null. Never
+   * throws: a payload the rule cannot read produces nothing here (the other destinations judge
+   * it on their own). `fields`, when given, must be toVmFields(n). A step holds the VM's turn:
+   * commit() (the collector accepted the record) remembers the alarm and ends the turn,
+   * release() before that forgets the decision (a claimed row put back) and ends it.
    */
-  async decide(vimId: string, n: Notification, fields?: VmFields): Promise<OutboundRecord | null> {
+  async decide(vimId: string, n: Notification, fields?: VmFields): Promise<PreparedStep<OutboundRecord> | null> {
     if (!this.store.get().vesAgents[vimId]) return null;
     const f = fields ?? vmFieldsOf(n);
     if (!f) return null;
-    const release = await this.turns.take(`${vimId}\n${f.instance_id}`);
+    const instanceId = f.instance_id;
+    const release = await this.turns.take(`${vimId}\n${instanceId}`);
     const store = this.store;
     const shared = sharedRows(store);
-    let held: readonly HeldRow[] | undefined;
+    let held: readonly HeldRow[] = [];
     try {
       let j: Judged;
       if (shared) ({ decision: j, held } = await this.claim(shared, store, vimId, n, f));
@@ -142,22 +138,27 @@ export class VesAlarmTracker {
           vimId,
           n,
           f,
-          this.unsaved.read(vimId, f.instance_id, () => plainAlarm(store.get().alarms[vimId]?.[f.instance_id])),
+          this.unsaved.read(vimId, instanceId, () => plainAlarm(store.get().alarms[vimId]?.[instanceId])),
         );
       if (!j.event) {
         release();
         return null;
       }
-      this.pending.set(this.key(vimId, n), { instanceId: f.instance_id, next: j.next, release, held });
       this.log.debug(`VES ${j.event.commonEventHeader.eventName} decided`, {
         vim: vimId,
-        instance: f.instance_id,
+        instance: instanceId,
         messageId: n.messageId,
       });
-      return { topic: vimId, json: JSON.stringify(j.event), key: f.instance_id };
+      const record = { topic: vimId, json: JSON.stringify(j.event), key: instanceId };
+      const next = j.next;
+      return preparedStep(
+        record,
+        release,
+        () => this.accepted(vimId, n, instanceId, next, held, release),
+        held.some((r) => r.claimed) ? () => this.putBack(vimId, n, instanceId, held) : undefined,
+      );
     } catch (e) {
-      if (shared && held?.some((r) => r.claimed))
-        void settleRows(shared, 'alarms', vimId, held, false).finally(release);
+      if (held.some((r) => r.claimed)) void this.putBack(vimId, n, instanceId, held).finally(release);
       else release();
       throw e;
     }
@@ -220,42 +221,33 @@ export class VesAlarmTracker {
   }
 
   /**
-   * The collector accepted the record decide() gave: remember the alarm (a claim tidied to it),
-   * in the store or, while the store cannot take it, in UnsavedAlarms. Never rejects; a second
-   * call is a no-op.
+   * The collector accepted the record decide() gave (its step's commit): remember the alarm (a
+   * claim tidied to it), in the store or, while the store cannot take it, in UnsavedAlarms,
+   * then end the VM's turn. Never rejects.
    */
-  readonly published = async (vimId: string, n: Notification): Promise<void> => {
-    const p = this.take(vimId, n);
-    if (!p) return;
+  private async accepted(
+    vimId: string,
+    n: Notification,
+    instanceId: string,
+    next: AlarmRecord | null,
+    held: readonly HeldRow[],
+    endTurn: () => void,
+  ): Promise<void> {
     try {
-      await this.unsaved.accepted(vimId, p.instanceId, p.next, n.messageId, p.held?.[0]?.version ?? 0);
+      await this.unsaved.accepted(vimId, instanceId, next, n.messageId, held[0]?.version ?? 0);
     } finally {
-      p.release();
+      endTurn();
     }
-  };
-
-  /** Requeued or dead-lettered before the collector accepted: forget the decision; a redelivery decides again. A no-op once settled. */
-  readonly abandoned = (vimId: string, n: Notification): void => {
-    const p = this.take(vimId, n);
-    if (!p) return;
-    if (!p.held?.some((r) => r.claimed)) return p.release();
-    // The VM's turn ends once its row is back: the next decision here reads it as it was.
-    void this.putBack(vimId, n, p).finally(p.release);
-  };
-
-  /** A shared store's claimed row put back; never rejects. */
-  private async putBack(vimId: string, n: Notification, p: Pending): Promise<void> {
-    const shared = sharedRows(this.store);
-    if (!shared || !p.held) return;
-    // The configuration deleted meanwhile took the VM's alarm along: leave no row of it behind.
-    const gone = !this.store.get().vesAgents[vimId];
-    const rows = gone ? p.held.map((r) => ({ ...r, previous: undefined })) : p.held;
-    await putBack(shared, 'alarms', vimId, rows, this.claimLog(vimId, n, p.instanceId));
   }
 
-  /** Decisions waiting for their outcome (for tests and shutdown logs). */
-  pendingCount(): number {
-    return this.pending.size;
+  /** Released before the collector accepted: a shared store's claimed row put back; never rejects. */
+  private async putBack(vimId: string, n: Notification, instanceId: string, held: readonly HeldRow[]): Promise<void> {
+    const shared = sharedRows(this.store);
+    if (!shared) return;
+    // The configuration deleted meanwhile took the VM's alarm along: leave no row of it behind.
+    const gone = !this.store.get().vesAgents[vimId];
+    const rows = gone ? held.map((r) => ({ ...r, previous: undefined })) : held;
+    await putBack(shared, 'alarms', vimId, rows, this.claimLog(vimId, n, instanceId));
   }
 
   /** Accepted alarms the store has not taken yet. */
@@ -266,16 +258,5 @@ export class VesAlarmTracker {
   /** Stops retrying the unsaved alarms after one last try (after the destination closed). */
   close(): Promise<void> {
     return this.unsaved.close();
-  }
-
-  private key(vimId: string, n: Notification): string {
-    return `${vimId}\n${n.messageId}`;
-  }
-
-  private take(vimId: string, n: Notification): Pending | undefined {
-    const k = this.key(vimId, n);
-    const p = this.pending.get(k);
-    this.pending.delete(k);
-    return p;
   }
 }

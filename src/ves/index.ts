@@ -3,8 +3,8 @@
  *
  * - `agents`: the VES agent configurations (RelayControl's getVesAgent / putVesAgent /
  *   deleteVesAgent are agents.get / put / delete);
- * - `alarms`: per notification, decide() gives the VES record to send (or null), then
- *   published() or abandoned() reports the notification's outcome;
+ * - `alarms`: per notification, decide() gives the VES record to send as a PreparedStep (or
+ *   null), committed once the collector accepted it, released at the end;
  * - `destination`: the VesDestination those records go to;
  * - `vimWatch`: told every listener status change, raises and clears
  *   Fault_MultiCloud_VIMUnreachable through the same destination.

@@ -1,27 +1,23 @@
 /**
- * What the pipeline does with a VES record (src/steps/ves.ts, src/daemon/pipeline.ts), for tests
- * that drive the alarm tracker without a pipeline: send decide()'s record, then published() once
- * the collector accepted it, or abandoned() when it did not (the error is rethrown).
+ * What the pipeline does with a VES step (src/steps/ves.ts, src/daemon/pipeline.ts), for tests
+ * that drive the alarm tracker without a pipeline: send the step's record, commit it once the
+ * collector accepted it, and release it at the end whatever happened (a refusal is rethrown).
  */
 import type { Notification } from '../../src/notifications/types.js';
 import type { OutboundRecord } from '../../src/publish/destination.js';
-import type { VesAlarmTracker } from '../../src/ves/alarm-tracker.js';
+import type { PreparedStep } from '../../src/store/prepared-step.js';
 import type { VesAgent } from '../../src/ves/index.js';
 
 export async function deliverVes(
-  alarms: VesAlarmTracker,
-  vimId: string,
-  n: Notification,
-  record: OutboundRecord,
+  step: PreparedStep<OutboundRecord>,
   send: (r: OutboundRecord) => Promise<void>,
 ): Promise<void> {
   try {
-    await send(record);
-  } catch (e) {
-    alarms.abandoned(vimId, n);
-    throw e;
+    await send(step.value);
+    await step.commit();
+  } finally {
+    step.release();
   }
-  await alarms.published(vimId, n);
 }
 
 /** What the pipeline does for one notification's VES part (before it acks the delivery), and what came of it. */
@@ -30,10 +26,10 @@ export async function relayVes(
   vimId: string,
   n: Notification,
 ): Promise<'sent' | 'nothing' | 'abandoned'> {
-  const record = await ves.alarms.decide(vimId, n);
-  if (!record) return 'nothing';
+  const step = await ves.alarms.decide(vimId, n);
+  if (!step) return 'nothing';
   try {
-    await deliverVes(ves.alarms, vimId, n, record, (rec) => ves.destination.send(rec));
+    await deliverVes(step, (rec) => ves.destination.send(rec));
   } catch {
     return 'abandoned';
   }

@@ -1,4 +1,4 @@
-/** decide -> pending -> published / abandoned: alarm memory follows only what the collector accepted. */
+/** decide -> commit (accepted) / release (not): alarm memory follows only what the collector accepted. */
 import { VesAlarmTracker } from '../../../src/ves/alarm-tracker.js';
 import { InMemoryVesStore } from '../../helpers/ves-memory-store.js';
 import { createLogger } from '../../../src/util/logger.js';
@@ -22,6 +22,13 @@ function setup(backlogs = [backlog()]) {
   return { store, tracker };
 }
 
+/** What decide() gives, without waiting for the VM's turn: rejects when a decision left it held. */
+const unheld = <T>(decided: Promise<T>): Promise<T> =>
+  Promise.race([
+    decided,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the VM's turn is still held")), 1000).unref()),
+  ]);
+
 const parse = (json: string | undefined): VesFaultEvent => {
   if (!json) throw new Error('no record');
   const e = JSON.parse(json) as VesFaultEvent;
@@ -32,10 +39,10 @@ const parse = (json: string | undefined): VesFaultEvent => {
 it('onset, then the alarm is remembered only once published; the clear carries its startEpochMicrosec', async () => {
   const { store, tracker } = setup();
   const rec = await tracker.decide(VIM, off());
-  expect(rec).toMatchObject({ topic: VIM, key: UUID });
-  expect(parse(rec?.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailure');
+  expect(rec?.value).toMatchObject({ topic: VIM, key: UUID });
+  expect(parse(rec?.value.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailure');
   expect(store.get().alarms).toEqual({});
-  await tracker.published(VIM, off());
+  await rec?.commit();
   expect(store.get().alarms[VIM]?.[UUID]).toMatchObject({
     startEpochMicrosec: AT_MICROS,
     sequence: 0,
@@ -44,21 +51,20 @@ it('onset, then the alarm is remembered only once published; the clear carries i
   });
 
   const clear = await tracker.decide(VIM, on());
-  const h = parse(clear?.json).commonEventHeader;
+  const h = parse(clear?.value.json).commonEventHeader;
   expect(h).toMatchObject({
     eventName: 'Fault_MultiCloud_VMFailureCleared',
     sequence: 1,
     startEpochMicrosec: AT_MICROS,
     lastEpochMicrosec: AT_MICROS + 60_000_000,
   });
-  await tracker.published(VIM, on());
+  await clear?.commit();
   expect(store.get().alarms).toEqual({});
 });
 
 it('a repeated fault raises no second onset', async () => {
   const { tracker } = setup();
-  await tracker.decide(VIM, off());
-  await tracker.published(VIM, off());
+  await (await tracker.decide(VIM, off()))?.commit();
   expect(await tracker.decide(VIM, versioned('instance-pause-end.json', 'pause-1'))).toBeNull();
   expect(await tracker.decide(VIM, off('off-2', later(5)))).toBeNull();
 });
@@ -66,30 +72,28 @@ it('a repeated fault raises no second onset', async () => {
 it('an abandoned onset (collector refused, requeued) is not remembered: the redelivery raises it again', async () => {
   const { store, tracker } = setup();
   const first = await tracker.decide(VIM, off());
-  tracker.abandoned(VIM, off());
+  first?.release();
   expect(store.get().alarms).toEqual({});
   const again = await tracker.decide(VIM, off());
-  expect(again?.json).toBe(first?.json);
+  expect(again?.value.json).toBe(first?.value.json);
 });
 
 it('an abandoned clear (collector down) leaves the alarm open: the clear is not lost', async () => {
   const { store, tracker } = setup();
-  await tracker.decide(VIM, off());
-  await tracker.published(VIM, off());
+  await (await tracker.decide(VIM, off()))?.commit();
   const clear = await tracker.decide(VIM, on());
-  tracker.abandoned(VIM, on());
+  clear?.release();
   expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();
-  expect((await tracker.decide(VIM, on()))?.json).toBe(clear?.json);
+  expect((await tracker.decide(VIM, on()))?.value.json).toBe(clear?.value.json);
 });
 
 it('a restart (a new tracker over the same store) neither repeats the onset nor forgets the clear', async () => {
   const { store, tracker } = setup();
-  await tracker.decide(VIM, off());
-  await tracker.published(VIM, off());
+  await (await tracker.decide(VIM, off()))?.commit();
   const restarted = new VesAlarmTracker(store, logger);
   expect(await restarted.decide(VIM, off('off-redelivered'))).toBeNull();
   const clear = await restarted.decide(VIM, on());
-  expect(parse(clear?.json).commonEventHeader.startEpochMicrosec).toBe(AT_MICROS);
+  expect(parse(clear?.value.json).commonEventHeader.startEpochMicrosec).toBe(AT_MICROS);
 });
 
 it('two faults of one VM in flight together: the second waits for the first outcome, and raises nothing', async () => {
@@ -105,7 +109,7 @@ it('two faults of one VM in flight together: the second waits for the first outc
   // Another VM does not wait.
   expect(await tracker.decide(VIM, wirePowerOff())).not.toBeNull();
   expect(first).not.toBeNull();
-  await tracker.published(VIM, off());
+  await first?.commit();
   expect(await second).toBeNull();
 });
 
@@ -114,16 +118,16 @@ it('nothing for a VIM without a VES configuration, another tenant, or a non-inst
   expect(await tracker.decide('vio-2', off())).toBeNull();
   expect(await tracker.decide(VIM, off())).toBeNull();
   expect(await tracker.decide(VIM, versioned('keypair-create-end.json'))).toBeNull();
-  expect(tracker.pendingCount()).toBe(0);
+  expect(await unheld(tracker.decide(VIM, off('off-2', later(5))))).toBeNull();
 });
 
 it('a configuration deleted before the onset was accepted: nothing is remembered', async () => {
   const { store, tracker } = setup();
-  await tracker.decide(VIM, off());
+  const step = await tracker.decide(VIM, off());
   await store.update((d) => {
     delete d.vesAgents[VIM];
   });
-  await tracker.published(VIM, off());
+  await step?.commit();
   expect(store.get().alarms).toEqual({});
 });
 
@@ -136,9 +140,9 @@ describe('a store write that fails after the collector accepted (a full disk)', 
 
   it('an onset: kept, not thrown; the VM is released, its clear is sent; the store gets it once it takes writes', async () => {
     const { store, tracker } = setup();
-    await tracker.decide(VIM, off());
+    const step = await tracker.decide(VIM, off());
     const restore = failing(store);
-    await expect(tracker.published(VIM, off())).resolves.toBeUndefined();
+    await expect(step!.commit()).resolves.toBeUndefined();
     expect(tracker.unsavedCount()).toBe(1);
     // Still open: a second "stopped" raises nothing, "active" clears it.
     expect(await tracker.decide(VIM, off('off-2', later(5)))).toBeNull();
@@ -146,21 +150,20 @@ describe('a store write that fails after the collector accepted (a full disk)', 
     await waitFor(() => store.get().alarms[VIM]?.[UUID], 'the onset written by the retry');
     expect(tracker.unsavedCount()).toBe(0);
     const clear = await tracker.decide(VIM, on());
-    expect(parse(clear?.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailureCleared');
+    expect(parse(clear?.value.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailureCleared');
     await tracker.close();
   });
 
   it('a clear: kept; the next "stopped" raises a new onset, and the store forgets the alarm once it takes writes', async () => {
     const { store, tracker } = setup();
-    await tracker.decide(VIM, off());
-    await tracker.published(VIM, off());
-    await tracker.decide(VIM, on());
+    await (await tracker.decide(VIM, off()))?.commit();
+    const clear = await tracker.decide(VIM, on());
     const restore = failing(store);
-    await tracker.published(VIM, on());
+    await clear?.commit();
     expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();
     const onset = await tracker.decide(VIM, off('off-2', later(120)));
-    expect(parse(onset?.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailure');
-    tracker.abandoned(VIM, off('off-2', later(120)));
+    expect(parse(onset?.value.json).commonEventHeader.eventName).toBe('Fault_MultiCloud_VMFailure');
+    onset?.release();
     restore();
     await waitFor(() => store.get().alarms[VIM] === undefined, 'the clear written by the retry');
     await tracker.close();
@@ -170,10 +173,10 @@ describe('a store write that fails after the collector accepted (a full disk)', 
     const { logger: log, lines } = captureLog();
     const store = new InMemoryVesStore({ vims: [{ id: VIM }], vesAgents: { [VIM]: agent([backlog()]) } });
     const tracker = new VesAlarmTracker(store, log);
-    await tracker.decide(VIM, off());
+    const step = await tracker.decide(VIM, off());
     let tries = 0;
     store.update = () => Promise.reject(new Error(`ENOSPC ${++tries}`));
-    await tracker.published(VIM, off());
+    await step?.commit();
     const before = tries;
     await tracker.close();
     expect(tries).toBe(before + 1);
@@ -188,19 +191,17 @@ describe('a store write that fails after the collector accepted (a full disk)', 
 });
 
 describe('deliver', () => {
-  it('commits on acceptance, abandons and rethrows on refusal; the later abandoned() of the pipeline is a no-op', async () => {
+  it('commits on acceptance, releases and rethrows on refusal; a later release() is a no-op', async () => {
     const { store, tracker } = setup();
     const rec = await tracker.decide(VIM, off());
-    await expect(
-      deliverVes(tracker, VIM, off(), rec!, () => Promise.reject(new Error('VES_REJECTED'))),
-    ).rejects.toThrow('VES_REJECTED');
+    await expect(deliverVes(rec!, () => Promise.reject(new Error('VES_REJECTED')))).rejects.toThrow('VES_REJECTED');
     expect(store.get().alarms).toEqual({});
     const again = await tracker.decide(VIM, off());
     const sent: string[] = [];
-    await deliverVes(tracker, VIM, off(), again!, async (r) => void sent.push(r.json));
-    tracker.abandoned(VIM, off());
+    await deliverVes(again!, async (r) => void sent.push(r.json));
+    again!.release();
     expect(sent).toHaveLength(1);
     expect(store.get().alarms[VIM]?.[UUID]).toBeDefined();
-    expect(tracker.pendingCount()).toBe(0);
+    expect(await unheld(tracker.decide(VIM, off('off-2', later(5))))).toBeNull();
   });
 });

@@ -9,7 +9,9 @@ import { RelayError } from '../../../src/errors.js';
 import type { Subscription } from '../../../src/model/subscription.js';
 import type { DeadLetterReason, Delivery } from '../../../src/transport/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { powerOffV2 } from '../../helpers/fixtures.js';
+import type { ComputeNodeStep } from '../../../src/steps/render.js';
+import { versionedMetrics } from '../../helpers/compute-node.js';
+import { powerOffV2, toWireV2 } from '../../helpers/fixtures.js';
 import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { silentObserver } from '../../helpers/silent-observer.js';
 
@@ -216,5 +218,82 @@ describe('side steps (records no subscription asked for)', () => {
     await pipeline.accept(state(), d);
     expect(d.settled).toEqual(['requeue']);
     expect(events).toEqual(['release']);
+  });
+
+  it('commits a step once its own record was accepted, whatever the others answer: DMaaP refuses, requeued', async () => {
+    const { dmaap, pipeline } = withVes([sub('a', 'MR')]);
+    let refuse!: () => void;
+    dmaap.answer = () => new Promise((_, reject) => (refuse = () => reject(new RelayError('PUBLISHER_CLOSED', 'x'))));
+    const d = delivery();
+    const done = pipeline.accept(state(), d);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual(['commit']); // before DMaaP answered
+    refuse();
+    await done;
+    expect(d.settled).toEqual(['requeue']);
+    expect(events).toEqual(['commit', 'release']);
+  });
+});
+
+describe('the compute-node step: committed once all of its records were accepted', () => {
+  const events: string[] = [];
+  const nodeSubs: Subscription[] = [
+    { id: 'n1', vimId: 'v1', states: ['COMPUTE_NODE_UPDATE'], topic: 'N1' },
+    { id: 'n2', vimId: 'v1', states: ['COMPUTE_NODE_UPDATE'], topic: 'N2' },
+  ];
+  const nodeStep: ComputeNodeStep = {
+    prepare: async (_vimId, _n, matches) => ({
+      value: new Map(matches.map((m) => [m, { json: '{"node":{}}', key: 'node' }])),
+      commit: async () => void events.push('commit'),
+      release: () => void events.push('release'),
+    }),
+  };
+  const nodeDelivery = (): Delivery & { settled: Settled[] } => {
+    const settled: Settled[] = [];
+    const body = Buffer.from(JSON.stringify(toWireV2(versionedMetrics(), { messageId: 'u-1' })));
+    return {
+      vimId: 'v1',
+      body,
+      source: 'versioned_notifications.info',
+      redelivered: false,
+      settled,
+      ack: () => void (settled.push('ack'), events.push('ack')),
+      requeue: () => void settled.push('requeue'),
+      deadLetter: async (r) => void settled.push(`dead:${r.code}`),
+    };
+  };
+
+  function withNodes() {
+    events.length = 0;
+    const dmaap = new ScriptedDestination();
+    const pipeline = new Pipeline({
+      destinations: { dmaap },
+      defaultSink: 'dmaap',
+      subscriptions: () => nodeSubs,
+      observer,
+      logger: silentLogger(),
+      maxBodyBytes: 1 << 20,
+      computeNode: nodeStep,
+    });
+    return { dmaap, pipeline };
+  }
+
+  it('one of its two records refused: not committed, released, requeued', async () => {
+    const { dmaap, pipeline } = withNodes();
+    dmaap.answer = (topic) =>
+      topic === 'N2' ? Promise.reject(new RelayError('PUBLISHER_CLOSED', 'closing')) : Promise.resolve();
+    const d = nodeDelivery();
+    await pipeline.accept(state(), d);
+    expect(dmaap.calls.map((r) => r.topic)).toEqual(['N1', 'N2']);
+    expect(d.settled).toEqual(['requeue']);
+    expect(events).toEqual(['release']);
+  });
+
+  it('both accepted: committed before the ack, then released', async () => {
+    const { pipeline } = withNodes();
+    const d = nodeDelivery();
+    await pipeline.accept(state(), d);
+    expect(d.settled).toEqual(['ack']);
+    expect(events).toEqual(['commit', 'ack', 'release']);
   });
 });

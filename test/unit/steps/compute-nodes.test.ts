@@ -121,6 +121,22 @@ describe('ComputeNodeTracker in the pipeline', () => {
     expect(pub.calls).toHaveLength(4); // u2 suppressed once u1 was accepted
   });
 
+  it('does not remember an update one of its topics refused, though the other took it: the redelivery publishes', async () => {
+    const { pub, send, memory } = setup();
+    pub.answer = (topic) => (topic === 'ALL' ? Promise.reject(new DestinationClosedError('a destination')) : ok(topic));
+    expect(await send(versionedMetrics(), 'u1')).toEqual(['requeue']);
+    expect(memory.get().computeNodes).toEqual({});
+    pub.answer = ok;
+    expect(await send(versionedMetrics(), 'u1')).toEqual(['ack']);
+    expect(pub.messages.map((c) => [c.topic, c.message.message_id])).toEqual([
+      ['NODES', 'u1'],
+      ['ALL', 'u1'],
+      ['NODES', 'u1'],
+      ['ALL', 'u1'],
+    ]);
+    expect(memory.get().computeNodes[VIM]).toBeDefined();
+  });
+
   it('does not remember a dead-lettered update either', async () => {
     const { pub, send, memory } = setup();
     pub.answer = (t) =>

@@ -16,10 +16,12 @@ import { ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { silentObserver } from '../../helpers/silent-observer.js';
 
 type Settled = 'ack' | 'requeue' | `dead:${string}`;
-function delivery(id = 'm-1'): Delivery & { settled: Settled[]; reasons: DeadLetterReason[] } {
+function delivery(
+  id = 'm-1',
+  body = Buffer.from(JSON.stringify(powerOffV2(id))),
+): Delivery & { settled: Settled[]; reasons: DeadLetterReason[] } {
   const settled: Settled[] = [];
   const reasons: DeadLetterReason[] = [];
-  const body = Buffer.from(JSON.stringify(powerOffV2(id)));
   return {
     vimId: 'v1',
     body,
@@ -248,19 +250,10 @@ describe('the compute-node step: committed once all of its records were accepted
       release: () => void events.push('release'),
     }),
   };
-  const nodeDelivery = (): Delivery & { settled: Settled[] } => {
-    const settled: Settled[] = [];
-    const body = Buffer.from(JSON.stringify(toWireV2(versionedMetrics(), { messageId: 'u-1' })));
-    return {
-      vimId: 'v1',
-      body,
-      source: 'versioned_notifications.info',
-      redelivered: false,
-      settled,
-      ack: () => void (settled.push('ack'), events.push('ack')),
-      requeue: () => void settled.push('requeue'),
-      deadLetter: async (r) => void settled.push(`dead:${r.code}`),
-    };
+  /** A compute-node update whose ack is also an event, to see what came before it. */
+  const nodeDelivery = () => {
+    const d = delivery('u-1', Buffer.from(JSON.stringify(toWireV2(versionedMetrics(), { messageId: 'u-1' }))));
+    return { ...d, ack: () => void (d.ack(), events.push('ack')) };
   };
 
   function withNodes() {

@@ -416,6 +416,11 @@ export class Pipeline {
     if (this.sideMayWant(vimId, n.eventType) || isComputeNodeMatch(matches))
       return this.prepareSteps(vimId, n, matches, fields, steps);
     if (matches.length === 0) return undefined;
+    return this.vmRecords(vimId, n, matches, fields);
+  }
+
+  /** Instance messages: records of no step (they keep no memory). */
+  private vmRecords(vimId: string, n: Notification, matches: readonly Match[], fields: () => VmFields): Routed[] {
     let rendered: RenderedMatches;
     try {
       rendered = renderVmMessages(vimId, n, matches, fields, this.deps.render);
@@ -434,7 +439,8 @@ export class Pipeline {
   ): Promise<Routed[] | undefined> {
     const routed: Routed[] = [];
     let wanted = matches.length > 0;
-    if (wanted) {
+    if (wanted && !isComputeNodeMatch(matches)) routed.push(...this.vmRecords(vimId, n, matches, fields));
+    else if (wanted) {
       let step: PreparedStep<RenderedMatches>;
       try {
         step = await renderMatches(vimId, n, matches, this.deps.computeNode, fields, this.deps.render);

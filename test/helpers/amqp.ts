@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Channel, type ConfirmChannel } from 'amqplib';
 import { applyVimDefaults, type VimConfig, type VimSpec } from '../../src/config/vim.js';
+import { declareTopology } from '../../src/transport/amqp091/topology.js';
 import type { TransportOptions } from '../../src/transport/options.js';
 import type { Delivery, ListenerStatus, ListenerStatusChange, VimListener } from '../../src/transport/types.js';
 
@@ -105,6 +106,47 @@ export function testVim(spec: Partial<VimSpec> = {}): {
   });
   return { vim, names: { queues: [vim.queue, vim.deadLetterQueue], exchanges: [vim.exchange] } };
 }
+
+/**
+ * What a test file's VIMs leave on the broker: vim() makes one as testVim() does, keep() adds
+ * names made otherwise, and removeAll() (in afterEach) deletes them all.
+ */
+export class TestVims {
+  private readonly names: { queues: string[]; exchanges: string[] }[] = [];
+
+  vim(spec: Partial<VimSpec> = {}): VimConfig {
+    const { vim, names } = testVim(spec);
+    this.names.push(names);
+    return vim;
+  }
+
+  keep(names: { queues: string[]; exchanges: string[] }): void {
+    this.names.push(names);
+  }
+
+  async removeAll(): Promise<void> {
+    for (const names of this.names.splice(0)) await cleanup(names);
+  }
+}
+
+/** Declares a VIM's exchange, queues and bindings as the listener would, on a connection of its own. */
+export async function declareVim(vim: VimConfig): Promise<void> {
+  const model = await connect(amqpUrl());
+  try {
+    await declareTopology(model, vim);
+  } finally {
+    await model.close();
+  }
+}
+
+/** Whether a queue is there (passive declare). */
+export const queueExists = (queue: string): Promise<boolean> =>
+  withChannel((ch) =>
+    ch.checkQueue(queue).then(
+      () => true,
+      () => false,
+    ),
+  );
 
 /** Records a listener's status changes. */
 export function statusLog(listener: VimListener): ListenerStatus[] {

@@ -1,77 +1,58 @@
 /** Retiring what a changed VIM no longer reads, on the real RabbitMQ (the broker's own bindings via rabbitmqctl). */
 import { connect, type ChannelModel } from 'amqplib';
 import type { VimConfig } from '../../../src/config/vim.js';
-import { declareTopology } from '../../../src/transport/amqp091/topology.js';
 import { MOVED_FROM_HEADER, retireChange } from '../../../src/transport/retire-change.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import {
   amqpUrl,
-  cleanup,
+  declareVim,
   messageCount,
   osloBody,
   publishOslo,
+  queueExists,
   rabbitUrl,
-  testVim,
+  TestVims,
   uniqueName,
   withChannel,
 } from '../../helpers/amqp.js';
 import { bindingsOf } from '../../helpers/rabbitmqctl.js';
 
-const garbage: { queues: string[]; exchanges: string[] }[] = [];
+const vims = new TestVims();
 const models: ChannelModel[] = [];
 
 afterEach(async () => {
   await Promise.all(models.splice(0).map((m) => m.close().catch(() => undefined)));
-  for (const names of garbage.splice(0)) await cleanup(names);
+  await vims.removeAll();
 });
-
-function vimFor(spec: Parameters<typeof testVim>[0] = {}): VimConfig {
-  const { vim, names } = testVim(spec);
-  garbage.push(names);
-  return vim;
-}
 
 /** The same VIM with other settings (and the names they bring along to clean up). */
 function changed(vim: VimConfig, spec: Partial<VimConfig>): VimConfig {
   const next = { ...vim, ...spec };
-  garbage.push({ queues: [next.queue, next.deadLetterQueue], exchanges: [next.exchange] });
+  vims.keep({ queues: [next.queue, next.deadLetterQueue], exchanges: [next.exchange] });
   return next;
 }
 
-async function declared(vim: VimConfig): Promise<void> {
-  const model = await connect(amqpUrl());
-  try {
-    await declareTopology(model, vim);
-  } finally {
-    await model.close();
-  }
-}
+/** The same VIM reading other queues (and whatever else spec changes). */
+const renamed = (vim: VimConfig, spec: Partial<VimConfig> = {}): VimConfig =>
+  changed(vim, {
+    ...spec,
+    queue: uniqueName('relay-test-q2'),
+    deadLetterQueue: uniqueName('relay-test-q2-dead'),
+  });
 
 const publish = (vim: VimConfig, tags: readonly (string | number)[], key = 'notifications.info') =>
   withChannel(async (ch) => {
     for (const t of tags) publishOslo(ch, vim.exchange, key, osloBody(t));
   });
 
-const exists = (queue: string) =>
-  withChannel((ch) =>
-    ch.checkQueue(queue).then(
-      () => true,
-      () => false,
-    ),
-  );
-
 const OPTS = { othersGoneWithinMs: 3000 };
 
 describe('retireChange', () => {
   it('a renamed queue on another broker address: backlog moved with its routing key, old queues deleted', async () => {
-    const old = vimFor();
+    const old = vims.vim();
     // localhost is another host to the relay: the copies go over a second connection.
-    const next = changed(old, {
-      transportUrl: rabbitUrl('localhost:5672'),
-      queue: uniqueName('relay-test-q2'),
-      deadLetterQueue: uniqueName('relay-test-q2-dead'),
-    });
-    await declared(old);
+    const next = renamed(old, { transportUrl: rabbitUrl('localhost:5672') });
+    await declareVim(old);
     await publish(old, [1, 2, 3]);
     await publish(old, [4], 'versioned_notifications.error');
 
@@ -79,8 +60,8 @@ describe('retireChange', () => {
     expect(result).toEqual([
       expect.objectContaining({ queue: old.queue, moved: 4, movedTo: next.queue, deleted: true }),
     ]);
-    expect(await exists(old.queue)).toBe(false);
-    expect(await exists(old.deadLetterQueue)).toBe(false);
+    expect(await queueExists(old.queue)).toBe(false);
+    expect(await queueExists(old.deadLetterQueue)).toBe(false);
     expect(await messageCount(next.queue)).toBe(4);
     const moved = await withChannel(async (ch) => {
       const got = [];
@@ -101,21 +82,18 @@ describe('retireChange', () => {
   });
 
   it('keeps an old dead-letter queue that holds messages', async () => {
-    const old = vimFor();
-    const next = changed(old, {
-      queue: uniqueName('relay-test-q2'),
-      deadLetterQueue: uniqueName('relay-test-q2-dead'),
-    });
-    await declared(old);
+    const old = vims.vim();
+    const next = renamed(old);
+    await declareVim(old);
     await withChannel(async (ch) => void ch.sendToQueue(old.deadLetterQueue, Buffer.from('{}')));
     await retireChange(old, next, OPTS, silentLogger());
-    expect(await exists(old.queue)).toBe(false);
+    expect(await queueExists(old.queue)).toBe(false);
     expect(await messageCount(old.deadLetterQueue)).toBe(1);
   });
 
   it('a changed exchange and a dropped priority: only the bindings the VIM no longer makes go', async () => {
-    const old = vimFor();
-    await declared(old);
+    const old = vims.vim();
+    await declareVim(old);
     const sameExchange = changed(old, { priorities: ['info'] });
     await retireChange(old, sameExchange, OPTS, silentLogger());
     expect(await bindingsOf(old.queue)).toEqual([
@@ -124,22 +102,19 @@ describe('retireChange', () => {
     ]);
 
     const otherExchange = changed(sameExchange, { exchange: uniqueName('relay-test-x2') });
-    await declared(otherExchange);
+    await declareVim(otherExchange);
     await retireChange(sameExchange, otherExchange, OPTS, silentLogger());
     expect(await bindingsOf(old.queue)).toEqual([
       `${otherExchange.exchange} notifications.info`,
       `${otherExchange.exchange} versioned_notifications.info`,
     ]);
-    expect(await exists(old.queue)).toBe(true);
+    expect(await queueExists(old.queue)).toBe(true);
   });
 
   it('does not delete the old queue under a consumer (a replica not yet stopped): unbound, left, and what that consumer requeues stays', async () => {
-    const old = vimFor();
-    const next = changed(old, {
-      queue: uniqueName('relay-test-q2'),
-      deadLetterQueue: uniqueName('relay-test-q2-dead'),
-    });
-    await declared(old);
+    const old = vims.vim();
+    const next = renamed(old);
+    await declareVim(old);
     await publish(old, [1, 2]);
     const other = await connect(amqpUrl());
     models.push(other);
@@ -161,9 +136,9 @@ describe('retireChange', () => {
   });
 
   it('the same queue at another address of the same broker: nothing moved into itself, nothing deleted, bound as the VIM now binds it', async () => {
-    const old = vimFor();
+    const old = vims.vim();
     const next = changed(old, { transportUrl: rabbitUrl('localhost:5672') });
-    await declared(old);
+    await declareVim(old);
     await publish(old, [1, 2, 3]);
     expect(await retireChange(old, next, OPTS, silentLogger())).toEqual([
       expect.objectContaining({ queue: old.queue, moved: 0, deleted: false }),
@@ -173,7 +148,7 @@ describe('retireChange', () => {
   });
 
   it('an old transport_url that no longer parses (stored by an older version): nothing it ever read, nothing to do', async () => {
-    const next = vimFor();
+    const next = vims.vim();
     const old = {
       ...next,
       transportUrl: 'rabbit://guest:guest@127.0.0.1:notaport/',
@@ -183,7 +158,7 @@ describe('retireChange', () => {
   });
 
   it('nothing it reads changed (another password, a new delivery limit): nothing to do', async () => {
-    const old = vimFor();
+    const old = vims.vim();
     const next = changed(old, {
       transportUrl: old.transportUrl.replace('guest:guest', 'guest:other'),
       deliveryLimit: 5,

@@ -1,20 +1,20 @@
 /** Retiring a removed VIM's queue on the real RabbitMQ: unbind (messages kept, resumable) or purge. */
 import { connect } from 'amqplib';
 import { Amqp091Listener } from '../../../src/transport/amqp091/listener.js';
-import { declareTopology } from '../../../src/transport/amqp091/topology.js';
 import { retireQueue } from '../../../src/transport/retire.js';
 import type { VimConfig } from '../../../src/config/vim.js';
 import type { Delivery } from '../../../src/transport/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import {
   amqpUrl,
-  cleanup,
+  declareVim,
   FAST_TRANSPORT,
   messageCount,
   osloBody,
   publishOslo,
+  queueExists,
   tagOf,
-  testVim,
+  TestVims,
   withChannel,
 } from '../../helpers/amqp.js';
 import { captureLog } from '../../helpers/log-capture.js';
@@ -22,28 +22,13 @@ import { bindingsOf } from '../../helpers/rabbitmqctl.js';
 import { waitFor } from '../../helpers/wait.js';
 import { AMQP10_URL, relayTopology } from './amqp10/support.js';
 
-const garbage: { queues: string[]; exchanges: string[] }[] = [];
+const vims = new TestVims();
 const listeners: Amqp091Listener[] = [];
 
 afterEach(async () => {
   await Promise.all(listeners.splice(0).map((l) => l.close()));
-  for (const names of garbage.splice(0)) await cleanup(names);
+  await vims.removeAll();
 });
-
-function vimFor(spec: Parameters<typeof testVim>[0] = {}): VimConfig {
-  const { vim, names } = testVim(spec);
-  garbage.push(names);
-  return vim;
-}
-
-async function declared(vim: VimConfig): Promise<void> {
-  const model = await connect(amqpUrl());
-  try {
-    await declareTopology(model, vim);
-  } finally {
-    await model.close();
-  }
-}
 
 async function publish(
   vim: VimConfig,
@@ -55,18 +40,10 @@ async function publish(
   });
 }
 
-const exists = (queue: string) =>
-  withChannel(async (ch) =>
-    ch.checkQueue(queue).then(
-      () => true,
-      () => false,
-    ),
-  );
-
 describe('retireQueue', () => {
   it('unbinds every routing key: nothing new arrives, queued messages stay, re-adding the VIM resumes them', async () => {
-    const vim = vimFor();
-    await declared(vim);
+    const vim = vims.vim();
+    await declareVim(vim);
     await publish(vim, [1, 2]);
     expect(await messageCount(vim.queue)).toBe(4);
     const log = captureLog();
@@ -111,19 +88,19 @@ describe('retireQueue', () => {
   });
 
   it('with purge deletes the queue and its dead-letter queue, and says how many messages went with them', async () => {
-    const vim = vimFor();
-    await declared(vim);
+    const vim = vims.vim();
+    await declareVim(vim);
     await publish(vim, [1]);
     await withChannel(async (ch) => void ch.sendToQueue(vim.deadLetterQueue, Buffer.from('{}')));
     const result = await retireQueue(vim, { purge: true }, silentLogger());
     expect(result).toMatchObject({ purged: true, queues: [{ queue: vim.queue, messages: 2 }], deadLetterMessages: 1 });
-    expect(await exists(vim.queue)).toBe(false);
-    expect(await exists(vim.deadLetterQueue)).toBe(false);
+    expect(await queueExists(vim.queue)).toBe(false);
+    expect(await queueExists(vim.deadLetterQueue)).toBe(false);
   });
 
   it('with purge waits for the other consumers of the queue (replicas not yet stopped) to leave before deleting it', async () => {
-    const vim = vimFor();
-    await declared(vim);
+    const vim = vims.vim();
+    await declareVim(vim);
     await publish(vim, [1]);
     const other = await connect(amqpUrl());
     const ch = await other.createChannel();
@@ -133,16 +110,16 @@ describe('retireQueue', () => {
 
     const retiring = retireQueue(vim, { purge: true, othersGoneWithinMs: 20000 }, silentLogger());
     await waitFor(async () => (await bindingsOf(vim.queue)).length === 0, 'the queue unbound');
-    expect(await exists(vim.queue)).toBe(true);
+    expect(await queueExists(vim.queue)).toBe(true);
     await other.close();
     // What the consumer held went back to the queue, and is deleted with it (purge), not under it.
     expect(await retiring).toMatchObject({ purged: true, queues: [{ queue: vim.queue, messages: 2 }] });
-    expect(await exists(vim.queue)).toBe(false);
+    expect(await queueExists(vim.queue)).toBe(false);
   });
 
   it('keeps the queue, bound, when the VIM is registered again while the retire waits (re-added through another replica)', async () => {
-    const vim = vimFor();
-    await declared(vim);
+    const vim = vims.vim();
+    await declareVim(vim);
     const other = await connect(amqpUrl());
     const ch = await other.createChannel();
     await ch.consume(vim.queue, () => undefined, { noAck: false });
@@ -157,13 +134,13 @@ describe('retireQueue', () => {
     registered = [vim];
     await other.close();
     expect(await retiring).toMatchObject({ purged: true, queues: [{ queue: vim.queue, kept: true }] });
-    expect(await exists(vim.queue)).toBe(true);
-    expect(await exists(vim.deadLetterQueue)).toBe(true);
+    expect(await queueExists(vim.queue)).toBe(true);
+    expect(await queueExists(vim.deadLetterQueue)).toBe(true);
     expect(await bindingsOf(vim.queue)).toHaveLength(4);
   });
 
   it('is harmless when nothing is there (already retired, exchange gone)', async () => {
-    const vim = vimFor();
+    const vim = vims.vim();
     expect(await retireQueue(vim, {}, silentLogger())).toMatchObject({
       queues: [{ queue: vim.queue, messages: undefined }],
     });
@@ -175,7 +152,7 @@ describe('retireQueue', () => {
 
   it('AMQP 1.0 VIM on RabbitMQ: retires the queue its /amq/queue/ address names, over 0-9-1 on the same port', async () => {
     const { vim, names } = await relayTopology({ transportUrl: AMQP10_URL });
-    garbage.push(names);
+    vims.keep(names);
     await publish(vim, [1]);
     const result = await retireQueue(vim, {}, silentLogger());
     expect(result.queues).toEqual([expect.objectContaining({ queue: vim.queue, messages: 2 })]);
@@ -183,11 +160,11 @@ describe('retireQueue', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(await messageCount(vim.queue)).toBe(2);
     await retireQueue(vim, { purge: true }, silentLogger());
-    expect(await exists(vim.queue)).toBe(false);
+    expect(await queueExists(vim.queue)).toBe(false);
   });
 
   it('AMQP 1.0 VIM on routable addresses (qpid-dispatch-router): nothing of ours to retire, no connection made', async () => {
-    const vim = vimFor({ transportUrl: 'amqp://u:p@127.0.0.1:1/', addresses: [] });
+    const vim = vims.vim({ transportUrl: 'amqp://u:p@127.0.0.1:1/', addresses: [] });
     expect(await retireQueue(vim, { purge: true }, silentLogger())).toEqual({
       vimId: vim.id,
       purged: false,
@@ -196,7 +173,7 @@ describe('retireQueue', () => {
   });
 
   it('names the hosts when the broker cannot be reached', async () => {
-    const vim = vimFor({ transportUrl: 'rabbit://u:secret@127.0.0.1:1/' });
+    const vim = vims.vim({ transportUrl: 'rabbit://u:secret@127.0.0.1:1/' });
     await expect(retireQueue(vim, {}, silentLogger())).rejects.toMatchObject({
       code: 'BROKER_UNREACHABLE',
       message: expect.stringMatching(/^(?!.*secret).*127\.0\.0\.1:1/s),

@@ -4,19 +4,18 @@ import type { VimConfig } from '../../../../src/config/vim.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import {
-  cleanup,
   FAST_TRANSPORT,
   messageCount,
   osloBody,
   publishOslo,
   statusLog,
   tagOf,
-  testVim,
+  TestVims,
   withChannel,
 } from '../../../helpers/amqp.js';
 import { sleep, waitFor } from '../../../helpers/wait.js';
 
-const garbage: { queues: string[]; exchanges: string[] }[] = [];
+const vims = new TestVims();
 const listeners: Amqp091Listener[] = [];
 
 async function listen(vim: VimConfig, opts = FAST_TRANSPORT): Promise<{ listener: Amqp091Listener; got: Delivery[] }> {
@@ -36,14 +35,12 @@ function publish(vim: VimConfig, tags: readonly (string | number)[], routingKey 
 
 let vim: VimConfig;
 beforeEach(() => {
-  const t = testVim();
-  vim = t.vim;
-  garbage.push(t.names);
+  vim = vims.vim();
 });
 
 afterEach(async () => {
   await Promise.all(listeners.splice(0).map((l) => l.close()));
-  for (const names of garbage.splice(0)) await cleanup(names);
+  await vims.removeAll();
 });
 
 describe('Amqp091Listener deliveries', () => {

@@ -6,7 +6,6 @@ import type { Delivery, ListenerStatusChange } from '../../../../src/transport/t
 import { silentLogger } from '../../../../src/util/logger.js';
 import winston from 'winston';
 import {
-  cleanup,
   FAST_TRANSPORT,
   messageCount,
   osloBody,
@@ -14,21 +13,17 @@ import {
   rabbitUrl,
   statusLog,
   tagOf,
-  testVim,
+  TestVims,
   withChannel,
 } from '../../../helpers/amqp.js';
 import { startTcpProxy, type TcpProxy } from '../../../helpers/tcp-proxy.js';
 import { sleep, waitFor } from '../../../helpers/wait.js';
 
-const garbage: { queues: string[]; exchanges: string[] }[] = [];
+const vims = new TestVims();
 const listeners: Amqp091Listener[] = [];
 let proxy: TcpProxy | undefined;
 
-function vimFor(transportUrl: string): VimConfig {
-  const t = testVim({ transportUrl });
-  garbage.push(t.names);
-  return t.vim;
-}
+const vimFor = (transportUrl: string): VimConfig => vims.vim({ transportUrl });
 
 function listener(vim: VimConfig, logger = silentLogger()): { listener: Amqp091Listener; got: Delivery[] } {
   const l = new Amqp091Listener(vim, FAST_TRANSPORT, logger);
@@ -48,7 +43,7 @@ afterEach(async () => {
   await Promise.all(listeners.splice(0).map((l) => l.close()));
   await proxy?.close();
   proxy = undefined;
-  for (const names of garbage.splice(0)) await cleanup(names);
+  await vims.removeAll();
 });
 
 describe('Amqp091Listener failover and reconnect', () => {

@@ -10,28 +10,21 @@ import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import {
   amqpUrl,
-  cleanup,
   FAST_TRANSPORT,
   messageCount,
   osloBody,
   publishOslo,
   statusLog,
   tagOf,
-  testVim,
+  TestVims,
   withChannel,
 } from '../../../helpers/amqp.js';
 import { captureLog } from '../../../helpers/log-capture.js';
 import { waitFor } from '../../../helpers/wait.js';
 
-const garbage: { queues: string[]; exchanges: string[] }[] = [];
+const vims = new TestVims();
 const listeners: Amqp091Listener[] = [];
 let model: ChannelModel | undefined;
-
-function vimFor(spec: Parameters<typeof testVim>[0] = {}): VimConfig {
-  const { vim, names } = testVim(spec);
-  garbage.push(names);
-  return vim;
-}
 
 function listen(
   vim: VimConfig,
@@ -56,7 +49,7 @@ afterEach(async () => {
   await Promise.all(listeners.splice(0).map((l) => l.close()));
   await model?.close().catch(() => undefined);
   model = undefined;
-  for (const names of garbage.splice(0)) await cleanup(names);
+  await vims.removeAll();
 });
 
 async function publish(vim: VimConfig, tags: readonly (string | number)[]): Promise<void> {
@@ -67,7 +60,7 @@ async function publish(vim: VimConfig, tags: readonly (string | number)[]): Prom
 
 describe('queueType', () => {
   it('creates both queues quorum by default and logs their type', async () => {
-    const vim = vimFor();
+    const vim = vims.vim();
     const { state, lines } = await declare(vim);
     expect(state.queue).toMatchObject({ type: 'quorum', asConfigured: true });
     expect(state.queue.arguments).toEqual({
@@ -90,7 +83,7 @@ describe('queueType', () => {
   });
 
   it('creates classic queues when queueType is classic, without broker dead-lettering', async () => {
-    const vim = vimFor({ queueType: 'classic' });
+    const vim = vims.vim({ queueType: 'classic' });
     const { state } = await declare(vim);
     expect(state.queue).toMatchObject({
       type: 'classic',
@@ -101,7 +94,7 @@ describe('queueType', () => {
   });
 
   it('keeps using a classic queue (and DLQ) left by an older version: notifications flow, no 406 loop, the type is logged', async () => {
-    const vim = vimFor();
+    const vim = vims.vim();
     await withChannel(async (ch) => {
       await ch.assertExchange(vim.exchange, 'topic', { durable: false });
       await ch.assertQueue(vim.queue, { durable: true });
@@ -125,7 +118,7 @@ describe('queueType', () => {
   });
 
   it('uses an existing quorum queue with other arguments as it is (an operator set x-delivery-limit 5)', async () => {
-    const vim = vimFor();
+    const vim = vims.vim();
     await withChannel((ch) =>
       ch.assertQueue(vim.queue, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } }),
     );
@@ -151,7 +144,7 @@ describe('queueType', () => {
 
 describe('deliveryLimit', () => {
   it('dead-letters a body requeued over and over into the DLQ after the limit (broker-side, x-death says why)', async () => {
-    const vim = vimFor({ deliveryLimit: 3 });
+    const vim = vims.vim({ deliveryLimit: 3 });
     const { listener, got } = listen(vim, (d) => d.requeue());
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE');
     await publish(vim, ['poison']);
@@ -171,7 +164,7 @@ describe('deliveryLimit', () => {
 
 describe('singleActiveConsumer', () => {
   it('delivers to one of two consumers only; when it closes the other takes over', async () => {
-    const vim = vimFor({ singleActiveConsumer: true });
+    const vim = vims.vim({ singleActiveConsumer: true });
     const a = listen(vim);
     await waitFor(() => a.listener.status.status === 'REACHABLE', 'A REACHABLE');
     const b = listen(vim, (d) => d.ack());
@@ -196,7 +189,7 @@ describe('maxLength', () => {
   it.each(['quorum', 'classic'] as const)(
     '%s: keeps the newest maxLength, drops the oldest into the DLQ, which is bounded alike',
     async (queueType) => {
-      const vim = vimFor({ queueType, maxLength: 3 });
+      const vim = vims.vim({ queueType, maxLength: 3 });
       await declare(vim);
       await publish(vim, [1, 2, 3, 4, 5, 6, 7, 8]);
       await waitFor(

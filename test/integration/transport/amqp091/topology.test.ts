@@ -5,20 +5,19 @@ import type { VimConfig } from '../../../../src/config/vim.js';
 import type { Delivery } from '../../../../src/transport/types.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import {
-  cleanup,
   FAST_TRANSPORT,
   messageCount,
   osloBody,
   publishOslo,
   statusLog,
   tagOf,
-  testVim,
+  TestVims,
   uniqueName,
   withChannel,
 } from '../../../helpers/amqp.js';
 import { waitFor } from '../../../helpers/wait.js';
 
-const garbage: { queues: string[]; exchanges: string[] }[] = [];
+const vims = new TestVims();
 const listeners: Amqp091Listener[] = [];
 
 function listen(vim: VimConfig, autoAck = false): { listener: Amqp091Listener; got: Delivery[] } {
@@ -32,15 +31,9 @@ function listen(vim: VimConfig, autoAck = false): { listener: Amqp091Listener; g
   return { listener, got };
 }
 
-function vimFor(spec: Parameters<typeof testVim>[0] = {}): VimConfig {
-  const { vim, names } = testVim(spec);
-  garbage.push(names);
-  return vim;
-}
-
 afterEach(async () => {
   await Promise.all(listeners.splice(0).map((l) => l.close()));
-  for (const names of garbage.splice(0)) await cleanup(names);
+  await vims.removeAll();
 });
 
 /** A passive-ish check: re-declaring with the given durability (and queue arguments) succeeds only if it matches. */
@@ -63,7 +56,7 @@ function declaresAs(
 
 describe('Amqp091Listener topology', () => {
   it('declares its own durable quorum queue and DLQ, binds <topic>.<priority> for the defaults, declares an absent exchange topic non-durable', async () => {
-    const vim = vimFor();
+    const vim = vims.vim();
     const { listener, got } = listen(vim);
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE');
 
@@ -96,9 +89,9 @@ describe('Amqp091Listener topology', () => {
 
   it("steals nothing from the notifier's own queue (named as the routing key, non-durable) on the same exchange", async () => {
     const topic = uniqueName('notifications');
-    const vim = vimFor({ topics: [topic], priorities: ['info'] });
+    const vim = vims.vim({ topics: [topic], priorities: ['info'] });
     const osloQueue = `${topic}.info`;
-    garbage.push({ queues: [osloQueue], exchanges: [] });
+    vims.keep({ queues: [osloQueue], exchanges: [] });
     // What oslo's notifier declares on first publish, and what ceilometer consumes.
     await withChannel(async (ch) => {
       await ch.assertExchange(vim.exchange, 'topic', { durable: false });
@@ -116,7 +109,7 @@ describe('Amqp091Listener topology', () => {
   });
 
   it('uses an existing durable exchange although the config says non-durable: no 406, consuming works', async () => {
-    const vim = vimFor({ exchangeDurable: false });
+    const vim = vims.vim({ exchangeDurable: false });
     await withChannel((ch) => ch.assertExchange(vim.exchange, 'topic', { durable: true }));
     const { listener, got } = listen(vim);
     const seen = statusLog(listener);
@@ -128,14 +121,14 @@ describe('Amqp091Listener topology', () => {
   });
 
   it('declares an absent exchange durable when exchangeDurable is set (amqp_durable_queues)', async () => {
-    const vim = vimFor({ exchangeDurable: true });
+    const vim = vims.vim({ exchangeDurable: true });
     const { listener } = listen(vim);
     await waitFor(() => listener.status.status === 'REACHABLE', 'REACHABLE');
     expect(await declaresAs('exchange', vim.exchange, true)).toBe(true);
   });
 
   it('uses an existing non-durable exchange although exchangeDurable is set: never redeclared with other durability', async () => {
-    const vim = vimFor({ exchangeDurable: true });
+    const vim = vims.vim({ exchangeDurable: true });
     await withChannel((ch) => ch.assertExchange(vim.exchange, 'topic', { durable: false }));
     const { listener, got } = listen(vim);
     const seen = statusLog(listener);
@@ -147,7 +140,7 @@ describe('Amqp091Listener topology', () => {
   });
 
   it('reports a 406 on its queue as UNREACHABLE naming the fix, and recovers once the queue is fixed', async () => {
-    const vim = vimFor();
+    const vim = vims.vim();
     await withChannel((ch) => ch.assertQueue(vim.queue, { durable: false }));
     const { listener } = listen(vim);
     await waitFor(() => listener.status.status === 'UNREACHABLE', 'UNREACHABLE');

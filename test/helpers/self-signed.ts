@@ -18,10 +18,16 @@ export interface SelfSigned {
   remove(): void;
 }
 
-export function selfSignedCert(prefix: string): SelfSigned {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
+/**
+ * Writes a new RSA key and a certificate it signs itself for `subject` (openssl, valid one day),
+ * with the given X.509 extensions (-addext); a CA's certificate when there are none.
+ */
+export function writeSelfSigned(
+  subject: string,
+  keyFile: string,
+  certFile: string,
+  extensions: readonly string[] = [],
+): void {
   execFileSync(
     'openssl',
     [
@@ -33,9 +39,8 @@ export function selfSignedCert(prefix: string): SelfSigned {
       '-days',
       '1',
       '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
+      subject,
+      ...extensions.flatMap((e) => ['-addext', e]),
       '-keyout',
       keyFile,
       '-out',
@@ -43,6 +48,13 @@ export function selfSignedCert(prefix: string): SelfSigned {
     ],
     { stdio: 'ignore' },
   );
+}
+
+export function selfSignedCert(prefix: string): SelfSigned {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  writeSelfSigned('/CN=127.0.0.1', keyFile, certFile, ['subjectAltName=IP:127.0.0.1']);
   return {
     dir,
     keyFile,

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeSelfSigned } from './self-signed.js';
 
 export interface Issued {
   readonly certFile: string;
@@ -30,21 +31,7 @@ export function testCa(prefix: string): TestCa {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const caFile = join(dir, 'ca.pem');
   const caKey = join(dir, 'ca.key');
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=test CA',
-    '-keyout',
-    caKey,
-    '-out',
-    caFile,
-  ]);
+  writeSelfSigned('/CN=test CA', caKey, caFile);
   return {
     dir,
     caFile,

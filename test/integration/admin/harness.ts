@@ -14,7 +14,6 @@ import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
 import type { ReadinessMode } from '../../../src/config/load.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
-import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { DecisionLog } from '../../../src/daemon/decisions.js';
 import { OpsControl } from '../../../src/daemon/ops-control.js';
 import { DEFAULT_RENDER } from '../../../src/steps/render.js';
@@ -24,7 +23,7 @@ import type { RelayStore } from '../../../src/store/store.js';
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../../src/transport/options.js';
 import { createLogger, type Logger } from '../../../src/util/logger.js';
 import { VesAgentRegistry } from '../../../src/ves/agents.js';
-import { ScriptedDestination } from '../../helpers/scripted-destination.js';
+import { dmaapPipeline, ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { ScriptedListener } from '../../helpers/scripted-listener.js';
 
 /** check_vim_status window per VIM, as recent.windowSize. */
@@ -65,15 +64,7 @@ export async function startAdmin(
   const dmaap = new ScriptedDestination();
   observer.watchDestinations([dmaap]);
   const decisions = new DecisionLog(logger);
-  const pipeline = new Pipeline({
-    destinations: { dmaap },
-    defaultSink: 'dmaap',
-    subscriptions: () => store.get().subscriptions,
-    observer,
-    logger,
-    maxBodyBytes: 1 << 20,
-    decisions,
-  });
+  const pipeline = dmaapPipeline(store, dmaap, { observer, logger, decisions });
   const listeners: ScriptedListener[] = [];
   const catalogue = new VimCatalogue(
     store,

@@ -11,7 +11,6 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { VimConfig } from '../../../src/config/vim.js';
 import { ControlPlane } from '../../../src/daemon/control-plane.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
-import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
@@ -22,7 +21,7 @@ import { silentLogger } from '../../../src/util/logger.js';
 import { VesAgentRegistry } from '../../../src/ves/agents.js';
 import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
-import { ScriptedDestination } from '../../helpers/scripted-destination.js';
+import { dmaapPipeline, ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { ScriptedListener } from '../../helpers/scripted-listener.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -49,14 +48,7 @@ async function daemonOn(store: RelayStore): Promise<Daemon> {
   const observer = new MetricsObserver();
   const logger = silentLogger();
   const dmaap = new ScriptedDestination();
-  const pipeline = new Pipeline({
-    destinations: { dmaap },
-    defaultSink: 'dmaap',
-    subscriptions: () => store.get().subscriptions,
-    observer,
-    logger,
-    maxBodyBytes: 1 << 20,
-  });
+  const pipeline = dmaapPipeline(store, dmaap, { observer, logger });
   const listeners: ScriptedListener[] = [];
   const catalogue = new VimCatalogue(
     store,

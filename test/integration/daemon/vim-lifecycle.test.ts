@@ -17,7 +17,6 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { VimConfig, VimSpec } from '../../../src/config/vim.js';
 import { MetricsObserver } from '../../../src/daemon/observer.js';
-import { Pipeline } from '../../../src/daemon/pipeline.js';
 import { VimCatalogue } from '../../../src/daemon/vim-catalogue.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { openPgStore } from '../../../src/store/pg/open.js';
@@ -27,7 +26,7 @@ import { retireQueue } from '../../../src/transport/retire.js';
 import { cleanup, FAST_TRANSPORT, publishOslo, osloBody, testVim, withChannel } from '../../helpers/amqp.js';
 import { expandVersioned, toWireV2 } from '../../helpers/fixtures.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
-import { ScriptedDestination } from '../../helpers/scripted-destination.js';
+import { dmaapPipeline, ScriptedDestination } from '../../helpers/scripted-destination.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -95,14 +94,7 @@ async function makeUnwritable(dir: string): Promise<void> {
 function catalogueOn(store: RelayStore, dmaap = new ScriptedDestination(), drainTimeoutMs = 2000): VimCatalogue {
   const observer = new MetricsObserver();
   const { logger } = capturedLogger();
-  const pipeline = new Pipeline({
-    destinations: { dmaap },
-    defaultSink: 'dmaap',
-    subscriptions: () => store.get().subscriptions,
-    observer,
-    logger,
-    maxBodyBytes: 1 << 20,
-  });
+  const pipeline = dmaapPipeline(store, dmaap, { observer, logger });
   const catalogue = new VimCatalogue(
     store,
     pipeline,

@@ -56,6 +56,17 @@ async function dbRow(table: 'relay_compute_nodes' | 'relay_alarms', key: string)
   return rows[0]?.value;
 }
 
+/** The replica publishes u0 (running_vms 1), then claims u1 (5) for a publish that never ends. */
+async function claimedAndHung(a: ClaimReplica): Promise<void> {
+  await a.deliver(update({ running_vms: 1 }), 'u0');
+  a.dmaap.answer = never;
+  void a.deliver(update({ running_vms: 5 }), 'u1');
+  await waitFor(
+    async () => claimOf((await dbRow('relay_compute_nodes', 'fake-mini')) as never) !== undefined,
+    'the claim',
+  );
+}
+
 beforeEach(async () => {
   db = await createTestDatabase();
 });
@@ -101,13 +112,7 @@ describe('compute-node claims, two replicas on one database', () => {
     const [sa, sb] = [await store(), await store()];
     const a = replicaOn(sa);
     const b = replicaOn(sb);
-    await a.deliver(update({ running_vms: 1 }), 'u0');
-    a.dmaap.answer = never;
-    void a.deliver(update({ running_vms: 5 }), 'u1');
-    await waitFor(
-      async () => claimOf((await dbRow('relay_compute_nodes', 'fake-mini')) as never) !== undefined,
-      'the claim',
-    );
+    await claimedAndHung(a);
     expect(await dbRow('relay_compute_nodes', 'fake-mini')).toEqual({
       ...SPEC_NODE,
       running_vms: 5,
@@ -124,13 +129,7 @@ describe('compute-node claims, two replicas on one database', () => {
   it('a claim left by a dead replica whose redelivery never comes (filtered): once abandoned, an equal update publishes', async () => {
     const sa = await store();
     const a = replicaOn(sa);
-    await a.deliver(update({ running_vms: 1 }), 'u0');
-    a.dmaap.answer = never;
-    void a.deliver(update({ running_vms: 5 }), 'u1');
-    await waitFor(
-      async () => claimOf((await dbRow('relay_compute_nodes', 'fake-mini')) as never) !== undefined,
-      'the claim',
-    );
+    await claimedAndHung(a);
     await sa.close(); // dead; u1's redelivery is filtered (its subscription deleted meanwhile): nothing settles the claim
     stores.splice(stores.indexOf(sa), 1);
     // A fresh claim may be a live replica's publish under way: an equal update is suppressed against it.

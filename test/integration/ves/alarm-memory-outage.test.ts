@@ -6,8 +6,6 @@
  * the store is away, and written once it is back: the clear of an onset is still sent (by
  * another replica, from the store), the fault after a clear still raises its onset.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../../src/config/load.js';
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
 import type { Notification } from '../../../src/notifications/types.js';
@@ -17,6 +15,7 @@ import { createVesAgent, type VesAgent } from '../../../src/ves/index.js';
 import { VIM_ALARM_KEY } from '../../../src/model/ves.js';
 import { capturedLogger, createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import { freePort } from '../../helpers/daemon.js';
 import { waitFor } from '../../helpers/wait.js';
 import { AT, versioned } from '../../unit/ves/support.js';
 import { relayVes } from '../../helpers/ves-deliver.js';
@@ -77,10 +76,7 @@ async function storeDown(r: Relay): Promise<void> {
 }
 
 beforeAll(async () => {
-  const s = http.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  port = (s.address() as AddressInfo).port;
-  await new Promise((res) => s.close(res));
+  port = await freePort();
 });
 beforeEach(async () => {
   db = await createTestDatabase();

@@ -4,8 +4,6 @@
  * clear, another tenant, a restart in the middle, the collector down for a while, DELETE.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDmaapDevServer, type DmaapDevServer } from '../../../src/dmaap-dev/server.js';
@@ -15,6 +13,7 @@ import { StateFile } from '../../../src/store/state-file.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { createVesAgent, type VesAgent } from '../../../src/ves/index.js';
 import { AT, legacy, versioned, wirePowerOff } from '../../unit/ves/support.js';
+import { freePort } from '../../helpers/daemon.js';
 import { waitFor } from '../../helpers/wait.js';
 import { relayVes } from '../../helpers/ves-deliver.js';
 
@@ -55,10 +54,7 @@ const names = () =>
   );
 
 beforeAll(async () => {
-  const s = http.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  port = (s.address() as AddressInfo).port;
-  await new Promise((res) => s.close(res));
+  port = await freePort();
 });
 
 beforeEach(async () => {

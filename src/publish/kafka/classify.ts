@@ -129,3 +129,37 @@ const RECORD_SCOPED = new Set([10, 18, 32, 87]); // MESSAGE_TOO_LARGE, RECORD_LI
 export function isRecordScoped(outcome: KafkaOutcome): boolean {
   return outcome.kind === 'permanent' && outcome.code !== undefined && RECORD_SCOPED.has(outcome.code);
 }
+
+/** Who logs in, as the options name them (kafka.sasl). */
+export interface LoginOf {
+  readonly mechanism: string;
+  readonly username: string;
+  readonly brokers: readonly string[];
+}
+
+const LOGIN_CHECK = "check kafka.sasl.jaasConfig (or kafka.sasl.username / password) against the KafkaUser's Secret";
+
+/**
+ * A failed connect that is a refused SASL login, said so that an operator can act on it: which
+ * mechanism, which user, which brokers (kafka.brokers) and which keys to check; undefined when
+ * the failure is something else. The password is never part of it. The error keeps the name of
+ * the one it explains (under kafkajs' retrier wrappers, which name it otherwise only when
+ * retries run out), so it is classified (retried) as before.
+ */
+export function explainLogin(e: unknown, login: LoginOf): Error | undefined {
+  const err = unwrap(e);
+  if (typeof err.name !== 'string') return undefined;
+  const who = `SASL ${login.mechanism.toUpperCase()} login as "${login.username}"`;
+  const brokers = login.brokers.join(', ');
+  let said: string | undefined;
+  if (err.name === 'KafkaJSSASLAuthenticationError')
+    said = `${who} refused by ${brokers} (${String(err.message)}); ${LOGIN_CHECK}`;
+  // Kafka may close the connection instead of answering a refused login (an unknown user, on
+  // some releases): without this the reason would say only "Closed connection".
+  else if (err.name === 'KafkaJSConnectionClosedError')
+    said = `${who} to ${brokers}: the broker closed the connection while connecting (${String(err.message)}); a broker does so after refusing a login, or the network cut it: ${LOGIN_CHECK}, and that the brokers answer`;
+  if (!said) return undefined;
+  const explained = new Error(said, { cause: e });
+  explained.name = err.name;
+  return explained;
+}

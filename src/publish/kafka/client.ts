@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import kafkajs, { type Admin, type Producer, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '../../util/logger.js';
+import { explainLogin } from './classify.js';
 import { buildTls, type ResolvedKafkaOptions } from './options.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -107,28 +108,12 @@ export class KafkajsClient implements KafkaClient {
     });
   }
 
-  /**
-   * A refused SASL login, said so that an operator can act on it: which mechanism, which user,
-   * which brokers (kafka.brokers) and which keys to check. The password is never part of it.
-   * The error keeps its name, so it is classified (retried) as before.
-   */
+  /** A connect that failed as a refused SASL login is said as one (classify.ts explainLogin); anything else as it is. */
   private explainLogin(e: unknown): never {
-    const err = e as { name?: unknown; message?: unknown } | undefined;
-    const check = "check kafka.sasl.jaasConfig (or kafka.sasl.username / password) against the KafkaUser's Secret";
-    if (!this.o.sasl || typeof err?.name !== 'string') throw e;
-    const { mechanism, username } = this.o.sasl;
-    const login = `SASL ${mechanism.toUpperCase()} login as "${username}"`;
-    let said: string | undefined;
-    if (err.name === 'KafkaJSSASLAuthenticationError')
-      said = `${login} refused by ${this.o.brokers.join(', ')} (${String(err.message)}); ${check}`;
-    // Kafka may close the connection instead of answering a refused login (an unknown user, on
-    // some releases): without this the reason would say only "Closed connection".
-    else if (err.name === 'KafkaJSConnectionClosedError')
-      said = `${login} to ${this.o.brokers.join(', ')}: the broker closed the connection while connecting (${String(err.message)}); a broker does so after refusing a login, or the network cut it: ${check}, and that the brokers answer`;
-    if (!said) throw e;
-    const explained = new Error(said, { cause: e });
-    explained.name = err.name;
-    throw explained;
+    const sasl = this.o.sasl;
+    throw (
+      (sasl && explainLogin(e, { mechanism: sasl.mechanism, username: sasl.username, brokers: this.o.brokers })) || e
+    );
   }
 
   async disconnect(): Promise<void> {

@@ -1,4 +1,19 @@
-import { classifyKafkaError, isRecordScoped, KAFKA_ERROR_KINDS } from '../../../../src/publish/kafka/classify.js';
+import kafkajs from 'kafkajs';
+import {
+  classifyKafkaError,
+  explainLogin,
+  isRecordScoped,
+  KAFKA_ERROR_KINDS,
+} from '../../../../src/publish/kafka/classify.js';
+
+/** kafkajs' own error classes (exported at run time; its typings declare only some of them). */
+type KafkaJsErrorClass = new (e: unknown, meta?: object) => Error;
+const {
+  KafkaJSConnectionClosedError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSSASLAuthenticationError,
+} = kafkajs as unknown as Record<string, KafkaJsErrorClass>;
 
 /** Shaped as kafkajs throws them (KafkaJSProtocolError and friends), without a connection. */
 const protocolError = (type: string, code: number, retriable: boolean) =>
@@ -99,5 +114,37 @@ describe('isRecordScoped', () => {
     expect(isRecordScoped({ kind: 'permanent', reason: '', code: 29 })).toBe(false);
     expect(isRecordScoped({ kind: 'retry', reason: '', code: 10 })).toBe(false);
     expect(isRecordScoped({ kind: 'permanent', reason: '' })).toBe(false);
+  });
+});
+
+describe('explainLogin: a failed connect that is a refused SASL login, as kafkajs throws it', () => {
+  const login = { mechanism: 'scram-sha-512', username: 'nobody', brokers: ['127.0.0.1:9094'] };
+  const closed = () => new KafkaJSConnectionClosedError('Closed connection', { host: '127.0.0.1', port: 9094 });
+  const refused = () => new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: bad user');
+
+  it.each([
+    ['a closed connection', closed],
+    // kafkajs' retrier (retries: 0 here) wraps a retriable error once its retries are spent:
+    // the reason read a bare "Closed connection" when only the outer name was looked at.
+    [
+      'a closed connection under the retrier',
+      () => new KafkaJSNumberOfRetriesExceeded(closed(), { retryCount: 0, retryTime: 300 }),
+    ],
+    ['a refused login', refused],
+    ['a refused login under the retrier', () => new KafkaJSNonRetriableError(refused(), { cause: refused() })],
+  ])('%s: names the mechanism, the user and the brokers, and keeps the inner name', (_, make) => {
+    const e = make();
+    const explained = explainLogin(e, login);
+    expect(explained?.message).toMatch(/^SASL SCRAM-SHA-512 login as "nobody" (refused by|to) 127\.0\.0\.1:9094/);
+    expect(explained?.message).toContain('kafka.sasl.jaasConfig');
+    expect(explained?.cause).toBe(e);
+    // Classified as what it explains: retried, not dead-lettered.
+    expect(classifyKafkaError(explained).kind).toBe('retry');
+    expect(classifyKafkaError(explained).reason).toContain('login as "nobody"');
+  });
+
+  it('leaves any other failure alone', () => {
+    expect(explainLogin(new Error('connect ECONNREFUSED 127.0.0.1:9094'), login)).toBeUndefined();
+    expect(explainLogin(undefined, login)).toBeUndefined();
   });
 });

@@ -62,7 +62,7 @@ import {
   type RowValue,
   type SharedRows,
 } from '../store/claims.js';
-import { preparedStep, type PreparedStep } from '../store/prepared-step.js';
+import { dropped, preparedStep, type PreparedStep } from '../store/prepared-step.js';
 import { RowVersions } from '../store/memory-rows.js';
 import type { ComputeNodeMemory } from '../store/state.js';
 import type { CasResult } from '../store/store.js';
@@ -175,12 +175,10 @@ export class ComputeNodeTracker implements ComputeNodeStep {
         value,
         release,
         () => this.tidy(shared, vimId, n, rows),
-        rows.length > 0 ? () => putBack(shared, 'computeNodes', vimId, rows, this.claimLog(vimId, n)) : undefined,
+        this.putBackOf(shared, vimId, n, rows),
       );
     } catch (e) {
-      if (shared && held.length > 0)
-        void putBack(shared, 'computeNodes', vimId, held, this.claimLog(vimId, n)).finally(release);
-      else release();
+      dropped(release, shared && this.putBackOf(shared, vimId, n, held));
       throw e;
     }
   }
@@ -210,6 +208,16 @@ export class ComputeNodeTracker implements ComputeNodeStep {
         return { decision, changes, publishes: decision.publish !== null };
       },
     });
+  }
+
+  /** What a decision given up puts back: its held rows (none held, nothing). */
+  private putBackOf(
+    shared: SharedNodeMemory,
+    vimId: string,
+    n: Notification,
+    held: readonly HeldRow[],
+  ): (() => Promise<void>) | undefined {
+    return held.length > 0 ? () => putBack(shared, 'computeNodes', vimId, held, this.claimLog(vimId, n)) : undefined;
   }
 
   private claimLog(vimId: string, n: Notification): ClaimLog {

@@ -43,8 +43,17 @@ export function preparedStep<T>(
     release: () => {
       if (settled || !drop) return endTurn();
       settled = true;
-      // The turn ends once the rows are back: the next decision reads them as they were.
-      void drop().finally(endTurn);
+      dropped(endTurn, drop);
     },
   };
+}
+
+/**
+ * A decision given up before it was committed (released, or thrown while deciding): `drop`
+ * runs (none: nothing to put back) and the turn ends once it is done, so that the next
+ * decision reads the rows as they were. `drop` must not reject.
+ */
+export function dropped(endTurn: () => void, drop?: () => Promise<void>): void {
+  if (!drop) return endTurn();
+  void drop().finally(endTurn);
 }

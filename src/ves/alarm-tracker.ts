@@ -54,7 +54,7 @@ import {
   type RowValue,
   type SharedRows,
 } from '../store/claims.js';
-import { preparedStep, type PreparedStep } from '../store/prepared-step.js';
+import { dropped, preparedStep, type PreparedStep } from '../store/prepared-step.js';
 import { plainAlarm } from '../store/ves-state.js';
 import type { Logger } from '../util/logger.js';
 import type { VesStore } from './agents.js';
@@ -155,11 +155,10 @@ export class VesAlarmTracker {
         record,
         release,
         () => this.accepted(vimId, n, instanceId, next, held, release),
-        held.some((r) => r.claimed) ? () => this.putBack(vimId, n, instanceId, held) : undefined,
+        this.putBackOf(vimId, n, instanceId, held),
       );
     } catch (e) {
-      if (held.some((r) => r.claimed)) void this.putBack(vimId, n, instanceId, held).finally(release);
-      else release();
+      dropped(release, this.putBackOf(vimId, n, instanceId, held));
       throw e;
     }
   }
@@ -238,6 +237,16 @@ export class VesAlarmTracker {
     } finally {
       endTurn();
     }
+  }
+
+  /** What a decision given up puts back: its claimed row (none claimed, nothing). */
+  private putBackOf(
+    vimId: string,
+    n: Notification,
+    instanceId: string,
+    held: readonly HeldRow[],
+  ): (() => Promise<void>) | undefined {
+    return held.some((r) => r.claimed) ? () => this.putBack(vimId, n, instanceId, held) : undefined;
   }
 
   /** Released before the collector accepted: a shared store's claimed row put back; never rejects. */

@@ -26,7 +26,7 @@ import { classifyError, classifyResponse, describeError, type Outcome } from './
 import type { DmaapResponse } from './dmaap-client.js';
 import type { DestinationHealth, DestinationName } from './destination.js';
 import { DeliveryLifecycle, type DoorNames } from './lifecycle.js';
-import type { Settleable } from './unsettled.js';
+import { UNHELD, type Settleable } from './unsettled.js';
 import { planAfter, type PeerCodes, type Plan, type PlanOptions } from './plan.js';
 import type { PermanentPublishError } from './types.js';
 
@@ -61,8 +61,6 @@ export interface HttpBatcherOptions extends ResolvedBatchingOptions {
   /** Body bytes around the `[a,b,...]` batch.ts counts (VES: `{"eventList":}`); default 0. */
   readonly envelopeBytes?: number;
 }
-
-const noop = (): void => undefined;
 
 interface Batch<G> {
   readonly group: G;
@@ -119,8 +117,8 @@ export class HttpBatcher<G> extends DeliveryLifecycle<BatchEntry> {
       topic,
       json,
       bytes: Buffer.byteLength(json),
-      resolve: noop,
-      reject: noop,
+      resolve: UNHELD,
+      reject: UNHELD,
       settled: false,
     };
     const promise = this.hold(entry);

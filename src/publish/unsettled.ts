@@ -13,6 +13,9 @@ export interface Settleable {
   settled: boolean;
 }
 
+/** What a new entry's resolve and reject are until DeliveryLifecycle.hold() gives it its promise's. */
+export const UNHELD = (): void => undefined;
+
 export class Unsettled<E extends Settleable> {
   private readonly entries = new Set<E>();
   private onDrained?: () => void;

@@ -14,7 +14,7 @@
  * Memory: records are held until settled; the bound is the callers' (every listener's prefetch);
  * maxPending only makes a missing bound visible (PUBLISHER_OVERLOADED).
  */
-import type { Settleable } from '../unsettled.js';
+import { UNHELD, type Settleable } from '../unsettled.js';
 import { RelayError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { backoffDelay } from '../../util/backoff.js';
@@ -58,8 +58,6 @@ export interface KafkaDestinationDeps {
   readonly partitionFor?: PartitionFor;
 }
 
-const noop = (): void => undefined;
-
 export class KafkaDestination extends DeliveryLifecycle<Entry> implements Destination {
   readonly name = 'kafka' as const;
   private readonly o: ResolvedKafkaOptions;
@@ -95,7 +93,13 @@ export class KafkaDestination extends DeliveryLifecycle<Entry> implements Destin
   send(record: OutboundRecord): Promise<void> {
     const refusal = this.refusal();
     if (refusal) return Promise.reject(refusal);
-    const entry: Entry = { record, bytes: Buffer.byteLength(record.json), resolve: noop, reject: noop, settled: false };
+    const entry: Entry = {
+      record,
+      bytes: Buffer.byteLength(record.json),
+      resolve: UNHELD,
+      reject: UNHELD,
+      settled: false,
+    };
     const promise = this.hold(entry);
     try {
       this.routes.route(record.topic, entry);

@@ -60,16 +60,23 @@ const text = (v: unknown): string | null => {
   return typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
 };
 
+/** A dead letter's id: the relay's header, else the broker message id, else a digest of the body. */
+function deadLetterId(m: GetMessage): string {
+  const h = (m.properties.headers ?? {}) as Record<string, unknown>;
+  return (
+    text(h[H.id]) ??
+    text(m.properties.messageId) ??
+    `sha256:${createHash('sha256').update(m.content).digest('hex').slice(0, 32)}`
+  );
+}
+
 function describe(m: GetMessage, now: number): DeadLetter {
   const h = (m.properties.headers ?? {}) as Record<string, unknown>;
   const death = (Array.isArray(h['x-death']) ? h['x-death'][0] : undefined) as Record<string, unknown> | undefined;
   const at = text(h[H.deadLetteredAt]) ?? (death?.time instanceof Date ? death.time.toISOString() : null);
   const peeked = peekIdentity(m.content);
   return {
-    id:
-      text(h[H.id]) ??
-      text(m.properties.messageId) ??
-      `sha256:${createHash('sha256').update(m.content).digest('hex').slice(0, 32)}`,
+    id: deadLetterId(m),
     reasonCode: text(h[H.reasonCode]) ?? (death ? `BROKER_${String(text(death.reason)).toUpperCase()}` : 'UNKNOWN'),
     reason: text(h[H.reason]) ?? (death ? `dead-lettered by the broker: ${text(death.reason)}` : 'no reason recorded'),
     deadLetteredAt: at,
@@ -149,7 +156,7 @@ export async function showDeadLetter(
   return withDlqChannel(vim, transport, async (ch, total) => {
     const got = await take(ch, vim.deadLetterQueue, Math.min(limit, total));
     ch.nackAll(true);
-    const m = got.find((x) => describe(x, 0).id === id);
+    const m = got.find((x) => deadLetterId(x) === id);
     if (!m) return undefined;
     const utf8 = m.content.toString('utf8');
     const isText = Buffer.from(utf8, 'utf8').equals(m.content);
@@ -197,7 +204,7 @@ export async function redriveDeadLetters(
     });
     const redriven: string[] = [];
     for (const m of await take(ch, vim.deadLetterQueue, total)) {
-      const id = describe(m, 0).id;
+      const id = deadLetterId(m);
       if (!select.all && !wanted.has(id)) continue;
       const props = redriveProperties(m);
       props.headers = { ...(props.headers as Record<string, unknown>), 'x-relay-redrive-id': id };

@@ -48,8 +48,6 @@ class VimTally {
   inFlight = 0;
   /** Date.now() of the last notification consumed; 0 = none since the relay began listening. */
   lastConsumedMs = 0;
-  /** Whether lastConsumedMs changed since the gauge was last set. */
-  consumedSinceRead = false;
   /** destination -> topic -> messages accepted. */
   readonly published = new Map<DestinationName, Map<string, number>>();
 }
@@ -78,7 +76,6 @@ export class MetricsObserver implements PipelineObserver {
     const t = this.tally(vim);
     t.consumed++;
     t.lastConsumedMs = Date.now();
-    t.consumedSinceRead = true;
   }
 
   /** When the VIM's last notification was consumed, ISO 8601; null when none since the relay began listening. */
@@ -115,8 +112,8 @@ export class MetricsObserver implements PipelineObserver {
       for (const [state, n] of t.filtered) m.notificationsFiltered.inc({ vim, state }, n);
       t.filtered.clear();
       if (t.duplicates) m.duplicatesSuppressed.inc({ vim }, t.duplicates);
-      if (t.consumedSinceRead) m.lastConsumed.set({ vim }, t.lastConsumedMs / 1000);
-      t.consumedSinceRead = false;
+      // Consumed since the last flush: lastConsumedMs moved.
+      if (t.consumed) m.lastConsumed.set({ vim }, t.lastConsumedMs / 1000);
       if (t.inFlight) m.inFlight.inc({ vim }, t.inFlight);
       t.consumed = t.duplicates = t.inFlight = 0;
       for (const [destination, topics] of t.published)

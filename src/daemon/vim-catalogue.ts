@@ -289,8 +289,8 @@ export class VimCatalogue {
 
   /** Whether the store holds `vim` exactly so. */
   private registeredAs(vim: VimConfig): boolean {
-    const spec = this.store.get().vims.find((v) => v.id === vim.id);
-    return spec !== undefined && JSON.stringify(applyVimDefaults(spec)) === JSON.stringify(vim);
+    const spec = this.stored(vim.id);
+    return spec !== undefined && sameVim(applyVimDefaults(spec), vim);
   }
 
   private async retireChange(old: VimConfig, next: VimConfig): Promise<void> {

@@ -17,7 +17,7 @@ export function registerOpenRoutes(app: FastifyInstance, control: RelayControl, 
   app.get<{ Querystring: { strict?: string } }>('/readyz', async (req, reply) => {
     const strict = ['1', 'true'].includes(req.query.strict ?? '') ? true : undefined;
     const { ready, reasons } = control.readiness({ strict });
-    const degraded = control.readiness({ strict: true }).reasons.filter((r) => !reasons.includes(r));
+    const degraded = control.dependencyReasons().filter((r) => !reasons.includes(r));
     return reply
       .code(ready ? 200 : 503)
       .send({ status: ready ? 'ready' : 'not ready', reasons, ...(degraded.length ? { degraded } : {}) });
@@ -25,12 +25,10 @@ export function registerOpenRoutes(app: FastifyInstance, control: RelayControl, 
 
   // Not open: behind the token like the rest of /api/. Always 200: it reports, it does not gate.
   app.get('/api/v1/status', async () => {
-    const reasons = control.readiness({ strict: true }).reasons;
-    return {
-      status: reasons.length === 0 ? 'ok' : 'degraded',
-      ready: control.readiness({ strict: false }).ready,
-      reasons,
-    };
+    // Strict readiness's reasons: the process's own, then its dependencies'.
+    const own = control.readiness({ strict: false });
+    const reasons = [...own.reasons, ...control.dependencyReasons()];
+    return { status: reasons.length === 0 ? 'ok' : 'degraded', ready: own.ready, reasons };
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -86,20 +86,20 @@ export class KafkajsClient implements KafkaClient {
       () => undefined,
       (err: unknown) => {
         this.connecting = undefined;
-        throw err;
+        return this.explainLogin(err);
       },
     );
     return this.connecting;
   }
 
   async partitionsOf(topic: string): Promise<number> {
-    await this.connect().catch((e: unknown) => this.explainLogin(e));
+    await this.connect();
     const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
     return md.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
   }
 
   async produce(topic: string, partition: number, records: readonly ProducedRecord[]): Promise<void> {
-    await this.connect().catch((e: unknown) => this.explainLogin(e));
+    await this.connect();
     await this.producer.send({
       topic,
       acks: -1,

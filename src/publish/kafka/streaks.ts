@@ -40,7 +40,6 @@ export class Streaks {
    * subscriptions that remain).
    */
   abandoned(id: string): void {
-    this.failing.delete(id);
-    if (this.failing.size === 0) this.tracker.success();
+    this.success(id);
   }
 }

@@ -67,7 +67,6 @@ export class VesDestination extends BatchingDestination<Group> implements Destin
           );
           logger.warn('VES collector refused events', {
             destination: 'ves',
-            names: { closed: 'the VES destination', overloaded: 'the VES destination', maxPendingKey: 'maxPending' },
             topic: group.label,
             code: error.code,
             reason: refusal.message,

@@ -29,7 +29,8 @@ export interface AccessOptions {
 
 type Reason = Exclude<Verdict, 'ok'> | 'client_certificate';
 
-function pathOf(req: FastifyRequest): string {
+/** The request's path, without its query string. */
+export function pathOf(req: FastifyRequest): string {
   const q = req.url.indexOf('?');
   return q < 0 ? req.url : req.url.slice(0, q);
 }

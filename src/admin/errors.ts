@@ -3,7 +3,12 @@
  * catalogue (src/errors.ts) and that code's status. Fastify's own errors (body parsing, schema
  * validation, limits) are translated here, so no framework wording or code leaks out.
  */
-import { ERRORS, isRelayError, type ErrorCode } from '../errors.js';
+import { ERRORS, isRelayError, RelayError, type ErrorCode } from '../errors.js';
+
+/** The 404 of a route under /api/v1/vims/{vimId}/ whose VIM the store does not hold. */
+export function unknownVim(vimId: string): RelayError {
+  return new RelayError('NOT_FOUND', `VIM "${vimId}" is not registered; GET /api/v1/vims lists those that are`);
+}
 
 export interface ErrorBody {
   readonly error: { readonly code: ErrorCode; readonly message: string };

@@ -6,14 +6,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { OpsControl } from '../daemon/ops-control.js';
 import { RelayError } from '../errors.js';
+import { unknownVim } from './errors.js';
 import { vimIdParams } from './route-schemas.js';
 
 interface VimParams {
   vimId: string;
-}
-
-function notFound(vimId: string): RelayError {
-  return new RelayError('NOT_FOUND', `VIM "${vimId}" is not registered; GET /api/v1/vims lists those that are`);
 }
 
 /** A notification in any form the relay reads: an oslo wire body, an envelope, a bare message. */
@@ -23,7 +20,7 @@ export function registerOpsRoutes(app: FastifyInstance, ops: OpsControl | undefi
   if (!ops) return;
   app.get<{ Params: VimParams }>('/api/v1/vims/:vimId/recent', { schema: { params: vimIdParams } }, async (req) => {
     const recent = ops.recent(req.params.vimId);
-    if (!recent) throw notFound(req.params.vimId);
+    if (!recent) throw unknownVim(req.params.vimId);
     return recent;
   });
 
@@ -32,7 +29,7 @@ export function registerOpsRoutes(app: FastifyInstance, ops: OpsControl | undefi
     { schema: { params: vimIdParams, body: notificationBody } },
     async (req) => {
       const p = await ops.explain(req.params.vimId, Buffer.from(JSON.stringify(req.body)));
-      if (!p) throw notFound(req.params.vimId);
+      if (!p) throw unknownVim(req.params.vimId);
       if (!p.ok)
         throw new RelayError(
           'VALIDATION_FAILED',
@@ -69,7 +66,7 @@ function registerDeadLetterRoutes(app: FastifyInstance, ops: OpsControl): void {
     { schema: { params: vimIdParams, querystring: limitQuery } },
     async (req) => {
       const list = await ops.deadLetters(req.params.vimId, Number(req.query.limit ?? DEFAULT_LIMIT));
-      if (!list) throw notFound(req.params.vimId);
+      if (!list) throw unknownVim(req.params.vimId);
       return list;
     },
   );
@@ -80,7 +77,7 @@ function registerDeadLetterRoutes(app: FastifyInstance, ops: OpsControl): void {
     async (req) => {
       const limit = Number(req.query.limit ?? DEFAULT_LIMIT);
       const one = await ops.deadLetter(req.params.vimId, req.params.id, limit);
-      if (one === undefined) throw notFound(req.params.vimId);
+      if (one === undefined) throw unknownVim(req.params.vimId);
       if (one === null)
         throw new RelayError(
           'NOT_FOUND',
@@ -98,7 +95,7 @@ function registerDeadLetterRoutes(app: FastifyInstance, ops: OpsControl): void {
       if (!all && !ids?.length)
         throw new RelayError('VALIDATION_FAILED', 'body needs "ids" (from GET .../deadletters) or "all": true');
       const r = await ops.redrive(req.params.vimId, { ids, all }, req.ip);
-      if (!r) throw notFound(req.params.vimId);
+      if (!r) throw unknownVim(req.params.vimId);
       return r;
     },
   );

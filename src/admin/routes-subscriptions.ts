@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
+import { unknownVim } from './errors.js';
 import type { Subscription } from '../model/subscription.js';
 import {
   checkVimStatusBody,
@@ -81,11 +82,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, control: RelayC
         req.params.vimId,
         knownStatesOrRefuse(req.body.states, 'body.states'),
       );
-      if (!changes)
-        throw new RelayError(
-          'NOT_FOUND',
-          `VIM "${req.params.vimId}" is not registered; GET /api/v1/vims lists those that are`,
-        );
+      if (!changes) throw unknownVim(req.params.vimId);
       return changes;
     },
   );

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
+import { unknownVim } from './errors.js';
 import type { VesAgentConfigInput } from '../model/ves.js';
 import { vesAgentBody, vimIdParams } from './route-schemas.js';
 
@@ -14,10 +15,6 @@ export const VESAGENT_PREFIXES = ['/api/multicloud-vio/v0', '/api/multicloud-fca
 
 interface Params {
   vimId: string;
-}
-
-function unknownVim(vimId: string): RelayError {
-  return new RelayError('NOT_FOUND', `VIM "${vimId}" is not registered; GET /api/v1/vims lists those that are`);
 }
 
 export function registerVesAgentRoutes(app: FastifyInstance, control: RelayControl): void {

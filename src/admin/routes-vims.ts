@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { VimSpec } from '../config/vim.js';
 import type { RelayControl } from '../daemon/control.js';
 import { RelayError } from '../errors.js';
+import { unknownVim } from './errors.js';
 import { vimBody, vimIdParams } from './route-schemas.js';
 
 type VimBody = Omit<VimSpec, 'id'> & { readonly id?: string };
@@ -18,16 +19,12 @@ const purgeQuery = {
   additionalProperties: false,
 } as const;
 
-function notFound(vimId: string): RelayError {
-  return new RelayError('NOT_FOUND', `VIM "${vimId}" is not registered; GET /api/v1/vims lists those that are`);
-}
-
 export function registerVimRoutes(app: FastifyInstance, control: RelayControl): void {
   app.get('/api/v1/vims', async () => control.listVims());
 
   app.get<{ Params: VimParams }>('/api/v1/vims/:vimId', { schema: { params: vimIdParams } }, async (req) => {
     const vim = control.getVim(req.params.vimId);
-    if (!vim) throw notFound(req.params.vimId);
+    if (!vim) throw unknownVim(req.params.vimId);
     return vim;
   });
 
@@ -54,7 +51,7 @@ export function registerVimRoutes(app: FastifyInstance, control: RelayControl): 
     { schema: { params: vimIdParams, querystring: purgeQuery } },
     async (req, reply) => {
       if (!(await control.deleteVim(req.params.vimId, { purge: req.query.purge === 'true' })))
-        throw notFound(req.params.vimId);
+        throw unknownVim(req.params.vimId);
       return reply.code(204).send();
     },
   );

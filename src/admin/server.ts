@@ -4,14 +4,14 @@
  * is redacted on the way out, and every failure is a catalogue error body.
  */
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SecretFile } from '../config/secret-files.js';
 import type { RelayControl } from '../daemon/control.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
 import type { Logger } from '../util/logger.js';
 import { redactDeep, redactText } from '../util/redact.js';
 import type { FileWatcher } from '../util/watch-files.js';
-import { installAccess } from './access.js';
+import { installAccess, pathOf } from './access.js';
 import { Tokens } from './auth.js';
 import { installAudit } from './audit.js';
 import { failure, toFailure, type ApiFailure } from './errors.js';
@@ -62,11 +62,6 @@ export interface AdminServer {
   close(): Promise<void>;
   /** Every route served (method and fastify path), e.g. for checking against openapi.json. */
   readonly routes: readonly RouteEntry[];
-}
-
-function pathOf(req: FastifyRequest): string {
-  const q = req.url.indexOf('?');
-  return q < 0 ? req.url : req.url.slice(0, q);
 }
 
 /** For messages and logs: decoded, so that redaction also sees percent-encoded credentials. */

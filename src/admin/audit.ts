@@ -51,7 +51,8 @@ export function installAudit(
   app: FastifyInstance,
   control: RelayControl,
   logger: Logger,
-  secrets: readonly string[],
+  /** The admin port's live tokens (admin and read, as rotated from their files), masked in every line. */
+  secrets: () => readonly string[],
 ): void {
   const before = new WeakMap<FastifyRequest, { subject: Subject; old: unknown }>();
   // After validation (a 400 never gets here), before the handler changes anything.
@@ -72,6 +73,6 @@ export function installAudit(
       url: req.url,
       client: req.ip,
     };
-    logger.info('admin change', redactDeep(line, secrets));
+    logger.info('admin change', redactDeep(line, secrets()));
   });
 }

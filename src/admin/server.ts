@@ -183,9 +183,10 @@ function buildApp(
     registry: control.metrics,
     logger: opts.logger,
   });
-  installRedaction(app, () => tokens.secrets());
+  const secrets = (): readonly string[] => tokens.secrets();
+  installRedaction(app, secrets);
   installErrorHandling(app, table, bodyLimit, opts.logger);
-  installAudit(app, control, opts.logger, opts.authToken ? [opts.authToken] : []);
+  installAudit(app, control, opts.logger, secrets);
   // The level is fixed at start: without debug, no per-request hook (and no log object) at all.
   if (opts.logger.isDebugEnabled()) {
     app.addHook('onResponse', async (req, reply) => {

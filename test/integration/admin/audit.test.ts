@@ -67,3 +67,28 @@ it('logs a VIM created, replaced and deleted, a subscription and a VES configura
   expect(lines[4].new).toBeNull();
   expect(JSON.stringify(lines)).not.toMatch(/vim-s3cret|ves-s3cret/);
 });
+
+it("masks every token the admin port holds, the read token too, wherever a change's values carry it", async () => {
+  const ADMIN = 'audit-admin-token-0123456789';
+  const READ = 'audit-read-token-0123456789';
+  const t = await startAdmin({ authToken: ADMIN, server: { readToken: READ } });
+  try {
+    const vim = await call(t.url, 'PUT', '/api/v1/vims/vio-tok', { body: { transportUrl: URL1 }, token: ADMIN });
+    expect(vim.status).toBe(201);
+    // A topic that happens to hold a token (pasted by mistake): the audit line must not repeat it.
+    const put = await call(t.url, 'PUT', '/api/v1/subscriptions/s-tok', {
+      body: { vimId: 'vio-tok', states: ['error'], topic: `T-${READ}-${ADMIN}` },
+      token: ADMIN,
+    });
+    expect(put.status).toBe(201);
+    const lines = t
+      .logLines()
+      .map((l) => JSON.parse(l) as AuditLine)
+      .filter((l) => l.message === 'admin change');
+    expect(lines.map((l) => l.what)).toEqual(['vim vio-tok created', 'subscription s-tok created']);
+    expect(JSON.stringify(lines)).not.toContain(READ);
+    expect(JSON.stringify(lines)).not.toContain(ADMIN);
+  } finally {
+    await t.close();
+  }
+});

@@ -26,11 +26,14 @@ function wantsState(sub: Subscription, state: State): boolean {
  * ERROR wins when the subscription asks for it: "this instance failed" is what such a
  * subscriber is waiting for, whatever operation failed and whatever phases it listed.
  */
+/** The phases a subscription takes: its own, or DEFAULT_PHASES when it lists none. */
+const phasesOf = (sub: Subscription): readonly Phase[] =>
+  sub.phases && sub.phases.length > 0 ? sub.phases : DEFAULT_PHASES;
+
 function eventFor(sub: Subscription, c: Classification): State | null {
   if (c.error && wantsState(sub, 'ERROR')) return 'ERROR';
   if (c.state === null || !wantsState(sub, c.state)) return null;
-  const phases = sub.phases && sub.phases.length > 0 ? sub.phases : DEFAULT_PHASES;
-  return phases.includes(c.phase) ? c.state : null;
+  return phasesOf(sub).includes(c.phase) ? c.state : null;
 }
 
 /**
@@ -100,6 +103,5 @@ export function whyNotMatched(
       : `${eventType} maps to no state (an update that changed no vm or task state, or an event the state table does not list)`;
   if (!wantsState(sub, c.state))
     return `its state is ${c.state}${c.error ? ' (a failure: ERROR)' : ''}, not among the subscription's states ${JSON.stringify(sub.states)}`;
-  const phases = sub.phases && sub.phases.length > 0 ? sub.phases : DEFAULT_PHASES;
-  return `its phase is ${c.phase}, not among the subscription's phases ${JSON.stringify(phases)}${sub.phases?.length ? '' : ' (the default)'}`;
+  return `its phase is ${c.phase}, not among the subscription's phases ${JSON.stringify(phasesOf(sub))}${sub.phases?.length ? '' : ' (the default)'}`;
 }

@@ -58,7 +58,7 @@ export class UnsavedAlarms {
   ) {}
 
   /** The unsaved alarm of a key ({next: null}: cleared), or undefined when the store's row is current. */
-  entry(vimId: string, key: string): { readonly next: AlarmRecord | null } | undefined {
+  private entry(vimId: string, key: string): { readonly next: AlarmRecord | null } | undefined {
     return this.unsaved.get(id(vimId, key));
   }
 

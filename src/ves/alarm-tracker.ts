@@ -200,8 +200,7 @@ export class VesAlarmTracker {
         // The row and its version read together, before any await.
         const row = asRow(store.get().alarms[vimId]?.[key]);
         const version = shared.versionOf('alarms', vimId, key);
-        const unsaved = this.unsaved.entry(vimId, key);
-        const alarm = unsaved ? (unsaved.next ?? undefined) : asAlarm(decidingValue(row, n.messageId));
+        const alarm = this.unsaved.read(vimId, key, () => asAlarm(decidingValue(row, n.messageId)));
         const j = this.judge(store, vimId, n, f, alarm);
         const target = j.d.kind === 'none' ? alarm : (j.next ?? undefined);
         const own = claimOf(row)?.messageId === n.messageId ? [key] : [];

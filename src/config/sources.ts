@@ -7,6 +7,7 @@
 import { configSchema } from './schema.js';
 import { secretFileVariables } from './secret-files.js';
 import { canonical } from '../util/json.js';
+import { stateKey } from '../model/subscription.js';
 
 interface Leaf {
   readonly key: string;
@@ -142,7 +143,7 @@ interface Identified {
 
 /** As the store keeps it: states upper-case; keys in one order. */
 function sameContent(a: Identified, b: Identified): boolean {
-  const norm = (x: Identified) => canonical(x.states ? { ...x, states: x.states.map((s) => s.trim().toUpperCase()) } : x);
+  const norm = (x: Identified) => canonical(x.states ? { ...x, states: x.states.map(stateKey) } : x);
   return norm(a) === norm(b);
 }
 

@@ -1,7 +1,7 @@
 /** Notification x subscriptions -> the subscriptions it goes to, and as which state. Pure. */
 import type { Notification } from '../notifications/types.js';
 import { classify, type Classification } from './classify.js';
-import { STATES, type Match, type Phase, type State, type Subscription } from '../model/subscription.js';
+import { STATES, stateKey, type Match, type Phase, type State, type Subscription } from '../model/subscription.js';
 
 const ALL = '*';
 const KNOWN = new Set<string>(STATES);
@@ -16,7 +16,7 @@ const wantedStates = new WeakMap<Subscription, ReadonlySet<string>>();
 function wantsState(sub: Subscription, state: State): boolean {
   let wanted = wantedStates.get(sub);
   if (!wanted) {
-    wanted = new Set(sub.states.map((s) => s.trim().toUpperCase()));
+    wanted = new Set(sub.states.map(stateKey));
     wantedStates.set(sub, wanted);
   }
   return wanted.has(ALL) || wanted.has(state);
@@ -77,7 +77,7 @@ export function normalizeStates(input: readonly unknown[]): { states: string[]; 
   const states = new Set<string>();
   const unknown: string[] = [];
   for (const item of input) {
-    const up = typeof item === 'string' ? item.trim().toUpperCase() : '';
+    const up = typeof item === 'string' ? stateKey(item) : '';
     if (up === ALL || KNOWN.has(up)) states.add(up);
     else unknown.push(typeof item === 'string' ? item : (JSON.stringify(item) ?? String(item)));
   }

@@ -30,6 +30,9 @@ export type InstanceState = (typeof INSTANCE_STATES)[number];
 export type ComputeNodeState = (typeof COMPUTE_NODE_STATES)[number];
 
 /** Which phase of a nova operation: `.start`, `.end` (or a bare event with no phases), `.error`. */
+/** A state as the relay keeps and compares it: states are taken case-insensitively, kept upper-case. */
+export const stateKey = (state: string): string => state.trim().toUpperCase();
+
 export const PHASES = ['start', 'end', 'error'] as const;
 export type Phase = (typeof PHASES)[number];
 

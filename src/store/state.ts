@@ -7,7 +7,7 @@
 import type { ValidateFunction } from 'ajv';
 import { RelayError } from '../errors.js';
 import type { VimSpec } from '../config/vim.js';
-import type { Subscription } from '../model/subscription.js';
+import { stateKey, type Subscription } from '../model/subscription.js';
 import { createSchemaAjv, describeSchemaErrors } from '../util/schemas.js';
 import type { AlarmRecord, VesAgentRecord } from '../model/ves.js';
 
@@ -161,7 +161,7 @@ export function seedState(seed: {
   // The config takes states case-insensitively; the store keeps them upper-case, as the API does.
   s.subscriptions = seed.subscriptions.map((x) => ({
     ...structuredClone(x),
-    states: x.states.map((st) => st.trim().toUpperCase()),
+    states: x.states.map(stateKey),
   }));
   const problem = checkState(s);
   if (problem)

@@ -18,7 +18,7 @@ export interface AdminTlsConfig {
   readonly clientCaFile: string;
 }
 
-export const TLS_KEYS = {
+const TLS_KEYS = {
   certFile: 'admin.tls.certFile (VIM_EVENT_RELAY_ADMIN_TLS_CERT_FILE)',
   keyFile: 'admin.tls.keyFile (VIM_EVENT_RELAY_ADMIN_TLS_KEY_FILE)',
   clientCaFile: 'admin.tls.clientCaFile (VIM_EVENT_RELAY_ADMIN_TLS_CLIENT_CA_FILE)',

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
-import { closeQuietly, connectOnce, errorText } from './amqp091/connect.js';
+import { closeQuietly, connectVimBroker, errorText } from './amqp091/connect.js';
 import { copyProperties, originalRoutingKey, RELAY_HEADERS } from './amqp091/dead-letter.js';
 import { declareTopology } from './amqp091/topology.js';
 import { declaresOwnQueue } from './amqp10/declare.js';
@@ -62,16 +62,10 @@ function targetQueue(next: VimConfig, url: TransportUrl): string | undefined {
   return undefined;
 }
 
-async function connect(url: TransportUrl, vim: VimConfig, opts: RetireOptions, log: Logger): Promise<ChannelModel> {
-  const model = await connectOnce(
-    url.kind === 'amqp091' ? url : { ...url, kind: 'amqp091' },
-    opts.transport ?? DEFAULT_TRANSPORT_OPTIONS,
-    vim.id,
-  );
-  model.on('error', (err: Error) =>
+function connect(url: TransportUrl, vim: VimConfig, opts: RetireOptions, log: Logger): Promise<ChannelModel> {
+  return connectVimBroker(url, opts.transport ?? DEFAULT_TRANSPORT_OPTIONS, vim.id, (err) =>
     log.warn('connection error while retiring the old queue', { reason: errorText(err) }),
   );
-  return model;
 }
 
 /** Retires what `old` read and `next` does not; see the file comment. Empty when nothing changed. */

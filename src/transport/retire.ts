@@ -16,7 +16,7 @@ import { routingKeys } from './routing.js';
 import type { ListenerSpec as VimConfig } from './types.js';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
-import { closeQuietly, connectOnce, errorText } from './amqp091/connect.js';
+import { closeQuietly, connectVimBroker, errorText } from './amqp091/connect.js';
 import { replyCode } from './amqp091/topology.js';
 import { addressStyle } from './amqp10/addresses.js';
 import { DEFAULT_TRANSPORT_OPTIONS, type TransportOptions } from './options.js';
@@ -216,11 +216,10 @@ export async function retireQueue(vim: VimConfig, opts: RetireOptions, logger: L
     log.info('nothing to retire: the VIM reads routable AMQP 1.0 addresses, no queue of its own');
     return { vimId: vim.id, purged: false, queues: [] };
   }
-  // RabbitMQ serves 0-9-1 and 1.0 on one port, so a 1.0 VIM's hosts take a 0-9-1 connection.
-  const url: TransportUrl = parsed.kind === 'amqp091' ? parsed : { ...parsed, kind: 'amqp091' };
   const purge = opts.purge === true;
-  const model = await connectOnce(url, opts.transport ?? DEFAULT_TRANSPORT_OPTIONS, vim.id);
-  model.on('error', (err: Error) => log.warn('connection error while retiring the queue', { reason: errorText(err) }));
+  const model = await connectVimBroker(parsed, opts.transport ?? DEFAULT_TRANSPORT_OPTIONS, vim.id, (err) =>
+    log.warn('connection error while retiring the queue', { reason: errorText(err) }),
+  );
   try {
     const retired: RetiredQueue[] = [];
     for (const queue of queues) retired.push(await retireOne(model, vim, parsed, queue, opts, log));

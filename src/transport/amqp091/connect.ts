@@ -133,3 +133,20 @@ export async function connectOnce(
   }
   throw new RelayError('BROKER_UNREACHABLE', `no broker host accepted the connection (${failures.join('; ')})`);
 }
+
+/**
+ * connectOnce() to a VIM's broker over AMQP 0-9-1 whatever the VIM reads (RabbitMQ serves 0-9-1
+ * and 1.0 on one port, so a 1.0 VIM's hosts take a 0-9-1 connection), the connection's 'error'
+ * events going to `onError`: the tools that work on a VIM's queues (dead letters, backlog,
+ * retiring) each open theirs so.
+ */
+export async function connectVimBroker(
+  url: TransportUrl,
+  opts: TransportOptions,
+  vimId: string,
+  onError: (err: Error) => void,
+): Promise<ChannelModel> {
+  const model = await connectOnce(url.kind === 'amqp091' ? url : { ...url, kind: 'amqp091' }, opts, vimId);
+  model.on('error', onError);
+  return model;
+}

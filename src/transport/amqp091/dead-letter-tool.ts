@@ -13,8 +13,8 @@ import type { ConfirmChannel, GetMessage, Options } from 'amqplib';
 import type { ListenerSpec as VimConfig } from '../types.js';
 import { DEAD_LETTER_HEADERS as H } from '../types.js';
 import type { TransportOptions } from '../options.js';
-import { parseTransportUrl, type TransportUrl } from '../transport-url.js';
-import { closeQuietly, connectOnce } from './connect.js';
+import { parseTransportUrl } from '../transport-url.js';
+import { closeQuietly, connectVimBroker } from './connect.js';
 import { RelayError } from '../../errors.js';
 import { peekIdentity } from './dead-letter-peek.js';
 
@@ -94,10 +94,7 @@ async function withDlqChannel<T>(
   transport: TransportOptions,
   fn: (ch: ConfirmChannel, total: number) => Promise<T>,
 ): Promise<T> {
-  const parsed = parseTransportUrl(vim.transportUrl);
-  const url: TransportUrl = parsed.kind === 'amqp091' ? parsed : { ...parsed, kind: 'amqp091' };
-  const model = await connectOnce(url, transport, vim.id);
-  model.on('error', () => undefined);
+  const model = await connectVimBroker(parseTransportUrl(vim.transportUrl), transport, vim.id, () => undefined);
   try {
     const ch = await model.createConfirmChannel();
     ch.on('error', () => undefined);

@@ -8,8 +8,8 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import type { ListenerSpec as VimConfig } from '../types.js';
 import type { TransportOptions } from '../options.js';
-import { parseTransportUrl, type TransportUrl } from '../transport-url.js';
-import { closeQuietly, connectOnce } from './connect.js';
+import { parseTransportUrl } from '../transport-url.js';
+import { closeQuietly, connectVimBroker } from './connect.js';
 import { replyCode } from './topology.js';
 
 export interface QueueDepth {
@@ -42,10 +42,7 @@ async function depth(model: ChannelModel, name: string): Promise<QueueDepth | nu
 
 /** Reads both queues of a VIM; throws when its broker cannot be reached. */
 export async function readBacklog(vim: VimConfig, transport: TransportOptions): Promise<VimBacklog> {
-  const parsed = parseTransportUrl(vim.transportUrl);
-  const url: TransportUrl = parsed.kind === 'amqp091' ? parsed : { ...parsed, kind: 'amqp091' };
-  const model = await connectOnce(url, transport, vim.id);
-  model.on('error', () => undefined);
+  const model = await connectVimBroker(parseTransportUrl(vim.transportUrl), transport, vim.id, () => undefined);
   try {
     return {
       queue: await depth(model, vim.queue),

@@ -4,30 +4,22 @@
  * count, age), show one with its body, re-drive the given ids (or --all) to the VIM's queue,
  * at-least-once. The same functions answer the admin API's /api/v1/vims/{id}/deadletters.
  */
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import type { RelayConfig } from '../config/load.js';
 import { applyVimDefaults, type VimConfig } from '../config/vim.js';
-import { readStore } from '../store/read-only.js';
 import { listDeadLetters, redriveDeadLetters, showDeadLetter } from '../transport/amqp091/dead-letter-tool.js';
 import type { CliArgs } from './args.js';
+import { vimSource } from './preview-source.js';
 
 const ACTIONS = ['list', 'show', 'redrive'] as const;
 
-async function vimOf(
-  args: CliArgs,
-  err: NodeJS.WritableStream,
-): Promise<{ vim: VimConfig; cfg: ReturnType<typeof loadConfig> }> {
-  if (!args.vim) throw new Error('deadletters needs --vim ID');
-  const configFile = resolveConfigPath(args.config);
-  const cfg = loadConfig(configFile);
-  const view = await readStore(cfg);
-  const vims = view ? view.state.vims : cfg.vims;
-  err.write(`${JSON.stringify({ source: view ? view.source : `the config (${configFile})` })}\n`);
-  const spec = vims.find((v) => v.id === args.vim);
-  if (!spec)
-    throw new Error(
-      `deadletters --vim "${args.vim}": no such VIM; it knows ${vims.map((v) => `"${v.id}"`).join(', ') || 'none'}`,
-    );
-  return { vim: applyVimDefaults(spec), cfg };
+async function vimOf(args: CliArgs, err: NodeJS.WritableStream): Promise<{ vim: VimConfig; cfg: RelayConfig }> {
+  const { vim, cfg } = await vimSource(
+    'deadletters',
+    args,
+    err,
+    (id, ids) => `deadletters --vim "${id}": no such VIM; it knows ${ids.map((v) => `"${v}"`).join(', ') || 'none'}`,
+  );
+  return { vim: applyVimDefaults(vim), cfg };
 }
 
 export async function deadletters(

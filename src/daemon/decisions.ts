@@ -7,6 +7,7 @@
  */
 import { stateLabel, type Classification } from '../filter/classify.js';
 import type { Logger } from '../util/logger.js';
+import { Ring } from '../util/ring.js';
 
 /** Decisions kept per VIM. */
 export const DECISIONS_KEPT = 100;
@@ -37,24 +38,6 @@ interface Entry {
   readonly d: DecisionInput;
 }
 
-class Ring {
-  private readonly slots: (Entry | undefined)[] = new Array<Entry | undefined>(DECISIONS_KEPT);
-  private next = 0;
-  push(e: Entry): void {
-    this.slots[this.next] = e;
-    this.next = (this.next + 1) % DECISIONS_KEPT;
-  }
-  /** Newest first. */
-  list(): Decision[] {
-    const out: Decision[] = [];
-    for (let i = 1; i <= DECISIONS_KEPT; i++) {
-      const e = this.slots[(this.next - i + DECISIONS_KEPT) % DECISIONS_KEPT];
-      if (e) out.push({ at: new Date(e.atMs).toISOString(), ...e.d });
-    }
-    return out;
-  }
-}
-
 /** Why nothing wanted a notification, as the pipeline knows it without asking each subscription (explain does that). */
 export function filteredReason(c: Classification | null, eventType: string, unread: boolean): string {
   const how = unread ? ' (acked from its event type, unread)' : '';
@@ -70,7 +53,7 @@ export function filteredReason(c: Classification | null, eventType: string, unre
 }
 
 export class DecisionLog {
-  private readonly rings = new Map<string, Ring>();
+  private readonly rings = new Map<string, Ring<Entry>>();
   /** Fixed when the log is made: the level of the daemon's logger does not change while it runs. */
   private readonly debug: boolean;
 
@@ -80,14 +63,19 @@ export class DecisionLog {
 
   record(vim: string, d: DecisionInput): void {
     let ring = this.rings.get(vim);
-    if (!ring) this.rings.set(vim, (ring = new Ring()));
+    if (!ring) this.rings.set(vim, (ring = new Ring<Entry>(DECISIONS_KEPT)));
     ring.push({ atMs: Date.now(), d });
     if (this.debug) this.logger?.debug('notification decided', { vim, ...d });
   }
 
   /** Newest first; [] for a VIM that decided nothing yet. */
   recent(vim: string): Decision[] {
-    return this.rings.get(vim)?.list() ?? [];
+    return (
+      this.rings
+        .get(vim)
+        ?.newestFirst()
+        .map((e) => ({ at: new Date(e.atMs).toISOString(), ...e.d })) ?? []
+    );
   }
 
   forget(vim: string): void {

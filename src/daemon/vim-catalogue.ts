@@ -14,6 +14,7 @@ import type { StoreState } from '../store/state.js';
 import { dropVesState } from '../store/ves-state.js';
 import type { ListenerStatusChange } from '../transport/types.js';
 import type { Logger } from '../util/logger.js';
+import { Chains } from '../util/turns.js';
 import type { Pipeline } from './pipeline.js';
 import { VimRunner, type VimRunnerOptions } from './vim-runner.js';
 import type { MetricsObserver } from './observer.js';
@@ -45,8 +46,8 @@ export interface CatalogueOptions extends VimRunnerOptions {
 
 export class VimCatalogue {
   private readonly runners = new Map<string, VimRunner>();
-  /** Per VIM: the tail of its queued changes. */
-  private readonly turns = new Map<string, Promise<unknown>>();
+  /** Per VIM: its changes, each run after every change of that VIM queued before it. */
+  private readonly changes = new Chains();
   private closed = false;
 
   constructor(
@@ -81,7 +82,7 @@ export class VimCatalogue {
     const ids = new Set([...state.vims.map((v) => v.id), ...this.runners.keys()]);
     await Promise.all(
       [...ids].map((id) =>
-        this.serial(id, async () => {
+        this.changes.run(id, async () => {
           const done = await this.follow(id);
           if (cause === 'replica' && done !== 'kept') this.log.info(REPLICA_CHANGE[done], { vim: id });
         }),
@@ -92,7 +93,7 @@ export class VimCatalogue {
   /**
    * Makes VIM `id`'s runner what the store says now: read when this turn runs, never when it
    * was queued, so a change queued before it (a local PUT or DELETE) is never undone by a
-   * spec read earlier. Only ever called in the VIM's turn (serial).
+   * spec read earlier. Only ever called in the VIM's turn (changes.run).
    */
   private async follow(id: string): Promise<'kept' | 'started' | 'restarted' | 'stopped'> {
     const spec = this.stored(id);
@@ -128,7 +129,7 @@ export class VimCatalogue {
   putVim(id: string, body: Omit<VimSpec, 'id'>): Promise<{ created: boolean; vim: VimConfig }> {
     const spec: VimSpec = { ...body, id };
     refuseIf(vimBodyProblems(spec));
-    return this.serial(id, async () => {
+    return this.changes.run(id, async () => {
       const state = this.store.get();
       const old = state.vims.find((v) => v.id === id);
       const next = applyVimDefaults(spec);
@@ -148,7 +149,7 @@ export class VimCatalogue {
 
   /** Stops its listener (in-flight settled), unbinds (or with purge deletes) its queue, removes it and its subscriptions. */
   deleteVim(id: string, purge = false): Promise<boolean> {
-    return this.serial(id, async () => {
+    return this.changes.run(id, async () => {
       const spec = this.stored(id);
       if (!spec) return false;
       // The store first: a write that fails leaves the runner consuming. The snapshot changes as
@@ -191,7 +192,7 @@ export class VimCatalogue {
       );
     }
     // Serialised with its VIM's changes: a subscription never lands on a VIM being deleted.
-    return this.serial(sub.vimId, async () => {
+    return this.changes.run(sub.vimId, async () => {
       if (!this.stored(sub.vimId)) {
         throw new RelayError(
           'CONFLICT',
@@ -304,18 +305,6 @@ export class VimCatalogue {
         error: (e as Error).message,
       });
     }
-  }
-
-  /** Runs `fn` after every change of VIM `id` queued before it. */
-  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.turns.get(id) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.turns.set(id, tail);
-    void tail.then(() => {
-      if (this.turns.get(id) === tail) this.turns.delete(id);
-    });
-    return run;
   }
 }
 

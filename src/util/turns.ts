@@ -24,3 +24,29 @@ export class Turns {
     };
   }
 }
+
+/**
+ * Promise chains per key: each run starts once every earlier run of its key has settled,
+ * whether it resolved or rejected. A VIM's catalogue changes and its VIM alarm's sends run so.
+ */
+export class Chains {
+  /** Per key: the last run queued, as a tail that never rejects. */
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` after what is on `key`'s chain; the returned promise is its run (it rejects if `fn` does; the chain goes on). */
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.tails.get(key) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.tails.set(key, tail);
+    // The last run leaves no entry behind.
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return run;
+  }
+
+  /** Settles (never rejects) once every run queued so far has. */
+  all(): Promise<unknown> {
+    return Promise.all([...this.tails.values()]);
+  }
+}

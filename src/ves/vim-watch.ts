@@ -14,6 +14,7 @@
 import type { OutboundRecord } from '../publish/destination.js';
 import type { ListenerStatusChange } from '../transport/types.js';
 import type { Logger } from '../util/logger.js';
+import { Chains } from '../util/turns.js';
 import { plainAlarm } from '../store/ves-state.js';
 import type { VesStore } from './agents.js';
 import { UnsavedAlarms } from './alarm-memory.js';
@@ -34,7 +35,7 @@ export class VimUnreachableWatch {
   private readonly latest = new Map<string, ListenerStatusChange>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Per VIM: the chain its sends run on. */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new Chains();
   private readonly now: () => number;
   private closed = false;
   /** Accepted and not yet in the store; its writes take the VIM's chain as the sends do. */
@@ -42,7 +43,7 @@ export class VimUnreachableWatch {
 
   constructor(private readonly o: VimWatchOptions) {
     this.now = o.now ?? Date.now;
-    this.unsaved = new UnsavedAlarms(o.store, o.log, (vimId, _key, work) => this.chained(vimId, work));
+    this.unsaved = new UnsavedAlarms(o.store, o.log, (vimId, _key, work) => this.chains.run(vimId, work));
   }
 
   /** Every listener status change of every VIM (and each VIM's status once at start). */
@@ -86,7 +87,7 @@ export class VimUnreachableWatch {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await Promise.all([...this.chains.values()]);
+    await this.chains.all();
     await this.unsaved.close();
   }
 
@@ -96,20 +97,9 @@ export class VimUnreachableWatch {
   }
 
   private enqueue(vimId: string, step: () => Promise<void>): void {
-    this.chained(vimId, step).catch((e: unknown) => {
+    this.chains.run(vimId, step).catch((e: unknown) => {
       this.o.log.error('VIM alarm step failed', { vim: vimId, error: (e as Error).message });
     });
-  }
-
-  /** Runs `step` on the VIM's chain, after what is on it; the chain goes on whatever `step` does. */
-  private chained(vimId: string, step: () => Promise<void>): Promise<void> {
-    const run = (this.chains.get(vimId) ?? Promise.resolve()).then(step);
-    const next = run.catch(() => undefined);
-    this.chains.set(vimId, next);
-    void next.then(() => {
-      if (this.chains.get(vimId) === next) this.chains.delete(vimId);
-    });
-    return run;
   }
 
   private alarm(vimId: string): AlarmRecord | undefined {

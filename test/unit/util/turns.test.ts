@@ -1,4 +1,4 @@
-import { Turns } from '../../../src/util/turns.js';
+import { Chains, Turns } from '../../../src/util/turns.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -29,4 +29,33 @@ it('one holder at a time per key, in the order asked; other keys never wait; a r
   other();
   // Nothing held: a new holder gets its turn at once.
   (await turns.take('a'))();
+});
+
+describe('Chains', () => {
+  it('runs one key in order, a rejection reaching only its caller; the last run leaves no entry; all() waits for every chain', async () => {
+    const chains = new Chains();
+    const order: string[] = [];
+    const step =
+      (name: string, fail = false) =>
+      async () => {
+        await tick();
+        order.push(name);
+        if (fail) throw new Error(name);
+        return name;
+      };
+    const a = chains.run('k', step('a', true));
+    const b = chains.run('k', step('b'));
+    const c = chains.run('other', step('c'));
+    await expect(a).rejects.toThrow('a');
+    await expect(b).resolves.toBe('b');
+    await expect(c).resolves.toBe('c');
+    expect(order.filter((n) => n !== 'c')).toEqual(['a', 'b']);
+    await tick();
+    expect((chains as unknown as { tails: Map<string, unknown> }).tails.size).toBe(0);
+
+    const late = chains.run('k', step('d', true));
+    late.catch(() => undefined);
+    await expect(chains.all()).resolves.toBeDefined();
+    expect(order.slice(3)).toEqual(['d']);
+  });
 });

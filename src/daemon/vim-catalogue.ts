@@ -26,6 +26,8 @@ export interface CatalogueStore {
   update(mutator: (draft: StoreState) => void): Promise<void>;
   /** Forgets a deleted VIM's check_vim_status window. */
   dropRecent?(vimId: string): void;
+  /** Catches up with what other replicas wrote (RelayStore.refresh); absent: nothing to catch up with. */
+  refresh?(): Promise<void>;
 }
 
 export interface CatalogueOptions extends VimRunnerOptions {
@@ -150,7 +152,7 @@ export class VimCatalogue {
   /** Stops its listener (in-flight settled), unbinds (or with purge deletes) its queue, removes it and its subscriptions. */
   deleteVim(id: string, purge = false): Promise<boolean> {
     return this.changes.run(id, async () => {
-      const spec = this.stored(id);
+      const spec = await this.caughtUp(() => this.stored(id));
       if (!spec) return false;
       // The store first: a write that fails leaves the runner consuming. The snapshot changes as
       // the write succeeds and the cancel below follows without I/O in between, so no delivery
@@ -193,7 +195,7 @@ export class VimCatalogue {
     }
     // Serialised with its VIM's changes: a subscription never lands on a VIM being deleted.
     return this.changes.run(sub.vimId, async () => {
-      if (!this.stored(sub.vimId)) {
+      if (!(await this.caughtUp(() => this.stored(sub.vimId)))) {
         throw new RelayError(
           'CONFLICT',
           `vimId "${sub.vimId}" is not a registered VIM; PUT /api/v1/vims/${sub.vimId} first`,
@@ -209,7 +211,7 @@ export class VimCatalogue {
   }
 
   async deleteSubscription(id: string): Promise<boolean> {
-    if (!this.subscription(id)) return false;
+    if (!(await this.caughtUp(() => this.subscription(id)))) return false;
     await this.store.update((s) => {
       s.subscriptions = s.subscriptions.filter((x) => x.id !== id);
     });
@@ -231,6 +233,18 @@ export class VimCatalogue {
   /** The VIM as the store holds it now. */
   private stored(id: string): VimSpec | undefined {
     return this.store.get().vims.find((v) => v.id === id);
+  }
+
+  /**
+   * `read()` of the snapshot, or, when it finds nothing, of the snapshot caught up with the
+   * engine: a write refused as "not registered" or "not found" must not rest on a change
+   * another replica made moments ago and this one has not heard of yet.
+   */
+  private async caughtUp<T>(read: () => T | undefined): Promise<T | undefined> {
+    const found = read();
+    if (found !== undefined || !this.store.refresh) return found;
+    await this.store.refresh();
+    return read();
   }
 
   private knowRoute(s: Subscription): void {

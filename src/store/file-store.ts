@@ -76,6 +76,9 @@ export class FileStore implements RelayStore {
     return { ok, version: this.versions.get(id) ?? 0, value: getRow(this.file.get(), kind, vimId, key) };
   }
 
+  /** The file has no other writer: the snapshot is always what it holds. */
+  async refresh(): Promise<void> {}
+
   onChange(_listener: (kinds: readonly StoreKind[]) => void): () => void {
     return () => undefined;
   }

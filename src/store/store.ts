@@ -46,6 +46,13 @@ export interface RelayStore {
   /** The current snapshot, frozen. Change it only through update() or compareAndSet(). */
   get(): Readonly<StoreState>;
   /**
+   * Brings the snapshot up to what the engine holds now, for a decision that must not rest on a
+   * change another replica made moments ago and this one has not heard of yet (a VIM added
+   * through another replica, then its subscription PUT here). A store no other process writes
+   * has nothing to do; an engine that cannot be reached leaves the snapshot as it is. Never rejects.
+   */
+  refresh(): Promise<void>;
+  /**
    * Runs `mutator` on a copy of the snapshot and writes what it changed, durably. A mutator
    * that throws, or leaves an invalid state (VALIDATION_FAILED), changes nothing. Rejects
    * with STORE_UNAVAILABLE when the engine cannot be reached.

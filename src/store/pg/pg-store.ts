@@ -85,14 +85,18 @@ export class PgStore implements RelayStore {
     await this.link.start();
     await this.enqueue(() => this.reconcile());
     this.reconcileTimer = setInterval(() => {
-      if (!this.link.up) return;
-      this.enqueue(() => this.reloadIfUp(() => this.reconcile())).catch((e: unknown) => this.failed(e));
+      if (this.link.up) void this.refresh();
     }, this.opts.reconcileMs);
     this.reconcileTimer.unref();
   }
 
   get(): Readonly<StoreState> {
     return this.cache.snapshot;
+  }
+
+  /** A full reload in the store's queue (after the writes queued before it); nothing while PostgreSQL is away. */
+  refresh(): Promise<void> {
+    return this.enqueue(() => this.reloadIfUp(() => this.reconcile())).catch((e: unknown) => this.failed(e));
   }
 
   update(mutator: StateMutator): Promise<void> {

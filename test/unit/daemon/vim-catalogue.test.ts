@@ -121,6 +121,7 @@ async function setup(o: SetupOptions = {}) {
     get: () => through.store.get(),
     update: (mutator) => through.store.update(mutator),
     dropRecent: (vimId) => through.store.dropRecent?.(vimId),
+    refresh: () => through.store.refresh?.() ?? Promise.resolve(),
   };
   const catalogue: VimCatalogue = new VimCatalogue(
     forwarding,
@@ -398,5 +399,50 @@ describe('VimCatalogue with the real listener', () => {
     expect(connected?.value).toBe(0);
     expect(await catalogue.deleteVim('v1')).toBe(true);
     expect(catalogue.running.size).toBe(0);
+  });
+});
+
+describe('a change another replica made moments ago', () => {
+  it('is caught up with before a write is refused as not registered or not found', async () => {
+    const { catalogue, store, through } = await setup();
+    // This replica's snapshot lags the engine (the file) until it refreshes, as a PostgreSQL
+    // store's does until another replica's NOTIFY arrives.
+    let seen = store.get();
+    let refreshes = 0;
+    through.store = {
+      get: () => seen,
+      update: async (mutator) => {
+        await store.update(mutator);
+        seen = store.get();
+      },
+      refresh: async () => {
+        refreshes++;
+        seen = store.get();
+      },
+    };
+    // Another replica adds two VIMs and a subscription.
+    await store.update((s) => {
+      s.vims = [...s.vims, { id: 'v1', ...body() }, { id: 'v2', ...body(2) }];
+      s.subscriptions = [...s.subscriptions, { id: 'other', vimId: 'v2', states: ['ERROR'], topic: 'T' }];
+    });
+    await expect(
+      catalogue.putSubscription('s1', { vimId: 'v1', states: ['ERROR'], topic: 'T' }),
+    ).resolves.toMatchObject({ created: true });
+    expect(refreshes).toBe(1);
+    seen = { ...seen, subscriptions: [] };
+    await expect(catalogue.deleteSubscription('other')).resolves.toBe(true);
+    seen = { ...seen, vims: seen.vims.filter((v) => v.id !== 'v2') };
+    await expect(catalogue.deleteVim('v2')).resolves.toBe(true);
+    expect(store.get().vims.map((v) => v.id)).toEqual(['v1']);
+    expect(store.get().subscriptions.map((x) => x.id)).toEqual(['s1']);
+    // What the engine does not hold either is still refused, after one catch-up.
+    const before = refreshes;
+    await expect(
+      codeOf(catalogue.putSubscription('s2', { vimId: 'nope', states: ['ERROR'], topic: 'T' })),
+    ).resolves.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(catalogue.deleteVim('nope')).resolves.toBe(false);
+    expect(refreshes).toBe(before + 2);
   });
 });
